@@ -1,0 +1,1 @@
+"""Root conftest: shared locations for the test suite."""

@@ -1,0 +1,238 @@
+"""Frozen dataclasses for pacts: interactions, messages, provider states, matching rules and generators.
+
+The model is the in-memory form of a pact file of any specification version. It holds plain
+values only; reading and writing JSON is the job of `polycontract.codec`.
+
+>>> rule = Matcher(match="regex", params={"regex": "[0-9]+"})
+>>> RuleSet(matchers=(rule,)).combine
+'AND'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias
+
+__all__ = [
+    "ABSENT",
+    "SPEC_VERSIONS",
+    "AsynchronousMessage",
+    "Body",
+    "Generator",
+    "Generators",
+    "HttpInteraction",
+    "Interaction",
+    "Matcher",
+    "MatchingRules",
+    "MessageContents",
+    "Pact",
+    "ProviderState",
+    "Request",
+    "Response",
+    "RuleSet",
+    "SpecVersion",
+    "SynchronousMessage",
+]
+
+SpecVersion: TypeAlias = Literal["V1", "V1.1", "V2", "V3", "V4"]
+SPEC_VERSIONS: tuple[SpecVersion, ...] = ("V1", "V1.1", "V2", "V3", "V4")
+
+#: Rule categories of V3/V4. ``path`` and ``status`` are single-valued and keyed by ``""``.
+RULE_CATEGORIES = ("path", "query", "header", "body", "status", "metadata", "content")
+
+
+class _Absent:
+    """Sentinel type for "not given", distinct from JSON ``null`` (``None``)."""
+
+    _instance: _Absent | None = None
+
+    def __new__(cls) -> _Absent:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __reduce__(self) -> str:
+        return "ABSENT"
+
+
+#: A value that was not given at all (a missing body is "don't care", a ``null`` body is not).
+ABSENT: Any = _Absent()
+
+
+@dataclass(frozen=True, kw_only=True)
+class Matcher:
+    """One matching rule, e.g. ``{"match": "regex", "regex": "\\d+"}``: the kind plus its parameters."""
+
+    match: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The matcher as it appears in a V3/V4 pact file."""
+        return {"match": self.match, **self.params}
+
+
+@dataclass(frozen=True, kw_only=True)
+class RuleSet:
+    """The matchers declared at one path, combined with ``AND`` (all must pass) or ``OR`` (any)."""
+
+    matchers: tuple[Matcher, ...]
+    combine: Literal["AND", "OR"] = "AND"
+
+
+#: category -> path or key -> RuleSet. Body paths are rooted at the body (``$.a.b``);
+#: header and query rules are keyed by name; ``path`` and ``status`` use the key ``""``.
+MatchingRules: TypeAlias = Mapping[str, Mapping[str, RuleSet]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Generator:
+    """An example generator, e.g. ``{"type": "RandomInt", "min": 0, "max": 10}``."""
+
+    type: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The generator as it appears in a pact file."""
+        return {"type": self.type, **self.params}
+
+
+#: category -> path or key -> Generator, in the same layout as `MatchingRules`.
+Generators: TypeAlias = Mapping[str, Mapping[str, Generator]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Body:
+    """A body and what it is.
+
+    ``content`` is the decoded value: a JSON value for JSON bodies (``None`` is JSON ``null``),
+    ``str`` for text and XML, ``bytes`` for binary. ``content_type`` is the declared media type,
+    if any. ``encoded`` records how a V4 file carried the content (``False``, ``"base64"``,
+    ``"json"``) so that it is written back the same way.
+    """
+
+    content: Any
+    content_type: str | None = None
+    encoded: bool | str = False
+    content_type_hint: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """True for ``None``, ``""`` and ``b""``."""
+        return self.content is None or self.content in ("", b"")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProviderState:
+    """A state the provider must be in before an interaction is replayed, with its parameters."""
+
+    name: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Request:
+    """An HTTP request. ``query`` maps names to value lists; ``headers`` names to value lists.
+
+    ``body`` is `ABSENT` when the request says nothing about its body.
+    ``raw_query`` keeps a V1/V2 query string as written, for V1 matching and faithful rewriting.
+    """
+
+    method: str = "GET"
+    path: str = "/"
+    query: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    headers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    body: Body | Any = ABSENT
+    matching_rules: MatchingRules = field(default_factory=dict)
+    generators: Generators = field(default_factory=dict)
+    raw_query: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Response:
+    """An HTTP response. ``status`` is the example status code."""
+
+    status: int = 200
+    headers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    body: Body | Any = ABSENT
+    matching_rules: MatchingRules = field(default_factory=dict)
+    generators: Generators = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MessageContents:
+    """The payload of a message: contents, metadata, and the rules and generators for both."""
+
+    contents: Body | Any = ABSENT
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    matching_rules: MatchingRules = field(default_factory=dict)
+    generators: Generators = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _InteractionBase:
+    description: str
+    provider_states: tuple[ProviderState, ...] = ()
+    key: str | None = None
+    pending: bool = False
+    comments: Mapping[str, Any] = field(default_factory=dict)
+    plugin_configuration: Mapping[str, Any] = field(default_factory=dict)
+    interaction_markup: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class HttpInteraction(_InteractionBase):
+    """A synchronous HTTP request/response interaction (V4 type ``Synchronous/HTTP``)."""
+
+    request: Request = field(default_factory=Request)
+    response: Response = field(default_factory=Response)
+
+    type_name = "Synchronous/HTTP"
+
+
+@dataclass(frozen=True, kw_only=True)
+class AsynchronousMessage(_InteractionBase):
+    """A message the provider sends with no reply (V3 message, V4 ``Asynchronous/Messages``)."""
+
+    message: MessageContents = field(default_factory=MessageContents)
+
+    type_name = "Asynchronous/Messages"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SynchronousMessage(_InteractionBase):
+    """A request message answered by one or more response messages (V4 ``Synchronous/Messages``)."""
+
+    request: MessageContents = field(default_factory=MessageContents)
+    response: tuple[MessageContents, ...] = ()
+
+    type_name = "Synchronous/Messages"
+
+
+Interaction: TypeAlias = HttpInteraction | AsynchronousMessage | SynchronousMessage
+
+
+@dataclass(frozen=True, kw_only=True)
+class Pact:
+    """A contract between one consumer and one provider.
+
+    ``spec`` is the specification version the pact was read from (or is meant for);
+    ``metadata`` and ``extra`` keep everything else in the file so that a round trip loses nothing.
+    """
+
+    consumer: str
+    provider: str
+    interactions: tuple[Interaction, ...] = ()
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+    spec: SpecVersion = "V4"
+    extra: Mapping[str, Any] = field(default_factory=dict)
