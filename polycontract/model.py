@@ -25,6 +25,7 @@ __all__ = [
     "Interaction",
     "Matcher",
     "MatchingRules",
+    "Mismatch",
     "MessageContents",
     "Pact",
     "ProviderState",
@@ -236,3 +237,22 @@ class Pact:
     metadata: Mapping[str, Any] = field(default_factory=dict)
     spec: SpecVersion = "V4"
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Mismatch:
+    """One way an actual request, response or message differs from what the pact expects.
+
+    ``kind`` is the part (``method``, ``path``, ``query``, ``header``, ``status``, ``body``,
+    ``metadata``), ``path`` where in it (``$.body.items[2].id``, ``$.headers.Accept``), and
+    ``message`` a sentence a person can act on.
+    """
+
+    kind: str
+    path: str
+    expected: Any
+    actual: Any
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"

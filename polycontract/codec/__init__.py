@@ -1,0 +1,107 @@
+"""Pact JSON of any spec version to the model and back, and the normalised content hash.
+
+>>> pact = load_pact({"consumer": {"name": "web"}, "provider": {"name": "auth"}, "interactions": []})
+>>> pact.spec, dump_pact(pact)["metadata"]["pactSpecification"]["version"]
+('V2', '4.0')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from polycontract.codec._read import read_message_contents, read_pact, read_request, read_response, spec_of
+from polycontract.codec._where import Where
+from polycontract.codec._write import write_pact
+from polycontract.errors import PactFormatError, UsageError
+from polycontract.model import MessageContents, Pact, Request, Response, SpecVersion
+
+__all__ = [
+    "content_hash",
+    "dump_pact",
+    "dumps_pact",
+    "load_pact",
+    "parse_message",
+    "parse_request",
+    "parse_response",
+    "normalise_spec",
+]
+
+
+def normalise_spec(spec: str) -> SpecVersion:
+    """``"v3"``, ``"3"``, ``"3.0.0"`` and ``"V3"`` all mean ``"V3"``; anything else is a `UsageError`."""
+    found = spec_of(spec)
+    if found is None:
+        raise UsageError(f"spec={spec!r} is not a Pact specification version (expected V1, V1.1, V2, V3 or V4)")
+    return found
+
+
+def load_pact(source: str | bytes | Mapping[str, Any] | Path, *, name: str | None = None) -> Pact:
+    """Read a pact from JSON text, a parsed dict or a file path, whatever its spec version.
+
+    Errors are `PactFormatError` naming the source, the JSON path inside it and what was expected.
+    """
+    where = Where(name or "<pact>")
+    if isinstance(source, Path):
+        where = Where(name or str(source))
+        try:
+            source = source.read_bytes()
+        except OSError as exc:
+            raise PactFormatError(f"cannot read the file: {exc.strerror or exc}", source=where.source) from None
+    if isinstance(source, (str, bytes)):
+        try:
+            doc = json.loads(source)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            detail = f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}" if isinstance(
+                exc, json.JSONDecodeError
+            ) else f"not UTF-8 text: {exc}"
+            raise PactFormatError(detail, source=where.source, expected="a JSON pact document") from None
+    else:
+        doc = source
+    return read_pact(doc, where)
+
+
+def dump_pact(pact: Pact, *, spec: str | None = None) -> dict[str, Any]:
+    """The pact as a JSON-ready dict of ``spec`` (default V4).
+
+    Converting to V3 or V2 raises `UsageError` listing everything that version cannot express.
+    """
+    return write_pact(pact, normalise_spec(spec) if spec else "V4")
+
+
+def dumps_pact(pact: Pact, *, spec: str | None = None, indent: int | None = 2) -> str:
+    """`dump_pact` as JSON text with stable key order."""
+    return json.dumps(dump_pact(pact, spec=spec), indent=indent, ensure_ascii=False)
+
+
+def content_hash(pact: Pact) -> str:
+    """SHA-256 of the pact's contract content, independent of key order, interaction order and metadata.
+
+    Two pacts that ask the same of a provider hash the same, so a verification of one counts for the other.
+    """
+    doc = write_pact(pact, "V4")
+    interactions = sorted(_canonical(i) for i in doc.get("interactions", []))
+    canonical = _canonical({"consumer": doc["consumer"], "provider": doc["provider"], "interactions": interactions})
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def parse_request(data: Mapping[str, Any], *, spec: str = "V4", name: str = "<request>") -> Request:
+    """A request part in the pact JSON shape of ``spec`` (as in the specification's test cases)."""
+    return read_request(data, normalise_spec(spec), Where(name))
+
+
+def parse_response(data: Mapping[str, Any], *, spec: str = "V4", name: str = "<response>") -> Response:
+    """A response part in the pact JSON shape of ``spec``."""
+    return read_response(data, normalise_spec(spec), Where(name))
+
+
+def parse_message(data: Mapping[str, Any], *, spec: str = "V4", name: str = "<message>") -> MessageContents:
+    """Message contents and metadata in the pact JSON shape of ``spec``."""
+    return read_message_contents(data, normalise_spec(spec), Where(name))

@@ -1,0 +1,370 @@
+"""Pact JSON (V1 to V4) to the model: parts (request, response, message) and whole pacts."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+from polycontract.codec._rules import parse_generators, parse_matching_rules
+from polycontract.codec._where import Where
+from polycontract.model import (
+    ABSENT,
+    AsynchronousMessage,
+    Body,
+    HttpInteraction,
+    Interaction,
+    MessageContents,
+    Pact,
+    ProviderState,
+    Request,
+    Response,
+    SpecVersion,
+    SynchronousMessage,
+)
+
+_V4_BODY_KEYS = frozenset({"content", "contentType", "encoded", "contentTypeHint"})
+_REQUEST_KEYS = frozenset({"method", "path", "query", "headers", "body", "matchingRules", "generators"})
+_RESPONSE_KEYS = frozenset({"status", "headers", "body", "matchingRules", "generators"})
+_MESSAGE_KEYS = frozenset({"contents", "metadata", "metaData", "matchingRules", "generators"})
+_COMMON_KEYS = frozenset(
+    {
+        "type",
+        "description",
+        "key",
+        "pending",
+        "comments",
+        "providerState",
+        "provider_state",
+        "providerStates",
+        "pluginConfiguration",
+        "interactionMarkup",
+    }
+)
+
+
+def spec_of(version: Any) -> SpecVersion | None:
+    """Map ``"3.0.0"``, ``"4.0"``, ``"V2"`` and the like to a spec version, or None."""
+    text = str(version).strip().upper().lstrip("V")
+    if text.startswith("1.1"):
+        return "V1.1"
+    major = text.split(".", 1)[0]
+    return {"1": "V1", "2": "V2", "3": "V3", "4": "V4"}.get(major)  # type: ignore[return-value]
+
+
+def detect_spec(doc: Mapping[str, Any]) -> SpecVersion:
+    """The spec version a pact document declares, or the one its shape implies."""
+    meta = doc.get("metadata")
+    if isinstance(meta, Mapping):
+        for key in ("pactSpecification", "pact-specification"):
+            entry = meta.get(key)
+            if isinstance(entry, Mapping) and "version" in entry:
+                found = spec_of(entry["version"])
+                if found:
+                    return found
+        if "pactSpecificationVersion" in meta:
+            found = spec_of(meta["pactSpecificationVersion"])
+            if found:
+                return found
+    interactions = doc.get("interactions")
+    if isinstance(interactions, list) and any(isinstance(i, Mapping) and "type" in i for i in interactions):
+        return "V4"
+    if "messages" in doc:
+        return "V3"
+    return "V2"
+
+
+def read_pact(doc: Any, where: Where) -> Pact:
+    """A whole pact document."""
+    if not isinstance(doc, Mapping):
+        where.fail("a pact must be a JSON object", expected="an object with consumer, provider and interactions")
+    spec = detect_spec(doc)
+    consumer = _party(doc, "consumer", where)
+    provider = _party(doc, "provider", where)
+    interactions: list[Interaction] = []
+    raw = doc.get("interactions", [])
+    if not isinstance(raw, list):
+        where.at("interactions").fail("interactions must be a list", expected="a list")
+    for i, item in enumerate(raw):
+        interactions.append(read_interaction(item, spec, where.at("interactions").at(i)))
+    messages = doc.get("messages", [])
+    if not isinstance(messages, list):
+        where.at("messages").fail("messages must be a list", expected="a list")
+    for i, item in enumerate(messages):
+        interactions.append(_read_async(item, spec, where.at("messages").at(i)))
+    metadata = doc.get("metadata", {})
+    if not isinstance(metadata, Mapping):
+        where.at("metadata").fail("metadata must be an object", expected="an object")
+    extra = {k: v for k, v in doc.items() if k not in ("consumer", "provider", "interactions", "messages", "metadata")}
+    return Pact(
+        consumer=consumer,
+        provider=provider,
+        interactions=tuple(interactions),
+        metadata=dict(metadata),
+        spec=spec,
+        extra=extra,
+    )
+
+
+def _party(doc: Mapping[str, Any], key: str, where: Where) -> str:
+    party = doc.get(key)
+    if not isinstance(party, Mapping) or not isinstance(party.get("name"), str) or not party["name"]:
+        where.at(key).fail(f"missing {key} name", expected='{"name": "..."}')
+    return str(party["name"])
+
+
+def read_interaction(data: Any, spec: SpecVersion, where: Where) -> Interaction:
+    """One interaction; V4 dispatches on ``type``, earlier versions are HTTP."""
+    if not isinstance(data, Mapping):
+        where.fail("an interaction must be an object", expected="an object")
+    kind = data.get("type", "Synchronous/HTTP")
+    if kind == "Asynchronous/Messages":
+        return _read_async(data, spec, where)
+    if kind == "Synchronous/Messages":
+        return _read_sync_message(data, spec, where)
+    if kind != "Synchronous/HTTP":
+        where.at("type").fail(
+            f"unknown interaction type {kind!r}",
+            expected="Synchronous/HTTP, Asynchronous/Messages or Synchronous/Messages",
+        )
+    common = _common(data, where)
+    request = read_request(data.get("request", {}), spec, where.at("request"))
+    response = read_response(data.get("response", {}), spec, where.at("response"))
+    extra = {k: v for k, v in data.items() if k not in _COMMON_KEYS and k not in ("request", "response")}
+    return HttpInteraction(request=request, response=response, extra=extra, **common)
+
+
+def _common(data: Mapping[str, Any], where: Where) -> dict[str, Any]:
+    description = data.get("description")
+    if not isinstance(description, str):
+        where.at("description").fail("missing description", expected="a string")
+    pending = data.get("pending", False)
+    if not isinstance(pending, bool):
+        where.at("pending").fail(f"pending={pending!r}", expected="true or false")
+    out: dict[str, Any] = {
+        "description": description,
+        "provider_states": read_provider_states(data, where),
+        "pending": pending,
+    }
+    if "key" in data:
+        out["key"] = data["key"]
+    for src, dst in (
+        ("comments", "comments"),
+        ("pluginConfiguration", "plugin_configuration"),
+        ("interactionMarkup", "interaction_markup"),
+    ):
+        if src in data:
+            if not isinstance(data[src], Mapping):
+                where.at(src).fail(f"{src} must be an object", expected="an object")
+            out[dst] = dict(data[src])
+    return out
+
+
+def read_provider_states(data: Mapping[str, Any], where: Where) -> tuple[ProviderState, ...]:
+    """``providerStates`` (V3+) or the single ``providerState`` / ``provider_state`` of V1/V2."""
+    if "providerStates" in data:
+        states = data["providerStates"]
+        if not isinstance(states, list):
+            where.at("providerStates").fail("providerStates must be a list", expected="a list of {name, params}")
+        out = []
+        for i, state in enumerate(states):
+            sw = where.at("providerStates").at(i)
+            if isinstance(state, str):
+                out.append(ProviderState(name=state))
+                continue
+            if not isinstance(state, Mapping) or not isinstance(state.get("name"), str):
+                sw.fail("a provider state needs a name", expected='{"name": "...", "params": {...}}')
+            params = state.get("params") or {}
+            if not isinstance(params, Mapping):
+                sw.at("params").fail("params must be an object", expected="an object")
+            out.append(ProviderState(name=state["name"], params=dict(params)))
+        return tuple(out)
+    for key in ("providerState", "provider_state"):
+        state = data.get(key)
+        if state is not None:
+            if not isinstance(state, str):
+                where.at(key).fail(f"{key} must be a string", expected="a string")
+            return (ProviderState(name=state),)
+    return ()
+
+
+def _headers(data: Any, where: Where) -> dict[str, tuple[str, ...]]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping):
+        where.fail("headers must be an object", expected="an object of name to value(s)")
+    out: dict[str, tuple[str, ...]] = {}
+    for name, value in data.items():
+        if isinstance(value, str):
+            out[name] = (value,)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            out[name] = tuple(value)
+        else:
+            where.at(name).fail(f"header {name!r} has value {value!r}", expected="a string or a list of strings")
+    return out
+
+
+def _query(data: Any, where: Where) -> tuple[dict[str, tuple[str, ...]], str | None]:
+    if data is None:
+        return {}, None
+    if isinstance(data, str):
+        parsed: dict[str, list[str]] = {}
+        for k, v in parse_qsl(data, keep_blank_values=True):
+            parsed.setdefault(k, []).append(v)
+        return {k: tuple(v) for k, v in parsed.items()}, data
+    if not isinstance(data, Mapping):
+        where.fail("query must be an object or a string", expected="an object of name to list of strings")
+    out: dict[str, tuple[str, ...]] = {}
+    for name, value in data.items():
+        if isinstance(value, str):
+            out[name] = (value,)
+        elif isinstance(value, list):
+            out[name] = tuple("" if v is None else str(v) for v in value)
+        elif value is None:
+            out[name] = ("",)
+        else:
+            where.at(name).fail(f"query parameter {name!r} has value {value!r}", expected="a list of strings")
+    return out, None
+
+
+def content_type_of(headers: Mapping[str, tuple[str, ...]]) -> str | None:
+    """The Content-Type header's value, found case-insensitively."""
+    for name, values in headers.items():
+        if name.lower() == "content-type" and values:
+            return ", ".join(values)
+    return None
+
+
+def read_body(data: Mapping[str, Any], key: str, spec: SpecVersion, where: Where) -> Body | Any:
+    """The body under ``key``: `ABSENT` when missing, a `Body` otherwise (V4 wrappers unwrapped)."""
+    if key not in data:
+        return ABSENT
+    raw = data[key]
+    if spec == "V4" and isinstance(raw, Mapping) and raw and set(raw) <= _V4_BODY_KEYS and "content" in raw:
+        return _read_v4_body(raw, where.at(key))
+    if spec == "V4" and isinstance(raw, Mapping) and not raw:
+        return ABSENT
+    return Body(content=raw)
+
+
+def _read_v4_body(raw: Mapping[str, Any], where: Where) -> Body:
+    content = raw.get("content")
+    content_type = raw.get("contentType")
+    if content_type is not None and not isinstance(content_type, str):
+        where.at("contentType").fail(f"contentType={content_type!r}", expected="a media type string")
+    encoded = raw.get("encoded", False)
+    hint = raw.get("contentTypeHint")
+    if encoded in (False, None):
+        return Body(content=content, content_type=content_type, encoded=False, content_type_hint=hint)
+    if not isinstance(encoded, str):
+        where.at("encoded").fail(f"encoded={encoded!r}", expected="false, 'base64' or 'json'")
+    if not isinstance(content, str):
+        where.at("content").fail("encoded content must be a string", expected="a string")
+    if encoded.lower() == "base64":
+        try:
+            decoded = base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError) as exc:
+            where.at("content").fail(f"content is not valid base64: {exc}", expected="base64 text")
+        return Body(content=decoded, content_type=content_type, encoded=encoded, content_type_hint=hint)
+    if encoded.lower() == "json":
+        try:
+            value = json.loads(content)
+        except json.JSONDecodeError as exc:
+            where.at("content").fail(f"content is not valid JSON: {exc}", expected="JSON text")
+        return Body(content=value, content_type=content_type, encoded=encoded, content_type_hint=hint)
+    where.at("encoded").fail(f"unknown encoding {encoded!r}", expected="false, 'base64' or 'json'")
+
+
+def read_request(data: Any, spec: SpecVersion, where: Where) -> Request:
+    """An HTTP request part in the shape of the given spec version."""
+    if not isinstance(data, Mapping):
+        where.fail("request must be an object", expected="an object")
+    method = data.get("method", "GET")
+    path = data.get("path", "/")
+    if not isinstance(method, str):
+        where.at("method").fail(f"method={method!r}", expected="a string")
+    if not isinstance(path, str):
+        where.at("path").fail(f"path={path!r}", expected="a string")
+    query, raw_query = _query(data.get("query"), where.at("query"))
+    headers = _headers(data.get("headers"), where.at("headers"))
+    return Request(
+        method=method,
+        path=path,
+        query=query,
+        raw_query=raw_query if "query" in data else None,
+        headers=headers,
+        body=read_body(data, "body", spec, where),
+        matching_rules=parse_matching_rules(data.get("matchingRules"), where.at("matchingRules")),
+        generators=parse_generators(data.get("generators"), where.at("generators")),
+        extra={k: v for k, v in data.items() if k not in _REQUEST_KEYS},
+    )
+
+
+def read_response(data: Any, spec: SpecVersion, where: Where) -> Response:
+    """An HTTP response part in the shape of the given spec version."""
+    if not isinstance(data, Mapping):
+        where.fail("response must be an object", expected="an object")
+    status = data.get("status", 200)
+    if not isinstance(status, int) or isinstance(status, bool):
+        where.at("status").fail(f"status={status!r}", expected="an integer status code")
+    return Response(
+        status=status,
+        headers=_headers(data.get("headers"), where.at("headers")),
+        body=read_body(data, "body", spec, where),
+        matching_rules=parse_matching_rules(data.get("matchingRules"), where.at("matchingRules")),
+        generators=parse_generators(data.get("generators"), where.at("generators")),
+        extra={k: v for k, v in data.items() if k not in _RESPONSE_KEYS},
+    )
+
+
+def read_message_contents(data: Any, spec: SpecVersion, where: Where) -> MessageContents:
+    """Message contents with metadata (``metaData`` in V3, ``metadata`` in V4)."""
+    if not isinstance(data, Mapping):
+        where.fail("message must be an object", expected="an object")
+    meta_key = "metadata" if "metadata" in data else "metaData"
+    metadata = data.get(meta_key) or {}
+    if not isinstance(metadata, Mapping):
+        where.at(meta_key).fail("metadata must be an object", expected="an object")
+    contents = read_body(data, "contents", spec, where)
+    if isinstance(contents, Body) and contents.content_type is None:
+        ct = next((v for k, v in metadata.items() if k.lower() in ("contenttype", "content-type")), None)
+        if isinstance(ct, str):
+            contents = Body(content=contents.content, content_type=ct, encoded=contents.encoded)
+    return MessageContents(
+        contents=contents,
+        metadata=dict(metadata),
+        matching_rules=parse_matching_rules(data.get("matchingRules"), where.at("matchingRules"), message=True),
+        generators=parse_generators(data.get("generators"), where.at("generators"), message=True),
+        extra={k: v for k, v in data.items() if k not in _MESSAGE_KEYS and k not in _COMMON_KEYS},
+    )
+
+
+def _read_async(data: Any, spec: SpecVersion, where: Where) -> AsynchronousMessage:
+    if not isinstance(data, Mapping):
+        where.fail("a message must be an object", expected="an object")
+    common = _common(data, where)
+    message = read_message_contents(data, spec, where)
+    extra = dict(message.extra)
+    message = MessageContents(
+        contents=message.contents,
+        metadata=message.metadata,
+        matching_rules=message.matching_rules,
+        generators=message.generators,
+    )
+    return AsynchronousMessage(message=message, extra=extra, **common)
+
+
+def _read_sync_message(data: Mapping[str, Any], spec: SpecVersion, where: Where) -> SynchronousMessage:
+    common = _common(data, where)
+    request = read_message_contents(data.get("request", {}), spec, where.at("request"))
+    responses = data.get("response", [])
+    if not isinstance(responses, list):
+        where.at("response").fail("response of a synchronous message must be a list", expected="a list")
+    response = tuple(
+        read_message_contents(r, spec, where.at("response").at(i)) for i, r in enumerate(responses)
+    )
+    extra = {k: v for k, v in data.items() if k not in _COMMON_KEYS and k not in ("request", "response")}
+    return SynchronousMessage(request=request, response=response, extra=extra, **common)

@@ -1,0 +1,234 @@
+"""The model to pact JSON of spec V2, V3 or V4, refusing conversions that would lose meaning."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from polycontract.codec._rules import GENERATOR_TYPES, MATCHER_TYPES, write_generators, write_matching_rules
+from polycontract.errors import UsageError
+from polycontract.model import (
+    Body,
+    HttpInteraction,
+    Interaction,
+    MessageContents,
+    Pact,
+    Request,
+    Response,
+    SpecVersion,
+    SynchronousMessage,
+)
+
+_SPEC_LABEL = {"V2": "2.0.0", "V3": "3.0.0", "V4": "4.0"}
+_RANK = {"V1": 1, "V1.1": 1, "V2": 2, "V3": 3, "V4": 4}
+
+
+def write_pact(pact: Pact, spec: SpecVersion) -> dict[str, Any]:
+    """A pact document of ``spec``; raises `UsageError` listing what that version cannot hold."""
+    if spec not in _SPEC_LABEL:
+        raise UsageError(f"spec={spec!r}: polycontract writes pact files of V2, V3 or V4")
+    problems = _downgrade_problems(pact, spec)
+    if problems:
+        raise UsageError(
+            f"pact {pact.consumer} -> {pact.provider} cannot be written as {spec}:\n- "
+            + "\n- ".join(problems)
+            + "\nWrite it as V4 instead."
+        )
+    metadata = {k: v for k, v in pact.metadata.items() if k not in ("pactSpecification", "pact-specification")}
+    metadata["pactSpecification"] = {"version": _SPEC_LABEL[spec]}
+    doc: dict[str, Any] = {"consumer": {"name": pact.consumer}, "provider": {"name": pact.provider}}
+    if spec == "V3" and pact.interactions and all(not isinstance(i, HttpInteraction) for i in pact.interactions):
+        doc["messages"] = [_interaction(i, spec) for i in pact.interactions]
+    else:
+        doc["interactions"] = [_interaction(i, spec) for i in pact.interactions]
+    doc["metadata"] = metadata
+    doc.update(pact.extra)
+    return doc
+
+
+def _downgrade_problems(pact: Pact, spec: SpecVersion) -> list[str]:
+    if spec == "V4":
+        return []
+    problems: list[str] = []
+    kinds = {type(i) for i in pact.interactions}
+    if SynchronousMessage in kinds:
+        problems.append("synchronous messages exist only in V4")
+    if spec == "V2" and kinds - {HttpInteraction}:
+        problems.append("messages need V3 or V4")
+    if spec == "V3" and HttpInteraction in kinds and len(kinds) > 1:
+        problems.append("V3 keeps HTTP interactions and messages in separate files; V4 holds both")
+    for i in pact.interactions:
+        label = f"interaction {i.description!r}"
+        if i.pending:
+            problems.append(f"{label}: 'pending' is a V4 attribute")
+        if i.comments or i.plugin_configuration or i.interaction_markup:
+            problems.append(f"{label}: comments, plugin configuration and markup are V4 attributes")
+        if spec == "V2" and (len(i.provider_states) > 1 or any(s.params for s in i.provider_states)):
+            problems.append(f"{label}: several provider states or state parameters need V3")
+        for part_name, part in _parts(i):
+            problems.extend(_part_problems(label, part_name, part, spec))
+    return problems
+
+
+def _parts(i: Interaction) -> list[tuple[str, Request | Response | MessageContents]]:
+    if isinstance(i, HttpInteraction):
+        return [("request", i.request), ("response", i.response)]
+    if isinstance(i, SynchronousMessage):
+        return [("request", i.request)] + [(f"response[{n}]", r) for n, r in enumerate(i.response)]
+    return [("message", i.message)]
+
+
+def _part_problems(label: str, part_name: str, part: Request | Response | MessageContents, spec: SpecVersion) -> list[str]:
+    problems = []
+    for category, entries in part.matching_rules.items():
+        if category == "status":
+            problems.append(f"{label} {part_name}: status rules are V4")
+        for key, rule_set in entries.items():
+            for m in rule_set.matchers:
+                if _RANK[MATCHER_TYPES.get(m.match, "V4")] > _RANK[spec] or (spec == "V2" and m.match == "equality"):
+                    problems.append(f"{label} {part_name}: matcher {m.match!r} at {category} {key!r} needs a later spec")
+            if spec == "V2" and (len(rule_set.matchers) > 1 or rule_set.combine == "OR"):
+                problems.append(f"{label} {part_name}: several matchers at one path need V3")
+    for category, gens in part.generators.items():
+        if spec == "V2":
+            problems.append(f"{label} {part_name}: generators need V3")
+            break
+        for key, gen in gens.items():
+            if _RANK[GENERATOR_TYPES.get(gen.type, "V4")] > _RANK[spec]:
+                problems.append(f"{label} {part_name}: generator {gen.type!r} at {category} {key!r} is V4")
+    body = part.contents if isinstance(part, MessageContents) else part.body
+    if isinstance(body, Body) and isinstance(body.content, bytes):
+        problems.append(f"{label} {part_name}: a binary body needs V4")
+    return problems
+
+
+def _common(i: Interaction, spec: SpecVersion) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if spec == "V4":
+        out["type"] = i.type_name
+    out["description"] = i.description
+    if spec == "V4" and i.key is not None:
+        out["key"] = i.key
+    if i.provider_states:
+        if spec == "V2":
+            out["providerState"] = i.provider_states[0].name
+        else:
+            out["providerStates"] = [
+                {"name": s.name, **({"params": dict(s.params)} if s.params else {})} for s in i.provider_states
+            ]
+    if spec == "V4":
+        if i.pending:
+            out["pending"] = True
+        if i.comments:
+            out["comments"] = dict(i.comments)
+        if i.plugin_configuration:
+            out["pluginConfiguration"] = dict(i.plugin_configuration)
+        if i.interaction_markup:
+            out["interactionMarkup"] = dict(i.interaction_markup)
+    return out
+
+
+def _interaction(i: Interaction, spec: SpecVersion) -> dict[str, Any]:
+    out = _common(i, spec)
+    if isinstance(i, HttpInteraction):
+        out["request"] = _request(i.request, spec)
+        out["response"] = _response(i.response, spec)
+    elif isinstance(i, SynchronousMessage):
+        out["request"] = _message(i.request, spec)
+        out["response"] = [_message(r, spec) for r in i.response]
+    else:
+        out.update(_message(i.message, spec))
+    out.update(i.extra)
+    return out
+
+
+def _headers(headers: Mapping[str, tuple[str, ...]], spec: SpecVersion) -> dict[str, Any]:
+    if spec == "V4":
+        return {k: list(v) for k, v in headers.items()}
+    return {k: ", ".join(v) for k, v in headers.items()}
+
+
+def _body(body: Body, spec: SpecVersion, headers: Mapping[str, tuple[str, ...]] | None = None) -> Any:
+    if spec != "V4":
+        return body.content
+    content_type = body.content_type or _header_content_type(headers) or guess_content_type(body.content)
+    out: dict[str, Any] = {"contentType": content_type}
+    if isinstance(body.content, bytes):
+        out["encoded"] = "base64"
+        out["content"] = base64.b64encode(body.content).decode("ascii")
+    else:
+        out["encoded"] = body.encoded if body.encoded and str(body.encoded).lower() == "json" else False
+        if out["encoded"]:
+            import json
+
+            out["content"] = json.dumps(body.content)
+        else:
+            out["content"] = body.content
+    if body.content_type_hint:
+        out["contentTypeHint"] = body.content_type_hint
+    return out
+
+
+def _header_content_type(headers: Mapping[str, tuple[str, ...]] | None) -> str | None:
+    for name, values in (headers or {}).items():
+        if name.lower() == "content-type" and values:
+            return values[0]
+    return None
+
+
+def guess_content_type(content: Any) -> str:
+    """A media type for content that declares none: JSON for JSON values, XML or text for strings."""
+    if isinstance(content, bytes):
+        return "application/octet-stream"
+    if isinstance(content, str):
+        return "application/xml" if content.lstrip().startswith("<?xml") else "text/plain"
+    return "application/json"
+
+
+def _request(r: Request, spec: SpecVersion) -> dict[str, Any]:
+    out: dict[str, Any] = {"method": r.method, "path": r.path}
+    if r.query or r.raw_query is not None:
+        if spec == "V2":
+            out["query"] = r.raw_query if r.raw_query is not None else urlencode(
+                [(k, v) for k, vs in r.query.items() for v in vs]
+            )
+        else:
+            out["query"] = {k: list(v) for k, v in r.query.items()}
+    _http_tail(out, r.headers, r.body, r.matching_rules, r.generators, spec)
+    out.update(r.extra)
+    return out
+
+
+def _response(r: Response, spec: SpecVersion) -> dict[str, Any]:
+    out: dict[str, Any] = {"status": r.status}
+    _http_tail(out, r.headers, r.body, r.matching_rules, r.generators, spec)
+    out.update(r.extra)
+    return out
+
+
+def _http_tail(out: dict[str, Any], headers: Any, body: Any, rules: Any, generators: Any, spec: SpecVersion) -> None:
+    if headers:
+        out["headers"] = _headers(headers, spec)
+    if isinstance(body, Body):
+        out["body"] = _body(body, spec, headers)
+    if rules:
+        out["matchingRules"] = write_matching_rules(rules, v2=spec == "V2")
+    if generators:
+        out["generators"] = write_generators(generators)
+
+
+def _message(m: MessageContents, spec: SpecVersion) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if isinstance(m.contents, Body):
+        out["contents"] = _body(m.contents, spec)
+    meta_key = "metadata" if spec == "V4" else "metaData"
+    out[meta_key] = dict(m.metadata)
+    category = "content" if spec == "V4" else "body"
+    if m.matching_rules:
+        out["matchingRules"] = write_matching_rules(m.matching_rules, body_category=category)
+    if m.generators:
+        out["generators"] = write_generators(m.generators, body_category=category)
+    out.update(m.extra)
+    return out

@@ -1,0 +1,703 @@
+"""Pact example generators (spec V3/V4): replace example values with generated ones.
+
+A pact stores examples plus ``generators`` (category -> path or key -> `model.Generator`). Before an
+example is used (sent by the verifier, returned by the mock server), each generator replaces the value
+it points at. This module is pure: the current time, the random source and the provider-state values
+come in a `GeneratorContext`, so the same context always gives the same values.
+
+>>> import datetime, random
+>>> ctx = GeneratorContext(now=datetime.datetime(2024, 2, 29, 12, 0, tzinfo=datetime.timezone.utc),
+...                        rng=random.Random(1))
+>>> generate_value(model.Generator(type="Date", params={"expression": "+1 day"}), None, ctx)
+'2024-03-01'
+>>> apply_generators({"id": 0}, {"$.id": model.Generator(type="RandomInt", params={"min": 5, "max": 5})}, ctx)
+{'id': 5}
+"""
+
+from __future__ import annotations
+
+import calendar
+import copy
+import dataclasses
+import datetime
+import functools
+import importlib
+import json
+import random
+import re
+import string
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any, Literal
+
+from polycontract import model
+from polycontract._paths import STAR, PathSyntaxError, Token, parse_path
+from polycontract.errors import UsageError
+
+__all__ = [
+    "GeneratorContext",
+    "apply_generators",
+    "generate_message",
+    "generate_request",
+    "generate_response",
+    "generate_value",
+]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class GeneratorContext:
+    """Everything a generator may depend on, passed in so that generation stays pure and repeatable.
+
+    ``now`` (timezone-aware) anchors Date/Time/DateTime generators; ``rng`` is the only random source.
+    ``mode`` says who prepares the example: ``"provider"`` (the verifier, which resolves
+    ``ProviderState`` expressions from ``provider_state``) or ``"consumer"`` (the mock server, which
+    rebases ``MockServerURL`` examples onto ``mock_server_url``).
+    """
+
+    now: datetime.datetime
+    rng: random.Random
+    mode: Literal["consumer", "provider"] = "consumer"
+    provider_state: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    mock_server_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.now, datetime.datetime) or self.now.utcoffset() is None:
+            raise UsageError(f"now={self.now!r} must be a timezone-aware datetime")
+        if not isinstance(self.rng, random.Random):
+            raise UsageError(f"rng={self.rng!r} must be a random.Random")
+        if self.mode not in ("consumer", "provider"):
+            raise UsageError(f"mode={self.mode!r} must be 'consumer' or 'provider'")
+
+
+# ---------------------------------------------------------------------------------------------- values
+
+
+def generate_value(generator: model.Generator, current: Any, ctx: GeneratorContext) -> Any:
+    """One value from ``generator``; ``current`` is the example being replaced.
+
+    Numbers keep the kind of the example where Pact does (``RandomInt`` on ``"7"`` gives a string).
+    ``ProviderState`` only acts in provider mode and ``MockServerURL`` only in consumer mode; otherwise,
+    or when the data they need is missing, ``current`` is returned unchanged.
+
+    >>> import datetime, random
+    >>> ctx = GeneratorContext(now=datetime.datetime.now(datetime.timezone.utc), rng=random.Random(0),
+    ...                        mode="provider", provider_state={"id": 42})
+    >>> generate_value(model.Generator(type="ProviderState", params={"expression": "/users/${id}"}), "/", ctx)
+    '/users/42'
+    """
+    handler = _HANDLERS.get(generator.type)
+    if handler is None:
+        raise UsageError(f"unknown generator type={generator.type!r}; expected one of {', '.join(sorted(_HANDLERS))}")
+    return handler(generator, current, ctx)
+
+
+def _int_param(generator: model.Generator, name: str, default: int, *, minimum: int | None = None) -> int:
+    raw = generator.params.get(name, default)
+    try:
+        if isinstance(raw, bool) or not isinstance(raw, int | str | float) or int(raw) != float(raw):
+            raise ValueError
+        value = int(raw)
+    except (ValueError, OverflowError):
+        raise UsageError(f"{generator.type} generator: {name}={raw!r} must be an integer") from None
+    if minimum is not None and value < minimum:
+        raise UsageError(f"{generator.type} generator: {name}={value} must be at least {minimum}")
+    return value
+
+
+def _str_param(generator: model.Generator, name: str, *, required: bool = False) -> str | None:
+    raw = generator.params.get(name)
+    if raw is None and not required:
+        return None
+    if not isinstance(raw, str):
+        raise UsageError(f"{generator.type} generator: {name}={raw!r} must be a string")
+    return raw
+
+
+def _random_int(generator: model.Generator, current: Any, ctx: GeneratorContext) -> Any:
+    low = _int_param(generator, "min", 0)
+    high = _int_param(generator, "max", 2**31 - 1)
+    if low > high:
+        raise UsageError(f"RandomInt generator: min={low} is greater than max={high}")
+    value = ctx.rng.randint(low, high)
+    return str(value) if isinstance(current, str) else value
+
+
+def _random_decimal(generator: model.Generator, current: Any, ctx: GeneratorContext) -> Any:
+    digits = _int_param(generator, "digits", 10, minimum=1)
+    rng = ctx.rng
+    chars = [rng.choice(string.digits) for _ in range(digits)]
+    if digits == 1:
+        text = rng.choice("123456789")
+    else:
+        point = rng.randint(1, digits - 1)
+        if point > 1 and chars[0] == "0":  # only "0.xyz" may start with a zero
+            chars[0] = rng.choice("123456789")
+        if chars[-1] == "0":  # a trailing zero would be lost when the value is a JSON number
+            chars[-1] = rng.choice("123456789")
+        text = "".join(chars[:point]) + "." + "".join(chars[point:])
+    numeric = isinstance(current, int | float) and not isinstance(current, bool)
+    return float(text) if numeric else text
+
+
+def _random_hex(generator: model.Generator, current: Any, ctx: GeneratorContext) -> str:
+    digits = _int_param(generator, "digits", 10, minimum=0)
+    return "".join(ctx.rng.choices("0123456789abcdef", k=digits))
+
+
+def _random_string(generator: model.Generator, current: Any, ctx: GeneratorContext) -> str:
+    size = _int_param(generator, "size", 20, minimum=0)
+    return "".join(ctx.rng.choices(string.ascii_letters + string.digits, k=size))
+
+
+def _random_boolean(generator: model.Generator, current: Any, ctx: GeneratorContext) -> Any:
+    value = ctx.rng.random() < 0.5
+    return _to_text(value) if isinstance(current, str) else value
+
+
+def _regex(generator: model.Generator, current: Any, ctx: GeneratorContext) -> str:
+    regex = _str_param(generator, "regex", required=True)
+    assert regex is not None
+    try:
+        compiled = re.compile(regex)
+        parsed = _sre_parser.parse(regex)
+        for _ in range(_REGEX_ATTEMPTS):  # lookarounds and \b are not generated for: check, retry
+            text = _RegexSampler(ctx.rng, ignore_case=bool(compiled.flags & re.IGNORECASE)).sequence(parsed)
+            if compiled.fullmatch(text):
+                return text
+    except re.error as exc:
+        raise UsageError(f"Regex generator: regex={regex!r} cannot be used: {exc}") from None
+    raise UsageError(f"Regex generator: could not generate a string matching regex={regex!r}")
+
+
+try:  # the parser behind `re` (public as sre_parse before 3.11, deprecated since)
+    _sre_parser: Any = importlib.import_module("re._parser")
+except ImportError:  # pragma: no cover - Python 3.10
+    _sre_parser = importlib.import_module("sre_parse")
+
+_REGEX_ATTEMPTS = 50
+_UNBOUNDED_EXTRA = 6  # "*" and "+" repeat at most this many times more than their minimum
+_ALPHABET = string.ascii_letters + string.digits + string.punctuation + " "
+_CATEGORY_CHARS = {"DIGIT": string.digits, "WORD": string.ascii_letters + string.digits + "_", "SPACE": " "}
+_CATEGORY_TESTS = {name: re.compile("\\" + name[0].lower()) for name in _CATEGORY_CHARS}
+
+
+class _RegexSampler:
+    """Draws one string from a parsed regex: each node of the `re` parse tree chooses at random."""
+
+    def __init__(self, rng: random.Random, *, ignore_case: bool) -> None:
+        self.rng = rng
+        self.ignore_case = ignore_case
+        self.groups: dict[int, str] = {}
+
+    def sequence(self, items: Any) -> str:
+        return "".join(self.node(op.name, av) for op, av in items)
+
+    def node(self, op: str, av: Any) -> str:
+        if op == "LITERAL":
+            return chr(av)
+        if op in ("NOT_LITERAL", "ANY"):
+            return self.pick(lambda c: op == "ANY" or not self.same(c, chr(av)))
+        if op == "IN":
+            return self.char_in(av)
+        if op == "BRANCH":
+            return self.sequence(self.rng.choice(av[1]))
+        if op == "SUBPATTERN":
+            text = self.sequence(av[3])
+            if av[0] is not None:
+                self.groups[av[0]] = text
+            return text
+        if op == "ATOMIC_GROUP":
+            return self.sequence(av)
+        if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, high, item = av
+            high = low + _UNBOUNDED_EXTRA if high == _sre_parser.MAXREPEAT else high
+            return "".join(self.sequence(item) for _ in range(self.rng.randint(low, high)))
+        if op == "GROUPREF":
+            return self.groups.get(av, "")
+        if op == "GROUPREF_EXISTS":
+            group, yes, no = av
+            return self.sequence(yes) if group in self.groups else self.sequence(no) if no else ""
+        if op in ("AT", "ASSERT", "ASSERT_NOT"):
+            return ""
+        raise re.error(f"unsupported construct {op}")
+
+    def same(self, a: str, b: str) -> bool:
+        return a == b or (self.ignore_case and a.lower() == b.lower())
+
+    def pick(self, accept: Callable[[str], bool]) -> str:
+        candidates = [c for c in _ALPHABET if accept(c)] or [c for c in "\u00e9\u00df\u4e2d\t\n" if accept(c)]
+        if not candidates:
+            raise re.error("no character satisfies a negated class")
+        return self.rng.choice(candidates)
+
+    def char_in(self, items: list[tuple[Any, Any]]) -> str:
+        if items and items[0][0].name == "NEGATE":
+            rest = items[1:]
+            return self.pick(lambda c: not any(self.in_item(c, op.name, av) for op, av in rest))
+        op, av = self.rng.choice(items)
+        if op.name == "LITERAL":
+            return chr(av)
+        if op.name == "RANGE":
+            code = self.rng.randint(*av)
+            return chr(code) if not 0xD800 <= code <= 0xDFFF else chr(av[0])
+        category = av.name.removeprefix("CATEGORY_")
+        if category in _CATEGORY_CHARS:
+            return self.rng.choice(_CATEGORY_CHARS[category])
+        return self.pick(lambda c: self.in_item(c, op.name, av))
+
+    def in_item(self, char: str, op: str, av: Any) -> bool:
+        variants = {char, char.lower(), char.upper()} if self.ignore_case else {char}
+        if op == "LITERAL":
+            return chr(av) in variants
+        if op == "RANGE":
+            return any(av[0] <= ord(v) <= av[1] for v in variants)
+        if op == "CATEGORY":
+            name = av.name.removeprefix("CATEGORY_")
+            negated = name.startswith("NOT_")
+            test = _CATEGORY_TESTS.get(name.removeprefix("NOT_"))
+            return test is not None and bool(test.match(char)) != negated
+        return False
+
+
+_UUID_FORMATS: dict[str, Callable[[uuid.UUID], str]] = {
+    "simple": lambda u: u.hex,
+    "lower-case-hyphenated": str,
+    "upper-case-hyphenated": lambda u: str(u).upper(),
+    "URN": lambda u: u.urn,
+}
+
+
+def _uuid(generator: model.Generator, current: Any, ctx: GeneratorContext) -> str:
+    fmt = _str_param(generator, "format") or "lower-case-hyphenated"
+    render = _UUID_FORMATS.get(fmt)
+    if render is None:
+        raise UsageError(f"Uuid generator: format={fmt!r} must be one of {', '.join(_UUID_FORMATS)}")
+    return render(uuid.UUID(int=ctx.rng.getrandbits(128), version=4))
+
+
+# ------------------------------------------------------------------------------------ dates and times
+
+_DEFAULT_FORMATS = {"Date": "yyyy-MM-dd", "Time": "HH:mm:ss", "DateTime": "yyyy-MM-dd'T'HH:mm:ss"}
+
+
+def _date_time(generator: model.Generator, current: Any, ctx: GeneratorContext) -> str:
+    pattern = _str_param(generator, "format") or _DEFAULT_FORMATS[generator.type]
+    expression = _str_param(generator, "expression")
+    moment = _eval_date_expression(expression, ctx.now) if expression else ctx.now
+    return _format_java(moment, pattern)
+
+
+_EXPR_TOKEN = re.compile(r"\d+|[a-z']+|\S")
+_UNITS = {"second": "seconds", "minute": "minutes", "hour": "hours", "day": "days", "week": "weeks"}
+_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTH_NAMES = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+_WEEKDAYS = {n: i for i, day in enumerate(_DAY_NAMES) for n in (day.lower(), day[:3].lower())} | {"tues": 1, "thurs": 3}
+_MONTHS = {n: i + 1 for i, month in enumerate(_MONTH_NAMES) for n in (month.lower(), month[:3].lower())} | {"sept": 9}
+
+
+def _eval_date_expression(expression: str, now: datetime.datetime) -> datetime.datetime:
+    """Evaluate a Pact date/time expression (``today +2 weeks``, ``tomorrow @ noon``, ``next hour``)."""
+    tokens = _EXPR_TOKEN.findall(expression.lower())
+    result, i = now, 0
+
+    def fail(expected: str) -> UsageError:
+        found = repr(tokens[i]) if i < len(tokens) else "the end"
+        return UsageError(f"date expression={expression!r}: expected {expected}, found {found}")
+
+    while i < len(tokens):
+        token = tokens[i]
+        if token in ("now", "today", "@"):
+            i += 1
+        elif token in ("yesterday", "tomorrow"):
+            result += datetime.timedelta(days=1 if token == "tomorrow" else -1)
+            i += 1
+        elif token in ("midnight", "noon"):
+            result = result.replace(hour=0 if token == "midnight" else 12, minute=0, second=0, microsecond=0)
+            i += 1
+        elif token in ("+", "-"):
+            i += 1
+            if i >= len(tokens) or not tokens[i].isdigit():
+                raise fail("a number")
+            amount = int(tokens[i]) * (1 if token == "+" else -1)
+            i += 1
+            result = _shift(result, tokens[i] if i < len(tokens) else "", amount, fail)
+            i += 1
+        elif token in ("next", "last"):
+            i += 1
+            result = _shift(result, tokens[i] if i < len(tokens) else "", 1 if token == "next" else -1, fail)
+            i += 1
+        elif token.isdigit():  # "2 o'clock", "11 o'clock pm"
+            hour = int(token)
+            i += 1
+            if i >= len(tokens) or tokens[i] != "o'clock" or hour > 12:
+                raise fail("o'clock after an hour from 0 to 12")
+            i += 1
+            if i < len(tokens) and tokens[i] in ("am", "pm"):
+                hour = hour % 12 + (12 if tokens[i] == "pm" else 0)
+                i += 1
+            result = result.replace(hour=hour, minute=0, second=0, microsecond=0)
+        else:
+            raise fail("now, today, yesterday, tomorrow, midnight, noon, +, -, next, last or '@'")
+    return result
+
+
+def _shift(moment: datetime.datetime, unit: str, amount: int, fail: Callable[[str], UsageError]) -> datetime.datetime:
+    name = unit[:-1] if unit[:-1] in (*_UNITS, "fortnight", "month", "year") else unit
+    if name in _UNITS:
+        return moment + datetime.timedelta(**{_UNITS[name]: amount})
+    if name == "fortnight":
+        return moment + datetime.timedelta(weeks=2 * amount)
+    if name in ("month", "year"):
+        return _add_months(moment, amount * (12 if name == "year" else 1))
+    if abs(amount) == 1 and name in _WEEKDAYS:  # next/last monday: strictly after/before
+        delta = (_WEEKDAYS[name] - moment.weekday()) % 7 if amount > 0 else -((moment.weekday() - _WEEKDAYS[name]) % 7)
+        return moment + datetime.timedelta(days=delta or 7 * amount)
+    if abs(amount) == 1 and name in _MONTHS:  # next/last january: the same day in that month
+        delta = (_MONTHS[name] - moment.month) % 12 if amount > 0 else -((moment.month - _MONTHS[name]) % 12)
+        return _add_months(moment, delta or 12 * amount)
+    raise fail("a unit (second, minute, hour, day, week, fortnight, month, year; a day or month name after next/last)")
+
+
+def _add_months(moment: datetime.datetime, months: int) -> datetime.datetime:
+    index = moment.year * 12 + moment.month - 1 + months
+    year, month = divmod(index, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+_JAVA_TOKEN = re.compile(r"'(?:[^']|'')*'|([A-Za-z])\1*|.", re.DOTALL)
+_NUMERIC_FIELDS: dict[str, Callable[[datetime.datetime], int]] = {
+    "d": lambda t: t.day,
+    "D": lambda t: t.timetuple().tm_yday,
+    "H": lambda t: t.hour,
+    "k": lambda t: t.hour or 24,
+    "K": lambda t: t.hour % 12,
+    "h": lambda t: t.hour % 12 or 12,
+    "m": lambda t: t.minute,
+    "s": lambda t: t.second,
+}
+
+
+def _format_java(moment: datetime.datetime, pattern: str) -> str:
+    """Render ``moment`` with a Java ``DateTimeFormatter`` pattern (English names, any locale)."""
+    out = []
+    for match in _JAVA_TOKEN.finditer(pattern):
+        token = match.group(0)
+        if token.startswith("'"):
+            out.append("'" if token == "''" else token[1:-1].replace("''", "'"))
+        elif match.group(1):
+            out.append(_java_field(moment, token[0], len(token), pattern))
+        elif token not in "[]":  # optional sections are always printed
+            out.append(token)
+    return "".join(out)
+
+
+def _java_field(moment: datetime.datetime, letter: str, width: int, pattern: str) -> str:
+    if letter in "yuY":
+        return f"{moment.year % 100:02d}" if width == 2 else f"{moment.year:0{width}d}"
+    if letter in "ML":
+        if width >= 3:
+            name = _MONTH_NAMES[moment.month - 1]
+            return name[:3] if width == 3 else name[0] if width == 5 else name
+        return f"{moment.month:0{width}d}"
+    if letter == "E":
+        name = _DAY_NAMES[moment.weekday()]
+        return name if width == 4 else name[0] if width == 5 else name[:3]
+    if letter in _NUMERIC_FIELDS:
+        return f"{_NUMERIC_FIELDS[letter](moment):0{width}d}"
+    if letter == "S":
+        return (f"{moment.microsecond:06d}" + "0" * width)[:width]
+    if letter == "a":
+        return "AM" if moment.hour < 12 else "PM"
+    if letter == "G":
+        return "AD"
+    if letter in "ZXx":
+        return _java_offset(moment, letter, width)
+    if letter in "zVO":
+        return moment.tzname() or "UTC"
+    raise UsageError(f"date format={pattern!r}: the pattern letter {letter!r} is not supported (quote literal text: 'T')")
+
+
+def _java_offset(moment: datetime.datetime, letter: str, width: int) -> str:
+    offset = moment.utcoffset() or datetime.timedelta(0)
+    if letter == "X" and not offset:
+        return "Z"
+    minutes = int(offset.total_seconds()) // 60
+    sign, minutes = ("-" if minutes < 0 else "+"), abs(minutes)
+    hours, mins = divmod(minutes, 60)
+    if letter == "Z":
+        return (
+            f"GMT{sign}{hours:02d}:{mins:02d}"
+            if width == 4
+            else f"{sign}{hours:02d}{':' if width == 5 else ''}{mins:02d}"
+        )
+    if width == 1:
+        return f"{sign}{hours:02d}" + (f"{mins:02d}" if mins else "")
+    return f"{sign}{hours:02d}{':' if width in (3, 5) else ''}{mins:02d}"
+
+
+# -------------------------------------------------------------------- provider state and mock server
+
+_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+
+
+def _provider_state(generator: model.Generator, current: Any, ctx: GeneratorContext) -> Any:
+    expression = _str_param(generator, "expression", required=True)
+    assert expression is not None
+    if ctx.mode != "provider":
+        return current
+    state = ctx.provider_state
+    sole = _PLACEHOLDER.fullmatch(expression)
+    if sole or "${" not in expression:
+        key = sole.group(1).strip() if sole else expression
+        if key not in state:
+            return current
+        value = state[key]
+    else:
+        names = [name.strip() for name in _PLACEHOLDER.findall(expression)]
+        if any(name not in state for name in names):
+            return current
+        value = _PLACEHOLDER.sub(lambda m: _to_text(state[m.group(1).strip()]), expression)
+    return _convert(value, generator.params.get("dataType"))
+
+
+def _convert(value: Any, data_type: Any) -> Any:
+    kind = str(data_type).upper() if data_type is not None else "RAW"
+    try:
+        if kind == "RAW":
+            return value
+        if kind == "STRING":
+            return _to_text(value)
+        if kind == "INTEGER":
+            return int(value) if not isinstance(value, str) else int(float(value)) if "." in value else int(value)
+        if kind in ("DECIMAL", "FLOAT"):
+            return float(value)
+        if kind == "BOOLEAN":
+            if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+                return value.strip().lower() == "true"
+            if isinstance(value, bool | int | float):
+                return bool(value)
+            raise ValueError
+    except (TypeError, ValueError, OverflowError):
+        raise UsageError(f"ProviderState generator: value={value!r} cannot be converted to dataType={kind}") from None
+    raise UsageError(
+        f"ProviderState generator: dataType={data_type!r} must be one of RAW, STRING, INTEGER, DECIMAL, FLOAT, BOOLEAN"
+    )
+
+
+def _mock_server_url(generator: model.Generator, current: Any, ctx: GeneratorContext) -> Any:
+    regex = _str_param(generator, "regex", required=True)
+    example = _str_param(generator, "example")
+    assert regex is not None
+    if ctx.mode != "consumer" or ctx.mock_server_url is None:
+        return current
+    example = example if example is not None else current
+    if not isinstance(example, str):
+        return current
+    try:
+        compiled = re.compile(regex)
+    except re.error as exc:
+        raise UsageError(f"MockServerURL generator: regex={regex!r} is not a valid regex: {exc}") from None
+    base = ctx.mock_server_url.rstrip("/")
+    return compiled.sub(lambda m: base + ((m.group(1) or "") if compiled.groups else ""), example, count=1)
+
+
+_HANDLERS: dict[str, Callable[[model.Generator, Any, GeneratorContext], Any]] = {
+    "RandomInt": _random_int,
+    "RandomDecimal": _random_decimal,
+    "RandomHexadecimal": _random_hex,
+    "RandomString": _random_string,
+    "RandomBoolean": _random_boolean,
+    "Regex": _regex,
+    "Uuid": _uuid,
+    "Date": _date_time,
+    "Time": _date_time,
+    "DateTime": _date_time,
+    "ProviderState": _provider_state,
+    "MockServerURL": _mock_server_url,
+}
+
+
+def _to_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None or isinstance(value, bool | dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+# ---------------------------------------------------------------------------------------- JSON bodies
+
+
+def apply_generators(value: Any, generators: Mapping[str, model.Generator], ctx: GeneratorContext) -> Any:
+    """Apply body generators keyed by path (``$.items[*].id``, ``$['a b']``, ``$``) to a JSON value.
+
+    Shallow paths run first, so a generator that replaces a whole object runs before those inside it.
+    Paths that select nothing are ignored. The input is not modified; a new value is returned.
+
+    >>> import datetime, random
+    >>> ctx = GeneratorContext(now=datetime.datetime.now(datetime.timezone.utc), rng=random.Random(0))
+    >>> seven = model.Generator(type="RandomInt", params={"min": 7, "max": 7})
+    >>> apply_generators([{"id": 1}, {"id": 2}], {"$[*].id": seven}, ctx)
+    [{'id': 7}, {'id': 7}]
+    """
+    parsed = sorted(((_body_path(path), gen) for path, gen in generators.items()), key=lambda item: len(item[0]))
+    result = copy.deepcopy(value)
+    for tokens, generator in parsed:
+        result = _rewrite(result, tokens, functools.partial(_generate_at, generator, ctx))
+    return result
+
+
+def _generate_at(generator: model.Generator, ctx: GeneratorContext, current: Any) -> Any:
+    return generate_value(generator, current, ctx)
+
+
+def _body_path(path: str) -> tuple[Token, ...]:
+    expression = path if path.startswith("$") else "$" + ("" if path.startswith(("[", ".")) or not path else ".") + path
+    try:
+        return parse_path(expression)
+    except PathSyntaxError as exc:
+        raise UsageError(f"generator path={path!r} is not a valid path: {exc}") from None
+
+
+def _rewrite(node: Any, tokens: tuple[Token, ...], generate: Callable[[Any], Any]) -> Any:
+    if not tokens:
+        return generate(node)
+    head, rest = tokens[0], tokens[1:]
+    if isinstance(node, Mapping):
+        keys: list[Any] = list(node) if head is STAR else [head] if isinstance(head, str) and head in node else []
+        if not keys:
+            return node
+        mapping = dict(node)
+        for key in keys:
+            mapping[key] = _rewrite(node[key], rest, generate)
+        return mapping
+    if isinstance(node, list | tuple):
+        indexes = range(len(node)) if head is STAR else [head] if isinstance(head, int) and head < len(node) else []
+        items = list(node)
+        for index in indexes:
+            items[index] = _rewrite(node[index], rest, generate)
+        return tuple(items) if isinstance(node, tuple) else items
+    return node
+
+
+def _is_json_body(body: model.Body) -> bool:
+    if isinstance(body.content, bytes):
+        return False
+    if body.encoded == "json":
+        return True
+    media_type = (body.content_type or "").split(";")[0].strip().lower()
+    if media_type:
+        return media_type.endswith(("/json", "+json")) or "json" in media_type
+    return not isinstance(body.content, str)
+
+
+def _generate_body(body: Any, generators: Mapping[str, model.Generator], ctx: GeneratorContext) -> Any:
+    if not generators:
+        return body
+    if isinstance(body, model.Body):
+        if not _is_json_body(body):
+            return body
+        return dataclasses.replace(body, content=apply_generators(body.content, generators, ctx))
+    if isinstance(body, dict | list):
+        return apply_generators(body, generators, ctx)
+    return body
+
+
+# -------------------------------------------------------------------- requests, responses, messages
+
+
+def _single(generators: model.Generators, category: str) -> model.Generator | None:
+    entries = generators.get(category) or {}
+    for key in ("", "$"):
+        if key in entries:
+            return entries[key]
+    return next(iter(entries.values()), None)
+
+
+def _generate_multimap(
+    values: Mapping[str, tuple[str, ...]],
+    generators: Mapping[str, model.Generator],
+    ctx: GeneratorContext,
+    *,
+    ignore_case: bool,
+) -> Mapping[str, tuple[str, ...]]:
+    if not generators:
+        return values
+    fold: Callable[[str], str] = str.lower if ignore_case else str
+    result = dict(values)
+    for key, generator in generators.items():
+        for name in result:
+            if fold(name) == fold(key):
+                result[name] = tuple(_to_text(generate_value(generator, v, ctx)) for v in result[name])
+    return result
+
+
+def generate_request(request: model.Request, ctx: GeneratorContext) -> model.Request:
+    """A copy of ``request`` with its ``path``, ``query``, ``header`` and ``body`` generators applied.
+
+    Query names match exactly, header names ignoring case; every value of a matching name is replaced.
+    """
+    gens = request.generators
+    if not gens:
+        return request
+    path_gen = _single(gens, "path")
+    return dataclasses.replace(
+        request,
+        path=_to_text(generate_value(path_gen, request.path, ctx)) if path_gen else request.path,
+        query=_generate_multimap(request.query, gens.get("query") or {}, ctx, ignore_case=False),
+        headers=_generate_multimap(request.headers, gens.get("header") or {}, ctx, ignore_case=True),
+        body=_generate_body(request.body, gens.get("body") or {}, ctx),
+    )
+
+
+def generate_response(response: model.Response, ctx: GeneratorContext) -> model.Response:
+    """A copy of ``response`` with its ``status``, ``header`` and ``body`` generators applied."""
+    gens = response.generators
+    if not gens:
+        return response
+    status = response.status
+    status_gen = _single(gens, "status")
+    if status_gen is not None:
+        generated = generate_value(status_gen, status, ctx)
+        try:
+            status = int(generated)
+        except (TypeError, ValueError):
+            raise UsageError(f"status generator produced status={generated!r}, which is not an integer") from None
+    return dataclasses.replace(
+        response,
+        status=status,
+        headers=_generate_multimap(response.headers, gens.get("header") or {}, ctx, ignore_case=True),
+        body=_generate_body(response.body, gens.get("body") or {}, ctx),
+    )
+
+
+def generate_message(message: model.MessageContents, ctx: GeneratorContext) -> model.MessageContents:
+    """A copy of ``message`` with its ``metadata`` and ``body``/``content`` generators applied.
+
+    Metadata values keep the type the generator gives them (metadata may hold any JSON value).
+    """
+    gens = message.generators
+    if not gens:
+        return message
+    metadata = dict(message.metadata)
+    for key, generator in (gens.get("metadata") or {}).items():
+        if key in metadata:
+            metadata[key] = generate_value(generator, metadata[key], ctx)
+    contents = message.contents
+    for category in ("body", "content"):
+        contents = _generate_body(contents, gens.get(category) or {}, ctx)
+    return dataclasses.replace(message, metadata=metadata, contents=contents)
