@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from typing import Final
 
-__all__ = ["STAR", "PathSyntaxError", "Token", "parse_path", "render_path", "child_path"]
+__all__ = ["STAR", "PathSyntaxError", "Token", "child_path", "parse_path", "render_path"]
 
 
 class _Star:

@@ -31,6 +31,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from polycontract import model
+from polycontract._javatime import format_java
 from polycontract._paths import STAR, PathSyntaxError, Token, parse_path
 from polycontract.errors import UsageError
 
@@ -283,27 +284,22 @@ _DEFAULT_FORMATS = {"Date": "yyyy-MM-dd", "Time": "HH:mm:ss", "DateTime": "yyyy-
 def _date_time(generator: model.Generator, current: Any, ctx: GeneratorContext) -> str:
     pattern = _str_param(generator, "format") or _DEFAULT_FORMATS[generator.type]
     expression = _str_param(generator, "expression")
-    moment = _eval_date_expression(expression, ctx.now) if expression else ctx.now
-    return _format_java(moment, pattern)
+    try:
+        moment = _eval_date_expression(expression, ctx.now) if expression else ctx.now
+    except (OverflowError, ValueError) as exc:
+        if isinstance(exc, UsageError):
+            raise
+        raise UsageError(f"{generator.type} generator: expression={expression!r} is out of range: {exc}") from None
+    return format_java(moment, pattern)
 
 
 _EXPR_TOKEN = re.compile(r"\d+|[a-z']+|\S")
 _UNITS = {"second": "seconds", "minute": "minutes", "hour": "hours", "day": "days", "week": "weeks"}
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
 _WEEKDAYS = {n: i for i, day in enumerate(_DAY_NAMES) for n in (day.lower(), day[:3].lower())} | {"tues": 1, "thurs": 3}
 _MONTHS = {n: i + 1 for i, month in enumerate(_MONTH_NAMES) for n in (month.lower(), month[:3].lower())} | {"sept": 9}
 
@@ -376,77 +372,6 @@ def _add_months(moment: datetime.datetime, months: int) -> datetime.datetime:
     year, month = divmod(index, 12)
     day = min(moment.day, calendar.monthrange(year, month + 1)[1])
     return moment.replace(year=year, month=month + 1, day=day)
-
-
-_JAVA_TOKEN = re.compile(r"'(?:[^']|'')*'|([A-Za-z])\1*|.", re.DOTALL)
-_NUMERIC_FIELDS: dict[str, Callable[[datetime.datetime], int]] = {
-    "d": lambda t: t.day,
-    "D": lambda t: t.timetuple().tm_yday,
-    "H": lambda t: t.hour,
-    "k": lambda t: t.hour or 24,
-    "K": lambda t: t.hour % 12,
-    "h": lambda t: t.hour % 12 or 12,
-    "m": lambda t: t.minute,
-    "s": lambda t: t.second,
-}
-
-
-def _format_java(moment: datetime.datetime, pattern: str) -> str:
-    """Render ``moment`` with a Java ``DateTimeFormatter`` pattern (English names, any locale)."""
-    out = []
-    for match in _JAVA_TOKEN.finditer(pattern):
-        token = match.group(0)
-        if token.startswith("'"):
-            out.append("'" if token == "''" else token[1:-1].replace("''", "'"))
-        elif match.group(1):
-            out.append(_java_field(moment, token[0], len(token), pattern))
-        elif token not in "[]":  # optional sections are always printed
-            out.append(token)
-    return "".join(out)
-
-
-def _java_field(moment: datetime.datetime, letter: str, width: int, pattern: str) -> str:
-    if letter in "yuY":
-        return f"{moment.year % 100:02d}" if width == 2 else f"{moment.year:0{width}d}"
-    if letter in "ML":
-        if width >= 3:
-            name = _MONTH_NAMES[moment.month - 1]
-            return name[:3] if width == 3 else name[0] if width == 5 else name
-        return f"{moment.month:0{width}d}"
-    if letter == "E":
-        name = _DAY_NAMES[moment.weekday()]
-        return name if width == 4 else name[0] if width == 5 else name[:3]
-    if letter in _NUMERIC_FIELDS:
-        return f"{_NUMERIC_FIELDS[letter](moment):0{width}d}"
-    if letter == "S":
-        return (f"{moment.microsecond:06d}" + "0" * width)[:width]
-    if letter == "a":
-        return "AM" if moment.hour < 12 else "PM"
-    if letter == "G":
-        return "AD"
-    if letter in "ZXx":
-        return _java_offset(moment, letter, width)
-    if letter in "zVO":
-        return moment.tzname() or "UTC"
-    raise UsageError(f"date format={pattern!r}: the pattern letter {letter!r} is not supported (quote literal text: 'T')")
-
-
-def _java_offset(moment: datetime.datetime, letter: str, width: int) -> str:
-    offset = moment.utcoffset() or datetime.timedelta(0)
-    if letter == "X" and not offset:
-        return "Z"
-    minutes = int(offset.total_seconds()) // 60
-    sign, minutes = ("-" if minutes < 0 else "+"), abs(minutes)
-    hours, mins = divmod(minutes, 60)
-    if letter == "Z":
-        return (
-            f"GMT{sign}{hours:02d}:{mins:02d}"
-            if width == 4
-            else f"{sign}{hours:02d}{':' if width == 5 else ''}{mins:02d}"
-        )
-    if width == 1:
-        return f"{sign}{hours:02d}" + (f"{mins:02d}" if mins else "")
-    return f"{sign}{hours:02d}{':' if width in (3, 5) else ''}{mins:02d}"
 
 
 # -------------------------------------------------------------------- provider state and mock server

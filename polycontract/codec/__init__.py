@@ -24,10 +24,10 @@ __all__ = [
     "dump_pact",
     "dumps_pact",
     "load_pact",
+    "normalise_spec",
     "parse_message",
     "parse_request",
     "parse_response",
-    "normalise_spec",
 ]
 
 
@@ -55,9 +55,11 @@ def load_pact(source: str | bytes | Mapping[str, Any] | Path, *, name: str | Non
         try:
             doc = json.loads(source)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            detail = f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}" if isinstance(
-                exc, json.JSONDecodeError
-            ) else f"not UTF-8 text: {exc}"
+            detail = (
+                f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+                if isinstance(exc, json.JSONDecodeError)
+                else f"not UTF-8 text: {exc}"
+            )
             raise PactFormatError(detail, source=where.source, expected="a JSON pact document") from None
     else:
         doc = source

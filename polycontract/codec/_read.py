@@ -363,8 +363,6 @@ def _read_sync_message(data: Mapping[str, Any], spec: SpecVersion, where: Where)
     responses = data.get("response", [])
     if not isinstance(responses, list):
         where.at("response").fail("response of a synchronous message must be a list", expected="a list")
-    response = tuple(
-        read_message_contents(r, spec, where.at("response").at(i)) for i, r in enumerate(responses)
-    )
+    response = tuple(read_message_contents(r, spec, where.at("response").at(i)) for i, r in enumerate(responses))
     extra = {k: v for k, v in data.items() if k not in _COMMON_KEYS and k not in ("request", "response")}
     return SynchronousMessage(request=request, response=response, extra=extra, **common)

@@ -72,9 +72,7 @@ def parse_matcher(data: Any, where: Where) -> Matcher:
     if kind is None:
         kind = _infer_kind(data, where)
     if not isinstance(kind, str) or kind not in MATCHER_TYPES:
-        where.at("match").fail(
-            f"unknown matcher type {kind!r}", expected="one of " + ", ".join(sorted(MATCHER_TYPES))
-        )
+        where.at("match").fail(f"unknown matcher type {kind!r}", expected="one of " + ", ".join(sorted(MATCHER_TYPES)))
     if kind == "regex" or "regex" in params:
         pattern = params.get("regex")
         if not isinstance(pattern, str):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -72,7 +72,7 @@ def _downgrade_problems(pact: Pact, spec: SpecVersion) -> list[str]:
     return problems
 
 
-def _parts(i: Interaction) -> list[tuple[str, Request | Response | MessageContents]]:
+def _parts(i: Interaction) -> Sequence[tuple[str, Request | Response | MessageContents]]:
     if isinstance(i, HttpInteraction):
         return [("request", i.request), ("response", i.response)]
     if isinstance(i, SynchronousMessage):
@@ -80,7 +80,9 @@ def _parts(i: Interaction) -> list[tuple[str, Request | Response | MessageConten
     return [("message", i.message)]
 
 
-def _part_problems(label: str, part_name: str, part: Request | Response | MessageContents, spec: SpecVersion) -> list[str]:
+def _part_problems(
+    label: str, part_name: str, part: Request | Response | MessageContents, spec: SpecVersion
+) -> list[str]:
     problems = []
     for category, entries in part.matching_rules.items():
         if category == "status":
@@ -88,7 +90,9 @@ def _part_problems(label: str, part_name: str, part: Request | Response | Messag
         for key, rule_set in entries.items():
             for m in rule_set.matchers:
                 if _RANK[MATCHER_TYPES.get(m.match, "V4")] > _RANK[spec] or (spec == "V2" and m.match == "equality"):
-                    problems.append(f"{label} {part_name}: matcher {m.match!r} at {category} {key!r} needs a later spec")
+                    problems.append(
+                        f"{label} {part_name}: matcher {m.match!r} at {category} {key!r} needs a later spec"
+                    )
             if spec == "V2" and (len(rule_set.matchers) > 1 or rule_set.combine == "OR"):
                 problems.append(f"{label} {part_name}: several matchers at one path need V3")
     for category, gens in part.generators.items():
@@ -191,8 +195,8 @@ def _request(r: Request, spec: SpecVersion) -> dict[str, Any]:
     out: dict[str, Any] = {"method": r.method, "path": r.path}
     if r.query or r.raw_query is not None:
         if spec == "V2":
-            out["query"] = r.raw_query if r.raw_query is not None else urlencode(
-                [(k, v) for k, vs in r.query.items() for v in vs]
+            out["query"] = (
+                r.raw_query if r.raw_query is not None else urlencode([(k, v) for k, vs in r.query.items() for v in vs])
             )
         else:
             out["query"] = {k: list(v) for k, v in r.query.items()}

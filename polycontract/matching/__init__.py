@@ -60,13 +60,26 @@ def compare_request(
 
             exp_q = urlencode([(k, v) for k, vs in exp.query.items() for v in vs])
         if _v1_query(exp_q) != _v1_query(act_q) and (exp.raw_query is not None or exp.query):
-            found.append(Mismatch(kind="query", path="$.query", expected=exp_q, actual=act_q,
-                                  message=f"Expected query string {exp_q!r} but received {act_q!r}"))
+            found.append(
+                Mismatch(
+                    kind="query",
+                    path="$.query",
+                    expected=exp_q,
+                    actual=act_q,
+                    message=f"Expected query string {exp_q!r} but received {act_q!r}",
+                )
+            )
     else:
         found += compare_query(exp.query, act.query, rules.get("query"))
     found += compare_headers(exp.headers, act.headers, rules.get("header"), media_types=version in ("V3", "V4"))
-    found += compare_body(exp.body, act.body, expected_headers=exp.headers, actual_headers=act.headers,
-                          rules=rules.get("body"), lenient=False)
+    found += compare_body(
+        exp.body,
+        act.body,
+        expected_headers=exp.headers,
+        actual_headers=act.headers,
+        rules=rules.get("body"),
+        lenient=False,
+    )
     return _sorted(found)
 
 
@@ -80,8 +93,14 @@ def compare_response(
     rules = exp.matching_rules
     found = list(compare_status(exp.status, act.status, rules.get("status")))
     found += compare_headers(exp.headers, act.headers, rules.get("header"), media_types=version in ("V3", "V4"))
-    found += compare_body(exp.body, act.body, expected_headers=exp.headers, actual_headers=act.headers,
-                          rules=rules.get("body"), lenient=True)
+    found += compare_body(
+        exp.body,
+        act.body,
+        expected_headers=exp.headers,
+        actual_headers=act.headers,
+        rules=rules.get("body"),
+        lenient=True,
+    )
     return _sorted(found)
 
 
@@ -94,6 +113,13 @@ def compare_message(
     act = actual if isinstance(actual, MessageContents) else parse_message(actual, spec=version)
     rules = exp.matching_rules
     found = list(compare_metadata(exp.metadata, act.metadata, rules.get("metadata")))
-    found += compare_body(exp.contents, act.contents, expected_headers={}, actual_headers={},
-                          rules=rules.get("body"), lenient=True, path="$.contents")
+    found += compare_body(
+        exp.contents,
+        act.contents,
+        expected_headers={},
+        actual_headers={},
+        rules=rules.get("body"),
+        lenient=True,
+        path="$.contents",
+    )
     return _sorted(found)

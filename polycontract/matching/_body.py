@@ -49,13 +49,20 @@ def compare_body(
     kind = body_kind(exp_type, exp_content)
     act_kind = body_kind(act_type or exp_type, act_content)
     if exp_type and act_type and base_type(exp_type) != base_type(act_type) and kind != act_kind:
-        yield _mismatch(path, exp_type, act_type,
-                        f"Expected a body of type {base_type(exp_type)!r} but received {base_type(act_type)!r}")
+        yield _mismatch(
+            path,
+            exp_type,
+            act_type,
+            f"Expected a body of type {base_type(exp_type)!r} but received {base_type(act_type)!r}",
+        )
         return
     exp_value, _ = decode(kind, exp_content)
     act_value, error = decode(kind, act_content)
-    if kind == "json" and isinstance(act_value, str) and isinstance(act_content, bytes | str) and (
-        isinstance(actual, Body) and actual.content_type is not None and isinstance(exp_value, (dict, list))
+    if (
+        kind == "json"
+        and isinstance(act_value, str)
+        and isinstance(act_content, bytes | str)
+        and (isinstance(actual, Body) and actual.content_type is not None and isinstance(exp_value, (dict, list)))
     ):
         act_value, error = decode_json_text(act_value)
     if error:
@@ -101,5 +108,10 @@ def _form(text: Any) -> dict[str, tuple[str, ...]]:
 def _compare_form(expected: Any, actual: Any, rules: Mapping[str, RuleSet], path: str) -> Iterator[Mismatch]:
     by_name = {key[2:] if key.startswith("$.") else key: rs for key, rs in rules.items()}
     for m in compare_query(_form(expected), _form(actual), by_name):
-        yield Mismatch(kind="body", path=path + m.path[len("$.query"):], expected=m.expected, actual=m.actual,
-                       message=m.message.replace("query parameter", "form field"))
+        yield Mismatch(
+            kind="body",
+            path=path + m.path[len("$.query") :],
+            expected=m.expected,
+            actual=m.actual,
+            message=m.message.replace("query parameter", "form field"),
+        )

@@ -28,9 +28,9 @@ def body_kind(content_type: str | None, content: Any) -> str:
     """One of ``json``, ``xml``, ``text``, ``form``, ``multipart`` or ``binary``."""
     media = base_type(content_type)
     if media:
-        if media == "application/json" or media.endswith("+json") or media.endswith("/json"):
+        if media.endswith(("+json", "/json")):
             return "json"
-        if media.endswith("/xml") or media.endswith("+xml"):
+        if media.endswith(("/xml", "+xml")):
             return "xml"
         if media == "application/x-www-form-urlencoded":
             return "form"

@@ -28,8 +28,13 @@ def _apply(rule_set: RuleSet, expected: Any, actual: Any, *, coerce: bool) -> li
 def compare_method(expected: str, actual: str) -> Iterator[Mismatch]:
     """Methods are equal ignoring case."""
     if expected.upper() != actual.upper():
-        yield Mismatch(kind="method", path="$.method", expected=expected, actual=actual,
-                       message=f"Expected method {expected.upper()} but received {actual.upper()}")
+        yield Mismatch(
+            kind="method",
+            path="$.method",
+            expected=expected,
+            actual=actual,
+            message=f"Expected method {expected.upper()} but received {actual.upper()}",
+        )
 
 
 def compare_path(expected: str, actual: str, rules: Mapping[str, RuleSet] | None) -> Iterator[Mismatch]:
@@ -39,8 +44,13 @@ def compare_path(expected: str, actual: str, rules: Mapping[str, RuleSet] | None
         for failure in _apply(rule_set, expected, actual, coerce=True):
             yield Mismatch(kind="path", path="$.path", expected=expected, actual=actual, message=failure)
     elif expected != actual:
-        yield Mismatch(kind="path", path="$.path", expected=expected, actual=actual,
-                       message=f"Expected path {expected!r} but received {actual!r}")
+        yield Mismatch(
+            kind="path",
+            path="$.path",
+            expected=expected,
+            actual=actual,
+            message=f"Expected path {expected!r} but received {actual!r}",
+        )
 
 
 def compare_status(expected: int, actual: int, rules: Mapping[str, RuleSet] | None) -> Iterator[Mismatch]:
@@ -50,8 +60,13 @@ def compare_status(expected: int, actual: int, rules: Mapping[str, RuleSet] | No
         for failure in _apply(rule_set, expected, actual, coerce=False):
             yield Mismatch(kind="status", path="$.status", expected=expected, actual=actual, message=failure)
     elif expected != actual:
-        yield Mismatch(kind="status", path="$.status", expected=expected, actual=actual,
-                       message=f"Expected status {expected} but received {actual}")
+        yield Mismatch(
+            kind="status",
+            path="$.status",
+            expected=expected,
+            actual=actual,
+            message=f"Expected status {expected} but received {actual}",
+        )
 
 
 def compare_query(
@@ -65,20 +80,35 @@ def compare_query(
         path = child_path("$.query", name)
         act_values = actual.get(name)
         if act_values is None:
-            yield Mismatch(kind="query", path=path, expected=list(exp_values), actual=None,
-                           message=f"Expected query parameter {name!r} with value(s) {list(exp_values)} but it was missing")
+            yield Mismatch(
+                kind="query",
+                path=path,
+                expected=list(exp_values),
+                actual=None,
+                message=f"Expected query parameter {name!r} with value(s) {list(exp_values)} but it was missing",
+            )
             continue
         rule_set = rules.get(name)
         if rule_set is None:
             if list(exp_values) != list(act_values):
-                yield Mismatch(kind="query", path=path, expected=list(exp_values), actual=list(act_values),
-                               message=f"Expected query parameter {name!r} to be {list(exp_values)} "
-                                       f"but received {list(act_values)}")
+                yield Mismatch(
+                    kind="query",
+                    path=path,
+                    expected=list(exp_values),
+                    actual=list(act_values),
+                    message=f"Expected query parameter {name!r} to be {list(exp_values)} "
+                    f"but received {list(act_values)}",
+                )
             continue
         yield from _values_with_rules("query", path, rule_set, exp_values, act_values)
     for name in actual.keys() - expected.keys():
-        yield Mismatch(kind="query", path=child_path("$.query", name), expected=None, actual=list(actual[name]),
-                       message=f"Unexpected query parameter {name!r} with value(s) {list(actual[name])}")
+        yield Mismatch(
+            kind="query",
+            path=child_path("$.query", name),
+            expected=None,
+            actual=list(actual[name]),
+            message=f"Unexpected query parameter {name!r} with value(s) {list(actual[name])}",
+        )
 
 
 def _values_with_rules(
@@ -90,8 +120,13 @@ def _values_with_rules(
         if failure:
             yield Mismatch(kind=kind, path=path, expected=list(exp_values), actual=list(act_values), message=failure)
     if not type_like and len(exp_values) != len(act_values):
-        yield Mismatch(kind=kind, path=path, expected=list(exp_values), actual=list(act_values),
-                       message=f"Expected {len(exp_values)} value(s) {list(exp_values)} but received {list(act_values)}")
+        yield Mismatch(
+            kind=kind,
+            path=path,
+            expected=list(exp_values),
+            actual=list(act_values),
+            message=f"Expected {len(exp_values)} value(s) {list(exp_values)} but received {list(act_values)}",
+        )
     for i, value in enumerate(act_values):
         exp = exp_values[i] if i < len(exp_values) else (exp_values[0] if exp_values else None)
         for failure in _apply(rule_set, exp, value, coerce=True):
@@ -134,8 +169,13 @@ def compare_headers(
         path = child_path("$.headers", name)
         act_values = _find(actual, name)
         if act_values is None:
-            yield Mismatch(kind="header", path=path, expected=", ".join(exp_values), actual=None,
-                           message=f"Expected header {name!r} with value {', '.join(exp_values)!r} but it was missing")
+            yield Mismatch(
+                kind="header",
+                path=path,
+                expected=", ".join(exp_values),
+                actual=None,
+                message=f"Expected header {name!r} with value {', '.join(exp_values)!r} but it was missing",
+            )
             continue
         rule_set = _rule_for(rules, name)
         if rule_set is not None:
@@ -148,13 +188,22 @@ def compare_headers(
         exp_text, act_text = ", ".join(exp_values), ", ".join(act_values)
         if media_types and name.lower() in _MEDIA_HEADERS and _media_equal(exp_text, act_text) is not None:
             if not _media_equal(exp_text, act_text):
-                yield Mismatch(kind="header", path=path, expected=exp_text, actual=act_text,
-                               message=f"Expected header {name!r} to have media type {exp_text!r} "
-                                       f"but received {act_text!r}")
+                yield Mismatch(
+                    kind="header",
+                    path=path,
+                    expected=exp_text,
+                    actual=act_text,
+                    message=f"Expected header {name!r} to have media type {exp_text!r} but received {act_text!r}",
+                )
             continue
         if _split(exp_values) != _split(act_values):
-            yield Mismatch(kind="header", path=path, expected=exp_text, actual=act_text,
-                           message=f"Expected header {name!r} to have value {exp_text!r} but received {act_text!r}")
+            yield Mismatch(
+                kind="header",
+                path=path,
+                expected=exp_text,
+                actual=act_text,
+                message=f"Expected header {name!r} to have value {exp_text!r} but received {act_text!r}",
+            )
 
 
 def _parse_media(text: str) -> tuple[str, dict[str, str]] | None:
@@ -206,8 +255,13 @@ def compare_metadata(
     for key, exp in expected.items():
         path = child_path("$.metadata", key)
         if key not in actual:
-            yield Mismatch(kind="metadata", path=path, expected=exp, actual=None,
-                           message=f"Expected metadata {key!r} with value {describe(exp)} but it was missing")
+            yield Mismatch(
+                kind="metadata",
+                path=path,
+                expected=exp,
+                actual=None,
+                message=f"Expected metadata {key!r} with value {describe(exp)} but it was missing",
+            )
             continue
         act = actual[key]
         rule_set = rules.get(key)
@@ -216,8 +270,18 @@ def compare_metadata(
                 yield Mismatch(kind="metadata", path=path, expected=exp, actual=act, message=failure)
         elif key.lower() in ("contenttype", "content-type") and isinstance(exp, str) and isinstance(act, str):
             if not _media_equal(exp, act):
-                yield Mismatch(kind="metadata", path=path, expected=exp, actual=act,
-                               message=f"Expected metadata {key!r} to be {exp!r} but received {act!r}")
+                yield Mismatch(
+                    kind="metadata",
+                    path=path,
+                    expected=exp,
+                    actual=act,
+                    message=f"Expected metadata {key!r} to be {exp!r} but received {act!r}",
+                )
         elif check(Matcher(match="equality"), exp, act):
-            yield Mismatch(kind="metadata", path=path, expected=exp, actual=act,
-                           message=f"Expected metadata {key!r} to be {describe(exp)} but received {describe(act)}")
+            yield Mismatch(
+                kind="metadata",
+                path=path,
+                expected=exp,
+                actual=act,
+                message=f"Expected metadata {key!r} to be {describe(exp)} but received {describe(act)}",
+            )

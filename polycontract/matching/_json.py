@@ -53,7 +53,9 @@ class _Walker:
                 return
             if len(exp) != len(act):
                 yield self.mismatch(
-                    path, exp, act,
+                    path,
+                    exp,
+                    act,
                     f"Expected a list of {len(exp)} item(s) but received {len(act)}: {describe(act)}",
                 )
             for i, (e, a) in enumerate(zip(exp, act)):
@@ -63,8 +65,9 @@ class _Walker:
             if failure:
                 yield self.mismatch(path, exp, act, failure)
 
-    def compare_object(self, exp: dict[str, Any], act: dict[str, Any], path: str, cur: Cursor,
-                       *, allow_extra: bool) -> Iterator[Mismatch]:
+    def compare_object(
+        self, exp: dict[str, Any], act: dict[str, Any], path: str, cur: Cursor, *, allow_extra: bool
+    ) -> Iterator[Mismatch]:
         for key, e in exp.items():
             child = child_path(path, key)
             if key not in act:
@@ -73,8 +76,9 @@ class _Walker:
                 yield from self.compare(e, act[key], child, cur.descend(key))
         if not allow_extra:
             for key in act.keys() - exp.keys():
-                yield self.mismatch(child_path(path, key), None, act[key],
-                                    f"Unexpected key {key!r} with value {describe(act[key])}")
+                yield self.mismatch(
+                    child_path(path, key), None, act[key], f"Unexpected key {key!r} with value {describe(act[key])}"
+                )
 
     # -- with rules ----------------------------------------------------------------------------
     def with_rules(self, exp: Any, act: Any, path: str, cur: Cursor, sel: Selected) -> Iterator[Mismatch]:
@@ -135,8 +139,13 @@ class _Walker:
                 e = exp[i] if i < len(exp) else exp[0]
                 yield from self.compare(e, a, f"{path}[{i}]", cur.descend(i))
         else:
-            yield self.mismatch(path, exp, act, f"Expected {describe(act)} ({json_type(act)}) "
-                                f"to be the same type as {describe(exp)} ({json_type(exp)})")
+            yield self.mismatch(
+                path,
+                exp,
+                act,
+                f"Expected {describe(act)} ({json_type(act)}) "
+                f"to be the same type as {describe(exp)} ({json_type(exp)})",
+            )
 
     def values(self, exp: dict[str, Any], act: dict[str, Any], path: str, cur: Cursor) -> Iterator[Mismatch]:
         if not exp:
@@ -183,8 +192,10 @@ class _Walker:
         example = exp
         for n, variant in enumerate(matcher.params.get("variants", [])):
             index = variant.get("index", n)
-            expected_item = example[index] if isinstance(example, list) and index < len(example) else variant.get(
-                "example", variant.get("value")
+            expected_item = (
+                example[index]
+                if isinstance(example, list) and index < len(example)
+                else variant.get("example", variant.get("value"))
             )
             rules = parse_rule_category("body", variant.get("rules") or {}, Where("<arrayContains>"))
             root = compile_rules(rules)
@@ -199,7 +210,9 @@ class _Walker:
                     break
             if not found:
                 yield self.mismatch(
-                    path, expected_item, act,
+                    path,
+                    expected_item,
+                    act,
                     f"Variant at index {index} ({describe(expected_item)}) was not found in the actual list",
                 )
 

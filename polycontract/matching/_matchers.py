@@ -12,7 +12,7 @@ from typing import Any
 
 from polycontract.model import Matcher
 
-__all__ = ["check", "describe", "json_type", "to_text", "TYPE_LIKE"]
+__all__ = ["TYPE_LIKE", "check", "describe", "json_type", "to_text"]
 
 #: Matchers that only constrain the type (and size) of a value and so cascade into containers.
 TYPE_LIKE = frozenset({"type", "min", "max", "minType", "maxType"})
@@ -100,7 +100,11 @@ def check(matcher: Matcher, expected: Any, actual: Any, *, coerce: bool = False)
     if kind in TYPE_LIKE:
         return _check_type(expected, actual, params)
     if kind == "equality":
-        return None if _json_equal(expected, actual) else f"Expected {describe(actual)} to be equal to {describe(expected)}"
+        return (
+            None
+            if _json_equal(expected, actual)
+            else f"Expected {describe(actual)} to be equal to {describe(expected)}"
+        )
     if kind == "regex":
         text = to_text(actual)
         pattern = params.get("regex", "")
@@ -165,7 +169,10 @@ def check_status(status: Any, actual: Any) -> str | None:
 
 
 def _type_message(expected: Any, actual: Any) -> str:
-    return f"Expected {describe(actual)} ({json_type(actual)}) to be the same type as {describe(expected)} ({json_type(expected)})"
+    return (
+        f"Expected {describe(actual)} ({json_type(actual)}) "
+        f"to be the same type as {describe(expected)} ({json_type(expected)})"
+    )
 
 
 def _check_type(expected: Any, actual: Any, params: Mapping[str, Any]) -> str | None:
