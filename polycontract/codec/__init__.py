@@ -85,9 +85,25 @@ def content_hash(pact: Pact) -> str:
     Two pacts that ask the same of a provider hash the same, so a verification of one counts for the other.
     """
     doc = write_pact(pact, "V4")
-    interactions = sorted(_canonical(i) for i in doc.get("interactions", []))
+    interactions = sorted(_canonical(_normalise_headers(i)) for i in doc.get("interactions", []))
     canonical = _canonical({"consumer": doc["consumer"], "provider": doc["provider"], "interactions": interactions})
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _normalise_headers(value: Any) -> Any:
+    """Header value lists joined as one comma-separated value: both spell the same contract."""
+    if isinstance(value, dict):
+        return {
+            k: (
+                {name: ", ".join(v) if isinstance(v, list) else v for name, v in item.items()}
+                if k == "headers" and isinstance(item, dict)
+                else _normalise_headers(item)
+            )
+            for k, item in value.items()
+        }
+    if isinstance(value, list):
+        return [_normalise_headers(v) for v in value]
+    return value
 
 
 def _canonical(value: Any) -> str:

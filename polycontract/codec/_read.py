@@ -26,6 +26,7 @@ from polycontract.model import (
     SynchronousMessage,
 )
 
+_SPEC_KEYS = frozenset({"pactSpecification", "pact-specification", "pactSpecificationVersion"})
 _V4_BODY_KEYS = frozenset({"content", "contentType", "encoded", "contentTypeHint"})
 _REQUEST_KEYS = frozenset({"method", "path", "query", "headers", "body", "matchingRules", "generators"})
 _RESPONSE_KEYS = frozenset({"status", "headers", "body", "matchingRules", "generators"})
@@ -103,7 +104,7 @@ def read_pact(doc: Any, where: Where) -> Pact:
         consumer=consumer,
         provider=provider,
         interactions=tuple(interactions),
-        metadata=dict(metadata),
+        metadata={k: v for k, v in metadata.items() if k not in _SPEC_KEYS},
         spec=spec,
         extra=extra,
     )
@@ -268,7 +269,7 @@ def _read_v4_body(raw: Mapping[str, Any], where: Where) -> Body:
             decoded = base64.b64decode(content, validate=True)
         except (binascii.Error, ValueError) as exc:
             where.at("content").fail(f"content is not valid base64: {exc}", expected="base64 text")
-        return Body(content=decoded, content_type=content_type, encoded=encoded, content_type_hint=hint)
+        return Body(content=decoded, content_type=content_type, encoded=False, content_type_hint=hint)
     if encoded.lower() == "json":
         try:
             value = json.loads(content)

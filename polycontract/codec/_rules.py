@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from polycontract._paths import PathSyntaxError, parse_path
+from polycontract._regex import compile_pact_regex
 from polycontract.codec._where import Where
 from polycontract.model import Generator, Generators, Matcher, MatchingRules, RuleSet
 
@@ -78,7 +79,7 @@ def parse_matcher(data: Any, where: Where) -> Matcher:
         if not isinstance(pattern, str):
             where.at("regex").fail("regex matcher without a pattern", expected="a regular expression string")
         try:
-            re.compile(pattern)
+            compile_pact_regex(pattern)
         except re.error as exc:
             where.at("regex").fail(f"bad regular expression {pattern!r}: {exc}", expected="a valid regex")
     for bound in ("min", "max"):

@@ -7,9 +7,9 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
 from typing import Any
 
+from polycontract._regex import compile_pact_regex
 from polycontract.model import Matcher
 
 __all__ = ["TYPE_LIKE", "check", "describe", "json_type", "to_text"]
@@ -22,6 +22,7 @@ _SEMVER = re.compile(
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
 )
+_NEVER = re.compile(r"(?!)")
 _INT_TEXT = re.compile(r"[-+]?\d+")
 _DECIMAL_TEXT = re.compile(r"[-+]?(\d+\.\d*|\.\d+)([eE][-+]?\d+)?")
 _NUMBER_TEXT = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
@@ -42,9 +43,11 @@ STATUS_CLASSES: dict[str, Callable[[int], bool]] = {
 }
 
 
-@lru_cache(maxsize=2048)
 def _regex(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern)
+    try:
+        return compile_pact_regex(pattern)
+    except re.error:
+        return _NEVER
 
 
 def json_type(value: Any) -> str:

@@ -1,0 +1,141 @@
+"""Property: any pact survives dump and load unchanged, in V4 and (where it fits) V3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from polycontract.codec import content_hash, dump_pact, load_pact
+from polycontract.model import (
+    AsynchronousMessage,
+    Body,
+    Generator,
+    HttpInteraction,
+    Matcher,
+    MessageContents,
+    Pact,
+    ProviderState,
+    Request,
+    Response,
+    RuleSet,
+    SynchronousMessage,
+)
+
+names = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), min_size=1, max_size=8)
+idents = st.from_regex(r"[a-z][a-zA-Z0-9_]{0,8}", fullmatch=True)
+scalars = st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.text(max_size=10)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(idents, inner, max_size=3),
+    max_leaves=8,
+)
+json_bodies = st.builds(
+    Body,
+    content=st.dictionaries(idents, json_values, max_size=4) | st.lists(json_values, max_size=3),
+    content_type=st.just("application/json"),
+)
+bodies = json_bodies | st.builds(Body, content=st.binary(min_size=1, max_size=8), content_type=st.just("image/png"))
+matchers = st.sampled_from(
+    [
+        Matcher(match="type"),
+        Matcher(match="type", params={"min": 1}),
+        Matcher(match="regex", params={"regex": "[a-z]+"}),
+        Matcher(match="integer"),
+        Matcher(match="date", params={"format": "yyyy-MM-dd"}),
+        Matcher(match="semver"),
+    ]
+)
+rule_sets = st.builds(
+    RuleSet, matchers=st.lists(matchers, min_size=1, max_size=2).map(tuple), combine=st.sampled_from(["AND", "OR"])
+)
+body_rules = st.dictionaries(idents.map(lambda k: f"$.{k}"), rule_sets, max_size=2).map(
+    lambda d: {"body": d} if d else {}
+)
+generators = st.dictionaries(
+    idents.map(lambda k: f"$.{k}"), st.just(Generator(type="RandomInt", params={"min": 0, "max": 9})), max_size=1
+).map(lambda d: {"body": d} if d else {})
+headers = st.dictionaries(
+    st.sampled_from(["Accept", "X-Id", "Content-Type"]),
+    st.lists(st.text("abc/;= ", min_size=1, max_size=6), min_size=1, max_size=2).map(tuple),
+    max_size=2,
+)
+states = st.lists(
+    st.builds(ProviderState, name=names, params=st.dictionaries(idents, scalars, max_size=2)), max_size=2
+).map(tuple)
+
+
+def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    from polycontract.model import ABSENT
+
+    return st.just(ABSENT) | strategy
+
+
+requests = st.builds(
+    Request,
+    method=st.sampled_from(["GET", "POST", "PUT"]),
+    path=st.from_regex(r"/[a-z0-9/]{0,10}", fullmatch=True),
+    query=st.dictionaries(idents, st.lists(st.text(max_size=5), min_size=1, max_size=2).map(tuple), max_size=2),
+    headers=headers,
+    body=_maybe(bodies),
+    matching_rules=body_rules,
+    generators=generators,
+)
+responses = st.builds(
+    Response,
+    status=st.integers(100, 599),
+    headers=headers,
+    body=_maybe(bodies),
+    matching_rules=body_rules,
+    generators=generators,
+)
+contents = st.builds(
+    MessageContents,
+    contents=json_bodies,
+    metadata=st.dictionaries(idents, scalars, max_size=2),
+    matching_rules=body_rules,
+)
+common = {
+    "description": names,
+    "provider_states": states,
+    "pending": st.booleans(),
+    "comments": st.just({}) | st.just({"text": ["a note"]}),
+}
+interactions = (
+    st.builds(HttpInteraction, request=requests, response=responses, **common)
+    | st.builds(AsynchronousMessage, message=contents, **common)
+    | st.builds(SynchronousMessage, request=contents, response=st.lists(contents, max_size=2).map(tuple), **common)
+)
+pacts = st.builds(
+    Pact,
+    consumer=names,
+    provider=names,
+    interactions=st.lists(interactions, max_size=3).map(tuple),
+    metadata=st.just({}) | st.just({"tool": {"name": "x"}}),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(pacts)
+def test_v4_dump_then_load_returns_the_same_pact(pact: Pact) -> None:
+    assert load_pact(dump_pact(pact)) == pact
+
+
+@settings(max_examples=40, deadline=None)
+@given(pacts)
+def test_content_hash_survives_a_v4_round_trip(pact: Pact) -> None:
+    assert content_hash(load_pact(dump_pact(pact))) == content_hash(pact)
+
+
+@settings(max_examples=40, deadline=None)
+@given(pacts)
+def test_v3_conversion_round_trips_or_says_why_not(pact: Pact) -> None:
+    from polycontract.errors import UsageError
+
+    try:
+        v3 = dump_pact(pact, spec="V3")
+    except UsageError as exc:
+        assert "cannot be written as V3" in str(exc)
+        return
+    assert content_hash(load_pact(v3)) == content_hash(pact)
