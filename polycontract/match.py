@@ -249,7 +249,10 @@ def _node(
         if value.combine == "OR" and len(value.matchers) > 1:
             raise UsageError(f"{rule}: example is an any_of() matcher; combine them with all_of() instead")
         return replace(value, matchers=(own, *value.matchers), generator=value.generator or generator)
-    return MatchingValue(matchers=(own,), value=value, generator=generator, shape=shape)
+    result = MatchingValue(matchers=(own,), value=value, generator=generator, shape=shape)
+    if shape == "wildcard":
+        compile(result)  # entries under ".*" must agree on their rules: say so now, not at pact-writing time
+    return result
 
 
 def _int_arg(func: str, name: str, value: Any, *, at_least: int | None = None) -> None:
@@ -410,14 +413,12 @@ def _temporal(func: str, generator: str, example: Any, fmt: str) -> MatchingValu
         if example is None:
             gen = Generator(type=generator, params={"format": java})
             example = format_java(_FIXED_INSTANT, java)
-        elif isinstance(example, (_dt.date, _dt.time)):
-            moment = example
-            if isinstance(example, _dt.time):
-                moment = _dt.datetime.combine(_FIXED_INSTANT.date(), example)
-            elif not isinstance(example, _dt.datetime):
-                moment = _dt.datetime.combine(example, _dt.time())
-            assert isinstance(moment, _dt.datetime)
-            example = format_java(moment, java)
+        elif isinstance(example, _dt.datetime):
+            example = format_java(example, java)
+        elif isinstance(example, _dt.date):
+            example = format_java(_dt.datetime.combine(example, _dt.time()), java)
+        elif isinstance(example, _dt.time):
+            example = format_java(_dt.datetime.combine(_FIXED_INSTANT.date(), example), java)
     except UsageError as err:
         raise UsageError(f"{func}: {err}") from None
     if not isinstance(example, str):

@@ -1,0 +1,423 @@
+"""The consumer DSL: each matcher's example, its rule and generator JSON, compile paths, and bad arguments."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid as uuid_module
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from polycontract import match
+from polycontract.errors import UsageError
+from polycontract.model import Generator, Matcher, RuleSet
+
+
+def rules_at(value: Any, path: str = "$") -> dict[str, Any]:
+    """The rule JSON ``{"combine", "matchers"}`` that compiling ``value`` puts at ``path``."""
+    return match.compile(value).rules_json()[path]
+
+
+def only(*matchers: dict[str, Any], combine: str = "AND") -> dict[str, Any]:
+    return {"combine": combine, "matchers": list(matchers)}
+
+
+def test_public_names_are_pinned() -> None:
+    assert sorted(match.__all__) == sorted(
+        [
+            "STATUS_CLASSES", "Compiled", "MatchingValue", "all_of", "any_of", "array_containing", "boolean",
+            "compile", "content_type", "date", "datetime", "decimal", "each_key", "each_like", "each_value",
+            "equals", "example_of", "includes", "integer", "like", "not_empty", "null", "number",
+            "provider_state", "regex", "semver", "status_code", "string", "time", "uuid", "values",
+        ]
+    )  # fmt: skip
+    for name in match.__all__:
+        assert getattr(match, name).__doc__, name
+
+
+def test_match_is_reachable_from_the_package() -> None:
+    import polycontract
+
+    assert polycontract.match is match
+
+
+# --- rule JSON, examples and generators of each matcher --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("matcher", "example", "rule"),
+    [
+        (match.like({"a": 1}), {"a": 1}, {"match": "type"}),
+        (match.like([1, 2], min=1, max=3), [1, 2], {"match": "type", "min": 1, "max": 3}),
+        (match.regex(r"\d+", "42"), "42", {"match": "regex", "regex": r"\d+"}),
+        (match.integer(7), 7, {"match": "integer"}),
+        (match.decimal(9.99), 9.99, {"match": "decimal"}),
+        (match.decimal(Decimal("1.25")), 1.25, {"match": "decimal"}),
+        (match.number(3), 3, {"match": "number"}),
+        (match.number(2.5), 2.5, {"match": "number"}),
+        (match.boolean(False), False, {"match": "boolean"}),
+        (match.string("Ann"), "Ann", {"match": "type"}),
+        (match.date("2024-02-29"), "2024-02-29", {"match": "date", "format": "yyyy-MM-dd"}),
+        (match.time("23:59:59"), "23:59:59", {"match": "time", "format": "HH:mm:ss"}),
+        (
+            match.datetime("2020-01-01T10:00:00+0100"),
+            "2020-01-01T10:00:00+0100",
+            {"match": "datetime", "format": "yyyy-MM-dd'T'HH:mm:ssZ"},
+        ),
+        (
+            match.uuid("e2490de5-5bd3-43d5-b7c4-526e33f71304"),
+            "e2490de5-5bd3-43d5-b7c4-526e33f71304",
+            {"match": "regex", "regex": "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"},
+        ),
+        (match.includes("lo", "hello"), "hello", {"match": "include", "value": "lo"}),
+        (match.includes("hello"), "hello", {"match": "include", "value": "hello"}),
+        (match.null(), None, {"match": "null"}),
+        (match.equals({"status": "ok"}), {"status": "ok"}, {"match": "equality"}),
+        (match.semver("1.2.3-rc.1+build.5"), "1.2.3-rc.1+build.5", {"match": "semver"}),
+        (match.semver(), "1.0.0", {"match": "semver"}),
+        (match.not_empty(["x"]), ["x"], {"match": "notEmpty"}),
+        (match.status_code("success"), 200, {"match": "statusCode", "status": "success"}),
+        (match.status_code("clientError", 404), 404, {"match": "statusCode", "status": "clientError"}),
+        (match.status_code([201, 204]), 201, {"match": "statusCode", "status": [201, 204]}),
+        (match.content_type("image/jpeg", b"\xff\xd8"), b"\xff\xd8", {"match": "contentType", "value": "image/jpeg"}),
+        (match.values({"a": 1, "b": 2}), {"a": 1, "b": 2}, {"match": "values"}),
+    ],
+)
+def test_each_matcher_writes_the_v3_v4_rule_json_and_keeps_its_example(
+    matcher: match.MatchingValue, example: Any, rule: dict[str, Any]
+) -> None:
+    assert matcher.example == example
+    assert rules_at(matcher) == only(rule)
+    assert [m.to_json() for m in matcher.rule_set.matchers] == [rule]
+
+
+def test_rules_match_the_compatibility_suite_fixtures() -> None:
+    # Rule JSON copied from compatibility-suite/fixtures/*-matcher-v3.json / *-v4.json, checked for equality.
+    body = {
+        "date": match.date("2019-07-23"),  # date-matcher-v3.json
+        "include": match.includes("a", "abc"),  # include-matcher-v3.json
+        "ids": match.like([1], min=1, max=4),  # minmax-type-matcher-v3.json
+        "semver": match.semver("1.0.0"),  # semver-matcher-v4.json
+        "keys": match.each_key({"one": 1}, match.regex("[a-z]+", "one")),  # eachkey-matcher-v4.json
+        "vals": match.each_value({"x": "one"}, match.regex("[a-z]+", "one")),  # eachvalue-matcher-v4.json
+    }
+    rules = match.compile(body).rules_json()
+    assert rules["$.date"] == {"combine": "AND", "matchers": [{"match": "date", "format": "yyyy-MM-dd"}]}
+    assert rules["$.include"] == {"combine": "AND", "matchers": [{"match": "include", "value": "a"}]}
+    assert rules["$.ids"] == {"combine": "AND", "matchers": [{"match": "type", "min": 1, "max": 4}]}
+    assert rules["$.semver"] == {"combine": "AND", "matchers": [{"match": "semver"}]}
+    assert rules["$.keys"]["matchers"][0]["rules"] == [{"match": "regex", "regex": "[a-z]+"}]
+    assert rules["$.vals"]["matchers"][0]["rules"] == [{"match": "regex", "regex": "[a-z]+"}]
+    assert json.loads(json.dumps(rules)) == rules  # plain JSON all the way down
+
+
+def test_status_code_rule_matches_the_v4_fixture() -> None:
+    # statuscode-matcher-v4.json: {"combine": "AND", "matchers": [{"match": "statusCode", "status": "success"}]}
+    assert rules_at(match.status_code("success")) == only({"match": "statusCode", "status": "success"})
+
+
+@pytest.mark.parametrize(
+    ("matcher", "example", "generator"),
+    [
+        (match.integer(), 1, {"type": "RandomInt"}),
+        (match.integer(min=5, max=9), 5, {"type": "RandomInt", "min": 5, "max": 9}),
+        (match.integer(max=-3), -3, {"type": "RandomInt", "max": -3}),
+        (match.integer(4, min=0, max=10), 4, {"type": "RandomInt", "min": 0, "max": 10}),
+        (match.decimal(), 1.5, {"type": "RandomDecimal"}),
+        (match.decimal(digits=6), 1.5, {"type": "RandomDecimal", "digits": 6}),
+        (match.number(), 1, {"type": "RandomInt"}),
+        (match.boolean(), True, {"type": "RandomBoolean"}),
+        (match.string(), "string", {"type": "RandomString"}),
+        (match.string(size=6), "aaaaaa", {"type": "RandomString", "size": 6}),
+        (match.date(), "2000-02-01", {"type": "Date", "format": "yyyy-MM-dd"}),
+        (match.time(), "12:30:00", {"type": "Time", "format": "HH:mm:ss"}),
+        (match.datetime(), "2000-02-01T12:30:00+0000", {"type": "DateTime", "format": "yyyy-MM-dd'T'HH:mm:ssZ"}),
+        (
+            match.datetime(format="%d %b %Y %I:%M %p"),
+            "01 Feb 2000 12:30 PM",
+            {"type": "DateTime", "format": "dd MMM yyyy hh:mm a"},
+        ),
+        (match.uuid(), "e2490de5-5bd3-43d5-b7c4-526e33f71304", {"type": "Uuid", "format": "lower-case-hyphenated"}),
+        (match.uuid(format="simple"), "e2490de55bd343d5b7c4526e33f71304", {"type": "Uuid", "format": "simple"}),
+        (
+            match.uuid(format="upper-case-hyphenated"),
+            "E2490DE5-5BD3-43D5-B7C4-526E33F71304",
+            {"type": "Uuid", "format": "upper-case-hyphenated"},
+        ),
+        (match.uuid(format="URN"), "urn:uuid:e2490de5-5bd3-43d5-b7c4-526e33f71304", {"type": "Uuid", "format": "URN"}),
+        (match.provider_state("${id}", 7), 7, {"type": "ProviderState", "expression": "${id}"}),
+    ],
+)
+def test_a_matcher_without_example_gets_a_generator_and_a_fixed_example(
+    matcher: match.MatchingValue, example: Any, generator: dict[str, Any]
+) -> None:
+    compiled = match.compile(matcher)
+    assert compiled.example == example
+    assert compiled.generators_json() == {"$": generator}
+
+
+@pytest.mark.parametrize(
+    "matcher",
+    [match.integer(1), match.decimal(1.5), match.boolean(True), match.string("x"), match.date("2020-01-01"),
+     match.uuid("e2490de5-5bd3-43d5-b7c4-526e33f71304"), match.like(1), match.regex("a", "a")],
+)  # fmt: skip
+def test_a_matcher_with_an_example_has_no_generator(matcher: match.MatchingValue) -> None:
+    assert match.compile(matcher).generators == {}
+
+
+def test_provider_state_also_carries_a_type_rule() -> None:
+    assert rules_at(match.provider_state("${id}", 7)) == only({"match": "type"})
+
+
+def test_temporal_matchers_accept_python_date_objects_rendered_in_their_format() -> None:
+    assert match.date(dt.date(2020, 1, 2), "%d %b %Y").example == "02 Jan 2020"
+    assert match.time(dt.time(9, 5), "%I:%M %p").example == "09:05 AM"
+    moment = dt.datetime(2020, 1, 2, 3, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+    assert match.datetime(moment).example == "2020-01-02T03:04:05+0200"
+
+
+def test_uuid_accepts_a_uuid_object_rendered_in_its_format() -> None:
+    value = uuid_module.UUID("12345678-1234-5678-1234-567812345678")
+    assert match.uuid(value, format="simple").example == "12345678123456781234567812345678"
+    assert match.uuid(value, format="URN").example == "urn:uuid:12345678-1234-5678-1234-567812345678"
+
+
+def test_each_like_example_holds_min_copies() -> None:
+    assert match.each_like("x").example == ["x"]
+    assert match.each_like("x", min=3).example == ["x", "x", "x"]
+    assert match.each_like("x", min=0).example == ["x"]
+    assert rules_at(match.each_like("x", min=0)) == only({"match": "type", "min": 0})
+    assert rules_at(match.each_like("x", min=2, max=4)) == only({"match": "type", "min": 2, "max": 4})
+
+
+def test_each_like_copies_are_independent() -> None:
+    example = match.each_like({"a": [1]}, min=2).example
+    example[0]["a"].append(2)
+    assert example[1] == {"a": [1]}
+
+
+def test_array_containing_writes_variants_with_their_own_rules_and_generators() -> None:
+    matcher = match.array_containing(
+        [{"name": match.regex(r"add\-item", "add-item"), "n": match.integer()}, {"name": "delete-item"}]
+    )
+    assert matcher.example == [{"name": "add-item", "n": 1}, {"name": "delete-item"}]
+    assert rules_at({"actions": matcher}, "$.actions") == only(
+        {
+            "match": "arrayContains",
+            "variants": [
+                {
+                    "index": 0,
+                    "rules": {
+                        "$.name": only({"match": "regex", "regex": r"add\-item"}),
+                        "$.n": only({"match": "integer"}),
+                    },
+                    "generators": {"$.n": {"type": "RandomInt"}},
+                },
+                {"index": 1, "rules": {}, "generators": {}},
+            ],
+        }
+    )
+    assert set(match.compile({"actions": matcher}).rules) == {"$.actions"}  # variant rules stay inside the rule
+
+
+def test_each_key_and_each_value_write_rules_and_value() -> None:
+    keys = match.each_key({"a": 1}, match.regex("[a-z]+", "a"))
+    assert rules_at(keys) == only(
+        {"match": "eachKey", "rules": [{"match": "regex", "regex": "[a-z]+"}], "value": {"a": 1}}
+    )
+    values = match.each_value(["x", "y"], [match.regex("[a-z]", "x"), match.like("x")])
+    assert rules_at(values) == only(
+        {
+            "match": "eachValue",
+            "rules": [{"match": "regex", "regex": "[a-z]"}, {"match": "type"}],
+            "value": ["x", "y"],
+        }
+    )
+
+
+def test_all_of_and_any_of_combine_rules_at_one_path() -> None:
+    both = match.all_of(match.like("ab"), match.regex("[a-z]+", "ab"))
+    assert rules_at(both) == only({"match": "type"}, {"match": "regex", "regex": "[a-z]+"})
+    either = match.any_of(match.null(), match.integer(1))
+    assert either.example is None
+    assert rules_at(either) == only({"match": "null"}, {"match": "integer"}, combine="OR")
+
+
+def test_a_matcher_given_as_an_example_is_merged_into_one_rule_set() -> None:
+    assert rules_at(match.like(match.integer(3))) == only({"match": "type"}, {"match": "integer"})
+    assert rules_at(match.not_empty(match.each_like(1))) == only({"match": "notEmpty"}, {"match": "type", "min": 1})
+
+
+def test_matchers_are_immutable_and_examples_are_fresh_copies() -> None:
+    template = {"a": [1]}
+    matcher = match.like(template)
+    template["a"].append(2)
+    assert matcher.example == {"a": [1]}
+    matcher.example["a"].append(3)
+    assert matcher.example == {"a": [1]}
+    with pytest.raises(AttributeError):
+        matcher.value = 1  # type: ignore[misc]
+
+
+# --- compile ------------------------------------------------------------------------------------------------------
+
+
+def test_compile_puts_rules_on_paths_through_objects_and_arrays() -> None:
+    body = {
+        "orders": match.each_like(
+            {
+                "id": match.integer(1),
+                "lines": match.each_like({"sku": match.regex("[A-Z]{3}", "ABC"), "qty": match.integer()}, min=2),
+                "tags": ["plain", match.like("t")],
+            },
+            max=5,
+        ),
+        "first name": match.string("Ann"),
+        "it's": match.null(),
+        "meta": {"_next": match.like("/p/2"), "0": match.boolean(True)},
+    }
+    compiled = match.compile(body)
+    line = {"sku": "ABC", "qty": 1}
+    assert compiled.example == {
+        "orders": [{"id": 1, "lines": [line, line], "tags": ["plain", "t"]}],
+        "first name": "Ann",
+        "it's": None,
+        "meta": {"_next": "/p/2", "0": True},
+    }
+    assert compiled.rules_json() == {
+        "$.orders": only({"match": "type", "max": 5, "min": 1}),
+        "$.orders[*].id": only({"match": "integer"}),
+        "$.orders[*].lines": only({"match": "type", "min": 2}),
+        "$.orders[*].lines[*].sku": only({"match": "regex", "regex": "[A-Z]{3}"}),
+        "$.orders[*].lines[*].qty": only({"match": "integer"}),
+        "$.orders[*].tags[1]": only({"match": "type"}),
+        "$['first name']": only({"match": "type"}),
+        "$['it\\'s']": only({"match": "null"}),
+        "$.meta._next": only({"match": "type"}),
+        "$.meta['0']": only({"match": "boolean"}),
+    }
+    assert compiled.generators == {"$.orders[*].lines[*].qty": Generator(type="RandomInt")}
+
+
+def test_compile_of_a_top_level_array_and_nested_each_like() -> None:
+    compiled = match.compile(match.each_like(match.each_like(match.integer(2))))
+    assert compiled.example == [[2]]
+    assert set(compiled.rules) == {"$", "$[*]", "$[*][*]"}
+
+
+def test_compile_roots_paths_where_asked() -> None:
+    assert set(match.compile({"a": match.like(1)}, root="$.body").rules) == {"$.body.a"}
+
+
+def test_compile_puts_wildcard_rules_for_values_and_each_key() -> None:
+    compiled = match.compile({"m": match.values({"x": match.integer(1), "y": match.integer(2)})})
+    assert compiled.rules_json() == {"$.m": only({"match": "values"}), "$.m.*": only({"match": "integer"})}
+    assert compiled.example == {"m": {"x": 1, "y": 2}}
+
+
+def test_compile_of_plain_values_has_no_rules() -> None:
+    compiled = match.compile({"a": [1, 2.5, None, True, "x"], "b": (1, 2)})
+    assert compiled == match.Compiled(example={"a": [1, 2.5, None, True, "x"], "b": [1, 2]})
+
+
+def test_header_and_query_values_take_the_rule_at_the_root() -> None:
+    compiled = match.compile(match.regex(r"Bearer \w+", "Bearer abc"))
+    assert compiled.example == "Bearer abc"
+    assert compiled.rules == {"$": RuleSet(matchers=(Matcher(match="regex", params={"regex": r"Bearer \w+"}),))}
+
+
+def test_example_of_resolves_nested_matchers() -> None:
+    assert match.example_of({"ids": match.each_like(match.integer(5), min=2), "x": 1}) == {"ids": [5, 5], "x": 1}
+
+
+# --- usage errors ---------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("build", "quoted"),
+    [
+        (lambda: match.regex("[0-9]+", "abc"), ["pattern='[0-9]+'", "example='abc'"]),
+        (lambda: match.regex("[0-9", "1"), ["pattern='[0-9'"]),
+        (lambda: match.regex("a", 1), ["example=1"]),  # type: ignore[arg-type]
+        (lambda: match.each_like(1, min=2, max=1), ["min=2", "max=1"]),
+        (lambda: match.each_like(1, min=-1), ["min=-1"]),
+        (lambda: match.each_like(1, max=0), ["max=0"]),
+        (lambda: match.each_like(1, min=True), ["min=True"]),
+        (lambda: match.like([1, 2, 3], max=2), ["example=[1, 2, 3]", "max=2"]),
+        (lambda: match.like(5, min=1), ["example=5"]),
+        (lambda: match.integer(True), ["example=True"]),
+        (lambda: match.integer(1.0), ["example=1.0"]),  # type: ignore[arg-type]
+        (lambda: match.integer("1"), ["example='1'"]),  # type: ignore[arg-type]
+        (lambda: match.integer(11, min=0, max=10), ["example=11"]),
+        (lambda: match.integer(min=5, max=1), ["min=5"]),
+        (lambda: match.decimal(1), ["example=1"]),
+        (lambda: match.decimal(float("nan")), ["example=nan"]),
+        (lambda: match.decimal(1.5, digits=0), ["digits=0"]),
+        (lambda: match.number(True), ["example=True"]),
+        (lambda: match.number("1"), ["example='1'"]),  # type: ignore[arg-type]
+        (lambda: match.boolean(1), ["example=1"]),  # type: ignore[arg-type]
+        (lambda: match.string(1), ["example=1"]),  # type: ignore[arg-type]
+        (lambda: match.string(size=0), ["size=0"]),
+        (lambda: match.date("2020-02-30"), ["example='2020-02-30'", "format='%Y-%m-%d'"]),
+        (lambda: match.date("23/07/19"), ["example='23/07/19'", "yyyy-MM-dd"]),
+        (lambda: match.time("25:00:00"), ["example='25:00:00'"]),
+        (lambda: match.datetime("2020-01-01T10:00:00"), ["example='2020-01-01T10:00:00'"]),
+        (lambda: match.datetime(dt.datetime(2020, 1, 1)), ["no tzinfo"]),
+        (lambda: match.date(format="%c"), ["format='%c'", "%c"]),
+        (lambda: match.date(20200101), ["example=20200101"]),  # type: ignore[arg-type]
+        (lambda: match.uuid("not-a-uuid"), ["example='not-a-uuid'"]),
+        (lambda: match.uuid("E2490DE5-5BD3-43D5-B7C4-526E33F71304"), ["example='E2490DE5"]),
+        (lambda: match.uuid(format="braces"), ["format='braces'"]),
+        (lambda: match.semver("1.0"), ["example='1.0'"]),
+        (lambda: match.semver("01.0.0"), ["example='01.0.0'"]),
+        (lambda: match.not_empty(""), ["example=''"]),
+        (lambda: match.not_empty([]), ["example=[]"]),
+        (lambda: match.not_empty(None), ["example=None"]),
+        (lambda: match.includes("x", "abc"), ["example='abc'", "value='x'"]),
+        (lambda: match.includes(""), ["value=''"]),
+        (lambda: match.status_code("ok"), ["status='ok'"]),
+        (lambda: match.status_code("success", 404), ["example=404"]),
+        (lambda: match.status_code([200, 700]), ["status=[200, 700]"]),
+        (lambda: match.status_code([]), ["status=[]"]),
+        (lambda: match.content_type("jpeg", b"x"), ["mime='jpeg'"]),
+        (lambda: match.content_type("image/jpeg", b""), ["example=b''"]),
+        (lambda: match.values([1]), ["example=[1]"]),  # type: ignore[arg-type]
+        (lambda: match.values({"a": match.integer(1), "b": match.regex("x", "x")}), ["path='$.*'"]),
+        (lambda: match.each_key(["a"], match.regex("a", "a")), ["example=['a']"]),  # type: ignore[arg-type]
+        (lambda: match.each_key({"A": 1}, match.regex("[a-z]+", "a")), ["key='A'"]),
+        (lambda: match.each_key({"a": 1}, "[a-z]+"), ["rules='[a-z]+'"]),  # type: ignore[arg-type]
+        (lambda: match.each_key({"a": 1}, []), ["rules=[]"]),
+        (lambda: match.each_value({"a": "B"}, match.regex("[a-z]", "b")), ["value='B'"]),
+        (lambda: match.each_value({"a": 1}, match.each_like(1)), ["rules entry"]),
+        (lambda: match.array_containing([]), ["variants=[]"]),
+        (lambda: match.array_containing({"a": 1}), ["variants={'a': 1}"]),  # type: ignore[arg-type]
+        (lambda: match.provider_state("", 1), ["expression=''"]),
+        (lambda: match.like({1: "a"}), ["key=1"]),
+        (lambda: match.like({"when": dt.date(2020, 1, 1)}), ["datetime.date(2020, 1, 1)"]),
+        (lambda: match.equals(float("inf")), ["inf"]),
+        (lambda: match.all_of(match.like(1), match.like(2)), ["[1, 2]"]),
+        (lambda: match.all_of(match.integer(), match.integer(min=1)), ["generators"]),
+        (lambda: match.any_of(match.null(), match.each_like(1)), ["any_of"]),
+        (lambda: match.all_of(), ["all_of"]),
+        (lambda: match.like(match.any_of(match.null(), match.integer(1))), ["any_of"]),
+    ],
+)
+def test_bad_arguments_raise_usage_error_quoting_the_value(build: Any, quoted: list[str]) -> None:
+    with pytest.raises(UsageError) as info:
+        build()
+    for text in quoted:
+        assert text in str(info.value)
+
+
+def test_compile_rejects_values_that_are_not_json() -> None:
+    with pytest.raises(UsageError, match=r"path='\$\.a\[1\]'"):
+        match.compile({"a": [1, {1, 2}]})
+    with pytest.raises(UsageError, match="key=3"):
+        match.compile({"a": {3: "x"}})
+
+
+def test_usage_errors_are_value_errors_too() -> None:
+    with pytest.raises(ValueError):
+        match.integer("x")  # type: ignore[arg-type]
