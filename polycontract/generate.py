@@ -565,9 +565,13 @@ def _generate_multimap(
     fold: Callable[[str], str] = str.lower if ignore_case else str
     result = dict(values)
     for key, generator in generators.items():
-        for name in result:
-            if fold(name) == fold(key):
-                result[name] = tuple(_to_text(generate_value(generator, v, ctx)) for v in result[name])
+        names = [name for name in result if fold(name) == fold(key)]
+        for name in names:
+            result[name] = tuple(_to_text(generate_value(generator, v, ctx)) for v in result[name])
+        if not names:  # as pact-reference does: a generator for an absent name adds it, if it can produce a value
+            generated = generate_value(generator, None, ctx)
+            if generated is not None:
+                result[key] = (_to_text(generated),)
     return result
 
 
@@ -575,6 +579,8 @@ def generate_request(request: model.Request, ctx: GeneratorContext) -> model.Req
     """A copy of ``request`` with its ``path``, ``query``, ``header`` and ``body`` generators applied.
 
     Query names match exactly, header names ignoring case; every value of a matching name is replaced.
+    A generator for a name the request lacks adds it with one generated value (unless the generator has
+    nothing to give, like ``ProviderState`` without its state value).
     """
     gens = request.generators
     if not gens:

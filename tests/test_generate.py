@@ -427,6 +427,26 @@ def test_request_query_values_are_generated_as_text() -> None:
     assert generated.query["v2"] == ("b",)
 
 
+def test_generators_for_absent_headers_and_query_parameters_add_them() -> None:
+    request = model.Request(
+        generators=load_generators({
+            "header": {"X-TEST": {"type": "RandomInt", "min": 1, "max": 10}},
+            "query": {"v1": {"type": "RandomInt", "min": 1, "max": 10}},
+        }),
+    )  # fmt: skip
+    generated = generate_request(request, ctx())
+    assert [re.fullmatch(r"\d+", v) is not None for v in generated.headers["X-TEST"]] == [True]
+    assert [re.fullmatch(r"\d+", v) is not None for v in generated.query["v1"]] == [True]
+
+
+def test_generator_with_nothing_to_give_does_not_add_an_absent_header() -> None:
+    request = model.Request(
+        generators=load_generators({"header": {"X-ID": {"type": "ProviderState", "expression": "${id}"}}}),
+    )
+    assert "X-ID" not in generate_request(request, ctx(mode="provider")).headers
+    assert generate_request(request, ctx(mode="provider", provider_state={"id": 7})).headers["X-ID"] == ("7",)
+
+
 def test_request_body_that_is_not_json_is_left_alone() -> None:
     body = model.Body(content="one=a", content_type="text/plain")
     request = model.Request(body=body, generators={"body": {"$.one": gen("RandomInt")}})

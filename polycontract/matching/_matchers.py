@@ -17,9 +17,10 @@ __all__ = ["TYPE_LIKE", "check", "describe", "json_type", "to_text"]
 #: Matchers that only constrain the type (and size) of a value and so cascade into containers.
 TYPE_LIKE = frozenset({"type", "min", "max", "minType", "maxType"})
 
+# ASCII digits only ([0-9], not \d, which also accepts other scripts' digits).
 _SEMVER = re.compile(
-    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+    r"(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
 )
 _NEVER = re.compile(r"(?!)")
