@@ -16,12 +16,10 @@ come in a `GeneratorContext`, so the same context always gives the same values.
 
 from __future__ import annotations
 
-import calendar
 import copy
 import dataclasses
 import datetime
 import functools
-import importlib
 import json
 import random
 import re
@@ -31,8 +29,10 @@ from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from polycontract import model
+from polycontract._dateexpr import eval_date_expression
 from polycontract._javatime import format_java
 from polycontract._paths import STAR, PathSyntaxError, Token, parse_path
+from polycontract._regexgen import sample_regex
 from polycontract.errors import UsageError
 
 __all__ = [
@@ -159,105 +159,12 @@ def _regex(generator: model.Generator, current: Any, ctx: GeneratorContext) -> s
     regex = _str_param(generator, "regex", required=True)
     assert regex is not None
     try:
-        compiled = re.compile(regex)
-        parsed = _sre_parser.parse(regex)
-        for _ in range(_REGEX_ATTEMPTS):  # lookarounds and \b are not generated for: check, retry
-            text = _RegexSampler(ctx.rng, ignore_case=bool(compiled.flags & re.IGNORECASE)).sequence(parsed)
-            if compiled.fullmatch(text):
-                return text
+        text = sample_regex(regex, ctx.rng)
     except re.error as exc:
         raise UsageError(f"Regex generator: regex={regex!r} cannot be used: {exc}") from None
-    raise UsageError(f"Regex generator: could not generate a string matching regex={regex!r}")
-
-
-try:  # the parser behind `re` (public as sre_parse before 3.11, deprecated since)
-    _sre_parser: Any = importlib.import_module("re._parser")
-except ImportError:  # pragma: no cover - Python 3.10
-    _sre_parser = importlib.import_module("sre_parse")
-
-_REGEX_ATTEMPTS = 50
-_UNBOUNDED_EXTRA = 6  # "*" and "+" repeat at most this many times more than their minimum
-_ALPHABET = string.ascii_letters + string.digits + string.punctuation + " "
-_CATEGORY_CHARS = {"DIGIT": string.digits, "WORD": string.ascii_letters + string.digits + "_", "SPACE": " "}
-_CATEGORY_TESTS = {name: re.compile("\\" + name[0].lower()) for name in _CATEGORY_CHARS}
-
-
-class _RegexSampler:
-    """Draws one string from a parsed regex: each node of the `re` parse tree chooses at random."""
-
-    def __init__(self, rng: random.Random, *, ignore_case: bool) -> None:
-        self.rng = rng
-        self.ignore_case = ignore_case
-        self.groups: dict[int, str] = {}
-
-    def sequence(self, items: Any) -> str:
-        return "".join(self.node(op.name, av) for op, av in items)
-
-    def node(self, op: str, av: Any) -> str:
-        if op == "LITERAL":
-            return chr(av)
-        if op in ("NOT_LITERAL", "ANY"):
-            return self.pick(lambda c: op == "ANY" or not self.same(c, chr(av)))
-        if op == "IN":
-            return self.char_in(av)
-        if op == "BRANCH":
-            return self.sequence(self.rng.choice(av[1]))
-        if op == "SUBPATTERN":
-            text = self.sequence(av[3])
-            if av[0] is not None:
-                self.groups[av[0]] = text
-            return text
-        if op == "ATOMIC_GROUP":
-            return self.sequence(av)
-        if op in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-            low, high, item = av
-            high = low + _UNBOUNDED_EXTRA if high == _sre_parser.MAXREPEAT else high
-            return "".join(self.sequence(item) for _ in range(self.rng.randint(low, high)))
-        if op == "GROUPREF":
-            return self.groups.get(av, "")
-        if op == "GROUPREF_EXISTS":
-            group, yes, no = av
-            return self.sequence(yes) if group in self.groups else self.sequence(no) if no else ""
-        if op in ("AT", "ASSERT", "ASSERT_NOT"):
-            return ""
-        raise re.error(f"unsupported construct {op}")
-
-    def same(self, a: str, b: str) -> bool:
-        return a == b or (self.ignore_case and a.lower() == b.lower())
-
-    def pick(self, accept: Callable[[str], bool]) -> str:
-        candidates = [c for c in _ALPHABET if accept(c)] or [c for c in "\u00e9\u00df\u4e2d\t\n" if accept(c)]
-        if not candidates:
-            raise re.error("no character satisfies a negated class")
-        return self.rng.choice(candidates)
-
-    def char_in(self, items: list[tuple[Any, Any]]) -> str:
-        if items and items[0][0].name == "NEGATE":
-            rest = items[1:]
-            return self.pick(lambda c: not any(self.in_item(c, op.name, av) for op, av in rest))
-        op, av = self.rng.choice(items)
-        if op.name == "LITERAL":
-            return chr(av)
-        if op.name == "RANGE":
-            code = self.rng.randint(*av)
-            return chr(code) if not 0xD800 <= code <= 0xDFFF else chr(av[0])
-        category = av.name.removeprefix("CATEGORY_")
-        if category in _CATEGORY_CHARS:
-            return self.rng.choice(_CATEGORY_CHARS[category])
-        return self.pick(lambda c: self.in_item(c, op.name, av))
-
-    def in_item(self, char: str, op: str, av: Any) -> bool:
-        variants = {char, char.lower(), char.upper()} if self.ignore_case else {char}
-        if op == "LITERAL":
-            return chr(av) in variants
-        if op == "RANGE":
-            return any(av[0] <= ord(v) <= av[1] for v in variants)
-        if op == "CATEGORY":
-            name = av.name.removeprefix("CATEGORY_")
-            negated = name.startswith("NOT_")
-            test = _CATEGORY_TESTS.get(name.removeprefix("NOT_"))
-            return test is not None and bool(test.match(char)) != negated
-        return False
+    if text is None:
+        raise UsageError(f"Regex generator: could not generate a string matching regex={regex!r}")
+    return text
 
 
 _UUID_FORMATS: dict[str, Callable[[uuid.UUID], str]] = {
@@ -285,93 +192,12 @@ def _date_time(generator: model.Generator, current: Any, ctx: GeneratorContext) 
     pattern = _str_param(generator, "format") or _DEFAULT_FORMATS[generator.type]
     expression = _str_param(generator, "expression")
     try:
-        moment = _eval_date_expression(expression, ctx.now) if expression else ctx.now
+        moment = eval_date_expression(expression, ctx.now) if expression else ctx.now
     except (OverflowError, ValueError) as exc:
         if isinstance(exc, UsageError):
             raise
         raise UsageError(f"{generator.type} generator: expression={expression!r} is out of range: {exc}") from None
     return format_java(moment, pattern)
-
-
-_EXPR_TOKEN = re.compile(r"\d+|[a-z']+|\S")
-_UNITS = {"second": "seconds", "minute": "minutes", "hour": "hours", "day": "days", "week": "weeks"}
-_DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTH_NAMES = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
-_WEEKDAYS = {n: i for i, day in enumerate(_DAY_NAMES) for n in (day.lower(), day[:3].lower())} | {"tues": 1, "thurs": 3}
-_MONTHS = {n: i + 1 for i, month in enumerate(_MONTH_NAMES) for n in (month.lower(), month[:3].lower())} | {"sept": 9}
-
-
-def _eval_date_expression(expression: str, now: datetime.datetime) -> datetime.datetime:
-    """Evaluate a Pact date/time expression (``today +2 weeks``, ``tomorrow @ noon``, ``next hour``)."""
-    tokens = _EXPR_TOKEN.findall(expression.lower())
-    result, i = now, 0
-
-    def fail(expected: str) -> UsageError:
-        found = repr(tokens[i]) if i < len(tokens) else "the end"
-        return UsageError(f"date expression={expression!r}: expected {expected}, found {found}")
-
-    while i < len(tokens):
-        token = tokens[i]
-        if token in ("now", "today", "@"):
-            i += 1
-        elif token in ("yesterday", "tomorrow"):
-            result += datetime.timedelta(days=1 if token == "tomorrow" else -1)
-            i += 1
-        elif token in ("midnight", "noon"):
-            result = result.replace(hour=0 if token == "midnight" else 12, minute=0, second=0, microsecond=0)
-            i += 1
-        elif token in ("+", "-"):
-            i += 1
-            if i >= len(tokens) or not tokens[i].isdigit():
-                raise fail("a number")
-            amount = int(tokens[i]) * (1 if token == "+" else -1)
-            i += 1
-            result = _shift(result, tokens[i] if i < len(tokens) else "", amount, fail)
-            i += 1
-        elif token in ("next", "last"):
-            i += 1
-            result = _shift(result, tokens[i] if i < len(tokens) else "", 1 if token == "next" else -1, fail)
-            i += 1
-        elif token.isdigit():  # "2 o'clock", "11 o'clock pm"
-            hour = int(token)
-            i += 1
-            if i >= len(tokens) or tokens[i] != "o'clock" or hour > 12:
-                raise fail("o'clock after an hour from 0 to 12")
-            i += 1
-            if i < len(tokens) and tokens[i] in ("am", "pm"):
-                hour = hour % 12 + (12 if tokens[i] == "pm" else 0)
-                i += 1
-            result = result.replace(hour=hour, minute=0, second=0, microsecond=0)
-        else:
-            raise fail("now, today, yesterday, tomorrow, midnight, noon, +, -, next, last or '@'")
-    return result
-
-
-def _shift(moment: datetime.datetime, unit: str, amount: int, fail: Callable[[str], UsageError]) -> datetime.datetime:
-    name = unit[:-1] if unit[:-1] in (*_UNITS, "fortnight", "month", "year") else unit
-    if name in _UNITS:
-        return moment + datetime.timedelta(**{_UNITS[name]: amount})
-    if name == "fortnight":
-        return moment + datetime.timedelta(weeks=2 * amount)
-    if name in ("month", "year"):
-        return _add_months(moment, amount * (12 if name == "year" else 1))
-    if abs(amount) == 1 and name in _WEEKDAYS:  # next/last monday: strictly after/before
-        delta = (_WEEKDAYS[name] - moment.weekday()) % 7 if amount > 0 else -((moment.weekday() - _WEEKDAYS[name]) % 7)
-        return moment + datetime.timedelta(days=delta or 7 * amount)
-    if abs(amount) == 1 and name in _MONTHS:  # next/last january: the same day in that month
-        delta = (_MONTHS[name] - moment.month) % 12 if amount > 0 else -((moment.month - _MONTHS[name]) % 12)
-        return _add_months(moment, delta or 12 * amount)
-    raise fail("a unit (second, minute, hour, day, week, fortnight, month, year; a day or month name after next/last)")
-
-
-def _add_months(moment: datetime.datetime, months: int) -> datetime.datetime:
-    index = moment.year * 12 + moment.month - 1 + months
-    year, month = divmod(index, 12)
-    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
-    return moment.replace(year=year, month=month + 1, day=day)
 
 
 # -------------------------------------------------------------------- provider state and mock server

@@ -1,0 +1,299 @@
+"""The machinery behind `polycontract.match`: matcher values, compiling a template, and argument checks.
+
+A matcher is a `MatchingValue`; `compile` walks a template of plain values and matchers once and
+collects the example, the rules by path and the generators by path; `example_of` gives the example
+alone. The helpers below build matcher values and check matcher arguments, raising `UsageError`
+quoting ``name=value``. Users import all of this from `polycontract.match`.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from typing import Any, Literal, TypeAlias
+
+from polycontract.errors import UsageError
+from polycontract.model import Generator, Matcher, RuleSet
+
+__all__ = [
+    "Compiled",
+    "MatchingValue",
+    "Rules",
+    "bounds",
+    "check_number",
+    "check_rules",
+    "combine",
+    "compile",
+    "compile_regex",
+    "example_of",
+    "int_arg",
+    "node",
+    "rule_list",
+    "snapshot",
+    "type_params",
+]
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True, kw_only=True)
+class MatchingValue:
+    """An example value together with the matching rules (and maybe a generator) that apply where it sits.
+
+    Build one with the functions of `polycontract.match`, never directly. ``value`` is the template (plain
+    values and nested matchers); ``shape`` says how `compile` walks it: ``node`` into its children,
+    ``each`` into one element at ``[*]`` repeated ``count`` times, ``wildcard`` into every child at
+    ``.*``/``[*]``, ``leaf`` not at all (its rules already hold everything).
+
+    >>> from polycontract import match
+    >>> match.integer(3).example, match.integer(3).rule_set.matchers[0].to_json()
+    (3, {'match': 'integer'})
+    """
+
+    matchers: tuple[Matcher, ...]
+    value: Any = None
+    combine: Literal["AND", "OR"] = "AND"
+    generator: Generator | None = None
+    shape: Literal["node", "each", "wildcard", "leaf"] = "node"
+    count: int = 1
+
+    @property
+    def example(self) -> Any:
+        """The example value with every nested matcher replaced by its example (a fresh copy each time)."""
+        return example_of(self)
+
+    @property
+    def rule_set(self) -> RuleSet:
+        """The rules at this matcher's own path."""
+        return RuleSet(matchers=self.matchers, combine=self.combine)
+
+
+Rules: TypeAlias = "MatchingValue | Sequence[MatchingValue]"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Compiled:
+    """What `compile` returns: the plain example, the rules by path and the generators by path."""
+
+    example: Any
+    rules: dict[str, RuleSet] = field(default_factory=dict)
+    generators: dict[str, Generator] = field(default_factory=dict)
+
+    def rules_json(self) -> dict[str, dict[str, Any]]:
+        """The rules as a V3/V4 ``matchingRules`` category: path -> ``{"combine", "matchers"}``."""
+        return {path: _rule_set_json(rs) for path, rs in self.rules.items()}
+
+    def generators_json(self) -> dict[str, dict[str, Any]]:
+        """The generators as a V3/V4 ``generators`` category: path -> ``{"type", ...}``."""
+        return {path: gen.to_json() for path, gen in self.generators.items()}
+
+
+def _rule_set_json(rs: RuleSet) -> dict[str, Any]:
+    return {"combine": rs.combine, "matchers": [m.to_json() for m in rs.matchers]}
+
+
+def compile(value: Any, *, root: str = "$") -> Compiled:
+    """Walk ``value`` once and collect its example, rules and generators, with paths rooted at ``root``.
+
+    Object keys become ``.name`` (or ``['odd name']``), list items ``[i]``; `each_like` puts its
+    rule on the array and its element's rules under ``[*]``.
+
+    >>> from polycontract import match
+    >>> compile({"a b": [match.like(1)]}).rules_json()
+    {"$['a b'][0]": {'combine': 'AND', 'matchers': [{'match': 'type'}]}}
+    """
+    collector = _Collector()
+    example = _walk(value, root, collector)
+    return Compiled(example=example, rules=collector.rules, generators=collector.generators)
+
+
+def example_of(value: Any) -> Any:
+    """The plain example of any structure of values and matchers.
+
+    >>> from polycontract import match
+    >>> example_of({"ids": match.each_like(match.integer(5), min=2)})
+    {'ids': [5, 5]}
+    """
+    return _walk(value, "$", None)
+
+
+class _Collector:
+    def __init__(self) -> None:
+        self.rules: dict[str, RuleSet] = {}
+        self.generators: dict[str, Generator] = {}
+
+    def add(self, path: str, mv: MatchingValue) -> None:
+        rs = mv.rule_set
+        if self.rules.setdefault(path, rs) != rs:
+            first, second = _rule_set_json(self.rules[path]), _rule_set_json(rs)
+            raise UsageError(f"path={path!r} gets two different rule sets, {first} and {second}; "
+                             "give the entries under a wildcard the same matchers")  # fmt: skip
+        if mv.generator is not None and self.generators.setdefault(path, mv.generator) != mv.generator:
+            raise UsageError(f"path={path!r} gets two different generators")
+
+
+def _child(path: str, key: str) -> str:
+    if _IDENT.fullmatch(key):
+        return f"{path}.{key}"
+    escaped = key.replace("\\", "\\\\").replace("'", "\\'")
+    return f"{path}['{escaped}']"
+
+
+def _walk(value: Any, path: str, out: _Collector | None) -> Any:
+    if isinstance(value, MatchingValue):
+        if out is not None:
+            out.add(path, value)
+        inner = value.value
+        if value.shape == "each":
+            first = _walk(inner, f"{path}[*]", out)
+            return [first] + [copy.deepcopy(first) for _ in range(value.count - 1)]
+        if value.shape == "wildcard":
+            if isinstance(inner, Mapping):
+                return {k: _walk(v, f"{path}.*", out) for k, v in inner.items()}
+            return [_walk(v, f"{path}[*]", out) for v in inner]
+        if value.shape == "leaf":
+            return inner if isinstance(inner, bytes) else _walk(inner, path, None)
+        return _walk(inner, path, out)
+    if isinstance(value, Mapping):
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise UsageError(f"key={key!r} at path={path!r} is not a str; JSON object keys are strings")
+            result[key] = _walk(item, _child(path, key), out)
+        return result
+    if isinstance(value, (list, tuple)):
+        return [_walk(item, f"{path}[{i}]", out) for i, item in enumerate(value)]
+    return _plain(value, f"value at path={path!r}")
+
+
+def _plain(value: Any, name: str) -> Any:
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, (float, Decimal)) and math.isfinite(value):
+        return float(value)
+    raise UsageError(f"{name}: {value!r} is not a JSON value (use dict, list, str, int, float, bool or None)")
+
+
+def snapshot(value: Any, name: str) -> Any:
+    """A private copy of a user's template, checked to be JSON; matchers inside are kept as they are."""
+    if isinstance(value, MatchingValue):
+        return value
+    if isinstance(value, Mapping):
+        if bad := [k for k in value if not isinstance(k, str)]:
+            raise UsageError(f"{name}: key={bad[0]!r} is not a str; JSON object keys are strings")
+        return {k: snapshot(v, f"{name}[{k!r}]") for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [snapshot(v, f"{name}[{i}]") for i, v in enumerate(value)]
+    return _plain(value, name)
+
+
+def node(
+    rule: str,
+    value: Any = None,
+    params: Mapping[str, Any] | None = None,
+    *,
+    generator: Generator | None = None,
+    shape: Literal["node", "wildcard", "leaf"] = "node",
+) -> MatchingValue:
+    """One matcher over ``value``; a matcher given as the value is merged in (both rules apply)."""
+    own = Matcher(match=rule, params=dict(params or {}))
+    if isinstance(value, MatchingValue):
+        if value.combine == "OR" and len(value.matchers) > 1:
+            raise UsageError(f"{rule}: example is an any_of() matcher; combine them with all_of() instead")
+        return replace(value, matchers=(own, *value.matchers), generator=value.generator or generator)
+    result = MatchingValue(matchers=(own,), value=value, generator=generator, shape=shape)
+    if shape == "wildcard":
+        compile(result)  # entries under ".*" must agree on their rules: say so now, not at pact-writing time
+    return result
+
+
+def int_arg(func: str, name: str, value: Any, *, at_least: int | None = None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise UsageError(f"{func}: {name}={value!r} must be an int")
+    if at_least is not None and value < at_least:
+        raise UsageError(f"{func}: {name}={value!r} must be >= {at_least}")
+
+
+def bounds(func: str, min_: int | None, max_: int | None, *, max_at_least: int = 0) -> None:
+    int_arg(func, "min", min_, at_least=0)
+    int_arg(func, "max", max_, at_least=max_at_least)
+    if min_ is not None and max_ is not None and min_ > max_:
+        raise UsageError(f"{func}: min={min_!r} is greater than max={max_!r}")
+
+
+def type_params(min: int | None, max: int | None) -> dict[str, int]:
+    return {k: v for k, v in (("min", min), ("max", max)) if v is not None}
+
+
+@functools.lru_cache(maxsize=1024)
+def compile_regex(func: str, pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as err:
+        raise UsageError(f"{func}: pattern={pattern!r} is not a valid regular expression: {err}") from None
+
+
+def check_number(func: str, example: Any, kinds: tuple[type, ...], what: str) -> None:
+    if isinstance(example, bool) or not isinstance(example, kinds):
+        raise UsageError(f"{func}: example={example!r} must be {what}")
+    if isinstance(example, (float, Decimal)) and not math.isfinite(example):
+        raise UsageError(f"{func}: example={example!r} is not a JSON number")
+
+
+def rule_list(func: str, rules: Rules) -> list[Matcher]:
+    given = [rules] if isinstance(rules, MatchingValue) else rules
+    if isinstance(given, (str, bytes)) or not isinstance(given, Sequence) or not given:
+        raise UsageError(f"{func}: rules={rules!r} must be one matcher or a non-empty list of matchers")
+    out: list[Matcher] = []
+    for rule in given:
+        if not isinstance(rule, MatchingValue) or rule.shape != "node" or rule.combine != "AND":
+            raise UsageError(f"{func}: rules entry {rule!r} must be a simple matcher such as match.regex(...)")
+        out.extend(rule.matchers)
+    return out
+
+
+def check_rules(func: str, what: str, items: Sequence[Any], rules: list[Matcher]) -> None:
+    for rule in rules:
+        if rule.match == "regex":
+            pattern = compile_regex(func, rule.params["regex"])
+            for item in items:
+                if isinstance(item, str) and pattern.fullmatch(item) is None:
+                    raise UsageError(f"{func}: {what}={item!r} in the example does not match {pattern.pattern!r}")
+
+
+def combine(func: str, matchers: tuple[MatchingValue, ...], how: Literal["AND", "OR"]) -> MatchingValue:
+    if not matchers or not all(isinstance(m, MatchingValue) for m in matchers):
+        raise UsageError(f"{func}: give one or more matchers, got {matchers!r}")
+    if any(m.combine == "OR" and len(m.matchers) > 1 for m in matchers):
+        raise UsageError(f"{func}: an any_of() cannot be nested in {func}()")
+    structural = [m for m in matchers if m.shape != "node" or _has_matchers(m.value)]
+    rules = tuple(r for m in matchers for r in m.matchers)
+    if how == "OR":
+        if structural or len(rules) != len(matchers):
+            raise UsageError("any_of: alternatives must be one-rule matchers with nothing nested (no each_like)")
+        return replace(matchers[0], matchers=rules, combine="OR")
+    examples = [m.example for m in matchers]
+    if any(e != examples[0] for e in examples):
+        raise UsageError(f"all_of: the matchers' examples differ ({examples!r}); they must share one example")
+    generators = [m.generator for m in matchers if m.generator is not None]
+    if any(g != generators[0] for g in generators):
+        raise UsageError(f"all_of: the matchers have different generators ({generators!r})")
+    if len(structural) > 1:
+        raise UsageError("all_of: at most one of the matchers may have matchers nested inside it")
+    base = structural[0] if structural else matchers[0]
+    return replace(base, matchers=rules, generator=generators[0] if generators else None)
+
+
+def _has_matchers(value: Any) -> bool:
+    if isinstance(value, MatchingValue):
+        return True
+    if isinstance(value, Mapping):
+        return any(_has_matchers(v) for v in value.values())
+    return isinstance(value, list) and any(_has_matchers(v) for v in value)
