@@ -105,6 +105,13 @@ def _part_problems(
     body = part.contents if isinstance(part, MessageContents) else part.body
     if isinstance(body, Body) and isinstance(body.content, bytes):
         problems.append(f"{label} {part_name}: a binary body needs V4")
+    elif isinstance(body, Body) and body.content_type and not isinstance(part, MessageContents):
+        declared = _header_content_type(part.headers) or guess_content_type(body.content)
+        if declared.split(";")[0].strip().lower() != body.content_type.split(";")[0].strip().lower():
+            problems.append(
+                f"{label} {part_name}: body content type {body.content_type!r} differs from {declared!r},"
+                " and only V4 records a body's own content type"
+            )
     return problems
 
 

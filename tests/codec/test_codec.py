@@ -18,6 +18,7 @@ from polycontract.model import (
     MessageContents,
     Pact,
     ProviderState,
+    Request,
     SynchronousMessage,
 )
 
@@ -342,3 +343,22 @@ def test_absent_body_is_distinct_from_null_body() -> None:
     interaction = load_pact(doc).interactions[0]
     assert isinstance(interaction, HttpInteraction)
     assert interaction.request.body is ABSENT
+
+
+def test_body_content_type_that_v3_cannot_record_is_refused() -> None:
+    pact = Pact(
+        consumer="c",
+        provider="p",
+        interactions=(
+            HttpInteraction(
+                description="d",
+                request=Request(
+                    headers={"Content-Type": ("text/plain",)},
+                    body=Body(content={}, content_type="application/json"),
+                ),
+            ),
+        ),
+    )
+    with pytest.raises(UsageError, match="only V4 records a body's own content type"):
+        dump_pact(pact, spec="V3")
+    assert load_pact(dump_pact(pact)) == pact
