@@ -16,3 +16,17 @@ def pact_spec_dir() -> Path:
     if not PACT_SPEC.is_dir():
         pytest.skip(f"Pact specification data not found at {PACT_SPEC} (it lives beside the project checkout)")
     return PACT_SPEC
+
+
+def _hypothesis_profiles() -> None:
+    import os
+
+    from hypothesis import settings
+
+    # CI explores a fixed sequence of examples so that a run is reproducible; locally examples vary.
+    settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+    if os.environ.get("CI"):
+        settings.load_profile("ci")
+
+
+_hypothesis_profiles()
