@@ -1,0 +1,50 @@
+"""The ``polycontract`` command line: drives publishing, verification and can-i-deploy from CI.
+
+Each command lives in its own module under `polycontract.cli` and is imported only when it runs,
+so ``polycontract --help`` and every command start fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+import click
+
+from polycontract import __version__
+
+#: command name -> "module:attribute" of its click command, imported on first use.
+COMMANDS: dict[str, str] = {
+    "version": "polycontract.cli._version:version",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def __init__(self, *args: Any, lazy: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy = dict(lazy or {})
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | set(self.lazy))
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy:
+            module_name, _, attribute = self.lazy[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            if not isinstance(command, click.Command):
+                raise TypeError(f"{self.lazy[cmd_name]} is not a click command")
+            return command
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="polycontract")
+def cli() -> None:
+    """Consumer-driven contract testing for independently released services."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()

@@ -1,0 +1,5 @@
+"""``python -m polycontract.cli``."""
+
+from polycontract.cli import main
+
+main()
