@@ -1,1 +1,3 @@
 """Root conftest: shared locations for the test suite."""
+
+pytest_plugins = ["pytester"]

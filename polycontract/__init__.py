@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polycontract.errors import (
     BrokerError,
@@ -15,11 +15,15 @@ from polycontract.errors import (
     UsageError,
 )
 
+if TYPE_CHECKING:
+    from polycontract.pact import Pact
+
 __version__ = "0.1.0"
 
 __all__ = [
     "BrokerError",
     "ContractViolation",
+    "Pact",
     "PactFormatError",
     "PolycontractError",
     "SchemaError",
@@ -34,4 +38,8 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         return importlib.import_module("polycontract.match")
+    if name == "Pact":
+        from polycontract.pact import Pact
+
+        return Pact
     raise AttributeError(f"module 'polycontract' has no attribute {name!r}")

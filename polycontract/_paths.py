@@ -101,6 +101,7 @@ def child_path(parent: str, token: Token) -> str:
     return parent + _render_token(token)
 
 
+@lru_cache(maxsize=4096, typed=True)  # the same header, query and field names, comparison after comparison
 def _render_token(token: Token) -> str:
     if isinstance(token, _Star):
         return "[*]"

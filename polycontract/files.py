@@ -1,0 +1,197 @@
+"""Pact files on disk: merge interactions, write atomically, never clobber a file that is not a pact.
+
+One file per consumer-provider pair, ``<consumer>-<provider>.json``. Writing merges with the file already
+there (an interaction declared again replaces the old one with the same description and provider states),
+sorts interactions deterministically, writes a temporary file beside the target and renames it over the
+target, so a reader sees the old file or the new one, never half of one. A lock file beside the target
+serialises writers in several processes.
+
+>>> import tempfile
+>>> from polycontract import model
+>>> ping = model.HttpInteraction(description="ping")
+>>> written = write_pact(model.Pact(consumer="web", provider="users", interactions=(ping,)), tempfile.mkdtemp())
+>>> written.path.name, written.interactions
+('web-users.json', 1)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+from polycontract.codec import dumps_pact, load_pact, normalise_spec
+from polycontract.errors import PactFormatError, PolycontractError, UsageError
+from polycontract.model import Interaction, Pact
+
+__all__ = ["Written", "interaction_key", "merge_pacts", "pact_file_name", "read_pacts", "write_pact"]
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+#: Seconds to wait for another process's lock before giving up with an error naming the lock file.
+LOCK_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True, kw_only=True)
+class Written:
+    """Where a pact was written and how many interactions the file now holds."""
+
+    path: Path
+    interactions: int
+
+
+def pact_file_name(consumer: str, provider: str) -> str:
+    """``web-users.json``; characters unsafe in file names become ``_``.
+
+    >>> pact_file_name("web app", "users/v2")
+    'web_app-users_v2.json'
+    """
+    return f"{_UNSAFE.sub('_', consumer)}-{_UNSAFE.sub('_', provider)}.json"
+
+
+def interaction_key(interaction: Interaction) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """What identifies an interaction within a pact: its description and provider states (with params)."""
+    states = tuple((s.name, json.dumps(s.params, sort_keys=True, default=repr)) for s in interaction.provider_states)
+    return interaction.description, states
+
+
+def merge_pacts(pacts: Sequence[Pact], *, on_conflict: Literal["error", "replace"] = "error") -> Pact:
+    """One pact holding the interactions of all ``pacts`` (same consumer and provider), sorted.
+
+    An interaction declared twice with the same content is kept once. Declared twice with different
+    content, it is a `UsageError` naming both (``on_conflict="error"``), or the later one wins
+    (``"replace"``). Metadata is merged with later pacts winning; the spec is the last pact's.
+
+    >>> from polycontract import model
+    >>> a = model.Pact(consumer="w", provider="u", interactions=(model.HttpInteraction(description="b"),))
+    >>> b = model.Pact(consumer="w", provider="u", interactions=(model.HttpInteraction(description="a"),))
+    >>> [i.description for i in merge_pacts([a, b]).interactions]
+    ['a', 'b']
+    """
+    if not pacts:
+        raise UsageError("merge_pacts: pacts=[] must hold at least one pact")
+    first = pacts[0]
+    for pact in pacts[1:]:
+        if (pact.consumer, pact.provider) != (first.consumer, first.provider):
+            raise UsageError(
+                f"cannot merge the pact {pact.consumer} -> {pact.provider} into {first.consumer} -> {first.provider}"
+            )
+    merged: dict[tuple[str, tuple[tuple[str, str], ...]], Interaction] = {}
+    metadata: dict[str, object] = {}
+    for pact in pacts:
+        metadata.update(pact.metadata)
+        for interaction in pact.interactions:
+            key = interaction_key(interaction)
+            old = merged.get(key)
+            if old is not None and old != interaction and on_conflict == "error":
+                raise UsageError(_conflict(interaction))
+            merged[key] = interaction
+    ordered = sorted(merged.items(), key=lambda item: (item[0], item[1].type_name))
+    return replace(pacts[-1], interactions=tuple(i for _, i in ordered), metadata=metadata)
+
+
+def _conflict(interaction: Interaction) -> str:
+    given = " and ".join(repr(s.name) for s in interaction.provider_states) or "no provider state"
+    return (
+        f"interaction description={interaction.description!r} with {given} is declared twice with different "
+        "content; give the interactions different descriptions"
+    )
+
+
+def write_pact(
+    pact: Pact,
+    directory: str | os.PathLike[str],
+    *,
+    spec: str | None = None,
+    mode: Literal["merge", "overwrite"] = "merge",
+) -> Written:
+    """Write ``pact`` to ``directory/<consumer>-<provider>.json`` atomically, as ``spec`` (default: the pact's).
+
+    In ``merge`` mode the interactions of an existing file are kept unless redeclared (see `merge_pacts`
+    with ``on_conflict="replace"``). An existing file that is not a valid pact of this pair is never
+    overwritten: that is a `PolycontractError` naming it. A directory that cannot be created or written
+    is a `UsageError` naming it.
+    """
+    version = normalise_spec(spec or pact.spec)
+    folder = Path(directory)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"pact directory={str(folder)!r} cannot be created: {exc.strerror or exc}") from None
+    target = folder / pact_file_name(pact.consumer, pact.provider)
+    with _locked(target):
+        if mode == "merge" and target.exists():
+            pact = merge_pacts([_existing(target, pact), pact], on_conflict="replace")
+        else:
+            pact = merge_pacts([pact])
+        text = dumps_pact(replace(pact, spec=version), spec=version)
+        _replace_atomically(target, text + "\n")
+    return Written(path=target, interactions=len(pact.interactions))
+
+
+def _existing(target: Path, pact: Pact) -> Pact:
+    try:
+        found = load_pact(target)
+    except PactFormatError as exc:
+        raise PolycontractError(
+            f"refusing to overwrite {target}: it is not a valid pact ({exc.detail}). "
+            "Move it away or delete it, then run again."
+        ) from None
+    if (found.consumer, found.provider) != (pact.consumer, pact.provider):
+        raise PolycontractError(
+            f"refusing to overwrite {target}: it holds the pact {found.consumer} -> {found.provider}, "
+            f"not {pact.consumer} -> {pact.provider}. Move it away or use another pact directory."
+        )
+    return found
+
+
+def _replace_atomically(target: Path, text: str) -> None:
+    try:
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise UsageError(f"pact directory={str(target.parent)!r} is not writable: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+@contextlib.contextmanager
+def _locked(target: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    lock = target.with_name(f".{target.name}.lock")
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            break
+        except FileExistsError:
+            if time.monotonic() > deadline:
+                raise PolycontractError(
+                    f"{lock} has been held for over {timeout:.0f}s; if no other process is writing pacts, delete it"
+                ) from None
+            time.sleep(0.01)
+        except OSError as exc:
+            raise UsageError(f"pact directory={str(target.parent)!r} is not writable: {exc.strerror or exc}") from None
+    try:
+        yield
+    finally:
+        os.close(fd)
+        with contextlib.suppress(OSError):
+            os.unlink(lock)
+
+
+def read_pacts(paths: Iterable[str | os.PathLike[str]]) -> list[Pact]:
+    """Load several pact files (e.g. the fragments of parallel workers), each error naming its file."""
+    return [load_pact(Path(p)) for p in paths]

@@ -1,0 +1,50 @@
+"""The mock provider: serve a pact's HTTP interactions to the consumer under test and report what went wrong.
+
+Two adapters share one engine (`MockProvider`): `MockServer`, a real HTTP server on 127.0.0.1 with a
+port the system chooses, and `MockTransport` / `AsyncMockTransport`, httpx transports that answer
+in-process. Each matches a request against the declared interactions, answers with the example
+response (generators applied), and at the end of its ``with`` block raises a `MockViolation` (a
+`ContractViolation`, so an ``AssertionError``) listing every mismatch, unexpected request and
+interaction never exercised, best first. An exception raised while serving is re-raised in the test.
+
+Usually reached through the DSL:
+
+>>> from polycontract import Pact
+>>> pact = Pact(consumer="web", provider="users")
+>>> _ = pact.upon_receiving("a ping").with_request("GET", "/ping").will_respond_with(204)
+>>> import httpx
+>>> with pact.serve() as server:
+...     httpx.get(f"{server.url}/ping").status_code
+204
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from polycontract.mock._provider import MockProvider, Reply, normalise_request
+from polycontract.mock._report import MockViolation, Problem
+from polycontract.mock._server import MockServer
+
+if TYPE_CHECKING:
+    from polycontract.mock._transport import AsyncMockTransport, MockTransport
+
+__all__ = [
+    "AsyncMockTransport",
+    "MockProvider",
+    "MockServer",
+    "MockTransport",
+    "MockViolation",
+    "Problem",
+    "Reply",
+    "normalise_request",
+]
+
+
+def __getattr__(name: str) -> Any:
+    # The transports load httpx; the socket server does not need it.
+    if name in ("MockTransport", "AsyncMockTransport"):
+        from polycontract.mock import _transport
+
+        return getattr(_transport, name)
+    raise AttributeError(f"module 'polycontract.mock' has no attribute {name!r}")

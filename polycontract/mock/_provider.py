@@ -1,0 +1,281 @@
+"""The mock provider's brain: find the interaction an incoming request means, answer it, remember what happened.
+
+Both adapters (the socket server and the httpx transports) turn what they receive into a `model.Request`
+and hand it to `MockProvider.handle`, which returns a `Reply`. Nothing here knows about sockets.
+
+>>> from polycontract import model
+>>> interaction = model.HttpInteraction(description="ping", response=model.Response(status=204))
+>>> provider = MockProvider(model.Pact(consumer="a", provider="b", interactions=(interaction,)))
+>>> provider.handle(model.Request(method="GET", path="/")).status
+204
+>>> provider.problems()
+[]
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import random
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from polycontract.generate import GeneratorContext, generate_response
+from polycontract.matching import compare_request
+from polycontract.mock._report import Problem, describe_interaction, describe_request, violation
+from polycontract.model import ABSENT, Body, HttpInteraction, Mismatch, Pact, Request
+
+__all__ = ["MockProvider", "Reply", "normalise_request"]
+
+#: Header added to every reply built from an error, so a client can tell the mock provider answered.
+MISMATCH_HEADER = "X-Polycontract-Mismatch"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reply:
+    """What to send back: the status, the headers in order (repeats allowed) and the encoded body."""
+
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: bytes = b""
+
+
+@dataclass
+class _Record:
+    exercised: set[int] = field(default_factory=set)
+    problems: list[Problem] = field(default_factory=list)
+    errors: list[BaseException] = field(default_factory=list)
+
+
+class MockProvider:
+    """The declared HTTP interactions of a pact, indexed by method and path, and what requests came in.
+
+    Interactions with a path rule (``path=match.regex(...)``) are tried for every request of their method;
+    all others are found by an exact ``(METHOD, path)`` lookup, so a request costs the same however many
+    interactions are declared. Thread-safe: the socket server calls `handle` from many threads.
+    """
+
+    def __init__(self, pact: Pact, *, mock_server_url: str | None = None) -> None:
+        self.pact = pact
+        self.mock_server_url = mock_server_url
+        self._interactions = [i for i in pact.interactions if isinstance(i, HttpInteraction)]
+        self._exact: dict[tuple[str, str], list[int]] = {}
+        self._by_rule: dict[str, list[int]] = {}
+        self._by_path: dict[str, list[int]] = {}
+        for index, interaction in enumerate(self._interactions):
+            method, path = interaction.request.method.upper(), interaction.request.path
+            if interaction.request.matching_rules.get("path"):
+                self._by_rule.setdefault(method, []).append(index)
+            else:
+                self._exact.setdefault((method, path), []).append(index)
+            self._by_path.setdefault(path, []).append(index)
+        self._lock = threading.Lock()
+        self._record = _Record()
+        self._rng = random.Random()  # seeded once from the system: seeding per request costs more than matching
+
+    # ---------------------------------------------------------------------------------------- serving
+
+    def handle(self, request: Request) -> Reply:
+        """Match ``request`` and answer with the example response, or with a 500 describing what was wrong.
+
+        An exception raised while answering is recorded (see `errors`) and answered with a 500 as well;
+        the adapter that owns the test re-raises it.
+        """
+        try:
+            return self._handle(request)
+        except Exception as exc:
+            with self._lock:
+                self._record.errors.append(exc)
+            return _json_reply(500, {"error": f"the mock provider failed: {type(exc).__name__}: {exc}"})
+
+    def _handle(self, request: Request) -> Reply:
+        method = request.method.upper()
+        candidates = self._exact.get((method, request.path), []) + self._by_rule.get(method, [])
+        best: tuple[int, list[Mismatch]] | None = None
+        exercised = self._record.exercised  # read without the lock: a stale answer only changes which twin is used
+        matched: list[int] = []
+        for index in candidates:
+            found = compare_request(self._interactions[index].request, request, spec=self.pact.spec)
+            if not found:
+                matched.append(index)
+                if index not in exercised:
+                    break
+            elif not any(m.kind in ("method", "path") for m in found) and (best is None or len(found) < len(best[1])):
+                best = (index, found)
+        if matched:
+            index = next((i for i in matched if i not in exercised), matched[0])
+            with self._lock:
+                self._record.exercised.add(index)
+            return self._answer(self._interactions[index])
+        if best is not None:
+            return self._mismatch(request, *best)
+        return self._unexpected(request)
+
+    def _answer(self, interaction: HttpInteraction) -> Reply:
+        context = GeneratorContext(
+            now=datetime.datetime.now(datetime.timezone.utc),
+            rng=self._rng,
+            mode="consumer",
+            mock_server_url=self.mock_server_url,
+        )
+        response = generate_response(interaction.response, context)
+        headers = [(name, value) for name, values in response.headers.items() for value in values]
+        body = b""
+        if isinstance(response.body, Body):
+            body = _encode(response.body)
+            if response.body.content_type and not any(n.lower() == "content-type" for n, _ in headers):
+                headers.append(("Content-Type", response.body.content_type))
+        return Reply(status=response.status, headers=headers, body=body)
+
+    def _mismatch(self, request: Request, index: int, found: list[Mismatch]) -> Reply:
+        interaction = self._interactions[index]
+        problem = Problem(
+            kind="mismatch",
+            request=describe_request(request),
+            interaction=describe_interaction(interaction),
+            mismatches=tuple(found),
+        )
+        with self._lock:
+            self._record.problems.append(problem)
+        return _json_reply(
+            500,
+            {
+                "error": f"{problem.request} did not match the interaction {problem.interaction}",
+                "mismatches": [_mismatch_json(m) for m in found],
+            },
+        )
+
+    def _unexpected(self, request: Request) -> Reply:
+        same_path = [describe_interaction(self._interactions[i]) for i in self._by_path.get(request.path, [])[:3]]
+        problem = Problem(kind="unexpected", request=describe_request(request), similar=tuple(same_path))
+        with self._lock:
+            self._record.problems.append(problem)
+        return _json_reply(500, {"error": f"unexpected request {problem.request}: no interaction declares it"})
+
+    # -------------------------------------------------------------------------------------- reporting
+
+    @property
+    def errors(self) -> list[BaseException]:
+        """Exceptions raised while answering requests, in the order they happened."""
+        with self._lock:
+            return list(self._record.errors)
+
+    def problems(self, *, include_unused: bool = True) -> list[Problem]:
+        """Everything that went wrong, best first: mismatches (fewest first), unexpected requests, unused ones.
+
+        An interaction that was the closest candidate of a mismatched request is not also listed as unused.
+        """
+        with self._lock:
+            recorded = list(self._record.problems)
+            exercised = set(self._record.exercised)
+        mismatches = sorted((p for p in recorded if p.kind == "mismatch"), key=lambda p: len(p.mismatches))
+        unexpected = [p for p in recorded if p.kind == "unexpected"]
+        unused: list[Problem] = []
+        if include_unused:
+            blamed = {p.interaction for p in mismatches}
+            for index, interaction in enumerate(self._interactions):
+                label = describe_interaction(interaction)
+                if index not in exercised and label not in blamed:
+                    unused.append(Problem(kind="unused", interaction=label, request=_request_line(interaction)))
+        return mismatches + unexpected + unused
+
+    def failure(self, crashes: Sequence[BaseException] = ()) -> BaseException | None:
+        """What the test should raise: the first exception raised while serving (``crashes`` are the
+        adapter's own), with the problems in a note; else a `MockViolation` listing every problem; else None.
+        """
+        errors = self.errors + list(crashes)
+        problems = self.problems()
+        if errors:
+            if problems:
+                add_note(errors[0], str(violation(self.pact.consumer, self.pact.provider, problems)))
+            return errors[0]
+        return violation(self.pact.consumer, self.pact.provider, problems) if problems else None
+
+    def end(self, exc: BaseException | None, crashes: Sequence[BaseException] = ()) -> None:
+        """Report at the end of a ``with`` block that ended with ``exc`` (None: ended normally).
+
+        A clean block raises `failure`. A block that raised while the provider saw mismatches, unexpected
+        requests or errors raises the provider's failure (with the block's exception as its context: it is
+        usually what the consumer did with the 500 it got). Otherwise the block's exception goes on, with
+        the never-exercised interactions in a note.
+        """
+        if exc is None:
+            error = self.failure(crashes)
+        elif not isinstance(exc, Exception):
+            return
+        elif self.errors or crashes or self.problems(include_unused=False):
+            error = self.failure(crashes)
+        else:
+            unused = self.problems()
+            if unused:
+                add_note(
+                    exc,
+                    "the mock provider also saw:\n" + str(violation(self.pact.consumer, self.pact.provider, unused)),
+                )
+            return
+        if error is not None:
+            if exc is not None:
+                error.__context__ = exc
+            raise error
+
+
+def add_note(error: BaseException, text: str) -> None:
+    """``error.add_note(text)`` where Python has it (3.11+)."""
+    note = getattr(error, "add_note", None)
+    if note is not None:
+        note(text)
+
+
+def normalise_request(method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> Request:
+    """A `model.Request` from what came over the wire: the path decoded, the query as a multimap.
+
+    >>> normalise_request("get", "/a%20b?x=1&x=2", [("Accept", "text/plain")], b"").query
+    {'x': ('1', '2')}
+    """
+    parts = urlsplit(target)
+    query: dict[str, list[str]] = {}
+    for key, value in parse_qsl(parts.query, keep_blank_values=True):
+        query.setdefault(key, []).append(value)
+    grouped: dict[str, list[str]] = {}
+    for name, value in headers:
+        grouped.setdefault(name, []).append(value)
+    content_type = next((v[0] for k, v in grouped.items() if k.lower() == "content-type"), None)
+    return Request(
+        method=method.upper(),
+        path=unquote(parts.path) or "/",
+        query={k: tuple(v) for k, v in query.items()},
+        headers={k: tuple(v) for k, v in grouped.items()},
+        body=Body(content=body, content_type=content_type) if body else ABSENT,
+    )
+
+
+def _request_line(interaction: HttpInteraction) -> str:
+    return f"{interaction.request.method.upper()} {interaction.request.path}"
+
+
+def _encode(body: Body) -> bytes:
+    content = body.content
+    if isinstance(content, bytes):
+        return content
+    if isinstance(content, str) and not _is_json(body.content_type):
+        return content.encode("utf-8")
+    if content is None:
+        return b""
+    return json.dumps(content, ensure_ascii=False).encode("utf-8")
+
+
+def _is_json(content_type: str | None) -> bool:
+    media = (content_type or "application/json").split(";", 1)[0].strip().lower()
+    return media.endswith(("/json", "+json"))
+
+
+def _mismatch_json(m: Mismatch) -> dict[str, Any]:
+    return {"kind": m.kind, "path": m.path, "expected": m.expected, "actual": m.actual, "message": m.message}
+
+
+def _json_reply(status: int, doc: Mapping[str, Any]) -> Reply:
+    body = json.dumps(doc, default=repr, ensure_ascii=False).encode("utf-8")
+    return Reply(status=status, headers=[("Content-Type", "application/json"), (MISMATCH_HEADER, "true")], body=body)

@@ -1,0 +1,205 @@
+"""The mock provider on a real socket: a threaded stdlib HTTP server in front of `MockProvider`.
+
+It binds port 0 (the system picks a free port; no bind-and-release race) and reports the real one in
+``url``. Errors raised in its threads are kept and re-raised in the test when the ``with`` block ends.
+
+>>> from polycontract import model
+>>> with MockServer(model.Pact(consumer="a", provider="b")) as server:  # doctest: +SKIP
+...     server.url
+'http://127.0.0.1:49731'
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import selectors
+import socket
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+
+from polycontract.errors import UsageError
+from polycontract.mock._provider import MockProvider, Reply, normalise_request
+from polycontract.model import Pact
+
+__all__ = ["MockServer"]
+
+#: Seconds an idle keep-alive connection is held open before its thread gives up.
+_IDLE_TIMEOUT = 10.0
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    timeout = _IDLE_TIMEOUT
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        self.server.connections.discard(self.connection)
+        super().finish()
+
+    def handle_one_request(self) -> None:
+        try:
+            super().handle_one_request()
+        except (ConnectionError, TimeoutError, OSError):
+            self.close_connection = True
+
+    def _serve(self) -> None:
+        body = self._read_body()
+        request = normalise_request(self.command, self.path, list(self.headers.items()), body)
+        self._send(self.server.provider.handle(request))
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_TRACE = _serve
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks: list[bytes] = []
+            while True:
+                size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return b"".join(chunks)
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _send(self, reply: Reply) -> None:
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        if self.command != "HEAD" and reply.body:
+            self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the test's own output should not be interleaved with an access log."""
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    timeout = 0  # `handle_request` is only called when a connection is waiting
+
+    def __init__(self, address: tuple[str, int], provider: MockProvider) -> None:
+        self.provider = provider
+        self.connections: set[socket.socket] = set()
+        self.crashes: list[BaseException] = []
+        self._wake_read, self._wake_write = socket.socketpair()
+        super().__init__(address, _Handler)
+
+    def serve_until_woken(self) -> None:
+        """Accept connections until `wake` is called; unlike ``serve_forever`` it stops at once, not at a poll."""
+        with selectors.DefaultSelector() as selector:
+            selector.register(self.socket, selectors.EVENT_READ, "accept")
+            selector.register(self._wake_read, selectors.EVENT_READ, "wake")
+            while True:
+                events = selector.select()
+                if any(key.data == "wake" for key, _ in events):
+                    return
+                self.handle_request()
+
+    def wake(self) -> None:
+        """Make `serve_until_woken` return."""
+        with contextlib.suppress(OSError):
+            self._wake_write.send(b"x")
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._wake_read.close()
+        self._wake_write.close()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        error = sys.exc_info()[1]
+        if error is not None and not isinstance(error, ConnectionError | TimeoutError):
+            self.crashes.append(error)
+
+
+class MockServer:
+    """A running mock provider for the HTTP interactions of a pact. Use it as a context manager.
+
+    On a clean exit of the ``with`` block it raises, in this order: an exception raised inside the
+    server (with the problems in a note), then a `MockViolation` listing every mismatch, unexpected
+    request and interaction never exercised. If the block itself raised and the server saw mismatches
+    or unexpected requests, the violation is raised with the block's exception as its context (it is
+    usually what made the consumer fail); otherwise the block's exception goes on with a note.
+    `stop` always closes the socket and is safe to call twice.
+    """
+
+    def __init__(self, pact: Pact, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+            raise UsageError(f"port={port!r} must be an integer from 0 to 65535 (0 picks a free port)")
+        self.pact = pact
+        self.provider = MockProvider(pact)
+        self._address = (host, port)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._crashes: list[BaseException] = []
+        self.url = ""
+
+    def __repr__(self) -> str:
+        return f"MockServer({self.pact.consumer!r} -> {self.pact.provider!r}, url={self.url!r})"
+
+    @property
+    def port(self) -> int:
+        """The port the server listens on (0 before `start`)."""
+        return self._server.server_address[1] if self._server else 0
+
+    def start(self) -> MockServer:
+        """Bind the socket and serve in a background thread."""
+        if self._server is not None:
+            raise UsageError("the mock server is already running")
+        try:
+            server = _Server(self._address, self.provider)
+        except OSError as exc:
+            host, port = self._address
+            if exc.errno == errno.EADDRINUSE:
+                raise UsageError(f"port={port} is already in use on {host}; pass port=0 to get a free one") from None
+            raise UsageError(f"cannot listen on host={host!r} port={port}: {exc.strerror or exc}") from None
+        self._server = server
+        host = str(server.server_address[0])
+        self.url = f"http://{host if ':' not in host else f'[{host}]'}:{server.server_address[1]}"
+        self.provider.mock_server_url = self.url
+        self._thread = threading.Thread(target=server.serve_until_woken, name=f"polycontract-mock {self.url}")
+        self._thread.daemon = True
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, drop open connections and free the port. Does nothing if not running."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.wake()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        for conn in list(server.connections):
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        server.server_close()
+        self._crashes = list(server.crashes)
+
+    def verify(self) -> None:
+        """Raise what went wrong so far (see `MockProvider.failure`), if anything did."""
+        crashes = self._crashes if self._server is None else list(self._server.crashes)
+        error = self.provider.failure(crashes)
+        if error is not None:
+            raise error
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+        self.provider.end(exc, self._crashes)

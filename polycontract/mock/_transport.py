@@ -1,0 +1,106 @@
+"""The mock provider in-process: httpx transports that answer from `MockProvider` with no socket.
+
+For consumers built on httpx this is the fastest way to run a contract test: pass the transport to the
+client the code under test uses. When the outermost ``with`` around the transport ends (the
+transport's own, or the client's, which enters the transport), every problem is raised as a
+`MockViolation`; without a ``with``, call `verify` yourself.
+
+>>> import httpx
+>>> from polycontract import model
+>>> ping = model.HttpInteraction(description="ping", response=model.Response(status=204))
+>>> with httpx.Client(transport=MockTransport(model.Pact(consumer="a", provider="b", interactions=(ping,))),
+...                   base_url="http://b") as client:
+...     client.get("/").status_code
+204
+"""
+
+from __future__ import annotations
+
+import threading
+from types import TracebackType
+
+import httpx
+
+from polycontract.mock._provider import MockProvider, Reply, normalise_request
+from polycontract.model import Pact
+
+__all__ = ["AsyncMockTransport", "MockTransport"]
+
+#: The URL generators such as ``MockServerURL`` rebase onto when no socket exists.
+_IN_PROCESS_URL = "http://mock-provider"
+
+
+class _Verifying:
+    """What both transports share: the provider, the ``with`` depth and the final report."""
+
+    def __init__(self, pact: Pact) -> None:
+        self.pact = pact
+        self.provider = MockProvider(pact, mock_server_url=_IN_PROCESS_URL)
+        self._depth = 0
+        self._lock = threading.Lock()
+
+    def verify(self) -> None:
+        """Raise what went wrong so far (see `MockProvider.failure`), if anything did."""
+        error = self.provider.failure()
+        if error is not None:
+            raise error
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._depth += 1
+
+    def _exit(self, exc: BaseException | None) -> None:
+        with self._lock:
+            self._depth -= 1
+            outermost = self._depth <= 0
+        if outermost:
+            self.provider.end(exc)
+
+    def _response(self, request: httpx.Request, body: bytes) -> httpx.Response:
+        target = request.url.raw_path.decode("ascii")
+        normalised = normalise_request(request.method, target, request.headers.multi_items(), body)
+        reply: Reply = self.provider.handle(normalised)
+        return httpx.Response(reply.status, headers=reply.headers, content=reply.body, request=request)
+
+
+class MockTransport(_Verifying, httpx.BaseTransport):
+    """An ``httpx.BaseTransport`` serving a pact's HTTP interactions in-process.
+
+    >>> # with httpx.Client(transport=pact.transport(), base_url="http://users") as client: ...
+    """
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request from the declared interactions (a 500 describes a mismatch)."""
+        return self._response(request, request.read())
+
+    def __enter__(self) -> MockTransport:
+        self._enter()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc: BaseException | None = None,
+        tb: TracebackType | None = None,
+    ) -> None:
+        self._exit(exc)
+
+
+class AsyncMockTransport(_Verifying, httpx.AsyncBaseTransport):
+    """An ``httpx.AsyncBaseTransport`` serving a pact's HTTP interactions in-process."""
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Answer one request from the declared interactions (a 500 describes a mismatch)."""
+        return self._response(request, await request.aread())
+
+    async def __aenter__(self) -> AsyncMockTransport:
+        self._enter()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc: BaseException | None = None,
+        tb: TracebackType | None = None,
+    ) -> None:
+        self._exit(exc)

@@ -1,0 +1,324 @@
+"""The consumer DSL: declare what a consumer expects of a provider, interaction by interaction.
+
+Each declaration is checked when it is made (a `UsageError` quotes the bad value) and becomes a
+frozen `model` interaction; `Pact.to_model` gives the whole pact. Matchers from `polycontract.match`
+may sit anywhere in a body, and a header, query or path value that is a matcher gets its rule in the
+``header``, ``query`` or ``path`` category.
+
+>>> from polycontract import Pact, match
+>>> pact = Pact(consumer="web", provider="users")
+>>> (pact.given("user 7 exists", id=7)
+...      .upon_receiving("a request for user 7")
+...      .with_request("GET", "/users/7", headers={"Accept": "application/json"})
+...      .will_respond_with(200, body={"id": match.integer(7), "name": match.string("Ann")}))
+Pact(consumer='web', provider='users', spec='V4', interactions=1)
+>>> pact.to_model().interactions[0].response.matching_rules["body"]["$.id"].matchers[0].match
+'integer'
+
+Messages: ``pact.expects_to_receive("an order event").with_content({...}, metadata={...})`` declares an
+asynchronous message; ``pact.upon_receiving("a stock query").with_request_message({...})
+.will_respond_with_message({...})`` a V4 synchronous message. ``with pact.serve() as server`` runs the
+mock provider (see `polycontract.mock`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+from urllib.parse import parse_qsl
+
+from polycontract import match
+from polycontract.codec import normalise_spec
+from polycontract.errors import UsageError
+from polycontract.model import (
+    AsynchronousMessage,
+    Generator,
+    HttpInteraction,
+    Interaction,
+    MessageContents,
+    ProviderState,
+    Request,
+    Response,
+    RuleSet,
+    SpecVersion,
+    SynchronousMessage,
+)
+
+if TYPE_CHECKING:
+    from polycontract.mock import AsyncMockTransport, MockServer, MockTransport
+from polycontract.model import Pact as PactModel
+from polycontract.pact import _values
+
+__all__ = ["Pact"]
+
+_METHOD = re.compile(r"[A-Za-z][A-Za-z-]*")
+_WRITABLE: tuple[SpecVersion, ...] = ("V2", "V3", "V4")
+_Kind = Literal["http", "async", "sync"]
+
+
+@dataclass
+class _Draft:
+    """The declaration being built: it becomes an interaction once it has everything it needs."""
+
+    states: list[ProviderState] = field(default_factory=list)
+    description: str | None = None
+    kind: _Kind | None = None
+    request: Request | MessageContents | None = None
+
+
+class Pact:
+    """The interactions one consumer expects of one provider, declared with a chainable DSL.
+
+    ``spec`` is the Pact specification version the pact is written in (``"V2"``, ``"V3"`` or ``"V4"``,
+    default V4); messages need V3, synchronous messages V4.
+
+    >>> Pact(consumer="web", provider="users", spec="v3").spec
+    'V3'
+    """
+
+    def __init__(self, *, consumer: str, provider: str, spec: str = "V4") -> None:
+        for name, value in (("consumer", consumer), ("provider", provider)):
+            if not isinstance(value, str) or not value.strip():
+                raise UsageError(f"{name}={value!r} must be a non-empty string naming the service")
+        version = normalise_spec(spec) if isinstance(spec, str) else None
+        if version not in _WRITABLE:
+            raise UsageError(f"spec={spec!r} is not a pact version polycontract writes (expected V2, V3 or V4)")
+        self.consumer = consumer
+        self.provider = provider
+        self.spec: SpecVersion = version
+        self._interactions: dict[tuple[str, tuple[tuple[str, str], ...]], Interaction] = {}
+        self._draft = _Draft()
+
+    def __repr__(self) -> str:
+        return (
+            f"Pact(consumer={self.consumer!r}, provider={self.provider!r}, spec={self.spec!r}, "
+            f"interactions={len(self._interactions)})"
+        )
+
+    @property
+    def interactions(self) -> tuple[Interaction, ...]:
+        """The completed interactions, in declaration order."""
+        return tuple(self._interactions.values())
+
+    # ------------------------------------------------------------------------------------ declaring
+
+    def given(self, state: str, params: Mapping[str, Any] | None = None, /, **kwargs: Any) -> Pact:
+        """Add a provider state (with parameters) to the interaction being declared.
+
+        >>> Pact(consumer="a", provider="b").given("user exists", id=7)._draft.states[0].params
+        {'id': 7}
+        """
+        if not isinstance(state, str) or not state.strip():
+            raise UsageError(f"given: state={state!r} must be a non-empty string")
+        if params is not None and not isinstance(params, Mapping):
+            raise UsageError(f"given: params={params!r} must be a mapping of parameter names to values")
+        merged = {**(params or {}), **kwargs}
+        _values.check_json(f"given({state!r})", "params", merged)
+        self._draft.states.append(ProviderState(name=state, params=merged))
+        return self
+
+    def upon_receiving(self, description: str) -> Pact:
+        """Name the interaction being declared (unique per provider state within the pact)."""
+        self._set_description("upon_receiving", description)
+        return self
+
+    def with_request(
+        self,
+        method: str,
+        path: str | match.MatchingValue,
+        *,
+        query: Mapping[str, Any] | str | None = None,
+        headers: Mapping[str, Any] | None = None,
+        body: Any = None,
+    ) -> Pact:
+        """The HTTP request the consumer sends; ``body=None`` means the request has no body."""
+        self._start("with_request", "http")
+        if not isinstance(method, str) or not _METHOD.fullmatch(method):
+            raise UsageError(f"with_request: method={method!r} must be an HTTP method name such as 'GET'")
+        rules: dict[str, dict[str, RuleSet]] = {}
+        gens: dict[str, dict[str, Generator]] = {}
+        example_path = _values.scalar("with_request", "path", path, rules, gens, "path", "")
+        if not isinstance(example_path, str) or not example_path.startswith("/") or "?" in example_path:
+            raise UsageError(f"with_request: path={example_path!r} must start with '/' (put the query in query=)")
+        header_values = _values.multimap("with_request", "headers", headers, rules, gens, "header")
+        if isinstance(query, str):
+            pairs: dict[str, list[str]] = {}
+            for key, value in parse_qsl(query, keep_blank_values=True):
+                pairs.setdefault(key, []).append(value)
+            query = pairs
+        query_values = _values.multimap("with_request", "query", query, rules, gens, "query")
+        self._draft.request = Request(
+            method=method.upper(),
+            path=example_path,
+            query=query_values,
+            headers=header_values,
+            body=_values.to_body("with_request", body, header_values, rules, gens),
+            matching_rules=rules,
+            generators=gens,
+        )
+        return self
+
+    def will_respond_with(self, status: int | match.MatchingValue, *, headers: Mapping[str, Any] | None = None,
+                          body: Any = None) -> Pact:  # fmt: skip
+        """The response the provider gives; completes the HTTP interaction."""
+        draft = self._require("will_respond_with", "http", "with_request")
+        rules: dict[str, dict[str, RuleSet]] = {}
+        gens: dict[str, dict[str, Generator]] = {}
+        code = _values.scalar("will_respond_with", "status", status, rules, gens, "status", "")
+        if not isinstance(code, int) or isinstance(code, bool) or not 100 <= code <= 599:
+            raise UsageError(f"will_respond_with: status={code!r} must be an HTTP status code from 100 to 599")
+        header_values = _values.multimap("will_respond_with", "headers", headers, rules, gens, "header")
+        response = Response(
+            status=code,
+            headers=header_values,
+            body=_values.to_body("will_respond_with", body, header_values, rules, gens),
+            matching_rules=rules,
+            generators=gens,
+        )
+        assert isinstance(draft.request, Request)
+        self._complete(HttpInteraction(request=draft.request, response=response, **self._common(draft)))
+        return self
+
+    def expects_to_receive(self, description: str) -> Pact:
+        """Start an asynchronous message the consumer receives (finish it with `with_content`)."""
+        self._start("expects_to_receive", "async")
+        self._set_description("expects_to_receive", description)
+        return self
+
+    def with_content(self, body: Any, *, metadata: Mapping[str, Any] | None = None) -> Pact:
+        """The contents and metadata of the asynchronous message; completes it.
+
+        >>> p = Pact(consumer="a", provider="b").expects_to_receive("an event").with_content({"id": 1})
+        >>> type(p.interactions[0]).__name__
+        'AsynchronousMessage'
+        """
+        draft = self._require("with_content", "async", "expects_to_receive")
+        message = _values.to_message("with_content", body, metadata)
+        self._complete(AsynchronousMessage(message=message, **self._common(draft)))
+        return self
+
+    def with_request_message(self, body: Any, *, metadata: Mapping[str, Any] | None = None) -> Pact:
+        """The request of a V4 synchronous message (after `upon_receiving`)."""
+        self._start("with_request_message", "sync")
+        self._draft.request = _values.to_message("with_request_message", body, metadata)
+        return self
+
+    def will_respond_with_message(self, body: Any, *, metadata: Mapping[str, Any] | None = None) -> Pact:
+        """The reply to the synchronous message request; completes the interaction."""
+        draft = self._require("will_respond_with_message", "sync", "with_request_message")
+        response = _values.to_message("will_respond_with_message", body, metadata)
+        assert isinstance(draft.request, MessageContents)
+        self._complete(SynchronousMessage(request=draft.request, response=(response,), **self._common(draft)))
+        return self
+
+    # ------------------------------------------------------------------------------------- results
+
+    def to_model(self) -> PactModel:
+        """The declared interactions as a `model.Pact`; an unfinished declaration is a `UsageError`."""
+        draft = self._draft
+        if draft.description is not None or draft.request is not None:
+            name = draft.description or "(no description yet)"
+            raise UsageError(f"interaction {name!r} is not finished: {self._missing(draft)}")
+        return PactModel(
+            consumer=self.consumer,
+            provider=self.provider,
+            interactions=self.interactions,
+            spec=self.spec,
+        )
+
+    # The mock provider is an edge (layer 4). These three methods are the one sanctioned upward
+    # import (see tests/test_layers.py): it happens on call, so building a pact stays pure.
+
+    def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> MockServer:
+        """A `polycontract.mock.MockServer` for the HTTP interactions, on a real socket.
+
+        Use it as a context manager: on exit it raises `ContractViolation` listing every mismatch,
+        unexpected request and interaction never exercised. ``port=0`` lets the system choose a free
+        port; ``server.url`` tells which.
+
+        >>> with pact.serve() as server:  # doctest: +SKIP
+        ...     assert httpx.get(f"{server.url}/users/7").json()["id"] == 7
+        """
+        from polycontract.mock import MockServer
+
+        return MockServer(self.to_model(), host=host, port=port)
+
+    def transport(self) -> MockTransport:
+        """A `polycontract.mock.MockTransport` (``httpx.BaseTransport``): the mock provider with no socket.
+
+        >>> with httpx.Client(transport=pact.transport(), base_url="http://users") as client:  # doctest: +SKIP
+        ...     client.get("/users/7")
+        """
+        from polycontract.mock import MockTransport
+
+        return MockTransport(self.to_model())
+
+    def async_transport(self) -> AsyncMockTransport:
+        """A `polycontract.mock.AsyncMockTransport` (``httpx.AsyncBaseTransport``), for async clients."""
+        from polycontract.mock import AsyncMockTransport
+
+        return AsyncMockTransport(self.to_model())
+
+    # ------------------------------------------------------------------------------------- helpers
+
+    def _set_description(self, func: str, description: str) -> None:
+        if not isinstance(description, str) or not description.strip():
+            raise UsageError(f"{func}: description={description!r} must be a non-empty string")
+        if self._draft.description is not None:
+            raise UsageError(
+                f"{func}({description!r}): interaction {self._draft.description!r} is not finished: "
+                f"{self._missing(self._draft)}"
+            )
+        self._draft.description = description
+
+    def _start(self, func: str, kind: _Kind) -> None:
+        draft = self._draft
+        if draft.kind is not None:
+            raise UsageError(f"{func}: interaction {draft.description!r} is not finished: {self._missing(draft)}")
+        if kind != "async" and draft.description is None:
+            raise UsageError(f"{func}: name the interaction first with upon_receiving(description)")
+        needed = {"async": ("V3", "V4"), "sync": ("V4",), "http": _WRITABLE}[kind]
+        if self.spec not in needed:
+            what = "asynchronous messages" if kind == "async" else "synchronous messages"
+            raise UsageError(f"{func}: spec={self.spec!r} cannot hold {what}; use Pact(..., spec='V4')")
+        kinds = {type(i) is HttpInteraction for i in self._interactions.values()} | {kind == "http"}
+        if self.spec == "V3" and len(kinds) > 1:
+            raise UsageError(
+                f"{func}: a V3 pact holds either HTTP interactions or messages, not both; "
+                "use spec='V4' or a separate Pact"
+            )
+        draft.kind = kind
+
+    def _require(self, func: str, kind: _Kind, before: str) -> _Draft:
+        draft = self._draft
+        if draft.kind != kind or (kind != "async" and draft.request is None):
+            raise UsageError(f"{func}: call {before}(...) first (declaring: {draft.description!r})")
+        return draft
+
+    @staticmethod
+    def _missing(draft: _Draft) -> str:
+        if draft.kind is None:
+            return "declare its request with with_request(...) or expects_to_receive(...)"
+        nxt = {"http": "will_respond_with", "async": "with_content", "sync": "will_respond_with_message"}[draft.kind]
+        return f"it still needs {nxt}(...)"
+
+    @staticmethod
+    def _common(draft: _Draft) -> dict[str, Any]:
+        assert draft.description is not None
+        return {"description": draft.description, "provider_states": tuple(draft.states)}
+
+    def _complete(self, interaction: Interaction) -> None:
+        self._draft = _Draft()
+        states = tuple((s.name, json.dumps(s.params, sort_keys=True)) for s in interaction.provider_states)
+        key = (interaction.description, states)
+        existing = self._interactions.get(key)
+        if existing is not None and existing != interaction:
+            given = " and ".join(repr(s.name) for s in interaction.provider_states) or "no provider state"
+            raise UsageError(
+                f"description={interaction.description!r} with {given} is already declared with different "
+                "content; give the interactions different descriptions"
+            )
+        self._interactions[key] = interaction

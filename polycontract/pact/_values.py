@@ -1,0 +1,160 @@
+"""Declared values to model parts: examples, rules and generators by category, checked as they are given.
+
+Each function takes the name of the DSL call (for the error message) and fills ``rules`` and ``gens``
+(category -> key -> rule set / generator) for the part being built.
+
+>>> rules, gens = {}, {}
+>>> multimap("with_request", "headers", {"X-Id": match.regex("[0-9]+", "7")}, rules, gens, "header")
+{'X-Id': ('7',)}
+>>> rules["header"]["X-Id"].matchers[0].match
+'regex'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from polycontract import match
+from polycontract.errors import UsageError
+from polycontract.model import ABSENT, Body, Generator, MessageContents, RuleSet
+
+__all__ = ["check_json", "multimap", "scalar", "to_body", "to_message"]
+
+
+def check_json(func: str, name: str, value: Any) -> None:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"{func}: {name}={value!r} is not JSON-serialisable ({exc})") from None
+
+
+def scalar(
+    func: str,
+    name: str,
+    value: Any,
+    rules: dict[str, dict[str, RuleSet]],
+    gens: dict[str, dict[str, Generator]],
+    category: str,
+    key: str,
+) -> Any:
+    """The example of a single-valued part (path, status, one header or query name), recording its rule."""
+    compiled = match.compile(value)
+    nested = set(compiled.rules) - {"$"}
+    if nested:
+        raise UsageError(f"{func}: {name}={value!r} may be a matcher but may not contain matchers inside it")
+    if "$" in compiled.rules:
+        rules.setdefault(category, {})[key] = compiled.rules["$"]
+    if "$" in compiled.generators:
+        gens.setdefault(category, {})[key] = compiled.generators["$"]
+    return compiled.example
+
+
+def multimap(
+    func: str,
+    arg: str,
+    values: Mapping[str, Any] | None,
+    rules: dict[str, dict[str, RuleSet]],
+    gens: dict[str, dict[str, Generator]],
+    category: str,
+) -> dict[str, tuple[str, ...]]:
+    """Headers or query parameters: each value a string, a matcher, or a list of them (one rule per name)."""
+    if values is None:
+        return {}
+    if not isinstance(values, Mapping):
+        raise UsageError(f"{func}: {arg}={values!r} must be a mapping of names to values")
+    out: dict[str, tuple[str, ...]] = {}
+    for name, value in values.items():
+        if not isinstance(name, str) or not name:
+            raise UsageError(f"{func}: {arg} name {name!r} must be a non-empty string")
+        items = list(value) if isinstance(value, list | tuple) else [value]
+        label = f"{arg}[{name!r}]"
+        matchers = [item for item in items if isinstance(item, match.MatchingValue)]
+        if any((m.rule_set, m.generator) != (matchers[0].rule_set, matchers[0].generator) for m in matchers):
+            raise UsageError(f"{func}: {label}={value!r} mixes different matchers; use one matcher per name")
+        examples = [scalar(func, label, item, {}, {}, category, name) for item in items]
+        if matchers:
+            scalar(func, label, matchers[0], rules, gens, category, name)
+        for example in examples:
+            if not isinstance(example, str):
+                raise UsageError(f"{func}: {label}={example!r} must be a string (or a list of strings)")
+        out[name] = tuple(examples)
+    return out
+
+
+def _content_type(headers: Mapping[str, tuple[str, ...]]) -> str | None:
+    for name, values in headers.items():
+        if name.lower() == "content-type" and values:
+            return values[0]
+    return None
+
+
+def _is_json_type(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media.endswith(("/json", "+json"))
+
+
+def to_body(
+    func: str,
+    body: Any,
+    headers: Mapping[str, tuple[str, ...]],
+    rules: dict[str, dict[str, RuleSet]],
+    gens: dict[str, dict[str, Generator]],
+    *,
+    content_type: str | None = None,
+    name: str = "body",
+) -> Body | Any:
+    """A `Body` from a declared value (``None``: no body), with body rules and generators recorded."""
+    if body is None:
+        return ABSENT
+    if isinstance(body, bytes | bytearray):
+        return Body(
+            content=bytes(body), content_type=content_type or _content_type(headers) or "application/octet-stream"
+        )
+    try:
+        compiled = match.compile(body)
+    except UsageError as exc:
+        raise UsageError(f"{func}: {name}: {exc}") from None
+    example = compiled.example
+    declared = content_type or _content_type(headers)
+    if isinstance(example, str) and not (declared and _is_json_type(declared)):
+        declared = declared or "text/plain"
+    else:
+        declared = declared or "application/json"
+        if not _is_json_type(declared):
+            raise UsageError(
+                f"{func}: {name}={example!r} is a {type(example).__name__} but the content type {declared!r} "
+                "is not JSON; pass the body as str or bytes, or declare a JSON content type"
+            )
+        if isinstance(example, str):
+            try:
+                example = json.loads(example)
+            except ValueError as exc:
+                message = f"{func}: {name}={example!r} is declared as {declared!r} but is not JSON ({exc})"
+                raise UsageError(message) from None
+        check_json(func, name, example)
+    if compiled.rules:
+        rules["body"] = dict(compiled.rules)
+    if compiled.generators:
+        gens["body"] = dict(compiled.generators)
+    return Body(content=example, content_type=declared)
+
+
+def to_message(func: str, body: Any, metadata: Mapping[str, Any] | None) -> MessageContents:
+    """Message contents (any JSON value, text or bytes) with metadata values that may be matchers."""
+    rules: dict[str, dict[str, RuleSet]] = {}
+    gens: dict[str, dict[str, Generator]] = {}
+    if metadata is not None and not isinstance(metadata, Mapping):
+        raise UsageError(f"{func}: metadata={metadata!r} must be a mapping")
+    meta: dict[str, Any] = {}
+    for key, value in (metadata or {}).items():
+        meta[key] = scalar(func, f"metadata[{key!r}]", value, rules, gens, "metadata", key)
+    check_json(func, "metadata", meta)
+    content_type = next((v for k, v in meta.items() if k.lower() in ("contenttype", "content-type")), None)
+    if content_type is not None and not isinstance(content_type, str):
+        raise UsageError(f"{func}: metadata contentType={content_type!r} must be a string")
+    contents = to_body(func, body, {}, rules, gens, content_type=content_type, name="body")
+    if contents is ABSENT:
+        raise UsageError(f"{func}: body=None; a message needs contents")
+    return MessageContents(contents=contents, metadata=meta, matching_rules=rules, generators=gens)
