@@ -48,7 +48,21 @@ class ContractViolation(PolycontractError, AssertionError):
 
 
 class SchemaError(PolycontractError, ValueError):
-    """A schema (Avro, JSON Schema, OpenAPI) does not parse or is not valid."""
+    """A schema (Avro, JSON Schema, OpenAPI) does not parse or is not valid.
+
+    ``source`` names the schema (a file name or ``<schema>``), ``path`` the location inside it
+    (a JSON pointer such as ``/properties/id``) and ``expected`` what should have been there.
+    """
+
+    def __init__(self, message: str, *, source: str = "<schema>", path: str = "", expected: str = "") -> None:
+        self.source = source
+        self.path = path
+        self.expected = expected
+        self.detail = message
+        text = f"{source}: {path}: {message}" if path else f"{source}: {message}"
+        if expected:
+            text += f" (expected {expected})"
+        super().__init__(text)
 
 
 class BrokerError(PolycontractError):

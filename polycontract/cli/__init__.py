@@ -15,6 +15,7 @@ from polycontract import __version__
 
 #: command name -> "module:attribute" of its click command, imported on first use.
 COMMANDS: dict[str, str] = {
+    "compat": "polycontract.cli._compat:compat",
     "version": "polycontract.cli._version:version",
 }
 
