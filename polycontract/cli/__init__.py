@@ -15,7 +15,18 @@ from polycontract import __version__
 
 #: command name -> "module:attribute" of its click command, imported on first use.
 COMMANDS: dict[str, str] = {
+    "can-i-deploy": "polycontract.cli._can_i_deploy:can_i_deploy",
     "compat": "polycontract.cli._compat:compat",
+    "create-environment": "polycontract.cli._broker_commands:create_environment",
+    "create-version": "polycontract.cli._broker_commands:create_version",
+    "matrix": "polycontract.cli._can_i_deploy:matrix",
+    "prune": "polycontract.cli._broker_commands:prune",
+    "publish": "polycontract.cli._broker_commands:publish",
+    "record-deployment": "polycontract.cli._broker_commands:record_deployment",
+    "record-release": "polycontract.cli._broker_commands:record_release",
+    "record-support-ended": "polycontract.cli._broker_commands:record_support_ended",
+    "record-undeployment": "polycontract.cli._broker_commands:record_undeployment",
+    "verify": "polycontract.cli._verify:verify",
     "version": "polycontract.cli._version:version",
 }
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from polycontract.mock._messages import Message, MessageViolation
 from polycontract.mock._provider import MockProvider, Reply, normalise_request
 from polycontract.mock._report import MockViolation, Problem
 from polycontract.mock._server import MockServer
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AsyncMockTransport",
+    "Message",
+    "MessageViolation",
     "MockProvider",
     "MockServer",
     "MockTransport",

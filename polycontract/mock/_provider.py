@@ -72,6 +72,11 @@ class MockProvider:
             else:
                 self._exact.setdefault((method, path), []).append(index)
             self._by_path.setdefault(path, []).append(index)
+        self._keys = {
+            group: _Discriminator.of([self._interactions[i].request for i in indexes], indexes)
+            for group, indexes in self._exact.items()
+            if len(indexes) > 1
+        }
         self._lock = threading.Lock()
         self._record = _Record()
         self._rng = random.Random()  # seeded once from the system: seeding per request costs more than matching
@@ -93,6 +98,17 @@ class MockProvider:
 
     def _handle(self, request: Request) -> Reply:
         method = request.method.upper()
+        discriminator = self._keys.get((method, request.path))
+        if discriminator is not None:
+            # Many interactions share this method and path: try first those whose exact query values and
+            # body equal the request's, then (a repeated request, a twin, a mismatch) all of them.
+            for index in discriminator.lookup(request):
+                if index not in self._record.exercised and not compare_request(
+                    self._interactions[index].request, request, spec=self.pact.spec
+                ):
+                    with self._lock:
+                        self._record.exercised.add(index)
+                    return self._answer(self._interactions[index])
         candidates = self._exact.get((method, request.path), []) + self._by_rule.get(method, [])
         best: tuple[int, list[Mismatch]] | None = None
         exercised = self._record.exercised  # read without the lock: a stale answer only changes which twin is used
@@ -220,6 +236,56 @@ class MockProvider:
             if exc is not None:
                 error.__context__ = exc
             raise error
+
+
+@dataclass(frozen=True)
+class _Discriminator:
+    """A second index for interactions sharing a method and path: by the query values and JSON body
+    that must equal the request's exactly (no matching rule applies to them in any of the interactions).
+
+    Only an ordering hint: `MockProvider` still compares the request with each interaction it proposes
+    and falls back to all the interactions of the path, so a key that misses costs time, never a verdict.
+    """
+
+    names: tuple[str, ...]
+    body: bool
+    buckets: Mapping[str, list[int]]
+
+    @classmethod
+    def of(cls, requests: Sequence[Request], indexes: Sequence[int]) -> _Discriminator | None:
+        names = set.intersection(
+            *({n for n in r.query if n not in (r.matching_rules.get("query") or {})} for r in requests)
+        )
+        body = all(
+            isinstance(r.body, Body) and _is_json(r.body.content_type) and not r.matching_rules.get("body")
+            for r in requests
+        )
+        if not names and not body:
+            return None
+        found = cls(tuple(sorted(names)), body, {})
+        buckets: dict[str, list[int]] = {}
+        for request, index in zip(requests, indexes):
+            key = found.key(request.query, request.body.content if isinstance(request.body, Body) else None)
+            buckets.setdefault(key, []).append(index)
+        return cls(found.names, body, buckets)
+
+    def key(self, query: Mapping[str, Sequence[str]], body: Any) -> str:
+        """The bucket of a request with this query and (decoded) body."""
+        values = [list(query.get(name, ())) for name in self.names]
+        return json.dumps([values, body if self.body else None], sort_keys=True, default=repr)
+
+    def lookup(self, request: Request) -> list[int]:
+        """The interactions whose exact parts equal the request's (an empty list when none or undecodable)."""
+        body: Any = None
+        if self.body:
+            if not isinstance(request.body, Body) or not _is_json(request.body.content_type):
+                return []
+            content = request.body.content
+            try:
+                body = json.loads(content) if isinstance(content, bytes | str) else content
+            except ValueError:
+                return []
+        return self.buckets.get(self.key(request.query, body), [])
 
 
 def add_note(error: BaseException, text: str) -> None:

@@ -48,7 +48,9 @@ from polycontract.model import (
 )
 
 if TYPE_CHECKING:
-    from polycontract.mock import AsyncMockTransport, MockServer, MockTransport
+    from collections.abc import Callable
+
+    from polycontract.mock import AsyncMockTransport, Message, MockServer, MockTransport
 from polycontract.model import Pact as PactModel
 from polycontract.pact import _values
 
@@ -262,6 +264,35 @@ class Pact:
 
         return AsyncMockTransport(self.to_model())
 
+    def messages(self, *, description: str | None = None) -> list[Message]:
+        """The declared asynchronous messages as the consumer receives them, generators applied.
+
+        For feeding them to the consumer yourself; `verify_message` does it and reports every failure.
+        """
+        from polycontract.mock._messages import example_messages
+
+        return example_messages(self.to_model(), description=description)
+
+    def verify_message(self, handler: Callable[..., Any], *, description: str | None = None) -> None:
+        """Hand every declared asynchronous message (or only ``description``) to the consumer's ``handler``.
+
+        ``handler(contents, metadata)`` (or ``handler(contents)``), sync or async. If it raises for any
+        message, a `polycontract.mock.MessageViolation` (a ``ContractViolation``) names each such message
+        with the handler's error.
+
+        >>> pact.expects_to_receive("an order event").with_content({"id": match.integer(7)})  # doctest: +SKIP
+        >>> pact.verify_message(orders.handle_event)  # doctest: +SKIP
+        """
+        from polycontract.mock._messages import deliver
+
+        deliver(self.to_model(), handler, description=description)
+
+    async def async_verify_message(self, handler: Callable[..., Any], *, description: str | None = None) -> None:
+        """`verify_message` for async tests: the handler's awaitables run on the running event loop."""
+        from polycontract.mock._messages import async_deliver
+
+        await async_deliver(self.to_model(), handler, description=description)
+
     # ------------------------------------------------------------------------------------- helpers
 
     def _set_description(self, func: str, description: str) -> None:
@@ -284,8 +315,10 @@ class Pact:
         if self.spec not in needed:
             what = "asynchronous messages" if kind == "async" else "synchronous messages"
             raise UsageError(f"{func}: spec={self.spec!r} cannot hold {what}; use Pact(..., spec='V4')")
-        kinds = {type(i) is HttpInteraction for i in self._interactions.values()} | {kind == "http"}
-        if self.spec == "V3" and len(kinds) > 1:
+        if (
+            self.spec == "V3"
+            and len({type(i) is HttpInteraction for i in self._interactions.values()} | {kind == "http"}) > 1
+        ):
             raise UsageError(
                 f"{func}: a V3 pact holds either HTTP interactions or messages, not both; "
                 "use spec='V4' or a separate Pact"

@@ -7,4 +7,7 @@ registers them with pytest.
 
 from __future__ import annotations
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = [
+    "polycontract.pytest_plugin._provider",
+    "polycontract.pytest_plugin._consumer",
+]

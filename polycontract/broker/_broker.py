@@ -1,0 +1,391 @@
+"""The `Broker`: publish pacts and verification results, record what is where, and answer can-i-deploy.
+
+The same class serves every database backend; each method is one transaction, so a failed call
+leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Literal
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+from polycontract.broker import _reads
+from polycontract.broker._engine import WRITE
+from polycontract.broker._retention import PruneReport, prune
+from polycontract.broker._schema import (
+    deployments,
+    environments,
+    pact_contents,
+    pacticipants,
+    publications,
+    releases,
+    verifications,
+)
+from polycontract.broker._writes import ensure_pacticipant, ensure_version, existing_version, insert_ignore, lock
+from polycontract.errors import StorageError, UsageError
+from polycontract.matrix import Decision, Ignore, LiveVersion, Row, decide, rows
+
+if TYPE_CHECKING:
+    from polycontract.model import Pact
+
+__all__ = ["Broker", "Environment", "PublishResult"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublishResult:
+    """What publishing did: ``created`` new, ``unchanged`` (identical content) or ``overwritten``."""
+
+    consumer: str
+    consumer_version: str
+    provider: str
+    content_hash: str
+    outcome: Literal["created", "unchanged", "overwritten"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Environment:
+    """A deployment target; ``order`` sorts them DEV → QA → PROD."""
+
+    name: str
+    display_name: str | None
+    production: bool
+    order: int
+
+
+class Broker:
+    """A pact broker over one database (see `polycontract.broker.connect`)."""
+
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
+        self._engine = engine
+        self._writer = engine.execution_options(**{WRITE: True})
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+
+    @property
+    def url(self) -> str:
+        """The database URL, password hidden."""
+        return self._engine.url.render_as_string(hide_password=True)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Broker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self, *, write: bool = True) -> Iterator[Connection]:
+        try:
+            with (self._writer if write else self._engine).begin() as conn:
+                yield conn
+        except DBAPIError as exc:
+            detail = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+            raise StorageError(f"the broker database refused the request: {detail}") from None
+
+    # -- pacticipants and versions ------------------------------------------------------------
+
+    def create_pacticipant(self, name: str, *, main_branch: str | None = None) -> None:
+        """Create ``name`` (or update it): ``main_branch`` is where "can I merge" looks."""
+        with self._transaction() as conn:
+            pid = ensure_pacticipant(conn, name, self._clock())
+            if main_branch is not None:
+                conn.execute(pacticipants.update().where(pacticipants.c.id == pid).values(main_branch=main_branch))
+
+    def create_version(
+        self, pacticipant: str, version: str, *, branch: str | None = None, tags: Sequence[str] = ()
+    ) -> None:
+        """Record ``version`` of ``pacticipant`` (idempotent), with its branch and tags."""
+        with self._transaction() as conn:
+            now = self._clock()
+            ensure_version(
+                conn, ensure_pacticipant(conn, pacticipant, now), version, now, branch=branch, tag_names=tuple(tags)
+            )
+
+    # -- pacts and verification results -------------------------------------------------------
+
+    def publish_pact(
+        self,
+        pact: Pact,
+        *,
+        consumer_version: str,
+        branch: str | None = None,
+        tags: Sequence[str] = (),
+        allow_overwrite: bool = False,
+    ) -> PublishResult:
+        """Publish ``pact`` for ``consumer_version``; content is stored once per normalised hash.
+
+        Identical content again is a no-op. Different content for the same consumer version and
+        provider raises `StorageError` unless ``allow_overwrite=True``; the earlier content stays in
+        the history either way.
+        """
+        from polycontract.codec import content_hash, dumps_pact  # loaded only by commands that need pacts
+
+        digest = content_hash(pact)
+        with self._transaction() as conn:
+            now = self._clock()
+            consumer_id = ensure_pacticipant(conn, pact.consumer, now)
+            provider_id = ensure_pacticipant(conn, pact.provider, now)
+            version_id = ensure_version(conn, consumer_id, consumer_version, now, branch=branch, tag_names=tuple(tags))
+            lock(conn, pacticipants, consumer_id)
+            current = conn.execute(
+                select(publications.c.id, publications.c.content_hash, publications.c.revision).where(
+                    publications.c.consumer_version_id == version_id,
+                    publications.c.provider_id == provider_id,
+                    publications.c.is_current,
+                )
+            ).first()
+            result = PublishResult(
+                consumer=pact.consumer,
+                consumer_version=consumer_version,
+                provider=pact.provider,
+                content_hash=digest,
+                outcome="created" if current is None else "overwritten",
+            )
+            if current is not None and current.content_hash == digest:
+                return replace(result, outcome="unchanged")
+            if current is not None and not allow_overwrite:
+                raise StorageError(
+                    f"{pact.consumer} {consumer_version} already published different pact content for {pact.provider}"
+                    f" ({current.content_hash[:8]}, now {digest[:8]}); publish under a new consumer version,"
+                    " or pass allow_overwrite=True (--allow-overwrite) if that version was never deployed"
+                )
+            content = {"consumer_id": consumer_id, "provider_id": provider_id, "created_at": now}
+            insert_ignore(conn, pact_contents, {"content_hash": digest, "content": dumps_pact(pact), **content})
+            if current is not None:
+                conn.execute(publications.update().where(publications.c.id == current.id).values(is_current=False))
+            conn.execute(
+                publications.insert().values(
+                    consumer_version_id=version_id,
+                    provider_id=provider_id,
+                    content_hash=digest,
+                    revision=1 if current is None else current.revision + 1,
+                    is_current=True,
+                    created_at=now,
+                )
+            )
+            return result
+
+    def pact(self, consumer: str, consumer_version: str, provider: str, *, revision: int | None = None) -> Pact:
+        """The pact ``consumer`` ``consumer_version`` published for ``provider`` (latest revision by default)."""
+        from polycontract.codec import load_pact
+
+        with self._transaction(write=False) as conn:
+            found = _reads.publication_content(conn, consumer, consumer_version, provider, revision)
+        if found is None:
+            raise StorageError(f"{consumer} {consumer_version} has published no pact for {provider}")
+        return load_pact(found, name=f"broker pact {consumer} {consumer_version} -> {provider}")
+
+    def publish_verification(
+        self,
+        *,
+        provider: str,
+        provider_version: str,
+        consumer: str | None = None,
+        consumer_version: str | None = None,
+        success: bool,
+        branch: str | None = None,
+        content_hash: str | None = None,
+        pending: bool = False,
+    ) -> str:
+        """Record that ``provider_version`` verified a pact (found by consumer version or content hash).
+
+        The result belongs to the pact *content*, so it counts for every consumer version that
+        publishes identical content. Returns the content hash verified.
+        """
+        with self._transaction() as conn:
+            if content_hash is None:
+                if consumer is None or consumer_version is None:
+                    raise UsageError("publish_verification needs consumer= and consumer_version=, or content_hash=")
+                content_hash = _reads.current_hash(conn, consumer, consumer_version, provider)
+                if content_hash is None:
+                    raise StorageError(f"{consumer} {consumer_version} has published no pact for {provider}")
+            else:
+                owner = _reads.content_provider(conn, content_hash)
+                if owner != provider:
+                    known = "is not a pact content known to the broker" if owner is None else f"is a pact for {owner}"
+                    raise StorageError(f"content_hash={content_hash!r} {known}, not for provider={provider!r}")
+            now = self._clock()
+            pid = ensure_pacticipant(conn, provider, now)
+            version_id = ensure_version(conn, pid, provider_version, now, branch=branch, tag_names=())
+            conn.execute(
+                verifications.insert().values(
+                    content_hash=content_hash,
+                    provider_version_id=version_id,
+                    success=success,
+                    pending=pending,
+                    branch=branch,
+                    created_at=now,
+                )
+            )
+        return content_hash
+
+    # -- environments, deployments and releases -----------------------------------------------
+
+    def create_environment(self, name: str, *, production: bool = False, display_name: str | None = None) -> None:
+        """Create (or update) environment ``name``; environments are ordered by creation (DEV → QA → PROD)."""
+        if not name or not name.strip():
+            raise UsageError(f"environment={name!r} must be a non-empty name")
+        with self._transaction() as conn:
+            order = conn.execute(select(func.coalesce(func.max(environments.c.display_order), 0))).scalar_one() + 1
+            values = {"name": name, "production": production, "display_order": order, "created_at": self._clock()}
+            insert_ignore(conn, environments, {**values, "display_name": display_name})
+            changes: dict[str, object] = {"production": production}
+            if display_name is not None:
+                changes["display_name"] = display_name
+            conn.execute(environments.update().where(environments.c.name == name).values(**changes))
+
+    def environments(self) -> tuple[Environment, ...]:
+        """Every environment, in display order."""
+        with self._transaction(write=False) as conn:
+            found = conn.execute(select(environments).order_by(environments.c.display_order, environments.c.id))
+            return tuple(
+                Environment(name=r.name, display_name=r.display_name, production=r.production, order=r.display_order)
+                for r in found
+            )
+
+    def record_deployment(
+        self, pacticipant: str, version: str, environment: str, *, application_instance: str | None = None
+    ) -> None:
+        """``version`` is now deployed to ``environment``, replacing what that application instance ran before."""
+        instance = application_instance or ""
+        with self._transaction() as conn:
+            pid, vid = existing_version(conn, pacticipant, version)
+            env = _reads.environment_id(conn, environment)
+            lock(conn, pacticipants, pid)
+            slot = (deployments.c.pacticipant_id == pid, deployments.c.environment_id == env)
+            current = conn.execute(
+                select(deployments.c.id, deployments.c.version_id).where(
+                    *slot, deployments.c.application_instance == instance, deployments.c.currently_deployed
+                )
+            ).first()
+            if current is not None and current.version_id == vid:
+                return
+            now = self._clock()
+            if current is not None:
+                conn.execute(
+                    deployments.update()
+                    .where(deployments.c.id == current.id)
+                    .values(currently_deployed=False, undeployed_at=now)
+                )
+            conn.execute(
+                deployments.insert().values(
+                    pacticipant_id=pid,
+                    version_id=vid,
+                    environment_id=env,
+                    application_instance=instance,
+                    currently_deployed=True,
+                    created_at=now,
+                )
+            )
+
+    def record_undeployment(
+        self, pacticipant: str, environment: str, *, application_instance: str | None = None
+    ) -> str:
+        """``pacticipant`` no longer runs in ``environment`` (that instance); returns the version it ran."""
+        instance = application_instance or ""
+        with self._transaction() as conn:
+            pid = _reads.pacticipant_id(conn, pacticipant)
+            env = _reads.environment_id(conn, environment)
+            lock(conn, pacticipants, pid)
+            found = _reads.current_deployment(conn, pid, env, instance)
+            if found is None:
+                where = f" (application instance {application_instance})" if application_instance else ""
+                raise StorageError(f"{pacticipant} is not currently deployed to {environment}{where}")
+            conn.execute(
+                deployments.update()
+                .where(deployments.c.id == found[0])
+                .values(currently_deployed=False, undeployed_at=self._clock())
+            )
+            return found[1]
+
+    def record_release(self, pacticipant: str, version: str, environment: str) -> None:
+        """``version`` is released to ``environment``; earlier releases stay supported until support ends."""
+        with self._transaction() as conn:
+            pid, vid = existing_version(conn, pacticipant, version)
+            env = _reads.environment_id(conn, environment)
+            values = {"pacticipant_id": pid, "version_id": vid, "environment_id": env, "created_at": self._clock()}
+            insert_ignore(conn, releases, {**values, "currently_supported": True})
+
+    def record_support_ended(self, pacticipant: str, version: str, environment: str) -> None:
+        """``version`` released to ``environment`` is no longer supported, so it no longer counts."""
+        with self._transaction() as conn:
+            _pid, vid = existing_version(conn, pacticipant, version)
+            env = _reads.environment_id(conn, environment)
+            ended = conn.execute(
+                releases.update()
+                .where(releases.c.version_id == vid, releases.c.environment_id == env, releases.c.currently_supported)
+                .values(currently_supported=False, support_ended_at=self._clock())
+            )
+            if ended.rowcount == 0:
+                raise StorageError(f"{pacticipant} {version} is not currently released and supported in {environment}")
+
+    def live(self, environment: str) -> tuple[LiveVersion, ...]:
+        """Every version currently deployed (per instance) or released-and-supported in ``environment``."""
+        with self._transaction(write=False) as conn:
+            return tuple(lv for _, lv in _reads.live_in_environment(conn, environment))
+
+    def prune(
+        self, *, keep_latest: int = 20, older_than: timedelta = timedelta(days=90), dry_run: bool = False
+    ) -> PruneReport:
+        """Delete old versions and superseded verification results; ``dry_run`` only reports.
+
+        Never deletes a version that is deployed, released and supported, latest on its main
+        branch, among its pacticipant's ``keep_latest`` newest, or younger than ``older_than``.
+        """
+        if keep_latest < 1:
+            raise UsageError(f"keep_latest={keep_latest!r} must be at least 1")
+        with self._transaction() as conn:
+            return prune(conn, keep_latest=keep_latest, cutoff=self._clock() - older_than, dry_run=dry_run)
+
+    # -- the matrix and can-i-deploy ----------------------------------------------------------
+
+    def matrix(
+        self,
+        pacticipant: str,
+        *,
+        version: str | None = None,
+        branch: str | None = None,
+        environment: str | None = None,
+        limit: int = 1000,
+    ) -> tuple[Row, ...]:
+        """Rows of every integration of ``pacticipant``; ``environment`` narrows counterparts to what is live there."""
+        with self._transaction(write=False) as conn:
+            live = None if environment is None else _reads.live_in_environment(conn, environment)
+            pubs, results = _reads.load_matrix(
+                conn, pacticipant, version=version, branch=branch, live=live, limit=limit
+            )
+        return rows(pubs, results)
+
+    def can_i_deploy(
+        self,
+        pacticipant: str,
+        version: str,
+        *,
+        to_environment: str | None = None,
+        to_main_branch: bool = False,
+        ignore: Sequence[str | Ignore] = (),
+    ) -> Decision:
+        """Can ``pacticipant`` ``version`` go to ``to_environment`` (or merge, with ``to_main_branch``)?
+
+        Every counterpart version live there is checked on its own; see `polycontract.matrix.decide`.
+        """
+        if (to_environment is None) == (not to_main_branch):
+            raise UsageError("can_i_deploy needs exactly one of to_environment=… or to_main_branch=True")
+        ignores = tuple(Ignore(pacticipant=i) if isinstance(i, str) else i for i in ignore)
+        with self._transaction(write=False) as conn:
+            if to_environment is not None:
+                live = _reads.live_in_environment(conn, to_environment)
+            else:
+                live = [(vid, lv) for vid, lv in _reads.live_on_main_branches(conn) if lv.pacticipant != pacticipant]
+            estate = _reads.load_estate(conn, pacticipant, version, live, ignores)
+        target = to_environment if to_environment is not None else "the main branches"
+        return decide(estate, pacticipant, version, target=target, ignore=ignores)

@@ -1,0 +1,1 @@
+"""Alembic migrations of the broker schema, run programmatically by `polycontract.broker.connect`."""

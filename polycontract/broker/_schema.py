@@ -1,0 +1,161 @@
+"""The broker's one schema, as SQLAlchemy Core tables shared by every backend.
+
+Alembic migrations under ``_migrations`` create exactly these tables (a test compares them);
+`SCHEMA_REVISION` is the head revision, checked on connect so an up-to-date database never
+loads Alembic.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+__all__ = ["SCHEMA_REVISION", "metadata"]
+
+#: The Alembic head revision this code reads and writes.
+SCHEMA_REVISION = "0001"
+
+metadata = MetaData()
+
+pacticipants = Table(
+    "pc_pacticipants",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("main_branch", String(255)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+versions = Table(
+    "pc_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pacticipant_id", Integer, ForeignKey("pc_pacticipants.id"), nullable=False),
+    Column("number", String(255), nullable=False),
+    Column("branch", String(255)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("pacticipant_id", "number", name="uq_pc_versions_number"),
+    Index("ix_pc_versions_branch", "pacticipant_id", "branch", "id"),
+)
+
+tags = Table(
+    "pc_tags",
+    metadata,
+    Column("version_id", Integer, ForeignKey("pc_versions.id"), primary_key=True),
+    Column("name", String(255), primary_key=True),
+)
+
+pact_contents = Table(
+    "pc_pact_contents",
+    metadata,
+    Column("content_hash", String(64), primary_key=True),
+    Column("consumer_id", Integer, ForeignKey("pc_pacticipants.id"), nullable=False),
+    Column("provider_id", Integer, ForeignKey("pc_pacticipants.id"), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+publications = Table(
+    "pc_publications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("consumer_version_id", Integer, ForeignKey("pc_versions.id"), nullable=False),
+    Column("provider_id", Integer, ForeignKey("pc_pacticipants.id"), nullable=False),
+    Column("content_hash", String(64), ForeignKey("pc_pact_contents.content_hash"), nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("is_current", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("consumer_version_id", "provider_id", "revision", name="uq_pc_publications_revision"),
+    Index("ix_pc_publications_provider", "provider_id", "consumer_version_id"),
+    Index(
+        "uq_pc_publications_current",
+        "consumer_version_id",
+        "provider_id",
+        unique=True,
+        sqlite_where=text("is_current"),
+        postgresql_where=text("is_current"),
+    ),
+)
+
+verifications = Table(
+    "pc_verifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("content_hash", String(64), ForeignKey("pc_pact_contents.content_hash"), nullable=False),
+    Column("provider_version_id", Integer, ForeignKey("pc_versions.id"), nullable=False),
+    Column("success", Boolean, nullable=False),
+    Column("pending", Boolean, nullable=False),
+    Column("branch", String(255)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_pc_verifications_content", "content_hash", "provider_version_id"),
+    Index("ix_pc_verifications_provider_version", "provider_version_id"),
+)
+
+environments = Table(
+    "pc_environments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("display_name", String(255)),
+    Column("production", Boolean, nullable=False),
+    Column("display_order", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: ``application_instance`` is ``""`` when none was given, so the "one current deployment per
+#: instance" index also covers deployments without an instance.
+deployments = Table(
+    "pc_deployments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pacticipant_id", Integer, ForeignKey("pc_pacticipants.id"), nullable=False),
+    Column("version_id", Integer, ForeignKey("pc_versions.id"), nullable=False),
+    Column("environment_id", Integer, ForeignKey("pc_environments.id"), nullable=False),
+    Column("application_instance", String(255), nullable=False),
+    Column("currently_deployed", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("undeployed_at", DateTime(timezone=True)),
+    Index(
+        "uq_pc_deployments_current",
+        "pacticipant_id",
+        "environment_id",
+        "application_instance",
+        unique=True,
+        sqlite_where=text("currently_deployed"),
+        postgresql_where=text("currently_deployed"),
+    ),
+    Index("ix_pc_deployments_environment", "environment_id", "currently_deployed"),
+)
+
+releases = Table(
+    "pc_releases",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("pacticipant_id", Integer, ForeignKey("pc_pacticipants.id"), nullable=False),
+    Column("version_id", Integer, ForeignKey("pc_versions.id"), nullable=False),
+    Column("environment_id", Integer, ForeignKey("pc_environments.id"), nullable=False),
+    Column("currently_supported", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("support_ended_at", DateTime(timezone=True)),
+    Index(
+        "uq_pc_releases_current",
+        "version_id",
+        "environment_id",
+        unique=True,
+        sqlite_where=text("currently_supported"),
+        postgresql_where=text("currently_supported"),
+    ),
+    Index("ix_pc_releases_environment", "environment_id", "currently_supported"),
+)

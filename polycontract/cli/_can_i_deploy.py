@@ -1,0 +1,186 @@
+"""``polycontract can-i-deploy`` and ``polycontract matrix``: is a version safe to deploy, and why.
+
+Exit codes: 0 safe (or ``--dry-run``), 1 not safe or unknown, 2 usage or connection error.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from polycontract.cli._broker_common import broker_option, emit, open_broker, output_option, print_table
+
+if TYPE_CHECKING:
+    from polycontract.matrix import Decision, Ignore, Row
+
+__all__ = ["can_i_deploy", "matrix"]
+
+#: Seconds to wait between attempts; tests replace it.
+sleep = time.sleep
+
+
+def _ignores(values: tuple[str, ...]) -> tuple[Ignore, ...]:
+    from polycontract.matrix import Ignore
+
+    out = []
+    for value in values:
+        name, _, version = value.partition("@")
+        out.append(Ignore(pacticipant=name, version=version or None))
+    return tuple(out)
+
+
+@click.command("can-i-deploy")
+@click.option("--pacticipant", "-a", required=True, help="The application to deploy.")
+@click.option("--version", "-e", "version", required=True, help="The version to deploy.")
+@click.option("--to-environment", "--to", "to_environment", default=None, help="The target environment.")
+@click.option("--to-main-branch", is_flag=True, help="Check against the latest main-branch versions (can I merge).")
+@click.option(
+    "--ignore",
+    "ignore",
+    multiple=True,
+    metavar="NAME[@VERSION]",
+    envvar="POLYCONTRACT_CAN_I_DEPLOY_IGNORE",
+    help="Report but do not count this counterpart (repeatable).",
+)
+@click.option(
+    "--retry-while-unknown", type=click.IntRange(min=0), default=0, help="Retry this many times while unknown."
+)
+@click.option("--retry-interval", type=click.FloatRange(min=0), default=10.0, show_default=True, help="Seconds.")
+@click.option("--dry-run", is_flag=True, help="Show the answer but always exit 0.")
+@broker_option
+@output_option
+def can_i_deploy(
+    pacticipant: str,
+    version: str,
+    to_environment: str | None,
+    to_main_branch: bool,
+    ignore: tuple[str, ...],
+    retry_while_unknown: int,
+    retry_interval: float,
+    dry_run: bool,
+    broker_url: str | None,
+    output: str,
+) -> None:
+    """Is PACTICIPANT VERSION safe to deploy? Checks every counterpart version live in the target."""
+    if (to_environment is None) == (not to_main_branch):
+        raise click.UsageError("give exactly one of --to-environment ENV or --to-main-branch")
+    with open_broker(broker_url) as broker:
+        for attempt in range(retry_while_unknown + 1):
+            decision = broker.can_i_deploy(
+                pacticipant,
+                version,
+                to_environment=to_environment,
+                to_main_branch=to_main_branch,
+                ignore=_ignores(ignore),
+            )
+            if decision.ok is not None or attempt == retry_while_unknown:
+                break
+            click.echo(f"waiting for verification results ({attempt + 1}/{retry_while_unknown})...", err=True)
+            sleep(retry_interval)
+    emit(output, _decision_json(decision, dry_run), _decision_text(decision, dry_run))
+    if decision.ok is not True and not dry_run:
+        raise click.exceptions.Exit(1)
+
+
+@click.command("matrix")
+@click.option("--pacticipant", "-a", required=True, help="The application whose integrations to list.")
+@click.option("--version", "-e", "version", default=None, help="Only this version of it.")
+@click.option("--branch", default=None, help="Only its versions on this branch.")
+@click.option("--environment", default=None, help="Only counterpart versions live in this environment.")
+@click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="At most this many pacts.")
+@broker_option
+@output_option
+def matrix(
+    pacticipant: str,
+    version: str | None,
+    branch: str | None,
+    environment: str | None,
+    limit: int,
+    broker_url: str | None,
+    output: str,
+) -> None:
+    """List consumer version x provider version x verification result for an application's integrations."""
+    with open_broker(broker_url) as broker:
+        rows = broker.matrix(pacticipant, version=version, branch=branch, environment=environment, limit=limit)
+    emit(output, {"matrix": [_row_json(r) for r in rows]}, _rows_text(rows) if rows else "no pacts found")
+
+
+def _verdict(decision: Decision) -> str:
+    return {True: "yes", False: "no", None: "unknown"}[decision.ok]
+
+
+def _decision_text(decision: Decision, dry_run: bool) -> str:
+    lines = [_rows_text(decision.rows), ""] if decision.rows else []
+    lines += [
+        f"{'  ' if r.status in ('ok', 'ignored', 'no-dependencies') else '! '}{r.message}" for r in decision.reasons
+    ]
+    lines += [f"warning: {w}" for w in decision.warnings]
+    if decision.next_actions:
+        lines += ["", "next:"] + [f"  - {a}" for a in decision.next_actions]
+    answer = {True: "yes", False: "no", None: "unknown (counted as no)"}[decision.ok]
+    head = f"Can {decision.pacticipant} {decision.version} go to {decision.target}? {answer}"
+    lines += ["", head + (" [dry run: exit 0]" if dry_run else "")]
+    return "\n".join(lines)
+
+
+def _decision_json(decision: Decision, dry_run: bool) -> dict[str, Any]:
+    counted = [r for r in decision.reasons if r.status != "ignored"]
+    return {
+        "summary": {
+            "deployable": decision.ok,
+            "answer": _verdict(decision),
+            "reason": "; ".join(r.message for r in counted[:1]),
+            "success": sum(r.status == "ok" for r in counted),
+            "failed": sum(r.status == "failed" for r in counted),
+            "unknown": sum(r.status in ("unverified", "missing") for r in counted),
+            "ignored": sum(r.status == "ignored" for r in decision.reasons),
+            "dryRun": dry_run,
+        },
+        "pacticipant": decision.pacticipant,
+        "version": decision.version,
+        "target": decision.target,
+        "reasons": [
+            {
+                "status": r.status,
+                "message": r.message,
+                "nextAction": r.next_action,
+                "counterpart": r.counterpart,
+                "counterpartVersion": r.counterpart_version,
+            }
+            for r in decision.reasons
+        ],
+        "nextActions": list(decision.next_actions),
+        "warnings": list(decision.warnings),
+        "matrix": [_row_json(r) for r in decision.rows],
+    }
+
+
+def _row_json(row: Row) -> dict[str, Any]:
+    return {
+        "consumer": {"name": row.consumer, "version": row.consumer_version},
+        "provider": {"name": row.provider, "version": row.provider_version},
+        "pact": {"contentHash": row.content_hash},
+        "verificationResult": None
+        if row.success is None
+        else {"success": row.success, "verifiedAt": row.verified_at, "pending": row.pending},
+        "ignored": row.ignored,
+    }
+
+
+def _rows_text(rows: tuple[Row, ...]) -> str:
+    headers = ("CONSUMER", "C.VERSION", "PROVIDER", "P.VERSION", "CONTENT", "SUCCESS?")
+    success = {True: "true", False: "false", None: "-"}
+    body = [
+        (
+            r.consumer,
+            r.consumer_version,
+            r.provider,
+            r.provider_version or "-",
+            (r.content_hash or "")[:8],
+            success[r.success] + (" (ignored)" if r.ignored else "") + (" (pending)" if r.pending else ""),
+        )
+        for r in rows
+    ]
+    return print_table(headers, body)

@@ -1,0 +1,391 @@
+"""The version matrix and the can-i-deploy decision, as plain functions over plain data.
+
+A matrix row pairs one consumer version with one provider version through the pact content the
+consumer published, and carries the latest verification of that content by that provider version
+(or none). Verifications belong to the *content hash*, so a result is reused by every consumer
+version that published identical content.
+
+`decide` answers "can this pacticipant version go to this target?" by checking every integration in
+both directions against **every** counterpart version live in the target: each deployed application
+instance and each released-and-supported version is checked on its own (unlike pact_broker#903,
+where two live provider versions could yield a false "yes").
+
+>>> estate = Estate(
+...     publications=(Publication(consumer="web", consumer_version="1", provider="auth", content_hash="ab" * 32),),
+...     verifications=(Verification(provider="auth", provider_version="7", content_hash="ab" * 32, success=True),),
+...     live=(LiveVersion(pacticipant="auth", version="7", target="prod"),),
+...     versions=frozenset({("web", "1"), ("auth", "7")}),
+... )
+>>> decide(estate, "web", "1", target="prod").ok
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal, TypeAlias
+
+__all__ = [
+    "Decision",
+    "Estate",
+    "Ignore",
+    "LiveVersion",
+    "Publication",
+    "Reason",
+    "Row",
+    "Status",
+    "Verification",
+    "decide",
+    "rows",
+]
+
+#: What one reason says about one counterpart version.
+Status: TypeAlias = Literal["ok", "failed", "unverified", "missing", "ignored", "unknown-version", "no-dependencies"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Publication:
+    """Consumer version ``consumer_version`` published pact content ``content_hash`` for ``provider``."""
+
+    consumer: str
+    consumer_version: str
+    provider: str
+    content_hash: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verification:
+    """Provider version ``provider_version`` verified pact content ``content_hash``.
+
+    ``pending`` records that the content was pending for the provider's branch when verified: the
+    verifier did not fail the build, but the failure still counts here.
+    """
+
+    provider: str
+    provider_version: str
+    content_hash: str
+    success: bool
+    verified_at: datetime | None = None
+    pending: bool = False
+    branch: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LiveVersion:
+    """A version live in ``target``: deployed (per application instance), released, or latest on a main branch."""
+
+    pacticipant: str
+    version: str
+    target: str
+    kind: Literal["deployed", "released", "main-branch"] = "deployed"
+    application_instance: str | None = None
+
+    def describe(self) -> str:
+        """How the version is live, e.g. ``deployed to prod, instance eu``."""
+        if self.kind == "main-branch":
+            return f"latest on main branch {self.target}"
+        where = f"{self.kind} to {self.target}" if self.kind == "deployed" else f"released in {self.target}"
+        return where + (f", instance {self.application_instance}" if self.application_instance else "")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Ignore:
+    """Report but do not count rows of ``pacticipant`` (only of ``version`` when given)."""
+
+    pacticipant: str
+    version: str | None = None
+
+    def covers(self, pacticipant: str, version: str | None) -> bool:
+        """True when this selector ignores ``pacticipant`` at ``version``."""
+        return self.pacticipant == pacticipant and (self.version is None or self.version == version)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Estate:
+    """Everything `decide` needs: publications, verifications, live versions and known versions.
+
+    Storage may pass only the relevant subset; extra rows do no harm.
+    """
+
+    publications: tuple[Publication, ...] = ()
+    verifications: tuple[Verification, ...] = ()
+    live: tuple[LiveVersion, ...] = ()
+    versions: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Row:
+    """One consumer version x provider version x pact content, with the latest verification (if any)."""
+
+    consumer: str
+    consumer_version: str
+    provider: str
+    provider_version: str | None
+    content_hash: str | None
+    success: bool | None
+    verified_at: datetime | None = None
+    pending: bool = False
+    ignored: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reason:
+    """Why one counterpart version makes the answer yes, no or unknown, and what to do about it."""
+
+    status: Status
+    message: str
+    next_action: str | None = None
+    counterpart: str | None = None
+    counterpart_version: str | None = None
+
+    def __str__(self) -> str:
+        return self.message if self.next_action is None else f"{self.message} -> {self.next_action}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Decision:
+    """The can-i-deploy answer: ``ok`` is True (safe), False (not safe) or None (unknown, e.g. not yet verified)."""
+
+    ok: bool | None
+    reasons: tuple[Reason, ...]
+    rows: tuple[Row, ...]
+    pacticipant: str = ""
+    version: str = ""
+    target: str = ""
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def next_actions(self) -> tuple[str, ...]:
+        """What must happen before the answer can become yes."""
+        return tuple(r.next_action for r in self.reasons if r.next_action)
+
+
+def rows(
+    publications: Iterable[Publication],
+    verifications: Iterable[Verification],
+    *,
+    provider_versions: Iterable[tuple[str, str]] | None = None,
+) -> tuple[Row, ...]:
+    """Join publications to verifications on content hash (left outer join, latest result per version pair).
+
+    Every verification of a publication's content yields a row (one per provider version); a
+    publication without any yields a row with ``provider_version=None``. ``provider_versions``
+    (pairs of provider name and version) restricts the provider side; a publication with no
+    result from any of them still yields an empty row.
+    """
+    wanted = None if provider_versions is None else set(provider_versions)
+    latest = _latest_results(verifications)
+    by_content: dict[tuple[str, str], list[Verification]] = {}
+    for (provider, _version, content), verification in latest.items():
+        if wanted is None or (provider, verification.provider_version) in wanted:
+            by_content.setdefault((provider, content), []).append(verification)
+    out: list[Row] = []
+    for pub in publications:
+        found = sorted(by_content.get((pub.provider, pub.content_hash), []), key=lambda v: v.provider_version)
+        if not found:
+            out.append(_row(pub, None, None))
+        out += [_row(pub, v.provider_version, v) for v in found]
+    return tuple(out)
+
+
+def decide(
+    estate: Estate,
+    pacticipant: str,
+    version: str,
+    *,
+    target: str,
+    ignore: Sequence[Ignore | str] = (),
+) -> Decision:
+    """Can ``pacticipant`` ``version`` go to ``target`` without breaking any live counterpart version?
+
+    As a consumer, every provider its pact names is required, and each live version of that provider
+    must have verified the pact's content. As a provider, each live consumer version that has a pact
+    with it must be satisfied by a verification from this version; consumers are not required to be
+    live. Failures make the answer False; missing verifications or counterparts make it None (unknown).
+    """
+    ignores = tuple(Ignore(pacticipant=i) if isinstance(i, str) else i for i in ignore)
+    warnings = _ignore_warnings(estate, ignores)
+    if (pacticipant, version) not in estate.versions:
+        reason = Reason(
+            status="unknown-version",
+            message=f"{pacticipant} {version} is not known to the broker",
+            next_action=f"publish pacts, verification results or create-version for {pacticipant} {version} first",
+        )
+        return Decision(ok=False, reasons=(reason,), rows=(), pacticipant=pacticipant, version=version, target=target)
+    latest = _latest_results(estate.verifications)
+    checks = _as_consumer(estate, latest, pacticipant, version, target) + _as_provider(
+        estate, latest, pacticipant, version
+    )
+    reasons: list[Reason] = []
+    row_list: list[Row] = []
+    for reason, row, counterpart, counterpart_version in checks:
+        if any(i.covers(counterpart, counterpart_version) for i in ignores):
+            reason = replace(reason, status="ignored", message=f"Ignoring: {reason.message}", next_action=None)
+            row = None if row is None else replace(row, ignored=True)
+        reasons.append(reason)
+        if row is not None:
+            row_list.append(row)
+    counted = [r.status for r in reasons if r.status != "ignored"]
+    ok: bool | None = True
+    if "failed" in counted:
+        ok = False
+    elif "unverified" in counted or "missing" in counted:
+        ok = None
+    if not counted:
+        reasons.append(Reason(status="no-dependencies", message=f"There are no missing dependencies in {target}"))
+    return Decision(
+        ok=ok,
+        reasons=tuple(reasons),
+        rows=tuple(row_list),
+        pacticipant=pacticipant,
+        version=version,
+        target=target,
+        warnings=warnings,
+    )
+
+
+def _ignore_warnings(estate: Estate, ignores: tuple[Ignore, ...]) -> tuple[str, ...]:
+    """A warning for each ignore selector that names nothing the broker knows."""
+    known_names = {name for name, _ in estate.versions}
+    return tuple(
+        f"Cannot ignore {i.pacticipant}{'' if i.version is None else ' ' + i.version}: not found in the broker"
+        for i in ignores
+        if (
+            i.pacticipant not in known_names if i.version is None else (i.pacticipant, i.version) not in estate.versions
+        )
+    )
+
+
+_Check: TypeAlias = tuple[Reason, Row | None, str, str | None]
+_Latest: TypeAlias = dict[tuple[str, str, str], Verification]
+
+
+def _as_consumer(estate: Estate, latest: _Latest, consumer: str, version: str, target: str) -> list[_Check]:
+    """Checks for each provider the consumer version's pacts name, against each live provider version."""
+    checks: list[_Check] = []
+    own = sorted(
+        {p for p in estate.publications if p.consumer == consumer and p.consumer_version == version},
+        key=lambda p: p.provider,
+    )
+    for pub in own:
+        live = _live_versions(estate, pub.provider)
+        short = pub.content_hash[:8]
+        if not live:
+            message = (
+                f"{consumer} {version} needs a version of {pub.provider} in {target},"
+                f" but none is currently deployed or released there"
+            )
+            action = (
+                f"deploy or release a version of {pub.provider} to {target} that verifies"
+                f" pact content {short} from {consumer} {version}"
+            )
+            reason = Reason(status="missing", message=message, next_action=action, counterpart=pub.provider)
+            checks.append((reason, _row(pub, None, None), pub.provider, None))
+            continue
+        for provider_version, how in live:
+            result = latest.get((pub.provider, provider_version, pub.content_hash))
+            reason = _judge(pub, provider_version, how, result, counterpart=pub.provider)
+            checks.append((reason, _row(pub, provider_version, result), pub.provider, provider_version))
+    return checks
+
+
+def _as_provider(estate: Estate, latest: _Latest, provider: str, version: str) -> list[_Check]:
+    """Checks for each live consumer version that has a pact with this provider."""
+    checks: list[_Check] = []
+    pubs = {(p.consumer, p.consumer_version): p for p in estate.publications if p.provider == provider}
+    consumers = sorted({c for c, _ in pubs})
+    for consumer in consumers:
+        if consumer == provider:
+            continue
+        for consumer_version, how in _live_versions(estate, consumer):
+            pub = pubs.get((consumer, consumer_version))
+            if pub is None:
+                continue  # that live consumer version predates the integration: nothing to satisfy
+            result = latest.get((provider, version, pub.content_hash))
+            reason = _judge(pub, version, None, result, counterpart=consumer, consumer_how=how)
+            checks.append((reason, _row(pub, version, result), consumer, consumer_version))
+    return checks
+
+
+def _judge(
+    pub: Publication,
+    provider_version: str,
+    provider_how: str | None,
+    result: Verification | None,
+    *,
+    counterpart: str,
+    consumer_how: str | None = None,
+) -> Reason:
+    """One reason line for one consumer version x provider version pair."""
+    consumer_side = f"{pub.consumer} {pub.consumer_version}" + (f" ({consumer_how})" if consumer_how else "")
+    provider_side = f"{pub.provider} {provider_version}" + (f" ({provider_how})" if provider_how else "")
+    short = pub.content_hash[:8]
+    counterpart_version = pub.consumer_version if counterpart == pub.consumer else provider_version
+    common = {"counterpart": counterpart, "counterpart_version": counterpart_version}
+    if result is None:
+        return Reason(
+            status="unverified",
+            message=f"There is no verified pact between {consumer_side} and {provider_side}",
+            next_action=(
+                f"provider {pub.provider} {provider_version} must verify pact content {short}"
+                f" from {pub.consumer} {pub.consumer_version}"
+            ),
+            **common,
+        )
+    if result.success:
+        return Reason(
+            status="ok",
+            message=f"The pact between {consumer_side} and {provider_side} is verified (content {short})",
+            **common,
+        )
+    pending = " (published while the pact was pending; pending does not make a failure safe)" if result.pending else ""
+    return Reason(
+        status="failed",
+        message=f"The verification of the pact between {consumer_side} and {provider_side} failed{pending}",
+        next_action=(
+            f"provider {pub.provider} {provider_version} fails pact content {short} from"
+            f" {pub.consumer} {pub.consumer_version}: fix the provider or the consumer's expectations,"
+            f" or first deploy a {pub.provider} version that verifies it"
+        ),
+        **common,
+    )
+
+
+def _live_versions(estate: Estate, pacticipant: str) -> list[tuple[str, str]]:
+    """Each distinct live version of ``pacticipant`` with how it is live (all instances and releases listed)."""
+    found: dict[str, list[str]] = {}
+    for live in estate.live:
+        if live.pacticipant == pacticipant:
+            found.setdefault(live.version, []).append(live.describe())
+    return [(v, ", ".join(sorted(set(how)))) for v, how in sorted(found.items())]
+
+
+def _latest_results(verifications: Iterable[Verification]) -> _Latest:
+    """The latest verification per (provider, provider version, content); later input wins ties."""
+    latest: _Latest = {}
+    for verification in verifications:
+        key = (verification.provider, verification.provider_version, verification.content_hash)
+        known = latest.get(key)
+        if (
+            known is None
+            or verification.verified_at is None
+            or known.verified_at is None
+            or verification.verified_at >= known.verified_at
+        ):
+            latest[key] = verification
+    return latest
+
+
+def _row(pub: Publication, provider_version: str | None, result: Verification | None) -> Row:
+    return Row(
+        consumer=pub.consumer,
+        consumer_version=pub.consumer_version,
+        provider=pub.provider,
+        provider_version=provider_version,
+        content_hash=pub.content_hash,
+        success=None if result is None else result.success,
+        verified_at=None if result is None else result.verified_at,
+        pending=False if result is None else result.pending,
+    )

@@ -1,0 +1,264 @@
+"""Consumer tests in pytest: the ``pact`` fixture, the ``pact`` marker and pact files written at session end.
+
+::
+
+    @pytest.mark.pact(consumer="web", provider="users")
+    def test_get_user(pact):
+        pact.upon_receiving("a request for user 7").with_request("GET", "/users/7").will_respond_with(
+            200, body={"id": match.integer(7)})
+        with pact.serve() as server:
+            assert UsersClient(server.url).get(7).id == 7
+
+The marker may sit on a test, a class or a module (``pytestmark``); names it leaves out come from the
+``--pact-consumer``/``--pact-provider`` options or the ``pact_consumer``/``pact_provider`` ini settings.
+When the session ends, the interactions of every passing test (of every test with
+``--pact-write-on-failure``) are merged into one pact file per consumer-provider pair in ``--pact-dir``
+(default ``pacts`` beside the ini file), sorted, written atomically, and listed in the terminal summary.
+Under pytest-xdist only the controller writes, from the fragments its workers send. Two tests declaring
+the same description and provider states with different content fail with a message naming both.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+
+from polycontract.errors import PolycontractError
+from polycontract.files import Written
+from polycontract.pact import Pact
+from polycontract.pytest_plugin._pact_files import Collected, ConflictError
+
+__all__ = ["Settings"]
+
+MARKER = "pact"
+_WORKER_KEY = "polycontract_consumer_pacts"
+_MARKER_ARGS = ("consumer", "provider", "spec")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """The consumer options of this run, resolved from the command line, then the ini file, then defaults."""
+
+    pact_dir: Path
+    spec: str
+    consumer: str | None
+    provider: str | None
+    write_on_failure: bool
+    write_mode: Literal["merge", "overwrite"]
+    #: Whether the pact directory was set (option or ini): only then is it checked before the tests run,
+    #: so that a project with no consumer tests never fails over the default directory.
+    dir_given: bool
+
+
+@dataclass
+class _State:
+    """What the session gathers: collected interactions, then what was written or went wrong."""
+
+    settings: Settings
+    collected: Collected
+    written: list[Written]
+    errors: list[str]
+
+
+_STATE = pytest.StashKey[_State]()
+_FAILED = pytest.StashKey[bool]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--pact-dir``, ``--pact-spec``, ``--pact-consumer``, ``--pact-provider``, ``--pact-write-on-failure``."""
+    group = parser.getgroup("polycontract", "polycontract consumer pacts")
+    options = (
+        ("dir", "directory the pact files are written to (default: pacts, beside the ini file)", ""),
+        ("spec", "Pact specification version of the pact files: V2, V3 or V4 (default V4)", "V4"),
+        ("consumer", "consumer name for tests whose pact marker does not name one", None),
+        ("provider", "provider name for tests whose pact marker does not name one", None),
+        ("write-mode", "merge: keep interactions already in the pact files; overwrite: replace them", "merge"),
+    )
+    for name, help_text, default in options:
+        ini = f"pact_{name.replace('-', '_')}"
+        group.addoption(f"--pact-{name}", dest=ini, default=None, help=f"{help_text} [ini: {ini}]")
+        parser.addini(ini, help_text, default=default)
+    group.addoption(
+        "--pact-write-on-failure",
+        dest="pact_write_on_failure",
+        action="store_true",
+        default=None,
+        help="also write the interactions of failing tests [ini: pact_write_on_failure]",
+    )
+    parser.addini("pact_write_on_failure", "also write the interactions of failing tests", type="bool", default=False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker and check the options, so a bad value is a usage error before any test runs."""
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(consumer=None, provider=None, spec=None): the consumer and provider of the `pact` fixture",
+    )
+    settings = _settings(config)
+    try:
+        Pact(consumer="consumer", provider="provider", spec=settings.spec)
+    except PolycontractError:
+        raise pytest.UsageError(
+            f"--pact-spec / pact_spec: spec={settings.spec!r} is not a pact version polycontract writes "
+            "(expected V2, V3 or V4)"
+        ) from None
+    if settings.write_mode not in ("merge", "overwrite"):
+        raise pytest.UsageError(f"--pact-write-mode={settings.write_mode!r} must be 'merge' or 'overwrite'")
+    if settings.dir_given and not hasattr(config, "workerinput"):
+        _check_writable(settings.pact_dir)
+    config.stash[_STATE] = _State(settings=settings, collected=Collected(), written=[], errors=[])
+
+
+def _option(config: pytest.Config, name: str) -> Any:
+    value = config.getoption(name, default=None)
+    return config.getini(name) if value is None else value
+
+
+def _settings(config: pytest.Config) -> Settings:
+    cli_dir = config.getoption("pact_dir", default=None)
+    ini_dir = str(config.getini("pact_dir") or "")
+    if cli_dir is not None:
+        pact_dir = Path(config.invocation_params.dir, cli_dir)
+    else:
+        base = config.inipath.parent if config.inipath else config.rootpath
+        pact_dir = base / (ini_dir or "pacts")
+    return Settings(
+        pact_dir=pact_dir,
+        spec=str(_option(config, "pact_spec") or "V4"),
+        consumer=_option(config, "pact_consumer") or None,
+        provider=_option(config, "pact_provider") or None,
+        write_on_failure=bool(_option(config, "pact_write_on_failure")),
+        write_mode=str(_option(config, "pact_write_mode") or "merge").lower(),  # type: ignore[arg-type]
+        dir_given=cli_dir is not None or bool(ini_dir),
+    )
+
+
+def _check_writable(directory: Path) -> None:
+    """The pact directory, or the nearest folder that exists above it, must be a writable directory."""
+    existing = directory
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise pytest.UsageError(
+            f"--pact-dir / pact_dir: pact directory={str(directory)!r} cannot be created: {existing} is not a directory"
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise pytest.UsageError(
+            f"--pact-dir / pact_dir: pact directory={str(directory)!r} is not writable ({existing} is read-only)"
+        )
+
+
+@pytest.fixture
+def pact(request: pytest.FixtureRequest) -> Iterator[Pact]:
+    """A `polycontract.Pact` for this test's consumer and provider (see the ``pact`` marker).
+
+    When the test passes, its interactions go into the session's pact file for the pair.
+    """
+    __tracebackhide__ = True
+    state = request.config.stash[_STATE]
+    declared = _declared(request, state.settings)
+    yield declared
+    item = request.node
+    if item.stash.get(_FAILED, False) and not state.settings.write_on_failure:
+        return
+    try:
+        model = declared.to_model()
+        state.collected.check(model, item.nodeid)
+    except ConflictError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    except PolycontractError as exc:
+        pytest.fail(f"{item.nodeid}: {exc}", pytrace=False)
+    state.collected.add(model, item.nodeid)
+
+
+def _declared(request: pytest.FixtureRequest, settings: Settings) -> Pact:
+    __tracebackhide__ = True
+    args: dict[str, Any] = {"consumer": settings.consumer, "provider": settings.provider, "spec": settings.spec}
+    # Markers closest to the test win, name by name: a module may name the consumer, a test the provider.
+    for marker in reversed(list(request.node.iter_markers(MARKER))):
+        unknown = sorted(set(marker.kwargs) - set(_MARKER_ARGS))
+        if marker.args or unknown:
+            pytest.fail(
+                f"@pytest.mark.{MARKER} takes only the keywords consumer=, provider= and spec= "
+                f"(got args={marker.args!r}, unknown keywords={unknown!r})",
+                pytrace=False,
+            )
+        args.update({k: v for k, v in marker.kwargs.items() if v is not None})
+    for role in ("consumer", "provider"):
+        if args[role] is None:
+            pytest.fail(
+                f"the pact fixture needs a {role} name: use @pytest.mark.{MARKER}({role}=...) on the test, class "
+                f"or module, or set pact_{role} in the ini file (or --pact-{role})",
+                pytrace=False,
+            )
+    try:
+        return Pact(consumer=args["consumer"], provider=args["provider"], spec=args["spec"])
+    except PolycontractError as exc:
+        pytest.fail(f"@pytest.mark.{MARKER}: {exc}", pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Remember whether setup or call did not pass, so the fixture's teardown knows whether to collect."""
+    report: pytest.TestReport = yield
+    if report.when in ("setup", "call") and not report.passed:
+        item.stash[_FAILED] = True
+    return report
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Workers hand their interactions to the controller; the controller (or a lone process) writes the files."""
+    config = session.config
+    state = config.stash.get(_STATE, None)
+    if state is None:
+        return
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[_WORKER_KEY] = state.collected.to_json()
+        return
+    state.errors.extend(message for _, message in state.collected.conflicts)
+    try:
+        state.written.extend(state.collected.write(state.settings.pact_dir, mode=state.settings.write_mode))
+    except PolycontractError as exc:
+        state.errors.append(f"pact files not written: {exc}")
+    if state.errors:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist (controller): merge the interactions a worker collected."""
+    state = node.config.stash.get(_STATE, None)
+    fragments = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
+    if state is not None and fragments:
+        try:
+            state.collected.add_json(fragments)
+        except (PolycontractError, ValueError, KeyError) as exc:
+            state.errors.append(f"pact fragments of worker {node.gateway.id} unreadable: {exc}")
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """One line per pact file written (where, how many interactions), then any error, in red."""
+    state = config.stash.get(_STATE, None)
+    if state is None or not (state.written or state.errors):
+        return
+    terminalreporter.section("pact files")
+    for written in state.written:
+        count = f"{written.interactions} interaction{'s' if written.interactions != 1 else ''}"
+        terminalreporter.write_line(f"wrote {_shown(written.path)} ({count})")
+    for error in state.errors:
+        terminalreporter.write_line(f"ERROR {error}", red=True)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)

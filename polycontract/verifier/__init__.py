@@ -1,0 +1,32 @@
+"""Provider verification: replay consumers' pacts against the provider and report every interaction.
+
+>>> from polycontract.verifier import Verifier
+>>> verifier = Verifier(provider="users-api", base_url="http://127.0.0.1:8000")
+>>> @verifier.state("user alice exists")
+... def alice(params):
+...     return {"id": 1}          # values for ProviderState generators (optional)
+>>> # result = verifier.verify("pacts/"); assert result.ok, result.report()
+
+Pacts come from files, directories, `model.Pact` objects or any `PactSource` (the broker provides
+one). HTTP interactions are replayed with httpx (over a socket, or in-process to an ASGI/WSGI app);
+messages are verified by calling the producer registered with `Verifier.message`.
+"""
+
+from __future__ import annotations
+
+from polycontract.verifier._messages import Message
+from polycontract.verifier._result import InteractionResult, PactOutcome, SourceError, VerificationResult
+from polycontract.verifier._sources import PactSource, SourcedPact
+from polycontract.verifier._verifier import VerificationSession, Verifier
+
+__all__ = [
+    "InteractionResult",
+    "Message",
+    "PactOutcome",
+    "PactSource",
+    "SourceError",
+    "SourcedPact",
+    "VerificationResult",
+    "VerificationSession",
+    "Verifier",
+]

@@ -1,0 +1,237 @@
+"""Provider states: put the provider in the state an interaction needs, and take it out again.
+
+A state handler is a function registered for a state name. It is called with the state's params
+(a dict) if it takes an argument, and may
+
+* return ``None``, or a dict of values that ``ProviderState`` generators use (``/users/${id}``),
+* return a callable, called afterwards as the teardown,
+* be a generator: the code before ``yield`` sets up, the yielded value (a dict or None) feeds the
+  generators, the code after ``yield`` tears down.
+
+``async def`` handlers (coroutines and async generators) work the same way; with an in-process ASGI
+app they run on the app's event loop.
+
+A handler that hangs is stopped after ``timeout`` seconds instead of hanging the run. On the main
+thread of a POSIX process handlers run in the caller's thread under a ``SIGALRM`` timer (a few
+microseconds a call); elsewhere, or when another alarm is in use, they run in one worker thread that
+is abandoned if a call hangs. ``timeout=None`` calls them in the caller's thread with no limit.
+
+>>> runner = StateRunner(timeout=None)
+>>> runner.add("user exists", lambda params: {"id": params["id"]})
+>>> from polycontract.model import ProviderState
+>>> runner.setup(ProviderState(name="user exists", params={"id": 7})).values
+{'id': 7}
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import AsyncGenerator, Callable, Coroutine, Generator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from polycontract.errors import UsageError
+from polycontract.model import ProviderState
+from polycontract.verifier._timeout import Alarm, Worker
+
+__all__ = ["StateError", "StateHandler", "StateRunner", "StateSetup"]
+
+StateHandler = Callable[..., Any]
+
+
+class StateError(Exception):
+    """A provider state could not be set up or torn down; the message says which and what to do."""
+
+
+@dataclass
+class StateSetup:
+    """What setting up one state gave: values for generators and how to tear it down."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    teardown: Callable[[], Any] | None = None
+
+
+def _wants_params(fn: StateHandler) -> bool:
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return True
+    return any(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL) for p in parameters)
+
+
+class StateRunner:
+    """Registered state handlers, or a state-change URL, and the calls that set states up and down."""
+
+    def __init__(
+        self,
+        *,
+        timeout: float | None,
+        state_change_url: str | None = None,
+        teardown_url: bool = True,
+        send: Callable[[httpx.Request], httpx.Response] | None = None,
+        run_async: Callable[[Coroutine[Any, Any, Any]], Any] | None = None,
+    ) -> None:
+        if timeout is not None and timeout <= 0:
+            raise UsageError(f"state_timeout={timeout!r} must be a positive number of seconds or None")
+        self.timeout = timeout
+        self.state_change_url = state_change_url
+        self.teardown_url = teardown_url
+        self._handlers: dict[str, tuple[StateHandler, bool]] = {}
+        self._worker: Worker | None = None
+        self._alarm = Alarm()
+        self._send = send
+        #: Runs an ``async def`` handler; the in-process ASGI transport passes its own event loop.
+        self._run_async = run_async or asyncio.run
+        self._client: httpx.Client | None = None
+
+    def add(self, name: str, handler: StateHandler) -> None:
+        """Register ``handler`` for the state called ``name`` (replacing an earlier one)."""
+        if not isinstance(name, str) or not name:
+            raise UsageError(f"state name={name!r} must be a non-empty string")
+        if not callable(handler):
+            raise UsageError(f"handler={handler!r} for state {name!r} must be callable")
+        self._handlers[name] = (handler, _wants_params(handler))
+
+    def names(self) -> list[str]:
+        """The states with a registered handler."""
+        return sorted(self._handlers)
+
+    # ------------------------------------------------------------------------------------------ running
+
+    def limited(self, call: Callable[[], Any], what: str) -> Any:
+        """``call()`` under the state timeout; `StateError` naming ``what`` when it does not finish."""
+        if self.timeout is None:
+            return call()
+        if self._alarm.usable():
+            finished, value = self._alarm.call(call, self.timeout)
+        else:
+            if self._worker is None:
+                self._worker = Worker()
+            finished, value = self._worker.call(call, self.timeout)
+            if not finished:
+                self._worker = None  # the hung thread is left behind; the next call gets a fresh one
+        if not finished:
+            raise StateError(
+                f"{what} did not finish within {self.timeout} s; make the handler return (or raise state_timeout=)"
+            )
+        return value
+
+    def setup(self, state: ProviderState) -> StateSetup:
+        """Set ``state`` up; raises `StateError` naming the state when that is impossible."""
+        params = dict(state.params)
+        if state.name in self._handlers:
+            handler, wants_params = self._handlers[state.name]
+            what = f"state handler for {state.name!r}"
+            try:
+                result = self.limited((lambda: handler(params)) if wants_params else handler, what)
+                if inspect.isgenerator(result):
+                    return self._from_generator(result, what)
+                if inspect.isasyncgen(result):
+                    return self._from_async_generator(result, what)
+                if inspect.iscoroutine(result):
+                    coroutine = result
+                    result = self.limited(lambda: self._run_async(coroutine), what)
+            except StateError:
+                raise
+            except Exception as exc:
+                raise StateError(f"{what} raised {type(exc).__name__}: {exc}") from exc
+            if callable(result):
+                return StateSetup(teardown=result)
+            return StateSetup(values=_values(result, what))
+        if self.state_change_url is not None:
+            values = self._post(state, "setup")
+            teardown = (lambda: self._post(state, "teardown")) if self.teardown_url else None
+            return StateSetup(values=values, teardown=teardown)
+        known = ", ".join(repr(n) for n in self.names()) or "none"
+        raise StateError(
+            f"no handler for provider state {state.name!r} (registered: {known}); add one with "
+            f'@verifier.state("{state.name}") or pass state_change_url='
+        )
+
+    def _from_generator(self, gen: Generator[Any, Any, Any], what: str) -> StateSetup:
+        yielded = self.limited(lambda: next(gen, None), what)
+
+        def teardown() -> None:  # run by `teardown`, under the same timeout
+            try:
+                next(gen)
+            except StopIteration:
+                return
+            gen.close()
+
+        return StateSetup(values=_values(yielded, what), teardown=teardown)
+
+    def _from_async_generator(self, gen: AsyncGenerator[Any, Any], what: str) -> StateSetup:
+        async def first() -> Any:
+            return await anext(gen, None)
+
+        yielded = self.limited(lambda: self._run_async(first()), what)
+
+        async def finish() -> None:
+            try:
+                await anext(gen)
+            except StopAsyncIteration:
+                return
+            await gen.aclose()
+
+        return StateSetup(values=_values(yielded, what), teardown=lambda: self._run_async(finish()))
+
+    def teardown(self, setup: StateSetup, state: ProviderState) -> str | None:
+        """Tear a state down; returns an error message instead of raising."""
+        if setup.teardown is None:
+            return None
+        try:
+            self.limited(setup.teardown, f"teardown of state {state.name!r}")
+        except StateError as exc:
+            return str(exc)
+        except Exception as exc:
+            return f"teardown of state {state.name!r} raised {type(exc).__name__}: {exc}"
+        return None
+
+    def _post(self, state: ProviderState, action: str) -> dict[str, Any]:
+        assert self.state_change_url is not None
+        payload = {"state": state.name, "params": dict(state.params), "action": action}
+        url = self.state_change_url
+        request = httpx.Request("POST", url, json=payload)
+        try:
+            if self._send is not None:
+                response = self._send(request)
+            else:
+                if self._client is None:
+                    self._client = httpx.Client(timeout=self.timeout)
+                response = self._client.send(request)
+        except httpx.HTTPError as exc:
+            raise StateError(
+                f"state change {action} for {state.name!r}: POST {url} failed ({type(exc).__name__}: {exc}); "
+                "check state_change_url and that the provider is running"
+            ) from exc
+        if response.status_code >= 400:
+            raise StateError(
+                f"state change {action} for {state.name!r}: POST {url} answered {response.status_code}: "
+                f"{response.text[:200]}"
+            )
+        try:
+            data = response.json() if response.content else None
+        except ValueError:
+            data = None
+        return dict(data) if isinstance(data, Mapping) else {}
+
+    def close(self) -> None:
+        """Stop the worker thread, put back the SIGALRM handler and close the state-change client."""
+        self._alarm.release()
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def _values(result: Any, what: str) -> dict[str, Any]:
+    if result is None:
+        return {}
+    if isinstance(result, Mapping):
+        return dict(result)
+    raise StateError(f"{what} returned {result!r}; return None, a dict of values or a teardown callable")
