@@ -11,7 +11,8 @@ Modes (polycontract):
   interaction, one mock server on a real socket, one request; the interactions are collected as the
   plugin collects them and the pact file is written once at the end.
 * ``bulk``: one ``Pact`` with all N interactions and one mock server; prints the per-request latency.
-* ``transport``: one ``Pact`` with all N served in-process by ``pact.transport()`` (no socket).
+* ``transport``: one ``Pact`` with all N served in-process by ``pact.transport()`` (no socket); also
+  times the same requests through plain httpx with a do-nothing ``httpx.MockTransport``, the floor.
 
 pact-python 4 (if installed) then does the per-test work the way its docs do (a new ``Pact``, one
 mock server and ``write_file()`` merging into the pact file per test), on at most ``--pp-sample``
@@ -173,6 +174,8 @@ class Timings:
     exercise: float = 0.0
     write: float = 0.0
     latencies: list[float] = field(default_factory=list)
+    #: CPU seconds of the whole run (this process): steadier than wall time on a busy machine.
+    cpu: float = 0.0
 
     @property
     def total(self) -> float:
@@ -237,6 +240,21 @@ def bulk(n: int, out: Path) -> Timings:
     return timings
 
 
+def httpx_floor(n: int) -> tuple[float, float]:
+    """Wall and CPU seconds of the same N requests through plain httpx with a do-nothing ``httpx.MockTransport``.
+
+    What httpx itself costs per request (building the request, the client's bookkeeping, the response):
+    the in-process transport cannot be faster than this.
+    """
+    statuses = {"GET": 200, "POST": 201, "DELETE": 204}
+    ok = httpx.MockTransport(lambda request: httpx.Response(statuses[request.method], content=b"{}"))
+    with httpx.Client(transport=ok, base_url="http://api") as client:
+        start, cpu = time.perf_counter(), time.process_time()
+        for i in range(n):
+            exercise(client, "", i)
+        return time.perf_counter() - start, time.process_time() - cpu
+
+
 def transport(n: int, out: Path) -> Timings:
     """All interactions served in-process by the httpx transport (no socket)."""
     timings = Timings()
@@ -291,13 +309,23 @@ def main(argv: list[str] | None = None) -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         runs[args.mode](min(n, 20), Path(tmp, "warm-up"))  # imports, regex compilation, first sockets
+        cpu = time.process_time()
         timings: Timings = runs[args.mode](n, Path(tmp, "polycontract"))
+        timings.cpu = time.process_time() - cpu
         rate = n / timings.total
         print(f"polycontract {args.mode}: N={n} in {timings.total:.3f} s = {rate:,.0f} interactions/s")
         print(
             f"  declare {timings.declare:.3f} s, exercise {timings.exercise:.3f} s "
-            f"({n / timings.exercise:,.0f} requests/s), write {timings.write:.3f} s"
+            f"({n / timings.exercise:,.0f} requests/s), write {timings.write:.3f} s; "
+            f"CPU {timings.cpu:.3f} s = {n / timings.cpu:,.0f} interactions/s of CPU time"
         )
+        if args.mode == "transport":
+            wall, cpu_floor = httpx_floor(n)
+            print(
+                f"  httpx alone (do-nothing httpx.MockTransport, same requests): {n / wall:,.0f} requests/s "
+                f"({wall / n * 1e6:.0f} us/request; CPU {cpu_floor / n * 1e6:.0f} us/request) of the "
+                f"{timings.total / n * 1e6:.0f} us/interaction above"
+            )
         if timings.latencies:
             latencies = timings.latencies
             p95 = statistics.quantiles(latencies, n=20)[-1] if n >= 20 else max(latencies)

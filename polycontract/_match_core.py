@@ -69,8 +69,12 @@ class MatchingValue:
 
     @property
     def rule_set(self) -> RuleSet:
-        """The rules at this matcher's own path."""
-        return RuleSet(matchers=self.matchers, combine=self.combine)
+        """The rules at this matcher's own path (built once: `compile` asks for it at every use)."""
+        found: RuleSet | None = self.__dict__.get("_rule_set")
+        if found is None:
+            found = RuleSet(matchers=self.matchers, combine=self.combine)
+            object.__setattr__(self, "_rule_set", found)  # a cache, not a field: eq, repr and replace ignore it
+        return found
 
 
 Rules: TypeAlias = "MatchingValue | Sequence[MatchingValue]"
@@ -129,14 +133,17 @@ class _Collector:
 
     def add(self, path: str, mv: MatchingValue) -> None:
         rs = mv.rule_set
-        if self.rules.setdefault(path, rs) != rs:
+        existing = self.rules.setdefault(path, rs)
+        if existing is not rs and existing != rs:
             first, second = _rule_set_json(self.rules[path]), _rule_set_json(rs)
             raise UsageError(f"path={path!r} gets two different rule sets, {first} and {second}; "
                              "give the entries under a wildcard the same matchers")  # fmt: skip
-        if mv.generator is not None and self.generators.setdefault(path, mv.generator) != mv.generator:
+        generator = mv.generator
+        if generator is not None and self.generators.setdefault(path, generator) not in (generator,):
             raise UsageError(f"path={path!r} gets two different generators")
 
 
+@functools.lru_cache(maxsize=4096)
 def _child(path: str, key: str) -> str:
     if _IDENT.fullmatch(key):
         return f"{path}.{key}"
@@ -144,11 +151,27 @@ def _child(path: str, key: str) -> str:
     return f"{path}['{escaped}']"
 
 
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
 def _walk(value: Any, path: str, out: _Collector | None) -> Any:
-    if isinstance(value, MatchingValue):
+    # Exact types first, and scalars without a call: this runs for every value of every declared body.
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict:
+        result: dict[str, Any] = {}
+        for key, item in value.items():
+            if type(key) is not str and not isinstance(key, str):
+                raise UsageError(f"key={key!r} at path={path!r} is not a str; JSON object keys are strings")
+            result[key] = item if type(item) in _SCALARS else _walk(item, _child(path, key), out)
+        return result
+    if kind is MatchingValue or isinstance(value, MatchingValue):
         if out is not None:
             out.add(path, value)
         inner = value.value
+        if value.shape == "node" and type(inner) in _SCALARS:
+            return inner
         if value.shape == "each":
             first = _walk(inner, f"{path}[*]", out)
             return [first] + [copy.deepcopy(first) for _ in range(value.count - 1)]
@@ -160,12 +183,7 @@ def _walk(value: Any, path: str, out: _Collector | None) -> Any:
             return inner if isinstance(inner, bytes) else _walk(inner, path, None)
         return _walk(inner, path, out)
     if isinstance(value, Mapping):
-        result: dict[str, Any] = {}
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise UsageError(f"key={key!r} at path={path!r} is not a str; JSON object keys are strings")
-            result[key] = _walk(item, _child(path, key), out)
-        return result
+        return _walk(dict(value.items()), path, out)
     if isinstance(value, (list, tuple)):
         return [_walk(item, f"{path}[{i}]", out) for i, item in enumerate(value)]
     return _plain(value, f"value at path={path!r}")

@@ -17,6 +17,7 @@ Arguments are checked when a matcher is built; a wrong one raises `UsageError` q
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 import uuid as _uuid
 from collections.abc import Mapping, Sequence
@@ -213,11 +214,23 @@ def string(example: str | None = None, *, size: int | None = None) -> MatchingVa
     return node("type", example, generator=gen)
 
 
+@functools.lru_cache(maxsize=256)
+def _java_pattern(fmt: str) -> str:
+    """`strftime_to_java`, remembered: tests declare the same few formats thousands of times."""
+    return strftime_to_java(fmt)
+
+
+@functools.lru_cache(maxsize=1024)
+def _valid_example(example: str, java: str) -> bool:
+    """`matches_java_pattern`, remembered for the same reason."""
+    return matches_java_pattern(example, java)
+
+
 def _temporal(func: str, generator: str, example: Any, fmt: str) -> MatchingValue:
     if not isinstance(fmt, str):
         raise UsageError(f"{func}: format={fmt!r} must be a strftime format str")
     try:
-        java = strftime_to_java(fmt)
+        java = _java_pattern(fmt)
         gen = None
         if example is None:
             gen = Generator(type=generator, params={"format": java})
@@ -232,7 +245,7 @@ def _temporal(func: str, generator: str, example: Any, fmt: str) -> MatchingValu
         raise UsageError(f"{func}: {err}") from None
     if not isinstance(example, str):
         raise UsageError(f"{func}: example={example!r} must be a str or a datetime/date/time")
-    if not matches_java_pattern(example, java):
+    if not _valid_example(example, java):
         raise UsageError(f"{func}: example={example!r} does not match format={fmt!r} (Java pattern {java!r})")
     return node(func, example, {"format": java}, generator=gen)
 

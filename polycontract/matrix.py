@@ -197,6 +197,7 @@ def decide(
     *,
     target: str,
     ignore: Sequence[Ignore | str] = (),
+    extra: Sequence[Reason] = (),
 ) -> Decision:
     """Can ``pacticipant`` ``version`` go to ``target`` without breaking any live counterpart version?
 
@@ -204,6 +205,9 @@ def decide(
     must have verified the pact's content. As a provider, each live consumer version that has a pact
     with it must be satisfied by a verification from this version; consumers are not required to be
     live. Failures make the answer False; missing verifications or counterparts make it None (unknown).
+
+    ``extra`` adds reasons found elsewhere (schema checks, see `polycontract.schema_matrix`); they
+    count and are ignored (by their ``counterpart`` and ``counterpart_version``) like pact reasons.
     """
     ignores = tuple(Ignore(pacticipant=i) if isinstance(i, str) else i for i in ignore)
     warnings = _ignore_warnings(estate, ignores)
@@ -218,6 +222,7 @@ def decide(
     checks = _as_consumer(estate, latest, pacticipant, version, target) + _as_provider(
         estate, latest, pacticipant, version
     )
+    checks += [(r, None, r.counterpart or "", r.counterpart_version) for r in extra]
     reasons: list[Reason] = []
     row_list: list[Row] = []
     for reason, row, counterpart, counterpart_version in checks:

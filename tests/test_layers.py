@@ -28,6 +28,7 @@ LAYERS = {
     "compat": 3,
     "strategies": 3,
     "matrix": 3,
+    "schema_matrix": 3,
     "pact": 3,
     "mock": 4,
     "verifier": 4,
@@ -35,6 +36,7 @@ LAYERS = {
     "files": 4,
     "pytest_plugin": 5,
     "cli": 5,
+    "demo": 5,
 }
 #: Upward imports allowed on purpose, each with its reason.
 ALLOWED_UPWARD = {

@@ -8,6 +8,9 @@ True
 
 `connect` accepts ``sqlite:///path`` (embedded, WAL mode; the default is
 ``.polycontract/broker.db``) and ``postgresql://…`` (psycopg 3). The schema is migrated on connect.
+
+Providers verify through `BrokerSource` (consumer version selectors, pending and WIP pacts; see
+`Broker.pacts_for_verification`) and record a run with `Broker.publish_verification_results`.
 """
 
 from __future__ import annotations
@@ -17,20 +20,29 @@ from datetime import datetime
 
 from polycontract.broker._broker import Broker, Environment, PublishResult
 from polycontract.broker._engine import DEFAULT_URL, make_engine, migrate
+from polycontract.broker._results import PublishedVerification
 from polycontract.broker._retention import PruneReport
+from polycontract.broker._schemas import SchemaPublishResult
+from polycontract.broker._selection import BrokerSource, PactForVerification
+from polycontract.broker._selectors import ConsumerVersionSelector
 from polycontract.matrix import Decision, Ignore, LiveVersion, Reason, Row
 
 __all__ = [
     "DEFAULT_URL",
     "Broker",
+    "BrokerSource",
+    "ConsumerVersionSelector",
     "Decision",
     "Environment",
     "Ignore",
     "LiveVersion",
+    "PactForVerification",
     "PruneReport",
     "PublishResult",
+    "PublishedVerification",
     "Reason",
     "Row",
+    "SchemaPublishResult",
     "connect",
 ]
 

@@ -28,6 +28,8 @@ from polycontract.broker._schema import (
     releases,
     verifications,
 )
+from polycontract.broker._schema_contracts import SchemaContracts
+from polycontract.broker._verifying import ProviderVerification
 from polycontract.broker._writes import ensure_pacticipant, ensure_version, existing_version, insert_ignore, lock
 from polycontract.errors import StorageError, UsageError
 from polycontract.matrix import Decision, Ignore, LiveVersion, Row, decide, rows
@@ -59,7 +61,7 @@ class Environment:
     order: int
 
 
-class Broker:
+class Broker(ProviderVerification, SchemaContracts):
     """A pact broker over one database (see `polycontract.broker.connect`)."""
 
     def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
@@ -387,5 +389,7 @@ class Broker:
             else:
                 live = [(vid, lv) for vid, lv in _reads.live_on_main_branches(conn) if lv.pacticipant != pacticipant]
             estate = _reads.load_estate(conn, pacticipant, version, live, ignores)
+            schemas = self._schema_facts(conn, pacticipant, version, live)
         target = to_environment if to_environment is not None else "the main branches"
-        return decide(estate, pacticipant, version, target=target, ignore=ignores)
+        extra = self._schema_reasons(schemas, live, pacticipant, version, target)
+        return decide(estate, pacticipant, version, target=target, ignore=ignores, extra=extra)

@@ -3,9 +3,10 @@
 A version is kept when it is currently deployed or released-and-supported anywhere, is the latest
 version on its pacticipant's main branch, is among the pacticipant's ``keep_latest`` newest
 versions, or is younger than the cutoff. Everything hanging off a pruned version goes with it
-(tags, publications, verifications, past deployments and releases), then pact contents no
-publication refers to any more. A verification is superseded when a later result exists for the
-same content and provider version ("latest wins"), so dropping it changes no answer.
+(tags, publications, verifications, past deployments and releases, published and read
+schemas), then pact and schema contents nothing refers to any more. A verification is superseded
+when a later result exists for the same content and provider version ("latest wins"), so dropping
+it changes no answer.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from polycontract.broker._schema import (
     pacticipants,
     publications,
     releases,
+    schema_contents,
+    schema_publications,
+    schema_reads,
     tags,
     verifications,
     versions,
@@ -89,7 +93,15 @@ def prune(conn: Connection, *, keep_latest: int, cutoff: datetime, dry_run: bool
         ).rowcount
         conn.execute(delete(deployments).where(deployments.c.version_id.in_(chunk)))
         conn.execute(delete(releases).where(releases.c.version_id.in_(chunk)))
+        conn.execute(delete(schema_publications).where(schema_publications.c.version_id.in_(chunk)))
+        conn.execute(delete(schema_reads).where(schema_reads.c.consumer_version_id.in_(chunk)))
         conn.execute(delete(versions).where(versions.c.id.in_(chunk)))
+    conn.execute(
+        delete(schema_contents).where(
+            schema_contents.c.content_hash.not_in(select(schema_publications.c.content_hash)),
+            schema_contents.c.content_hash.not_in(select(schema_reads.c.content_hash)),
+        )
+    )
     orphans = list(
         conn.execute(
             select(pact_contents.c.content_hash).where(

@@ -25,7 +25,7 @@ from sqlalchemy import (
 __all__ = ["SCHEMA_REVISION", "metadata"]
 
 #: The Alembic head revision this code reads and writes.
-SCHEMA_REVISION = "0001"
+SCHEMA_REVISION = "0002"
 
 metadata = MetaData()
 
@@ -158,4 +158,54 @@ releases = Table(
         postgresql_where=text("currently_supported"),
     ),
     Index("ix_pc_releases_environment", "environment_id", "currently_supported"),
+)
+
+# -- schema contracts (revision 0002) -------------------------------------------------------------
+
+#: A subject names one stream of schema versions; its kind and compatibility level apply to all.
+schema_subjects = Table(
+    "pc_schema_subjects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(255), nullable=False, unique=True),
+    Column("kind", String(16), nullable=False),
+    Column("level", String(32), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: Schema documents, stored once per hash of their normalised JSON.
+schema_contents = Table(
+    "pc_schema_contents",
+    metadata,
+    Column("content_hash", String(64), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("content", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: The schema a producer or provider version writes for a subject (one per version and subject).
+schema_publications = Table(
+    "pc_schema_publications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version_id", Integer, ForeignKey("pc_versions.id"), nullable=False),
+    Column("subject_id", Integer, ForeignKey("pc_schema_subjects.id"), nullable=False),
+    Column("content_hash", String(64), ForeignKey("pc_schema_contents.content_hash"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("version_id", "subject_id", name="uq_pc_schema_publications_version"),
+    Index("ix_pc_schema_publications_subject", "subject_id", "version_id"),
+)
+
+#: The reader schema a consumer version reads a subject with; ``source`` names a published version it came from.
+schema_reads = Table(
+    "pc_schema_reads",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("consumer_version_id", Integer, ForeignKey("pc_versions.id"), nullable=False),
+    Column("subject_id", Integer, ForeignKey("pc_schema_subjects.id"), nullable=False),
+    Column("content_hash", String(64), ForeignKey("pc_schema_contents.content_hash"), nullable=False),
+    Column("source", String(255)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("consumer_version_id", "subject_id", name="uq_pc_schema_reads_version"),
+    Index("ix_pc_schema_reads_subject", "subject_id", "consumer_version_id"),
 )

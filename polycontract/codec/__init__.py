@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from polycontract.codec._json import dumps_indented
 from polycontract.codec._read import read_message_contents, read_pact, read_request, read_response, spec_of
 from polycontract.codec._where import Where
 from polycontract.codec._write import write_pact
@@ -76,7 +77,10 @@ def dump_pact(pact: Pact, *, spec: str | None = None) -> dict[str, Any]:
 
 def dumps_pact(pact: Pact, *, spec: str | None = None, indent: int | None = 2) -> str:
     """`dump_pact` as JSON text with stable key order."""
-    return json.dumps(dump_pact(pact, spec=spec), indent=indent, ensure_ascii=False)
+    doc = dump_pact(pact, spec=spec)
+    if indent is None:
+        return json.dumps(doc, ensure_ascii=False)
+    return dumps_indented(doc, indent)
 
 
 def content_hash(pact: Pact) -> str:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from polycontract.mock._messages import Message, MessageViolation
 from polycontract.mock._provider import MockProvider, Reply, normalise_request
+from polycontract.mock._replies import ReplyMismatch
 from polycontract.mock._report import MockViolation, Problem
 from polycontract.mock._server import MockServer
 
@@ -40,6 +41,7 @@ __all__ = [
     "MockViolation",
     "Problem",
     "Reply",
+    "ReplyMismatch",
     "normalise_request",
 ]
 

@@ -1,10 +1,12 @@
 """Messages in consumer tests: hand each declared message example to the consumer's own handler.
 
-There is no transport for asynchronous messages: the contract is that the consumer's handler accepts
-every message the pact declares. `deliver` builds each example (generators applied, as a provider
-would send it) and calls the handler with it; every handler that raises is reported in one
-`MessageViolation` (a `ContractViolation`, so an ``AssertionError``) that names the message and quotes
-the handler's error, which is also the violation's ``__cause__``.
+There is no transport for messages: the contract is that the consumer's handler accepts every message
+the pact declares. `deliver` builds each example (generators applied, as a provider would send it) and
+calls the handler with it; every handler that raises is reported in one `MessageViolation` (a
+`ContractViolation`, so an ``AssertionError``) that names the message and quotes the handler's error,
+which is also the violation's ``__cause__``. For a V4 synchronous message the handler gets the request
+message and its return value is the consumer's reply, which must match a declared response message
+(see `polycontract.mock._replies`); a reply that does not fails the message with a `ReplyMismatch`.
 
 A handler taking two positional parameters gets ``(contents, metadata)``; one taking a single
 parameter gets the contents only. It may be a coroutine function (or return an awaitable).
@@ -32,7 +34,8 @@ from typing import Any
 
 from polycontract.errors import ContractViolation, UsageError
 from polycontract.generate import GeneratorContext, generate_message
-from polycontract.model import AsynchronousMessage, Body, ProviderState
+from polycontract.mock._replies import check_reply
+from polycontract.model import AsynchronousMessage, Body, MessageContents, ProviderState, SynchronousMessage
 from polycontract.model import Pact as PactModel
 
 __all__ = ["Message", "MessageViolation", "async_deliver", "deliver", "example_messages"]
@@ -64,50 +67,81 @@ class MessageViolation(ContractViolation):
         self.failures = failures
 
 
+#: A message to deliver and, for a synchronous message, the responses the handler's reply must match.
+_Case = tuple[Message, tuple[MessageContents, ...] | None]
+
+
 def example_messages(pact: PactModel, *, description: str | None = None) -> list[Message]:
     """The asynchronous messages of ``pact`` (only ``description`` if given), generators applied now."""
-    context = GeneratorContext(now=datetime.datetime.now(datetime.timezone.utc), rng=random.Random(), mode="consumer")
-    found = []
-    for interaction in pact.interactions:
-        if not isinstance(interaction, AsynchronousMessage):
-            continue
-        if description is not None and interaction.description != description:
-            continue
-        contents = generate_message(interaction.message, context)
-        body = contents.contents
-        found.append(
-            Message(
-                description=interaction.description,
-                provider_states=interaction.provider_states,
-                contents=body.content if isinstance(body, Body) else None,
-                metadata=dict(contents.metadata),
-            )
-        )
-    if not found:
+    cases = _cases(pact, description, synchronous=False)
+    if not cases:
         which = f" with description={description!r}" if description is not None else ""
         raise UsageError(
             f"{pact.consumer} -> {pact.provider} declares no asynchronous message{which}; "
             "declare one with expects_to_receive(description).with_content(...)"
         )
+    return [message for message, _ in cases]
+
+
+def _cases(pact: PactModel, description: str | None, *, synchronous: bool = True) -> list[_Case]:
+    """Every message to hand to the consumer, in declaration order: asynchronous messages, and (with
+    ``synchronous``) the requests of synchronous messages with the responses declared for them."""
+    context = GeneratorContext(now=datetime.datetime.now(datetime.timezone.utc), rng=random.Random(), mode="consumer")
+    found: list[_Case] = []
+    for interaction in pact.interactions:
+        if description is not None and interaction.description != description:
+            continue
+        if isinstance(interaction, AsynchronousMessage):
+            contents, expected = interaction.message, None
+        elif synchronous and isinstance(interaction, SynchronousMessage):
+            contents, expected = interaction.request, interaction.response
+        else:
+            continue
+        generated = generate_message(contents, context)
+        body = generated.contents
+        message = Message(
+            description=interaction.description,
+            provider_states=interaction.provider_states,
+            contents=body.content if isinstance(body, Body) else None,
+            metadata=dict(generated.metadata),
+        )
+        found.append((message, expected))
     return found
 
 
-def deliver(pact: PactModel, handler: Handler, *, description: str | None = None) -> list[Message]:
-    """Call ``handler`` with every declared message; raise `MessageViolation` if it raised for any.
+def _all_cases(pact: PactModel, description: str | None) -> list[_Case]:
+    cases = _cases(pact, description)
+    if not cases:
+        which = f" with description={description!r}" if description is not None else ""
+        raise UsageError(
+            f"{pact.consumer} -> {pact.provider} declares no asynchronous message and no synchronous message{which}; "
+            "declare one with expects_to_receive(description).with_content(...) or with "
+            "upon_receiving(description).with_request_message(...).will_respond_with_message(...)"
+        )
+    return cases
 
-    An async handler is run to completion (in a helper thread when this thread already runs an event
-    loop; in async code prefer `async_deliver`). Returns the messages delivered.
+
+def deliver(pact: PactModel, handler: Handler, *, description: str | None = None) -> list[Message]:
+    """Call ``handler`` with every declared message; raise `MessageViolation` if it failed any.
+
+    It fails a message by raising, or, for a synchronous message, by returning a reply that matches none
+    of the declared responses (see `polycontract.mock._replies.check_reply`). An async handler is run to
+    completion (in a helper thread when this thread already runs an event loop; in async code prefer
+    `async_deliver`). Returns the messages delivered.
     """
     _check_handler(handler)
-    messages = example_messages(pact, description=description)
+    cases = _all_cases(pact, description)
     failures: list[tuple[Message, BaseException]] = []
-    for message in messages:
+    for message, expected in cases:
         try:
             result = _call(handler, message)
             if inspect.isawaitable(result):
-                _run(result)
+                result = _run(result)
+            if expected is not None:
+                check_reply(expected, result, spec=pact.spec)
         except Exception as exc:
             failures.append((message, exc))
+    messages = [message for message, _ in cases]
     _raise_failures(pact, messages, failures)
     return messages
 
@@ -115,15 +149,18 @@ def deliver(pact: PactModel, handler: Handler, *, description: str | None = None
 async def async_deliver(pact: PactModel, handler: Handler, *, description: str | None = None) -> list[Message]:
     """`deliver` for async code: awaits the handler's awaitables on the running event loop."""
     _check_handler(handler)
-    messages = example_messages(pact, description=description)
+    cases = _all_cases(pact, description)
     failures: list[tuple[Message, BaseException]] = []
-    for message in messages:
+    for message, expected in cases:
         try:
             result = _call(handler, message)
             if inspect.isawaitable(result):
-                await result
+                result = await result
+            if expected is not None:
+                check_reply(expected, result, spec=pact.spec)
         except Exception as exc:
             failures.append((message, exc))
+    messages = [message for message, _ in cases]
     _raise_failures(pact, messages, failures)
     return messages
 
@@ -168,7 +205,8 @@ def _raise_failures(pact: PactModel, messages: list[Message], failures: list[tup
         f"of {pact.consumer} -> {pact.provider}:"
     ]
     for message, error in failures:
-        lines.append(f"  - message {message.label()}: {type(error).__name__}: {error}")
+        detail = str(error).replace("\n", "\n    ")
+        lines.append(f"  - message {message.label()}: {type(error).__name__}: {detail}")
         lines.append(f"    contents: {_preview(message.contents)}")
         if message.metadata:
             lines.append(f"    metadata: {_preview(message.metadata)}")

@@ -26,7 +26,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from polycontract.generate import GeneratorContext, generate_response
 from polycontract.matching import compare_request
 from polycontract.mock._report import Problem, describe_interaction, describe_request, violation
-from polycontract.model import ABSENT, Body, HttpInteraction, Mismatch, Pact, Request
+from polycontract.model import ABSENT, Body, HttpInteraction, Mismatch, Pact, Request, Response
 
 __all__ = ["MockProvider", "Reply", "normalise_request"]
 
@@ -77,6 +77,8 @@ class MockProvider:
             for group, indexes in self._exact.items()
             if len(indexes) > 1
         }
+        #: The reply of each interaction whose response has no generators: built once, sent every time.
+        self._fixed: dict[int, Reply] = {}
         self._lock = threading.Lock()
         self._record = _Record()
         self._rng = random.Random()  # seeded once from the system: seeding per request costs more than matching
@@ -108,7 +110,7 @@ class MockProvider:
                 ):
                     with self._lock:
                         self._record.exercised.add(index)
-                    return self._answer(self._interactions[index])
+                    return self._answer(index)
         candidates = self._exact.get((method, request.path), []) + self._by_rule.get(method, [])
         best: tuple[int, list[Mismatch]] | None = None
         exercised = self._record.exercised  # read without the lock: a stale answer only changes which twin is used
@@ -125,26 +127,26 @@ class MockProvider:
             index = next((i for i in matched if i not in exercised), matched[0])
             with self._lock:
                 self._record.exercised.add(index)
-            return self._answer(self._interactions[index])
+            return self._answer(index)
         if best is not None:
             return self._mismatch(request, *best)
         return self._unexpected(request)
 
-    def _answer(self, interaction: HttpInteraction) -> Reply:
+    def _answer(self, index: int) -> Reply:
+        reply = self._fixed.get(index)
+        if reply is not None:
+            return reply
+        interaction = self._interactions[index]
+        if not any(interaction.response.generators.values()):
+            reply = self._fixed[index] = _reply(interaction.response)
+            return reply
         context = GeneratorContext(
             now=datetime.datetime.now(datetime.timezone.utc),
             rng=self._rng,
             mode="consumer",
             mock_server_url=self.mock_server_url,
         )
-        response = generate_response(interaction.response, context)
-        headers = [(name, value) for name, values in response.headers.items() for value in values]
-        body = b""
-        if isinstance(response.body, Body):
-            body = _encode(response.body)
-            if response.body.content_type and not any(n.lower() == "content-type" for n, _ in headers):
-                headers.append(("Content-Type", response.body.content_type))
-        return Reply(status=response.status, headers=headers, body=body)
+        return _reply(generate_response(interaction.response, context))
 
     def _mismatch(self, request: Request, index: int, found: list[Mismatch]) -> Reply:
         interaction = self._interactions[index]
@@ -301,21 +303,41 @@ def normalise_request(method: str, target: str, headers: list[tuple[str, str]], 
     >>> normalise_request("get", "/a%20b?x=1&x=2", [("Accept", "text/plain")], b"").query
     {'x': ('1', '2')}
     """
-    parts = urlsplit(target)
-    query: dict[str, list[str]] = {}
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        query.setdefault(key, []).append(value)
-    grouped: dict[str, list[str]] = {}
+    if target.startswith("/") and "#" not in target:  # origin-form, as clients send it: no need to parse
+        path, _, query_string = target.partition("?")
+    else:
+        parts = urlsplit(target)
+        path, query_string = parts.path, parts.query
+    if "%" in path:
+        path = unquote(path)
+    query: dict[str, tuple[str, ...]] = {}
+    if query_string:
+        for key, value in parse_qsl(query_string, keep_blank_values=True):
+            query[key] = (*query.get(key, ()), value)
+    grouped: dict[str, tuple[str, ...]] = {}
+    content_type = None
     for name, value in headers:
-        grouped.setdefault(name, []).append(value)
-    content_type = next((v[0] for k, v in grouped.items() if k.lower() == "content-type"), None)
+        grouped[name] = (*grouped[name], value) if name in grouped else (value,)
+        if content_type is None and body and name.lower() == "content-type":
+            content_type = value
     return Request(
         method=method.upper(),
-        path=unquote(parts.path) or "/",
-        query={k: tuple(v) for k, v in query.items()},
-        headers={k: tuple(v) for k, v in grouped.items()},
+        path=path or "/",
+        query=query,
+        headers=grouped,
         body=Body(content=body, content_type=content_type) if body else ABSENT,
     )
+
+
+def _reply(response: Response) -> Reply:
+    """The reply carrying ``response`` as it is (generators already applied)."""
+    headers = [(name, value) for name, values in response.headers.items() for value in values]
+    body = b""
+    if isinstance(response.body, Body):
+        body = _encode(response.body)
+        if response.body.content_type and not any(n.lower() == "content-type" for n, _ in headers):
+            headers.append(("Content-Type", response.body.content_type))
+    return Reply(status=response.status, headers=headers, body=body)
 
 
 def _request_line(interaction: HttpInteraction) -> str:

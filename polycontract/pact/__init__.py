@@ -23,7 +23,6 @@ mock provider (see `polycontract.mock`).
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -66,6 +65,8 @@ class _Draft:
     """The declaration being built: it becomes an interaction once it has everything it needs."""
 
     states: list[ProviderState] = field(default_factory=list)
+    #: ``(name, params as sorted JSON)`` of each state: with the description, what identifies the interaction.
+    state_keys: list[tuple[str, str]] = field(default_factory=list)
     description: str | None = None
     kind: _Kind | None = None
     request: Request | MessageContents | None = None
@@ -118,8 +119,9 @@ class Pact:
         if params is not None and not isinstance(params, Mapping):
             raise UsageError(f"given: params={params!r} must be a mapping of parameter names to values")
         merged = {**(params or {}), **kwargs}
-        _values.check_json(f"given({state!r})", "params", merged)
+        text = _values.check_json(f"given({state!r})", "params", merged)
         self._draft.states.append(ProviderState(name=state, params=merged))
+        self._draft.state_keys.append((state, text))
         return self
 
     def upon_receiving(self, description: str) -> Pact:
@@ -274,11 +276,13 @@ class Pact:
         return example_messages(self.to_model(), description=description)
 
     def verify_message(self, handler: Callable[..., Any], *, description: str | None = None) -> None:
-        """Hand every declared asynchronous message (or only ``description``) to the consumer's ``handler``.
+        """Hand every declared message (or only ``description``) to the consumer's ``handler``.
 
-        ``handler(contents, metadata)`` (or ``handler(contents)``), sync or async. If it raises for any
-        message, a `polycontract.mock.MessageViolation` (a ``ContractViolation``) names each such message
-        with the handler's error.
+        ``handler(contents, metadata)`` (or ``handler(contents)``), sync or async. For a V4 synchronous
+        message it gets the request and returns its reply (the contents, or ``(contents, metadata)``),
+        which must match a declared response message. If it raises for any message, or replies with
+        something no declared response allows, a `polycontract.mock.MessageViolation` (a
+        ``ContractViolation``) names each such message with the error or the paths that differ.
 
         >>> pact.expects_to_receive("an order event").with_content({"id": match.integer(7)})  # doctest: +SKIP
         >>> pact.verify_message(orders.handle_event)  # doctest: +SKIP
@@ -344,9 +348,8 @@ class Pact:
         return {"description": draft.description, "provider_states": tuple(draft.states)}
 
     def _complete(self, interaction: Interaction) -> None:
+        key = (interaction.description, tuple(self._draft.state_keys))
         self._draft = _Draft()
-        states = tuple((s.name, json.dumps(s.params, sort_keys=True)) for s in interaction.provider_states)
-        key = (interaction.description, states)
         existing = self._interactions.get(key)
         if existing is not None and existing != interaction:
             given = " and ".join(repr(s.name) for s in interaction.provider_states) or "no provider state"

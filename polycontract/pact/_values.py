@@ -23,9 +23,10 @@ from polycontract.model import ABSENT, Body, Generator, MessageContents, RuleSet
 __all__ = ["check_json", "multimap", "scalar", "to_body", "to_message"]
 
 
-def check_json(func: str, name: str, value: Any) -> None:
+def check_json(func: str, name: str, value: Any) -> str:
+    """``value`` as canonical JSON text (keys sorted); a `UsageError` naming it if it is not JSON."""
     try:
-        json.dumps(value, allow_nan=False)
+        return json.dumps(value, allow_nan=False, sort_keys=True)
     except (TypeError, ValueError) as exc:
         raise UsageError(f"{func}: {name}={value!r} is not JSON-serialisable ({exc})") from None
 
@@ -40,6 +41,8 @@ def scalar(
     key: str,
 ) -> Any:
     """The example of a single-valued part (path, status, one header or query name), recording its rule."""
+    if type(value) is str or type(value) is int:
+        return value  # the usual case: a plain example, nothing to compile
     compiled = match.compile(value)
     nested = set(compiled.rules) - {"$"}
     if nested:
@@ -68,12 +71,15 @@ def multimap(
     for name, value in values.items():
         if not isinstance(name, str) or not name:
             raise UsageError(f"{func}: {arg} name {name!r} must be a non-empty string")
+        if type(value) is str:  # the usual case: one plain value
+            out[name] = (value,)
+            continue
         items = list(value) if isinstance(value, list | tuple) else [value]
         label = f"{arg}[{name!r}]"
         matchers = [item for item in items if isinstance(item, match.MatchingValue)]
         if any((m.rule_set, m.generator) != (matchers[0].rule_set, matchers[0].generator) for m in matchers):
             raise UsageError(f"{func}: {label}={value!r} mixes different matchers; use one matcher per name")
-        examples = [scalar(func, label, item, {}, {}, category, name) for item in items]
+        examples = [item if type(item) is str else scalar(func, label, item, {}, {}, category, name) for item in items]
         if matchers:
             scalar(func, label, matchers[0], rules, gens, category, name)
         for example in examples:
@@ -133,12 +139,22 @@ def to_body(
             except ValueError as exc:
                 message = f"{func}: {name}={example!r} is declared as {declared!r} but is not JSON ({exc})"
                 raise UsageError(message) from None
-        check_json(func, name, example)
+            check_json(func, name, example)  # json.loads accepts NaN and Infinity
+        elif _has_leaf_rules(compiled.rules):
+            check_json(func, name, example)  # a contentType or arrayContains example may hold bytes
+        # otherwise `compile` has already checked every value is JSON
     if compiled.rules:
         rules["body"] = dict(compiled.rules)
     if compiled.generators:
         gens["body"] = dict(compiled.generators)
     return Body(content=example, content_type=declared)
+
+
+_LEAF_RULES = frozenset({"contentType", "arrayContains"})
+
+
+def _has_leaf_rules(rules: Mapping[str, RuleSet]) -> bool:
+    return any(m.match in _LEAF_RULES for rule_set in rules.values() for m in rule_set.matchers)
 
 
 def to_message(func: str, body: Any, metadata: Mapping[str, Any] | None) -> MessageContents:

@@ -14,6 +14,8 @@ The marker may sit on a test, a class or a module (``pytestmark``); names it lea
 When the session ends, the interactions of every passing test (of every test with
 ``--pact-write-on-failure``) are merged into one pact file per consumer-provider pair in ``--pact-dir``
 (default ``pacts`` beside the ini file), sorted, written atomically, and listed in the terminal summary.
+A test that talks to several providers asks ``pact_factory(provider="orders")`` for a `Pact` per
+provider, bound to its consumer; their interactions are written the same way.
 Under pytest-xdist only the controller writes, from the fragments its workers send. Two tests declaring
 the same description and provider states with different content fail with a message naming both.
 """
@@ -33,7 +35,7 @@ from polycontract.files import Written
 from polycontract.pact import Pact
 from polycontract.pytest_plugin._pact_files import Collected, ConflictError
 
-__all__ = ["Settings"]
+__all__ = ["PactFactory", "Settings"]
 
 MARKER = "pact"
 _WORKER_KEY = "polycontract_consumer_pacts"
@@ -161,22 +163,82 @@ def pact(request: pytest.FixtureRequest) -> Iterator[Pact]:
     """
     __tracebackhide__ = True
     state = request.config.stash[_STATE]
-    declared = _declared(request, state.settings)
+    args = _marker_args(request, state.settings)
+    _require_names(args, ("consumer", "provider"))
+    declared = _new_pact(args)
     yield declared
+    _collect(request, state, [declared])
+
+
+class PactFactory:
+    """Makes the `Pact` of each provider a test talks to, all bound to the test's consumer.
+
+    ``pact_factory(provider="orders")`` returns a `polycontract.Pact` from the test's consumer (marker,
+    ``--pact-consumer`` or ``pact_consumer``) to ``orders``; asking again for the same provider returns
+    the same `Pact`. ``consumer=`` and ``spec=`` override the test's for one pact.
+    """
+
+    def __init__(self, defaults: dict[str, Any]) -> None:
+        self._defaults = defaults
+        self._made: dict[tuple[str, str], Pact] = {}
+
+    def __call__(self, provider: str, *, consumer: str | None = None, spec: str | None = None) -> Pact:
+        """The `Pact` from the consumer to ``provider`` (made on first use)."""
+        __tracebackhide__ = True
+        args = {**self._defaults, "provider": provider}
+        args.update({k: v for k, v in (("consumer", consumer), ("spec", spec)) if v is not None})
+        _require_names(args, ("consumer",), how="pass consumer= to pact_factory(...)")
+        made = _new_pact(args, func="pact_factory")
+        found = self._made.setdefault((made.consumer, made.provider), made)
+        if found.spec != made.spec:
+            pytest.fail(
+                f"pact_factory(provider={provider!r}, spec={spec!r}): this test already has the pact "
+                f"{found.consumer} -> {found.provider} in spec {found.spec!r}",
+                pytrace=False,
+            )
+        return found
+
+    @property
+    def pacts(self) -> list[Pact]:
+        """The pacts made so far, in the order they were first asked for."""
+        return list(self._made.values())
+
+
+@pytest.fixture
+def pact_factory(request: pytest.FixtureRequest) -> Iterator[PactFactory]:
+    """A `PactFactory`: ``pact_factory(provider="orders")`` gives a `Pact` for each provider the test uses.
+
+    When the test passes, the interactions of every pact it made go into the session's pact files, as
+    with the ``pact`` fixture.
+    """
+    state = request.config.stash[_STATE]
+    factory = PactFactory(_marker_args(request, state.settings))
+    yield factory
+    _collect(request, state, factory.pacts)
+
+
+def _collect(request: pytest.FixtureRequest, state: _State, pacts: list[Pact]) -> None:
+    """After the test: collect the interactions of ``pacts`` (unless it failed), or fail it on a conflict."""
+    __tracebackhide__ = True
     item = request.node
     if item.stash.get(_FAILED, False) and not state.settings.write_on_failure:
         return
-    try:
-        model = declared.to_model()
-        state.collected.check(model, item.nodeid)
-    except ConflictError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    except PolycontractError as exc:
-        pytest.fail(f"{item.nodeid}: {exc}", pytrace=False)
-    state.collected.add(model, item.nodeid)
+    models = []
+    for declared in pacts:
+        try:
+            model = declared.to_model()
+            state.collected.check(model, item.nodeid)
+        except ConflictError as exc:
+            pytest.fail(str(exc), pytrace=False)
+        except PolycontractError as exc:
+            pytest.fail(f"{item.nodeid}: {exc}", pytrace=False)
+        models.append(model)
+    for model in models:
+        state.collected.add(model, item.nodeid)
 
 
-def _declared(request: pytest.FixtureRequest, settings: Settings) -> Pact:
+def _marker_args(request: pytest.FixtureRequest, settings: Settings) -> dict[str, Any]:
+    """Consumer, provider and spec for this test: the options, then the markers, closest last."""
     __tracebackhide__ = True
     args: dict[str, Any] = {"consumer": settings.consumer, "provider": settings.provider, "spec": settings.spec}
     # Markers closest to the test win, name by name: a module may name the consumer, a test the provider.
@@ -189,17 +251,26 @@ def _declared(request: pytest.FixtureRequest, settings: Settings) -> Pact:
                 pytrace=False,
             )
         args.update({k: v for k, v in marker.kwargs.items() if v is not None})
-    for role in ("consumer", "provider"):
+    return args
+
+
+def _require_names(args: dict[str, Any], roles: tuple[str, ...], how: str = "") -> None:
+    __tracebackhide__ = True
+    for role in roles:
         if args[role] is None:
             pytest.fail(
                 f"the pact fixture needs a {role} name: use @pytest.mark.{MARKER}({role}=...) on the test, class "
-                f"or module, or set pact_{role} in the ini file (or --pact-{role})",
+                f"or module, or set pact_{role} in the ini file (or --pact-{role})" + (f", or {how}" if how else ""),
                 pytrace=False,
             )
+
+
+def _new_pact(args: dict[str, Any], func: str = f"@pytest.mark.{MARKER}") -> Pact:
+    __tracebackhide__ = True
     try:
         return Pact(consumer=args["consumer"], provider=args["provider"], spec=args["spec"])
     except PolycontractError as exc:
-        pytest.fail(f"@pytest.mark.{MARKER}: {exc}", pytrace=False)
+        pytest.fail(f"{func}: {exc}", pytrace=False)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from polycontract.verifier._messages import Message
 from polycontract.verifier._result import InteractionResult, PactOutcome, SourceError, VerificationResult
-from polycontract.verifier._sources import PactSource, SourcedPact
+from polycontract.verifier._sources import PactSource, SourcedPact, SourcedPactLike
 from polycontract.verifier._verifier import VerificationSession, Verifier
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "PactSource",
     "SourceError",
     "SourcedPact",
+    "SourcedPactLike",
     "VerificationResult",
     "VerificationSession",
     "Verifier",

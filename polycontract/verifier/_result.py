@@ -123,6 +123,8 @@ class PactOutcome:
     pending: bool = False
     url: str | None = None
     consumer_version: str | None = None
+    #: Every consumer version whose pact has this content (from a broker source).
+    consumer_versions: tuple[str, ...] = ()
 
     @property
     def consumer(self) -> str:
@@ -206,6 +208,7 @@ class VerificationResult:
                 {
                     "consumer": p.consumer,
                     "consumerVersion": p.consumer_version,
+                    "consumerVersions": list(p.consumer_versions),
                     "origin": p.origin,
                     "ok": p.ok,
                     "pending": p.pending,
@@ -215,6 +218,24 @@ class VerificationResult:
             ],
             "interactions": [r.to_json() for r in self.interactions],
         }
+
+    def verifications(self) -> list[dict[str, Any]]:
+        """One plain result per verified pact, what a broker records (``Broker.publish_verification_results``).
+
+        Each is ``{"consumer", "consumer_versions", "content_hash", "success", "pending"}``; ``success``
+        is False when any interaction of the pact failed, pending or not (pending changes the exit
+        code, not the result).
+        """
+        return [
+            {
+                "consumer": p.consumer,
+                "consumer_versions": list(p.consumer_versions or ([p.consumer_version] if p.consumer_version else [])),
+                "content_hash": p.content_hash,
+                "success": p.ok,
+                "pending": p.pending,
+            }
+            for p in self.pacts
+        ]
 
     @property
     def unreachable(self) -> bool:

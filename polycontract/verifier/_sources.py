@@ -20,7 +20,7 @@ from polycontract.codec import load_pact
 from polycontract.errors import PactFormatError, UsageError
 from polycontract.model import Pact
 
-__all__ = ["PactSource", "Source", "SourcedPact", "resolve_sources", "triage"]
+__all__ = ["PactSource", "Source", "SourcedPact", "SourcedPactLike", "resolve_sources", "triage"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +42,36 @@ class SourcedPact:
     consumer_version: str | None = None
     #: True when the pact came from scanning a directory: pacts for other providers are skipped then.
     from_directory: bool = False
+    #: Every consumer version whose pact has this content (a broker source de-duplicates by content).
+    consumer_versions: tuple[str, ...] = ()
+
+
+class SourcedPactLike(Protocol):
+    """What a `PactSource` may yield besides `SourcedPact`: any object with these attributes.
+
+    The broker's ``PactForVerification`` is one; `resolve_sources` turns such objects into
+    `SourcedPact` values (``error``, ``consumer_version`` and ``consumer_versions`` are optional).
+    """
+
+    @property
+    def pact(self) -> Pact | None:
+        """The pact, or None when it could not be read."""
+        ...
+
+    @property
+    def origin(self) -> str:
+        """Where the pact came from."""
+        ...
+
+    @property
+    def pending(self) -> bool:
+        """True when failures must not fail the build."""
+        ...
+
+    @property
+    def url(self) -> str | None:
+        """Where results for it go, if anywhere."""
+        ...
 
 
 @runtime_checkable
@@ -55,7 +85,7 @@ class PactSource(Protocol):
     True
     """
 
-    def pacts(self) -> Iterable[SourcedPact]:
+    def pacts(self) -> Iterable[SourcedPact | SourcedPactLike]:
         """The pacts to verify, each with its provenance."""
         ...
 
@@ -100,14 +130,32 @@ def resolve_sources(sources: Iterable[Source]) -> Iterator[SourcedPact]:
             yield source
         elif isinstance(source, PactSource):
             try:
-                yield from source.pacts()
+                listed = list(source.pacts())
             except Exception as exc:  # a broker that cannot be reached must not crash the run
                 yield SourcedPact(pact=None, origin=repr(source), error=f"could not list pacts: {exc}")
+                continue
+            yield from (_adopt(item) for item in listed)
         else:
             raise UsageError(
                 f"source={source!r} is not a pact file, a directory, a model.Pact or a PactSource "
                 "(an object with a pacts() method)"
             )
+
+
+def _adopt(item: SourcedPact | SourcedPactLike) -> SourcedPact:
+    """``item`` as a `SourcedPact`, copying the attributes a source object has (duck typing)."""
+    if isinstance(item, SourcedPact):
+        return item
+    versions = tuple(getattr(item, "consumer_versions", ()) or ())
+    return SourcedPact(
+        pact=item.pact,
+        origin=str(item.origin),
+        pending=bool(item.pending),
+        url=item.url,
+        error=getattr(item, "error", None),
+        consumer_version=getattr(item, "consumer_version", None) or (versions[-1] if versions else None),
+        consumer_versions=versions,
+    )
 
 
 def triage(sourced: SourcedPact, provider: str) -> tuple[bool, str | None]:

@@ -245,6 +245,7 @@ class VerificationSession:
             pending=sourced.pending,
             url=sourced.url,
             consumer_version=sourced.consumer_version,
+            consumer_versions=sourced.consumer_versions,
         )
 
     def run(

@@ -12,15 +12,20 @@ import polycontract.matrix
 def test_broker_exports_are_pinned() -> None:
     assert sorted(polycontract.broker.__all__) == [
         "Broker",
+        "BrokerSource",
+        "ConsumerVersionSelector",
         "DEFAULT_URL",
         "Decision",
         "Environment",
         "Ignore",
         "LiveVersion",
+        "PactForVerification",
         "PruneReport",
         "PublishResult",
+        "PublishedVerification",
         "Reason",
         "Row",
+        "SchemaPublishResult",
         "connect",
     ]
 

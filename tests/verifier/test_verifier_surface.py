@@ -16,6 +16,7 @@ def test_the_public_names_are_pinned() -> None:
         "PactSource",
         "SourceError",
         "SourcedPact",
+        "SourcedPactLike",
         "VerificationResult",
         "VerificationSession",
         "Verifier",

@@ -1,0 +1,346 @@
+"""Pacts for verification: which pact contents a provider must verify, why, and which are pending.
+
+Consumer version selectors choose consumer versions; their pacts are de-duplicated by content hash
+(one entry per content, naming every consumer version it is verified for). A content is *pending*
+until a provider version on the provider's main branch (or on the branch being verified) has
+verified it successfully; WIP pacts are the newest pact of each consumer branch published since a
+date that no selector chose and that branch has not verified yet, always pending.
+
+`PactForVerification` has the attributes of the verifier's ``SourcedPact`` and `BrokerSource` has
+its ``pacts()`` method, so the verifier takes a broker source as it is without the broker importing
+the verifier.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection
+
+from polycontract.broker._reads import one_of
+from polycontract.broker._schema import (
+    deployments,
+    environments,
+    pact_contents,
+    pacticipants,
+    publications,
+    releases,
+    verifications,
+)
+from polycontract.broker._schema import versions as versions_t
+from polycontract.broker._selectors import DEFAULT_SELECTORS, ConsumerVersionSelector
+from polycontract.errors import StorageError, UsageError
+
+if TYPE_CHECKING:
+    from polycontract.broker._broker import Broker
+    from polycontract.model import Pact
+
+__all__ = ["BrokerSource", "PactForVerification", "SelectorInput", "parse_selectors", "select_for_verification"]
+
+#: A selector as an object or in the Pact Broker's JSON form.
+SelectorInput = ConsumerVersionSelector | dict[str, Any]
+
+_consumer = pacticipants.alias("consumer")
+_cv = versions_t.alias("cv")
+_pv = versions_t.alias("pv")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PactForVerification:
+    """One pact content to verify, with every consumer version it is verified for and why.
+
+    ``notices`` has one line per consumer version (``1.0: deployed to prod``). ``pending`` failures
+    must not fail the provider's build; ``wip`` marks a work-in-progress pact (always pending).
+    The attributes ``pact``, ``origin``, ``pending``, ``url``, ``error``, ``consumer_version`` and
+    ``consumer_versions`` are those of the verifier's ``SourcedPact``.
+    """
+
+    consumer: str
+    provider: str
+    content_hash: str
+    consumer_versions: tuple[str, ...]
+    notices: tuple[str, ...]
+    pending: bool
+    wip: bool = False
+    pact: Pact | None = field(default=None, repr=False)
+    error: str | None = None
+    origin: str = ""
+    url: str | None = None
+    from_directory: bool = False
+
+    @property
+    def consumer_version(self) -> str | None:
+        """The newest consumer version this content is verified for."""
+        return self.consumer_versions[-1] if self.consumer_versions else None
+
+    def describe(self) -> str:
+        """``web -> api pact 1ddcf3a4 [pending] for web 1.0 (deployed to prod), 2.0 (latest from …)``."""
+        flags = " [wip, pending]" if self.wip else (" [pending]" if self.pending else "")
+        why = ", ".join(self.notices)
+        return f"{self.consumer} -> {self.provider} pact {self.content_hash[:8]}{flags} for {self.consumer} {why}"
+
+
+def parse_selectors(selectors: Iterable[SelectorInput] | None) -> tuple[ConsumerVersionSelector, ...]:
+    """Selectors as objects (JSON dicts parsed); none given means the defaults."""
+    if selectors is None:
+        return DEFAULT_SELECTORS
+    parsed = tuple(
+        s if isinstance(s, ConsumerVersionSelector) else ConsumerVersionSelector.from_json(s) for s in selectors
+    )
+    return parsed or DEFAULT_SELECTORS
+
+
+@dataclass
+class _Entry:
+    consumer: str
+    content_hash: str
+    reasons: dict[int, list[str]] = field(default_factory=dict)  # consumer version id -> why
+    numbers: dict[int, str] = field(default_factory=dict)
+    wip: bool = False
+
+
+def select_for_verification(
+    conn: Connection,
+    provider: str,
+    selectors: Sequence[ConsumerVersionSelector],
+    *,
+    provider_branch: str | None,
+    include_pending: bool,
+    wip_since: datetime | None,
+) -> list[PactForVerification]:
+    """The pacts ``provider`` must verify for ``selectors`` (plus WIP pacts since ``wip_since``)."""
+    found = conn.execute(select(pacticipants.c.id, pacticipants.c.main_branch).where(pacticipants.c.name == provider))
+    row = found.first()
+    if row is None:
+        return []
+    provider_id, provider_main = int(row[0]), row[1]
+    if any(s.matching_branch for s in selectors) and not provider_branch:
+        raise UsageError("a matchingBranch selector needs the provider's branch (provider_branch=… / --branch)")
+    for selector in selectors:
+        if (
+            selector.environment is not None
+            and conn.execute(select(environments.c.id).where(environments.c.name == selector.environment)).first()
+            is None
+        ):
+            raise StorageError(f"environment={selector.environment!r} in a consumer version selector does not exist")
+    pubs = conn.execute(
+        select(
+            _consumer.c.name.label("consumer"),
+            _consumer.c.main_branch,
+            _cv.c.id.label("version_id"),
+            _cv.c.number,
+            _cv.c.branch,
+            publications.c.content_hash,
+            publications.c.created_at,
+        )
+        .select_from(publications)
+        .join(_cv, _cv.c.id == publications.c.consumer_version_id)
+        .join(_consumer, _consumer.c.id == _cv.c.pacticipant_id)
+        .where(publications.c.provider_id == provider_id, publications.c.is_current)
+        .order_by(_cv.c.id)
+    ).all()
+    live = _live(conn, [p.version_id for p in pubs])
+    entries: dict[str, _Entry] = {}
+    for selector in selectors:
+        for pub, why in _matches(selector, pubs, live, provider_branch):
+            entry = entries.setdefault(pub.content_hash, _Entry(pub.consumer, pub.content_hash))
+            entry.numbers[pub.version_id] = pub.number
+            reasons = entry.reasons.setdefault(pub.version_id, [])
+            if why not in reasons:
+                reasons.append(why)
+    branches = {b for b in (provider_main, provider_branch) if b}
+    hashes = {p.content_hash for p in pubs}
+    verified = _verified_on(conn, provider_id, hashes, branches) if include_pending or wip_since else hashes
+    if wip_since is not None:
+        _add_wip(entries, pubs, verified, wip_since)
+    return _build(conn, entries, provider, verified, include_pending=include_pending)
+
+
+def _live(conn: Connection, version_ids: Sequence[int]) -> dict[int, list[tuple[str, str]]]:
+    """Consumer version id -> [("deployed" | "released", environment)] for what is live now."""
+    out: dict[int, list[tuple[str, str]]] = {}
+    if not version_ids:
+        return out
+    deployed = conn.execute(
+        select(deployments.c.version_id, environments.c.name)
+        .join(environments, environments.c.id == deployments.c.environment_id)
+        .where(deployments.c.currently_deployed, one_of(conn, deployments.c.version_id, version_ids))
+    )
+    for version_id, env in deployed:
+        if ("deployed", env) not in out.setdefault(version_id, []):
+            out[version_id].append(("deployed", env))
+    released = conn.execute(
+        select(releases.c.version_id, environments.c.name)
+        .join(environments, environments.c.id == releases.c.environment_id)
+        .where(releases.c.currently_supported, one_of(conn, releases.c.version_id, version_ids))
+    )
+    for version_id, env in released:
+        out.setdefault(version_id, []).append(("released", env))
+    return out
+
+
+def _matches(
+    selector: ConsumerVersionSelector,
+    pubs: Sequence[Any],
+    live: dict[int, list[tuple[str, str]]],
+    provider_branch: str | None,
+) -> Iterable[tuple[Any, str]]:
+    """(publication, why) for every publication ``selector`` chooses."""
+    candidates = [p for p in pubs if selector.consumer is None or p.consumer == selector.consumer]
+    if selector.is_live:
+        for pub in candidates:
+            for kind, env in live.get(pub.version_id, []):
+                wanted = selector.wants_deployed if kind == "deployed" else selector.wants_released
+                if wanted and (selector.environment is None or selector.environment == env):
+                    yield pub, f"{kind} to {env}"
+        return
+    if selector.main_branch:
+        on_branch = [p for p in candidates if p.main_branch and p.branch == p.main_branch]
+        label = "from the main branch {branch}"
+    elif selector.branch is not None or selector.matching_branch:
+        name = selector.branch or provider_branch
+        on_branch = [p for p in candidates if p.branch == name]
+        label = "from branch {branch}" if selector.branch else "from the matching branch {branch}"
+    else:  # latest alone
+        on_branch, label = candidates, ""
+    if selector.latest is False:
+        for pub in on_branch:
+            yield pub, ("on " + label.removeprefix("from ")).format(branch=pub.branch)
+        return
+    newest: dict[str, Any] = {}
+    for pub in on_branch:  # ordered by version id: the last one per consumer is the newest
+        newest[pub.consumer] = pub
+    for pub in newest.values():
+        yield pub, ("latest " + label.format(branch=pub.branch)).strip() if label else "latest version"
+
+
+def _verified_on(conn: Connection, provider_id: int, hashes: set[str], branches: set[str]) -> set[str]:
+    """The contents some provider version on ``branches`` verified successfully (any branch when empty)."""
+    if not hashes:
+        return set()
+    query = (
+        select(verifications.c.content_hash, _pv.c.branch, verifications.c.branch.label("result_branch"))
+        .join(_pv, _pv.c.id == verifications.c.provider_version_id)
+        .where(
+            verifications.c.success,
+            _pv.c.pacticipant_id == provider_id,
+            one_of(conn, verifications.c.content_hash, hashes),
+        )
+    )
+    return {r.content_hash for r in conn.execute(query) if not branches or {r.branch, r.result_branch} & branches}
+
+
+def _add_wip(entries: dict[str, _Entry], pubs: Sequence[Any], verified: set[str], since: datetime) -> None:
+    """Add the newest pact of each consumer branch published since ``since`` that nothing selected yet."""
+    heads: dict[tuple[str, str], Any] = {}
+    for pub in pubs:
+        if pub.branch:
+            heads[(pub.consumer, pub.branch)] = pub
+    for pub in heads.values():
+        if pub.content_hash in entries or pub.content_hash in verified or _utc(pub.created_at) < since:
+            continue
+        entry = _Entry(pub.consumer, pub.content_hash, wip=True)
+        entry.numbers[pub.version_id] = pub.number
+        entry.reasons[pub.version_id] = [f"work in progress: latest from branch {pub.branch}"]
+        entries[pub.content_hash] = entry
+
+
+def _build(
+    conn: Connection, entries: dict[str, _Entry], provider: str, verified: set[str], *, include_pending: bool
+) -> list[PactForVerification]:
+    from polycontract.codec import load_pact
+    from polycontract.errors import PactFormatError
+
+    contents = dict(
+        conn.execute(
+            select(pact_contents.c.content_hash, pact_contents.c.content).where(
+                one_of(conn, pact_contents.c.content_hash, entries)
+            )
+        ).all()
+        if entries
+        else []
+    )
+    out = []
+    ordered = sorted(entries.values(), key=lambda e: (e.consumer, min(e.numbers)))
+    for entry in ordered:
+        ids = sorted(entry.numbers)
+        numbers = tuple(entry.numbers[i] for i in ids)
+        notices = tuple(f"{entry.numbers[i]} ({'; '.join(entry.reasons[i])})" for i in ids)
+        short = entry.content_hash[:8]
+        origin = f"broker pact {entry.consumer} -> {provider} {short} ({entry.consumer} {', '.join(numbers)})"
+        pact: Pact | None = None
+        error = None
+        try:
+            pact = load_pact(contents[entry.content_hash], name=origin)
+        except (KeyError, PactFormatError) as exc:
+            error = f"the broker cannot read pact content {short}: {exc}"
+        out.append(
+            PactForVerification(
+                consumer=entry.consumer,
+                provider=provider,
+                content_hash=entry.content_hash,
+                consumer_versions=numbers,
+                notices=notices,
+                pending=entry.wip or (include_pending and entry.content_hash not in verified),
+                wip=entry.wip,
+                pact=pact,
+                error=error,
+                origin=origin,
+            )
+        )
+    return out
+
+
+def as_utc(moment: date | datetime) -> datetime:
+    """A date (midnight UTC) or datetime as an aware UTC datetime (naive means UTC)."""
+    if not isinstance(moment, datetime):
+        moment = datetime.combine(moment, time(), tzinfo=timezone.utc)
+    return _utc(moment)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
+class BrokerSource:
+    """The pacts a provider must verify, fetched from a broker each time the verifier asks.
+
+    >>> # result = verifier.verify(BrokerSource(broker, "users", selectors=[{"mainBranch": True}]))
+
+    Pass it to ``Verifier.verify`` (or ``pact_verification``) like a file or directory.
+    """
+
+    def __init__(
+        self,
+        broker: Broker,
+        provider: str,
+        *,
+        selectors: Iterable[SelectorInput] | None = None,
+        provider_branch: str | None = None,
+        include_pending: bool = True,
+        include_wip_since: date | datetime | None = None,
+    ) -> None:
+        self.broker = broker
+        self.provider = provider
+        self.selectors = parse_selectors(selectors)
+        self.provider_branch = provider_branch
+        self.include_pending = include_pending
+        self.include_wip_since = include_wip_since
+
+    def pacts(self) -> tuple[PactForVerification, ...]:
+        """The pacts to verify now (see `Broker.pacts_for_verification`)."""
+        return self.broker.pacts_for_verification(
+            self.provider,
+            selectors=self.selectors,
+            provider_branch=self.provider_branch,
+            include_pending=self.include_pending,
+            include_wip_since=self.include_wip_since,
+        )
+
+    def __repr__(self) -> str:
+        chosen = ", ".join(s.describe() for s in self.selectors)
+        return f"BrokerSource({self.broker.url}, provider={self.provider!r}, selectors=[{chosen}])"

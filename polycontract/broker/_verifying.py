@@ -1,0 +1,88 @@
+"""The provider-verification side of `Broker`: which pacts to verify, and recording a run's results.
+
+A mixin so `_broker.py` stays small; it uses the broker's ``_transaction`` and ``_clock``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from polycontract.errors import UsageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from polycontract.broker._results import PublishedVerification
+    from polycontract.broker._selection import PactForVerification, SelectorInput
+
+__all__ = ["ProviderVerification"]
+
+
+class ProviderVerification:
+    """`Broker.pacts_for_verification` and `Broker.publish_verification_results`."""
+
+    _clock: Callable[[], datetime]
+
+    def _transaction(self, *, write: bool = True) -> AbstractContextManager[Connection]:
+        raise NotImplementedError  # provided by Broker
+
+    def pacts_for_verification(
+        self,
+        provider: str,
+        *,
+        selectors: Iterable[SelectorInput] | None = None,
+        provider_branch: str | None = None,
+        include_pending: bool = True,
+        include_wip_since: date | datetime | None = None,
+    ) -> tuple[PactForVerification, ...]:
+        """The pacts ``provider`` must verify: one per content, naming the consumer versions it serves.
+
+        ``selectors`` (`ConsumerVersionSelector` objects or their Pact JSON form; default: latest
+        main branch + everything deployed or released) choose consumer versions. A content is
+        pending until a provider version on the main branch (or ``provider_branch``) verified it.
+        ``include_wip_since`` adds work-in-progress pacts (see `polycontract.broker._selection`).
+        """
+        from polycontract.broker._selection import as_utc, parse_selectors, select_for_verification
+
+        if include_wip_since is not None and not include_pending:
+            raise UsageError("include_wip_since needs include_pending=True: WIP pacts are always pending")
+        chosen = parse_selectors(selectors)
+        since = None if include_wip_since is None else as_utc(include_wip_since)
+        with self._transaction(write=False) as conn:
+            found = select_for_verification(
+                conn,
+                provider,
+                chosen,
+                provider_branch=provider_branch,
+                include_pending=include_pending,
+                wip_since=since,
+            )
+        return tuple(found)
+
+    def publish_verification_results(
+        self,
+        *,
+        provider: str,
+        provider_version: str,
+        results: Iterable[Mapping[str, Any]],
+        branch: str | None = None,
+    ) -> tuple[PublishedVerification, ...]:
+        """Record a whole verification run in one transaction (``VerificationResult.verifications()``).
+
+        Each result is a mapping with ``content_hash``, ``success`` and optionally ``pending``; it
+        counts for every consumer version that published that content.
+        """
+        from polycontract.broker._results import publish_results
+
+        with self._transaction() as conn:
+            return publish_results(
+                conn,
+                self._clock(),
+                provider=provider,
+                provider_version=provider_version,
+                branch=branch,
+                results=results,
+            )
