@@ -28,7 +28,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ class _Estate:
         self.rng = random.Random(seed)
         self.n_versions = max(10, int(200 * scale))
         self.n_verifications = int(200_000 * scale)
-        self.t0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+        self.t0 = datetime(2026, 1, 1, tzinfo=UTC)
         self.names = [f"svc-{i:03d}" for i in range(SERVICES)]
         self.rows: dict[Table, list[dict[str, Any]]] = {t: [] for t in s.metadata.sorted_tables}
         #: pacticipant index -> version indexes live anywhere (deployed or released)

@@ -97,7 +97,7 @@ _SEMVER = re.compile(
 )
 _MIME = re.compile(r"[\w.+-]+/[\w.+-]+(?:\s*;.*)?")
 #: The instant examples are rendered from when a date/time matcher has none; no clock is read.
-_FIXED_INSTANT = _dt.datetime(2000, 2, 1, 12, 30, tzinfo=_dt.timezone.utc)
+_FIXED_INSTANT = _dt.datetime(2000, 2, 1, 12, 30, tzinfo=_dt.UTC)
 
 
 def like(example: Any, *, min: int | None = None, max: int | None = None) -> MatchingValue:

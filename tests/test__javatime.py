@@ -16,7 +16,7 @@ from polycontract._javatime import (
 )
 from polycontract.errors import UsageError
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 INSTANT = dt.datetime(2000, 2, 1, 12, 30, tzinfo=UTC)
 
 

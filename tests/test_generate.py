@@ -242,7 +242,7 @@ def test_dates_render_java_patterns(pattern: str, expected: str) -> None:
 
 
 def test_date_uses_the_timezone_of_now() -> None:
-    utc = GeneratorContext(now=NOW.astimezone(datetime.timezone.utc), rng=random.Random(0))
+    utc = GeneratorContext(now=NOW.astimezone(datetime.UTC), rng=random.Random(0))
     assert generate_value(gen("DateTime", format="HH:mmX"), "", utc) == "11:45Z"
 
 

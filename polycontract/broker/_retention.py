@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, exists, func, select
@@ -168,5 +168,5 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
 def _older(created_at: datetime, cutoff: datetime) -> bool:
     """SQLite hands timestamps back without a zone (they are UTC); compare like with like."""
     if created_at.tzinfo is None and cutoff.tzinfo is not None:
-        cutoff = cutoff.astimezone(timezone.utc).replace(tzinfo=None)
+        cutoff = cutoff.astimezone(UTC).replace(tzinfo=None)
     return created_at < cutoff

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -298,12 +298,12 @@ def _build(
 def as_utc(moment: date | datetime) -> datetime:
     """A date (midnight UTC) or datetime as an aware UTC datetime (naive means UTC)."""
     if not isinstance(moment, datetime):
-        moment = datetime.combine(moment, time(), tzinfo=timezone.utc)
+        moment = datetime.combine(moment, time(), tzinfo=UTC)
     return _utc(moment)
 
 
 def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class BrokerSource:

@@ -35,7 +35,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from typing import Any, Literal
 
 from polycontract.compat._avro_parse import NAMED as _NAMED
@@ -270,7 +270,7 @@ def _root_path(schema: ParsedSchema, node: Any) -> str:
     return "$"
 
 
-class Level(str, Enum):
+class Level(StrEnum):
     """The Schema Registry compatibility levels."""
 
     BACKWARD = "BACKWARD"

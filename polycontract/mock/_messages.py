@@ -86,7 +86,7 @@ def example_messages(pact: PactModel, *, description: str | None = None) -> list
 def _cases(pact: PactModel, description: str | None, *, synchronous: bool = True) -> list[_Case]:
     """Every message to hand to the consumer, in declaration order: asynchronous messages, and (with
     ``synchronous``) the requests of synchronous messages with the responses declared for them."""
-    context = GeneratorContext(now=datetime.datetime.now(datetime.timezone.utc), rng=random.Random(), mode="consumer")
+    context = GeneratorContext(now=datetime.datetime.now(datetime.UTC), rng=random.Random(), mode="consumer")
     found: list[_Case] = []
     for interaction in pact.interactions:
         if description is not None and interaction.description != description:

@@ -141,7 +141,7 @@ class MockProvider:
             reply = self._fixed[index] = _reply(interaction.response)
             return reply
         context = GeneratorContext(
-            now=datetime.datetime.now(datetime.timezone.utc),
+            now=datetime.datetime.now(datetime.UTC),
             rng=self._rng,
             mode="consumer",
             mock_server_url=self.mock_server_url,

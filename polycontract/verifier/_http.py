@@ -12,7 +12,6 @@ import asyncio
 import inspect
 import json
 import socket
-import sys
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -201,7 +200,5 @@ class Transport:
 async def _within(
     call: Coroutine[Any, Any, tuple[int, list[tuple[bytes, bytes]], bytes]], timeout: float
 ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    if sys.version_info >= (3, 11):
-        async with asyncio.timeout(timeout):
-            return await call
-    return await asyncio.wait_for(call, timeout)  # pragma: no cover - Python 3.10
+    async with asyncio.timeout(timeout):
+        return await call

@@ -328,7 +328,7 @@ class VerificationSession:
         request = interaction.request
         if request.generators:
             ctx = GeneratorContext(
-                now=datetime.datetime.now(datetime.timezone.utc), rng=self._rng, mode="provider", provider_state=values
+                now=datetime.datetime.now(datetime.UTC), rng=self._rng, mode="provider", provider_state=values
             )
             request = generate_request(request, ctx)
         outgoing = prepare(request, base_path=v.base_path, extra_headers=v.headers)

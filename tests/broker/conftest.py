@@ -10,7 +10,7 @@ import itertools
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 import pytest
@@ -46,7 +46,7 @@ def broker_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 def ticking_clock() -> Callable[[], datetime]:
     """A clock that advances one second per call, so "latest" is never a tie."""
     counter = itertools.count()
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     return lambda: start + timedelta(seconds=next(counter))
 
 

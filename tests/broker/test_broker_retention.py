@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -12,7 +12,7 @@ from polycontract.broker._retention import VersionFacts, prunable
 from polycontract.errors import UsageError
 from polycontract.model import Pact
 
-NOW = datetime(2026, 6, 1, tzinfo=timezone.utc)
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
 
 def fact(number: int, *, days_old: int = 100, protected: bool = False) -> VersionFacts:

@@ -62,7 +62,7 @@ KNOWN_FAILURES: dict[str, str] = {}
 
 #: How many generator runs (seeds 0..N-1) each "prepared for use" step makes; checks apply to all.
 GENERATOR_RUNS = 20
-NOW = datetime.datetime(2024, 2, 29, 13, 45, 30, tzinfo=datetime.timezone.utc)
+NOW = datetime.datetime(2024, 2, 29, 13, 45, 30, tzinfo=datetime.UTC)
 
 steps = StepRegistry()
 

@@ -49,7 +49,7 @@ def test_matching_request_gets_the_example_response_with_generated_values(client
     body = response.json()
     assert body["name"] == "Ann"
     assert isinstance(body["id"], int)
-    assert body["seen"].startswith(str(datetime.datetime.now(datetime.timezone.utc).year))
+    assert body["seen"].startswith(str(datetime.datetime.now(datetime.UTC).year))
     assert (created.status_code, created.json()) == (201, {"id": 8})
 
 
