@@ -17,12 +17,20 @@ import calendar
 import datetime as dt
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeAlias
 
 from polycontract.errors import UsageError
 
-__all__ = ["format_java", "java_to_regex", "java_to_strftime", "matches_java_pattern", "strftime_to_java"]
+__all__ = [
+    "format_java",
+    "java_to_regex",
+    "java_to_strftime",
+    "matches_java_pattern",
+    "quick_java_test",
+    "strftime_to_java",
+]
 
 _MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -117,6 +125,7 @@ class _Compiled:
     items: tuple[_Item, ...]
     regex: re.Pattern[str]
     groups: tuple[tuple[str, _Field], ...]
+    quick: Callable[[str], object] | None = None  # truthy only for valid values: see `_quick_check`
 
 
 def _parse(pattern: str) -> tuple[_Item, ...]:
@@ -256,7 +265,56 @@ def _compile(pattern: str) -> _Compiled:
     if not isinstance(pattern, str):
         raise UsageError(f"pattern={pattern!r} must be a str")
     items = _parse(pattern)
-    return _Compiled(items=items, regex=re.compile(build(items)), groups=tuple(groups))
+    regex = re.compile(build(items))
+    return _Compiled(items=items, regex=regex, groups=tuple(groups), quick=_quick_check(items))
+
+
+# Fixed-width fields whose values a regex can range-check (the day against its month: `_days_lookahead`).
+_QUICK = {("y", 4): "(?!0000)[0-9]{4}", ("u", 4): "[0-9]{4}", ("M", 2): "0[1-9]|1[0-2]",
+          ("d", 2): "0[1-9]|[12][0-9]|3[01]", ("H", 2): "[01][0-9]|2[0-3]", ("m", 2): "[0-5][0-9]",
+          ("s", 2): "[0-5][0-9]"}  # fmt: skip
+# Months and the days that exist in every year (February 29 is left to the full check).
+_MONTH_DAYS = (("0[13578]|1[02]", "0[1-9]|[12][0-9]|3[01]"), ("0[469]|11", "0[1-9]|[12][0-9]|30"),
+               ("02", "0[1-9]|1[0-9]|2[0-8]"))  # fmt: skip
+
+
+def _quick_check(items: tuple[_Item, ...]) -> Callable[[str], object] | None:
+    """A quick test for common patterns (``yyyy-MM-dd'T'HH:mm:ss``): truthy only for valid values.
+
+    Only for patterns of fixed-width numeric fields, each letter once and without optional sections,
+    so that every field sits at a fixed offset: one stricter regex checks the ranges, and the day
+    against its month. Values it rejects (February 29 among them) get the full check.
+    """
+    parts: list[str] = []
+    offsets: dict[str, int] = {}
+    width = 0
+    for item in items:
+        if isinstance(item, str):
+            parts.append(re.escape(item))
+            width += len(item)
+        elif isinstance(item, _Field):
+            body = _QUICK.get((item.letter, item.count))
+            if item.letter == "S" and item.count <= 9:
+                body = f"[0-9]{{{item.count}}}"
+            if body is None or item.letter in offsets or (item.letter in "yu" and offsets.keys() & {"y", "u"}):
+                return None
+            parts.append(f"(?:{body})")
+            offsets[item.letter] = width
+            width += item.count
+        else:
+            return None
+    if "d" in offsets and "M" in offsets:
+        parts.insert(0, _days_lookahead(offsets["M"], offsets["d"]))
+    return re.compile("".join(parts), re.DOTALL).fullmatch
+
+
+def _days_lookahead(month_at: int, day_at: int) -> str:
+    """A lookahead: the two-digit day at ``day_at`` exists in the month at ``month_at`` in every year."""
+    options = []
+    for months, days in _MONTH_DAYS:
+        (first_at, first), (second_at, second) = sorted([(month_at, months), (day_at, days)])
+        options.append(f".{{{first_at}}}(?:{first}).{{{second_at - first_at - 2}}}(?:{second})")
+    return f"(?={'|'.join(options)})"
 
 
 @functools.lru_cache(maxsize=512)
@@ -267,6 +325,20 @@ def java_to_regex(pattern: str) -> re.Pattern[str]:
     True
     """
     return _compile(pattern).regex
+
+
+def quick_java_test(pattern: str) -> Callable[[str], object] | None:
+    """A fast test for strings that is truthy only when `matches_java_pattern` is True, or None.
+
+    There is one for patterns of fixed-width numeric fields (``yyyy-MM-dd'T'HH:mm:ss``); it may say
+    False for valid values that it does not cover, so ask `matches_java_pattern` when it does.
+    A malformed pattern raises `UsageError`.
+
+    >>> test = quick_java_test("yyyy-MM-dd")
+    >>> test is not None and (bool(test("2024-04-30")), bool(test("2024-04-31")))
+    (True, False)
+    """
+    return _compile(pattern).quick
 
 
 def matches_java_pattern(value: str, pattern: str) -> bool:
@@ -282,6 +354,8 @@ def matches_java_pattern(value: str, pattern: str) -> bool:
     compiled = _compile(pattern)
     if not isinstance(value, str):
         return False
+    if compiled.quick is not None and compiled.quick(value):
+        return True
     m = compiled.regex.fullmatch(value)
     if m is None:
         return False

@@ -79,6 +79,7 @@ def compare_request(
         actual_headers=act.headers,
         rules=rules.get("body"),
         lenient=False,
+        cache=exp is expected,
     )
     return _sorted(found)
 
@@ -100,6 +101,7 @@ def compare_response(
         actual_headers=act.headers,
         rules=rules.get("body"),
         lenient=True,
+        cache=exp is expected,
     )
     return _sorted(found)
 
@@ -121,5 +123,6 @@ def compare_message(
         rules=rules.get("body"),
         lenient=True,
         path="$.contents",
+        cache=exp is expected,
     )
     return _sorted(found)

@@ -6,14 +6,21 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from polycontract.matching._cache import IdentityCache
 from polycontract.matching._content import base_type, body_kind, decode, decode_json_text, header_content_type
 from polycontract.matching._http import compare_query
 from polycontract.matching._json import compare_json
 from polycontract.matching._matchers import check, describe
+from polycontract.matching._plan import JsonPlan, compile_plan
 from polycontract.matching._select import compile_rules
 from polycontract.model import ABSENT, Body, Mismatch, RuleSet
 
 __all__ = ["compare_body"]
+
+
+_EMPTY = ("", b"")
+#: Prepared expected bodies of model objects, which are compared with many actual bodies.
+_PREPARED: IdentityCache[_Expected] = IdentityCache(size=512)
 
 
 def _mismatch(path: str, expected: Any, actual: Any, message: str) -> Mismatch:
@@ -29,56 +36,120 @@ def compare_body(
     rules: Mapping[str, RuleSet] | None,
     lenient: bool,
     path: str = "$.body",
+    cache: bool = False,
 ) -> Iterator[Mismatch]:
-    """Mismatches of ``actual`` against ``expected``; ``lenient`` (responses, messages) allows extra keys."""
+    """Mismatches of ``actual`` against ``expected``; ``lenient`` (responses, messages) allows extra keys.
+
+    With ``cache``, what is derived from the expected side (decoded value, compiled rules and JSON
+    plan) is kept for the next comparison with the same ``expected``, ``rules`` and headers
+    objects; pass it only for objects that are not changed afterwards (frozen model objects).
+    """
     if expected is ABSENT:
         return
-    exp_content = expected.content if isinstance(expected, Body) else expected
-    act_present = isinstance(actual, Body) or (actual is not ABSENT)
-    act_content = (actual.content if isinstance(actual, Body) else actual) if act_present else ABSENT
-    if exp_content is None or exp_content in ("", b""):
-        if act_content is ABSENT or act_content is None or act_content in ("", b""):
-            return
-        yield _mismatch(path, exp_content, act_content, f"Expected an empty body but received {describe(act_content)}")
-        return
-    if act_content is ABSENT or act_content is None or act_content in ("", b""):
-        yield _mismatch(path, exp_content, None, f"Expected body {describe(exp_content)} but the body was empty")
-        return
-    exp_type = (expected.content_type if isinstance(expected, Body) else None) or header_content_type(expected_headers)
-    act_type = (actual.content_type if isinstance(actual, Body) else None) or header_content_type(actual_headers)
-    kind = body_kind(exp_type, exp_content)
-    act_kind = body_kind(act_type or exp_type, act_content)
-    if exp_type and act_type and base_type(exp_type) != base_type(act_type) and kind != act_kind:
-        yield _mismatch(
-            path,
-            exp_type,
-            act_type,
-            f"Expected a body of type {base_type(exp_type)!r} but received {base_type(act_type)!r}",
+    if cache and isinstance(expected, Body):
+        owners = (expected, rules, None if expected.content_type or not expected_headers else expected_headers)
+        prepared = _PREPARED.get(
+            owners, (lenient, path), lambda: _Expected(expected, expected_headers, rules, lenient, path)
         )
-        return
-    exp_value, _ = decode(kind, exp_content)
-    act_value, error = decode(kind, act_content)
-    if (
-        kind == "json"
-        and isinstance(act_value, str)
-        and isinstance(act_content, bytes | str)
-        and (isinstance(actual, Body) and actual.content_type is not None and isinstance(exp_value, (dict, list)))
-    ):
-        act_value, error = decode_json_text(act_value)
-    if error:
-        yield _mismatch(path, exp_value, act_content, error)
-        return
-    rules = rules or {}
-    if kind == "json":
-        yield from compare_json(exp_value, act_value, compile_rules(rules), path=path, allow_extra_keys=lenient)
-    elif kind == "xml":
-        from polycontract.matching._xml import compare_xml
-
-        yield from compare_xml(exp_value, act_value, rules, path=path, lenient=lenient)
-    elif kind == "form":
-        yield from _compare_form(exp_value, act_value, rules, path)
     else:
-        yield from _compare_plain(exp_value, act_value, rules, path)
+        prepared = _Expected(expected, expected_headers, rules, lenient, path)
+    yield from prepared.compare(actual, actual_headers)
+
+
+class _Expected:
+    """The expected side of a body comparison, decoded and compiled once."""
+
+    __slots__ = (
+        "_plan",
+        "base_type",
+        "compared",
+        "content",
+        "empty",
+        "kind",
+        "lenient",
+        "path",
+        "rules",
+        "type",
+        "value",
+    )
+
+    def __init__(
+        self,
+        expected: Body | Any,
+        headers: Mapping[str, tuple[str, ...]],
+        rules: Mapping[str, RuleSet] | None,
+        lenient: bool,
+        path: str,
+    ) -> None:
+        content = expected.content if isinstance(expected, Body) else expected
+        self.content, self.rules, self.lenient, self.path = content, rules or {}, lenient, path
+        self.empty = content is None or content in _EMPTY
+        self.type = (expected.content_type if isinstance(expected, Body) else None) or header_content_type(headers)
+        self.base_type = base_type(self.type)
+        self.kind = "" if self.empty else body_kind(self.type, content)
+        self.value = None if self.empty else decode(self.kind, content)[0]
+        self._plan: JsonPlan | None = None
+        self.compared = False
+
+    def compare_json(self, actual: Any) -> list[Mismatch]:
+        """Mismatches of an actual JSON value: by the walker the first time, by a compiled plan after that.
+
+        Compiling costs about one walk, so it pays only for expected bodies compared more than once.
+        """
+        plan = self._plan
+        if plan is None:
+            if not self.compared:
+                self.compared = True
+                return compare_json(
+                    self.value, actual, compile_rules(self.rules), path=self.path, allow_extra_keys=self.lenient
+                )
+            plan = self._plan = compile_plan(self.value, compile_rules(self.rules), lenient=self.lenient)
+        return plan.compare(actual, path=self.path)
+
+    def compare(self, actual: Body | Any, actual_headers: Mapping[str, tuple[str, ...]]) -> list[Mismatch]:
+        """Mismatches of one actual body."""
+        path, exp_content, is_body = self.path, self.content, isinstance(actual, Body)
+        act_content = actual.content if is_body else actual
+        act_empty = act_content is ABSENT or act_content is None or act_content in _EMPTY
+        if self.empty:
+            if not act_empty:
+                message = f"Expected an empty body but received {describe(act_content)}"
+                return [_mismatch(path, exp_content, act_content, message)]
+            return []
+        if act_empty:
+            return [_mismatch(path, exp_content, None, f"Expected body {describe(exp_content)} but the body was empty")]
+        exp_type, kind = self.type, self.kind
+        act_type = (actual.content_type if is_body else None) or header_content_type(actual_headers)
+        if (
+            exp_type
+            and act_type
+            and act_type != exp_type
+            and self.base_type != base_type(act_type)
+            and kind != body_kind(act_type or exp_type, act_content)
+        ):
+            message = f"Expected a body of type {self.base_type!r} but received {base_type(act_type)!r}"
+            return [_mismatch(path, exp_type, act_type, message)]
+        exp_value = self.value
+        act_value, error = decode(kind, act_content)
+        if (
+            kind == "json"
+            and isinstance(act_value, str)
+            and isinstance(act_content, bytes | str)
+            and (is_body and actual.content_type is not None and isinstance(exp_value, (dict, list)))
+        ):
+            act_value, error = decode_json_text(act_value)
+        if error:
+            return [_mismatch(path, exp_value, act_content, error)]
+        rules = self.rules
+        if kind == "json":
+            return self.compare_json(act_value)
+        if kind == "xml":
+            from polycontract.matching._xml import compare_xml
+
+            return list(compare_xml(exp_value, act_value, rules, path=path, lenient=self.lenient))
+        if kind == "form":
+            return list(_compare_form(exp_value, act_value, rules, path))
+        return list(_compare_plain(exp_value, act_value, rules, path))
 
 
 def _compare_plain(expected: Any, actual: Any, rules: Mapping[str, RuleSet], path: str) -> Iterator[Mismatch]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from polycontract._paths import child_path
@@ -220,6 +221,7 @@ def _parse_media(text: str) -> tuple[str, dict[str, str]] | None:
     return main, params
 
 
+@lru_cache(maxsize=1024)  # the same few Content-Type and Accept values, request after request
 def _media_equal(expected: str, actual: str) -> bool | None:
     """True/False when both sides are media type lists, None when either is not one."""
     exp_items = [e for e in (x.strip() for x in _top_split(expected)) if e]

@@ -1,0 +1,102 @@
+"""Quick acceptance tests for single matchers, for compiled plans.
+
+Each test says "passes" only for actual values the matcher certainly accepts, and may say "ask
+`check`" for values that do pass; `check` then decides and words any failure, so a quick test can
+only make a comparison faster, never different. `types_for` gives exact types (an ``int`` for
+``integer``), `text_test_for` a test for strings (a regex ``fullmatch``, a Java date pattern) and
+`accept_for` a predicate for any value.
+
+>>> from polycontract.model import Matcher
+>>> accept = accept_for(Matcher(match="regex", params={"regex": "[0-9]+"}), "1")
+>>> accept is not None and accept("42"), accept is not None and accept(42)
+(True, False)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from polycontract._javatime import matches_java_pattern, quick_java_test
+from polycontract.matching._matchers import _DEFAULT_FORMATS, _SEMVER, TYPE_LIKE, _regex, json_type
+from polycontract.model import Matcher
+
+__all__ = ["Accept", "TextTest", "accept_for", "equal_for", "text_test_for", "types_for"]
+
+#: True when the actual value certainly satisfies the matcher; False means "ask `check`".
+Accept = Callable[[Any], bool]
+#: The same for a value known to be a ``str``; any truthy result (a regex match) means "passes".
+TextTest = Callable[[str], object]
+
+
+_SAME_TYPE: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "null": (type(None),),
+    "array": (list,),
+    "object": (dict,),
+}
+_BY_KIND: dict[str, tuple[type, ...]] = {
+    "integer": (int,),
+    "decimal": (float,),
+    "real": (float,),
+    "number": (int, float),
+    "null": (type(None),),
+    "boolean": (bool,),
+}
+
+
+def types_for(matcher: Matcher, expected: Any) -> tuple[type, ...] | None:
+    """Exact types (``type(value) in types``) that certainly pass ``matcher``, for matchers about types."""
+    kind = matcher.match
+    if kind in TYPE_LIKE:
+        return _SAME_TYPE.get(json_type(expected))
+    return _BY_KIND.get(kind)
+
+
+def text_test_for(matcher: Matcher) -> TextTest | None:
+    """A test for string values that is truthy only when ``matcher`` certainly accepts the string."""
+    kind, params = matcher.match, matcher.params
+    if kind == "regex":
+        pattern = params.get("regex", "")
+        return _regex(pattern).fullmatch if isinstance(pattern, str) else None
+    if kind == "include":
+        needle = str(params.get("value", ""))
+        return lambda act: needle in act
+    if kind == "semver":
+        return _SEMVER.fullmatch
+    if kind in _DEFAULT_FORMATS:
+        pattern = params.get("format") or params.get(kind) or params.get("timestamp") or _DEFAULT_FORMATS[kind]
+        text = str(pattern)
+        try:
+            quick = quick_java_test(text)
+        except ValueError:
+            return None  # a bad format: `check` words the failure
+        return quick or (lambda act: matches_java_pattern(act, text))
+    return None
+
+
+def accept_for(matcher: Matcher, expected: Any) -> Accept | None:
+    """A sufficient test for ``matcher`` against ``expected``, or None when there is no quick one."""
+    types = types_for(matcher, expected)
+    if types is not None:
+        return lambda act: type(act) in types
+    if matcher.match == "equality":
+        return equal_for(expected)
+    test = text_test_for(matcher)
+    if test is not None:
+        return lambda act: type(act) is str and bool(test(act))
+    return None
+
+
+def equal_for(expected: Any) -> Accept | None:
+    """A test for values equal to a scalar ``expected`` (JSON equality: ``1 == 1.0``, ``True != 1``)."""
+    kind = type(expected)
+    if kind is str:
+        return lambda act: type(act) is str and act == expected
+    if kind is int or kind is float:
+        return lambda act: (type(act) is int or type(act) is float) and act == expected
+    if expected is None or kind is bool:
+        return lambda act: act is expected
+    return None
