@@ -29,6 +29,7 @@ LAYERS = {
     "strategies": 3,
     "matrix": 3,
     "schema_matrix": 3,
+    "message_schemas": 3,
     "pact": 3,
     "mock": 4,
     "verifier": 4,

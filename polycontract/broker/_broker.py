@@ -18,6 +18,8 @@ from sqlalchemy.exc import DBAPIError
 
 from polycontract.broker import _reads
 from polycontract.broker._engine import WRITE
+from polycontract.broker._main_branch import MAIN_BRANCH_CANDIDATES, candidates_option
+from polycontract.broker._message_schemas import load_message_facts, message_reasons
 from polycontract.broker._retention import PruneReport, prune
 from polycontract.broker._schema import (
     deployments,
@@ -30,6 +32,7 @@ from polycontract.broker._schema import (
 )
 from polycontract.broker._schema_contracts import SchemaContracts
 from polycontract.broker._verifying import ProviderVerification
+from polycontract.broker._versions import VersionQueries
 from polycontract.broker._writes import ensure_pacticipant, ensure_version, existing_version, insert_ignore, lock
 from polycontract.errors import StorageError, UsageError
 from polycontract.matrix import Decision, Ignore, LiveVersion, Row, decide, rows
@@ -61,12 +64,19 @@ class Environment:
     order: int
 
 
-class Broker(ProviderVerification, SchemaContracts):
-    """A pact broker over one database (see `polycontract.broker.connect`)."""
+class Broker(ProviderVerification, SchemaContracts, VersionQueries):
+    """A pact broker over one database (see `polycontract.broker.connect`, also for ``auto_detect_main_branch``)."""
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        auto_detect_main_branch: bool | Sequence[str] = True,
+    ) -> None:
         self._engine = engine
-        self._writer = engine.execution_options(**{WRITE: True})
+        candidates = candidates_option(auto_detect_main_branch)
+        self._writer = engine.execution_options(**{WRITE: True, MAIN_BRANCH_CANDIDATES: candidates})
         self._clock = clock or (lambda: datetime.now(UTC))
 
     @property
@@ -390,6 +400,8 @@ class Broker(ProviderVerification, SchemaContracts):
                 live = [(vid, lv) for vid, lv in _reads.live_on_main_branches(conn) if lv.pacticipant != pacticipant]
             estate = _reads.load_estate(conn, pacticipant, version, live, ignores)
             schemas = self._schema_facts(conn, pacticipant, version, live)
+            messages = load_message_facts(conn, pacticipant, version, estate, live)
         target = to_environment if to_environment is not None else "the main branches"
         extra = self._schema_reasons(schemas, live, pacticipant, version, target)
+        extra += message_reasons(messages, live, pacticipant, version, target)
         return decide(estate, pacticipant, version, target=target, ignore=ignores, extra=extra)

@@ -35,8 +35,7 @@ def make_engine(url: str | None) -> Engine:
     url = url or DEFAULT_URL
     if url.startswith(("http://", "https://")):
         raise BrokerError(
-            f"broker={url!r}: the HTTP broker client is not available yet;"
-            " use a sqlite:///path or postgresql:// URL for now"
+            f"broker={url!r} is a broker server, not a database: open it with polycontract.broker.connect(url)"
         )
     try:
         parsed = make_url(url)

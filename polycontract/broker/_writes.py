@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
+from polycontract.broker._main_branch import maybe_set_main_branch
 from polycontract.broker._schema import pacticipants, tags, versions
 from polycontract.errors import StorageError
 
@@ -51,7 +52,11 @@ def ensure_pacticipant(conn: Connection, name: str, now: datetime) -> int:
 def ensure_version(
     conn: Connection, pacticipant_id: int, number: str, now: datetime, *, branch: str | None, tag_names: tuple[str, ...]
 ) -> int:
-    """The id of version ``number``, created when new; ``branch`` is recorded and ``tag_names`` added."""
+    """The id of version ``number``, created when new; ``branch`` is recorded and ``tag_names`` added.
+
+    A main-branch-like ``branch`` also becomes the pacticipant's main branch when it has none
+    (see `polycontract.broker._main_branch`).
+    """
     if not number or not number.strip():
         raise StorageError(f"version={number!r} must be a non-empty version number")
     query = select(versions.c.id, versions.c.branch).where(
@@ -65,6 +70,7 @@ def ensure_version(
     version_id = int(found[0])
     if branch is not None and found[1] != branch:
         conn.execute(versions.update().where(versions.c.id == version_id).values(branch=branch))
+    maybe_set_main_branch(conn, pacticipant_id, branch)
     for tag in tag_names:
         insert_ignore(conn, tags, {"version_id": version_id, "name": tag})
     return version_id

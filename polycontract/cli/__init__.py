@@ -15,7 +15,9 @@ from polycontract import __version__
 
 #: command name -> "module:attribute" of its click command, imported on first use.
 COMMANDS: dict[str, str] = {
+    "broker": "polycontract.cli._broker_serve:broker",
     "can-i-deploy": "polycontract.cli._can_i_deploy:can_i_deploy",
+    "ci": "polycontract.cli._ci_init:ci",
     "compat": "polycontract.cli._compat:compat",
     "create-environment": "polycontract.cli._broker_commands:create_environment",
     "create-version": "polycontract.cli._broker_commands:create_version",

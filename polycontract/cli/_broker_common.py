@@ -7,6 +7,7 @@ connection problems); no traceback reaches the user.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -30,7 +31,10 @@ def broker_option(function: F) -> F:
         "broker_url",
         envvar="POLYCONTRACT_BROKER",
         metavar="URL",
-        help="sqlite:///file.db or postgresql://… [env POLYCONTRACT_BROKER; default .polycontract/broker.db]",
+        help=(
+            "sqlite:///file.db, postgresql://… or http(s)://server (token in POLYCONTRACT_BROKER_TOKEN)"
+            " [env POLYCONTRACT_BROKER; default .polycontract/broker.db]"
+        ),
     )(function)
 
 
@@ -58,10 +62,14 @@ def reporting_errors() -> Iterator[None]:
 
 @contextmanager
 def open_broker(url: str | None) -> Iterator[Broker]:
-    """Connect to the broker (errors reported as one line, exit 2) and close it afterwards."""
+    """Connect to the broker (errors reported as one line, exit 2) and close it afterwards.
+
+    An HTTP broker gets the bearer token in ``POLYCONTRACT_BROKER_TOKEN`` (never echoed).
+    """
     from polycontract.broker import connect
 
-    with reporting_errors(), connect(url) as broker:
+    token = os.environ.get("POLYCONTRACT_BROKER_TOKEN") or None
+    with reporting_errors(), connect(url, token=token) as broker:
         yield broker
 
 

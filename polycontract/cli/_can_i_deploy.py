@@ -6,6 +6,7 @@ Exit codes: 0 safe (or ``--dry-run``), 1 not safe or unknown, 2 usage or connect
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -33,7 +34,9 @@ def _ignores(values: tuple[str, ...]) -> tuple[Ignore, ...]:
 
 @click.command("can-i-deploy")
 @click.option("--pacticipant", "-a", required=True, help="The application to deploy.")
-@click.option("--version", "-e", "version", required=True, help="The version to deploy.")
+@click.option("--version", "-e", "version", default=None, help="The version to deploy.")
+@click.option("--latest", is_flag=True, help="Use the latest version instead of --version (on --branch if given).")
+@click.option("--branch", default=None, help="Use the latest version on this branch instead of --version.")
 @click.option("--to-environment", "--to", "to_environment", default=None, help="The target environment.")
 @click.option("--to-main-branch", is_flag=True, help="Check against the latest main-branch versions (can I merge).")
 @click.option(
@@ -53,7 +56,9 @@ def _ignores(values: tuple[str, ...]) -> tuple[Ignore, ...]:
 @output_option
 def can_i_deploy(
     pacticipant: str,
-    version: str,
+    version: str | None,
+    latest: bool,
+    branch: str | None,
     to_environment: str | None,
     to_main_branch: bool,
     ignore: tuple[str, ...],
@@ -63,10 +68,22 @@ def can_i_deploy(
     broker_url: str | None,
     output: str,
 ) -> None:
-    """Is PACTICIPANT VERSION safe to deploy? Checks every counterpart version live in the target."""
+    """Is PACTICIPANT VERSION safe to deploy? Checks every counterpart version live in the target.
+
+    ``--latest`` (or ``--branch B``, optionally with ``--latest``) picks the newest version of the
+    pacticipant (on branch B) instead of ``--version``.
+    """
     if (to_environment is None) == (not to_main_branch):
         raise click.UsageError("give exactly one of --to-environment ENV or --to-main-branch")
+    by_recency = latest or branch is not None
+    if (version is None) == (not by_recency):
+        raise click.UsageError("give exactly one of --version V or --latest [--branch B] / --branch B")
     with open_broker(broker_url) as broker:
+        warnings: tuple[str, ...] = ()
+        if version is None:
+            version = broker.latest_version(pacticipant, branch=branch)
+            picked = "latest version" + (f" on branch {branch}" if branch is not None else "")
+            warnings = (f"using the {picked} of {pacticipant} ({version}); specify --version to avoid race conditions",)
         for attempt in range(retry_while_unknown + 1):
             decision = broker.can_i_deploy(
                 pacticipant,
@@ -79,6 +96,7 @@ def can_i_deploy(
                 break
             click.echo(f"waiting for verification results ({attempt + 1}/{retry_while_unknown})...", err=True)
             sleep(retry_interval)
+    decision = replace(decision, warnings=warnings + decision.warnings)
     emit(output, _decision_json(decision, dry_run), _decision_text(decision, dry_run))
     if decision.ok is not True and not dry_run:
         raise click.exceptions.Exit(1)

@@ -77,10 +77,10 @@ def dump_pact(pact: Pact, *, spec: str | None = None) -> dict[str, Any]:
 
 def dumps_pact(pact: Pact, *, spec: str | None = None, indent: int | None = 2) -> str:
     """`dump_pact` as JSON text with stable key order."""
-    doc = dump_pact(pact, spec=spec)
     if indent is None:
-        return json.dumps(doc, ensure_ascii=False)
-    return dumps_indented(doc, indent)
+        return json.dumps(dump_pact(pact, spec=spec), ensure_ascii=False)
+    # Each interaction is built as it is written, then dropped: a large pact is never held twice over.
+    return dumps_indented(write_pact(pact, normalise_spec(spec) if spec else "V4", lazy=True), indent)
 
 
 def content_hash(pact: Pact) -> str:

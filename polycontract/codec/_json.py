@@ -13,10 +13,34 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring
 from typing import Any
 
-__all__ = ["dumps_indented"]
+__all__ = ["LazyList", "dumps_indented"]
+
+
+class LazyList:
+    """A list whose items are built one at a time as they are written, e.g. the interactions of a pact.
+
+    Each built item is written and dropped before the next is built, so a large document never holds
+    all of them at once (fewer long-lived objects for the garbage collector to walk).
+    """
+
+    __slots__ = ("build", "items")
+
+    def __init__(self, items: Sequence[Any], build: Callable[[Any], Any]) -> None:
+        self.items, self.build = items, build
+
+    def materialise(self) -> list[Any]:
+        """The plain list."""
+        return [self.build(item) for item in self.items]
+
+
+def _materialise(doc: Any) -> Any:
+    if type(doc) is dict:
+        return {k: v.materialise() if type(v) is LazyList else v for k, v in doc.items()}
+    return doc
 
 
 class _Unsupported(Exception):
@@ -32,7 +56,7 @@ def dumps_indented(doc: Any, indent: int) -> str:
         else:
             out.append(_scalar(doc))
     except (_Unsupported, RecursionError):
-        return json.dumps(doc, indent=indent, ensure_ascii=False)
+        return json.dumps(_materialise(doc), indent=indent, ensure_ascii=False)
     return "".join(out)
 
 
@@ -74,6 +98,9 @@ def _encode(value: Any, newline: str, step: str, out: list[str]) -> None:
             elif kind is dict or kind is list:
                 out.append(f"{separator}{encode_basestring(key)}: ")
                 _encode(item, inner, step, out)
+            elif kind is LazyList:
+                out.append(f"{separator}{encode_basestring(key)}: ")
+                _encode_lazy(item, inner, step, out)
             else:
                 out.append(f"{separator}{encode_basestring(key)}: {_scalar(item)}")
             separator = "," + inner
@@ -89,3 +116,23 @@ def _encode(value: Any, newline: str, step: str, out: list[str]) -> None:
                 out.append(separator + _scalar(item))
             separator = "," + inner
         out.append(newline + "]")
+
+
+def _encode_lazy(value: LazyList, newline: str, step: str, out: list[str]) -> None:
+    # A list as `_encode` writes it, each item built just before it is written.
+    if not value.items:
+        out.append("[]")
+        return
+    inner = newline + step
+    separator = "[" + inner
+    build = value.build
+    for source in value.items:
+        item = build(source)
+        kind = type(item)
+        if kind is dict or kind is list:
+            out.append(separator)
+            _encode(item, inner, step, out)
+        else:
+            out.append(separator + _scalar(item))
+        separator = "," + inner
+    out.append(newline + "]")

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from polycontract.codec._json import LazyList
 from polycontract.codec._rules import GENERATOR_TYPES, MATCHER_TYPES, write_generators, write_matching_rules
 from polycontract.errors import UsageError
 from polycontract.model import (
@@ -25,8 +26,12 @@ _SPEC_LABEL = {"V2": "2.0.0", "V3": "3.0.0", "V4": "4.0"}
 _RANK = {"V1": 1, "V1.1": 1, "V2": 2, "V3": 3, "V4": 4}
 
 
-def write_pact(pact: Pact, spec: SpecVersion) -> dict[str, Any]:
-    """A pact document of ``spec``; raises `UsageError` listing what that version cannot hold."""
+def write_pact(pact: Pact, spec: SpecVersion, *, lazy: bool = False) -> dict[str, Any]:
+    """A pact document of ``spec``; raises `UsageError` listing what that version cannot hold.
+
+    With ``lazy``, the interactions (or messages) are a `LazyList` that builds each one as it is
+    written: for `dumps_indented`, not for callers that want the document itself.
+    """
     if spec not in _SPEC_LABEL:
         raise UsageError(f"spec={spec!r}: polycontract writes pact files of V2, V3 or V4")
     problems = _downgrade_problems(pact, spec)
@@ -39,10 +44,15 @@ def write_pact(pact: Pact, spec: SpecVersion) -> dict[str, Any]:
     metadata = {k: v for k, v in pact.metadata.items() if k not in ("pactSpecification", "pact-specification")}
     metadata["pactSpecification"] = {"version": _SPEC_LABEL[spec]}
     doc: dict[str, Any] = {"consumer": {"name": pact.consumer}, "provider": {"name": pact.provider}}
+    items: list[dict[str, Any]] | LazyList = (
+        LazyList(pact.interactions, lambda i: _interaction(i, spec))
+        if lazy
+        else [_interaction(i, spec) for i in pact.interactions]
+    )
     if spec == "V3" and pact.interactions and all(not isinstance(i, HttpInteraction) for i in pact.interactions):
-        doc["messages"] = [_interaction(i, spec) for i in pact.interactions]
+        doc["messages"] = items
     else:
-        doc["interactions"] = [_interaction(i, spec) for i in pact.interactions]
+        doc["interactions"] = items
     doc["metadata"] = metadata
     doc.update(pact.extra)
     return doc

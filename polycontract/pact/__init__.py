@@ -192,8 +192,14 @@ class Pact:
         self._set_description("expects_to_receive", description)
         return self
 
-    def with_content(self, body: Any, *, metadata: Mapping[str, Any] | None = None) -> Pact:
+    def with_content(
+        self, body: Any, *, metadata: Mapping[str, Any] | None = None, schema_subject: str | None = None
+    ) -> Pact:
         """The contents and metadata of the asynchronous message; completes it.
+
+        ``schema_subject`` names the schema subject (Avro or JSON Schema) the contents follow, so
+        can-i-deploy checks this example against the producer's published schema (V4 only; kept in
+        the interaction's comments, see `polycontract.message_schemas`).
 
         >>> p = Pact(consumer="a", provider="b").expects_to_receive("an event").with_content({"id": 1})
         >>> type(p.interactions[0]).__name__
@@ -201,7 +207,8 @@ class Pact:
         """
         draft = self._require("with_content", "async", "expects_to_receive")
         message = _values.to_message("with_content", body, metadata)
-        self._complete(AsynchronousMessage(message=message, **self._common(draft)))
+        comments = _values.schema_comments("with_content", self.spec, schema_subject)
+        self._complete(AsynchronousMessage(message=message, **self._common(draft), **comments))
         return self
 
     def with_request_message(self, body: Any, *, metadata: Mapping[str, Any] | None = None) -> Pact:
@@ -210,12 +217,20 @@ class Pact:
         self._draft.request = _values.to_message("with_request_message", body, metadata)
         return self
 
-    def will_respond_with_message(self, body: Any, *, metadata: Mapping[str, Any] | None = None) -> Pact:
-        """The reply to the synchronous message request; completes the interaction."""
+    def will_respond_with_message(
+        self, body: Any, *, metadata: Mapping[str, Any] | None = None, schema_subject: str | None = None
+    ) -> Pact:
+        """The reply to the synchronous message request; completes the interaction.
+
+        ``schema_subject`` names the schema subject the reply follows (as in `with_content`).
+        """
         draft = self._require("will_respond_with_message", "sync", "with_request_message")
         response = _values.to_message("will_respond_with_message", body, metadata)
+        comments = _values.schema_comments("will_respond_with_message", self.spec, schema_subject)
         assert isinstance(draft.request, MessageContents)
-        self._complete(SynchronousMessage(request=draft.request, response=(response,), **self._common(draft)))
+        self._complete(
+            SynchronousMessage(request=draft.request, response=(response,), **self._common(draft), **comments)
+        )
         return self
 
     # ------------------------------------------------------------------------------------- results

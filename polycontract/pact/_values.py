@@ -20,15 +20,23 @@ from polycontract import match
 from polycontract.errors import UsageError
 from polycontract.model import ABSENT, Body, Generator, MessageContents, RuleSet
 
-__all__ = ["check_json", "multimap", "scalar", "to_body", "to_message"]
+__all__ = ["check_json", "multimap", "scalar", "schema_comments", "to_body", "to_message"]
+
+
+#: ``json.dumps(value, allow_nan=False, sort_keys=True)``, without building an encoder per call.
+_CANONICAL = json.JSONEncoder(allow_nan=False, sort_keys=True)
 
 
 def check_json(func: str, name: str, value: Any) -> str:
     """``value`` as canonical JSON text (keys sorted); a `UsageError` naming it if it is not JSON."""
     try:
-        return json.dumps(value, allow_nan=False, sort_keys=True)
+        return _CANONICAL.encode(value)
     except (TypeError, ValueError) as exc:
         raise UsageError(f"{func}: {name}={value!r} is not JSON-serialisable ({exc})") from None
+
+
+#: Examples `compile` returns as they are (exact types).
+_PLAIN = frozenset({str, int, bool, type(None)})
 
 
 def scalar(
@@ -43,6 +51,12 @@ def scalar(
     """The example of a single-valued part (path, status, one header or query name), recording its rule."""
     if type(value) is str or type(value) is int:
         return value  # the usual case: a plain example, nothing to compile
+    if type(value) is match.MatchingValue and value.shape == "node" and type(value.value) in _PLAIN:
+        # One matcher over a plain example, as `compile` would find it: its own rule set and generator at "$".
+        rules.setdefault(category, {})[key] = value.rule_set
+        if value.generator is not None:
+            gens.setdefault(category, {})[key] = value.generator
+        return value.value
     compiled = match.compile(value)
     nested = set(compiled.rules) - {"$"}
     if nested:
@@ -74,8 +88,14 @@ def multimap(
         if type(value) is str:  # the usual case: one plain value
             out[name] = (value,)
             continue
-        items = list(value) if isinstance(value, list | tuple) else [value]
         label = f"{arg}[{name!r}]"
+        if type(value) is match.MatchingValue:  # one matcher: its example and rule in one go
+            example = scalar(func, label, value, rules, gens, category, name)
+            if not isinstance(example, str):
+                raise UsageError(f"{func}: {label}={example!r} must be a string (or a list of strings)")
+            out[name] = (example,)
+            continue
+        items = list(value) if isinstance(value, list | tuple) else [value]
         matchers = [item for item in items if isinstance(item, match.MatchingValue)]
         if any((m.rule_set, m.generator) != (matchers[0].rule_set, matchers[0].generator) for m in matchers):
             raise UsageError(f"{func}: {label}={value!r} mixes different matchers; use one matcher per name")
@@ -174,3 +194,17 @@ def to_message(func: str, body: Any, metadata: Mapping[str, Any] | None) -> Mess
     if contents is ABSENT:
         raise UsageError(f"{func}: body=None; a message needs contents")
     return MessageContents(contents=contents, metadata=meta, matching_rules=rules, generators=gens)
+
+
+def schema_comments(func: str, spec: str, subject: str | None) -> dict[str, Any]:
+    """The V4 interaction comments naming ``subject`` as the schema of a message's contents (none for None).
+
+    The key is `polycontract.message_schemas.SCHEMA_SUBJECT`; comments are V4 only.
+    """
+    if subject is None:
+        return {}
+    if not isinstance(subject, str) or not subject.strip():
+        raise UsageError(f"{func}: schema_subject={subject!r} must be a non-empty subject name")
+    if spec != "V4":
+        raise UsageError(f"{func}: schema_subject needs spec='V4' (it travels in the V4 interaction comments)")
+    return {"comments": {"schemaSubject": subject}}

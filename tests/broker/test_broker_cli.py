@@ -134,12 +134,12 @@ def test_the_matrix_command_lists_rows(run: Callable[..., Result], pact_file: Pa
         ),
         (("can-i-deploy", "-a", "web", "-e", "1", "--to", "staging"), "error: environment='staging' does not exist"),
         (
-            ("can-i-deploy", "-a", "web", "-e", "1", "--to", "prod", "--broker", "https://b.example"),
-            "HTTP broker client",
+            ("can-i-deploy", "-a", "web", "-e", "1", "--to", "prod", "--broker", "http://127.0.0.1:1"),
+            "error: cannot reach the broker at http://127.0.0.1:1",
         ),
         (("can-i-deploy", "-a", "web", "-e", "1"), "give exactly one of --to-environment ENV or --to-main-branch"),
     ],
-    ids=["unknown-pacticipant", "unknown-environment", "http-broker", "no-target"],
+    ids=["unknown-pacticipant", "unknown-environment", "http-broker-down", "no-target"],
 )
 def test_errors_are_one_clean_line_with_exit_2(run: Callable[..., Result], args: tuple[str, ...], message: str) -> None:
     result = run(*args)

@@ -158,9 +158,12 @@ def test_connecting_twice_migrates_once_and_keeps_data(broker_url: str) -> None:
         assert [lv.version for lv in second.live("prod")] == ["1"]
 
 
-def test_an_http_url_is_refused_until_the_client_exists() -> None:
-    with pytest.raises(BrokerError, match="HTTP broker client is not available yet"):
-        connect("https://broker.example.com")
+def test_an_http_url_connects_the_http_client_without_credentials_in_its_url() -> None:
+    from polycontract.broker import HttpBroker
+
+    with connect("https://ci:s3cret@broker.example.com/base") as broker:
+        assert isinstance(broker, HttpBroker)
+        assert broker.url == "https://broker.example.com/base"
 
 
 def test_an_unsupported_url_is_refused() -> None:

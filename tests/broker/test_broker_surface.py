@@ -17,6 +17,7 @@ def test_broker_exports_are_pinned() -> None:
         "DEFAULT_URL",
         "Decision",
         "Environment",
+        "HttpBroker",
         "Ignore",
         "LiveVersion",
         "PactForVerification",

@@ -1,0 +1,203 @@
+"""Pacticipant and version routes of the broker's HTTP API (environments: `_http_environments`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from polycontract.broker import _http_reads as reads
+from polycontract.broker._http_environments import live_json
+from polycontract.broker._http_support import (
+    HttpError,
+    base_url,
+    broker_of,
+    environment_uuid,
+    hal,
+    json_body,
+    link,
+    optional_str,
+    seg,
+)
+
+__all__ = [
+    "get_pacticipant",
+    "get_version",
+    "latest_branch_version",
+    "latest_version",
+    "list_pacticipants",
+    "put_branch_version",
+    "put_pacticipant",
+    "put_tag",
+    "put_version",
+]
+
+
+# -- pacticipants and versions ---------------------------------------------------------------
+
+
+def _pacticipant_json(base: str, info: reads.PacticipantInfo) -> dict[str, Any]:
+    path = f"/pacticipants/{seg(info.name)}"
+    return {
+        "name": info.name,
+        "displayName": info.name,
+        "mainBranch": info.main_branch,
+        "createdAt": info.created_at.isoformat(),
+        "_links": {
+            "self": link(base, path, name=info.name),
+            "pb:versions": link(base, path + "/versions"),
+            "pb:latest-version": link(base, path + "/latest-version"),
+            "pb:branch-version": link(base, path + "/branches/{branch}/versions/{version}", templated=True),
+            "pb:version-tag": link(base, path + "/versions/{version}/tags/{tag}", templated=True),
+            "pb:version": link(base, path + "/versions/{version}", templated=True),
+        },
+    }
+
+
+async def list_pacticipants(request: Request) -> Response:
+    """``GET /pacticipants``."""
+    broker = broker_of(request)
+    names = await run_in_threadpool(reads.pacticipant_names, broker)
+    base = base_url(request)
+    infos = [await run_in_threadpool(reads.pacticipant, broker, n) for n in names]
+    pacticipants = [_pacticipant_json(base, i) for i in infos if i is not None]
+    return hal({"_embedded": {"pacticipants": pacticipants}, "_links": {"self": link(base, "/pacticipants")}})
+
+
+async def get_pacticipant(request: Request) -> Response:
+    """``GET /pacticipants/{pacticipant}``."""
+    name = request.path_params["pacticipant"]
+    info = await run_in_threadpool(reads.pacticipant, broker_of(request), name)
+    if info is None:
+        raise HttpError(404, f"no pacticipant named {name}")
+    return hal(_pacticipant_json(base_url(request), info))
+
+
+async def put_pacticipant(request: Request) -> Response:
+    """``PUT``/``PATCH /pacticipants/{pacticipant}``: create it or set ``mainBranch``."""
+    name = request.path_params["pacticipant"]
+    body = await json_body(request)
+    if "name" in body and body["name"] != name:
+        raise HttpError(400, f"name {body['name']!r} does not match the URL's pacticipant {name!r}")
+    broker = broker_of(request)
+    existed = await run_in_threadpool(reads.pacticipant, broker, name)
+    await run_in_threadpool(lambda: broker.create_pacticipant(name, main_branch=optional_str(body, "mainBranch")))
+    info = await run_in_threadpool(reads.pacticipant, broker, name)
+    assert info is not None
+    return hal(_pacticipant_json(base_url(request), info), 200 if existed else 201)
+
+
+async def _version_response(
+    request: Request, name: str, number: str | None, status: int = 200, *, branch: str | None = None
+) -> Response:
+    broker = broker_of(request)
+    info = await run_in_threadpool(lambda: reads.version(broker, name, number, branch=branch))
+    if info is None:
+        which = f"version {number}" if number else ("any version" + (f" on branch {branch}" if branch else ""))
+        raise HttpError(404, f"no {which} of pacticipant {name}")
+    base = base_url(request)
+    path = f"/pacticipants/{seg(name)}/versions/{seg(info.number)}"
+    environments = await run_in_threadpool(broker.environments)
+    deployed = await run_in_threadpool(
+        lambda: reads.deployed_versions(broker, None, pacticipant=name, version=info.number)
+    )
+    released = await run_in_threadpool(
+        lambda: reads.released_versions(broker, None, pacticipant=name, version=info.number)
+    )
+    branches = [{"name": info.branch, "latest": None}] if info.branch else []
+    return hal(
+        {
+            "number": info.number,
+            "branch": info.branch,
+            "createdAt": info.created_at.isoformat(),
+            "_embedded": {
+                "branchVersions": branches,
+                "tags": [{"name": t} for t in info.tags],
+                "deployedVersions": [live_json(base, r, "deployed") for r in deployed],
+                "releasedVersions": [live_json(base, r, "released") for r in released],
+            },
+            "_links": {
+                "self": link(base, path, name=info.number, title="Version"),
+                "pb:pacticipant": link(base, f"/pacticipants/{seg(name)}", name=name, title="Pacticipant"),
+                "pb:record-deployment": [
+                    link(
+                        base,
+                        f"{path}/deployed-versions/environment/{environment_uuid(e.name)}",
+                        name=e.name,
+                        title=f"Record deployment to {e.name}",
+                    )
+                    for e in environments
+                ],
+                "pb:record-release": [
+                    link(
+                        base,
+                        f"{path}/released-versions/environment/{environment_uuid(e.name)}",
+                        name=e.name,
+                        title=f"Record release to {e.name}",
+                    )
+                    for e in environments
+                ],
+            },
+        },
+        status,
+    )
+
+
+async def get_version(request: Request) -> Response:
+    """``GET /pacticipants/{pacticipant}/versions/{version}``: branch, tags and record-deployment links."""
+    return await _version_response(request, request.path_params["pacticipant"], request.path_params["version"])
+
+
+async def latest_version(request: Request) -> Response:
+    """``GET /pacticipants/{pacticipant}/latest-version``: the newest version."""
+    return await _version_response(request, request.path_params["pacticipant"], None)
+
+
+async def latest_branch_version(request: Request) -> Response:
+    """``GET /pacticipants/{pacticipant}/branches/{branch}/latest-version``: the newest version on a branch."""
+    name, branch = request.path_params["pacticipant"], request.path_params["branch"]
+    return await _version_response(request, name, None, branch=branch)
+
+
+async def put_version(request: Request) -> Response:
+    """``PUT /pacticipants/{pacticipant}/versions/{version}``: create it (``branch``, ``tags`` optional)."""
+    name, number = request.path_params["pacticipant"], request.path_params["version"]
+    body = await json_body(request)
+    branch = optional_str(body, "branch")
+    tag_list = [t["name"] if isinstance(t, dict) else t for t in body.get("tags") or []]
+    if not all(isinstance(t, str) and t for t in tag_list):
+        raise HttpError(400, "tags must be a list of names")
+    broker = broker_of(request)
+    await run_in_threadpool(lambda: broker.create_version(name, number, branch=branch, tags=tag_list))
+    return await _version_response(request, name, number)
+
+
+async def put_branch_version(request: Request) -> Response:
+    """``PUT /pacticipants/{pacticipant}/branches/{branch}/versions/{version}``: version on a branch."""
+    name, number, branch = (request.path_params[k] for k in ("pacticipant", "version", "branch"))
+    broker = broker_of(request)
+    await run_in_threadpool(lambda: broker.create_version(name, number, branch=branch))
+    base = base_url(request)
+    return hal(
+        {
+            "name": branch,
+            "_links": {
+                "self": link(base, f"/pacticipants/{seg(name)}/branches/{seg(branch)}/versions/{seg(number)}"),
+                "pb:version": link(base, f"/pacticipants/{seg(name)}/versions/{seg(number)}", name=number),
+            },
+        }
+    )
+
+
+async def put_tag(request: Request) -> Response:
+    """``PUT /pacticipants/{pacticipant}/versions/{version}/tags/{tag}``."""
+    name, number, tag = (request.path_params[k] for k in ("pacticipant", "version", "tag"))
+    broker = broker_of(request)
+    await run_in_threadpool(lambda: broker.create_version(name, number, tags=[tag]))
+    base = base_url(request)
+    path = f"/pacticipants/{seg(name)}/versions/{seg(number)}"
+    return hal(
+        {"name": tag, "_links": {"self": link(base, f"{path}/tags/{seg(tag)}"), "pb:version": link(base, path)}}, 201
+    )

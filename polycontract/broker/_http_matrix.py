@@ -1,0 +1,203 @@
+"""``/matrix`` and ``/can-i-deploy`` of the broker's HTTP API, with the Pact Broker's query parameters.
+
+The Pact CLI's ``can-i-deploy`` sends ``/matrix?q[][pacticipant]=P&q[][version]=V&latestby=cvpv&environment=E``
+(``mainBranch=true`` for ``can-i-merge``) and exits on ``summary.deployable``; `Broker.can_i_deploy`
+answers it. A selector without an environment or main branch only lists rows (``deployable`` is then
+derived from them: any failure no, any unverified row unknown). Besides the Pact Broker's
+``summary``/``notices``/``matrix``, answers carry a ``polycontract`` extension with the exact reasons
+(``{target, reasons[{status, message, nextAction, counterpart, counterpartVersion}], warnings}``) and
+rows carry ``pact.contentHash``, so polycontract's HTTP client rebuilds the same `Decision`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from polycontract.broker._broker import Broker
+from polycontract.broker._http_pacts import pact_url
+from polycontract.broker._http_support import HttpError, hal, seg
+from polycontract.matrix import Decision, Ignore, Row
+
+__all__ = ["can_i_deploy", "matrix", "rows_extension"]
+
+_NOTICE_TYPE = {"ok": "success", "failed": "error", "ignored": "info", "no-dependencies": "success"}
+
+
+def _selectors(request: Request, prefix: str) -> list[dict[str, str]]:
+    """``q[][pacticipant]=A&q[][version]=1&q[][pacticipant]=B`` as ``[{pacticipant: A, version: 1}, {…: B}]``."""
+    out: list[dict[str, str]] = []
+    for key, value in request.query_params.multi_items():
+        if not key.startswith(prefix + "[]["):
+            continue
+        field = key[len(prefix) + 3 : -1]
+        if field == "pacticipant":
+            out.append({"pacticipant": value})
+        elif not out:
+            raise HttpError(400, f"{key} must follow {prefix}[][pacticipant]")
+        else:
+            out[-1][field] = value
+    return out
+
+
+def _row_json(base: str, row: Row) -> dict[str, Any]:
+    verification = None
+    if row.success is not None and row.content_hash is not None:
+        verification = {
+            "success": row.success,
+            "verifiedAt": row.verified_at.isoformat() if row.verified_at else None,
+            "pending": row.pending,
+            "_links": {
+                "self": {"href": pact_url(base, row.provider, row.consumer, row.content_hash) + "/verification-results"}
+            },
+        }
+    return {
+        "consumer": {
+            "name": row.consumer,
+            "version": {"number": row.consumer_version},
+            "_links": {"self": {"href": f"{base}/pacticipants/{seg(row.consumer)}"}},
+        },
+        "provider": {
+            "name": row.provider,
+            "version": None if row.provider_version is None else {"number": row.provider_version},
+            "_links": {"self": {"href": f"{base}/pacticipants/{seg(row.provider)}"}},
+        },
+        "pact": None
+        if row.content_hash is None
+        else {
+            "contentHash": row.content_hash,
+            "_links": {"self": {"href": pact_url(base, row.provider, row.consumer, row.content_hash)}},
+        },
+        "verificationResult": verification,
+        "ignored": row.ignored,
+    }
+
+
+def _decision_json(base: str, decision: Decision) -> dict[str, Any]:
+    counts = {"success": 0, "failed": 0, "unknown": 0, "ignored": 0}
+    notices = []
+    for why in decision.reasons:
+        bucket = {"ok": "success", "no-dependencies": "success", "failed": "failed", "ignored": "ignored"}
+        counts[bucket.get(why.status, "unknown")] += 1
+        notices.append({"type": _NOTICE_TYPE.get(why.status, "warning"), "text": str(why)})
+    notices += [{"type": "warning", "text": w} for w in decision.warnings]
+    verdict = {True: "yes", False: "no", None: "unknown"}[decision.ok]
+    reason = f"can-i-deploy says {verdict}: {decision.pacticipant} {decision.version} to {decision.target}"
+    return {
+        "summary": {"deployable": decision.ok, "reason": reason, **counts},
+        "notices": notices,
+        "matrix": [_row_json(base, r) for r in decision.rows],
+        "polycontract": {
+            "target": decision.target,
+            "reasons": [
+                {
+                    "status": r.status,
+                    "message": r.message,
+                    "nextAction": r.next_action,
+                    "counterpart": r.counterpart,
+                    "counterpartVersion": r.counterpart_version,
+                }
+                for r in decision.reasons
+            ],
+            "warnings": list(decision.warnings),
+        },
+    }
+
+
+def _rows_json(base: str, rows: tuple[Row, ...]) -> dict[str, Any]:
+    counted = [r for r in rows if not r.ignored]
+    failed = sum(r.success is False for r in counted)
+    unknown = sum(r.success is None for r in counted)
+    deployable = False if failed else (None if unknown else True)
+    summary = {
+        "deployable": deployable,
+        "reason": f"{len(counted)} rows, {failed} failed, {unknown} unverified",
+        "success": len(counted) - failed - unknown,
+        "failed": failed,
+        "unknown": unknown,
+    }
+    return {"summary": summary, "notices": [], "matrix": [_row_json(base, r) for r in rows]}
+
+
+async def _answer(
+    request: Request, selector: dict[str, str], environment: str | None, main_branch: bool, ignores: list[Ignore]
+) -> Response:
+    broker: Broker = request.app.state.broker
+    base = str(request.base_url).rstrip("/")
+    name, version = selector["pacticipant"], selector.get("version")
+    if environment is not None or main_branch:
+        if version is None:
+            raise HttpError(400, f"q[][version] is required for {name} (can-i-deploy checks one version)")
+        decision = await run_in_threadpool(
+            lambda: broker.can_i_deploy(
+                name,
+                version,
+                to_environment=environment,
+                to_main_branch=main_branch and environment is None,
+                ignore=ignores,
+            )
+        )
+        return hal(_decision_json(base, decision))
+    branch, limit = selector.get("branch"), _limit(request)
+    found = await run_in_threadpool(lambda: broker.matrix(name, version=version, branch=branch, limit=limit))
+    return hal(_rows_json(base, found))
+
+
+async def matrix(request: Request) -> Response:
+    """``GET /matrix``: ``q[][pacticipant|version|branch]``, ``environment``, ``mainBranch``, ``ignore[][…]``."""
+    selectors = _selectors(request, "q")
+    if not selectors:
+        raise HttpError(400, "q[][pacticipant] is required")
+    if len(selectors) > 1:
+        raise HttpError(400, "only one q[][pacticipant] selector is supported; use environment= or mainBranch=true")
+    params = request.query_params
+    if params.get("tag") or any("tag" in s for s in selectors):
+        raise HttpError(400, "tag and latest selectors are not supported; use branches and environments")
+    ignores = [Ignore(pacticipant=i["pacticipant"], version=i.get("version")) for i in _selectors(request, "ignore")]
+    environment = params.get("environment") or None
+    main_branch = params.get("mainBranch") == "true"
+    return await _answer(request, selectors[0], environment, main_branch, ignores)
+
+
+def _limit(request: Request) -> int:
+    raw = request.query_params.get("limit", "1000")
+    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
+        raise HttpError(400, f"limit={raw!r} must be a whole number from 1 to 100000")
+    return int(raw)
+
+
+async def rows_extension(request: Request) -> Response:
+    """``GET /polycontract/matrix?pacticipant=&version=&branch=&environment=&limit=``: rows for browsing.
+
+    An extension: counterparts narrowed to what is live in ``environment`` (`Broker.matrix`), which the
+    Pact Broker's ``/matrix`` cannot express (there ``environment=`` asks can-i-deploy).
+    """
+    params = request.query_params
+    name = params.get("pacticipant")
+    if not name:
+        raise HttpError(400, "pacticipant is required")
+    broker: Broker = request.app.state.broker
+    limit = _limit(request)
+    found = await run_in_threadpool(
+        lambda: broker.matrix(
+            name,
+            version=params.get("version") or None,
+            branch=params.get("branch") or None,
+            environment=params.get("environment") or None,
+            limit=limit,
+        )
+    )
+    return hal(_rows_json(str(request.base_url).rstrip("/"), found))
+
+
+async def can_i_deploy(request: Request) -> Response:
+    """``GET /can-i-deploy?pacticipant=&version=&environment=&ignore[]=``: the same answer as ``/matrix``."""
+    params = request.query_params
+    name, version, environment = params.get("pacticipant"), params.get("version"), params.get("environment")
+    if not name or not version or not environment:
+        raise HttpError(400, "pacticipant, version and environment are required")
+    ignores = [Ignore(pacticipant=i) for i in params.getlist("ignore[]") + params.getlist("ignore") if i]
+    return await _answer(request, {"pacticipant": name, "version": version}, environment, False, ignores)

@@ -1,0 +1,280 @@
+"""Pact routes of the broker's HTTP API: publishing and fetching pacts (verification: `_http_verification`).
+
+URLs follow the Pact Broker's (see the table in `polycontract.broker._http_app`). A pact's
+"pact version" is polycontract's normalised content hash, so a result published to
+``…/pact-version/{hash}/verification-results`` counts for every consumer version with that content.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from polycontract.broker import _http_reads as reads
+from polycontract.broker import _reads
+from polycontract.broker._broker import Broker, PublishResult
+from polycontract.broker._http_support import (
+    HttpError,
+    base_url,
+    broker_of,
+    hal,
+    json_body,
+    link,
+    optional_str,
+    required_str,
+    seg,
+)
+from polycontract.errors import PactFormatError
+
+__all__ = [
+    "get_latest_pact",
+    "get_pact_by_hash",
+    "get_pact_by_version",
+    "latest_provider_pacts",
+    "pact_url",
+    "publish_contracts",
+    "put_pact",
+]
+
+
+def pact_url(base: str, provider: str, consumer: str, content_hash: str) -> str:
+    """The URL of one pact content (what verifiers fetch and publish results under)."""
+    return f"{base}/pacts/provider/{seg(provider)}/consumer/{seg(consumer)}/pact-version/{content_hash}"
+
+
+def _pact_document(base: str, consumer: str, provider: str, content_hash: str, content: str) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(content)
+    url = pact_url(base, provider, consumer, content_hash)
+    document["_links"] = {
+        "self": {"href": url, "title": f"Pact between {consumer} and {provider}"},
+        "pb:consumer": link(base, f"/pacticipants/{seg(consumer)}", name=consumer, title="Consumer"),
+        "pb:provider": link(base, f"/pacticipants/{seg(provider)}", name=provider, title="Provider"),
+        "pb:publish-verification-results": {
+            "href": url + "/verification-results",
+            "title": "Publish verification results",
+        },
+        "pb:latest-pact-version": link(base, f"/pacts/provider/{seg(provider)}/consumer/{seg(consumer)}/latest"),
+    }
+    return document
+
+
+def _load(content: Any, where: str) -> Any:
+    from polycontract.codec import load_pact
+
+    try:
+        return load_pact(content, name=where)
+    except PactFormatError as exc:
+        raise HttpError(400, str(exc)) from None
+
+
+def _check_names(pact: Any, consumer: str, provider: str, where: str) -> None:
+    if pact.consumer != consumer or pact.provider != provider:
+        raise HttpError(
+            400,
+            f"{where}: the pact is between {pact.consumer} and {pact.provider},"
+            f" not consumer {consumer} and provider {provider}",
+        )
+
+
+async def publish_contracts(request: Request) -> Response:
+    """``POST /contracts/publish``: publish a consumer version's pacts (base64 content), branch and tags."""
+    body = await json_body(request)
+    consumer = required_str(body, "pacticipantName")
+    number = required_str(body, "pacticipantVersionNumber")
+    branch = optional_str(body, "branch")
+    tag_list = body.get("tags") or []
+    if not isinstance(tag_list, list) or not all(isinstance(t, str) and t for t in tag_list):
+        raise HttpError(400, "tags must be a list of non-empty strings")
+    contracts = body.get("contracts")
+    if not isinstance(contracts, list) or not contracts:
+        raise HttpError(400, "contracts must be a non-empty list")
+    pacts = []
+    for index, contract in enumerate(contracts):
+        where = f"contracts[{index}]"
+        if not isinstance(contract, dict):
+            raise HttpError(400, f"{where} must be an object")
+        if contract.get("specification", "pact") != "pact":
+            raise HttpError(400, f"{where}.specification must be 'pact'")
+        try:
+            content = contract.get("content")
+            if not isinstance(content, str) or not content:
+                raise HttpError(400, f"{where}.content is required: base64-encoded pact JSON")
+            text = base64.b64decode(content, validate=True)
+        except (binascii.Error, ValueError):
+            raise HttpError(400, f"{where}.content must be base64-encoded pact JSON") from None
+        pact = _load(text, where)
+        _check_names(pact, required_str(contract, "consumerName"), required_str(contract, "providerName"), where)
+        if pact.consumer != consumer:
+            raise HttpError(400, f"{where}.consumerName {pact.consumer} is not pacticipantName {consumer}")
+        pacts.append(pact)
+    broker = broker_of(request)
+    await run_in_threadpool(_refuse_conflicts, broker, pacts, number)
+    results: list[PublishResult] = []
+    for pact in pacts:
+        results.append(
+            await run_in_threadpool(broker.publish_pact, pact, consumer_version=number, branch=branch, tags=tag_list)
+        )
+    base = base_url(request)
+    version_href = f"{base}/pacticipants/{seg(consumer)}/versions/{seg(number)}"
+    notices = [
+        {
+            "type": "success",
+            "text": f"Created {consumer} version {number}" + (f" with branch {branch}" if branch else ""),
+        }
+    ]
+    for result in results:
+        verb = {"created": "Pact published", "unchanged": "Pact unchanged", "overwritten": "Pact overwritten"}
+        notices.append(
+            {
+                "type": "success",
+                "text": f"{verb[result.outcome]} for {result.consumer} version"
+                f" {number} and provider {result.provider}.",
+            }
+        )
+    return hal(
+        {
+            "notices": notices,
+            "logs": [],
+            "_embedded": {
+                "pacticipant": {"name": consumer, "_links": {"self": link(base, f"/pacticipants/{seg(consumer)}")}},
+                "version": {
+                    "number": number,
+                    "branch": branch,
+                    "_links": {"self": {"href": version_href, "name": number, "title": "Version"}},
+                },
+            },
+            "_links": {
+                "pb:pacticipant": link(base, f"/pacticipants/{seg(consumer)}", name=consumer, title="Pacticipant"),
+                "pb:pacticipant-version": {"href": version_href, "name": number, "title": "Pacticipant version"},
+                "pb:pacticipant-version-tags": [
+                    link(
+                        base, f"/pacticipants/{seg(consumer)}/versions/{seg(number)}/tags/{seg(t)}", name=t, title="Tag"
+                    )
+                    for t in tag_list
+                ],
+                "pb:contracts": [
+                    {
+                        "href": pact_url(base, r.provider, r.consumer, r.content_hash),
+                        "name": f"Pact between {r.consumer} ({number}) and {r.provider}",
+                        "title": "Pact",
+                    }
+                    for r in results
+                ],
+            },
+        }
+    )
+
+
+def _refuse_conflicts(broker: Broker, pacts: list[Any], number: str) -> None:
+    """409 before anything is written when any of the pacts would change published content.
+
+    Each pact is then published in its own transaction; this check keeps a request with one
+    conflicting contract from publishing the others first.
+    """
+    from polycontract.codec import content_hash
+
+    for pact in pacts:
+        with broker._transaction(write=False) as conn:
+            current = _reads.current_hash(conn, pact.consumer, number, pact.provider)
+        digest = content_hash(pact)
+        if current is not None and current != digest:
+            raise HttpError(
+                409,
+                f"{pact.consumer} {number} already published different pact content for {pact.provider}"
+                f" ({current[:8]}, now {digest[:8]}); publish under a new consumer version",
+            )
+
+
+async def put_pact(request: Request) -> Response:
+    """``PUT /pacts/provider/{provider}/consumer/{consumer}/version/{version}``: the older per-pact publish."""
+    provider, consumer = request.path_params["provider"], request.path_params["consumer"]
+    number = request.path_params["version"]
+    body = await json_body(request)
+    body.pop("_links", None)
+    pact = _load(body, "request body")
+    _check_names(pact, consumer, provider, "request body")
+    broker = broker_of(request)
+    result = await run_in_threadpool(broker.publish_pact, pact, consumer_version=number)
+    found = await run_in_threadpool(reads.pact_by_hash, broker, result.content_hash)
+    assert found is not None
+    status = 201 if result.outcome == "created" else 200
+    return hal(_pact_document(base_url(request), consumer, provider, result.content_hash, found[2]), status)
+
+
+def _pact_at(
+    broker: Broker, consumer: str, provider: str, number: str | None, revision: int | None = None
+) -> tuple[str, str] | None:
+    if number is None:
+        number = reads.latest_pact_version(broker, consumer, provider)
+        if number is None:
+            return None
+    if revision is not None:
+        return reads.pact_revision(broker, consumer, number, provider, revision)
+    with broker._transaction(write=False) as conn:
+        digest = _reads.current_hash(conn, consumer, number, provider)
+    if digest is None:
+        return None
+    found = reads.pact_by_hash(broker, digest)
+    return None if found is None else (digest, found[2])
+
+
+async def get_pact_by_version(request: Request) -> Response:
+    """``GET /pacts/provider/{provider}/consumer/{consumer}/version/{version}`` (extension: ``?revision=N``)."""
+    raw = request.query_params.get("revision")
+    if raw is not None and (not raw.isdigit() or int(raw) < 1):
+        raise HttpError(400, f"revision={raw!r} must be a positive whole number")
+    return await _get_pact(request, request.path_params["version"], None if raw is None else int(raw))
+
+
+async def get_latest_pact(request: Request) -> Response:
+    """``GET /pacts/provider/{provider}/consumer/{consumer}/latest``: the newest consumer version's pact."""
+    return await _get_pact(request, None)
+
+
+async def _get_pact(request: Request, number: str | None, revision: int | None = None) -> Response:
+    provider, consumer = request.path_params["provider"], request.path_params["consumer"]
+    found = await run_in_threadpool(_pact_at, broker_of(request), consumer, provider, number, revision)
+    if found is None:
+        which = f"version {number}" if number else "any version"
+        raise HttpError(404, f"no pact between {consumer} ({which}) and {provider}")
+    return hal(_pact_document(base_url(request), consumer, provider, found[0], found[1]))
+
+
+async def latest_provider_pacts(request: Request) -> Response:
+    """``GET /pacts/provider/{provider}/latest``: each consumer's newest pact (``_links.pb:pacts``)."""
+    provider = request.path_params["provider"]
+    found = await run_in_threadpool(reads.latest_provider_pacts, broker_of(request), provider)
+    base = base_url(request)
+    pacts = [
+        {
+            "href": pact_url(base, provider, consumer, digest),
+            "title": f"Pact between {consumer} ({number}) and {provider}",
+            "name": consumer,
+        }
+        for consumer, number, digest in found
+    ]
+    return hal(
+        {
+            "_links": {
+                "self": {"href": f"{base}/pacts/provider/{seg(provider)}/latest"},
+                "provider": {"href": f"{base}/pacticipants/{seg(provider)}", "name": provider},
+                "pb:pacts": pacts,
+                "pacts": pacts,
+            }
+        }
+    )
+
+
+async def get_pact_by_hash(request: Request) -> Response:
+    """``GET /pacts/provider/{provider}/consumer/{consumer}/pact-version/{sha}[/metadata/{m}]``."""
+    provider, consumer, digest = (request.path_params[k] for k in ("provider", "consumer", "sha"))
+    found = await run_in_threadpool(reads.pact_by_hash, broker_of(request), digest)
+    if found is None or found[:2] != (consumer, provider):
+        raise HttpError(404, f"no pact version {digest} between {consumer} and {provider}")
+    return hal(_pact_document(base_url(request), consumer, provider, digest, found[2]))

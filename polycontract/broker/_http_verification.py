@@ -1,0 +1,156 @@
+"""Verification routes of the broker's HTTP API: pacts for verification and publishing results.
+
+``POST /pacts/provider/{provider}/for-verification`` answers with `Broker.pacts_for_verification`
+(consumer version selectors, pending and WIP pacts); each pact links to its content URL, whose
+``pb:publish-verification-results`` relation takes the provider version's result.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+
+from polycontract.broker import _http_reads as reads
+from polycontract.broker._http_pacts import pact_url
+from polycontract.broker._http_support import (
+    HttpError,
+    base_url,
+    bool_field,
+    broker_of,
+    hal,
+    json_body,
+    optional_str,
+    required_str,
+    seg,
+)
+from polycontract.broker._selection import PactForVerification
+
+__all__ = ["for_verification", "publish_verification_result"]
+
+
+def _wip_since(body: dict[str, Any]) -> datetime | None:
+    raw = optional_str(body, "includeWipPactsSince")
+    if raw is None:
+        return None
+    try:
+        return datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise HttpError(400, f"includeWipPactsSince={raw!r} must be an ISO 8601 date or time") from None
+
+
+def _verification_entry(base: str, found: PactForVerification, pending_asked: bool) -> dict[str, Any]:
+    versions = ", ".join(found.consumer_versions)
+    url = pact_url(base, found.provider, found.consumer, found.content_hash)
+    notices = [
+        {"when": "before_verification", "text": f"The pact at {url} is being verified because it matches {n}"}
+        for n in found.notices
+    ]
+    properties: dict[str, Any] = {"notices": notices}
+    if pending_asked:
+        properties["pending"] = found.pending
+        state = "pending" if found.pending else "not pending"
+        notices.append({"when": "before_verification", "text": f"This pact is {state}."})
+    if found.wip:
+        properties["wip"] = True
+    return {
+        "shortDescription": f"{found.consumer} {versions}",
+        "polycontract": {
+            "contentHash": found.content_hash,
+            "consumerVersions": list(found.consumer_versions),
+            "notices": list(found.notices),
+            "pending": found.pending,
+            "wip": found.wip,
+        },
+        "verificationProperties": properties,
+        "_links": {
+            "self": {
+                "href": pact_url(base, found.provider, found.consumer, found.content_hash),
+                "name": f"Pact between {found.consumer} ({versions}) and {found.provider}",
+            }
+        },
+    }
+
+
+async def for_verification(request: Request) -> Response:
+    """``POST /pacts/provider/{provider}/for-verification``: selectors, pending and WIP pacts."""
+    provider = request.path_params["provider"]
+    body = await json_body(request) if request.method == "POST" else {}
+    selectors = body.get("consumerVersionSelectors")
+    if selectors is not None and not (isinstance(selectors, list) and all(isinstance(s, dict) for s in selectors)):
+        raise HttpError(400, "consumerVersionSelectors must be a list of objects")
+    branch = optional_str(body, "providerVersionBranch")
+    include_pending = bool_field(body, "includePendingStatus")
+    since = _wip_since(body)
+    if since is not None and not include_pending:
+        raise HttpError(400, "includeWipPactsSince needs includePendingStatus: true (WIP pacts are always pending)")
+    broker = broker_of(request)
+    found = await run_in_threadpool(
+        lambda: broker.pacts_for_verification(
+            provider,
+            selectors=selectors,
+            provider_branch=branch,
+            include_pending=include_pending or since is not None,
+            include_wip_since=since,
+        )
+    )
+    base = base_url(request)
+    return hal(
+        {
+            "_embedded": {"pacts": [_verification_entry(base, f, include_pending) for f in found]},
+            "_links": {
+                "self": {
+                    "href": f"{base}/pacts/provider/{seg(provider)}/for-verification",
+                    "title": "Pacts to be verified",
+                }
+            },
+        }
+    )
+
+
+async def publish_verification_result(request: Request) -> Response:
+    """``POST …/pact-version/{sha}[/metadata/{m}]/verification-results``: one provider version's result.
+
+    Besides the Pact Broker's fields, the extension ``pending: true`` records that the pact was pending.
+    """
+    provider, consumer, digest = (request.path_params[k] for k in ("provider", "consumer", "sha"))
+    body = await json_body(request)
+    success = body.get("success")
+    if not isinstance(success, bool):
+        raise HttpError(400, "success is required and must be true or false")
+    number = required_str(body, "providerApplicationVersion")
+    branch = optional_str(body, "providerVersionBranch") or optional_str(body, "branch")
+    pending = bool_field(body, "pending")  # extension: the verifier ran the pact as pending
+    broker = broker_of(request)
+
+    def publish() -> None:
+        found = reads.pact_by_hash(broker, digest)
+        if found is None or found[:2] != (consumer, provider):
+            raise HttpError(404, f"no pact version {digest} between {consumer} and {provider}")
+        known = reads.version(broker, provider, number)
+        on_branch = branch or (known.branch if known is not None else None)
+        broker.publish_verification(
+            provider=provider,
+            provider_version=number,
+            success=success,
+            branch=on_branch,
+            content_hash=digest,
+            pending=pending,
+        )
+
+    await run_in_threadpool(publish)
+    base = base_url(request)
+    return hal(
+        {
+            "success": success,
+            "providerName": provider,
+            "providerApplicationVersion": number,
+            "_links": {
+                "pb:pact-version": {"href": pact_url(base, provider, consumer, digest)},
+            },
+        },
+        201,
+    )

@@ -1,0 +1,102 @@
+"""``polycontract broker serve``: run the Pact-Broker-compatible HTTP API on uvicorn.
+
+The database is migrated once before the server starts; with ``--workers N`` uvicorn starts N
+processes, each opening its own connection pool (use PostgreSQL for several workers: SQLite
+serialises writers). Access logs are JSON lines on stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from polycontract.cli._broker_common import reporting_errors
+
+__all__ = ["app_from_environment", "broker", "configure_logging", "serve"]
+
+#: Environment variables that hand the database URL and log level to worker processes.
+DB_ENV = "POLYCONTRACT_BROKER_DB"
+LOG_LEVEL_ENV = "POLYCONTRACT_BROKER_LOG_LEVEL"
+
+
+def configure_logging(level: str) -> None:
+    """Send ``polycontract.broker`` logs (the JSON access lines among them) to stderr, once per process."""
+    logger = logging.getLogger("polycontract.broker")
+    logger.setLevel(level.upper())
+    if not any(getattr(h, "_polycontract", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler._polycontract = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
+def app_from_environment() -> object:
+    """uvicorn factory for worker processes: the app over the database named by ``POLYCONTRACT_BROKER_DB``."""
+    from polycontract.broker import connect
+    from polycontract.broker._http_app import create_app
+
+    configure_logging(os.environ.get(LOG_LEVEL_ENV, "info"))
+    return create_app(connect(os.environ[DB_ENV]))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def broker() -> None:
+    """Run the polycontract broker as a server."""
+
+
+@broker.command()
+@click.option(
+    "--db",
+    "db_url",
+    envvar=DB_ENV,
+    default=None,
+    metavar="URL",
+    help="sqlite:///file.db or postgresql://… [env POLYCONTRACT_BROKER_DB; default .polycontract/broker.db]",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=9292, show_default=True, type=click.IntRange(0, 65535), help="TCP port.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Server processes.")
+@click.option(
+    "--log-level",
+    default="info",
+    show_default=True,
+    type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+    help="Log level (info shows one JSON access line per request).",
+)
+def serve(db_url: str | None, host: str, port: int, workers: int, log_level: str) -> None:
+    """Serve the Pact Broker HTTP API (the Pact CLI and verifiers use it unchanged)."""
+    try:
+        import uvicorn
+    except ImportError:
+        click.echo("error: the server needs starlette and uvicorn: pip install 'polycontract[server]'", err=True)
+        raise click.exceptions.Exit(2) from None
+    from polycontract.broker import DEFAULT_URL, connect
+
+    url = db_url or DEFAULT_URL
+    with reporting_errors(), connect(url):  # migrate once, and fail fast on a bad URL
+        pass
+    os.environ[DB_ENV] = url
+    os.environ[LOG_LEVEL_ENV] = log_level
+    click.echo(f"polycontract broker on http://{host}:{port} ({workers} worker(s)) over {_hidden(url)}", err=True)
+    uvicorn.run(
+        "polycontract.cli._broker_serve:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+    )
+
+
+def _hidden(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "the database"
