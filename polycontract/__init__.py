@@ -1,5 +1,4 @@
-"""polycontract: consumer-driven contract testing for estates of independently released services.
-"""
+"""polycontract: consumer-driven contract testing for estates of independently released services."""
 
 from __future__ import annotations
 
@@ -31,6 +30,7 @@ __all__ = [
     "UsageError",
     "__version__",
 ]
+
 
 def __getattr__(name: str) -> Any:
     # Submodules load on first use so that `import polycontract` stays light.

@@ -164,7 +164,15 @@ def _walk(value: Any, path: str, out: _Collector | None) -> Any:
         for key, item in value.items():
             if type(key) is not str and not isinstance(key, str):
                 raise UsageError(f"key={key!r} at path={path!r} is not a str; JSON object keys are strings")
-            result[key] = item if type(item) in _SCALARS else _walk(item, _child(path, key), out)
+            kind = type(item)
+            if kind in _SCALARS:
+                result[key] = item
+            elif kind is MatchingValue and item.shape == "node" and type(item.value) in _SCALARS:
+                if out is not None:  # a matcher over a plain example, the usual leaf: no call to walk it
+                    out.add(_child(path, key), item)
+                result[key] = item.value
+            else:
+                result[key] = _walk(item, _child(path, key), out)
         return result
     if kind is MatchingValue or isinstance(value, MatchingValue):
         if out is not None:
@@ -197,6 +205,10 @@ def _plain(value: Any, name: str) -> Any:
     raise UsageError(f"{name}: {value!r} is not a JSON value (use dict, list, str, int, float, bool or None)")
 
 
+#: Values `snapshot` keeps as they are (exact types): no copy, no check, no name for an error.
+_KEPT = frozenset({str, int, bool, type(None), MatchingValue})
+
+
 def snapshot(value: Any, name: str) -> Any:
     """A private copy of a user's template, checked to be JSON; matchers inside are kept as they are."""
     if isinstance(value, MatchingValue):
@@ -204,10 +216,15 @@ def snapshot(value: Any, name: str) -> Any:
     if isinstance(value, Mapping):
         if bad := [k for k in value if not isinstance(k, str)]:
             raise UsageError(f"{name}: key={bad[0]!r} is not a str; JSON object keys are strings")
-        return {k: snapshot(v, f"{name}[{k!r}]") for k, v in value.items()}
+        return {k: v if type(v) in _KEPT else snapshot(v, f"{name}[{k!r}]") for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [snapshot(v, f"{name}[{i}]") for i, v in enumerate(value)]
     return _plain(value, name)
+
+
+#: Matchers and their one-matcher rule sets by rule and parameters (frozen model objects: safe to share).
+_BARE: dict[tuple[str, tuple[tuple[str, type, Any], ...]], tuple[tuple[Matcher], RuleSet]] = {}
+_BARE_SIZE = 4096
 
 
 def node(
@@ -219,12 +236,29 @@ def node(
     shape: Literal["node", "wildcard", "leaf"] = "node",
 ) -> MatchingValue:
     """One matcher over ``value``; a matcher given as the value is merged in (both rules apply)."""
-    own = Matcher(match=rule, params=dict(params or {}))
+    # One shared, immutable matcher and rule set per rule and parameters (``integer``, ``regex`` with a
+    # pattern, ``datetime`` with a format...), not one per use: declaring and matching allocate less.
+    key = (rule, tuple([(k, type(v), v) for k, v in params.items()]) if params else ())  # 1, 1.0, True differ
+    shared = True
+    try:
+        bare = _BARE.get(key)
+    except TypeError:  # a parameter that cannot be a key (a list): this matcher is not shared
+        bare, shared = None, False
+    if bare is None and shared:
+        matchers = (Matcher(match=rule, params=dict(params or {})),)
+        bare = (matchers, RuleSet(matchers=matchers))
+        if len(_BARE) < _BARE_SIZE:
+            bare = _BARE.setdefault(key, bare)
+    own = bare[0][0] if bare is not None else Matcher(match=rule, params=dict(params or {}))
     if isinstance(value, MatchingValue):
         if value.combine == "OR" and len(value.matchers) > 1:
             raise UsageError(f"{rule}: example is an any_of() matcher; combine them with all_of() instead")
         return replace(value, matchers=(own, *value.matchers), generator=value.generator or generator)
-    result = MatchingValue(matchers=(own,), value=value, generator=generator, shape=shape)
+    if bare is None:
+        result = MatchingValue(matchers=(own,), value=value, generator=generator, shape=shape)
+    else:
+        result = MatchingValue(matchers=bare[0], value=value, generator=generator, shape=shape)
+        object.__setattr__(result, "_rule_set", bare[1])  # the `rule_set` cache, shared like the matcher
     if shape == "wildcard":
         compile(result)  # entries under ".*" must agree on their rules: say so now, not at pact-writing time
     return result
@@ -247,7 +281,12 @@ def bounds(func: str, min_: int | None, max_: int | None, *, max_at_least: int =
 
 
 def type_params(min: int | None, max: int | None) -> dict[str, int]:
-    return {k: v for k, v in (("min", min), ("max", max)) if v is not None}
+    if min is None and max is None:
+        return {}
+    params = {} if min is None else {"min": min}
+    if max is not None:
+        params["max"] = max
+    return params
 
 
 @functools.lru_cache(maxsize=1024)

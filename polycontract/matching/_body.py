@@ -10,7 +10,7 @@ from polycontract.matching._cache import IdentityCache
 from polycontract.matching._content import base_type, body_kind, decode, decode_json_text, header_content_type
 from polycontract.matching._http import compare_query
 from polycontract.matching._json import compare_json
-from polycontract.matching._matchers import check, describe
+from polycontract.matching._matchers import _json_equal, check, describe
 from polycontract.matching._plan import JsonPlan, compile_plan
 from polycontract.matching._select import compile_rules
 from polycontract.model import ABSENT, Body, Mismatch, RuleSet
@@ -96,6 +96,8 @@ class _Expected:
 
         Compiling costs about one walk, so it pays only for expected bodies compared more than once.
         """
+        if not self.rules and _same_json(self.value, actual):
+            return []  # no rules: JSON-equal values are all the walker or a plan would accept
         plan = self._plan
         if plan is None:
             if not self.compared:
@@ -150,6 +152,20 @@ class _Expected:
         if kind == "form":
             return list(_compare_form(exp_value, act_value, rules, path))
         return list(_compare_plain(exp_value, act_value, rules, path))
+
+
+def _same_json(expected: Any, actual: Any) -> bool:
+    """`_json_equal` (JSON equality: ``1 == 1.0``, ``True != 1``) with the usual exact types first."""
+    kind = type(expected)
+    if kind is str:
+        return type(actual) is str and expected == actual
+    if kind is dict and type(actual) is dict:
+        return len(expected) == len(actual) and all(
+            key in actual and _same_json(value, actual[key]) for key, value in expected.items()
+        )
+    if kind is list and type(actual) is list:
+        return len(expected) == len(actual) and all(_same_json(e, a) for e, a in zip(expected, actual))
+    return _json_equal(expected, actual)
 
 
 def _compare_plain(expected: Any, actual: Any, rules: Mapping[str, RuleSet], path: str) -> Iterator[Mismatch]:

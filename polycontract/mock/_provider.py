@@ -18,17 +18,23 @@ import datetime
 import json
 import random
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from polycontract.codec import normalise_spec
 from polycontract.generate import GeneratorContext, generate_response
 from polycontract.matching import compare_request
+from polycontract.matching._quick import request_matches
 from polycontract.mock._report import Problem, describe_interaction, describe_request, violation
 from polycontract.model import ABSENT, Body, HttpInteraction, Mismatch, Pact, Request, Response
 
 __all__ = ["MockProvider", "Reply", "normalise_request"]
+
+#: ``json.dumps`` with these options, without building an encoder per call.
+_KEY_JSON = json.JSONEncoder(sort_keys=True, default=repr)
+_BODY_JSON = json.JSONEncoder(ensure_ascii=False)
 
 #: Header added to every reply built from an error, so a client can tell the mock provider answered.
 MISMATCH_HEADER = "X-Polycontract-Mismatch"
@@ -79,6 +85,7 @@ class MockProvider:
         }
         #: The reply of each interaction whose response has no generators: built once, sent every time.
         self._fixed: dict[int, Reply] = {}
+        self._spec = normalise_spec(pact.spec)
         self._lock = threading.Lock()
         self._record = _Record()
         self._rng = random.Random()  # seeded once from the system: seeding per request costs more than matching
@@ -105,9 +112,7 @@ class MockProvider:
             # Many interactions share this method and path: try first those whose exact query values and
             # body equal the request's, then (a repeated request, a twin, a mismatch) all of them.
             for index in discriminator.lookup(request):
-                if index not in self._record.exercised and not compare_request(
-                    self._interactions[index].request, request, spec=self.pact.spec
-                ):
+                if index not in self._record.exercised and not self._compare(index, request):
                     with self._lock:
                         self._record.exercised.add(index)
                     return self._answer(index)
@@ -116,7 +121,7 @@ class MockProvider:
         exercised = self._record.exercised  # read without the lock: a stale answer only changes which twin is used
         matched: list[int] = []
         for index in candidates:
-            found = compare_request(self._interactions[index].request, request, spec=self.pact.spec)
+            found = self._compare(index, request)
             if not found:
                 matched.append(index)
                 if index not in exercised:
@@ -131,6 +136,13 @@ class MockProvider:
         if best is not None:
             return self._mismatch(request, *best)
         return self._unexpected(request)
+
+    def _compare(self, index: int, request: Request) -> list[Mismatch]:
+        """`compare_request` with the interaction's request, after a quick test that can only say "matches"."""
+        expected = self._interactions[index].request
+        if request_matches(expected, request, spec=self._spec):
+            return []
+        return compare_request(expected, request, spec=self._spec)
 
     def _answer(self, index: int) -> Reply:
         reply = self._fixed.get(index)
@@ -195,8 +207,10 @@ class MockProvider:
         if include_unused:
             blamed = {p.interaction for p in mismatches}
             for index, interaction in enumerate(self._interactions):
+                if index in exercised:
+                    continue
                 label = describe_interaction(interaction)
-                if index not in exercised and label not in blamed:
+                if label not in blamed:
                     unused.append(Problem(kind="unused", interaction=label, request=_request_line(interaction)))
         return mismatches + unexpected + unused
 
@@ -251,7 +265,7 @@ class _Discriminator:
 
     names: tuple[str, ...]
     body: bool
-    buckets: Mapping[str, list[int]]
+    buckets: Mapping[Hashable, list[int]]
 
     @classmethod
     def of(cls, requests: Sequence[Request], indexes: Sequence[int]) -> _Discriminator | None:
@@ -265,16 +279,18 @@ class _Discriminator:
         if not names and not body:
             return None
         found = cls(tuple(sorted(names)), body, {})
-        buckets: dict[str, list[int]] = {}
+        buckets: dict[Hashable, list[int]] = {}
         for request, index in zip(requests, indexes):
             key = found.key(request.query, request.body.content if isinstance(request.body, Body) else None)
             buckets.setdefault(key, []).append(index)
         return cls(found.names, body, buckets)
 
-    def key(self, query: Mapping[str, Sequence[str]], body: Any) -> str:
+    def key(self, query: Mapping[str, Sequence[str]], body: Any) -> Hashable:
         """The bucket of a request with this query and (decoded) body."""
+        if not self.body:  # the query values alone: no need for JSON text
+            return tuple([tuple(query.get(name, ())) for name in self.names])
         values = [list(query.get(name, ())) for name in self.names]
-        return json.dumps([values, body if self.body else None], sort_keys=True, default=repr)
+        return _KEY_JSON.encode([values, body])
 
     def lookup(self, request: Request) -> list[int]:
         """The interactions whose exact parts equal the request's (an empty list when none or undecodable)."""
@@ -312,8 +328,12 @@ def normalise_request(method: str, target: str, headers: list[tuple[str, str]], 
         path = unquote(path)
     query: dict[str, tuple[str, ...]] = {}
     if query_string:
-        for key, value in parse_qsl(query_string, keep_blank_values=True):
-            query[key] = (*query.get(key, ()), value)
+        if "%" in query_string or "+" in query_string:
+            pairs = parse_qsl(query_string, keep_blank_values=True)
+        else:  # nothing to unquote: what parse_qsl gives, without its per-field work
+            pairs = [part.partition("=")[::2] for part in query_string.split("&") if part]
+        for key, value in pairs:
+            query[key] = (*query[key], value) if key in query else (value,)
     grouped: dict[str, tuple[str, ...]] = {}
     content_type = None
     for name, value in headers:
@@ -352,7 +372,7 @@ def _encode(body: Body) -> bytes:
         return content.encode("utf-8")
     if content is None:
         return b""
-    return json.dumps(content, ensure_ascii=False).encode("utf-8")
+    return _BODY_JSON.encode(content).encode("utf-8")
 
 
 def _is_json(content_type: str | None) -> bool:

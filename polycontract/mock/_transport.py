@@ -59,24 +59,41 @@ class _Verifying:
     def _response(self, request: httpx.Request, body: bytes) -> httpx.Response:
         # As thin as it gets: the target and headers as httpx holds them (names as the client spelled
         # them, decoded once with the encoding httpx chose), and a response built straight from bytes.
-        headers = request.headers
-        encoding = headers.encoding
-        pairs = [(name.decode(encoding), value.decode(encoding)) for name, value in headers.raw]
+        raw = request.headers.raw
+        try:  # ASCII, as nearly every header is: the same text any ASCII-compatible encoding gives
+            pairs = [(name.decode("ascii"), value.decode("ascii")) for name, value in raw]
+        except UnicodeDecodeError:
+            encoding = request.headers.encoding
+            pairs = [(name.decode(encoding), value.decode(encoding)) for name, value in raw]
         normalised = normalise_request(request.method, request.url.raw_path.decode("ascii"), pairs, body)
         reply: Reply = self.provider.handle(normalised)
         return _httpx_response(reply, request)
 
 
+def _wire_headers(reply: Reply) -> httpx.Headers:
+    """The reply's headers as ``httpx.Headers``, with ``Content-Length`` as ``content=`` would add it.
+
+    Kept on the reply: the reply of an interaction without generators is built once and sent every time.
+    """
+    found: httpx.Headers | None = reply.__dict__.get("_wire_headers")
+    if found is None:
+        headers = reply.headers
+        if reply.body and not any(name.lower() == "content-length" for name, _ in headers):
+            headers = [*headers, ("Content-Length", str(len(reply.body)))]
+        found = httpx.Headers(headers)
+        object.__setattr__(reply, "_wire_headers", found)  # a cache, not a field
+    return found
+
+
 def _httpx_response(reply: Reply, request: httpx.Request) -> httpx.Response:
     """The reply as an ``httpx.Response``, already read.
 
-    Built from a byte stream with the headers final (``Content-Length`` added as ``content=`` would add
-    it): ``content=`` costs a third more, re-checking every header against httpx's defaults.
+    Built from a byte stream with the headers final (``content=`` costs a third more, re-checking every
+    header against httpx's defaults), then read through httpx's public ``read()``.
     """
-    headers = reply.headers
-    if reply.body and not any(name.lower() == "content-length" for name, _ in headers):
-        headers = [*headers, ("Content-Length", str(len(reply.body)))]
-    response = httpx.Response(reply.status, headers=headers, stream=httpx.ByteStream(reply.body), request=request)
+    response = httpx.Response(
+        reply.status, headers=_wire_headers(reply), stream=httpx.ByteStream(reply.body), request=request
+    )
     response.read()
     return response
 

@@ -1,0 +1,135 @@
+"""A quick acceptance test for requests, for the mock provider's hot path.
+
+`request_matches` says True only for actual requests `compare_request` certainly finds no mismatch
+in; False means "ask `compare_request`", which then decides and words every mismatch. So it can only
+make matching faster, never different. It prepares and keeps nothing: a mock provider usually sees
+each interaction once, so anything prepared would be built for one use and then kept.
+
+It covers what consumers send: exact paths, query values equal or passing regex-like rules, headers
+equal (comma lists item by item) or passing such rules, and bodies (through the cached comparison of
+`compare_body`, the one `compare_request` runs).
+
+>>> from polycontract.model import Request
+>>> expected = Request(method="GET", path="/users", query={"page": ("1",)})
+>>> request_matches(expected, Request(method="get", path="/users", query={"page": ("1",)}), spec="V4")
+True
+>>> request_matches(expected, Request(method="GET", path="/users", query={"page": ("2",)}), spec="V4")
+False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from polycontract.matching._body import compare_body
+from polycontract.matching._fast import text_test_for
+from polycontract.model import ABSENT, Request, RuleSet
+
+__all__ = ["request_matches"]
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for value in values:
+        out.extend(part.strip() for part in value.split(","))
+    return out
+
+
+def _passes(rule_set: RuleSet, value: str) -> bool:
+    """True when every matcher (any, for ``OR``) has a text test and ``value`` certainly passes it."""
+    if not rule_set.matchers:
+        return False
+    any_ = rule_set.combine == "OR"
+    for matcher in rule_set.matchers:
+        test = text_test_for(matcher)
+        if test is None:
+            return False
+        if test(value):
+            if any_:
+                return True
+        elif not any_:
+            return False
+    return not any_
+
+
+def _rule_for(rules: Mapping[str, RuleSet], name: str) -> RuleSet | None:
+    found = rules.get(name)
+    if found is not None or not rules:
+        return found
+    lower = name.lower()
+    return next((rs for key, rs in rules.items() if key.lower() == lower), None)
+
+
+def _find(headers: Mapping[str, tuple[str, ...]], name: str) -> tuple[str, ...] | None:
+    lower = name.lower()
+    for key, values in headers.items():
+        if key.lower() == lower:
+            return values
+    return None
+
+
+def _query_matches(expected: Mapping[str, Any], actual: Mapping[str, Any], rules: Mapping[str, RuleSet]) -> bool:
+    if len(actual) != len(expected):
+        return False
+    for name, exp_values in expected.items():
+        act_values = actual.get(name)
+        if act_values is None:
+            return False
+        rule_set = rules.get(name) if rules else None
+        if rule_set is None:
+            if tuple(act_values) != tuple(exp_values):
+                return False
+        elif len(act_values) != len(exp_values) or not all(type(v) is str and _passes(rule_set, v) for v in act_values):
+            return False
+    return True
+
+
+def _headers_match(
+    expected: Mapping[str, tuple[str, ...]], actual: Mapping[str, tuple[str, ...]], rules: Mapping[str, RuleSet]
+) -> bool:
+    for name, exp_values in expected.items():
+        act_values = _find(actual, name)
+        if act_values is None:
+            return False
+        rule_set = _rule_for(rules, name)
+        if rule_set is None:
+            if _split(act_values) != _split(exp_values):
+                return False
+        elif (
+            len(exp_values) != 1
+            or len(act_values) != 1
+            or "," in exp_values[0]
+            or "," in act_values[0]
+            or not _passes(rule_set, act_values[0])
+        ):
+            return False
+    return True
+
+
+def request_matches(expected: Request, actual: Request, *, spec: str) -> bool:
+    """True only when `compare_request` certainly finds no mismatch; False: ask it.
+
+    ``expected`` is a frozen model object (its body's comparison is cached); ``spec`` is normalised.
+    """
+    if actual.path != expected.path or actual.method.upper() != expected.method.upper():
+        return False
+    rules = expected.matching_rules
+    if spec == "V1" or rules.get("path"):
+        return False  # V1 compares raw query strings; a path rule needs `compare_path`
+    if (expected.query or actual.query) and not _query_matches(expected.query, actual.query, rules.get("query") or {}):
+        return False
+    if expected.headers and not _headers_match(expected.headers, actual.headers, rules.get("header") or {}):
+        return False
+    if expected.body is ABSENT:
+        return True
+    found: Any = compare_body(
+        expected.body,
+        actual.body,
+        expected_headers=expected.headers,
+        actual_headers=actual.headers,
+        rules=rules.get("body"),
+        lenient=False,
+        cache=True,
+    )
+    return next(found, None) is None
