@@ -6,6 +6,7 @@ leaves nothing half-written.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -33,6 +34,8 @@ from polycontract.broker._schema import (
 from polycontract.broker._schema_contracts import SchemaContracts
 from polycontract.broker._verifying import ProviderVerification
 from polycontract.broker._versions import VersionQueries
+from polycontract.broker._webhook_delivery import WebhookDispatcher
+from polycontract.broker._webhooks import Webhooks, plan_publication, plan_verification, take_planned
 from polycontract.broker._writes import ensure_pacticipant, ensure_version, existing_version, insert_ignore, lock
 from polycontract.errors import StorageError, UsageError
 from polycontract.matrix import Decision, Ignore, LiveVersion, Row, decide, rows
@@ -64,8 +67,13 @@ class Environment:
     order: int
 
 
-class Broker(ProviderVerification, SchemaContracts, VersionQueries):
-    """A pact broker over one database (see `polycontract.broker.connect`, also for ``auto_detect_main_branch``)."""
+class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
+    """A pact broker over one database (see `polycontract.broker.connect`, also for ``auto_detect_main_branch``).
+
+    Webhooks are sent after the firing write commits, by a thread pool `close` drains: up to
+    ``webhook_attempts`` tries, backing off ``webhook_backoff`` seconds, doubling each time. Their
+    ``${pactbroker.pactUrl}`` starts with ``public_url`` (default: ``POLYCONTRACT_BROKER_PUBLIC_URL``).
+    """
 
     def __init__(
         self,
@@ -73,11 +81,18 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries):
         *,
         clock: Callable[[], datetime] | None = None,
         auto_detect_main_branch: bool | Sequence[str] = True,
+        public_url: str | None = None,
+        webhook_attempts: int = 3,
+        webhook_backoff: float = 1.0,
     ) -> None:
         self._engine = engine
         candidates = candidates_option(auto_detect_main_branch)
         self._writer = engine.execution_options(**{WRITE: True, MAIN_BRANCH_CANDIDATES: candidates})
         self._clock = clock or (lambda: datetime.now(UTC))
+        self._public_url = os.environ.get("POLYCONTRACT_BROKER_PUBLIC_URL", "") if public_url is None else public_url
+        self._webhook_dispatcher = WebhookDispatcher(
+            self._writer, self._clock, attempts=webhook_attempts, backoff=webhook_backoff
+        )
 
     @property
     def url(self) -> str:
@@ -85,7 +100,8 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries):
         return self._engine.url.render_as_string(hide_password=True)
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Let queued webhook deliveries finish (up to 10 s), then release the database connections."""
+        self._webhook_dispatcher.close()
         self._engine.dispose()
 
     def __enter__(self) -> Broker:
@@ -98,10 +114,14 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries):
     def _transaction(self, *, write: bool = True) -> Iterator[Connection]:
         try:
             with (self._writer if write else self._engine).begin() as conn:
-                yield conn
+                try:
+                    yield conn
+                finally:
+                    planned = take_planned(conn)
         except DBAPIError as exc:
             detail = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
             raise StorageError(f"the broker database refused the request: {detail}") from None
+        self._webhook_dispatcher.submit(planned)  # only once the transaction committed
 
     # -- pacticipants and versions ------------------------------------------------------------
 
@@ -184,6 +204,8 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries):
                     created_at=now,
                 )
             )
+            previous = None if current is None else current.content_hash
+            plan_publication(conn, result, branch=branch, previous_hash=previous, base_url=self._public_url)
             return result
 
     def pact(self, consumer: str, consumer_version: str, provider: str, *, revision: int | None = None) -> Pact:
@@ -238,6 +260,8 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries):
                     created_at=now,
                 )
             )
+            fired = (provider, provider_version, branch, content_hash, success)
+            plan_verification(conn, *fired, base_url=self._public_url)
         return content_hash
 
     # -- environments, deployments and releases -----------------------------------------------

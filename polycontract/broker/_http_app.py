@@ -1,6 +1,6 @@
 """The broker's HTTP API: a Pact-Broker-compatible ASGI app (Starlette) over a `Broker`.
 
-``create_app(broker)`` serves HAL+JSON (``application/hal+json``) at the Pact Broker's paths, so
+``create_app(broker, auth=None)`` serves HAL+JSON (``application/hal+json``) at the Pact Broker's paths, so
 the official Pact CLI, ``pact verifier --broker-url`` and polycontract's HTTP client use it
 unchanged. Clients discover URLs from the index (``GET /``) relations. Synchronous broker calls run
 in Starlette's thread pool. Errors are ``{"error": {"message": …}, "status": N}``: 400 bad input,
@@ -89,6 +89,7 @@ from polycontract.broker import _http_pacts as pacts
 from polycontract.broker import _http_reads as reads
 from polycontract.broker import _http_verification as verification
 from polycontract.broker._broker import Broker
+from polycontract.broker._http_auth import AuthConfig, TokenAuth
 from polycontract.broker._http_support import AccessLog, HttpError, error_response, hal, status_for
 from polycontract.errors import PolycontractError
 
@@ -227,11 +228,17 @@ def _routes() -> list[Route]:
     ]
 
 
-def create_app(broker: Broker) -> Starlette:
-    """The ASGI app serving ``broker`` (the caller keeps ownership and closes it)."""
+def create_app(broker: Broker, *, auth: AuthConfig | None = None) -> Starlette:
+    """The ASGI app serving ``broker`` (the caller keeps ownership and closes it).
+
+    With ``auth`` every request but ``GET /health`` needs a token of a sufficient role (`TokenAuth`).
+    """
+    middleware = [Middleware(AccessLog)]
+    if auth is not None:
+        middleware.append(Middleware(TokenAuth, config=auth))
     app = Starlette(
         routes=_routes(),
-        middleware=[Middleware(AccessLog)],
+        middleware=middleware,
         exception_handlers={
             HttpError: _http_error,
             PolycontractError: _polycontract_error,

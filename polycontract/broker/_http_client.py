@@ -33,6 +33,7 @@ from polycontract.broker._http_codec import (
 from polycontract.broker._http_deployments import HttpDeployments, seg
 from polycontract.broker._http_transport import Transport
 from polycontract.broker._http_verifying import HttpVerifying
+from polycontract.broker._http_webhooks import HttpWebhooks
 from polycontract.broker._retention import PruneReport
 from polycontract.broker._schemas import SchemaPublishResult, check_kind, check_level
 from polycontract.errors import BrokerError, StorageError, UsageError
@@ -49,7 +50,7 @@ __all__ = ["HttpBroker"]
 _OUTCOMES = {"Pact published": "created", "Pact unchanged": "unchanged", "Pact overwritten": "overwritten"}
 
 
-class HttpBroker(HttpVerifying, HttpDeployments, Broker):
+class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
     """A `Broker` whose storage is a broker server reached over HTTP (same methods, same return types).
 
     ``token`` is sent as a bearer token, ``username``/``password`` as HTTP basic auth; neither is

@@ -3,7 +3,7 @@
 Errors are JSON ``{"error": {"message": …}, "status": N}`` (the Pact Broker's clients print
 ``error.message``); polycontract errors map to status codes in `status_for`. The access log writes
 one JSON object per request to the ``polycontract.broker.access`` logger and never logs headers
-(so no ``Authorization`` value can leak).
+(so no ``Authorization`` value can leak); with auth on it names the token (``token_name``), never its value.
 """
 
 from __future__ import annotations
@@ -230,5 +230,6 @@ class AccessLog:
                 "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 "client": client[0] if client else None,
+                "token_name": scope.get("polycontract.token_name"),
             }
             ACCESS_LOG.info(json.dumps(entry, separators=(",", ":")))

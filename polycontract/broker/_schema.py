@@ -11,6 +11,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -25,7 +26,7 @@ from sqlalchemy import (
 __all__ = ["SCHEMA_REVISION", "metadata"]
 
 #: The Alembic head revision this code reads and writes.
-SCHEMA_REVISION = "0002"
+SCHEMA_REVISION = "0003"
 
 metadata = MetaData()
 
@@ -208,4 +209,42 @@ schema_reads = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("consumer_version_id", "subject_id", name="uq_pc_schema_reads_version"),
     Index("ix_pc_schema_reads_subject", "subject_id", "consumer_version_id"),
+)
+
+# -- webhooks (revision 0003) ---------------------------------------------------------------------
+
+#: A configured webhook: ``events`` and ``headers`` are JSON text; ``consumer``/``provider`` filter (NULL: any).
+webhooks = Table(
+    "pc_webhooks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("uuid", String(36), nullable=False, unique=True),
+    Column("description", String(255)),
+    Column("events", Text, nullable=False),
+    Column("url", Text, nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("headers", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("consumer", String(255)),
+    Column("provider", String(255)),
+    Column("enabled", Boolean, nullable=False),
+    Column("timeout_seconds", Float, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+#: One row per delivery attempt; ``delivery`` groups the attempts of one triggered request.
+webhook_deliveries = Table(
+    "pc_webhook_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("webhook_id", Integer, ForeignKey("pc_webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("delivery", String(36), nullable=False),
+    Column("event", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("response", Text),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Index("ix_pc_webhook_deliveries_webhook", "webhook_id", "id"),
 )

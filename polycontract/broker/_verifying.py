@@ -25,6 +25,7 @@ class ProviderVerification:
     """`Broker.pacts_for_verification` and `Broker.publish_verification_results`."""
 
     _clock: Callable[[], datetime]
+    _public_url: str
 
     def _transaction(self, *, write: bool = True) -> AbstractContextManager[Connection]:
         raise NotImplementedError  # provided by Broker
@@ -76,9 +77,10 @@ class ProviderVerification:
         counts for every consumer version that published that content.
         """
         from polycontract.broker._results import publish_results
+        from polycontract.broker._webhooks import plan_verification
 
         with self._transaction() as conn:
-            return publish_results(
+            recorded = publish_results(
                 conn,
                 self._clock(),
                 provider=provider,
@@ -86,3 +88,7 @@ class ProviderVerification:
                 branch=branch,
                 results=results,
             )
+            for r in recorded:
+                fired = (provider, provider_version, branch, r.content_hash, r.success)
+                plan_verification(conn, *fired, base_url=self._public_url)
+            return recorded

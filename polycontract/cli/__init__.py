@@ -21,6 +21,8 @@ COMMANDS: dict[str, str] = {
     "compat": "polycontract.cli._compat:compat",
     "create-environment": "polycontract.cli._broker_commands:create_environment",
     "create-version": "polycontract.cli._broker_commands:create_version",
+    "create-webhook": "polycontract.cli._webhook_commands:create_webhook",
+    "delete-webhook": "polycontract.cli._webhook_commands:delete_webhook",
     "demo": "polycontract.cli._demo:demo",
     "matrix": "polycontract.cli._can_i_deploy:matrix",
     "prune": "polycontract.cli._broker_commands:prune",
@@ -33,6 +35,7 @@ COMMANDS: dict[str, str] = {
     "record-undeployment": "polycontract.cli._broker_commands:record_undeployment",
     "verify": "polycontract.cli._verify:verify",
     "version": "polycontract.cli._version:version",
+    "webhooks": "polycontract.cli._webhook_commands:webhooks",
 }
 
 

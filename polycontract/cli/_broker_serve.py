@@ -2,7 +2,8 @@
 
 The database is migrated once before the server starts; with ``--workers N`` uvicorn starts N
 processes, each opening its own connection pool (use PostgreSQL for several workers: SQLite
-serialises writers). Access logs are JSON lines on stderr.
+serialises writers). Access logs are JSON lines on stderr. ``--auth-file`` (or
+``POLYCONTRACT_BROKER_TOKENS``) turns token authentication on (see `polycontract.broker._http_auth`).
 """
 
 from __future__ import annotations
@@ -38,9 +39,11 @@ def app_from_environment() -> object:
     """uvicorn factory for worker processes: the app over the database named by ``POLYCONTRACT_BROKER_DB``."""
     from polycontract.broker import connect
     from polycontract.broker._http_app import create_app
+    from polycontract.broker._http_auth import AUTH_FILE_ENV, load_auth
 
     configure_logging(os.environ.get(LOG_LEVEL_ENV, "info"))
-    return create_app(connect(os.environ[DB_ENV]))
+    auth = load_auth(os.environ.get(AUTH_FILE_ENV))
+    return create_app(connect(os.environ[DB_ENV]), auth=auth)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -67,7 +70,15 @@ def broker() -> None:
     type=click.Choice(["critical", "error", "warning", "info", "debug"]),
     help="Log level (info shows one JSON access line per request).",
 )
-def serve(db_url: str | None, host: str, port: int, workers: int, log_level: str) -> None:
+@click.option(
+    "--auth-file",
+    envvar="POLYCONTRACT_BROKER_AUTH_FILE",
+    default=None,
+    type=click.Path(dir_okay=False),
+    help="Tokens with roles (JSON, YAML or TOML) [env POLYCONTRACT_BROKER_AUTH_FILE; else POLYCONTRACT_BROKER_TOKENS"
+    " as JSON; neither: no auth].",
+)
+def serve(db_url: str | None, host: str, port: int, workers: int, log_level: str, auth_file: str | None) -> None:
     """Serve the Pact Broker HTTP API (the Pact CLI and verifiers use it unchanged)."""
     try:
         import uvicorn
@@ -75,13 +86,21 @@ def serve(db_url: str | None, host: str, port: int, workers: int, log_level: str
         click.echo("error: the server needs starlette and uvicorn: pip install 'polycontract[server]'", err=True)
         raise click.exceptions.Exit(2) from None
     from polycontract.broker import DEFAULT_URL, connect
+    from polycontract.broker._http_auth import AUTH_FILE_ENV, load_auth
 
     url = db_url or DEFAULT_URL
+    with reporting_errors():  # a broken token configuration fails here, before any worker starts
+        auth = load_auth(os.path.abspath(auth_file) if auth_file else None)
     with reporting_errors(), connect(url):  # migrate once, and fail fast on a bad URL
         pass
     os.environ[DB_ENV] = url
     os.environ[LOG_LEVEL_ENV] = log_level
-    click.echo(f"polycontract broker on http://{host}:{port} ({workers} worker(s)) over {_hidden(url)}", err=True)
+    if auth_file:
+        os.environ[AUTH_FILE_ENV] = os.path.abspath(auth_file)
+    state = f"auth on: {len(auth.entries)} token(s)" if auth is not None else "auth off: anyone can read and write"
+    click.echo(
+        f"polycontract broker on http://{host}:{port} ({workers} worker(s)) over {_hidden(url)}; {state}", err=True
+    )
     uvicorn.run(
         "polycontract.cli._broker_serve:app_from_environment",
         factory=True,

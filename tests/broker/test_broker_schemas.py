@@ -143,7 +143,7 @@ def test_a_broker_at_revision_0001_is_upgraded_on_connect(broker_url: str) -> No
         config.attributes["connection"] = conn
         command.upgrade(config, "0001")
     engine.dispose()
-    assert SCHEMA_REVISION == "0002"
+    assert SCHEMA_REVISION == "0003"
     with connect(broker_url) as broker:
         broker.create_environment("prod")
         _avro_estate(broker)

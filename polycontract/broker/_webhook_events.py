@@ -1,0 +1,196 @@
+"""Webhooks without I/O: which events a write fires, who listens, and the rendered request.
+
+Everything here is a pure function of its arguments, so the rules are tested without a database
+or a network. Templates use the Pact Broker's placeholders (``${pactbroker.consumerName}``, …);
+they are substituted inside JSON *string values*, so a rendered body is always valid JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from polycontract.errors import UsageError
+
+__all__ = [
+    "CONTENT_CHANGED",
+    "DEFAULT_BODY",
+    "EVENTS",
+    "MASK",
+    "REQUIRING_VERIFICATION",
+    "VERIFICATION_PUBLISHED",
+    "EventFacts",
+    "backoff_delay",
+    "is_secret_header",
+    "listens",
+    "mask_headers",
+    "parse_header",
+    "parse_template",
+    "publish_events",
+    "render",
+    "render_text",
+    "template_context",
+]
+
+REQUIRING_VERIFICATION = "contract_requiring_verification_published"
+CONTENT_CHANGED = "contract_content_changed"
+VERIFICATION_PUBLISHED = "provider_verification_published"
+
+#: Every event a webhook can listen to.
+EVENTS = (REQUIRING_VERIFICATION, CONTENT_CHANGED, VERIFICATION_PUBLISHED)
+
+#: What a secret header's value reads as in listings.
+MASK = "***"
+
+_SECRET_NAMES = ("authorization", "proxy-authorization", "cookie")
+_SECRET_PARTS = ("token", "secret", "password", "api-key", "apikey")
+_PLACEHOLDER = re.compile(r"\$\{pactbroker\.([A-Za-z]+)\}")
+
+#: The body sent when a webhook has no template: the facts a CI trigger usually needs.
+DEFAULT_BODY: dict[str, Any] = {
+    "eventName": "${pactbroker.eventName}",
+    "consumerName": "${pactbroker.consumerName}",
+    "consumerVersionNumber": "${pactbroker.consumerVersionNumber}",
+    "consumerVersionBranch": "${pactbroker.consumerVersionBranch}",
+    "providerName": "${pactbroker.providerName}",
+    "providerVersionNumber": "${pactbroker.providerVersionNumber}",
+    "providerVersionBranch": "${pactbroker.providerVersionBranch}",
+    "pactUrl": "${pactbroker.pactUrl}",
+    "verificationResultUrl": "${pactbroker.verificationResultUrl}",
+    "githubVerificationStatus": "${pactbroker.githubVerificationStatus}",
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class EventFacts:
+    """What happened, as the placeholders see it; ``success`` is None for a publication."""
+
+    event: str
+    consumer: str
+    provider: str
+    content_hash: str
+    consumer_version: str = ""
+    consumer_branch: str = ""
+    provider_version: str = ""
+    provider_branch: str = ""
+    success: bool | None = None
+
+
+def publish_events(
+    outcome: str, *, content_hash: str, previous_hash: str | None, verified_before: bool
+) -> tuple[str, ...]:
+    """The events one pact publication fires.
+
+    ``outcome`` is the `PublishResult` outcome (``unchanged`` fires nothing); ``previous_hash`` the
+    content of the consumer's previous publication for that provider (None for the first);
+    ``verified_before`` whether the provider already verified this content. The first
+    publication of an integration counts as changed content (as in the Pact Broker).
+    """
+    if outcome == "unchanged":
+        return ()
+    fired = []
+    if not verified_before:
+        fired.append(REQUIRING_VERIFICATION)
+    if previous_hash != content_hash:
+        fired.append(CONTENT_CHANGED)
+    return tuple(fired)
+
+
+def listens(events: Sequence[str], consumer_filter: str | None, provider_filter: str | None, facts: EventFacts) -> bool:
+    """Whether a webhook (its events and optional consumer/provider filters) wants ``facts``."""
+    return (
+        facts.event in events
+        and (consumer_filter is None or consumer_filter == facts.consumer)
+        and (provider_filter is None or provider_filter == facts.provider)
+    )
+
+
+def template_context(facts: EventFacts, base_url: str) -> dict[str, str]:
+    """The placeholder values for ``facts``; URLs are absolute when ``base_url`` is set."""
+    pact_url = (
+        f"{base_url.rstrip('/')}/pacts/provider/{quote(facts.provider, safe='')}"
+        f"/consumer/{quote(facts.consumer, safe='')}/pact-version/{facts.content_hash}"
+    )
+    if facts.success is None:
+        status, result_url = "pending", ""
+    else:
+        status = "success" if facts.success else "failure"
+        result_url = f"{pact_url}/verification-results/latest"
+    return {
+        "eventName": facts.event,
+        "consumerName": facts.consumer,
+        "providerName": facts.provider,
+        "consumerVersionNumber": facts.consumer_version,
+        "consumerVersionBranch": facts.consumer_branch,
+        "providerVersionNumber": facts.provider_version,
+        "providerVersionBranch": facts.provider_branch,
+        "pactUrl": pact_url,
+        "verificationResultUrl": result_url,
+        "githubVerificationStatus": status,
+        "bitbucketVerificationStatus": {"success": "SUCCESSFUL", "failure": "FAILED"}.get(status, "INPROGRESS"),
+        "contentHash": facts.content_hash,
+    }
+
+
+def _substitute(text: str, context: Mapping[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda m: context.get(m.group(1), m.group(0)), text)
+
+
+def _render_value(value: Any, context: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        return _substitute(value, context)
+    if isinstance(value, list):
+        return [_render_value(v, context) for v in value]
+    if isinstance(value, dict):
+        return {_substitute(str(k), context): _render_value(v, context) for k, v in value.items()}
+    return value
+
+
+def render(template: str, context: Mapping[str, str]) -> str:
+    """``template`` (JSON text) with placeholders filled in; unknown placeholders stay as written."""
+    return json.dumps(_render_value(json.loads(template), context), separators=(",", ":"))
+
+
+def render_text(text: str, context: Mapping[str, str]) -> str:
+    """A URL or header value with placeholders filled in."""
+    return _substitute(text, context)
+
+
+def parse_template(template: str | Mapping[str, Any] | None) -> str:
+    """A body template as canonical JSON text (`DEFAULT_BODY` for None); `UsageError` if not JSON."""
+    if template is None:
+        return json.dumps(DEFAULT_BODY)
+    if isinstance(template, str):
+        try:
+            return json.dumps(json.loads(template))
+        except ValueError as exc:
+            raise UsageError(f"body_template is not JSON: {exc}") from None
+    return json.dumps(dict(template))
+
+
+def parse_header(line: str) -> tuple[str, str]:
+    """``"Name: value"`` as ``(name, value)``; `UsageError` for anything else."""
+    name, sep, value = line.partition(":")
+    if not sep or not name.strip() or any(c.isspace() for c in name.strip()):
+        raise UsageError(f"header {line.split(':', 1)[0]!r} must be written 'Name: value'")
+    return name.strip(), value.strip()
+
+
+def is_secret_header(name: str) -> bool:
+    """Headers whose values are credentials: stored and sent, never shown back."""
+    lowered = name.lower()
+    return lowered in _SECRET_NAMES or any(part in lowered for part in _SECRET_PARTS)
+
+
+def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """``headers`` with every secret value replaced by `MASK`."""
+    return {k: MASK if is_secret_header(k) else v for k, v in headers.items()}
+
+
+def backoff_delay(attempt: int, base: float) -> float:
+    """Seconds to wait after failed attempt ``attempt`` (1-based): ``base``, doubling, capped at 60 s."""
+    return float(min(60.0, base * 2 ** (attempt - 1)))

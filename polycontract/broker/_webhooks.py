@@ -1,0 +1,326 @@
+"""The webhook side of `Broker`: configure webhooks, read the delivery log, plan deliveries.
+
+A mixin so `_broker.py` stays small; it uses the broker's ``_transaction`` and ``_clock``. Writes
+that fire events call `plan_publication` / `plan_verification` inside their transaction; the
+rendered requests ride on the connection (`take_planned`) and are sent only after the commit.
+Secret header values (``Authorization``, anything naming a token, secret, password or API key)
+are stored and sent but read back as ``***``.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from polycontract.broker._schema import pact_contents, pacticipants, publications, verifications, versions
+from polycontract.broker._schema import webhook_deliveries as deliveries_table
+from polycontract.broker._schema import webhooks as webhooks_table
+from polycontract.broker._webhook_delivery import PlannedDelivery, WebhookDispatcher
+from polycontract.broker._webhook_events import (
+    EVENTS,
+    VERIFICATION_PUBLISHED,
+    EventFacts,
+    listens,
+    mask_headers,
+    parse_template,
+    publish_events,
+    render,
+    render_text,
+    template_context,
+)
+from polycontract.errors import StorageError, UsageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Row
+
+    from polycontract.broker._broker import PublishResult
+
+__all__ = ["Webhook", "WebhookAttempt", "Webhooks", "plan_publication", "plan_verification", "take_planned"]
+
+_PLANNED = "polycontract_planned_webhooks"
+_METHODS = ("POST", "PUT", "PATCH")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Webhook:
+    """A configured webhook as read back: secret header values are ``***``."""
+
+    id: str
+    description: str | None
+    events: tuple[str, ...]
+    url: str
+    method: str
+    headers: dict[str, str]
+    body_template: str
+    consumer: str | None
+    provider: str | None
+    enabled: bool
+    timeout: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookAttempt:
+    """One delivery attempt: ``status_code`` None when no response came (see ``error``)."""
+
+    delivery: str
+    event: str
+    attempt: int
+    status_code: int | None
+    error: str | None
+    response: str | None
+    started_at: datetime
+    finished_at: datetime
+
+    @property
+    def ok(self) -> bool:
+        """Whether the receiver answered 2xx."""
+        return self.error is None
+
+
+def take_planned(conn: Connection) -> list[PlannedDelivery]:
+    """The deliveries planned on ``conn`` so far (removed from it)."""
+    planned: list[PlannedDelivery] = conn.info.pop(_PLANNED, [])
+    return planned
+
+
+def _masked_url(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return url.replace(f":{parts.password}@", ":***@", 1)
+
+
+def _enabled(conn: Connection) -> Sequence[Row[Any]]:
+    return conn.execute(select(webhooks_table).where(webhooks_table.c.enabled)).all()
+
+
+def _plan(conn: Connection, found: Sequence[Row[Any]], facts: Sequence[EventFacts], base_url: str) -> None:
+    planned = conn.info.setdefault(_PLANNED, [])
+    for hook in found:
+        for fact in facts:
+            if not listens(json.loads(hook.events), hook.consumer, hook.provider, fact):
+                continue
+            context = template_context(fact, base_url)
+            headers = {k: render_text(v, context) for k, v in json.loads(hook.headers).items()}
+            headers.setdefault("Content-Type", "application/json")
+            planned.append(
+                PlannedDelivery(
+                    webhook_id=hook.id,
+                    event=fact.event,
+                    method=hook.method,
+                    url=render_text(hook.url, context),
+                    headers=headers,
+                    body=render(hook.body, context),
+                    timeout=hook.timeout_seconds,
+                )
+            )
+
+
+def plan_publication(
+    conn: Connection, result: PublishResult, *, branch: str | None, previous_hash: str | None, base_url: str
+) -> None:
+    """Plan the deliveries a publication fires (inside its transaction; the content is already stored).
+
+    ``previous_hash`` is the overwritten content, or None to look up the consumer's previous version.
+    """
+    found = _enabled(conn)
+    if result.outcome == "unchanged" or not found:
+        return  # the usual case costs one query
+    outcome, content_hash = result.outcome, result.content_hash
+    consumer, consumer_version, provider = result.consumer, result.consumer_version, result.provider
+    if previous_hash is None:
+        consumer_version_ids = (
+            select(versions.c.id)
+            .join(pacticipants, pacticipants.c.id == versions.c.pacticipant_id)
+            .where(pacticipants.c.name == consumer, versions.c.number != consumer_version)
+        )
+        previous_hash = conn.execute(
+            select(publications.c.content_hash)
+            .join(pacticipants, pacticipants.c.id == publications.c.provider_id)
+            .where(
+                pacticipants.c.name == provider,
+                publications.c.is_current,
+                publications.c.consumer_version_id.in_(consumer_version_ids),
+            )
+            .order_by(publications.c.created_at.desc(), publications.c.id.desc())
+            .limit(1)
+        ).scalar()
+    verified = conn.execute(select(verifications.c.id).where(verifications.c.content_hash == content_hash).limit(1))
+    names = publish_events(
+        outcome, content_hash=content_hash, previous_hash=previous_hash, verified_before=verified.first() is not None
+    )
+    facts = [
+        EventFacts(
+            event=name,
+            consumer=consumer,
+            provider=provider,
+            content_hash=content_hash,
+            consumer_version=consumer_version,
+            consumer_branch=branch or "",
+        )
+        for name in names
+    ]
+    _plan(conn, found, facts, base_url)
+
+
+def plan_verification(
+    conn: Connection,
+    provider: str,
+    provider_version: str,
+    branch: str | None,
+    content_hash: str,
+    success: bool,
+    *,
+    base_url: str,
+) -> None:
+    """Plan ``provider_verification_published`` for one recorded result (the consumer version: the latest with it)."""
+    found = _enabled(conn)
+    if not found:
+        return
+    consumer = conn.execute(
+        select(pacticipants.c.name)
+        .join(pact_contents, pact_contents.c.consumer_id == pacticipants.c.id)
+        .where(pact_contents.c.content_hash == content_hash)
+    ).scalar_one()
+    latest = conn.execute(
+        select(versions.c.number, versions.c.branch)
+        .join(publications, publications.c.consumer_version_id == versions.c.id)
+        .where(publications.c.content_hash == content_hash, publications.c.is_current)
+        .order_by(publications.c.created_at.desc(), publications.c.id.desc())
+        .limit(1)
+    ).first()
+    fact = EventFacts(
+        event=VERIFICATION_PUBLISHED,
+        consumer=consumer,
+        provider=provider,
+        content_hash=content_hash,
+        consumer_version="" if latest is None else latest.number,
+        consumer_branch="" if latest is None else latest.branch or "",
+        provider_version=provider_version,
+        provider_branch=branch or "",
+        success=success,
+    )
+    _plan(conn, found, [fact], base_url)
+
+
+class Webhooks:
+    """`Broker.create_webhook`, `webhooks`, `delete_webhook`, `webhook_deliveries` and `flush_webhooks`."""
+
+    _clock: Callable[[], datetime]
+    _webhook_dispatcher: WebhookDispatcher
+
+    def _transaction(self, *, write: bool = True) -> AbstractContextManager[Connection]:
+        raise NotImplementedError  # provided by Broker
+
+    def create_webhook(
+        self,
+        *,
+        url: str,
+        events: Sequence[str],
+        method: str = "POST",
+        headers: Mapping[str, str] | None = None,
+        body_template: str | Mapping[str, Any] | None = None,
+        consumer: str | None = None,
+        provider: str | None = None,
+        description: str | None = None,
+        enabled: bool = True,
+        timeout: float = 5.0,
+    ) -> Webhook:
+        """Configure a webhook: on any of ``events`` (optionally only for ``consumer``/``provider``), send
+        ``method`` ``url`` with ``headers`` and ``body_template`` rendered (``${pactbroker.…}`` placeholders).
+
+        Returns it as read back (secret headers masked); its ``id`` is what `delete_webhook` takes.
+        """
+        unknown = sorted(set(events) - set(EVENTS))
+        if not events or unknown:
+            raise UsageError(f"events={list(events)!r}: each must be one of {', '.join(EVENTS)}")
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+            raise UsageError(f"url={_masked_url(url)!r} must be an http(s):// URL")
+        if method.upper() not in _METHODS:
+            raise UsageError(f"method={method!r} must be one of {', '.join(_METHODS)}")
+        if not 0 < timeout <= 120:
+            raise UsageError(f"timeout={timeout!r} must be between 0 and 120 seconds")
+        hook_id = str(uuid.uuid4())
+        with self._transaction() as conn:
+            conn.execute(
+                webhooks_table.insert().values(
+                    uuid=hook_id,
+                    description=description,
+                    events=json.dumps(list(dict.fromkeys(events))),
+                    url=url,
+                    method=method.upper(),
+                    headers=json.dumps(dict(headers or {})),
+                    body=parse_template(body_template),
+                    consumer=consumer,
+                    provider=provider,
+                    enabled=enabled,
+                    timeout_seconds=float(timeout),
+                    created_at=self._clock(),
+                )
+            )
+        return next(w for w in self.webhooks() if w.id == hook_id)
+
+    def webhooks(self) -> tuple[Webhook, ...]:
+        """Every configured webhook, oldest first, secret header values shown as ``***``."""
+        with self._transaction(write=False) as conn:
+            found = conn.execute(select(webhooks_table).order_by(webhooks_table.c.id)).all()
+        return tuple(
+            Webhook(
+                id=r.uuid,
+                description=r.description,
+                events=tuple(json.loads(r.events)),
+                url=_masked_url(r.url),
+                method=r.method,
+                headers=mask_headers(json.loads(r.headers)),
+                body_template=r.body,
+                consumer=r.consumer,
+                provider=r.provider,
+                enabled=r.enabled,
+                timeout=r.timeout_seconds,
+            )
+            for r in found
+        )
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        """Remove a webhook and its delivery log; `StorageError` if there is none with that id."""
+        with self._transaction() as conn:
+            row = conn.execute(select(webhooks_table.c.id).where(webhooks_table.c.uuid == webhook_id)).scalar()
+            if row is None:
+                raise StorageError(f"there is no webhook {webhook_id!r}")
+            conn.execute(deliveries_table.delete().where(deliveries_table.c.webhook_id == row))
+            conn.execute(webhooks_table.delete().where(webhooks_table.c.id == row))
+
+    def webhook_deliveries(self, webhook_id: str) -> tuple[WebhookAttempt, ...]:
+        """Every delivery attempt of a webhook, oldest first."""
+        with self._transaction(write=False) as conn:
+            row = conn.execute(select(webhooks_table.c.id).where(webhooks_table.c.uuid == webhook_id)).scalar()
+            if row is None:
+                raise StorageError(f"there is no webhook {webhook_id!r}")
+            found = conn.execute(
+                select(deliveries_table).where(deliveries_table.c.webhook_id == row).order_by(deliveries_table.c.id)
+            ).all()
+        return tuple(
+            WebhookAttempt(
+                delivery=r.delivery,
+                event=r.event,
+                attempt=r.attempt,
+                status_code=r.status_code,
+                error=r.error,
+                response=r.response,
+                started_at=r.started_at,
+                finished_at=r.finished_at,
+            )
+            for r in found
+        )
+
+    def flush_webhooks(self, timeout: float | None = None) -> bool:
+        """Wait for every queued webhook delivery (all attempts); False if ``timeout`` ran out first."""
+        return self._webhook_dispatcher.flush(timeout)

@@ -1,0 +1,116 @@
+"""Webhook commands: ``create-webhook`` and ``webhooks`` (list; secret header values shown as ``***``).
+
+Webhooks live in the broker's database, so these commands take a database ``--broker`` URL (the
+HTTP client does not configure webhooks).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import click
+
+from polycontract.cli._broker_common import broker_option, emit, open_broker, output_option, print_table
+from polycontract.errors import UsageError
+
+__all__ = ["create_webhook", "delete_webhook", "webhooks"]
+
+_EVENTS = (
+    "contract_requiring_verification_published",
+    "contract_content_changed",
+    "provider_verification_published",
+)
+
+
+def _body(value: str | None) -> str | None:
+    """A JSON template given inline, or ``@FILE`` / an existing file's path."""
+    if value is None:
+        return None
+    path = Path(value[1:] if value.startswith("@") else value)
+    if value.startswith("@") or (not value.lstrip().startswith(("{", "[")) and path.is_file()):
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read --body-template {path}: {exc.strerror}") from None
+    return value
+
+
+def _document(hook: Any) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(hook).items()}
+
+
+@click.command("create-webhook")
+@click.option("--url", required=True, help="Where to send the request (http or https).")
+@click.option("--event", "events", multiple=True, required=True, type=click.Choice(_EVENTS), help="Repeatable.")
+@click.option("--method", default="POST", show_default=True, type=click.Choice(["POST", "PUT", "PATCH"]))
+@click.option("--header", "headers", multiple=True, metavar="'NAME: VALUE'", help="A request header (repeatable).")
+@click.option("--body-template", default=None, metavar="FILE|JSON", help="JSON body with ${pactbroker.…} placeholders.")
+@click.option("--consumer", default=None, help="Only for this consumer.")
+@click.option("--provider", default=None, help="Only for this provider.")
+@click.option("--description", default=None, help="A note for people.")
+@click.option("--timeout", default=5.0, show_default=True, type=float, help="Seconds per attempt.")
+@broker_option
+@output_option
+def create_webhook(
+    url: str,
+    events: tuple[str, ...],
+    method: str,
+    headers: tuple[str, ...],
+    body_template: str | None,
+    consumer: str | None,
+    provider: str | None,
+    description: str | None,
+    timeout: float,
+    broker_url: str | None,
+    output: str,
+) -> None:
+    """Call URL with a templated JSON body when contracts or verification results are published."""
+    from polycontract.broker._webhook_events import parse_header
+
+    with open_broker(broker_url) as broker:
+        hook = broker.create_webhook(
+            url=url,
+            events=events,
+            method=method,
+            headers=dict(parse_header(h) for h in headers),
+            body_template=_body(body_template),
+            consumer=consumer,
+            provider=provider,
+            description=description,
+            timeout=timeout,
+        )
+    emit(output, _document(hook), f"created webhook {hook.id} ({', '.join(hook.events)} -> {hook.url})")
+
+
+@click.command("webhooks")
+@broker_option
+@output_option
+def webhooks(broker_url: str | None, output: str) -> None:
+    """List configured webhooks (secret header values shown as ***)."""
+    with open_broker(broker_url) as broker:
+        found = broker.webhooks()
+    rows = [
+        (
+            h.id,
+            ",".join(h.events),
+            f"{h.method} {h.url}",
+            "; ".join(f"{k}: {v}" for k, v in h.headers.items()),
+            h.consumer or "*",
+            h.provider or "*",
+        )
+        for h in found
+    ]
+    text = print_table(("id", "events", "request", "headers", "consumer", "provider"), rows) if rows else "no webhooks"
+    emit(output, {"webhooks": [_document(h) for h in found]}, text)
+
+
+@click.command("delete-webhook")
+@click.argument("webhook_id")
+@broker_option
+def delete_webhook(webhook_id: str, broker_url: str | None) -> None:
+    """Remove a webhook (and its delivery log)."""
+    with open_broker(broker_url) as broker:
+        broker.delete_webhook(webhook_id)
+    click.echo(f"deleted webhook {webhook_id}")
