@@ -101,7 +101,9 @@ def serve(db_url: str | None, host: str, port: int, workers: int, log_level: str
     click.echo(
         f"polycontract broker on http://{host}:{port} ({workers} worker(s)) over {_hidden(url)}; {state}", err=True
     )
-    uvicorn.run(
+    from polycontract.cli._uvicorn_tcp import TcpConfig
+
+    config = TcpConfig(
         "polycontract.cli._broker_serve:app_from_environment",
         factory=True,
         host=host,
@@ -110,6 +112,12 @@ def serve(db_url: str | None, host: str, port: int, workers: int, log_level: str
         log_level=log_level,
         access_log=False,
     )
+    if workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        uvicorn.Server(config).run()
 
 
 def _hidden(url: str) -> str:
