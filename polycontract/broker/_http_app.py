@@ -3,7 +3,9 @@
 ``create_app(broker, auth=None)`` serves HAL+JSON (``application/hal+json``) at the Pact Broker's paths, so
 the official Pact CLI, ``pact verifier --broker-url`` and polycontract's HTTP client use it
 unchanged. Clients discover URLs from the index (``GET /``) relations. Synchronous broker calls run
-in Starlette's thread pool. Errors are ``{"error": {"message": …}, "status": N}``: 400 bad input,
+in Starlette's thread pool. Errors are RFC 9457 problems (``application/problem+json``: ``type``,
+``title``, ``status``, ``detail``, ``errors[]`` naming each bad field) that also carry the Pact Broker's
+``error.message`` (see `polycontract.broker._http_support`): 400 bad input,
 404 unknown resource, 409 conflicting content (a different pact for a published consumer version,
 an existing environment), 413 body too large, 503 database unavailable.
 
@@ -160,7 +162,7 @@ async def ready(request: Request) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HttpError)
-    return error_response(exc.status, exc.message)
+    return error_response(exc.status, exc.message, exc.errors)
 
 
 async def _polycontract_error(request: Request, exc: Exception) -> Response:

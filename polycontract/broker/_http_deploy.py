@@ -18,7 +18,9 @@ from polycontract.broker._http_support import (
     hal,
     json_body,
     link,
+    name_list,
     optional_str,
+    reject_unknown,
     seg,
 )
 
@@ -33,6 +35,13 @@ __all__ = [
     "put_tag",
     "put_version",
 ]
+
+
+#: Pacticipant members: ``mainBranch`` plus the Pact Broker's ``name``, ``displayName``, ``repositoryUrl``
+#: (the last two accepted, not stored).
+_PACTICIPANT_FIELDS = frozenset({"name", "mainBranch", "displayName", "repositoryUrl"})
+#: Version members: ``branch``, ``tags`` (names or ``{name}`` objects) and the Pact Broker's ``buildUrl``.
+_VERSION_FIELDS = frozenset({"branch", "tags", "buildUrl"})
 
 
 # -- pacticipants and versions ---------------------------------------------------------------
@@ -79,8 +88,11 @@ async def put_pacticipant(request: Request) -> Response:
     """``PUT``/``PATCH /pacticipants/{pacticipant}``: create it or set ``mainBranch``."""
     name = request.path_params["pacticipant"]
     body = await json_body(request)
+    reject_unknown(body, _PACTICIPANT_FIELDS)
     if "name" in body and body["name"] != name:
-        raise HttpError(400, f"name {body['name']!r} does not match the URL's pacticipant {name!r}")
+        raise HttpError(400, f"name {body['name']!r} does not match the URL's pacticipant {name!r}", pointer="/name")
+    optional_str(body, "displayName")
+    optional_str(body, "repositoryUrl")
     broker = broker_of(request)
     existed = await run_in_threadpool(reads.pacticipant, broker, name)
     await run_in_threadpool(lambda: broker.create_pacticipant(name, main_branch=optional_str(body, "mainBranch")))
@@ -165,10 +177,10 @@ async def put_version(request: Request) -> Response:
     """``PUT /pacticipants/{pacticipant}/versions/{version}``: create it (``branch``, ``tags`` optional)."""
     name, number = request.path_params["pacticipant"], request.path_params["version"]
     body = await json_body(request)
+    reject_unknown(body, _VERSION_FIELDS)
     branch = optional_str(body, "branch")
-    tag_list = [t["name"] if isinstance(t, dict) else t for t in body.get("tags") or []]
-    if not all(isinstance(t, str) and t for t in tag_list):
-        raise HttpError(400, "tags must be a list of names")
+    optional_str(body, "buildUrl")
+    tag_list = name_list(body, "tags")
     broker = broker_of(request)
     await run_in_threadpool(lambda: broker.create_version(name, number, branch=branch, tags=tag_list))
     return await _version_response(request, name, number)

@@ -25,6 +25,7 @@ from polycontract.broker._http_support import (
     json_body,
     link,
     optional_str,
+    reject_unknown,
     required_str,
 )
 
@@ -73,6 +74,14 @@ async def _environment(request: Request, uid: str) -> Environment:
     raise HttpError(404, f"no environment with uuid {uid}")
 
 
+#: Environment members: polycontract's plus the Pact Broker's ``contacts`` (accepted, not stored).
+_ENVIRONMENT_FIELDS = frozenset({"name", "displayName", "production", "contacts"})
+#: Deployment members: the Pact CLI sends ``applicationInstance`` and its older name ``target``.
+_DEPLOYMENT_FIELDS = frozenset({"applicationInstance", "target"})
+#: Largest record id (SQLite and PostgreSQL ``bigint``); longer ids name no record.
+_MAX_ID = 2**63 - 1
+
+
 # -- environments ----------------------------------------------------------------------------
 
 
@@ -88,9 +97,10 @@ async def list_environments(request: Request) -> Response:
 async def create_environment(request: Request) -> Response:
     """``POST /environments`` ``{name, displayName?, production}``; 409 when the name exists."""
     body = await json_body(request)
+    reject_unknown(body, _ENVIRONMENT_FIELDS)
     name = required_str(body, "name")
     if any(ch.isspace() for ch in name):
-        raise HttpError(400, "name must not contain whitespace")
+        raise HttpError(400, "name must not contain whitespace", pointer="/name")
     production = bool_field(body, "production")
     display = optional_str(body, "displayName")
     broker = broker_of(request)
@@ -105,8 +115,11 @@ async def update_environment(request: Request) -> Response:
     """``PUT /environments/{uuid}`` ``{name, displayName?, production}``: the name cannot change."""
     env = await _environment(request, request.path_params["uuid"])
     body = await json_body(request)
+    reject_unknown(body, _ENVIRONMENT_FIELDS)
     if optional_str(body, "name") not in (None, env.name):
-        raise HttpError(400, f"name cannot change (environment {env.name}); create a new environment instead")
+        raise HttpError(
+            400, f"name cannot change (environment {env.name}); create a new environment instead", pointer="/name"
+        )
     production = bool_field(body, "production", env.production)
     display = optional_str(body, "displayName")
     broker = broker_of(request)
@@ -155,6 +168,8 @@ async def record_deployment(request: Request) -> Response:
     name, number = request.path_params["pacticipant"], request.path_params["version"]
     env = await _environment(request, request.path_params["uuid"])
     body = await json_body(request)
+    reject_unknown(body, _DEPLOYMENT_FIELDS)
+    optional_str(body, "target")
     instance = optional_str(body, "applicationInstance")
     broker = broker_of(request)
     await run_in_threadpool(lambda: broker.record_deployment(name, number, env.name, application_instance=instance))
@@ -208,7 +223,7 @@ async def currently_supported(request: Request) -> Response:
 
 def _record_id(request: Request) -> int:
     raw = request.path_params["id"]
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > _MAX_ID:
         raise HttpError(404, f"no record {raw}")
     return int(raw)
 
@@ -216,8 +231,9 @@ def _record_id(request: Request) -> int:
 async def patch_deployed_version(request: Request) -> Response:
     """``PATCH /deployed-versions/{id}`` ``{currentlyDeployed: false}``: record the undeployment."""
     body = await json_body(request)
+    reject_unknown(body, {"currentlyDeployed"})
     if body.get("currentlyDeployed", False) is not False:
-        raise HttpError(400, "currentlyDeployed can only be set to false")
+        raise HttpError(400, "currentlyDeployed can only be set to false", pointer="/currentlyDeployed")
     broker = broker_of(request)
     record = await run_in_threadpool(reads.deployment, broker, _record_id(request))
     if record is None:
@@ -236,8 +252,9 @@ async def patch_deployed_version(request: Request) -> Response:
 async def patch_released_version(request: Request) -> Response:
     """``PATCH /released-versions/{id}`` ``{currentlySupported: false}``: record that support ended."""
     body = await json_body(request)
+    reject_unknown(body, {"currentlySupported"})
     if body.get("currentlySupported", False) is not False:
-        raise HttpError(400, "currentlySupported can only be set to false")
+        raise HttpError(400, "currentlySupported can only be set to false", pointer="/currentlySupported")
     broker = broker_of(request)
     record = await run_in_threadpool(reads.release, broker, _record_id(request))
     if record is None:

@@ -37,7 +37,7 @@ def _selectors(request: Request, prefix: str) -> list[dict[str, str]]:
         if field == "pacticipant":
             out.append({"pacticipant": value})
         elif not out:
-            raise HttpError(400, f"{key} must follow {prefix}[][pacticipant]")
+            raise HttpError(400, f"{key} must follow {prefix}[][pacticipant]", parameter=key)
         else:
             out[-1][field] = value
     return out
@@ -130,7 +130,9 @@ async def _answer(
     name, version = selector["pacticipant"], selector.get("version")
     if environment is not None or main_branch:
         if version is None:
-            raise HttpError(400, f"q[][version] is required for {name} (can-i-deploy checks one version)")
+            raise HttpError(
+                400, f"q[][version] is required for {name} (can-i-deploy checks one version)", parameter="q[][version]"
+            )
         decision = await run_in_threadpool(
             lambda: broker.can_i_deploy(
                 name,
@@ -150,12 +152,18 @@ async def matrix(request: Request) -> Response:
     """``GET /matrix``: ``q[][pacticipant|version|branch]``, ``environment``, ``mainBranch``, ``ignore[][…]``."""
     selectors = _selectors(request, "q")
     if not selectors:
-        raise HttpError(400, "q[][pacticipant] is required")
+        raise HttpError(400, "q[][pacticipant] is required", parameter="q[][pacticipant]")
     if len(selectors) > 1:
-        raise HttpError(400, "only one q[][pacticipant] selector is supported; use environment= or mainBranch=true")
+        raise HttpError(
+            400,
+            "only one q[][pacticipant] selector is supported; use environment= or mainBranch=true",
+            parameter="q[][pacticipant]",
+        )
     params = request.query_params
     if params.get("tag") or any("tag" in s for s in selectors):
-        raise HttpError(400, "tag and latest selectors are not supported; use branches and environments")
+        raise HttpError(
+            400, "tag and latest selectors are not supported; use branches and environments", parameter="tag"
+        )
     ignores = [Ignore(pacticipant=i["pacticipant"], version=i.get("version")) for i in _selectors(request, "ignore")]
     environment = params.get("environment") or None
     main_branch = params.get("mainBranch") == "true"
@@ -164,8 +172,8 @@ async def matrix(request: Request) -> Response:
 
 def _limit(request: Request) -> int:
     raw = request.query_params.get("limit", "1000")
-    if not raw.isdigit() or not 1 <= int(raw) <= 100_000:
-        raise HttpError(400, f"limit={raw!r} must be a whole number from 1 to 100000")
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 100_000:
+        raise HttpError(400, f"limit={raw!r} must be a whole number from 1 to 100000", parameter="limit")
     return int(raw)
 
 
@@ -178,7 +186,7 @@ async def rows_extension(request: Request) -> Response:
     params = request.query_params
     name = params.get("pacticipant")
     if not name:
-        raise HttpError(400, "pacticipant is required")
+        raise HttpError(400, "pacticipant is required", parameter="pacticipant")
     broker: Broker = request.app.state.broker
     limit = _limit(request)
     found = await run_in_threadpool(
@@ -198,6 +206,11 @@ async def can_i_deploy(request: Request) -> Response:
     params = request.query_params
     name, version, environment = params.get("pacticipant"), params.get("version"), params.get("environment")
     if not name or not version or not environment:
-        raise HttpError(400, "pacticipant, version and environment are required")
+        missing = [k for k, v in (("pacticipant", name), ("version", version), ("environment", environment)) if not v]
+        raise HttpError(
+            400,
+            "pacticipant, version and environment are required",
+            errors=[{"detail": f"{k} is required", "parameter": k} for k in missing],
+        )
     ignores = [Ignore(pacticipant=i) for i in params.getlist("ignore[]") + params.getlist("ignore") if i]
     return await _answer(request, {"pacticipant": name, "version": version}, environment, False, ignores)

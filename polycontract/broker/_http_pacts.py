@@ -26,11 +26,20 @@ from polycontract.broker._http_support import (
     hal,
     json_body,
     link,
+    name_list,
     optional_str,
+    pointer,
+    reject_unknown,
     required_str,
     seg,
 )
 from polycontract.errors import PactFormatError
+
+#: ``POST /contracts/publish`` members: the Pact Broker's (what the Pact CLI sends) and ``allowOverwrite``.
+_PUBLISH_FIELDS = frozenset(
+    {"pacticipantName", "pacticipantVersionNumber", "branch", "tags", "buildUrl", "contracts", "allowOverwrite"}
+)
+_CONTRACT_FIELDS = frozenset({"consumerName", "providerName", "specification", "contentType", "content", "onConflict"})
 
 __all__ = [
     "get_latest_pact",
@@ -64,54 +73,62 @@ def _pact_document(base: str, consumer: str, provider: str, content_hash: str, c
     return document
 
 
-def _load(content: Any, where: str) -> Any:
+def _load(content: Any, where: str, at: str) -> Any:
+    """The pact in ``content`` (found at body pointer ``at``); 400 naming it when it is not a valid pact."""
     from polycontract.codec import load_pact
 
     try:
         return load_pact(content, name=where)
-    except PactFormatError as exc:
-        raise HttpError(400, str(exc)) from None
+    except (PactFormatError, ValueError, TypeError) as exc:
+        raise HttpError(400, str(exc) or f"{where} is not a valid pact", pointer=at) from None
 
 
-def _check_names(pact: Any, consumer: str, provider: str, where: str) -> None:
+def _check_names(pact: Any, consumer: str, provider: str, where: str, at: str) -> None:
     if pact.consumer != consumer or pact.provider != provider:
         raise HttpError(
             400,
             f"{where}: the pact is between {pact.consumer} and {pact.provider},"
             f" not consumer {consumer} and provider {provider}",
+            pointer=at,
         )
 
 
 async def publish_contracts(request: Request) -> Response:
     """``POST /contracts/publish``: publish a consumer version's pacts (base64 content), branch and tags."""
     body = await json_body(request)
+    reject_unknown(body, _PUBLISH_FIELDS)
     consumer = required_str(body, "pacticipantName")
     number = required_str(body, "pacticipantVersionNumber")
     branch = optional_str(body, "branch")
-    tag_list = body.get("tags") or []
-    if not isinstance(tag_list, list) or not all(isinstance(t, str) and t for t in tag_list):
-        raise HttpError(400, "tags must be a list of non-empty strings")
+    optional_str(body, "buildUrl")
+    tag_list = name_list(body, "tags")
     contracts = body.get("contracts")
     if not isinstance(contracts, list) or not contracts:
-        raise HttpError(400, "contracts must be a non-empty list")
+        raise HttpError(400, "contracts must be a non-empty list", pointer="/contracts")
     pacts = []
     for index, contract in enumerate(contracts):
-        where = f"contracts[{index}]"
+        where, at = f"contracts[{index}]", pointer("contracts", index)
         if not isinstance(contract, dict):
-            raise HttpError(400, f"{where} must be an object")
+            raise HttpError(400, f"{where} must be an object", pointer=at)
+        reject_unknown(contract, _CONTRACT_FIELDS, at)
         if contract.get("specification", "pact") != "pact":
-            raise HttpError(400, f"{where}.specification must be 'pact'")
+            raise HttpError(400, f"{where}.specification must be 'pact'", pointer=at + "/specification")
+        content = contract.get("content")
+        if not isinstance(content, str) or not content:
+            raise HttpError(400, f"{where}.content is required: base64-encoded pact JSON", pointer=at + "/content")
         try:
-            content = contract.get("content")
-            if not isinstance(content, str) or not content:
-                raise HttpError(400, f"{where}.content is required: base64-encoded pact JSON")
             text = base64.b64decode(content, validate=True)
         except (binascii.Error, ValueError):
-            raise HttpError(400, f"{where}.content must be base64-encoded pact JSON") from None
-        pact = _load(text, where)
-        _check_names(pact, required_str(contract, "consumerName"), required_str(contract, "providerName"), where)
+            raise HttpError(400, f"{where}.content must be base64-encoded pact JSON", pointer=at + "/content") from None
+        pact = _load(text, where, at + "/content")
+        names = required_str(contract, "consumerName", at), required_str(contract, "providerName", at)
+        _check_names(pact, *names, where, at + "/content")
         if pact.consumer != consumer:
-            raise HttpError(400, f"{where}.consumerName {pact.consumer} is not pacticipantName {consumer}")
+            raise HttpError(
+                400,
+                f"{where}.consumerName {pact.consumer} is not pacticipantName {consumer}",
+                pointer=at + "/consumerName",
+            )
         pacts.append(pact)
     broker = broker_of(request)
     await run_in_threadpool(_refuse_conflicts, broker, pacts, number)
@@ -197,8 +214,8 @@ async def put_pact(request: Request) -> Response:
     number = request.path_params["version"]
     body = await json_body(request)
     body.pop("_links", None)
-    pact = _load(body, "request body")
-    _check_names(pact, consumer, provider, "request body")
+    pact = _load(body, "request body", "")
+    _check_names(pact, consumer, provider, "request body", "")
     broker = broker_of(request)
     result = await run_in_threadpool(broker.publish_pact, pact, consumer_version=number)
     found = await run_in_threadpool(reads.pact_by_hash, broker, result.content_hash)
@@ -227,8 +244,8 @@ def _pact_at(
 async def get_pact_by_version(request: Request) -> Response:
     """``GET /pacts/provider/{provider}/consumer/{consumer}/version/{version}`` (extension: ``?revision=N``)."""
     raw = request.query_params.get("revision")
-    if raw is not None and (not raw.isdigit() or int(raw) < 1):
-        raise HttpError(400, f"revision={raw!r} must be a positive whole number")
+    if raw is not None and (not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= 2**31 - 1):
+        raise HttpError(400, f"revision={raw!r} must be a positive whole number", parameter="revision")
     return await _get_pact(request, request.path_params["version"], None if raw is None else int(raw))
 
 

@@ -1,7 +1,11 @@
-"""Shared pieces of the broker's HTTP API: HAL responses, JSON errors, request bodies and access logs.
+"""Shared pieces of the broker's HTTP API: HAL responses, problem details, request bodies and access logs.
 
-Errors are JSON ``{"error": {"message": …}, "status": N}`` (the Pact Broker's clients print
-``error.message``); polycontract errors map to status codes in `status_for`. The access log writes
+Every 4xx/5xx is an RFC 9457 problem (``application/problem+json``; a client that accepts only HAL or
+JSON, like the Pact CLI, gets the same body under that type): ``type``, ``title``, ``status``,
+``detail`` and ``errors`` (one ``{detail, pointer}`` per bad body field, a JSON pointer into the
+request body, or ``{detail, parameter}`` for a query or path parameter), plus the Pact Broker's
+``error: {message}`` with the same text (the Pact clients print ``error.message``); polycontract
+errors map to status codes in `status_for`. The access log writes
 one JSON object per request to the ``polycontract.broker.access`` logger and never logs headers
 (so no ``Authorization`` value can leak); with auth on it names the token (``token_name``), never its value.
 """
@@ -13,11 +17,13 @@ import logging
 import time
 import uuid
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from polycontract.errors import BrokerError, PolycontractError, StorageError, UsageError
@@ -27,6 +33,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HAL_JSON",
+    "PROBLEM_JSON",
     "AccessLog",
     "HttpError",
     "base_url",
@@ -37,26 +44,53 @@ __all__ = [
     "hal",
     "json_body",
     "link",
+    "name_list",
     "optional_str",
+    "pointer",
+    "problem_media_type",
+    "reject_unknown",
     "required_str",
     "seg",
     "status_for",
 ]
 
 HAL_JSON = "application/hal+json"
+PROBLEM_JSON = "application/problem+json"
 #: Largest request body the server reads (a pact of several MB is already unusual).
 MAX_BODY = 16 * 1024 * 1024
 _ENVIRONMENT_NS = uuid.UUID("6f0c1c52-4d8e-4f43-9a51-0c7c1b7d2a10")
 ACCESS_LOG = logging.getLogger("polycontract.broker.access")
 
 
-class HttpError(Exception):
-    """A request the API refuses: ``status`` and a message for the client."""
+def pointer(*parts: str | int) -> str:
+    """The JSON pointer (RFC 6901) of ``parts`` in a request body: ``pointer("contracts", 0)`` is ``/contracts/0``."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
 
-    def __init__(self, status: int, message: str) -> None:
+
+class HttpError(Exception):
+    """A request the API refuses: ``status``, a message for the client and the fields at fault.
+
+    ``pointer`` names a request-body field (a JSON pointer), ``parameter`` a query or path parameter;
+    ``errors`` gives several at once (each ``{detail, pointer}`` or ``{detail, parameter}``).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        pointer: str | None = None,
+        parameter: str | None = None,
+        errors: list[dict[str, str]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
+        self.errors = list(errors or [])
+        if pointer is not None:
+            self.errors.append({"detail": message, "pointer": pointer})
+        if parameter is not None:
+            self.errors.append({"detail": message, "parameter": parameter})
 
 
 class HalResponse(JSONResponse):
@@ -70,9 +104,55 @@ def hal(document: Mapping[str, Any], status: int = 200) -> HalResponse:
     return HalResponse(dict(document), status_code=status)
 
 
-def error_response(status: int, message: str) -> HalResponse:
-    """The JSON body of an error: ``{"error": {"message": …}, "status": …}``."""
-    return hal({"error": {"message": message}, "status": status}, status)
+def problem_media_type(accept: str | None) -> str:
+    """The media type of a problem for a client sending ``Accept: accept``.
+
+    ``application/problem+json`` unless the client asks only for HAL or plain JSON, as the Pact
+    clients do (``application/hal+json``, ``application/json``): they read ``error.message`` only
+    from a body typed as one of those, so they get the same document under the type they asked for.
+    """
+    wanted = (accept or "").lower()
+    if not wanted.strip() or PROBLEM_JSON in wanted or "*/*" in wanted or "application/*" in wanted:
+        return PROBLEM_JSON
+    if HAL_JSON in wanted:
+        return HAL_JSON
+    if "application/json" in wanted:
+        return "application/json"
+    return PROBLEM_JSON
+
+
+class ProblemResponse(JSONResponse):
+    """An RFC 9457 problem: ``application/problem+json``, or the HAL/JSON type a Pact client asked for."""
+
+    media_type = PROBLEM_JSON
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the problem typed for the request's ``Accept`` header (`problem_media_type`)."""
+        accept = dict(scope.get("headers") or []).get(b"accept", b"").decode("latin-1")
+        chosen = problem_media_type(accept)
+        if chosen != PROBLEM_JSON:
+            self.raw_headers = [
+                (key, chosen.encode("latin-1") if key == b"content-type" else value) for key, value in self.raw_headers
+            ]
+        await super().__call__(scope, receive, send)
+
+
+def error_response(status: int, message: str, errors: list[dict[str, str]] | None = None) -> ProblemResponse:
+    """An RFC 9457 problem that also carries the Pact Broker's ``error.message`` (same text as ``detail``)."""
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": message,
+        "error": {"message": message},
+    }
+    if errors:  # the Pact CLI prints a present ``errors`` instead of ``error.message``, so never an empty one
+        body["errors"] = list(errors)
+    return ProblemResponse(body, status_code=status)
 
 
 def broker_of(request: Request) -> Broker:
@@ -126,7 +206,7 @@ def environment_uuid(name: str) -> str:
 async def json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object body; 400 when it is not one, 413 when it is too large."""
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > MAX_BODY:
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
         raise HttpError(413, f"the request body is larger than {MAX_BODY} bytes")
     raw = await request.body()
     if len(raw) > MAX_BODY:
@@ -136,28 +216,40 @@ async def json_body(request: Request) -> dict[str, Any]:
     try:
         document = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise HttpError(400, f"the request body is not valid JSON: {exc}") from None
+        raise HttpError(400, f"the request body is not valid JSON: {exc}", pointer="") from None
     if not isinstance(document, dict):
-        raise HttpError(400, f"the request body must be a JSON object, got {type(document).__name__}")
+        raise HttpError(400, f"the request body must be a JSON object, got {type(document).__name__}", pointer="")
     return document
 
 
-def required_str(body: Mapping[str, Any], key: str) -> str:
-    """``body[key]`` as a non-empty string without control characters (400 otherwise)."""
+def reject_unknown(body: Mapping[str, Any], allowed: frozenset[str] | set[str], at: str = "") -> None:
+    """400 naming every member of ``body`` (found at JSON pointer ``at``) that is not in ``allowed``."""
+    unknown = sorted(key for key in body if key not in allowed)
+    if not unknown:
+        return
+    where = at or "the request body"
+    errors = [{"detail": f"unknown field {key!r}", "pointer": at + pointer(key)} for key in unknown]
+    raise HttpError(400, f"unknown field(s) in {where}: {', '.join(unknown)}", errors=errors)
+
+
+def required_str(body: Mapping[str, Any], key: str, at: str = "") -> str:
+    """``body[key]`` as a non-empty string without control characters (400 otherwise); ``at`` is ``body``'s pointer."""
     value = body.get(key)
+    where = at + pointer(key)
     if not isinstance(value, str) or not value.strip():
-        raise HttpError(400, f"{key} is required and must be a non-empty string")
-    return _clean(key, value)
+        raise HttpError(400, f"{_label(where)} is required and must be a non-empty string", pointer=where)
+    return _clean(where, value)
 
 
-def optional_str(body: Mapping[str, Any], key: str) -> str | None:
+def optional_str(body: Mapping[str, Any], key: str, at: str = "") -> str | None:
     """``body[key]`` as a string, or None when absent or null (400 when another type)."""
     value = body.get(key)
+    where = at + pointer(key)
     if value is None:
         return None
     if not isinstance(value, str):
-        raise HttpError(400, f"{key} must be a string")
-    return _clean(key, value) if value else None
+        raise HttpError(400, f"{_label(where)} must be a string", pointer=where)
+    return _clean(where, value) if value else None
 
 
 def bool_field(body: Mapping[str, Any], key: str, default: bool = False) -> bool:
@@ -166,36 +258,94 @@ def bool_field(body: Mapping[str, Any], key: str, default: bool = False) -> bool
     if value is None:
         return default
     if not isinstance(value, bool):
-        raise HttpError(400, f"{key} must be true or false")
+        raise HttpError(400, f"{key} must be true or false", pointer=pointer(key))
     return value
+
+
+def name_list(body: Mapping[str, Any], key: str, at: str = "") -> list[str]:
+    """``body[key]`` as a list of names (strings, or ``{"name": …}`` objects); [] when absent or null."""
+    value = body.get(key)
+    where = at + pointer(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise HttpError(400, f"{_label(where)} must be a list of names", pointer=where)
+    names = []
+    for index, item in enumerate(value):
+        if isinstance(item, Mapping):
+            names.append(required_str(item, "name", f"{where}/{index}"))
+        elif isinstance(item, str) and item.strip():
+            names.append(_clean(f"{where}/{index}", item))
+        else:
+            raise HttpError(400, f"{_label(where)}[{index}] must be a non-empty name", pointer=f"{where}/{index}")
+    return names
+
+
+def _label(where: str) -> str:
+    """A body pointer as the dotted name messages use: ``/contracts/0/content`` -> ``contracts[0].content``."""
+    out = ""
+    for part in where.lstrip("/").split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out
 
 
 #: Longest name, version number, branch, tag or environment the database stores.
 MAX_NAME = 255
 
 
-def _clean(key: str, value: str) -> str:
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise HttpError(400, f"{key} must not contain control characters")
+def _has_control(value: str) -> bool:
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+
+
+def _clean(where: str, value: str) -> str:
+    if _has_control(value):
+        raise HttpError(400, f"{_label(where)} must not contain control characters", pointer=where)
     if len(value) > MAX_NAME:
-        raise HttpError(400, f"{key} is longer than {MAX_NAME} characters")
+        raise HttpError(400, f"{_label(where)} is longer than {MAX_NAME} characters", pointer=where)
     return value
 
 
-def _bad_path(path: str) -> str | None:
-    """Why a request path cannot name a resource (control characters, an over-long segment), or None."""
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in path):
-        return "the path must not contain control characters"
-    if any(len(part) > MAX_NAME for part in path.split("/")):
-        return f"a name or version in the path is longer than {MAX_NAME} characters"
+def _path_parameters(scope: Scope) -> dict[str, str]:
+    """The path parameters of the route ``scope`` matches (empty when none does or the app is unknown)."""
+    app = scope.get("app")
+    for route in getattr(app, "routes", None) or []:
+        try:
+            match, child = route.matches(scope)
+        except Exception:  # a route that cannot read this scope names no parameter
+            continue
+        if match is not Match.NONE:
+            return {str(k): str(v) for k, v in child.get("path_params", {}).items()}
+    return {}
+
+
+def _bad_input(scope: Scope) -> HttpError | None:
+    """Why a request's path or query cannot be served (control characters, an over-long name), or None."""
+    path = str(scope.get("path", ""))
+    if _has_control(path) or any(len(part) > MAX_NAME for part in path.split("/")):
+        for name, value in _path_parameters(scope).items():
+            if _has_control(value):
+                return HttpError(400, f"{name} must not contain control characters", parameter=name)
+            if len(value) > MAX_NAME:
+                return HttpError(400, f"{name} is longer than {MAX_NAME} characters", parameter=name)
+        if _has_control(path):
+            return HttpError(400, "the path must not contain control characters", parameter="path")
+        return HttpError(400, f"a name or version in the path is longer than {MAX_NAME} characters", parameter="path")
+    query = scope.get("query_string", b"").decode("latin-1")
+    if query:
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            if _has_control(name) or _has_control(value):
+                shown = "".join(ch if not _has_control(ch) else "?" for ch in name)
+                return HttpError(400, f"{shown} must not contain control characters", parameter=shown)
     return None
 
 
 class AccessLog:
     """ASGI middleware: one JSON log line per HTTP request (method, path, status, duration; no headers).
 
-    It also refuses (400) paths that cannot name a resource: control characters or a segment longer
-    than the database stores, so no such name reaches a handler or the database.
+    It also refuses (400, naming the parameter) paths and queries that cannot name a resource: control
+    characters or a path segment longer than the database stores, so no such name reaches a handler
+    or the database.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -206,9 +356,9 @@ class AccessLog:
             await self.app(scope, receive, send)
             return
         app = self.app
-        refused = _bad_path(str(scope.get("path", "")))
+        refused = _bad_input(scope)
         if refused is not None:
-            app = error_response(400, refused)
+            app = error_response(refused.status, refused.message, refused.errors)
         started = time.perf_counter()
         status = 500
 

@@ -66,7 +66,7 @@ class Transport:
         self._max_backoff = max_backoff
         self._sleep = sleep
         self._rng = rng
-        headers = {"Accept": _HAL, "User-Agent": "polycontract-broker-client"}
+        headers = {"Accept": f"{_HAL}, application/problem+json", "User-Agent": "polycontract-broker-client"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         elif username is not None:

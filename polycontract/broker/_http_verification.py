@@ -24,12 +24,28 @@ from polycontract.broker._http_support import (
     hal,
     json_body,
     optional_str,
+    reject_unknown,
     required_str,
     seg,
 )
 from polycontract.broker._selection import PactForVerification
 
 __all__ = ["for_verification", "publish_verification_result"]
+
+#: Verification-result members: what Pact verifiers send (``testResults``, ``verifiedBy``, ``buildUrl`` are
+#: accepted and not stored) plus polycontract's ``providerVersionBranch``/``branch`` and ``pending``.
+_RESULT_FIELDS = frozenset(
+    {
+        "success",
+        "providerApplicationVersion",
+        "providerVersionBranch",
+        "branch",
+        "pending",
+        "testResults",
+        "verifiedBy",
+        "buildUrl",
+    }
+)
 
 
 def _wip_since(body: dict[str, Any]) -> datetime | None:
@@ -39,7 +55,9 @@ def _wip_since(body: dict[str, Any]) -> datetime | None:
     try:
         return datetime.fromisoformat(raw.replace("Z", "+00:00"))
     except ValueError:
-        raise HttpError(400, f"includeWipPactsSince={raw!r} must be an ISO 8601 date or time") from None
+        raise HttpError(
+            400, f"includeWipPactsSince={raw!r} must be an ISO 8601 date or time", pointer="/includeWipPactsSince"
+        ) from None
 
 
 def _verification_entry(base: str, found: PactForVerification, pending_asked: bool) -> dict[str, Any]:
@@ -81,12 +99,16 @@ async def for_verification(request: Request) -> Response:
     body = await json_body(request) if request.method == "POST" else {}
     selectors = body.get("consumerVersionSelectors")
     if selectors is not None and not (isinstance(selectors, list) and all(isinstance(s, dict) for s in selectors)):
-        raise HttpError(400, "consumerVersionSelectors must be a list of objects")
+        raise HttpError(400, "consumerVersionSelectors must be a list of objects", pointer="/consumerVersionSelectors")
     branch = optional_str(body, "providerVersionBranch")
     include_pending = bool_field(body, "includePendingStatus")
     since = _wip_since(body)
     if since is not None and not include_pending:
-        raise HttpError(400, "includeWipPactsSince needs includePendingStatus: true (WIP pacts are always pending)")
+        raise HttpError(
+            400,
+            "includeWipPactsSince needs includePendingStatus: true (WIP pacts are always pending)",
+            pointer="/includePendingStatus",
+        )
     broker = broker_of(request)
     found = await run_in_threadpool(
         lambda: broker.pacts_for_verification(
@@ -118,9 +140,10 @@ async def publish_verification_result(request: Request) -> Response:
     """
     provider, consumer, digest = (request.path_params[k] for k in ("provider", "consumer", "sha"))
     body = await json_body(request)
+    reject_unknown(body, _RESULT_FIELDS)
     success = body.get("success")
     if not isinstance(success, bool):
-        raise HttpError(400, "success is required and must be true or false")
+        raise HttpError(400, "success is required and must be true or false", pointer="/success")
     number = required_str(body, "providerApplicationVersion")
     branch = optional_str(body, "providerVersionBranch") or optional_str(body, "branch")
     pending = bool_field(body, "pending")  # extension: the verifier ran the pact as pending

@@ -14,6 +14,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -249,3 +250,21 @@ def test_pact_pythons_verifier_fetches_pacts_for_verification_and_publishes_resu
     code, out = pact("broker", "can-i-deploy", "--pacticipant", "users", "--version", "3", "--to-environment", "prod",
                      *url)  # fmt: skip
     assert code == 0 and "Computer says yes" in out, out
+
+
+def test_the_pact_cli_prints_the_problem_detail_of_a_refused_request(
+    estate: tuple[Broker, BrokerServer, UsersProvider, Path],
+) -> None:
+    """Errors are RFC 9457 problems that keep ``error.message``, which the Pact CLI shows the user."""
+    _broker, server, _provider, pacts = estate
+    url = ["--broker-base-url", server.url]
+    assert pact("broker", "create-environment", "--name", "prod", "--production", *url)[0] == 0
+    code, out = pact("broker", "create-environment", "--name", "prod", "--production", *url)
+    assert code != 0 and "an environment named prod already exists" in out, out
+    code, out = pact("broker", "create-environment", "--name", "pre prod", *url)
+    assert code != 0 and "name must not contain whitespace" in out, out
+    assert pact("broker", "publish", str(pacts), "--consumer-app-version", "1", *url)[0] == 0
+    changed = _pact()
+    (pacts / "web-users.json").write_text(dumps_pact(replace(changed, interactions=changed.interactions[:1])))
+    code, out = pact("broker", "publish", str(pacts), "--consumer-app-version", "1", *url)
+    assert code != 0 and "already published different pact content" in out, out
