@@ -44,6 +44,24 @@ def _request(value: Request | Mapping[str, Any], spec: str) -> Request:
     return value if isinstance(value, Request) else parse_request(value, spec=spec)
 
 
+def _headers_and_body(
+    exp: Request | Response, act: Request | Response, version: str, *, lenient: bool, cache: bool
+) -> list[Mismatch]:
+    """The parts requests and responses share: headers, then the body (lenient for responses)."""
+    rules = exp.matching_rules
+    found = list(compare_headers(exp.headers, act.headers, rules.get("header"), media_types=version in ("V3", "V4")))
+    found += compare_body(
+        exp.body,
+        act.body,
+        expected_headers=exp.headers,
+        actual_headers=act.headers,
+        rules=rules.get("body"),
+        lenient=lenient,
+        cache=cache,
+    )
+    return found
+
+
 def compare_request(
     expected: Request | Mapping[str, Any], actual: Request | Mapping[str, Any], *, spec: str = "V4"
 ) -> list[Mismatch]:
@@ -71,16 +89,7 @@ def compare_request(
             )
     else:
         found += compare_query(exp.query, act.query, rules.get("query"))
-    found += compare_headers(exp.headers, act.headers, rules.get("header"), media_types=version in ("V3", "V4"))
-    found += compare_body(
-        exp.body,
-        act.body,
-        expected_headers=exp.headers,
-        actual_headers=act.headers,
-        rules=rules.get("body"),
-        lenient=False,
-        cache=exp is expected,
-    )
+    found += _headers_and_body(exp, act, version, lenient=False, cache=exp is expected)
     return _sorted(found)
 
 
@@ -93,16 +102,7 @@ def compare_response(
     act = actual if isinstance(actual, Response) else parse_response(actual, spec=version)
     rules = exp.matching_rules
     found = list(compare_status(exp.status, act.status, rules.get("status")))
-    found += compare_headers(exp.headers, act.headers, rules.get("header"), media_types=version in ("V3", "V4"))
-    found += compare_body(
-        exp.body,
-        act.body,
-        expected_headers=exp.headers,
-        actual_headers=act.headers,
-        rules=rules.get("body"),
-        lenient=True,
-        cache=exp is expected,
-    )
+    found += _headers_and_body(exp, act, version, lenient=True, cache=exp is expected)
     return _sorted(found)
 
 

@@ -38,36 +38,30 @@ def compare_method(expected: str, actual: str) -> Iterator[Mismatch]:
         )
 
 
-def compare_path(expected: str, actual: str, rules: Mapping[str, RuleSet] | None) -> Iterator[Mismatch]:
-    """Paths are equal (case-sensitive) unless a rule says otherwise."""
+def _single_value(
+    kind: str, expected: Any, actual: Any, rules: Mapping[str, RuleSet] | None, *, coerce: bool, message: str
+) -> Iterator[Mismatch]:
+    """A single-valued part (path, status): equal unless its one rule set says otherwise."""
     rule_set = (rules or {}).get("")
     if rule_set is not None:
-        for failure in _apply(rule_set, expected, actual, coerce=True):
-            yield Mismatch(kind="path", path="$.path", expected=expected, actual=actual, message=failure)
+        for failure in _apply(rule_set, expected, actual, coerce=coerce):
+            yield Mismatch(kind=kind, path=f"$.{kind}", expected=expected, actual=actual, message=failure)
     elif expected != actual:
-        yield Mismatch(
-            kind="path",
-            path="$.path",
-            expected=expected,
-            actual=actual,
-            message=f"Expected path {expected!r} but received {actual!r}",
-        )
+        yield Mismatch(kind=kind, path=f"$.{kind}", expected=expected, actual=actual, message=message)
+
+
+def compare_path(expected: str, actual: str, rules: Mapping[str, RuleSet] | None) -> Iterator[Mismatch]:
+    """Paths are equal (case-sensitive) unless a rule says otherwise."""
+    return _single_value(
+        "path", expected, actual, rules, coerce=True, message=f"Expected path {expected!r} but received {actual!r}"
+    )
 
 
 def compare_status(expected: int, actual: int, rules: Mapping[str, RuleSet] | None) -> Iterator[Mismatch]:
     """Status codes are equal unless a ``statusCode`` rule allows a class of them."""
-    rule_set = (rules or {}).get("")
-    if rule_set is not None:
-        for failure in _apply(rule_set, expected, actual, coerce=False):
-            yield Mismatch(kind="status", path="$.status", expected=expected, actual=actual, message=failure)
-    elif expected != actual:
-        yield Mismatch(
-            kind="status",
-            path="$.status",
-            expected=expected,
-            actual=actual,
-            message=f"Expected status {expected} but received {actual}",
-        )
+    return _single_value(
+        "status", expected, actual, rules, coerce=False, message=f"Expected status {expected} but received {actual}"
+    )
 
 
 def compare_query(
