@@ -68,6 +68,7 @@ GET     ``/polycontract/matrix?pacticipant=&version=&branch=&environment=&limit=
     (``pact.contentHash``) and the extension ``polycontract {target, reasons[], warnings[]}``.
 [8] ``Broker.matrix`` rows, counterparts narrowed to what is live in ``environment``; ``/matrix`` also takes
     ``limit``. The verification-results body also takes ``pending: true`` (extension).
+Webhooks (``/webhooks…``, the Pact Broker's shape) are described in `polycontract.broker._http_webhook_routes`.
 ``?revision=N`` (publication history) and the ``polycontract`` fields are extensions for polycontract's
 HTTP client; Pact clients ignore them.
 """
@@ -93,6 +94,7 @@ from polycontract.broker import _http_verification as verification
 from polycontract.broker._broker import Broker
 from polycontract.broker._http_auth import AuthConfig, TokenAuth
 from polycontract.broker._http_support import AccessLog, HttpError, error_response, hal, status_for
+from polycontract.broker._http_webhook_routes import webhook_routes
 from polycontract.errors import PolycontractError
 
 __all__ = ["INDEX", "create_app"]
@@ -128,6 +130,8 @@ INDEX: dict[str, tuple[str, str]] = {
         "Can I deploy a pacticipant version to an environment",
     ),
     "pb:matrix": ("/matrix", "The matrix"),
+    "pb:webhooks": ("/webhooks", "Webhooks"),
+    "pb:webhook": ("/webhooks/{uuid}", "Webhook"),
 }
 
 
@@ -227,6 +231,7 @@ def _routes() -> list[Route]:
         Route("/matrix", matrix.matrix, methods=["GET"]),
         Route("/can-i-deploy", matrix.can_i_deploy, methods=["GET"]),
         Route("/polycontract/matrix", matrix.rows_extension, methods=["GET"]),
+        *webhook_routes(),
     ]
 
 

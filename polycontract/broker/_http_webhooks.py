@@ -1,30 +1,70 @@
-"""Webhooks over HTTP: not configurable through the client, with a clear error instead of database code.
+"""The webhook methods of `HttpBroker`: the server's ``/webhooks`` routes (the Pact Broker's shape).
 
-Webhooks live in the broker's database; configure them with ``--broker sqlite:///…`` or
-``postgresql://…`` (e.g. on the server host). Deliveries are sent by the server's own `Broker`.
+A mixin so `_http_client.py` stays small; it uses the client's ``_http`` transport. Deliveries are
+sent by the server's own broker, so `flush_webhooks` has nothing to wait for in a client.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, NoReturn
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
-from polycontract.errors import UsageError
+from polycontract.broker._webhooks import Webhook, WebhookAttempt
+from polycontract.errors import BrokerError
 
 if TYPE_CHECKING:
-    from polycontract.broker._webhooks import Webhook, WebhookAttempt
+    from polycontract.broker._http_transport import Transport
 
 __all__ = ["HttpWebhooks"]
 
-_WHERE = "webhooks are configured on the broker database: pass --broker sqlite:///… or postgresql://…, not http(s)://"
+
+def _path(webhook_id: str) -> str:
+    return "/webhooks/" + quote(webhook_id, safe="")
 
 
-def _refuse() -> NoReturn:
-    raise UsageError(_WHERE)
+def _webhook(document: Any) -> Webhook:
+    try:
+        request = document["request"]
+        return Webhook(
+            id=str(document["uuid"]),
+            description=document.get("description"),
+            events=tuple(str(e["name"]) for e in document["events"]),
+            url=str(request["url"]),
+            method=str(request["method"]),
+            headers={str(k): str(v) for k, v in (request.get("headers") or {}).items()},
+            body_template=json.dumps(request.get("body")),
+            consumer=(document.get("consumer") or {}).get("name"),
+            provider=(document.get("provider") or {}).get("name"),
+            enabled=bool(document.get("enabled", True)),
+            timeout=float(request.get("timeout", 5.0)),
+        )
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:
+        raise BrokerError(f"the broker sent a webhook document this client cannot read ({exc!r})") from None
+
+
+def _attempt(document: Any) -> WebhookAttempt:
+    try:
+        return WebhookAttempt(
+            delivery=str(document["deliveryId"]),
+            event=str(document["event"]),
+            attempt=int(document["attempt"]),
+            status_code=document.get("statusCode"),
+            error=document.get("error"),
+            response=document.get("response"),
+            started_at=datetime.fromisoformat(document["startedAt"]),
+            finished_at=datetime.fromisoformat(document["finishedAt"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BrokerError(f"the broker sent a delivery record this client cannot read ({exc!r})") from None
 
 
 class HttpWebhooks:
-    """The webhook methods of `HttpBroker`: each raises `UsageError` naming where to configure webhooks."""
+    """`create_webhook`, `webhook`, `webhooks`, `delete_webhook`, `execute_webhook` and `webhook_deliveries`."""
+
+    _http: Transport
 
     def create_webhook(
         self,
@@ -39,21 +79,52 @@ class HttpWebhooks:
         description: str | None = None,
         enabled: bool = True,
         timeout: float = 5.0,
+        webhook_id: str | None = None,
     ) -> Webhook:
-        """Not available over HTTP."""
-        _refuse()
+        """``POST /webhooks`` (``PUT /webhooks/{id}`` with ``webhook_id``); the server checks the arguments."""
+        body: dict[str, Any] = {
+            "events": [{"name": name} for name in events],
+            "request": {
+                "method": method,
+                "url": url,
+                "headers": dict(headers or {}),
+                "body": dict(body_template) if isinstance(body_template, Mapping) else body_template,
+                "timeout": timeout,
+            },
+            "enabled": enabled,
+        }
+        if description is not None:
+            body["description"] = description
+        for role, name in (("consumer", consumer), ("provider", provider)):
+            if name is not None:
+                body[role] = {"name": name}
+        if webhook_id is None:
+            return _webhook(self._http.request("POST", "/webhooks", json_body=body))
+        return _webhook(self._http.request("PUT", _path(webhook_id), json_body=body))
+
+    def webhook(self, webhook_id: str) -> Webhook:
+        """``GET /webhooks/{id}`` (secret header values are ``***``)."""
+        return _webhook(self._http.request("GET", _path(webhook_id)))
 
     def webhooks(self) -> tuple[Webhook, ...]:
-        """Not available over HTTP."""
-        _refuse()
+        """``GET /webhooks``: every webhook, oldest first."""
+        answer = self._http.request("GET", "/webhooks")
+        found = answer.get("_embedded", {}).get("webhooks", []) if isinstance(answer, Mapping) else []
+        return tuple(_webhook(item) for item in found)
 
     def delete_webhook(self, webhook_id: str) -> None:
-        """Not available over HTTP."""
-        _refuse()
+        """``DELETE /webhooks/{id}``; `StorageError` if there is none."""
+        self._http.request("DELETE", _path(webhook_id))
+
+    def execute_webhook(self, webhook_id: str) -> WebhookAttempt:
+        """``POST /webhooks/{id}/execute``: the server sends it once now."""
+        return _attempt(self._http.request("POST", _path(webhook_id) + "/execute"))
 
     def webhook_deliveries(self, webhook_id: str) -> tuple[WebhookAttempt, ...]:
-        """Not available over HTTP."""
-        _refuse()
+        """``GET /polycontract/webhooks/{id}/deliveries``: every attempt, oldest first."""
+        answer = self._http.request("GET", "/polycontract" + _path(webhook_id) + "/deliveries")
+        found = answer.get("deliveries", []) if isinstance(answer, Mapping) else []
+        return tuple(_attempt(item) for item in found)
 
     def flush_webhooks(self, timeout: float | None = None) -> bool:
         """Nothing is queued in a client: the server sends deliveries."""

@@ -109,6 +109,12 @@ class WebhookDispatcher:
                 self._client = httpx.Client(follow_redirects=False)
             return self._client
 
+    def send_once(self, delivery: PlannedDelivery) -> str:
+        """Send ``delivery`` now on the calling thread, one attempt, logged; returns the delivery id."""
+        group = str(uuid.uuid4())
+        self._send(delivery, group, 1)
+        return group
+
     def _deliver(self, delivery: PlannedDelivery) -> None:
         group = str(uuid.uuid4())
         for attempt in range(1, self.attempts + 1):

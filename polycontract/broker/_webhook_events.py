@@ -18,11 +18,14 @@ from polycontract.errors import UsageError
 
 __all__ = [
     "CONTENT_CHANGED",
+    "CONTRACT_PUBLISHED",
     "DEFAULT_BODY",
     "EVENTS",
     "MASK",
     "REQUIRING_VERIFICATION",
+    "VERIFICATION_FAILED",
     "VERIFICATION_PUBLISHED",
+    "VERIFICATION_SUCCEEDED",
     "EventFacts",
     "backoff_delay",
     "is_secret_header",
@@ -34,14 +37,25 @@ __all__ = [
     "render",
     "render_text",
     "template_context",
+    "verification_events",
 ]
 
 REQUIRING_VERIFICATION = "contract_requiring_verification_published"
 CONTENT_CHANGED = "contract_content_changed"
 VERIFICATION_PUBLISHED = "provider_verification_published"
+CONTRACT_PUBLISHED = "contract_published"
+VERIFICATION_SUCCEEDED = "provider_verification_succeeded"
+VERIFICATION_FAILED = "provider_verification_failed"
 
-#: Every event a webhook can listen to.
-EVENTS = (REQUIRING_VERIFICATION, CONTENT_CHANGED, VERIFICATION_PUBLISHED)
+#: Every event a webhook can listen to (the Pact Broker's names).
+EVENTS = (
+    REQUIRING_VERIFICATION,
+    CONTENT_CHANGED,
+    VERIFICATION_PUBLISHED,
+    CONTRACT_PUBLISHED,
+    VERIFICATION_SUCCEEDED,
+    VERIFICATION_FAILED,
+)
 
 #: What a secret header's value reads as in listings.
 MASK = "***"
@@ -89,15 +103,21 @@ def publish_events(
     content of the consumer's previous publication for that provider (None for the first);
     ``verified_before`` whether the provider already verified this content. The first
     publication of an integration counts as changed content (as in the Pact Broker).
+    `CONTRACT_PUBLISHED` fires for every publication that stored something.
     """
     if outcome == "unchanged":
         return ()
-    fired = []
+    fired = [CONTRACT_PUBLISHED]
     if not verified_before:
         fired.append(REQUIRING_VERIFICATION)
     if previous_hash != content_hash:
         fired.append(CONTENT_CHANGED)
     return tuple(fired)
+
+
+def verification_events(success: bool) -> tuple[str, ...]:
+    """The events one recorded verification result fires."""
+    return (VERIFICATION_PUBLISHED, VERIFICATION_SUCCEEDED if success else VERIFICATION_FAILED)
 
 
 def listens(events: Sequence[str], consumer_filter: str | None, provider_filter: str | None, facts: EventFacts) -> bool:

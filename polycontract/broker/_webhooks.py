@@ -10,6 +10,7 @@ are stored and sent but read back as ``***``.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
@@ -26,7 +27,6 @@ from polycontract.broker._schema import webhooks as webhooks_table
 from polycontract.broker._webhook_delivery import PlannedDelivery, WebhookDispatcher
 from polycontract.broker._webhook_events import (
     EVENTS,
-    VERIFICATION_PUBLISHED,
     EventFacts,
     listens,
     mask_headers,
@@ -35,6 +35,7 @@ from polycontract.broker._webhook_events import (
     render,
     render_text,
     template_context,
+    verification_events,
 )
 from polycontract.errors import StorageError, UsageError
 
@@ -47,6 +48,7 @@ __all__ = ["Webhook", "WebhookAttempt", "Webhooks", "plan_publication", "plan_ve
 
 _PLANNED = "polycontract_planned_webhooks"
 _METHODS = ("POST", "PUT", "PATCH")
+_WEBHOOK_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,30 +100,84 @@ def _masked_url(url: str) -> str:
     return url.replace(f":{parts.password}@", ":***@", 1)
 
 
+def _read_back(r: Row[Any]) -> Webhook:
+    return Webhook(
+        id=r.uuid,
+        description=r.description,
+        events=tuple(json.loads(r.events)),
+        url=_masked_url(r.url),
+        method=r.method,
+        headers=mask_headers(json.loads(r.headers)),
+        body_template=r.body,
+        consumer=r.consumer,
+        provider=r.provider,
+        enabled=r.enabled,
+        timeout=r.timeout_seconds,
+    )
+
+
 def _enabled(conn: Connection) -> Sequence[Row[Any]]:
     return conn.execute(select(webhooks_table).where(webhooks_table.c.enabled)).all()
+
+
+def _rendered(hook: Row[Any], fact: EventFacts, base_url: str) -> PlannedDelivery:
+    context = template_context(fact, base_url)
+    headers = {k: render_text(v, context) for k, v in json.loads(hook.headers).items()}
+    headers.setdefault("Content-Type", "application/json")
+    return PlannedDelivery(
+        webhook_id=hook.id,
+        event=fact.event,
+        method=hook.method,
+        url=render_text(hook.url, context),
+        headers=headers,
+        body=render(hook.body, context),
+        timeout=hook.timeout_seconds,
+    )
 
 
 def _plan(conn: Connection, found: Sequence[Row[Any]], facts: Sequence[EventFacts], base_url: str) -> None:
     planned = conn.info.setdefault(_PLANNED, [])
     for hook in found:
         for fact in facts:
-            if not listens(json.loads(hook.events), hook.consumer, hook.provider, fact):
-                continue
-            context = template_context(fact, base_url)
-            headers = {k: render_text(v, context) for k, v in json.loads(hook.headers).items()}
-            headers.setdefault("Content-Type", "application/json")
-            planned.append(
-                PlannedDelivery(
-                    webhook_id=hook.id,
-                    event=fact.event,
-                    method=hook.method,
-                    url=render_text(hook.url, context),
-                    headers=headers,
-                    body=render(hook.body, context),
-                    timeout=hook.timeout_seconds,
-                )
-            )
+            if listens(json.loads(hook.events), hook.consumer, hook.provider, fact):
+                planned.append(_rendered(hook, fact, base_url))
+
+
+def _example_facts(conn: Connection, hook: Row[Any]) -> EventFacts:
+    """Facts for a test send: the newest publication the webhook's filters admit (names only if none)."""
+    consumer_table, provider_table = pacticipants.alias("consumer"), pacticipants.alias("provider")
+    query = (
+        select(
+            consumer_table.c.name,
+            provider_table.c.name,
+            publications.c.content_hash,
+            versions.c.number,
+            versions.c.branch,
+        )
+        .join(versions, versions.c.id == publications.c.consumer_version_id)
+        .join(consumer_table, consumer_table.c.id == versions.c.pacticipant_id)
+        .join(provider_table, provider_table.c.id == publications.c.provider_id)
+        .where(publications.c.is_current)
+        .order_by(publications.c.created_at.desc(), publications.c.id.desc())
+        .limit(1)
+    )
+    if hook.consumer is not None:
+        query = query.where(consumer_table.c.name == hook.consumer)
+    if hook.provider is not None:
+        query = query.where(provider_table.c.name == hook.provider)
+    event = json.loads(hook.events)[0]
+    found = conn.execute(query).first()
+    if found is None:
+        return EventFacts(event=event, consumer=hook.consumer or "", provider=hook.provider or "", content_hash="")
+    consumer, provider, content_hash, number, branch = found
+    return EventFacts(
+        event=event,
+        consumer=consumer,
+        provider=provider,
+        content_hash=content_hash,
+        consumer_version=number,
+        consumer_branch=branch or "",
+    )
 
 
 def plan_publication(
@@ -181,7 +237,7 @@ def plan_verification(
     *,
     base_url: str,
 ) -> None:
-    """Plan ``provider_verification_published`` for one recorded result (the consumer version: the latest with it)."""
+    """Plan the events of one recorded result (`verification_events`; the consumer version: the latest with it)."""
     found = _enabled(conn)
     if not found:
         return
@@ -197,25 +253,30 @@ def plan_verification(
         .order_by(publications.c.created_at.desc(), publications.c.id.desc())
         .limit(1)
     ).first()
-    fact = EventFacts(
-        event=VERIFICATION_PUBLISHED,
-        consumer=consumer,
-        provider=provider,
-        content_hash=content_hash,
-        consumer_version="" if latest is None else latest.number,
-        consumer_branch="" if latest is None else latest.branch or "",
-        provider_version=provider_version,
-        provider_branch=branch or "",
-        success=success,
-    )
-    _plan(conn, found, [fact], base_url)
+    facts = [
+        EventFacts(
+            event=event,
+            consumer=consumer,
+            provider=provider,
+            content_hash=content_hash,
+            consumer_version="" if latest is None else latest.number,
+            consumer_branch="" if latest is None else latest.branch or "",
+            provider_version=provider_version,
+            provider_branch=branch or "",
+            success=success,
+        )
+        for event in verification_events(success)
+    ]
+    _plan(conn, found, facts, base_url)
 
 
 class Webhooks:
-    """`Broker.create_webhook`, `webhooks`, `delete_webhook`, `webhook_deliveries` and `flush_webhooks`."""
+    """`Broker.create_webhook`, `webhook`, `webhooks`, `delete_webhook`, `execute_webhook`, `webhook_deliveries`
+    and `flush_webhooks`."""
 
     _clock: Callable[[], datetime]
     _webhook_dispatcher: WebhookDispatcher
+    _public_url: str
 
     def _transaction(self, *, write: bool = True) -> AbstractContextManager[Connection]:
         raise NotImplementedError  # provided by Broker
@@ -233,12 +294,18 @@ class Webhooks:
         description: str | None = None,
         enabled: bool = True,
         timeout: float = 5.0,
+        webhook_id: str | None = None,
     ) -> Webhook:
         """Configure a webhook: on any of ``events`` (optionally only for ``consumer``/``provider``), send
         ``method`` ``url`` with ``headers`` and ``body_template`` rendered (``${pactbroker.…}`` placeholders).
 
-        Returns it as read back (secret headers masked); its ``id`` is what `delete_webhook` takes.
+        Returns it as read back (secret headers masked); its ``id`` is what `delete_webhook` takes. With
+        ``webhook_id`` (16 to 64 letters, digits, ``-`` or ``_``, e.g. a UUID) the webhook gets that id, and
+        an existing webhook with it is replaced (its delivery log kept), as the Pact Broker's
+        ``PUT /webhooks/{uuid}`` does.
         """
+        if webhook_id is not None and not _WEBHOOK_ID.fullmatch(webhook_id):
+            raise UsageError(f"webhook_id={webhook_id!r} must be 16 to 64 letters, digits, '-' or '_' (e.g. a UUID)")
         unknown = sorted(set(events) - set(EVENTS))
         if not events or unknown:
             raise UsageError(f"events={list(events)!r}: each must be one of {', '.join(EVENTS)}")
@@ -248,11 +315,16 @@ class Webhooks:
             raise UsageError(f"method={method!r} must be one of {', '.join(_METHODS)}")
         if not 0 < timeout <= 120:
             raise UsageError(f"timeout={timeout!r} must be between 0 and 120 seconds")
-        hook_id = str(uuid.uuid4())
+        hook_id = webhook_id or str(uuid.uuid4())
         with self._transaction() as conn:
+            existing = conn.execute(select(webhooks_table.c.id).where(webhooks_table.c.uuid == hook_id)).scalar()
+            statement = (
+                webhooks_table.insert().values(uuid=hook_id, created_at=self._clock())
+                if existing is None
+                else webhooks_table.update().where(webhooks_table.c.id == existing)
+            )
             conn.execute(
-                webhooks_table.insert().values(
-                    uuid=hook_id,
+                statement.values(
                     description=description,
                     events=json.dumps(list(dict.fromkeys(events))),
                     url=url,
@@ -263,31 +335,23 @@ class Webhooks:
                     provider=provider,
                     enabled=enabled,
                     timeout_seconds=float(timeout),
-                    created_at=self._clock(),
                 )
             )
-        return next(w for w in self.webhooks() if w.id == hook_id)
+        return self.webhook(hook_id)
+
+    def webhook(self, webhook_id: str) -> Webhook:
+        """One webhook by id (secret header values shown as ``***``); `StorageError` if there is none."""
+        with self._transaction(write=False) as conn:
+            row = conn.execute(select(webhooks_table).where(webhooks_table.c.uuid == webhook_id)).first()
+        if row is None:
+            raise StorageError(f"there is no webhook {webhook_id!r}")
+        return _read_back(row)
 
     def webhooks(self) -> tuple[Webhook, ...]:
         """Every configured webhook, oldest first, secret header values shown as ``***``."""
         with self._transaction(write=False) as conn:
             found = conn.execute(select(webhooks_table).order_by(webhooks_table.c.id)).all()
-        return tuple(
-            Webhook(
-                id=r.uuid,
-                description=r.description,
-                events=tuple(json.loads(r.events)),
-                url=_masked_url(r.url),
-                method=r.method,
-                headers=mask_headers(json.loads(r.headers)),
-                body_template=r.body,
-                consumer=r.consumer,
-                provider=r.provider,
-                enabled=r.enabled,
-                timeout=r.timeout_seconds,
-            )
-            for r in found
-        )
+        return tuple(_read_back(r) for r in found)
 
     def delete_webhook(self, webhook_id: str) -> None:
         """Remove a webhook and its delivery log; `StorageError` if there is none with that id."""
@@ -297,6 +361,17 @@ class Webhooks:
                 raise StorageError(f"there is no webhook {webhook_id!r}")
             conn.execute(deliveries_table.delete().where(deliveries_table.c.webhook_id == row))
             conn.execute(webhooks_table.delete().where(webhooks_table.c.id == row))
+
+    def execute_webhook(self, webhook_id: str) -> WebhookAttempt:
+        """Send a webhook once now, as for its first event on the newest pact its filters admit, and return
+        the attempt (also in its delivery log): the Pact Broker's "test webhook". No retries."""
+        with self._transaction(write=False) as conn:
+            hook = conn.execute(select(webhooks_table).where(webhooks_table.c.uuid == webhook_id)).first()
+            if hook is None:
+                raise StorageError(f"there is no webhook {webhook_id!r}")
+            delivery = _rendered(hook, _example_facts(conn, hook), self._public_url)
+        group = self._webhook_dispatcher.send_once(delivery)
+        return next(a for a in reversed(self.webhook_deliveries(webhook_id)) if a.delivery == group)
 
     def webhook_deliveries(self, webhook_id: str) -> tuple[WebhookAttempt, ...]:
         """Every delivery attempt of a webhook, oldest first."""

@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "record-schema-use": "polycontract.cli._schema_commands:record_schema_use",
     "record-support-ended": "polycontract.cli._broker_commands:record_support_ended",
     "record-undeployment": "polycontract.cli._broker_commands:record_undeployment",
+    "test-webhook": "polycontract.cli._webhook_commands:test_webhook",
     "verify": "polycontract.cli._verify:verify",
     "version": "polycontract.cli._version:version",
     "webhooks": "polycontract.cli._webhook_commands:webhooks",

@@ -1,7 +1,5 @@
-"""Webhook commands: ``create-webhook`` and ``webhooks`` (list; secret header values shown as ``***``).
-
-Webhooks live in the broker's database, so these commands take a database ``--broker`` URL (the
-HTTP client does not configure webhooks).
+"""Webhook commands: ``create-webhook``, ``webhooks`` (list; secret header values shown as ``***``),
+``delete-webhook`` and ``test-webhook``, on an embedded broker or a broker server alike.
 """
 
 from __future__ import annotations
@@ -15,12 +13,16 @@ import click
 from polycontract.cli._broker_common import broker_option, emit, open_broker, output_option, print_table
 from polycontract.errors import UsageError
 
-__all__ = ["create_webhook", "delete_webhook", "webhooks"]
+__all__ = ["create_webhook", "delete_webhook", "test_webhook", "webhooks"]
 
+#: The Pact Broker's event names (kept here so ``--help`` imports no broker code).
 _EVENTS = (
     "contract_requiring_verification_published",
     "contract_content_changed",
     "provider_verification_published",
+    "contract_published",
+    "provider_verification_succeeded",
+    "provider_verification_failed",
 )
 
 
@@ -51,6 +53,7 @@ def _document(hook: Any) -> dict[str, Any]:
 @click.option("--provider", default=None, help="Only for this provider.")
 @click.option("--description", default=None, help="A note for people.")
 @click.option("--timeout", default=5.0, show_default=True, type=float, help="Seconds per attempt.")
+@click.option("--id", "webhook_id", default=None, help="Give the webhook this id (a UUID); replaces one that has it.")
 @broker_option
 @output_option
 def create_webhook(
@@ -63,6 +66,7 @@ def create_webhook(
     provider: str | None,
     description: str | None,
     timeout: float,
+    webhook_id: str | None,
     broker_url: str | None,
     output: str,
 ) -> None:
@@ -80,6 +84,7 @@ def create_webhook(
             provider=provider,
             description=description,
             timeout=timeout,
+            webhook_id=webhook_id,
         )
     emit(output, _document(hook), f"created webhook {hook.id} ({', '.join(hook.events)} -> {hook.url})")
 
@@ -114,3 +119,18 @@ def delete_webhook(webhook_id: str, broker_url: str | None) -> None:
     with open_broker(broker_url) as broker:
         broker.delete_webhook(webhook_id)
     click.echo(f"deleted webhook {webhook_id}")
+
+
+@click.command("test-webhook")
+@click.argument("webhook_id")
+@broker_option
+@output_option
+def test_webhook(webhook_id: str, broker_url: str | None, output: str) -> None:
+    """Send a webhook once now, as for its first event on the newest pact it covers (exit 1 if it fails)."""
+    with open_broker(broker_url) as broker:
+        attempt = broker.execute_webhook(webhook_id)
+    outcome = f"HTTP {attempt.status_code}" if attempt.status_code is not None else "no response"
+    text = f"webhook {webhook_id} ({attempt.event}): {outcome}" + (f" - {attempt.error}" if attempt.error else "")
+    emit(output, dataclasses.asdict(attempt), text)
+    if not attempt.ok:
+        raise SystemExit(1)

@@ -213,7 +213,7 @@ def test_filters_keep_other_integrations_quiet(wb: Broker, receiver: Receiver, m
 
 def test_invalid_webhooks_are_refused_and_delete_removes(wb: Broker, receiver: Receiver) -> None:
     with pytest.raises(UsageError, match="events"):
-        wb.create_webhook(url=receiver.url, events=["contract_published"])
+        wb.create_webhook(url=receiver.url, events=["contract_eaten"])
     with pytest.raises(UsageError, match="http"):
         wb.create_webhook(url="ftp://x", events=[REQUIRING])
     with pytest.raises(UsageError, match="JSON"):
@@ -274,8 +274,6 @@ def test_writes_through_the_http_server_fire_the_servers_webhooks(
         client.publish_verification(
             provider="auth", provider_version="7", consumer="web", consumer_version="1", success=True
         )
-        with pytest.raises(UsageError, match="broker database"):
-            client.create_webhook(url=receiver.url, events=[REQUIRING])
         assert client.flush_webhooks(1)
     assert wb.flush_webhooks(10)
     assert sorted(b["eventName"] for b in _bodies(receiver)) == [REQUIRING, VERIFIED]

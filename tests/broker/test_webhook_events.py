@@ -8,9 +8,12 @@ import pytest
 
 from polycontract.broker._webhook_events import (
     CONTENT_CHANGED,
+    CONTRACT_PUBLISHED,
     MASK,
     REQUIRING_VERIFICATION,
+    VERIFICATION_FAILED,
     VERIFICATION_PUBLISHED,
+    VERIFICATION_SUCCEEDED,
     EventFacts,
     backoff_delay,
     listens,
@@ -21,6 +24,7 @@ from polycontract.broker._webhook_events import (
     render,
     render_text,
     template_context,
+    verification_events,
 )
 from polycontract.errors import UsageError
 
@@ -29,15 +33,20 @@ from polycontract.errors import UsageError
     ("outcome", "previous", "verified", "expected"),
     [
         ("unchanged", None, False, ()),
-        ("created", None, False, (REQUIRING_VERIFICATION, CONTENT_CHANGED)),
-        ("created", "h1", False, (REQUIRING_VERIFICATION,)),
-        ("created", "h1", True, ()),
-        ("created", "h0", True, (CONTENT_CHANGED,)),
-        ("overwritten", "h0", False, (REQUIRING_VERIFICATION, CONTENT_CHANGED)),
+        ("created", None, False, (CONTRACT_PUBLISHED, REQUIRING_VERIFICATION, CONTENT_CHANGED)),
+        ("created", "h1", False, (CONTRACT_PUBLISHED, REQUIRING_VERIFICATION)),
+        ("created", "h1", True, (CONTRACT_PUBLISHED,)),
+        ("created", "h0", True, (CONTRACT_PUBLISHED, CONTENT_CHANGED)),
+        ("overwritten", "h0", False, (CONTRACT_PUBLISHED, REQUIRING_VERIFICATION, CONTENT_CHANGED)),
     ],
 )
 def test_publish_events(outcome: str, previous: str | None, verified: bool, expected: tuple[str, ...]) -> None:
     assert publish_events(outcome, content_hash="h1", previous_hash=previous, verified_before=verified) == expected
+
+
+def test_a_verification_fires_published_and_its_outcome() -> None:
+    assert verification_events(True) == (VERIFICATION_PUBLISHED, VERIFICATION_SUCCEEDED)
+    assert verification_events(False) == (VERIFICATION_PUBLISHED, VERIFICATION_FAILED)
 
 
 def test_filters_and_events_decide_who_listens() -> None:
