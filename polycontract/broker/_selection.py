@@ -29,6 +29,7 @@ from polycontract.broker._schema import (
     pacticipants,
     publications,
     releases,
+    tags,
     verifications,
 )
 from polycontract.broker._schema import versions as versions_t
@@ -144,9 +145,10 @@ def select_for_verification(
         .order_by(_cv.c.id)
     ).all()
     live = _live(conn, [p.version_id for p in pubs])
+    tagged = _tags(conn, [p.version_id for p in pubs]) if any(s.tag is not None for s in selectors) else {}
     entries: dict[str, _Entry] = {}
     for selector in selectors:
-        for pub, why in _matches(selector, pubs, live, provider_branch):
+        for pub, why in _matches(selector, pubs, live, provider_branch, tagged):
             entry = entries.setdefault(pub.content_hash, _Entry(pub.consumer, pub.content_hash))
             entry.numbers[pub.version_id] = pub.number
             reasons = entry.reasons.setdefault(pub.version_id, [])
@@ -183,14 +185,56 @@ def _live(conn: Connection, version_ids: Sequence[int]) -> dict[int, list[tuple[
     return out
 
 
+def _tags(conn: Connection, version_ids: Sequence[int]) -> dict[int, set[str]]:
+    """Consumer version id -> its tags."""
+    out: dict[int, set[str]] = {}
+    if version_ids:
+        for version_id, name in conn.execute(
+            select(tags.c.version_id, tags.c.name).where(one_of(conn, tags.c.version_id, version_ids))
+        ):
+            out.setdefault(version_id, set()).add(name)
+    return out
+
+
+def _newest(pubs: Iterable[Any]) -> dict[str, Any]:
+    """Consumer -> its newest publication among ``pubs`` (ordered by version id)."""
+    newest: dict[str, Any] = {}
+    for pub in pubs:
+        newest[pub.consumer] = pub
+    return newest
+
+
+def _tag_matches(
+    selector: ConsumerVersionSelector, candidates: Sequence[Any], tagged: dict[int, set[str]]
+) -> Iterable[tuple[Any, str]]:
+    """The legacy tag kind: every version with the tag, or the newest per consumer (with a fallback tag)."""
+    tag = str(selector.tag)
+    with_tag = [p for p in candidates if tag in tagged.get(p.version_id, ())]
+    if not selector.latest:
+        for pub in with_tag:
+            yield pub, f"tagged {tag}"
+        return
+    newest = _newest(with_tag)
+    yield from ((pub, f"latest with tag {tag}") for pub in newest.values())
+    if selector.fallback_tag is not None:
+        fallback = [
+            p for p in candidates if p.consumer not in newest and selector.fallback_tag in tagged.get(p.version_id, ())
+        ]
+        yield from ((pub, f"latest with fallback tag {selector.fallback_tag}") for pub in _newest(fallback).values())
+
+
 def _matches(
     selector: ConsumerVersionSelector,
     pubs: Sequence[Any],
     live: dict[int, list[tuple[str, str]]],
     provider_branch: str | None,
+    tagged: dict[int, set[str]],
 ) -> Iterable[tuple[Any, str]]:
     """(publication, why) for every publication ``selector`` chooses."""
     candidates = [p for p in pubs if selector.consumer is None or p.consumer == selector.consumer]
+    if selector.tag is not None:
+        yield from _tag_matches(selector, candidates, tagged)
+        return
     if selector.is_live:
         for pub in candidates:
             for kind, env in live.get(pub.version_id, []):
@@ -211,11 +255,13 @@ def _matches(
         for pub in on_branch:
             yield pub, ("on " + label.removeprefix("from ")).format(branch=pub.branch)
         return
-    newest: dict[str, Any] = {}
-    for pub in on_branch:  # ordered by version id: the last one per consumer is the newest
-        newest[pub.consumer] = pub
+    newest = _newest(on_branch)  # ordered by version id: the last one per consumer is the newest
     for pub in newest.values():
         yield pub, ("latest " + label.format(branch=pub.branch)).strip() if label else "latest version"
+    if selector.fallback_branch is not None:
+        fallback = [p for p in candidates if p.consumer not in newest and p.branch == selector.fallback_branch]
+        for pub in _newest(fallback).values():
+            yield pub, f"latest from fallback branch {pub.branch}"
 
 
 def _verified_on(conn: Connection, provider_id: int, hashes: set[str], branches: set[str]) -> set[str]:

@@ -1,8 +1,8 @@
 """Consumer version selectors: which consumer versions' pacts a provider verifies.
 
 They mirror the Pact Broker's ``consumerVersionSelectors`` (JSON keys ``mainBranch``, ``branch``,
-``matchingBranch``, ``deployedOrReleased``, ``deployed``, ``released``, ``environment``, ``latest``,
-``consumer``).
+``fallbackBranch``, ``matchingBranch``, ``deployedOrReleased``, ``deployed``, ``released``,
+``environment``, ``latest``, ``consumer``, and the legacy ``tag`` and ``fallbackTag``).
 
 >>> ConsumerVersionSelector.from_json({"deployed": True, "environment": "prod"}).describe()
 'deployed to prod'
@@ -31,11 +31,9 @@ _KEYS: dict[str, tuple[str, type]] = {
     "environment": ("environment", str),
     "latest": ("latest", bool),
     "consumer": ("consumer", str),
-}
-_UNSUPPORTED = {
-    "tag": "tags are legacy; select by branch, mainBranch or deployedOrReleased",
-    "fallbackTag": "tags are legacy; select by branch, mainBranch or deployedOrReleased",
-    "fallbackBranch": "fallback branches are discouraged; add a second selector instead",
+    "tag": ("tag", str),
+    "fallbackTag": ("fallback_tag", str),
+    "fallbackBranch": ("fallback_branch", str),
 }
 
 
@@ -48,7 +46,10 @@ class ConsumerVersionSelector:
     ``deployed_or_released`` / ``deployed`` / ``released`` (every version currently live, optionally
     in ``environment``), ``environment`` alone (deployed or released there), or ``latest`` alone (the
     newest version of each consumer, discouraged: it races). ``latest=False`` on a branch kind selects
-    every version on the branch instead of the newest.
+    every version on the branch instead of the newest. ``fallback_branch`` stands in, per consumer,
+    for a ``branch`` that consumer has no pact on. The legacy ``tag`` kind selects every version with
+    that tag, or with ``latest=True`` the newest per consumer (``fallback_tag`` standing in as for
+    branches), as the Pact Broker does.
     """
 
     main_branch: bool = False
@@ -60,25 +61,32 @@ class ConsumerVersionSelector:
     environment: str | None = None
     latest: bool | None = None
     consumer: str | None = None
+    tag: str | None = None
+    fallback_tag: str | None = None
+    fallback_branch: str | None = None
 
     def __post_init__(self) -> None:
         kinds = [name for name, value in self._kinds().items() if value]
         if len(kinds) > 1:
             raise UsageError(f"a consumer version selector has one kind, got {', '.join(kinds)}: split it in two")
         branchy = self.main_branch or self.branch is not None or self.matching_branch
-        if branchy and self.environment is not None:
-            raise UsageError("environment= narrows deployed/released selectors, not branch selectors")
-        if not branchy and self.latest is False:
-            raise UsageError("latest=False only applies to branch selectors (every version on the branch)")
+        if (branchy or self.tag is not None) and self.environment is not None:
+            raise UsageError("environment= narrows deployed/released selectors, not branch or tag selectors")
+        if not branchy and self.tag is None and self.latest is False:
+            raise UsageError("latest=False only applies to branch and tag selectors (every version on it)")
+        if self.fallback_tag is not None and (self.tag is None or self.latest is not True):
+            raise UsageError("fallbackTag needs tag and latest=true (the newest version with the fallback tag)")
+        if self.fallback_branch is not None and (self.branch is None or self.latest is False):
+            raise UsageError("fallbackBranch needs branch (and is the newest version on the fallback branch)")
         live = self.deployed_or_released or self.deployed or self.released
         if live and self.latest:
             raise UsageError("latest=True does not apply to deployed/released selectors: every live version counts")
         if not kinds and self.environment is None and not self.latest:
             raise UsageError(
                 "this consumer version selector selects nothing: give mainBranch, branch, matchingBranch, "
-                "deployedOrReleased, deployed, released, environment or latest"
+                "deployedOrReleased, deployed, released, environment, latest or tag"
             )
-        for name in ("branch", "environment", "consumer"):
+        for name in ("branch", "environment", "consumer", "tag", "fallback_tag", "fallback_branch"):
             value = getattr(self, name)
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise UsageError(f"{name}={value!r} must be a non-empty string")
@@ -91,6 +99,7 @@ class ConsumerVersionSelector:
             "deployedOrReleased": self.deployed_or_released,
             "deployed": self.deployed,
             "released": self.released,
+            "tag": self.tag is not None,
         }
 
     @property
@@ -115,8 +124,6 @@ class ConsumerVersionSelector:
             raise UsageError(f"a consumer version selector is a JSON object, got {data!r}")
         values: dict[str, Any] = {}
         for key, value in data.items():
-            if key in _UNSUPPORTED:
-                raise UsageError(f"consumer version selector key {key!r} is not supported: {_UNSUPPORTED[key]}")
             if key not in _KEYS:
                 raise UsageError(f"unknown consumer version selector key {key!r} (known: {', '.join(_KEYS)})")
             attribute, kind = _KEYS[key]
@@ -142,8 +149,12 @@ class ConsumerVersionSelector:
             text = "latest from the main branch" if self.latest is not False else "every version on the main branch"
         elif self.branch is not None:
             text = f"latest from branch {self.branch}" if self.latest is not False else f"on branch {self.branch}"
+            text += f" (else latest from branch {self.fallback_branch})" if self.fallback_branch else ""
         elif self.matching_branch:
             text = "latest from the branch matching the provider's"
+        elif self.tag is not None:
+            text = f"latest with tag {self.tag}" if self.latest else f"every version with tag {self.tag}"
+            text += f" (else latest with tag {self.fallback_tag})" if self.fallback_tag else ""
         elif self.is_live:
             kind = "deployed or released" if self.wants_deployed and self.wants_released else None
             kind = kind or ("deployed" if self.wants_deployed else "released")

@@ -67,6 +67,59 @@ def test_deployed_released_and_environment_selectors_choose_what_is_live(broker:
     assert _versions(prod) == [("app", ("7",)), ("web", ("1.0",))]
 
 
+def _tagged_estate(broker: Broker, make_pact: Maker) -> None:
+    """web 1.0 and 2.0 tagged prod, 3.0 tagged main; app 7 tagged main only."""
+    broker.publish_pact(make_pact("web", "users", "/a"), consumer_version="1.0", tags=["prod"])
+    broker.publish_pact(make_pact("web", "users", "/a", "/b"), consumer_version="2.0", tags=["prod"])
+    broker.publish_pact(make_pact("web", "users", "/a", "/c"), consumer_version="3.0", tags=["main"])
+    broker.publish_pact(make_pact("app", "users", "/m"), consumer_version="7", tags=["main"])
+
+
+def test_a_tag_selector_chooses_every_tagged_version_or_the_newest_with_latest(
+    broker: Broker, make_pact: Maker
+) -> None:
+    _tagged_estate(broker, make_pact)
+    every = broker.pacts_for_verification("users", selectors=[{"tag": "prod"}])
+    assert _versions(every) == [("web", ("1.0",)), ("web", ("2.0",))]
+    assert every[0].notices == ("1.0 (tagged prod)",)
+    latest = broker.pacts_for_verification("users", selectors=[{"tag": "prod", "latest": True}])
+    assert _versions(latest) == [("web", ("2.0",))]
+    assert latest[0].notices == ("2.0 (latest with tag prod)",)
+
+
+def test_a_fallback_tag_stands_in_per_consumer_without_the_tag(broker: Broker, make_pact: Maker) -> None:
+    _tagged_estate(broker, make_pact)
+    found = broker.pacts_for_verification("users", selectors=[{"tag": "prod", "latest": True, "fallbackTag": "main"}])
+    assert _versions(found) == [("app", ("7",)), ("web", ("2.0",))]
+    assert found[0].notices == ("7 (latest with fallback tag main)",)
+
+
+def test_a_fallback_branch_stands_in_per_consumer_without_the_branch(broker: Broker, make_pact: Maker) -> None:
+    _estate(broker, make_pact)
+    found = broker.pacts_for_verification("users", selectors=[{"branch": "feat", "fallbackBranch": "main"}])
+    assert _versions(found) == [("web", ("3.0",))]  # web has feat: no fallback for web
+    broker.publish_pact(make_pact("app", "users", "/n"), consumer_version="8", branch="main")
+    found = broker.pacts_for_verification("users", selectors=[{"branch": "feat", "fallbackBranch": "main"}])
+    assert [(p.consumer, p.notices) for p in found] == [
+        ("app", ("8 (latest from fallback branch main)",)),
+        ("web", ("3.0 (latest from branch feat)",)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("selector", "message"),
+    [
+        ({"tag": "prod", "fallbackTag": "main"}, "fallbackTag needs tag and latest=true"),
+        ({"mainBranch": True, "fallbackBranch": "main"}, "fallbackBranch needs branch"),
+        ({"tag": "prod", "environment": "prod"}, "not branch or tag selectors"),
+        ({"tag": ""}, "tag='' must be a non-empty string"),
+    ],
+)
+def test_tag_and_fallback_selectors_that_cannot_work_are_refused(selector: dict[str, object], message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        ConsumerVersionSelector.from_json(selector)
+
+
 def test_undeployed_and_unsupported_versions_are_no_longer_selected(broker: Broker, make_pact: Maker) -> None:
     _estate(broker, make_pact)
     broker.record_undeployment("web", "prod")
@@ -170,12 +223,11 @@ def test_an_unknown_provider_has_nothing_to_verify_and_an_unknown_environment_is
 @pytest.mark.parametrize(
     ("selector", "message"),
     [
-        ({"tag": "prod"}, "tags are legacy"),
         ({"mainBrunch": True}, "unknown consumer version selector key 'mainBrunch'"),
         ({"mainBranch": True, "deployed": True}, "one kind"),
         ({"branch": 3}, "must be a str"),
         ({"consumer": "web"}, "selects nothing"),
-        ({"mainBranch": True, "environment": "prod"}, "not branch selectors"),
+        ({"mainBranch": True, "environment": "prod"}, "not branch or tag selectors"),
         ({"deployed": True, "latest": True}, "every live version counts"),
     ],
 )

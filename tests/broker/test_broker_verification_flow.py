@@ -160,7 +160,7 @@ def test_the_cli_fails_with_exit_1_for_a_broken_provider_once_the_pacts_are_not_
     [
         (["--consumer-version-selector", "{nope"], "is not JSON"),
         (["--consumer-version-selector", "[1]"], "is not a JSON object"),
-        (["--consumer-version-selector", '{"tag": "prod"}'], "tags are legacy"),
+        (["--consumer-version-selector", '{"tag": "prod", "fallbackTag": "main"}'], "fallbackTag needs"),
         (["--include-wip-pacts-since", "2026-01-01"], "needs --enable-pending"),
         (["--enable-pending", "pacts/"], "give them without PACTS"),
     ],

@@ -197,6 +197,25 @@ def test_a_failing_verification_through_the_pact_verifier_makes_can_i_deploy_say
     assert broker.can_i_deploy("users", "2", to_environment="prod").ok is False
 
 
+def test_the_pact_verifier_selects_pacts_by_consumer_version_tags(
+    estate: tuple[Broker, BrokerServer, UsersProvider, Path],
+) -> None:
+    broker, server, provider, pacts = estate
+    url = ["--broker-base-url", server.url]
+    code, out = pact("broker", "publish", str(pacts), "--consumer-app-version", "1", "--tag", "prod", *url)
+    assert code == 0, out
+    assert broker.pacts_for_verification("users", selectors=[{"tag": "prod", "latest": True}])[0].consumer_versions == (
+        "1",
+    )
+    verifier = ["verifier", "--broker-url", server.url, "-n", "users", "-h", "127.0.0.1", "-p", str(provider.port)]
+    code, out = pact(*verifier, "--consumer-version-tags", "prod", "--publish", "--provider-version", "1")
+    assert code == 0, out
+    assert "get user 7" in out
+    assert [(r.provider_version, r.success) for r in broker.matrix("web", version="1")] == [("1", True)]
+    code, out = pact(*verifier, "--consumer-version-tags", "qa")
+    assert "get user 7" not in out  # nothing tagged qa
+
+
 def test_the_pact_cli_records_releases_undeployments_and_support_ended(
     estate: tuple[Broker, BrokerServer, UsersProvider, Path],
 ) -> None:
