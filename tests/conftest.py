@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# openapi-spec-validator picks jsonschema-rs when it is installed (schemathesis, a dev dependency,
+# brings it), and its messages differ; the OpenAPI tests compare polycontract's validator with the
+# reference jsonschema backend, so pin that one.
+os.environ.setdefault("OPENAPI_SPEC_VALIDATOR_SCHEMA_VALIDATOR_BACKEND", "jsonschema")
 
 #: The specification data sits in ``../shared/pact-spec`` beside a development checkout.
 PACT_SPEC = Path(__file__).resolve().parents[2] / "shared" / "pact-spec"

@@ -8,26 +8,26 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from polycontract.broker import _reads
-from polycontract.broker._engine import WRITE
+from polycontract.broker._engine import WRITE, writer_queue
+from polycontract.broker._estate_query import environment_question
 from polycontract.broker._main_branch import MAIN_BRANCH_CANDIDATES, candidates_option
 from polycontract.broker._message_schemas import load_message_facts, message_reasons
+from polycontract.broker._publish import PublishResult, publish_in
 from polycontract.broker._retention import PruneReport, prune
 from polycontract.broker._schema import (
     deployments,
     environments,
-    pact_contents,
     pacticipants,
-    publications,
     releases,
     verifications,
 )
@@ -35,7 +35,7 @@ from polycontract.broker._schema_contracts import SchemaContracts
 from polycontract.broker._verifying import ProviderVerification
 from polycontract.broker._versions import VersionQueries
 from polycontract.broker._webhook_delivery import WebhookDispatcher
-from polycontract.broker._webhooks import Webhooks, plan_publication, plan_verification, take_planned
+from polycontract.broker._webhooks import Webhooks, plan_verification, take_planned
 from polycontract.broker._writes import ensure_pacticipant, ensure_version, existing_version, insert_ignore, lock
 from polycontract.errors import StorageError, UsageError
 from polycontract.matrix import Decision, Ignore, LiveVersion, Row, decide, rows
@@ -44,17 +44,6 @@ if TYPE_CHECKING:
     from polycontract.model import Pact
 
 __all__ = ["Broker", "Environment", "PublishResult"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class PublishResult:
-    """What publishing did: ``created`` new, ``unchanged`` (identical content) or ``overwritten``."""
-
-    consumer: str
-    consumer_version: str
-    provider: str
-    content_hash: str
-    outcome: Literal["created", "unchanged", "overwritten"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,6 +77,9 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
         self._engine = engine
         candidates = candidates_option(auto_detect_main_branch)
         self._writer = engine.execution_options(**{WRITE: True, MAIN_BRANCH_CANDIDATES: candidates})
+        self._queue = writer_queue(engine)
+        #: One-statement reads need no transaction: on PostgreSQL that saves the BEGIN and COMMIT round trips.
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT") if _autocommits(engine) else None
         self._clock = clock or (lambda: datetime.now(UTC))
         self._public_url = os.environ.get("POLYCONTRACT_BROKER_PUBLIC_URL", "") if public_url is None else public_url
         self._webhook_dispatcher = WebhookDispatcher(
@@ -103,6 +95,8 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
         """Let queued webhook deliveries finish (up to 10 s), then release the database connections."""
         self._webhook_dispatcher.close()
         self._engine.dispose()
+        if self._queue is not None:
+            self._queue.close()
 
     def __enter__(self) -> Broker:
         return self
@@ -112,16 +106,30 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
 
     @contextmanager
     def _transaction(self, *, write: bool = True) -> Iterator[Connection]:
+        queue = self._queue if write and self._queue is not None else nullcontext()  # SQLite: writers queue
         try:
-            with (self._writer if write else self._engine).begin() as conn:
+            with queue, (self._writer if write else self._engine).begin() as conn:
                 try:
                     yield conn
                 finally:
                     planned = take_planned(conn)
         except DBAPIError as exc:
-            detail = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
-            raise StorageError(f"the broker database refused the request: {detail}") from None
+            raise _refused(exc) from None
         self._webhook_dispatcher.submit(planned)  # only once the transaction committed
+
+    @contextmanager
+    def _single_read(self) -> Iterator[Connection]:
+        """A connection for reads that each stand alone (one statement sees one snapshot): autocommit where
+        that saves round trips (PostgreSQL), else a read transaction."""
+        if self._autocommit is None:
+            with self._transaction(write=False) as conn:
+                yield conn
+            return
+        try:
+            with self._autocommit.connect() as conn:
+                yield conn
+        except DBAPIError as exc:
+            raise _refused(exc) from None
 
     # -- pacticipants and versions ------------------------------------------------------------
 
@@ -159,54 +167,38 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
         provider raises `StorageError` unless ``allow_overwrite=True``; the earlier content stays in
         the history either way.
         """
-        from polycontract.codec import content_hash, dumps_pact  # loaded only by commands that need pacts
+        return self._publish_all(
+            [pact], consumer_version=consumer_version, branch=branch, tags=tags, allow_overwrite=allow_overwrite
+        )[0]
 
-        digest = content_hash(pact)
+    def _publish_all(
+        self,
+        pacts: Sequence[Pact],
+        *,
+        consumer_version: str,
+        branch: str | None = None,
+        tags: Sequence[str] = (),
+        allow_overwrite: bool = False,
+    ) -> list[PublishResult]:
+        """`publish_pact` for several pacts of one consumer version in one transaction: all or none.
+
+        (``POST /contracts/publish``: a conflict in any contract publishes none of them.)
+        """
         with self._transaction() as conn:
-            now = self._clock()
-            consumer_id = ensure_pacticipant(conn, pact.consumer, now)
-            provider_id = ensure_pacticipant(conn, pact.provider, now)
-            version_id = ensure_version(conn, consumer_id, consumer_version, now, branch=branch, tag_names=tuple(tags))
-            lock(conn, pacticipants, consumer_id)
-            current = conn.execute(
-                select(publications.c.id, publications.c.content_hash, publications.c.revision).where(
-                    publications.c.consumer_version_id == version_id,
-                    publications.c.provider_id == provider_id,
-                    publications.c.is_current,
+            labels = tuple(tags)
+            return [
+                publish_in(
+                    conn,
+                    p,
+                    consumer_version=consumer_version,
+                    branch=branch,
+                    tags=labels,
+                    now=self._clock(),
+                    allow_overwrite=allow_overwrite,
+                    public_url=self._public_url,
                 )
-            ).first()
-            result = PublishResult(
-                consumer=pact.consumer,
-                consumer_version=consumer_version,
-                provider=pact.provider,
-                content_hash=digest,
-                outcome="created" if current is None else "overwritten",
-            )
-            if current is not None and current.content_hash == digest:
-                return replace(result, outcome="unchanged")
-            if current is not None and not allow_overwrite:
-                raise StorageError(
-                    f"{pact.consumer} {consumer_version} already published different pact content for {pact.provider}"
-                    f" ({current.content_hash[:8]}, now {digest[:8]}); publish under a new consumer version,"
-                    " or pass allow_overwrite=True (--allow-overwrite) if that version was never deployed"
-                )
-            content = {"consumer_id": consumer_id, "provider_id": provider_id, "created_at": now}
-            insert_ignore(conn, pact_contents, {"content_hash": digest, "content": dumps_pact(pact), **content})
-            if current is not None:
-                conn.execute(publications.update().where(publications.c.id == current.id).values(is_current=False))
-            conn.execute(
-                publications.insert().values(
-                    consumer_version_id=version_id,
-                    provider_id=provider_id,
-                    content_hash=digest,
-                    revision=1 if current is None else current.revision + 1,
-                    is_current=True,
-                    created_at=now,
-                )
-            )
-            previous = None if current is None else current.content_hash
-            plan_publication(conn, result, branch=branch, previous_hash=previous, base_url=self._public_url)
-            return result
+                for p in pacts
+            ]
 
     def pact(self, consumer: str, consumer_version: str, provider: str, *, revision: int | None = None) -> Pact:
         """The pact ``consumer`` ``consumer_version`` published for ``provider`` (latest revision by default)."""
@@ -417,6 +409,12 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
         if (to_environment is None) == (not to_main_branch):
             raise UsageError("can_i_deploy needs exactly one of to_environment=… or to_main_branch=True")
         ignores = tuple(Ignore(pacticipant=i) if isinstance(i, str) else i for i in ignore)
+        if to_environment is not None:  # the usual question: one statement (see `_estate_query`)
+            with self._single_read() as conn:
+                known = _reads.known_ignores(conn, ignores)
+                question = environment_question(conn, pacticipant, version, to_environment, frozenset(known))
+            if question is not None:
+                return decide(question.estate, pacticipant, version, target=to_environment, ignore=ignores)
         with self._transaction(write=False) as conn:
             if to_environment is not None:
                 live = _reads.live_in_environment(conn, to_environment)
@@ -429,3 +427,13 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
         extra = self._schema_reasons(schemas, live, pacticipant, version, target)
         extra += message_reasons(messages, live, pacticipant, version, target)
         return decide(estate, pacticipant, version, target=target, ignore=ignores, extra=extra)
+
+
+def _autocommits(engine: Engine) -> bool:
+    """Whether `Broker._single_read` runs in autocommit on ``engine`` (PostgreSQL: each statement is atomic)."""
+    return engine.dialect.name == "postgresql"
+
+
+def _refused(exc: DBAPIError) -> StorageError:
+    detail = str(exc.orig).strip().splitlines()[0] if str(exc.orig).strip() else type(exc.orig).__name__
+    return StorageError(f"the broker database refused the request: {detail}")

@@ -2,29 +2,42 @@
 
 ``sqlite:///path`` opens an embedded file in WAL mode (write transactions take the write lock up
 front with ``BEGIN IMMEDIATE`` so concurrent writers queue instead of failing);
-``postgresql://`` uses psycopg 3. Migrations run with Alembic only when the database is not
-already at `SCHEMA_REVISION`, so an up-to-date broker opens without importing Alembic.
+``postgresql://`` uses psycopg 3 (pooled connections checked without a round trip). Migrations run
+with Alembic only when the database is not already at `SCHEMA_REVISION`, so an up-to-date broker
+opens without importing Alembic.
 """
 
 from __future__ import annotations
 
+import os
+import select
+import threading
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, ProgrammingError
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError, ProgrammingError
 
 from polycontract.broker._schema import SCHEMA_REVISION
 from polycontract.errors import BrokerError, StorageError
 
-__all__ = ["DEFAULT_URL", "WRITE", "make_engine", "migrate"]
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX: SQLite's own retries only
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["DEFAULT_URL", "WRITE", "WriterQueue", "make_engine", "migrate", "writer_queue"]
 
 #: The embedded broker used when no URL is given.
 DEFAULT_URL = "sqlite:///.polycontract/broker.db"
 
 #: Execution option marking a write transaction (``BEGIN IMMEDIATE`` on SQLite).
 WRITE = "polycontract_write"
+
+#: Connections each process keeps: a server runs requests in a thread pool, and a connection opened beyond
+#: the pool's size is closed again when returned, so a pool smaller than the usual concurrency reconnects often.
+POOL = {"pool_size": 10, "max_overflow": 10}
 
 _MIGRATIONS = Path(__file__).resolve().parent / "_migrations"
 _PG_LOCK_KEY = 0x706F6C79  # advisory lock serialising concurrent migrations on one PostgreSQL database
@@ -42,10 +55,41 @@ def make_engine(url: str | None) -> Engine:
     except ArgumentError:
         raise BrokerError(f"broker={url!r} is not a database URL (expected sqlite:///path or postgresql://…)") from None
     if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
-        return create_engine(parsed.set(drivername="postgresql+psycopg"), pool_pre_ping=True)
+        return _postgres_engine(parsed.set(drivername="postgresql+psycopg"))
     if parsed.drivername == "sqlite":
         return _sqlite_engine(parsed.database or "")
     raise BrokerError(f"broker={url!r}: unsupported backend {parsed.drivername!r} (expected sqlite or postgresql)")
+
+
+def _postgres_engine(url: URL) -> Engine:
+    """A psycopg engine whose pool drops connections the server has closed, without a round trip.
+
+    Statements are prepared server-side from their second use (psycopg's default waits for the sixth),
+    as the broker repeats a small set of statements and the can-i-deploy one is costly to plan.
+    SQLAlchemy's ``pool_pre_ping`` sends a query on every checkout, one more round trip per request.
+    An idle connection has nothing to read unless the server has closed it (a restart, an idle
+    timeout, ``pg_terminate_backend``: the socket then holds the error and end of file), so a
+    zero-timeout poll of its socket finds dead connections for free; the pool replaces them.
+    """
+    engine = create_engine(url, connect_args={"prepare_threshold": 1}, **POOL)
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+        if _server_closed(dbapi_connection):
+            raise DisconnectionError("the database closed this pooled connection")
+
+    return engine
+
+
+def _server_closed(dbapi_connection: Any) -> bool:
+    """True when an idle psycopg connection is closed, broken or has unread input (the server hung up)."""
+    if dbapi_connection.closed or dbapi_connection.broken:
+        return True
+    try:
+        readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(readable)
 
 
 def _sqlite_engine(database: str) -> Engine:
@@ -54,7 +98,8 @@ def _sqlite_engine(database: str) -> Engine:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise BrokerError(f"cannot create the folder for the broker file {database!r}: {exc.strerror}") from None
-    engine = create_engine(f"sqlite:///{database}", connect_args={"check_same_thread": False, "timeout": 30})
+    pool = POOL if database and database != ":memory:" else {}  # an in-memory database is one connection
+    engine = create_engine(f"sqlite:///{database}", connect_args={"check_same_thread": False, "timeout": 30}, **pool)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -73,6 +118,62 @@ def _sqlite_engine(database: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def writer_queue(engine: Engine) -> WriterQueue | None:
+    """What a write transaction holds around ``BEGIN IMMEDIATE … COMMIT`` so that writers queue, not poll.
+
+    SQLite makes a writer that finds the database locked sleep and retry (1, 2, 5, … up to 100 ms),
+    so under concurrent writes most of a write's time is spent asleep after the lock was freed.
+    For a database file, writers of one process queue on a lock and processes on an exclusive
+    ``flock`` of ``<file>-writer.lock``, each woken as soon as the previous writer commits.
+    Elsewhere (PostgreSQL, an in-memory database, no ``flock``) nothing is needed: None. SQLite's own
+    lock still decides; this only wakes writers sooner (the lock file is left beside the database).
+    """
+    database = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:" or fcntl is None:
+        return None
+    return WriterQueue(f"{database}-writer.lock")
+
+
+class WriterQueue:
+    """A lock for this process's writers plus an exclusive ``flock`` of a file for the processes (`writer_queue`)."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._fd: int | None = None
+
+    def __enter__(self) -> object:
+        self._lock.acquire()
+        try:
+            if self._depth == 0:
+                if self._fd is None:
+                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except OSError:  # a lock file that cannot be made: fall back to SQLite's own retries
+            pass
+        except BaseException:
+            self._lock.release()
+            raise
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        try:
+            if self._depth == 0 and self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
+
+    def close(self) -> None:
+        """Close the lock file (after the last write)."""
+        with self._lock:
+            if self._fd is not None:
+                os.close(self._fd)
+                self._fd = None
 
 
 def migrate(engine: Engine) -> None:

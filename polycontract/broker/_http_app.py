@@ -17,6 +17,7 @@ Verb    Path                                                                    
 GET     ``/``                                                                        index ``_links`` (`INDEX`)
 GET     ``/health``                                                                  200 while the process runs
 GET     ``/ready``                                                                   200 if the DB answers, else 503
+GET     ``/openapi.json``                                                            OpenAPI 3.1 description [9]
 POST    ``/contracts/publish``                                                       201-style notices + links [1]
 PUT     ``/pacts/provider/{prov}/consumer/{c}/version/{v}``                          pact JSON in; 201 / 200
 GET     ``/pacts/provider/{prov}/consumer/{c}/version/{v}[?revision=N]``             pact + ``_links`` [2]
@@ -69,6 +70,8 @@ GET     ``/polycontract/matrix?pacticipant=&version=&branch=&environment=&limit=
 [8] ``Broker.matrix`` rows, counterparts narrowed to what is live in ``environment``; ``/matrix`` also takes
     ``limit``. The verification-results body also takes ``pending: true`` (extension).
 Webhooks (``/webhooks…``, the Pact Broker's shape) are described in `polycontract.broker._http_webhook_routes`.
+Schemas, schema reads, prune and pact lookup by content (``/polycontract/…``): `polycontract.broker._http_extensions`.
+[9] `polycontract.broker._http_openapi`; public like ``/health`` (no token needed); index relation ``service-desc``.
 ``?revision=N`` (publication history) and the ``polycontract`` fields are extensions for polycontract's
 HTTP client; Pact clients ignore them.
 """
@@ -83,11 +86,13 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 
 from polycontract.broker import _http_deploy as deploy
 from polycontract.broker import _http_environments as envs
+from polycontract.broker import _http_extensions as extensions
 from polycontract.broker import _http_matrix as matrix
+from polycontract.broker import _http_openapi as openapi
 from polycontract.broker import _http_pacts as pacts
 from polycontract.broker import _http_reads as reads
 from polycontract.broker import _http_verification as verification
@@ -130,6 +135,7 @@ INDEX: dict[str, tuple[str, str]] = {
         "Can I deploy a pacticipant version to an environment",
     ),
     "pb:matrix": ("/matrix", "The matrix"),
+    "service-desc": ("/openapi.json", "The API's OpenAPI 3.1 description"),
     "pb:webhooks": ("/webhooks", "Webhooks"),
     "pb:webhook": ("/webhooks/{uuid}", "Webhook"),
 }
@@ -179,7 +185,19 @@ async def _starlette_error(request: Request, exc: Exception) -> Response:
     message = "no such resource" if exc.status_code == 404 else str(exc.detail)
     if exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path}"
+        refusal = error_response(405, message)
+        refusal.headers["Allow"] = ", ".join(_allowed_methods(request))
+        return refusal
     return error_response(exc.status_code, message)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at the request's path (RFC 9110 asks a 405 to list them in ``Allow``)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        if isinstance(route, Route) and route.methods and route.matches(request.scope)[0] is not Match.NONE:
+            methods |= route.methods
+    return sorted(methods)
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:
@@ -231,6 +249,8 @@ def _routes() -> list[Route]:
         Route("/matrix", matrix.matrix, methods=["GET"]),
         Route("/can-i-deploy", matrix.can_i_deploy, methods=["GET"]),
         Route("/polycontract/matrix", matrix.rows_extension, methods=["GET"]),
+        Route("/openapi.json", openapi.openapi, methods=["GET"]),
+        *extensions.routes(),
         *webhook_routes(),
     ]
 
@@ -238,7 +258,8 @@ def _routes() -> list[Route]:
 def create_app(broker: Broker, *, auth: AuthConfig | None = None) -> Starlette:
     """The ASGI app serving ``broker`` (the caller keeps ownership and closes it).
 
-    With ``auth`` every request but ``GET /health`` needs a token of a sufficient role (`TokenAuth`).
+    With ``auth`` every request but ``GET /health`` and ``GET /openapi.json`` needs a token of a sufficient role
+    (`TokenAuth`).
     """
     middleware = [Middleware(AccessLog)]
     if auth is not None:

@@ -14,7 +14,7 @@ variable (JSON): a list of entries, or ``{"tokens": [...]}`` (TOML: ``[[tokens]]
 Prefer ``token_sha256``: the server keeps only SHA-256 digests, and checks a presented token by
 hashing it and comparing digests with `hmac.compare_digest` against every entry (constant time).
 HTTP basic auth is accepted for clients that only know it: the username is ignored and the
-password is the token. Without a valid token every path but ``/health`` answers 401 with
+password is the token. Without a valid token every path but ``/health`` and ``/openapi.json`` answers 401 with
 ``WWW-Authenticate``; a valid token lacking the role or pacticipant scope gets 403. The token's
 ``name`` (never the token) goes into the access log line.
 """
@@ -71,8 +71,12 @@ _PUT_PACT = re.compile(rf"^/pacts/provider/{_SEG}/consumer/{_SEG}/version/{_SEG}
 _VERIFICATION = re.compile(
     rf"^/pacts/provider/{_SEG}/consumer/{_SEG}/pact-version/{_SEG}(?:/metadata/{_SEG})?/verification-results$"
 )
-_PACTICIPANT = re.compile(rf"^/pacticipants/{_SEG}(?:/.*)?$")
+_PACTICIPANT = re.compile(rf"^(?:/polycontract)?/pacticipants/{_SEG}(?:/.*)?$")
 _LIVE_RECORD = re.compile(r"^/(deployed|released)-versions/(\d+)$")
+#: Paths answered without a token: liveness and the API description (neither shows stored data).
+_PUBLIC_PATHS = frozenset({"/health", "/openapi.json"})
+#: Largest deployed/released version id a database holds (SQLite and PostgreSQL ``bigint``).
+_MAX_RECORD_ID = 2**63 - 1
 
 
 class Role(enum.Enum):
@@ -236,14 +240,14 @@ def _presented_secret(scope: Scope) -> str | None:
 
 
 class TokenAuth:
-    """ASGI middleware enforcing `AuthConfig` on every HTTP request except ``GET /health``."""
+    """ASGI middleware enforcing `AuthConfig` on every HTTP request except ``/health`` and ``/openapi.json``."""
 
     def __init__(self, app: ASGIApp, config: AuthConfig) -> None:
         self.app = app
         self.config = config
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("path") == "/health":
+        if scope["type"] != "http" or scope.get("path") in _PUBLIC_PATHS:
             await self.app(scope, receive, send)
             return
         secret = _presented_secret(scope)
@@ -302,11 +306,11 @@ def _publishers(body: bytes) -> set[str]:
         return set()
     if not isinstance(document, dict):
         return set()
-    names = {document.get("pacticipantName")}
+    names = [document.get("pacticipantName")]  # a list: a name may be any JSON value, a dict included
     contracts = document.get("contracts")
     for contract in contracts if isinstance(contracts, list) else ():
         if isinstance(contract, dict):
-            names.add(contract.get("consumerName"))
+            names.append(contract.get("consumerName"))
     return {name for name in names if isinstance(name, str)}
 
 
@@ -340,6 +344,8 @@ async def _record_owner(scope: Scope, kind: str, record_id: int) -> set[str]:
     """The pacticipant of deployed/released version ``record_id`` (empty when unknown: the app answers 404)."""
     from polycontract.broker import _http_reads as reads
 
+    if record_id > _MAX_RECORD_ID:  # no such row (the database's ids are 64-bit): the app answers 404
+        return set()
     broker = scope["app"].state.broker
     lookup = reads.deployment if kind == "deployed" else reads.release
     record = await run_in_threadpool(lookup, broker, record_id)

@@ -36,7 +36,7 @@ from polycontract.broker._http_verifying import HttpVerifying
 from polycontract.broker._http_webhooks import HttpWebhooks
 from polycontract.broker._retention import PruneReport
 from polycontract.broker._schemas import SchemaPublishResult, check_kind, check_level
-from polycontract.errors import BrokerError, StorageError, UsageError
+from polycontract.errors import BrokerError, SchemaError, StorageError, UsageError
 from polycontract.matrix import Decision, Ignore, Row
 from polycontract.schema_matrix import SchemaKind
 
@@ -319,13 +319,17 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
         allow_overwrite: bool = False,
         name: str | None = None,
     ) -> SchemaPublishResult:
-        """``PUT /polycontract/pacticipants/{p}/versions/{v}/schemas/{subject}`` (idempotent by content)."""
+        """``PUT /polycontract/pacticipants/{p}/versions/{v}/schemas/{subject}`` (idempotent by content).
+
+        The server validates the schema (so the client needs no ``schema`` extra); one that does not
+        parse or validate raises `SchemaError` with the embedded broker's message.
+        """
         body: dict[str, Any] = {"kind": check_kind(kind), "schema": _schema_value(schema)}
         if level is not None:
             body["level"] = check_level(level)
         body.update(_present(branch=branch, name=name, allowOverwrite=allow_overwrite or None))
-        answer = self._http.request("PUT", self._schema_path(pacticipant, version, "schemas", subject), json_body=body)
-        return _schema_result(answer)
+        path = self._schema_path(pacticipant, version, "schemas", subject)
+        return self._put_schema(path, body, label=name or subject)
 
     def record_schema_use(
         self,
@@ -341,6 +345,8 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
         name: str | None = None,
     ) -> SchemaPublishResult:
         """``PUT /polycontract/pacticipants/{p}/versions/{v}/schema-reads/{subject}`` (replaces the earlier one)."""
+        if (schema is None) == (from_version is None):
+            raise UsageError("record a schema read with either a reader schema or from_version=…, not both or neither")
         body = _present(
             schema=None if schema is None else _schema_value(schema),
             kind=None if kind is None else check_kind(kind),
@@ -350,7 +356,18 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
             name=name,
         )
         path = self._schema_path(pacticipant, version, "schema-reads", subject)
-        return _schema_result(self._http.request("PUT", path, json_body=body))
+        return self._put_schema(path, body, label=name or f"{pacticipant} {version} {subject}")
+
+    def _put_schema(self, path: str, body: dict[str, Any], *, label: str) -> SchemaPublishResult:
+        """``PUT`` a schema document; the server's refusal of the schema itself (its message starts with
+        ``label``, the name the embedded broker would give it) is re-raised as that `SchemaError`."""
+        try:
+            return _schema_result(self._http.request("PUT", path, json_body=body))
+        except UsageError as exc:
+            text = str(exc)
+            if text.startswith(f"{label}: "):
+                raise SchemaError(text[len(label) + 2 :], source=label) from None
+            raise
 
     def schema(self, pacticipant: str, version: str, subject: str) -> tuple[SchemaKind, Any]:
         """``GET /polycontract/pacticipants/{p}/versions/{v}/schemas/{subject}``: (kind, document)."""

@@ -159,7 +159,10 @@ async def matrix(request: Request) -> Response:
             "only one q[][pacticipant] selector is supported; use environment= or mainBranch=true",
             parameter="q[][pacticipant]",
         )
+    if not selectors[0]["pacticipant"]:
+        raise HttpError(400, "q[][pacticipant] must be a non-empty name", parameter="q[][pacticipant]")
     params = request.query_params
+    _limit(request)  # refused even when environment= or mainBranch=true asks can-i-deploy, which lists every row
     if params.get("tag") or any("tag" in s for s in selectors):
         raise HttpError(
             400, "tag and latest selectors are not supported; use branches and environments", parameter="tag"

@@ -22,6 +22,7 @@ from polycontract.broker._broker import Broker, PublishResult
 from polycontract.broker._http_support import (
     HttpError,
     base_url,
+    bool_field,
     broker_of,
     hal,
     json_body,
@@ -102,6 +103,7 @@ async def publish_contracts(request: Request) -> Response:
     branch = optional_str(body, "branch")
     optional_str(body, "buildUrl")
     tag_list = name_list(body, "tags")
+    allow = bool_field(body, "allowOverwrite")  # extension: replace different content (kept in the history)
     contracts = body.get("contracts")
     if not isinstance(contracts, list) or not contracts:
         raise HttpError(400, "contracts must be a non-empty list", pointer="/contracts")
@@ -131,12 +133,10 @@ async def publish_contracts(request: Request) -> Response:
             )
         pacts.append(pact)
     broker = broker_of(request)
-    await run_in_threadpool(_refuse_conflicts, broker, pacts, number)
-    results: list[PublishResult] = []
-    for pact in pacts:
-        results.append(
-            await run_in_threadpool(broker.publish_pact, pact, consumer_version=number, branch=branch, tags=tag_list)
-        )
+    # One transaction for every contract: a conflict in any of them (409) publishes none.
+    results: list[PublishResult] = await run_in_threadpool(
+        lambda: broker._publish_all(pacts, consumer_version=number, branch=branch, tags=tag_list, allow_overwrite=allow)
+    )
     base = base_url(request)
     version_href = f"{base}/pacticipants/{seg(consumer)}/versions/{seg(number)}"
     notices = [
@@ -186,26 +186,6 @@ async def publish_contracts(request: Request) -> Response:
             },
         }
     )
-
-
-def _refuse_conflicts(broker: Broker, pacts: list[Any], number: str) -> None:
-    """409 before anything is written when any of the pacts would change published content.
-
-    Each pact is then published in its own transaction; this check keeps a request with one
-    conflicting contract from publishing the others first.
-    """
-    from polycontract.codec import content_hash
-
-    for pact in pacts:
-        with broker._transaction(write=False) as conn:
-            current = _reads.current_hash(conn, pact.consumer, number, pact.provider)
-        digest = content_hash(pact)
-        if current is not None and current != digest:
-            raise HttpError(
-                409,
-                f"{pact.consumer} {number} already published different pact content for {pact.provider}"
-                f" ({current[:8]}, now {digest[:8]}); publish under a new consumer version",
-            )
 
 
 async def put_pact(request: Request) -> Response:

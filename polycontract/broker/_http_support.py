@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 import uuid
 from collections.abc import Mapping
@@ -215,7 +216,7 @@ async def json_body(request: Request) -> dict[str, Any]:
         return {}
     try:
         document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested thousands deep
         raise HttpError(400, f"the request body is not valid JSON: {exc}", pointer="") from None
     if not isinstance(document, dict):
         raise HttpError(400, f"the request body must be a JSON object, got {type(document).__name__}", pointer="")
@@ -294,8 +295,13 @@ def _label(where: str) -> str:
 MAX_NAME = 255
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+#: A control character in a query string, raw or percent-encoded (UTF-8 never encodes one in a longer sequence).
+_QUERY_CONTROL = re.compile("[\x00-\x1f\x7f]|%(?:[01][0-9a-fA-F]|7[fF])")
+
+
 def _has_control(value: str) -> bool:
-    return any(ord(ch) < 32 or ord(ch) == 127 for ch in value)
+    return _CONTROL.search(value) is not None
 
 
 def _clean(where: str, value: str) -> str:
@@ -322,7 +328,7 @@ def _path_parameters(scope: Scope) -> dict[str, str]:
 def _bad_input(scope: Scope) -> HttpError | None:
     """Why a request's path or query cannot be served (control characters, an over-long name), or None."""
     path = str(scope.get("path", ""))
-    if _has_control(path) or any(len(part) > MAX_NAME for part in path.split("/")):
+    if _has_control(path) or (len(path) > MAX_NAME and any(len(part) > MAX_NAME for part in path.split("/"))):
         for name, value in _path_parameters(scope).items():
             if _has_control(value):
                 return HttpError(400, f"{name} must not contain control characters", parameter=name)
@@ -332,7 +338,7 @@ def _bad_input(scope: Scope) -> HttpError | None:
             return HttpError(400, "the path must not contain control characters", parameter="path")
         return HttpError(400, f"a name or version in the path is longer than {MAX_NAME} characters", parameter="path")
     query = scope.get("query_string", b"").decode("latin-1")
-    if query:
+    if _QUERY_CONTROL.search(query):  # the usual query has none: no need to decode it
         for name, value in parse_qsl(query, keep_blank_values=True):
             if _has_control(name) or _has_control(value):
                 shown = "".join(ch if not _has_control(ch) else "?" for ch in name)
@@ -371,15 +377,21 @@ class AccessLog:
         try:
             await app(scope, receive, sending)
         finally:
-            client = scope.get("client")
-            entry = {
-                "event": "request",
-                "method": scope.get("method"),
-                "path": scope.get("path"),
-                "query": scope.get("query_string", b"").decode("latin-1") or None,
-                "status": status,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "client": client[0] if client else None,
-                "token_name": scope.get("polycontract.token_name"),
-            }
-            ACCESS_LOG.info(json.dumps(entry, separators=(",", ":")))
+            if ACCESS_LOG.isEnabledFor(logging.INFO):
+                _log_request(scope, status, started)
+
+
+def _log_request(scope: Scope, status: int, started: float) -> None:
+    """Write one request's JSON access line."""
+    client = scope.get("client")
+    entry = {
+        "event": "request",
+        "method": scope.get("method"),
+        "path": scope.get("path"),
+        "query": scope.get("query_string", b"").decode("latin-1") or None,
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        "client": client[0] if client else None,
+        "token_name": scope.get("polycontract.token_name"),
+    }
+    ACCESS_LOG.info(json.dumps(entry, separators=(",", ":")))

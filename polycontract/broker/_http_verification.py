@@ -145,7 +145,8 @@ async def publish_verification_result(request: Request) -> Response:
     if not isinstance(success, bool):
         raise HttpError(400, "success is required and must be true or false", pointer="/success")
     number = required_str(body, "providerApplicationVersion")
-    branch = optional_str(body, "providerVersionBranch") or optional_str(body, "branch")
+    given, legacy = optional_str(body, "providerVersionBranch"), optional_str(body, "branch")  # both checked
+    branch = given or legacy
     pending = bool_field(body, "pending")  # extension: the verifier ran the pact as pending
     broker = broker_of(request)
 

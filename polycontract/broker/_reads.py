@@ -31,6 +31,7 @@ __all__ = [
     "current_deployment",
     "current_hash",
     "environment_id",
+    "known_ignores",
     "live_in_environment",
     "live_on_main_branches",
     "load_estate",
@@ -205,7 +206,7 @@ def load_estate(
         .join(pacticipants, pacticipants.c.id == versions_t.c.pacticipant_id)
         .where(pacticipants.c.name == pacticipant, versions_t.c.number == version)
     ).first()
-    known = {(lv.pacticipant, lv.version) for _, lv in live} | _known_ignores(conn, ignore)
+    known = {(lv.pacticipant, lv.version) for _, lv in live} | known_ignores(conn, ignore)
     if found is None:
         return Estate(live=tuple(lv for _, lv in live), versions=frozenset(known))
     version_id, pacticipant_id = found
@@ -315,7 +316,7 @@ def _verification_query() -> Select[Any]:
     )
 
 
-def _known_ignores(conn: Connection, ignore: Iterable[Ignore]) -> set[tuple[str, str]]:
+def known_ignores(conn: Connection, ignore: Iterable[Ignore]) -> set[tuple[str, str]]:
     """(name, version) pairs for the ignore targets that exist, so `decide` warns only about the others."""
     names = {i.pacticipant for i in ignore}
     if not names:

@@ -180,8 +180,11 @@ def render_text(text: str, context: Mapping[str, str]) -> str:
     return _substitute(text, context)
 
 
-def parse_template(template: str | Mapping[str, Any] | None) -> str:
-    """A body template as canonical JSON text (`DEFAULT_BODY` for None); `UsageError` if not JSON."""
+def parse_template(template: Any) -> str:
+    """A body template as canonical JSON text (`DEFAULT_BODY` for None); `UsageError` if not JSON.
+
+    ``template`` is JSON text, or any JSON value (an object, an array, a number, a boolean).
+    """
     if template is None:
         return json.dumps(DEFAULT_BODY)
     if isinstance(template, str):
@@ -189,7 +192,10 @@ def parse_template(template: str | Mapping[str, Any] | None) -> str:
             return json.dumps(json.loads(template))
         except ValueError as exc:
             raise UsageError(f"body_template is not JSON: {exc}") from None
-    return json.dumps(dict(template))
+    try:
+        return json.dumps(dict(template) if isinstance(template, Mapping) else template, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"body_template is not JSON: {exc}") from None
 
 
 def parse_header(line: str) -> tuple[str, str]:

@@ -93,11 +93,23 @@ def take_planned(conn: Connection) -> list[PlannedDelivery]:
     return planned
 
 
+def _is_http_url(url: str) -> bool:
+    """Whether ``url`` is an http(s) URL with a host (a malformed one, e.g. ``http://0[``, is not)."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
 def _masked_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
+    try:
+        password = urlsplit(url).password
+    except ValueError:  # unparsable: hide whatever credentials it may hold
+        return re.sub(r"//[^/@]*@", "//***@", url)
+    if password is None:
         return url
-    return url.replace(f":{parts.password}@", ":***@", 1)
+    return url.replace(f":{password}@", ":***@", 1)
 
 
 def _read_back(r: Row[Any]) -> Webhook:
@@ -309,7 +321,7 @@ class Webhooks:
         unknown = sorted(set(events) - set(EVENTS))
         if not events or unknown:
             raise UsageError(f"events={list(events)!r}: each must be one of {', '.join(EVENTS)}")
-        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).hostname:
+        if not _is_http_url(url):
             raise UsageError(f"url={_masked_url(url)!r} must be an http(s):// URL")
         if method.upper() not in _METHODS:
             raise UsageError(f"method={method!r} must be one of {', '.join(_METHODS)}")

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from polycontract.broker import Broker, Decision, HttpBroker, PactForVerification, Row
+from polycontract.broker._http_auth import AuthConfig
 from polycontract.errors import PolycontractError
 
 __all__ = ["Twin", "normalise", "serving", "ticking_clock"]
@@ -30,13 +31,13 @@ def ticking_clock() -> Callable[[], datetime]:
 
 
 @contextmanager
-def serving(broker: Broker) -> Iterator[str]:
-    """``http://127.0.0.1:PORT`` of a uvicorn server running the broker app over ``broker``."""
+def serving(broker: Broker, *, auth: AuthConfig | None = None) -> Iterator[str]:
+    """``http://127.0.0.1:PORT`` of a uvicorn server running the broker app over ``broker`` (with ``auth``)."""
     import uvicorn
 
     from polycontract.broker._http_app import create_app
 
-    config = uvicorn.Config(create_app(broker), host="127.0.0.1", port=0, log_level="warning")
+    config = uvicorn.Config(create_app(broker, auth=auth), host="127.0.0.1", port=0, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="broker-server", daemon=True)
     thread.start()
