@@ -15,10 +15,10 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, Literal, TypeAlias
+from typing import Any, ClassVar, Literal, TypeAlias
 
 from polycontract.errors import UsageError
-from polycontract.model import Generator, Matcher, RuleSet
+from polycontract.model import Generator, Matcher, RuleSet, from_fields
 
 __all__ = [
     "Compiled",
@@ -32,6 +32,7 @@ __all__ = [
     "compile_regex",
     "example_of",
     "int_arg",
+    "matching_value",
     "node",
     "rule_list",
     "snapshot",
@@ -67,10 +68,13 @@ class MatchingValue:
         """The example value with every nested matcher replaced by its example (a fresh copy each time)."""
         return example_of(self)
 
+    #: The `rule_set` once built: not a field (eq, repr and replace ignore it), set on the instance.
+    _rule_set: ClassVar[RuleSet | None] = None
+
     @property
     def rule_set(self) -> RuleSet:
         """The rules at this matcher's own path (built once: `compile` asks for it at every use)."""
-        found: RuleSet | None = self.__dict__.get("_rule_set")
+        found = self._rule_set
         if found is None:
             found = RuleSet(matchers=self.matchers, combine=self.combine)
             object.__setattr__(self, "_rule_set", found)  # a cache, not a field: eq, repr and replace ignore it
@@ -78,6 +82,24 @@ class MatchingValue:
 
 
 Rules: TypeAlias = "MatchingValue | Sequence[MatchingValue]"
+
+
+def matching_value(
+    matchers: tuple[Matcher, ...],
+    value: Any,
+    generator: Generator | None,
+    shape: Literal["node", "each", "wildcard", "leaf"],
+    count: int,
+    rule_set: RuleSet | None,
+) -> MatchingValue:
+    """``MatchingValue(matchers=..., value=..., generator=..., shape=..., count=...)`` with its `rule_set` known.
+
+    Built with its attributes in one dict rather than by the frozen ``__init__`` (one ``object.__setattr__``
+    per field, half the cost of declaring a matcher); equal to what ``__init__`` builds.
+    """
+    fields = {"matchers": matchers, "value": value, "combine": "AND", "generator": generator, "shape": shape}
+    fields["count"], fields["_rule_set"] = count, rule_set
+    return from_fields(MatchingValue, fields)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -113,7 +135,8 @@ def compile(value: Any, *, root: str = "$") -> Compiled:
     """
     collector = _Collector()
     example = _walk(value, root, collector)
-    return Compiled(example=example, rules=collector.rules, generators=collector.generators)
+    # ``Compiled(example=..., rules=..., generators=...)``, built as `matching_value` builds its result.
+    return from_fields(Compiled, {"example": example, "rules": collector.rules, "generators": collector.generators})
 
 
 def example_of(value: Any) -> Any:
@@ -211,7 +234,7 @@ _KEPT = frozenset({str, int, bool, type(None), MatchingValue})
 
 def snapshot(value: Any, name: str) -> Any:
     """A private copy of a user's template, checked to be JSON; matchers inside are kept as they are."""
-    if isinstance(value, MatchingValue):
+    if type(value) in _KEPT or isinstance(value, MatchingValue):
         return value
     if isinstance(value, Mapping):
         if bad := [k for k in value if not isinstance(k, str)]:
@@ -255,10 +278,9 @@ def node(
             raise UsageError(f"{rule}: example is an any_of() matcher; combine them with all_of() instead")
         return replace(value, matchers=(own, *value.matchers), generator=value.generator or generator)
     if bare is None:
-        result = MatchingValue(matchers=(own,), value=value, generator=generator, shape=shape)
-    else:
-        result = MatchingValue(matchers=bare[0], value=value, generator=generator, shape=shape)
-        object.__setattr__(result, "_rule_set", bare[1])  # the `rule_set` cache, shared like the matcher
+        result = matching_value((own,), value, generator, shape, 1, None)
+    else:  # the `rule_set` cache is shared like the matcher
+        result = matching_value(bare[0], value, generator, shape, 1, bare[1])
     if shape == "wildcard":
         compile(result)  # entries under ".*" must agree on their rules: say so now, not at pact-writing time
     return result

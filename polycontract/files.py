@@ -59,8 +59,13 @@ def pact_file_name(consumer: str, provider: str) -> str:
 
 def interaction_key(interaction: Interaction) -> tuple[str, tuple[tuple[str, str], ...]]:
     """What identifies an interaction within a pact: its description and provider states (with params)."""
-    states = tuple((s.name, _STATE_JSON.encode(s.params)) for s in interaction.provider_states)
-    return interaction.description, states
+    states = interaction.provider_states
+    if not states:
+        return interaction.description, ()
+    encode = _STATE_JSON.encode
+    return interaction.description, tuple(
+        [(s.name, "{}" if not s.params and isinstance(s.params, dict) else encode(s.params)) for s in states]
+    )
 
 
 def merge_pacts(pacts: Sequence[Pact], *, on_conflict: Literal["error", "replace"] = "error") -> Pact:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import math
 import re
 import uuid as _uuid
 from collections.abc import Mapping, Sequence
@@ -37,13 +38,14 @@ from polycontract._match_core import (
     compile_regex,
     example_of,
     int_arg,
+    matching_value,
     node,
     rule_list,
     snapshot,
     type_params,
 )
 from polycontract.errors import UsageError
-from polycontract.model import Generator, Matcher
+from polycontract.model import Generator, Matcher, RuleSet
 
 __all__ = [
     "STATUS_CLASSES",
@@ -127,8 +129,17 @@ def each_like(example: Any, *, min: int = 1, max: int | None = None) -> Matching
     """
     bounds("each_like", min, max, max_at_least=1)
     value = snapshot(example, "each_like: example")
-    rule = Matcher(match="type", params=type_params(min, max))
-    return MatchingValue(matchers=(rule,), value=value, shape="each", count=1 if min < 1 else min)
+    shared = _EACH_RULES.get((min, max))
+    if shared is None:
+        matchers = (Matcher(match="type", params=type_params(min, max)),)
+        shared = (matchers, RuleSet(matchers=matchers))
+        if len(_EACH_RULES) < 256:
+            _EACH_RULES[(min, max)] = shared
+    return matching_value(shared[0], value, None, "each", 1 if min < 1 else min, shared[1])
+
+
+#: The type rule (and its rule set) of `each_like` by bounds: frozen model objects, shared by every use.
+_EACH_RULES: dict[tuple[int, int | None], tuple[tuple[Matcher], RuleSet]] = {}
 
 
 def regex(pattern: str, example: str) -> MatchingValue:
@@ -154,6 +165,8 @@ def integer(example: int | None = None, *, min: int | None = None, max: int | No
     >>> integer(min=5).example
     5
     """
+    if type(example) is int and min is None and max is None:
+        return node("integer", example)  # the usual case: an example, no bounds, no generator
     int_arg("integer", "min", min)
     int_arg("integer", "max", max)
     if min is not None and max is not None and min > max:
@@ -175,6 +188,8 @@ def decimal(example: float | Decimal | None = None, *, digits: int | None = None
     >>> decimal(9.99).example
     9.99
     """
+    if type(example) is float and digits is None and math.isfinite(example):
+        return node("decimal", example)  # the usual case: a float example, no generator
     int_arg("decimal", "digits", digits, at_least=1)
     gen = None
     if example is None or digits is not None:
@@ -203,6 +218,8 @@ def boolean(example: bool | None = None) -> MatchingValue:
 
 def string(example: str | None = None, *, size: int | None = None) -> MatchingValue:
     """Any string (a type rule); no example or ``size`` adds a ``RandomString`` generator of that size."""
+    if type(example) is str and size is None:
+        return node("type", example)  # the usual case: an example, no generator
     int_arg("string", "size", size, at_least=1)
     if example is not None and not isinstance(example, str):
         raise UsageError(f"string: example={example!r} must be a str")

@@ -421,3 +421,17 @@ def test_compile_rejects_values_that_are_not_json() -> None:
 def test_usage_errors_are_value_errors_too() -> None:
     with pytest.raises(ValueError):
         match.integer("x")  # type: ignore[arg-type]
+
+
+def test_matchers_built_by_the_fast_paths_equal_those_init_builds() -> None:
+    from dataclasses import fields, replace
+
+    from polycontract.match import MatchingValue
+
+    for made in (match.integer(3), match.string("a"), match.decimal(1.5), match.each_like({"a": 1}, min=2)):
+        assert set(vars(made)) - {"_rule_set"} == {f.name for f in fields(MatchingValue)}
+        assert made == replace(made) and repr(made) == repr(replace(made))
+        assert made.rule_set == replace(made).rule_set
+    compiled = match.compile({"a": match.integer(1)})
+    assert (compiled.example, list(compiled.rules)) == ({"a": 1}, ["$.a"])
+    assert set(vars(compiled)) == {f.name for f in fields(match.Compiled)}

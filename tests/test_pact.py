@@ -255,3 +255,31 @@ def test_message_needs_contents() -> None:
 def test_matchers_nested_inside_a_header_value_are_refused() -> None:
     with pytest.raises(UsageError, match="may not contain matchers inside it"):
         users().upon_receiving("d").with_request("GET", "/", headers={"X": match.like({"a": match.integer(1)})})
+
+
+def test_declared_http_interactions_are_the_model_objects_init_builds_with_every_field() -> None:
+    from dataclasses import fields, replace
+
+    from polycontract import model
+
+    pact = Pact(consumer="web", provider="users")
+    pact.given("u", id=1).upon_receiving("get").with_request("GET", "/u", headers={"A": "b"}).will_respond_with(
+        200, body={"id": match.integer(1)}
+    )
+    [interaction] = pact.interactions
+    for made, cls in ((interaction, model.HttpInteraction), (interaction.request, model.Request),
+                      (interaction.response, model.Response), (interaction.response.body, model.Body)):  # fmt: skip
+        assert type(made) is cls
+        assert set(vars(made)) == {f.name for f in fields(cls)}
+        assert made == replace(made) and repr(made) == repr(replace(made))
+
+
+def test_fields_the_dsl_leaves_empty_are_read_only_and_equal_an_empty_dict() -> None:
+    from polycontract.model import NO_ENTRIES
+
+    pact = Pact(consumer="web", provider="users")
+    pact.upon_receiving("ping").with_request("GET", "/ping").will_respond_with(204)
+    [interaction] = pact.interactions
+    assert interaction.comments is NO_ENTRIES and interaction.request.query == {}
+    with pytest.raises(TypeError, match="read-only"):
+        interaction.request.headers["X"] = ("1",)  # type: ignore[index]

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from polycontract.codec._direct import DirectWriter
 from polycontract.codec._json import dumps_indented
 from polycontract.codec._read import read_message_contents, read_pact, read_request, read_response, spec_of
 from polycontract.codec._where import Where
@@ -80,7 +81,10 @@ def dumps_pact(pact: Pact, *, spec: str | None = None, indent: int | None = 2) -
     if indent is None:
         return json.dumps(dump_pact(pact, spec=spec), ensure_ascii=False)
     # Each interaction is built as it is written, then dropped: a large pact is never held twice over.
-    return dumps_indented(write_pact(pact, normalise_spec(spec) if spec else "V4", lazy=True), indent)
+    # V4 HTTP interactions are written straight as text, the rule sets they share written once.
+    version = normalise_spec(spec) if spec else "V4"
+    direct = DirectWriter().write if version == "V4" else None
+    return dumps_indented(write_pact(pact, version, lazy=True, direct=direct), indent)
 
 
 def content_hash(pact: Pact) -> str:

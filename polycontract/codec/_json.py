@@ -17,20 +17,25 @@ from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring
 from typing import Any
 
-__all__ = ["LazyList", "dumps_indented"]
+__all__ = ["LazyList", "Unsupported", "dumps_indented", "encode_into", "scalar_text"]
+
+#: ``write(item, newline, step, out)``: append the item's JSON text (its entries at ``newline``) to ``out``
+#: and return True, or return False (having appended nothing) to have it built and encoded instead.
+Writer = Callable[[Any, str, str, list[str]], bool]
 
 
 class LazyList:
     """A list whose items are built one at a time as they are written, e.g. the interactions of a pact.
 
     Each built item is written and dropped before the next is built, so a large document never holds
-    all of them at once (fewer long-lived objects for the garbage collector to walk).
+    all of them at once (fewer long-lived objects for the garbage collector to walk). An item ``write``
+    takes is written straight as text, never built.
     """
 
-    __slots__ = ("build", "items")
+    __slots__ = ("build", "items", "write")
 
-    def __init__(self, items: Sequence[Any], build: Callable[[Any], Any]) -> None:
-        self.items, self.build = items, build
+    def __init__(self, items: Sequence[Any], build: Callable[[Any], Any], write: Writer | None = None) -> None:
+        self.items, self.build, self.write = items, build, write
 
     def materialise(self) -> list[Any]:
         """The plain list."""
@@ -43,8 +48,11 @@ def _materialise(doc: Any) -> Any:
     return doc
 
 
-class _Unsupported(Exception):
-    """A value the fast path does not encode itself."""
+class Unsupported(Exception):
+    """A value the fast path does not encode itself: `dumps_indented` then hands the document to `json.dumps`."""
+
+
+_Unsupported = Unsupported
 
 
 def dumps_indented(doc: Any, indent: int) -> str:
@@ -76,6 +84,19 @@ def _scalar(value: Any) -> str:
     if kind is float and math.isfinite(value):
         return float.__repr__(value)
     raise _Unsupported
+
+
+def encode_into(value: Any, newline: str, step: str, out: list[str]) -> None:
+    """Append the text of ``value`` (a dict or a list: exact types) with its entries at ``newline + step``.
+
+    Raises `Unsupported` for anything `dumps_indented` leaves to `json.dumps`.
+    """
+    _encode(value, newline, step, out)
+
+
+def scalar_text(value: Any) -> str:
+    """The JSON text of a str, int, float, bool or None; `Unsupported` for anything else."""
+    return _scalar(value)
 
 
 def _encode(value: Any, newline: str, step: str, out: list[str]) -> None:
@@ -125,14 +146,16 @@ def _encode_lazy(value: LazyList, newline: str, step: str, out: list[str]) -> No
         return
     inner = newline + step
     separator = "[" + inner
-    build = value.build
+    build, write = value.build, value.write
     for source in value.items:
+        out.append(separator)
+        separator = "," + inner
+        if write is not None and write(source, inner, step, out):
+            continue  # written straight as text
         item = build(source)
         kind = type(item)
         if kind is dict or kind is list:
-            out.append(separator)
             _encode(item, inner, step, out)
         else:
-            out.append(separator + _scalar(item))
-        separator = "," + inner
+            out.append(_scalar(item))
     out.append(newline + "]")

@@ -221,12 +221,13 @@ def write_matching_rules(rules: MatchingRules, *, v2: bool = False, body_categor
     out: dict[str, Any] = {}
     for category, entries in rules.items():
         name = body_category if category == "body" else category
-        written = {key: _write_rule_set(rs) for key, rs in entries.items()}
+        written = {key: write_rule_set(rs) for key, rs in entries.items()}
         out[name] = written[""] if category in SINGLE and set(written) == {""} else written
     return out
 
 
-def _write_rule_set(rule_set: RuleSet) -> dict[str, Any]:
+def write_rule_set(rule_set: RuleSet) -> dict[str, Any]:
+    """One rule set as written in a pact file: ``{"matchers": [...], "combine": ...}``."""
     return {"matchers": [m.to_json() for m in rule_set.matchers], "combine": rule_set.combine}
 
 

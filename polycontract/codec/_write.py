@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from polycontract.codec._json import LazyList
+from polycontract.codec._json import LazyList, Writer
 from polycontract.codec._rules import GENERATOR_TYPES, MATCHER_TYPES, write_generators, write_matching_rules
 from polycontract.errors import UsageError
 from polycontract.model import (
@@ -26,11 +26,12 @@ _SPEC_LABEL = {"V2": "2.0.0", "V3": "3.0.0", "V4": "4.0"}
 _RANK = {"V1": 1, "V1.1": 1, "V2": 2, "V3": 3, "V4": 4}
 
 
-def write_pact(pact: Pact, spec: SpecVersion, *, lazy: bool = False) -> dict[str, Any]:
+def write_pact(pact: Pact, spec: SpecVersion, *, lazy: bool = False, direct: Writer | None = None) -> dict[str, Any]:
     """A pact document of ``spec``; raises `UsageError` listing what that version cannot hold.
 
     With ``lazy``, the interactions (or messages) are a `LazyList` that builds each one as it is
-    written: for `dumps_indented`, not for callers that want the document itself.
+    written (or has ``direct`` write it as text): for `dumps_indented`, not for callers that want
+    the document itself.
     """
     if spec not in _SPEC_LABEL:
         raise UsageError(f"spec={spec!r}: polycontract writes pact files of V2, V3 or V4")
@@ -45,7 +46,7 @@ def write_pact(pact: Pact, spec: SpecVersion, *, lazy: bool = False) -> dict[str
     metadata["pactSpecification"] = {"version": _SPEC_LABEL[spec]}
     doc: dict[str, Any] = {"consumer": {"name": pact.consumer}, "provider": {"name": pact.provider}}
     items: list[dict[str, Any]] | LazyList = (
-        LazyList(pact.interactions, lambda i: _interaction(i, spec))
+        LazyList(pact.interactions, lambda i: _interaction(i, spec), direct)
         if lazy
         else [_interaction(i, spec) for i in pact.interactions]
     )
@@ -116,7 +117,7 @@ def _part_problems(
     if isinstance(body, Body) and isinstance(body.content, bytes):
         problems.append(f"{label} {part_name}: a binary body needs V4")
     elif isinstance(body, Body) and body.content_type and not isinstance(part, MessageContents):
-        declared = _header_content_type(part.headers) or guess_content_type(body.content)
+        declared = header_content_type(part.headers) or guess_content_type(body.content)
         if declared.split(";")[0].strip().lower() != body.content_type.split(";")[0].strip().lower():
             problems.append(
                 f"{label} {part_name}: body content type {body.content_type!r} differs from {declared!r},"
@@ -171,10 +172,11 @@ def _headers(headers: Mapping[str, tuple[str, ...]], spec: SpecVersion) -> dict[
     return {k: ", ".join(v) for k, v in headers.items()}
 
 
-def _body(body: Body, spec: SpecVersion, headers: Mapping[str, tuple[str, ...]] | None = None) -> Any:
+def write_body(body: Body, spec: SpecVersion, headers: Mapping[str, tuple[str, ...]] | None = None) -> Any:
+    """A body as the pact file of ``spec`` holds it (V4: an object with its content type and encoding)."""
     if spec != "V4":
         return body.content
-    content_type = body.content_type or _header_content_type(headers) or guess_content_type(body.content)
+    content_type = body.content_type or header_content_type(headers) or guess_content_type(body.content)
     out: dict[str, Any] = {"contentType": content_type}
     if isinstance(body.content, bytes):
         out["encoded"] = "base64"
@@ -192,7 +194,8 @@ def _body(body: Body, spec: SpecVersion, headers: Mapping[str, tuple[str, ...]] 
     return out
 
 
-def _header_content_type(headers: Mapping[str, tuple[str, ...]] | None) -> str | None:
+def header_content_type(headers: Mapping[str, tuple[str, ...]] | None) -> str | None:
+    """The first ``Content-Type`` header value (any case), if any."""
     for name, values in (headers or {}).items():
         if name.lower() == "content-type" and values:
             return values[0]
@@ -233,7 +236,7 @@ def _http_tail(out: dict[str, Any], headers: Any, body: Any, rules: Any, generat
     if headers:
         out["headers"] = _headers(headers, spec)
     if isinstance(body, Body):
-        out["body"] = _body(body, spec, headers)
+        out["body"] = write_body(body, spec, headers)
     if rules:
         out["matchingRules"] = write_matching_rules(rules, v2=spec == "V2")
     if generators:
@@ -243,7 +246,7 @@ def _http_tail(out: dict[str, Any], headers: Any, body: Any, rules: Any, generat
 def _message(m: MessageContents, spec: SpecVersion) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if isinstance(m.contents, Body):
-        out["contents"] = _body(m.contents, spec)
+        out["contents"] = write_body(m.contents, spec)
     meta_key = "metadata" if spec == "V4" else "metaData"
     out[meta_key] = dict(m.metadata)
     category = "content" if spec == "V4" else "body"

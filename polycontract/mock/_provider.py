@@ -20,7 +20,7 @@ import random
 import threading
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from polycontract.codec import normalise_spec
@@ -28,7 +28,7 @@ from polycontract.generate import GeneratorContext, generate_response
 from polycontract.matching import compare_request
 from polycontract.matching._quick import request_matches
 from polycontract.mock._report import Problem, describe_interaction, describe_request, violation
-from polycontract.model import ABSENT, Body, HttpInteraction, Mismatch, Pact, Request, Response
+from polycontract.model import ABSENT, Body, HttpInteraction, Mismatch, Pact, Request, Response, from_fields
 
 __all__ = ["MockProvider", "Reply", "normalise_request"]
 
@@ -47,6 +47,9 @@ class Reply:
     status: int
     headers: list[tuple[str, str]] = field(default_factory=list)
     body: bytes = b""
+    #: What an adapter derived from the reply to send it (its wire headers), kept with a reply sent again.
+    #: Not a field: equality and repr ignore it; set with ``object.__setattr__``.
+    adapter_cache: ClassVar[Any] = None
 
 
 @dataclass
@@ -83,7 +86,8 @@ class MockProvider:
             for group, indexes in self._exact.items()
             if len(indexes) > 1
         }
-        #: The reply of each interaction whose response has no generators: built once, sent every time.
+        #: The reply of each interaction whose response has no generators and that was answered more than
+        #: once: built again for the second answer, then sent every time.
         self._fixed: dict[int, Reply] = {}
         self._spec = normalise_spec(pact.spec)
         self._lock = threading.Lock()
@@ -107,18 +111,19 @@ class MockProvider:
 
     def _handle(self, request: Request) -> Reply:
         method = request.method.upper()
-        discriminator = self._keys.get((method, request.path))
+        key = (method, request.path)
+        exercised = self._record.exercised  # read without the lock: a stale answer only changes which twin is used
+        discriminator = self._keys.get(key)
         if discriminator is not None:
             # Many interactions share this method and path: try first those whose exact query values and
             # body equal the request's, then (a repeated request, a twin, a mismatch) all of them.
             for index in discriminator.lookup(request):
-                if index not in self._record.exercised and not self._compare(index, request):
-                    with self._lock:
-                        self._record.exercised.add(index)
-                    return self._answer(index)
-        candidates = self._exact.get((method, request.path), []) + self._by_rule.get(method, [])
+                if index not in exercised and not self._compare(index, request):
+                    return self._answer(index, again=self._exercise(index))
+        exact = self._exact.get(key)
+        by_rule = self._by_rule.get(method)
+        candidates = (exact or []) + by_rule if by_rule else exact or []
         best: tuple[int, list[Mismatch]] | None = None
-        exercised = self._record.exercised  # read without the lock: a stale answer only changes which twin is used
         matched: list[int] = []
         for index in candidates:
             found = self._compare(index, request)
@@ -130,12 +135,18 @@ class MockProvider:
                 best = (index, found)
         if matched:
             index = next((i for i in matched if i not in exercised), matched[0])
-            with self._lock:
-                self._record.exercised.add(index)
-            return self._answer(index)
+            return self._answer(index, again=self._exercise(index))
         if best is not None:
             return self._mismatch(request, *best)
         return self._unexpected(request)
+
+    def _exercise(self, index: int) -> bool:
+        """Record that interaction ``index`` was exercised; True if it had been before."""
+        with self._lock:
+            exercised = self._record.exercised
+            before = index in exercised
+            exercised.add(index)
+        return before
 
     def _compare(self, index: int, request: Request) -> list[Mismatch]:
         """`compare_request` with the interaction's request, after a quick test that can only say "matches"."""
@@ -144,13 +155,15 @@ class MockProvider:
             return []
         return compare_request(expected, request, spec=self._spec)
 
-    def _answer(self, index: int) -> Reply:
+    def _answer(self, index: int, *, again: bool = True) -> Reply:
         reply = self._fixed.get(index)
         if reply is not None:
             return reply
         interaction = self._interactions[index]
         if not any(interaction.response.generators.values()):
-            reply = self._fixed[index] = _reply(interaction.response)
+            reply = _reply(interaction.response)
+            if again:  # kept from the second answer on: most interactions are exercised once
+                self._fixed[index] = reply
             return reply
         context = GeneratorContext(
             now=datetime.datetime.now(datetime.UTC),
@@ -340,12 +353,24 @@ def normalise_request(method: str, target: str, headers: list[tuple[str, str]], 
         grouped[name] = (*grouped[name], value) if name in grouped else (value,)
         if content_type is None and body and name.lower() == "content-type":
             content_type = value
-    return Request(
-        method=method.upper(),
-        path=path or "/",
-        query=query,
-        headers=grouped,
-        body=Body(content=body, content_type=content_type) if body else ABSENT,
+    # ``Request(method=..., path=..., query=..., headers=..., body=Body(...))``: built for one request.
+    return from_fields(
+        Request,
+        {
+            "method": method.upper(),
+            "path": path or "/",
+            "query": query,
+            "headers": grouped,
+            "body": from_fields(
+                Body, {"content": body, "content_type": content_type, "encoded": False, "content_type_hint": None}
+            )
+            if body
+            else ABSENT,
+            "matching_rules": {},
+            "generators": {},
+            "raw_query": None,
+            "extra": {},
+        },
     )
 
 
@@ -357,7 +382,7 @@ def _reply(response: Response) -> Reply:
         body = _encode(response.body)
         if response.body.content_type and not any(n.lower() == "content-type" for n, _ in headers):
             headers.append(("Content-Type", response.body.content_type))
-    return Reply(status=response.status, headers=headers, body=body)
+    return from_fields(Reply, {"status": response.status, "headers": headers, "body": body})
 
 
 def _request_line(interaction: HttpInteraction) -> str:

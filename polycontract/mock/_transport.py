@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 from types import TracebackType
+from typing import cast
 
 import httpx
 
@@ -28,6 +29,12 @@ __all__ = ["AsyncMockTransport", "MockTransport"]
 
 #: The URL generators such as ``MockServerURL`` rebase onto when no socket exists.
 _IN_PROCESS_URL = "http://mock-provider"
+
+#: ASCII header lines (name, value) as bytes -> as text: a client sends the same few (Host, User-Agent,
+#: Accept...) with every request. Bounded: once full, new lines are decoded each time.
+_DECODED: dict[tuple[bytes, bytes], tuple[str, str]] = {}
+_DECODED_GET = _DECODED.get
+_DECODED_SIZE = 1024
 
 
 class _Verifying:
@@ -60,11 +67,19 @@ class _Verifying:
         # As thin as it gets: the target and headers as httpx holds them (names as the client spelled
         # them, decoded once with the encoding httpx chose), and a response built straight from bytes.
         raw = request.headers.raw
-        try:  # ASCII, as nearly every header is: the same text any ASCII-compatible encoding gives
-            pairs = [(name.decode("ascii"), value.decode("ascii")) for name, value in raw]
-        except UnicodeDecodeError:
-            encoding = request.headers.encoding
-            pairs = [(name.decode(encoding), value.decode(encoding)) for name, value in raw]
+        found = [_DECODED_GET(pair) for pair in raw]  # the client's usual headers, decoded before
+        pairs: list[tuple[str, str]]
+        if None not in found:
+            pairs = cast("list[tuple[str, str]]", found)  # no None in it
+        else:
+            try:  # ASCII, as nearly every header is: the same text any ASCII-compatible encoding gives
+                pairs = [(name.decode("ascii"), value.decode("ascii")) for name, value in raw]
+            except UnicodeDecodeError:
+                encoding = request.headers.encoding
+                pairs = [(name.decode(encoding), value.decode(encoding)) for name, value in raw]
+            else:
+                if len(_DECODED) < _DECODED_SIZE:
+                    _DECODED.update(zip(raw, pairs))
         normalised = normalise_request(request.method, request.url.raw_path.decode("ascii"), pairs, body)
         reply: Reply = self.provider.handle(normalised)
         return _httpx_response(reply, request)
@@ -73,15 +88,15 @@ class _Verifying:
 def _wire_headers(reply: Reply) -> httpx.Headers:
     """The reply's headers as ``httpx.Headers``, with ``Content-Length`` as ``content=`` would add it.
 
-    Kept on the reply: the reply of an interaction without generators is built once and sent every time.
+    Kept on the reply: a reply the provider keeps (one sent again) gets its headers built once.
     """
-    found: httpx.Headers | None = reply.__dict__.get("_wire_headers")
-    if found is None:
+    found = reply.adapter_cache
+    if type(found) is not httpx.Headers:
         headers = reply.headers
         if reply.body and not any(name.lower() == "content-length" for name, _ in headers):
             headers = [*headers, ("Content-Length", str(len(reply.body)))]
         found = httpx.Headers(headers)
-        object.__setattr__(reply, "_wire_headers", found)  # a cache, not a field
+        object.__setattr__(reply, "adapter_cache", found)  # a cache, not a field
     return found
 
 

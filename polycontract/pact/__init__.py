@@ -33,6 +33,7 @@ from polycontract import match
 from polycontract.codec import normalise_spec
 from polycontract.errors import UsageError
 from polycontract.model import (
+    NO_ENTRIES,
     AsynchronousMessage,
     Generator,
     HttpInteraction,
@@ -44,6 +45,7 @@ from polycontract.model import (
     RuleSet,
     SpecVersion,
     SynchronousMessage,
+    from_fields,
 )
 
 if TYPE_CHECKING:
@@ -56,8 +58,12 @@ from polycontract.pact import _values
 __all__ = ["Pact"]
 
 _METHOD = re.compile(r"[A-Za-z][A-Za-z-]*")
+#: Method names `_METHOD` accepts, known without running it.
+_USUAL_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 _WRITABLE: tuple[SpecVersion, ...] = ("V2", "V3", "V4")
 _Kind = Literal["http", "async", "sync"]
+#: The spec versions that can hold each kind of interaction.
+_NEEDED: dict[str, tuple[SpecVersion, ...]] = {"async": ("V3", "V4"), "sync": ("V4",), "http": _WRITABLE}
 
 
 @dataclass
@@ -116,11 +122,15 @@ class Pact:
         """
         if not isinstance(state, str) or not state.strip():
             raise UsageError(f"given: state={state!r} must be a non-empty string")
-        if params is not None and not isinstance(params, Mapping):
+        if params is not None and type(params) is not dict and not isinstance(params, Mapping):
             raise UsageError(f"given: params={params!r} must be a mapping of parameter names to values")
-        merged = {**(params or {}), **kwargs}
-        text = _values.check_json(f"given({state!r})", "params", merged)
-        self._draft.states.append(ProviderState(name=state, params=merged))
+        merged = kwargs if params is None else {**params, **kwargs}  # kwargs: a dict of this call's own
+        try:
+            text = _values.canonical_json(merged)
+        except (TypeError, ValueError):
+            _values.check_json(f"given({state!r})", "params", merged)  # raises, naming the bad value
+            raise
+        self._draft.states.append(ProviderState(name=state, params=merged or NO_ENTRIES))
         self._draft.state_keys.append((state, text))
         return self
 
@@ -140,7 +150,8 @@ class Pact:
     ) -> Pact:
         """The HTTP request the consumer sends; ``body=None`` means the request has no body."""
         self._start("with_request", "http")
-        if not isinstance(method, str) or not _METHOD.fullmatch(method):
+        usual = type(method) is str and method in _USUAL_METHODS
+        if not usual and (not isinstance(method, str) or not _METHOD.fullmatch(method)):
             raise UsageError(f"with_request: method={method!r} must be an HTTP method name such as 'GET'")
         rules: dict[str, dict[str, RuleSet]] = {}
         gens: dict[str, dict[str, Generator]] = {}
@@ -154,14 +165,19 @@ class Pact:
                 pairs.setdefault(key, []).append(value)
             query = pairs
         query_values = _values.multimap("with_request", "query", query, rules, gens, "query")
-        self._draft.request = Request(
-            method=method.upper(),
-            path=example_path,
-            query=query_values,
-            headers=header_values,
-            body=_values.to_body("with_request", body, header_values, rules, gens),
-            matching_rules=rules,
-            generators=gens,
+        self._draft.request = from_fields(
+            Request,
+            {
+                "method": method.upper(),
+                "path": example_path,
+                "query": query_values or NO_ENTRIES,
+                "headers": header_values or NO_ENTRIES,
+                "body": _values.to_body("with_request", body, header_values, rules, gens),
+                "matching_rules": rules or NO_ENTRIES,
+                "generators": gens or NO_ENTRIES,
+                "raw_query": None,
+                "extra": NO_ENTRIES,
+            },
         )
         return self
 
@@ -175,15 +191,35 @@ class Pact:
         if not isinstance(code, int) or isinstance(code, bool) or not 100 <= code <= 599:
             raise UsageError(f"will_respond_with: status={code!r} must be an HTTP status code from 100 to 599")
         header_values = _values.multimap("will_respond_with", "headers", headers, rules, gens, "header")
-        response = Response(
-            status=code,
-            headers=header_values,
-            body=_values.to_body("will_respond_with", body, header_values, rules, gens),
-            matching_rules=rules,
-            generators=gens,
+        response = from_fields(
+            Response,
+            {
+                "status": code,
+                "headers": header_values or NO_ENTRIES,
+                "body": _values.to_body("will_respond_with", body, header_values, rules, gens),
+                "matching_rules": rules or NO_ENTRIES,
+                "generators": gens or NO_ENTRIES,
+                "extra": NO_ENTRIES,
+            },
         )
-        assert isinstance(draft.request, Request)
-        self._complete(HttpInteraction(request=draft.request, response=response, **self._common(draft)))
+        assert isinstance(draft.request, Request) and draft.description is not None
+        self._complete(
+            from_fields(
+                HttpInteraction,
+                {
+                    "description": draft.description,
+                    "provider_states": tuple(draft.states),
+                    "key": None,
+                    "pending": False,
+                    "comments": NO_ENTRIES,
+                    "plugin_configuration": NO_ENTRIES,
+                    "interaction_markup": NO_ENTRIES,
+                    "extra": NO_ENTRIES,
+                    "request": draft.request,
+                    "response": response,
+                },
+            )
+        )
         return self
 
     def expects_to_receive(self, description: str) -> Pact:
@@ -330,7 +366,7 @@ class Pact:
             raise UsageError(f"{func}: interaction {draft.description!r} is not finished: {self._missing(draft)}")
         if kind != "async" and draft.description is None:
             raise UsageError(f"{func}: name the interaction first with upon_receiving(description)")
-        needed = {"async": ("V3", "V4"), "sync": ("V4",), "http": _WRITABLE}[kind]
+        needed = _NEEDED[kind]
         if self.spec not in needed:
             what = "asynchronous messages" if kind == "async" else "synchronous messages"
             raise UsageError(f"{func}: spec={self.spec!r} cannot hold {what}; use Pact(..., spec='V4')")
@@ -363,8 +399,10 @@ class Pact:
         return {"description": draft.description, "provider_states": tuple(draft.states)}
 
     def _complete(self, interaction: Interaction) -> None:
-        key = (interaction.description, tuple(self._draft.state_keys))
-        self._draft = _Draft()
+        draft = self._draft
+        key = (interaction.description, tuple(draft.state_keys))
+        # A fresh draft, reusing the object (the interaction holds copies of what it needed).
+        draft.states, draft.state_keys, draft.description, draft.kind, draft.request = [], [], None, None, None
         existing = self._interactions.get(key)
         if existing is not None and existing != interaction:
             given = " and ".join(repr(s.name) for s in interaction.provider_states) or "no provider state"

@@ -18,13 +18,17 @@ from typing import Any
 
 from polycontract import match
 from polycontract.errors import UsageError
-from polycontract.model import ABSENT, Body, Generator, MessageContents, RuleSet
+from polycontract.model import ABSENT, Body, Generator, MessageContents, RuleSet, from_fields
 
-__all__ = ["check_json", "multimap", "scalar", "schema_comments", "to_body", "to_message"]
+__all__ = ["canonical_json", "check_json", "multimap", "scalar", "schema_comments", "to_body", "to_message"]
 
 
 #: ``json.dumps(value, allow_nan=False, sort_keys=True)``, without building an encoder per call.
 _CANONICAL = json.JSONEncoder(allow_nan=False, sort_keys=True)
+
+
+#: ``value`` as canonical JSON text; raises ``TypeError`` or ``ValueError`` if it is not JSON.
+canonical_json = _CANONICAL.encode
 
 
 def check_json(func: str, name: str, value: Any) -> str:
@@ -79,7 +83,7 @@ def multimap(
     """Headers or query parameters: each value a string, a matcher, or a list of them (one rule per name)."""
     if values is None:
         return {}
-    if not isinstance(values, Mapping):
+    if type(values) is not dict and not isinstance(values, Mapping):
         raise UsageError(f"{func}: {arg}={values!r} must be a mapping of names to values")
     out: dict[str, tuple[str, ...]] = {}
     for name, value in values.items():
@@ -164,17 +168,22 @@ def to_body(
             check_json(func, name, example)  # a contentType or arrayContains example may hold bytes
         # otherwise `compile` has already checked every value is JSON
     if compiled.rules:
-        rules["body"] = dict(compiled.rules)
+        rules["body"] = compiled.rules  # `compile` built these dicts for this body alone
     if compiled.generators:
-        gens["body"] = dict(compiled.generators)
-    return Body(content=example, content_type=declared)
+        gens["body"] = compiled.generators
+    fields = {"content": example, "content_type": declared, "encoded": False, "content_type_hint": None}
+    return from_fields(Body, fields)  # ``Body(content=example, content_type=declared)``, built faster
 
 
 _LEAF_RULES = frozenset({"contentType", "arrayContains"})
 
 
 def _has_leaf_rules(rules: Mapping[str, RuleSet]) -> bool:
-    return any(m.match in _LEAF_RULES for rule_set in rules.values() for m in rule_set.matchers)
+    for rule_set in rules.values():
+        for m in rule_set.matchers:
+            if m.match in _LEAF_RULES:
+                return True
+    return False
 
 
 def to_message(func: str, body: Any, metadata: Mapping[str, Any] | None) -> MessageContents:

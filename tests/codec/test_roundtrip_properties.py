@@ -139,3 +139,60 @@ def test_v3_conversion_round_trips_or_says_why_not(pact: Pact) -> None:
         assert "cannot be written as V3" in str(exc)
         return
     assert content_hash(load_pact(v3)) == content_hash(pact)
+
+
+def _json_dumps_text(pact: Pact, spec: str, indent: int = 2) -> str:
+    import json
+
+    return json.dumps(dump_pact(pact, spec=spec), indent=indent, ensure_ascii=False)
+
+
+@settings(max_examples=150, deadline=None)
+@given(pacts, st.sampled_from([1, 2, 4]))
+def test_pact_text_is_what_json_dumps_writes_of_the_pact_document(pact: Pact, copies: int) -> None:
+    from polycontract.codec import dumps_pact
+
+    # The same interactions several times over: rule sets, headers and states written once are reused.
+    pact = Pact(consumer=pact.consumer, provider=pact.provider, interactions=pact.interactions * copies)
+    assert dumps_pact(pact) == _json_dumps_text(pact, "V4")
+    assert dumps_pact(pact, indent=4) == _json_dumps_text(pact, "V4", indent=4)
+
+
+def test_pact_text_of_unusual_http_interactions_is_what_json_dumps_writes() -> None:
+    from polycontract.codec import dumps_pact
+
+    shared = RuleSet(matchers=(Matcher(match="regex", params={"regex": "\\d+"}),))
+    interactions = (
+        HttpInteraction(
+            description="raw query, key, markup",
+            key="k1",
+            interaction_markup={"markup": "# hi"},
+            plugin_configuration={"p": {"x": 1}},
+            request=Request(
+                path="/a",
+                raw_query="a=1",
+                headers={"X": ("1", "2")},
+                matching_rules={"path": {"": shared}, "query": {}, "header": {"X": shared}},
+                generators={"path": {"": Generator(type="RandomInt")}},
+            ),
+            response=Response(
+                status=200,
+                body=Body(content='{"a": 1}', content_type="application/json", encoded="json"),
+                matching_rules={"status": {"": shared}, "body": {"$.a": shared, "$['b c']": shared}},
+            ),
+        ),
+        HttpInteraction(
+            description="text and binary bodies, extras",
+            request=Request(method="PUT", body=Body(content="é\u2028", content_type_hint="TEXT"), extra={"x": 1}),
+            response=Response(body=Body(content=b"\x00\x01", content_type="image/png")),
+            extra={"description": "replaced"},
+        ),
+        HttpInteraction(
+            description="a float, a null body and state params of every kind",
+            provider_states=(ProviderState(name="s", params={"n": 1.5, "l": [1, None], "d": {"e": True}}),),
+            request=Request(headers={"Accept": ("a/b",)}, body=Body(content=None)),
+            response=Response(status=201, headers={"Accept": ("a/b",)}, body=Body(content=[1.25, -0.0, "x"])),
+        ),
+    )
+    pact = Pact(consumer="c", provider="p", interactions=interactions * 2)
+    assert dumps_pact(pact) == _json_dumps_text(pact, "V4")

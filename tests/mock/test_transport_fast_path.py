@@ -101,3 +101,19 @@ def test_normalise_request_takes_absolute_targets_and_drops_fragments() -> None:
     assert (absolute.path, absolute.query, absolute.body) == ("/users", {"id": ("7",)}, model.ABSENT)
     assert (fragment.path, fragment.query) == ("/users", {})
     assert normalise_request("GET", "", [], b"").path == "/"
+
+
+def test_normalise_request_builds_the_request_init_would_build_with_every_field() -> None:
+    from dataclasses import fields
+
+    request = normalise_request("POST", "/a?x=1", [("Content-Type", "text/plain")], b"hi")
+    built = model.Request(
+        method="POST",
+        path="/a",
+        query={"x": ("1",)},
+        headers={"Content-Type": ("text/plain",)},
+        body=model.Body(content=b"hi", content_type="text/plain"),
+    )
+    assert request == built and repr(request) == repr(built)
+    assert set(vars(request)) == {f.name for f in fields(model.Request)}
+    assert set(vars(request.body)) == {f.name for f in fields(model.Body)}
