@@ -11,12 +11,12 @@ publishers of one consumer version queue instead of both creating revision 1.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Table, and_, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from polycontract.broker._main_branch import maybe_set_main_branch
@@ -73,14 +73,21 @@ _RETIRE = publications.update().where(publications.c.id == bindparam("current_id
 _INSERT_PUBLICATION = publications.insert()
 
 
-def _insert_ignore(dialect: str, table: Table) -> Any:
-    """``INSERT … ON CONFLICT DO NOTHING`` into ``table`` for ``dialect`` (values passed as parameters)."""
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(table).on_conflict_do_nothing()
+@functools.cache
+def _insert_ignore(dialect: str, table: Table, *, returning_id: bool = False) -> Any:
+    """``INSERT … ON CONFLICT DO NOTHING`` into ``table`` for ``dialect`` (values passed as parameters).
 
+    Built on first use per dialect, so a process on SQLite never imports the PostgreSQL dialect (and asyncio).
+    """
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-_INSERT_CONTENT = {name: _insert_ignore(name, pact_contents) for name in ("postgresql", "sqlite")}
-_INSERT_VERSION = {name: _insert_ignore(name, versions).returning(versions.c.id) for name in ("postgresql", "sqlite")}
+        statement: Any = pg_insert(table).on_conflict_do_nothing()
+    else:
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        statement = sqlite_insert(table).on_conflict_do_nothing()
+    return statement.returning(table.c.id) if returning_id else statement
 
 
 def publish_in(
@@ -130,7 +137,9 @@ def publish_in(
             " or pass allow_overwrite=True (--allow-overwrite) if that version was never deployed"
         )
     content = {"consumer_id": consumer_id, "provider_id": provider_id, "created_at": now}
-    conn.execute(_INSERT_CONTENT[dialect], {"content_hash": digest, "content": dumps_pact(pact), **content})
+    conn.execute(
+        _insert_ignore(dialect, pact_contents), {"content_hash": digest, "content": dumps_pact(pact), **content}
+    )
     if current is not None:
         conn.execute(_RETIRE, {"current_id": current.id})
     conn.execute(
@@ -171,7 +180,7 @@ def _known_version(
             return None
         return int(consumer.version_id)
     values = {"pacticipant_id": consumer_id, "number": number, "branch": branch, "created_at": now}
-    created = conn.execute(_INSERT_VERSION[conn.dialect.name], values).scalar()
+    created = conn.execute(_insert_ignore(conn.dialect.name, versions, returning_id=True), values).scalar()
     if created is None:  # another writer created it meanwhile
         return None
     if main_branch_unset:
