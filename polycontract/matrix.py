@@ -74,18 +74,21 @@ class Verification:
 
 @dataclass(frozen=True, kw_only=True)
 class LiveVersion:
-    """A version live in ``target``: deployed (per application instance), released, or latest on a main branch."""
+    """A version live in ``target``: deployed (per application instance), released, latest on a main branch,
+    or (the legacy ``--to TAG``) the latest with the tag ``target``."""
 
     pacticipant: str
     version: str
     target: str
-    kind: Literal["deployed", "released", "main-branch"] = "deployed"
+    kind: Literal["deployed", "released", "main-branch", "tag"] = "deployed"
     application_instance: str | None = None
 
     def describe(self) -> str:
         """How the version is live, e.g. ``deployed to prod, instance eu``."""
         if self.kind == "main-branch":
             return f"latest on main branch {self.target}"
+        if self.kind == "tag":
+            return f"latest with tag {self.target}"
         where = f"{self.kind} to {self.target}" if self.kind == "deployed" else f"released in {self.target}"
         return where + (f", instance {self.application_instance}" if self.application_instance else "")
 

@@ -401,13 +401,16 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
         to_environment: str | None = None,
         to_main_branch: bool = False,
         ignore: Sequence[str | Ignore] = (),
+        to_tag: str | None = None,
     ) -> Decision:
         """Can ``pacticipant`` ``version`` go to ``to_environment`` (or merge, with ``to_main_branch``)?
 
         Every counterpart version live there is checked on its own; see `polycontract.matrix.decide`.
+        ``to_tag`` asks the legacy question of the Pact CLI's ``--to TAG``: against the newest version
+        of each counterpart with that tag (environments are the better tool).
         """
-        if (to_environment is None) == (not to_main_branch):
-            raise UsageError("can_i_deploy needs exactly one of to_environment=… or to_main_branch=True")
+        if [to_environment is not None, to_main_branch, to_tag is not None].count(True) != 1:
+            raise UsageError("can_i_deploy needs exactly one of to_environment=…, to_main_branch=True or to_tag=…")
         ignores = tuple(Ignore(pacticipant=i) if isinstance(i, str) else i for i in ignore)
         if to_environment is not None:  # the usual question: one statement (see `_estate_query`)
             with self._single_read() as conn:
@@ -418,12 +421,14 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
         with self._transaction(write=False) as conn:
             if to_environment is not None:
                 live = _reads.live_in_environment(conn, to_environment)
+            elif to_tag is not None:
+                live = [(vid, lv) for vid, lv in _reads.latest_with_tag(conn, to_tag) if lv.pacticipant != pacticipant]
             else:
                 live = [(vid, lv) for vid, lv in _reads.live_on_main_branches(conn) if lv.pacticipant != pacticipant]
             estate = _reads.load_estate(conn, pacticipant, version, live, ignores)
             schemas = self._schema_facts(conn, pacticipant, version, live)
             messages = load_message_facts(conn, pacticipant, version, estate, live)
-        target = to_environment if to_environment is not None else "the main branches"
+        target = to_environment or (f"the latest versions tagged {to_tag}" if to_tag else "the main branches")
         extra = self._schema_reasons(schemas, live, pacticipant, version, target)
         extra += message_reasons(messages, live, pacticipant, version, target)
         return decide(estate, pacticipant, version, target=target, ignore=ignores, extra=extra)

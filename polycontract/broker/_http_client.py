@@ -277,13 +277,15 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
         to_environment: str | None = None,
         to_main_branch: bool = False,
         ignore: Sequence[str | Ignore] = (),
+        to_tag: str | None = None,
     ) -> Decision:
         """The Pact CLI's question: ``GET /matrix?q[][pacticipant]=P&q[][version]=V&latestby=cvp&environment=E``.
 
-        ``to_main_branch`` sends ``mainBranch=true&latest=true`` instead of ``environment``.
+        ``to_main_branch`` sends ``mainBranch=true&latest=true`` instead of ``environment``, ``to_tag``
+        ``tag=T&latest=true``.
         """
-        if (to_environment is None) == (not to_main_branch):
-            raise UsageError("can_i_deploy needs exactly one of to_environment=… or to_main_branch=True")
+        if [to_environment is not None, to_main_branch, to_tag is not None].count(True) != 1:
+            raise UsageError("can_i_deploy needs exactly one of to_environment=…, to_main_branch=True or to_tag=…")
         params: list[tuple[str, str]] = [
             ("q[][pacticipant]", pacticipant),
             ("q[][version]", version),
@@ -291,6 +293,8 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
         ]
         if to_environment is not None:
             params.append(("environment", to_environment))
+        elif to_tag is not None:
+            params += [("tag", to_tag), ("latest", "true")]
         else:
             params += [("mainBranch", "true"), ("latest", "true")]
         for item in ignore:
@@ -298,7 +302,7 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
             params.append(("ignore[][pacticipant]", chosen.pacticipant))
             if chosen.version is not None:
                 params.append(("ignore[][version]", chosen.version))
-        target = to_environment if to_environment is not None else "the main branches"
+        target = to_environment or (f"the latest versions tagged {to_tag}" if to_tag else "the main branches")
         return decision_from_json(self._http.request("GET", "/matrix", params=params), pacticipant, version, target)
 
     # -- schema contracts (polycontract extension routes) -----------------------------------------

@@ -123,12 +123,17 @@ def _rows_json(base: str, rows: tuple[Row, ...]) -> dict[str, Any]:
 
 
 async def _answer(
-    request: Request, selector: dict[str, str], environment: str | None, main_branch: bool, ignores: list[Ignore]
+    request: Request,
+    selector: dict[str, str],
+    environment: str | None,
+    main_branch: bool,
+    ignores: list[Ignore],
+    tag: str | None = None,
 ) -> Response:
     broker: Broker = request.app.state.broker
     base = str(request.base_url).rstrip("/")
     name, version = selector["pacticipant"], selector.get("version")
-    if environment is not None or main_branch:
+    if environment is not None or main_branch or tag is not None:
         if version is None:
             raise HttpError(
                 400, f"q[][version] is required for {name} (can-i-deploy checks one version)", parameter="q[][version]"
@@ -140,6 +145,7 @@ async def _answer(
                 to_environment=environment,
                 to_main_branch=main_branch and environment is None,
                 ignore=ignores,
+                to_tag=tag if environment is None and not main_branch else None,
             )
         )
         return hal(_decision_json(base, decision))
@@ -149,7 +155,8 @@ async def _answer(
 
 
 async def matrix(request: Request) -> Response:
-    """``GET /matrix``: ``q[][pacticipant|version|branch]``, ``environment``, ``mainBranch``, ``ignore[][…]``."""
+    """``GET /matrix``: ``q[][pacticipant|version|branch]``, ``environment``, ``mainBranch``, ``tag`` with
+    ``latest=true`` (the Pact CLI's ``--to TAG``), ``ignore[][…]``."""
     selectors = _selectors(request, "q")
     if not selectors:
         raise HttpError(400, "q[][pacticipant] is required", parameter="q[][pacticipant]")
@@ -163,14 +170,17 @@ async def matrix(request: Request) -> Response:
         raise HttpError(400, "q[][pacticipant] must be a non-empty name", parameter="q[][pacticipant]")
     params = request.query_params
     _limit(request)  # refused even when environment= or mainBranch=true asks can-i-deploy, which lists every row
-    if params.get("tag") or any("tag" in s for s in selectors):
+    if any("tag" in s for s in selectors):
         raise HttpError(
-            400, "tag and latest selectors are not supported; use branches and environments", parameter="tag"
+            400, "q[][tag] selectors are not supported; give q[][version] or q[][branch]", parameter="q[][tag]"
         )
+    tag = params.get("tag") or None
+    if tag is not None and params.get("latest") != "true":
+        raise HttpError(400, "tag= asks about the latest version with that tag: add latest=true", parameter="latest")
     ignores = [Ignore(pacticipant=i["pacticipant"], version=i.get("version")) for i in _selectors(request, "ignore")]
     environment = params.get("environment") or None
     main_branch = params.get("mainBranch") == "true"
-    return await _answer(request, selectors[0], environment, main_branch, ignores)
+    return await _answer(request, selectors[0], environment, main_branch, ignores, tag)
 
 
 def _limit(request: Request) -> int:

@@ -45,6 +45,8 @@ def _matrix_query() -> list[Schema]:
         s.query("q[][branch]", "Its branch, to list rows of the branch's versions."),
         s.query("environment", "Ask can-i-deploy to this environment.", example="production"),
         s.query("mainBranch", "true asks whether the version can merge into the main branch (can-i-merge)."),
+        s.query("tag", "With latest=true: can-i-deploy against the latest version of each counterpart with this tag."),
+        s.query("latest", "true with tag (the Pact CLI's --to TAG)."),
         s.query("ignore[][pacticipant]", "A pacticipant to ignore in the decision."),
         s.query("ignore[][version]", "The ignored pacticipant's version (follows its ignore[][pacticipant])."),
         s.query("latestby", "Sent by the Pact CLI (cvpv, cvp); ignored."),

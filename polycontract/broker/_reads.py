@@ -22,6 +22,7 @@ from polycontract.broker._schema import (
     releases,
     verifications,
 )
+from polycontract.broker._schema import tags as tags_t
 from polycontract.broker._schema import versions as versions_t
 from polycontract.errors import StorageError
 from polycontract.matrix import Estate, Ignore, LiveVersion, Publication, Verification
@@ -32,6 +33,7 @@ __all__ = [
     "current_hash",
     "environment_id",
     "known_ignores",
+    "latest_with_tag",
     "live_in_environment",
     "live_on_main_branches",
     "load_estate",
@@ -190,6 +192,24 @@ def live_on_main_branches(conn: Connection) -> list[tuple[int, LiveVersion]]:
     return [
         (row[0], LiveVersion(pacticipant=row[1], version=row[2], target=row[3], kind="main-branch"))
         for row in conn.execute(query)
+    ]
+
+
+def latest_with_tag(conn: Connection, tag: str) -> list[tuple[int, LiveVersion]]:
+    """The newest version of each pacticipant with ``tag`` (the legacy "can I deploy to TAG")."""
+    tagged = (
+        select(func.max(versions_t.c.id))
+        .join(tags_t, tags_t.c.version_id == versions_t.c.id)
+        .where(tags_t.c.name == tag)
+        .group_by(versions_t.c.pacticipant_id)
+    )
+    query = (
+        select(versions_t.c.id, pacticipants.c.name, versions_t.c.number)
+        .join(pacticipants, pacticipants.c.id == versions_t.c.pacticipant_id)
+        .where(versions_t.c.id.in_(tagged.scalar_subquery()))
+    )
+    return [
+        (row[0], LiveVersion(pacticipant=row[1], version=row[2], target=tag, kind="tag")) for row in conn.execute(query)
     ]
 
 

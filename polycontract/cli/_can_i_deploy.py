@@ -39,6 +39,7 @@ def _ignores(values: tuple[str, ...]) -> tuple[Ignore, ...]:
 @click.option("--branch", default=None, help="Use the latest version on this branch instead of --version.")
 @click.option("--to-environment", "--to", "to_environment", default=None, help="The target environment.")
 @click.option("--to-main-branch", is_flag=True, help="Check against the latest main-branch versions (can I merge).")
+@click.option("--to-tag", default=None, metavar="TAG", help="Legacy: check against the latest versions with TAG.")
 @click.option(
     "--ignore",
     "ignore",
@@ -61,6 +62,7 @@ def can_i_deploy(
     branch: str | None,
     to_environment: str | None,
     to_main_branch: bool,
+    to_tag: str | None,
     ignore: tuple[str, ...],
     retry_while_unknown: int,
     retry_interval: float,
@@ -73,8 +75,8 @@ def can_i_deploy(
     ``--latest`` (or ``--branch B``, optionally with ``--latest``) picks the newest version of the
     pacticipant (on branch B) instead of ``--version``.
     """
-    if (to_environment is None) == (not to_main_branch):
-        raise click.UsageError("give exactly one of --to-environment ENV or --to-main-branch")
+    if [to_environment is not None, to_main_branch, to_tag is not None].count(True) != 1:
+        raise click.UsageError("give exactly one of --to-environment ENV, --to-main-branch or --to-tag TAG")
     by_recency = latest or branch is not None
     if (version is None) == (not by_recency):
         raise click.UsageError("give exactly one of --version V or --latest [--branch B] / --branch B")
@@ -91,6 +93,7 @@ def can_i_deploy(
                 to_environment=to_environment,
                 to_main_branch=to_main_branch,
                 ignore=_ignores(ignore),
+                to_tag=to_tag,
             )
             if decision.ok is not None or attempt == retry_while_unknown:
                 break

@@ -169,6 +169,23 @@ def test_can_i_merge_checks_the_latest_main_branch_versions(broker: Broker, make
         broker.can_i_deploy("web", "1.0")
 
 
+def test_the_legacy_to_tag_checks_the_latest_tagged_counterparts(broker: Broker, make_pact: Maker) -> None:
+    broker.publish_pact(make_pact("web", "auth", "/users"), consumer_version="1.0")
+    verify(broker, "auth", "2.0", "web", "1.0", True)
+    verify(broker, "auth", "2.1", "web", "1.0", False)
+    broker.create_version("auth", "2.0", tags=["prod"])
+    assert broker.can_i_deploy("web", "1.0", to_tag="prod").ok is True
+    broker.create_version("auth", "2.1", tags=["prod"])  # the newest prod-tagged auth now fails web's pact
+    decision = broker.can_i_deploy("web", "1.0", to_tag="prod")
+    assert decision.ok is False
+    assert "auth 2.1 (latest with tag prod)" in decision.reasons[0].message
+    assert decision.target == "the latest versions tagged prod"
+    nothing = broker.can_i_deploy("web", "1.0", to_tag="qa")  # no auth tagged qa: the consumer lacks its provider
+    assert (nothing.ok, [r.status for r in nothing.reasons]) == (None, ["missing"])
+    with pytest.raises(UsageError, match="exactly one"):
+        broker.can_i_deploy("web", "1.0", to_tag="prod", to_environment="prod")
+
+
 def test_the_matrix_lists_rows_narrowed_by_version_and_environment(broker: Broker, make_pact: Maker) -> None:
     broker.publish_pact(make_pact("web", "auth", "/a"), consumer_version="1.0", branch="main")
     broker.publish_pact(make_pact("web", "auth", "/b"), consumer_version="1.1", branch="feat")

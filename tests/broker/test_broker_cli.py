@@ -137,7 +137,7 @@ def test_the_matrix_command_lists_rows(run: Callable[..., Result], pact_file: Pa
             ("can-i-deploy", "-a", "web", "-e", "1", "--to", "prod", "--broker", "http://127.0.0.1:1"),
             "error: cannot reach the broker at http://127.0.0.1:1",
         ),
-        (("can-i-deploy", "-a", "web", "-e", "1"), "give exactly one of --to-environment ENV or --to-main-branch"),
+        (("can-i-deploy", "-a", "web", "-e", "1"), "exactly one of --to-environment ENV, --to-main-branch or --to-tag"),
     ],
     ids=["unknown-pacticipant", "unknown-environment", "http-broker-down", "no-target"],
 )

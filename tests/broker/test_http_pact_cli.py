@@ -216,6 +216,22 @@ def test_the_pact_verifier_selects_pacts_by_consumer_version_tags(
     assert "get user 7" not in out  # nothing tagged qa
 
 
+def test_the_pact_cli_asks_can_i_deploy_to_a_tag(estate: tuple[Broker, BrokerServer, UsersProvider, Path]) -> None:
+    broker, server, provider, pacts = estate
+    url = ["--broker-base-url", server.url]
+    assert pact("broker", "publish", str(pacts), "--consumer-app-version", "1", *url)[0] == 0
+    verifier = ["verifier", "--broker-url", server.url, "-n", "users", "-h", "127.0.0.1", "-p", str(provider.port)]
+    code, out = pact(*verifier, "--publish", "--provider-version", "7", "--provider-tags", "prod")
+    assert code == 0, out
+    ask = ["broker", "can-i-deploy", "--pacticipant", "web", "--version", "1", *url]
+    code, out = pact(*ask, "--to", "prod")
+    assert code == 0 and "Computer says yes" in out, out
+    broker.create_version("users", "8", tags=["prod"])  # newer, never verified web's pact
+    code, out = pact(*ask, "--to", "prod")
+    assert code == 1 and "Computer says no" in out, out
+    assert broker.can_i_deploy("web", "1", to_tag="prod").ok is None
+
+
 def test_the_pact_cli_records_releases_undeployments_and_support_ended(
     estate: tuple[Broker, BrokerServer, UsersProvider, Path],
 ) -> None:
