@@ -56,6 +56,15 @@ class Environment:
     order: int
 
 
+def deploy_target(to_environment: str | None, to_main_branch: bool, to_tag: str | None) -> str:
+    """The target can-i-deploy names for exactly one of its three questions; `UsageError` otherwise."""
+    if [to_environment is not None, to_main_branch, to_tag is not None].count(True) != 1:
+        raise UsageError("can_i_deploy needs exactly one of to_environment=…, to_main_branch=True or to_tag=…")
+    if to_environment is not None:
+        return to_environment
+    return f"the latest versions tagged {to_tag}" if to_tag is not None else "the main branches"
+
+
 class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
     """A pact broker over one database (see `polycontract.broker.connect`, also for ``auto_detect_main_branch``).
 
@@ -409,8 +418,7 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
         ``to_tag`` asks the legacy question of the Pact CLI's ``--to TAG``: against the newest version
         of each counterpart with that tag (environments are the better tool).
         """
-        if [to_environment is not None, to_main_branch, to_tag is not None].count(True) != 1:
-            raise UsageError("can_i_deploy needs exactly one of to_environment=…, to_main_branch=True or to_tag=…")
+        target = deploy_target(to_environment, to_main_branch, to_tag)
         ignores = tuple(Ignore(pacticipant=i) if isinstance(i, str) else i for i in ignore)
         if to_environment is not None:  # the usual question: one statement (see `_estate_query`)
             with self._single_read() as conn:
@@ -428,7 +436,6 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
             estate = _reads.load_estate(conn, pacticipant, version, live, ignores)
             schemas = self._schema_facts(conn, pacticipant, version, live)
             messages = load_message_facts(conn, pacticipant, version, estate, live)
-        target = to_environment or (f"the latest versions tagged {to_tag}" if to_tag else "the main branches")
         extra = self._schema_reasons(schemas, live, pacticipant, version, target)
         extra += message_reasons(messages, live, pacticipant, version, target)
         return decide(estate, pacticipant, version, target=target, ignore=ignores, extra=extra)

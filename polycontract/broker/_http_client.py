@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import httpx
 
-from polycontract.broker._broker import Broker, PublishResult
+from polycontract.broker._broker import Broker, PublishResult, deploy_target
 from polycontract.broker._http_codec import (
     as_mapping,
     decision_from_json,
@@ -284,8 +284,7 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
         ``to_main_branch`` sends ``mainBranch=true&latest=true`` instead of ``environment``, ``to_tag``
         ``tag=T&latest=true``.
         """
-        if [to_environment is not None, to_main_branch, to_tag is not None].count(True) != 1:
-            raise UsageError("can_i_deploy needs exactly one of to_environment=…, to_main_branch=True or to_tag=…")
+        target = deploy_target(to_environment, to_main_branch, to_tag)
         params: list[tuple[str, str]] = [
             ("q[][pacticipant]", pacticipant),
             ("q[][version]", version),
@@ -302,7 +301,6 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
             params.append(("ignore[][pacticipant]", chosen.pacticipant))
             if chosen.version is not None:
                 params.append(("ignore[][version]", chosen.version))
-        target = to_environment or (f"the latest versions tagged {to_tag}" if to_tag else "the main branches")
         return decision_from_json(self._http.request("GET", "/matrix", params=params), pacticipant, version, target)
 
     # -- schema contracts (polycontract extension routes) -----------------------------------------

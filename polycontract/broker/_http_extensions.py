@@ -135,12 +135,7 @@ def _slot_path(pacticipant: str, version: str, kind: str, subject: str) -> str:
 def _result_json(base: str, result: SchemaPublishResult, kind: str) -> dict[str, Any]:
     version = f"/pacticipants/{seg(result.pacticipant)}/versions/{seg(result.version)}"
     return {
-        "pacticipant": result.pacticipant,
-        "version": result.version,
-        "subject": result.subject,
-        "kind": result.kind,
-        "contentHash": result.content_hash,
-        "outcome": result.outcome,
+        **result.to_json(),
         "_links": {
             "self": link(base, _slot_path(result.pacticipant, result.version, kind, result.subject)),
             "pb:pacticipant-version": link(base, version, name=result.version),

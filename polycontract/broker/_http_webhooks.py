@@ -10,8 +10,8 @@ import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
+from polycontract.broker._http_deployments import seg
 from polycontract.broker._webhooks import Webhook, WebhookAttempt
 from polycontract.errors import BrokerError
 
@@ -22,7 +22,7 @@ __all__ = ["HttpWebhooks"]
 
 
 def _path(webhook_id: str) -> str:
-    return "/webhooks/" + quote(webhook_id, safe="")
+    return "/webhooks/" + seg(webhook_id)
 
 
 def _webhook(document: Any) -> Webhook:

@@ -63,6 +63,17 @@ class SchemaPublishResult:
     content_hash: str
     outcome: Literal["created", "unchanged", "overwritten"]
 
+    def to_json(self) -> dict[str, str]:
+        """The JSON form the CLI prints and the HTTP API answers (camelCase keys)."""
+        return {
+            "pacticipant": self.pacticipant,
+            "version": self.version,
+            "subject": self.subject,
+            "kind": self.kind,
+            "contentHash": self.content_hash,
+            "outcome": self.outcome,
+        }
+
 
 def check_kind(kind: str) -> SchemaKind:
     """``kind`` as a `SchemaKind`, or a `UsageError` listing the kinds."""

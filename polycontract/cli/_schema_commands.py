@@ -70,14 +70,7 @@ def publish_schema(
             allow_overwrite=allow_overwrite,
             name=str(file),
         )
-    document = {
-        "pacticipant": result.pacticipant,
-        "version": result.version,
-        "subject": result.subject,
-        "kind": result.kind,
-        "contentHash": result.content_hash,
-        "outcome": result.outcome,
-    }
+    document = result.to_json()
     short = result.content_hash[:8]
     emit(output, document, f"{result.outcome}: {result.kind} schema {subject} of {pacticipant} {version} ({short})")
 
@@ -122,13 +115,6 @@ def record_schema_use(
             branch=branch,
             name=None if file is None else str(file),
         )
-    document = {
-        "pacticipant": result.pacticipant,
-        "version": result.version,
-        "subject": result.subject,
-        "kind": result.kind,
-        "contentHash": result.content_hash,
-        "outcome": result.outcome,
-    }
+    document = result.to_json()
     source = f"the schema of version {from_version}" if from_version else str(file)
     emit(output, document, f"{result.outcome}: {pacticipant} {version} reads {subject} with {source}")

@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,13 +24,12 @@ from polycontract.errors import StorageError, UsageError
 from tests.broker.conftest import PactMaker
 from tests.broker.http_twin import serving, ticking_clock
 from tests.broker.test_broker_webhooks import Receiver, receiver
+from tests.broker.test_http_pact_cli import PACT_BIN, pact
 
 __all__ = ["receiver"]  # the fixture, re-used
 
 pytest.importorskip("uvicorn")
 
-ROOT = Path(__file__).resolve().parents[2]
-PACT_BIN = os.environ.get("PACT_CLI") or shutil.which("pact") or str(ROOT / ".ci/node/node_modules/.bin/pact")
 needs_pact_cli = pytest.mark.skipif(not Path(PACT_BIN).exists(), reason=f"the Pact CLI is not installed ({PACT_BIN})")
 HOOK_ID = "9b5e3f3c-1b7a-4c1e-9a59-1f0e2b3c4d5e"
 
@@ -49,13 +45,6 @@ def served(broker_url: str) -> Iterator[tuple[Broker, str]]:
             yield broker, url
     finally:
         broker.close()
-
-
-def pact(*args: str) -> tuple[int, str]:
-    """Run the Pact CLI; returns the exit code and stdout+stderr."""
-    env = {**os.environ, "PACT_DO_NOT_TRACK": "true", "NO_COLOR": "1"}
-    done = subprocess.run([PACT_BIN, *args], capture_output=True, text=True, timeout=120, env=env)
-    return done.returncode, done.stdout + done.stderr
 
 
 @needs_pact_cli
