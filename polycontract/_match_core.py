@@ -18,7 +18,10 @@ from decimal import Decimal
 from typing import Any, ClassVar, Literal, TypeAlias
 
 from polycontract.errors import UsageError
-from polycontract.model import Generator, Matcher, RuleSet, from_fields
+from polycontract.model import Generator, Matcher, RuleSet
+
+_new = object.__new__
+_set_attribute = object.__setattr__
 
 __all__ = [
     "Compiled",
@@ -37,6 +40,7 @@ __all__ = [
     "rule_list",
     "snapshot",
     "type_params",
+    "walk",
 ]
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -97,9 +101,11 @@ def matching_value(
     Built with its attributes in one dict rather than by the frozen ``__init__`` (one ``object.__setattr__``
     per field, half the cost of declaring a matcher); equal to what ``__init__`` builds.
     """
+    made: MatchingValue = _new(MatchingValue)
     fields = {"matchers": matchers, "value": value, "combine": "AND", "generator": generator, "shape": shape}
     fields["count"], fields["_rule_set"] = count, rule_set
-    return from_fields(MatchingValue, fields)
+    _set_attribute(made, "__dict__", fields)
+    return made
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,10 +139,13 @@ def compile(value: Any, *, root: str = "$") -> Compiled:
     >>> compile({"a b": [match.like(1)]}).rules_json()
     {"$['a b'][0]": {'combine': 'AND', 'matchers': [{'match': 'type'}]}}
     """
-    collector = _Collector()
-    example = _walk(value, root, collector)
+    rules: dict[str, RuleSet] = {}
+    generators: dict[str, Generator] = {}
+    example = _walk(value, root, rules, generators)
     # ``Compiled(example=..., rules=..., generators=...)``, built as `matching_value` builds its result.
-    return from_fields(Compiled, {"example": example, "rules": collector.rules, "generators": collector.generators})
+    made: Compiled = _new(Compiled)
+    _set_attribute(made, "__dict__", {"example": example, "rules": rules, "generators": generators})
+    return made
 
 
 def example_of(value: Any) -> Any:
@@ -146,78 +155,130 @@ def example_of(value: Any) -> Any:
     >>> example_of({"ids": match.each_like(match.integer(5), min=2)})
     {'ids': [5, 5]}
     """
-    return _walk(value, "$", None)
+    return _walk(value, "$", None, None)
 
 
-class _Collector:
-    def __init__(self) -> None:
-        self.rules: dict[str, RuleSet] = {}
-        self.generators: dict[str, Generator] = {}
-
-    def add(self, path: str, mv: MatchingValue) -> None:
+def _add(rules: dict[str, RuleSet], generators: dict[str, Generator], path: str, mv: MatchingValue) -> None:
+    """Record the rule set and generator of ``mv`` at ``path``; two different ones at one path are an error."""
+    rs = mv._rule_set
+    if rs is None:
         rs = mv.rule_set
-        existing = self.rules.setdefault(path, rs)
-        if existing is not rs and existing != rs:
-            first, second = _rule_set_json(self.rules[path]), _rule_set_json(rs)
-            raise UsageError(f"path={path!r} gets two different rule sets, {first} and {second}; "
-                             "give the entries under a wildcard the same matchers")  # fmt: skip
-        generator = mv.generator
-        if generator is not None and self.generators.setdefault(path, generator) not in (generator,):
+    existing = rules.setdefault(path, rs)
+    if existing is not rs and existing != rs:
+        _conflict(path, existing, rs)
+    generator = mv.generator
+    if generator is not None:
+        found = generators.setdefault(path, generator)
+        if found is not generator and found != generator:
             raise UsageError(f"path={path!r} gets two different generators")
 
 
-@functools.lru_cache(maxsize=4096)
+def _conflict(path: str, first: RuleSet, second: RuleSet) -> None:
+    raise UsageError(f"path={path!r} gets two different rule sets, {_rule_set_json(first)} and "
+                     f"{_rule_set_json(second)}; give the entries under a wildcard the same matchers")  # fmt: skip
+
+
+#: Child paths by parent path and key (``$`` + ``id`` -> ``$.id``): bodies of one shape share their paths.
+_CHILDREN: dict[str, dict[str, str]] = {}
+_CHILDREN_SIZE = 4096
+_children_count = [0]
+
+
 def _child(path: str, key: str) -> str:
+    """The path of ``key`` under ``path``: ``.key`` for an identifier, else ``['key']`` (``\\`` and ``'`` escaped)."""
+    known = _CHILDREN.get(path)
+    if known is not None:
+        found = known.get(key)
+        if found is not None:
+            return found
     if _IDENT.fullmatch(key):
-        return f"{path}.{key}"
-    escaped = key.replace("\\", "\\\\").replace("'", "\\'")
-    return f"{path}['{escaped}']"
+        made = f"{path}.{key}"
+    else:
+        escaped = key.replace("\\", "\\\\").replace("'", "\\'")
+        made = f"{path}['{escaped}']"
+    if _children_count[0] < _CHILDREN_SIZE and type(path) is str and type(key) is str:
+        _CHILDREN.setdefault(path, {})[key] = made
+        _children_count[0] += 1
+    return made
 
 
 _SCALARS = frozenset({str, int, bool, type(None)})
+_isfinite = math.isfinite
 
 
-def _walk(value: Any, path: str, out: _Collector | None) -> Any:
-    # Exact types first, and scalars without a call: this runs for every value of every declared body.
+def _walk(value: Any, path: str, rules: dict[str, RuleSet] | None, gens: dict[str, Generator] | None) -> Any:
+    """The example of ``value`` at ``path``, its rules and generators added to ``rules`` and ``gens`` by path.
+
+    ``rules is None``: the example alone (`example_of`); otherwise ``gens`` is a dict too. Exact types first,
+    and scalars without a call: this runs for every value of every declared body.
+    """
     kind = type(value)
     if kind in _SCALARS:
         return value
     if kind is dict:
         result: dict[str, Any] = {}
+        children = _CHILDREN.get(path)
         for key, item in value.items():
             if type(key) is not str and not isinstance(key, str):
                 raise UsageError(f"key={key!r} at path={path!r} is not a str; JSON object keys are strings")
             kind = type(item)
-            if kind in _SCALARS:
+            if kind in _SCALARS or (kind is float and _isfinite(item)):  # what `_plain` would give
                 result[key] = item
-            elif kind is MatchingValue and item.shape == "node" and type(item.value) in _SCALARS:
-                if out is not None:  # a matcher over a plain example, the usual leaf: no call to walk it
-                    out.add(_child(path, key), item)
+                continue
+            child = None if children is None else children.get(key)
+            if child is None:
+                child = _child(path, key)
+            if (
+                kind is MatchingValue
+                and item.shape == "node"
+                and ((leaf := type(item.value)) in _SCALARS or (leaf is float and _isfinite(item.value)))
+            ):
+                if rules is not None:  # a matcher over a plain example, the usual leaf: no call to walk it
+                    rs = item._rule_set
+                    if rs is None:
+                        rs = item.rule_set
+                    existing = rules.setdefault(child, rs)
+                    if existing is not rs and existing != rs:
+                        _conflict(child, existing, rs)
+                    if item.generator is not None:
+                        _add(rules, gens, child, item)  # type: ignore[arg-type]
                 result[key] = item.value
+            elif kind is MatchingValue and item.shape == "each" and item.count == 1 and type(item.value) in _SCALARS:
+                if rules is not None:  # `each_like` of a plain example: its rule, one element
+                    _add(rules, gens, child, item)  # type: ignore[arg-type]
+                result[key] = [item.value]
             else:
-                result[key] = _walk(item, _child(path, key), out)
+                result[key] = _walk(item, child, rules, gens)
         return result
     if kind is MatchingValue or isinstance(value, MatchingValue):
-        if out is not None:
-            out.add(path, value)
+        if rules is not None:
+            _add(rules, gens, path, value)  # type: ignore[arg-type]
         inner = value.value
-        if value.shape == "node" and type(inner) in _SCALARS:
+        shape = value.shape
+        if shape == "node" and type(inner) in _SCALARS:
             return inner
-        if value.shape == "each":
-            first = _walk(inner, f"{path}[*]", out)
+        if shape == "each":
+            first = inner if type(inner) in _SCALARS else _walk(inner, f"{path}[*]", rules, gens)
+            if value.count == 1:
+                return [first]
             return [first] + [copy.deepcopy(first) for _ in range(value.count - 1)]
-        if value.shape == "wildcard":
+        if shape == "wildcard":
             if isinstance(inner, Mapping):
-                return {k: _walk(v, f"{path}.*", out) for k, v in inner.items()}
-            return [_walk(v, f"{path}[*]", out) for v in inner]
-        if value.shape == "leaf":
-            return inner if isinstance(inner, bytes) else _walk(inner, path, None)
-        return _walk(inner, path, out)
+                return {k: _walk(v, f"{path}.*", rules, gens) for k, v in inner.items()}
+            return [_walk(v, f"{path}[*]", rules, gens) for v in inner]
+        if shape == "leaf":
+            return inner if isinstance(inner, bytes) else _walk(inner, path, None, None)
+        return _walk(inner, path, rules, gens)
     if isinstance(value, Mapping):
-        return _walk(dict(value.items()), path, out)
+        return _walk(dict(value.items()), path, rules, gens)
     if isinstance(value, (list, tuple)):
-        return [_walk(item, f"{path}[{i}]", out) for i, item in enumerate(value)]
+        return [_walk(item, f"{path}[{i}]", rules, gens) for i, item in enumerate(value)]
     return _plain(value, f"value at path={path!r}")
+
+
+#: ``walk(value, "$", rules, generators)``: what `compile` does, without its result object. It fills the two dicts
+#: (rules and generators by path) and returns the example; for the DSL, which keeps the dicts of each body.
+walk = _walk
 
 
 def _plain(value: Any, name: str) -> Any:
@@ -236,6 +297,14 @@ def snapshot(value: Any, name: str) -> Any:
     """A private copy of a user's template, checked to be JSON; matchers inside are kept as they are."""
     if type(value) in _KEPT or isinstance(value, MatchingValue):
         return value
+    if type(value) is dict:  # the usual template: str keys, plain values and matchers, copied in one pass
+        copied = {}
+        for k, v in value.items():
+            if type(k) is not str or type(v) not in _KEPT:
+                break  # anything else takes the general path below, which checks every key first
+            copied[k] = v
+        else:
+            return copied
     if isinstance(value, Mapping):
         if bad := [k for k in value if not isinstance(k, str)]:
             raise UsageError(f"{name}: key={bad[0]!r} is not a str; JSON object keys are strings")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import operator
 import os
 import re
 import tempfile
@@ -27,7 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
-from polycontract.codec import dumps_pact, load_pact, normalise_spec
+from polycontract.codec import dumps_pact_parts, load_pact, normalise_spec
 from polycontract.errors import PactFormatError, PolycontractError, UsageError
 from polycontract.model import Interaction, Pact
 
@@ -38,6 +39,9 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _STATE_JSON = json.JSONEncoder(sort_keys=True, default=repr)
 #: Seconds to wait for another process's lock before giving up with an error naming the lock file.
 LOCK_TIMEOUT = 30.0
+_DESCRIPTION = operator.attrgetter("description")
+#: Pieces of pact text joined, encoded and written at a time (some 100 kB).
+_BATCH = 1024
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -89,10 +93,17 @@ def merge_pacts(pacts: Sequence[Pact], *, on_conflict: Literal["error", "replace
             raise UsageError(
                 f"cannot merge the pact {pact.consumer} -> {pact.provider} into {first.consumer} -> {first.provider}"
             )
-    merged: dict[tuple[str, tuple[tuple[str, str], ...]], Interaction] = {}
     metadata: dict[str, object] = {}
     for pact in pacts:
         metadata.update(pact.metadata)
+    every = [i for pact in pacts for i in pact.interactions] if len(pacts) > 1 else pacts[0].interactions
+    descriptions = [i.description for i in every]
+    if len(set(descriptions)) == len(descriptions):
+        # No two share a description, so no two share a key: nothing to merge, and the order of the keys is
+        # the order of the descriptions (the first thing the keys compare), so the keys need not be built.
+        return replace(pacts[-1], interactions=tuple(sorted(every, key=_DESCRIPTION)), metadata=metadata)
+    merged: dict[tuple[str, tuple[tuple[str, str], ...]], Interaction] = {}
+    for pact in pacts:
         for interaction in pact.interactions:
             key = interaction_key(interaction)
             old = merged.get(key)
@@ -137,8 +148,9 @@ def write_pact(
             pact = merge_pacts([_existing(target, pact), pact], on_conflict="replace")
         else:
             pact = merge_pacts([pact])
-        text = dumps_pact(replace(pact, spec=version), spec=version)
-        _replace_atomically(target, text + "\n")
+        parts = dumps_pact_parts(replace(pact, spec=version), spec=version)
+        parts.append("\n")
+        _replace_atomically(target, parts)
     return Written(path=target, interactions=len(pact.interactions))
 
 
@@ -158,14 +170,19 @@ def _existing(target: Path, pact: Pact) -> Pact:
     return found
 
 
-def _replace_atomically(target: Path, text: str) -> None:
+def _replace_atomically(target: Path, parts: Sequence[str]) -> None:
+    """Write the text ``"".join(parts)`` to a temporary file beside ``target``, fsync it, rename it over ``target``."""
     try:
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
         raise UsageError(f"pact directory={str(target.parent)!r} is not writable: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as handle:  # bytes: a text-mode write of a large pact costs 6x more
-            handle.write((text if os.linesep == "\n" else text.replace("\n", os.linesep)).encode("utf-8"))
+            # In batches of pieces: the text of a large pact is never built whole (nor encoded whole), which
+            # costs a fresh block of memory twice the size of the file, page by page.
+            for start in range(0, len(parts), _BATCH):
+                text = "".join(parts[start : start + _BATCH])
+                handle.write((text if os.linesep == "\n" else text.replace("\n", os.linesep)).encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temp, target)

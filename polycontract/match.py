@@ -101,6 +101,27 @@ _MIME = re.compile(r"[\w.+-]+/[\w.+-]+(?:\s*;.*)?")
 #: The instant examples are rendered from when a date/time matcher has none; no clock is read.
 _FIXED_INSTANT = _dt.datetime(2000, 2, 1, 12, 30, tzinfo=_dt.UTC)
 
+# The usual matchers (a plain example, no bounds, no generator) are built here in one step, with the
+# shared matcher and rule set `node` gives them: what `node` builds, without its calls. A matcher is a
+# `MatchingValue` built by `matching_value` with its `rule_set` cache filled.
+_SCALARS = frozenset({str, int, bool, type(None)})
+_INTEGER = node("integer", 0)
+_DECIMAL = node("decimal", 0.5)
+_TYPE = node("type", "")
+_INTEGER_RULES, _INTEGER_SET = _INTEGER.matchers, _INTEGER.rule_set
+_DECIMAL_RULES, _DECIMAL_SET = _DECIMAL.matchers, _DECIMAL.rule_set
+_TYPE_RULES, _TYPE_SET = _TYPE.matchers, _TYPE.rule_set
+#: Shared matchers of `regex` by pattern: the compiled pattern, the matchers and the rule set `node` gave.
+_REGEX_RULES: dict[str, tuple[re.Pattern[str], tuple[Matcher, ...], RuleSet]] = {}
+#: Shared matchers of `datetime`, `date` and `time` by function and format: the Java pattern, matchers, rule set.
+_TEMPORAL_RULES: dict[str, dict[str, tuple[str, tuple[Matcher, ...], RuleSet]]] = {
+    "datetime": {},
+    "date": {},
+    "time": {},
+}
+_DATETIME_RULES = _TEMPORAL_RULES["datetime"]
+_SHARED_SIZE = 1024
+
 
 def like(example: Any, *, min: int | None = None, max: int | None = None) -> MatchingValue:
     """Match by type (``{"match": "type"}``): any value of the example's JSON type; ``min``/``max`` bound lengths.
@@ -108,6 +129,11 @@ def like(example: Any, *, min: int | None = None, max: int | None = None) -> Mat
     >>> like({"name": "Ann"}).example
     {'name': 'Ann'}
     """
+    if min is None and max is None:  # the usual case: no bounds
+        value = example if type(example) in _SCALARS else snapshot(example, "like: example")
+        if isinstance(value, MatchingValue):
+            return node("type", value)  # both rules apply
+        return matching_value(_TYPE_RULES, value, None, "node", 1, _TYPE_SET)
     bounds("like", min, max)
     value = snapshot(example, "like: example")
     if min is not None or max is not None:
@@ -127,8 +153,9 @@ def each_like(example: Any, *, min: int = 1, max: int | None = None) -> Matching
     >>> each_like({"id": 1}, min=2).example
     [{'id': 1}, {'id': 1}]
     """
-    bounds("each_like", min, max, max_at_least=1)
-    value = snapshot(example, "each_like: example")
+    if max is not None or type(min) is not int or min < 0:  # the usual bounds (no max) need no check
+        bounds("each_like", min, max, max_at_least=1)
+    value = example if type(example) in _SCALARS else snapshot(example, "each_like: example")
     shared = _EACH_RULES.get((min, max))
     if shared is None:
         matchers = (Matcher(match="type", params=type_params(min, max)),)
@@ -148,6 +175,10 @@ def regex(pattern: str, example: str) -> MatchingValue:
     >>> regex(r"\\d+", "42").example
     '42'
     """
+    known = _REGEX_RULES.get(pattern) if type(pattern) is str else None
+    if known is not None and type(example) is str and known[0].fullmatch(example) is not None:
+        # a pattern seen before, an example that matches it
+        return matching_value(known[1], example, None, "node", 1, known[2])
     if not isinstance(pattern, str):
         raise UsageError(f"regex: pattern={pattern!r} must be a str")
     compiled = compile_regex("regex", pattern)
@@ -155,7 +186,10 @@ def regex(pattern: str, example: str) -> MatchingValue:
         raise UsageError(f"regex: example={example!r} must be a str")
     if compiled.fullmatch(example) is None:
         raise UsageError(f"regex: example={example!r} does not match pattern={pattern!r} (the whole string must)")
-    return node("regex", example, {"regex": pattern})
+    result = node("regex", example, {"regex": pattern})
+    if type(pattern) is str and result._rule_set is not None and len(_REGEX_RULES) < _SHARED_SIZE:
+        _REGEX_RULES[pattern] = (compiled, result.matchers, result._rule_set)
+    return result
 
 
 def integer(example: int | None = None, *, min: int | None = None, max: int | None = None) -> MatchingValue:
@@ -165,8 +199,8 @@ def integer(example: int | None = None, *, min: int | None = None, max: int | No
     >>> integer(min=5).example
     5
     """
-    if type(example) is int and min is None and max is None:
-        return node("integer", example)  # the usual case: an example, no bounds, no generator
+    if type(example) is int and min is None and max is None:  # the usual case: an example, no bounds, no generator
+        return matching_value(_INTEGER_RULES, example, None, "node", 1, _INTEGER_SET)
     int_arg("integer", "min", min)
     int_arg("integer", "max", max)
     if min is not None and max is not None and min > max:
@@ -188,8 +222,8 @@ def decimal(example: float | Decimal | None = None, *, digits: int | None = None
     >>> decimal(9.99).example
     9.99
     """
-    if type(example) is float and digits is None and math.isfinite(example):
-        return node("decimal", example)  # the usual case: a float example, no generator
+    if type(example) is float and digits is None and math.isfinite(example):  # the usual case: no generator
+        return matching_value(_DECIMAL_RULES, example, None, "node", 1, _DECIMAL_SET)
     int_arg("decimal", "digits", digits, at_least=1)
     gen = None
     if example is None or digits is not None:
@@ -218,8 +252,8 @@ def boolean(example: bool | None = None) -> MatchingValue:
 
 def string(example: str | None = None, *, size: int | None = None) -> MatchingValue:
     """Any string (a type rule); no example or ``size`` adds a ``RandomString`` generator of that size."""
-    if type(example) is str and size is None:
-        return node("type", example)  # the usual case: an example, no generator
+    if type(example) is str and size is None:  # the usual case: an example, no generator
+        return matching_value(_TYPE_RULES, example, None, "node", 1, _TYPE_SET)
     int_arg("string", "size", size, at_least=1)
     if example is not None and not isinstance(example, str):
         raise UsageError(f"string: example={example!r} must be a str")
@@ -264,7 +298,11 @@ def _temporal(func: str, generator: str, example: Any, fmt: str) -> MatchingValu
         raise UsageError(f"{func}: example={example!r} must be a str or a datetime/date/time")
     if not _valid_example(example, java):
         raise UsageError(f"{func}: example={example!r} does not match format={fmt!r} (Java pattern {java!r})")
-    return node(func, example, {"format": java}, generator=gen)
+    result = node(func, example, {"format": java}, generator=gen)
+    shared = _TEMPORAL_RULES[func]
+    if gen is None and type(fmt) is str and result._rule_set is not None and len(shared) < _SHARED_SIZE:
+        shared[fmt] = (java, result.matchers, result._rule_set)
+    return result
 
 
 def datetime(example: str | _dt.datetime | None = None, format: str = "%Y-%m-%dT%H:%M:%S%z") -> MatchingValue:
@@ -275,6 +313,10 @@ def datetime(example: str | _dt.datetime | None = None, format: str = "%Y-%m-%dT
     >>> datetime().example
     '2000-02-01T12:30:00+0000'
     """
+    if type(example) is str and type(format) is str:
+        known = _DATETIME_RULES.get(format)
+        if known is not None and _valid_example(example, known[0]):  # a format seen before, a valid example
+            return matching_value(known[1], example, None, "node", 1, known[2])
     return _temporal("datetime", "DateTime", example, format)
 
 

@@ -10,7 +10,8 @@ values only; reading and writing JSON is the job of `polycontract.codec`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias, TypeVar
 
@@ -29,6 +30,7 @@ __all__ = [
     "Mismatch",
     "Pact",
     "ProviderState",
+    "ReadOnlyDict",
     "Request",
     "Response",
     "RuleSet",
@@ -67,11 +69,11 @@ class _Absent:
 ABSENT: Any = _Absent()
 
 
-class _NoEntries(dict[Any, Any]):
-    """An empty mapping that refuses to change: what the consumer DSL puts in the fields it leaves empty.
+class ReadOnlyDict(dict[Any, Any]):
+    """A ``dict`` that refuses to change: what the consumer DSL shares between the model objects it builds.
 
-    One shared object instead of a new empty dict per field (declaring fills thousands of model objects);
-    it is a ``dict`` and equals ``{}``, so comparing, copying, pickling and JSON see an empty dict.
+    Interactions declared alike hold one such mapping (their matching rules, say) instead of a copy each.
+    It equals the plain dict of its entries; copying and pickling give a plain dict.
     """
 
     __slots__ = ()
@@ -81,6 +83,19 @@ class _NoEntries(dict[Any, Any]):
 
     __setitem__ = __delitem__ = __ior__ = _refuse
     setdefault = update = pop = popitem = clear = _refuse
+
+    def __reduce__(self) -> Any:
+        return dict, (dict(self),)
+
+
+class _NoEntries(ReadOnlyDict):
+    """An empty `ReadOnlyDict`: what the consumer DSL puts in the fields it leaves empty.
+
+    One shared object instead of a new empty dict per field (declaring fills thousands of model objects);
+    it is a ``dict`` and equals ``{}``, so comparing, copying, pickling and JSON see an empty dict.
+    """
+
+    __slots__ = ()
 
     def __reduce__(self) -> str:
         return "NO_ENTRIES"
@@ -95,21 +110,49 @@ NO_ENTRIES: Mapping[Any, Any] = _NoEntries()
 _T = TypeVar("_T")
 _new = object.__new__
 _set_attribute = object.__setattr__
+#: class -> the function `from_fields` builds its instances with.
+_MAKERS: dict[type, Callable[[dict[str, Any]], Any]] = {}
 
 
 def from_fields(cls: type[_T], fields: dict[str, Any]) -> _T:
     """An instance of the frozen dataclass ``cls`` whose attributes are ``fields`` (every field, and nothing else).
 
     What ``cls(**fields)`` builds, for the hot paths that build many objects (declaring, serving): the frozen
-    ``__init__`` sets each field with its own ``object.__setattr__``, which costs twice this. The dict
-    becomes the instance's, so pass a fresh one.
+    ``__init__`` sets each field with its own ``object.__setattr__`` and applies defaults, which costs more.
+    A class with ``__slots__`` (the model's) gets its slots filled by a function made for it once; any
+    other class gets ``fields`` as its ``__dict__``, so pass a fresh dict.
     """
-    made = _new(cls)
-    _set_attribute(made, "__dict__", fields)
+    make = _MAKERS.get(cls)
+    if make is None:
+        make = _MAKERS[cls] = _maker(cls)
+    made: _T = make(fields)
     return made
 
 
-@dataclass(frozen=True, kw_only=True)
+def _maker(cls: type) -> Callable[[dict[str, Any]], Any]:
+    """The function `from_fields` uses for ``cls``: slot by slot for a slotted dataclass, else one ``__dict__``."""
+    names = [f.name for f in dataclasses.fields(cls)] if "__slots__" in vars(cls) else None
+    if names is None:
+
+        def with_dict(fields: dict[str, Any]) -> Any:
+            made: Any = _new(cls)
+            _set_attribute(made, "__dict__", fields)
+            return made
+
+        return with_dict
+    # One statement per field: ``set_<i>(made, fields[<name>])`` with each slot's own descriptor setter.
+    scope: dict[str, Any] = {"new": _new, "cls": cls}
+    lines = ["def make(fields):", "    made = new(cls)"]
+    for index, name in enumerate(names):
+        scope[f"set_{index}"] = getattr(cls, name).__set__
+        lines.append(f"    set_{index}(made, fields[{name!r}])")
+    lines.append("    return made")
+    exec("\n".join(lines), scope)  # code built above from the class's own field names
+    maker: Callable[[dict[str, Any]], Any] = scope["make"]
+    return maker
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Matcher:
     """One matching rule, e.g. ``{"match": "regex", "regex": "\\d+"}``: the kind plus its parameters."""
 
@@ -121,7 +164,7 @@ class Matcher:
         return {"match": self.match, **self.params}
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class RuleSet:
     """The matchers declared at one path, combined with ``AND`` (all must pass) or ``OR`` (any)."""
 
@@ -134,7 +177,7 @@ class RuleSet:
 MatchingRules: TypeAlias = Mapping[str, Mapping[str, RuleSet]]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Generator:
     """An example generator, e.g. ``{"type": "RandomInt", "min": 0, "max": 10}``."""
 
@@ -150,7 +193,7 @@ class Generator:
 Generators: TypeAlias = Mapping[str, Mapping[str, Generator]]
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Body:
     """A body and what it is.
 
@@ -171,7 +214,7 @@ class Body:
         return self.content is None or self.content in ("", b"")
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class ProviderState:
     """A state the provider must be in before an interaction is replayed, with its parameters."""
 
@@ -179,7 +222,7 @@ class ProviderState:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Request:
     """An HTTP request. ``query`` maps names to value lists; ``headers`` names to value lists.
 
@@ -198,7 +241,7 @@ class Request:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Response:
     """An HTTP response. ``status`` is the example status code."""
 
@@ -210,7 +253,7 @@ class Response:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class MessageContents:
     """The payload of a message: contents, metadata, and the rules and generators for both."""
 
@@ -221,7 +264,7 @@ class MessageContents:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class _InteractionBase:
     description: str
     provider_states: tuple[ProviderState, ...] = ()
@@ -233,7 +276,7 @@ class _InteractionBase:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class HttpInteraction(_InteractionBase):
     """A synchronous HTTP request/response interaction (V4 type ``Synchronous/HTTP``)."""
 
@@ -243,7 +286,7 @@ class HttpInteraction(_InteractionBase):
     type_name = "Synchronous/HTTP"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class AsynchronousMessage(_InteractionBase):
     """A message the provider sends with no reply (V3 message, V4 ``Asynchronous/Messages``)."""
 
@@ -252,7 +295,7 @@ class AsynchronousMessage(_InteractionBase):
     type_name = "Asynchronous/Messages"
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class SynchronousMessage(_InteractionBase):
     """A request message answered by one or more response messages (V4 ``Synchronous/Messages``)."""
 
@@ -265,7 +308,7 @@ class SynchronousMessage(_InteractionBase):
 Interaction: TypeAlias = HttpInteraction | AsynchronousMessage | SynchronousMessage
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Pact:
     """A contract between one consumer and one provider.
 
@@ -281,7 +324,7 @@ class Pact:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Mismatch:
     """One way an actual request, response or message differs from what the pact expects.
 

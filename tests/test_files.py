@@ -108,3 +108,53 @@ def test_a_stale_lock_is_reported_with_its_path(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setattr(files, "LOCK_TIMEOUT", 0.05)
     with pytest.raises(PolycontractError, match=r"\.web-users\.json\.lock has been held"):
         files._locked(tmp_path / "web-users.json", 0.05).__enter__()
+
+
+def _merged_by_keys(pacts: list[PactModel]) -> list[tuple[str, object]]:
+    """What `merge_pacts` keeps, in its order, computed the long way: every interaction keyed and sorted."""
+    from polycontract.files import interaction_key
+
+    merged = {interaction_key(i): i for pact in pacts for i in pact.interactions}
+    ordered = sorted(merged.items(), key=lambda item: (item[0], item[1].type_name))
+    return [(i.description, i.provider_states) for _, i in ordered]
+
+
+def test_merge_orders_distinct_descriptions_as_the_interaction_keys_do() -> None:
+    # No two descriptions alike: sorted by description without building the keys, in the keys' order.
+    pacts = [declared("b", "a", "B", "é", "a b"), declared("c", "Z", "0")]
+    merged = merge_pacts(pacts)
+    assert [(i.description, i.provider_states) for i in merged.interactions] == _merged_by_keys(pacts)
+    assert [i.description for i in merged.interactions] == ["0", "B", "Z", "a", "a b", "b", "c", "é"]
+
+
+def test_merge_with_a_shared_description_orders_by_provider_states_too() -> None:
+    from polycontract import model
+
+    def interaction(description: str, *states: tuple[str, dict[str, object]]) -> model.HttpInteraction:
+        given = tuple(model.ProviderState(name=name, params=params) for name, params in states)
+        return model.HttpInteraction(description=description, provider_states=given)
+
+    pact = model.Pact(
+        consumer="web",
+        provider="users",
+        interactions=(
+            interaction("x", ("s", {"id": 2})),
+            interaction("x", ("s", {"id": 1})),
+            interaction("a"),
+            interaction("x"),
+            interaction("x", ("s", {"id": 1})),  # the same again: kept once
+        ),
+    )
+    merged = merge_pacts([pact])
+    assert [(i.description, i.provider_states) for i in merged.interactions] == _merged_by_keys([pact])
+    assert len(merged.interactions) == 4
+
+
+def test_a_large_pact_is_written_as_dumps_pact_writes_it(tmp_path: Path) -> None:
+    # More pieces of text than one batch of `_replace_atomically`, non-ASCII text included.
+    from polycontract.codec import dumps_pact
+    from polycontract.files import _BATCH
+
+    model = declared(*(f"get é {n}" for n in range(_BATCH // 4)))
+    written = write_pact(model, tmp_path)
+    assert written.path.read_bytes() == (dumps_pact(merge_pacts([model])) + "\n").encode("utf-8")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid as uuid_module
+from dataclasses import fields
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 
 from polycontract import match
 from polycontract.errors import UsageError
+from polycontract.match import MatchingValue
 from polycontract.model import Generator, Matcher, RuleSet
 
 
@@ -435,3 +437,100 @@ def test_matchers_built_by_the_fast_paths_equal_those_init_builds() -> None:
     compiled = match.compile({"a": match.integer(1)})
     assert (compiled.example, list(compiled.rules)) == ({"a": 1}, ["$.a"])
     assert set(vars(compiled)) == {f.name for f in fields(match.Compiled)}
+
+
+def test_the_one_step_matchers_equal_what_node_builds() -> None:
+    """The usual matchers skip `node`: what they build is what `node` builds, whether seen before or not."""
+    from polycontract._match_core import matching_value, node
+
+    fmt = "%Y-%m-%dT%H:%M:%S%z"
+    java = "yyyy-MM-dd'T'HH:mm:ssZ"
+    stamp = "2024-01-02T03:04:05+0000"
+    for _ in range(2):  # the first call of a pattern or format takes the general path, the next ones the short one
+        pairs = [
+            (match.integer(3), node("integer", 3)),
+            (match.string("a"), node("type", "a")),
+            (match.decimal(1.5), node("decimal", 1.5)),
+            (match.regex(r"x\d+", "x12"), node("regex", "x12", {"regex": r"x\d+"})),
+            (match.datetime(stamp, fmt), node("datetime", stamp, {"format": java})),
+            (match.like("s"), node("type", "s")),
+            (match.like({"a": match.integer(1)}), node("type", {"a": match.integer(1)})),
+            (match.like(match.integer(1)), node("type", match.integer(1))),
+        ]
+        for each_min in (0, 1, 3):
+            general = match.each_like({"a": [1]}, min=each_min, max=5)  # bounds: the general path
+            rule = Matcher(match="type", params={"min": each_min})
+            expected = matching_value((rule,), {"a": [1]}, None, "each", max(each_min, 1), None)
+            pairs.append((match.each_like({"a": [1]}, min=each_min), expected))
+            assert general.rule_set.matchers[0].params["max"] == 5
+        for made, expected in pairs:
+            assert made == expected and repr(made) == repr(expected)
+            assert made.rule_set == expected.rule_set and made.generator == expected.generator
+            assert set(vars(made)) - {"_rule_set"} == {f.name for f in fields(MatchingValue)}
+
+
+def test_one_step_matchers_still_check_their_arguments() -> None:
+    match.regex(r"\d+", "1")
+    match.datetime("2024-01-02T03:04:05+0000")
+    with pytest.raises(UsageError, match="example='x' does not match"):
+        match.regex(r"\d+", "x")
+    with pytest.raises(UsageError, match="example='2024' does not match format"):
+        match.datetime("2024")
+    with pytest.raises(UsageError, match="example=1 must be a str"):
+        match.regex(r"\d+", 1)  # type: ignore[arg-type]
+    with pytest.raises(UsageError, match="min=-1"):
+        match.each_like(1, min=-1)
+    with pytest.raises(UsageError, match="min=True"):
+        match.each_like(1, min=True)
+    with pytest.raises(UsageError, match="key=3 is not a str"):
+        match.like({3: match.integer(1)})
+    assert match.decimal(2.5).example == 2.5
+    with pytest.raises(UsageError, match="not a JSON number"):
+        match.decimal(float("inf"))
+
+
+def _reference_compile(value: Any, path: str, rules: dict[str, Any], gens: dict[str, Any]) -> Any:
+    """`compile` written plainly (no shortcuts), for bodies of node, each and wildcard matchers."""
+    if isinstance(value, MatchingValue):
+        assert rules.setdefault(path, value.rule_set) == value.rule_set
+        if value.generator is not None:
+            gens[path] = value.generator
+        if value.shape == "each":
+            first = _reference_compile(value.value, f"{path}[*]", rules, gens)
+            return [first] + [json.loads(json.dumps(first)) for _ in range(value.count - 1)]
+        return _reference_compile(value.value, path, rules, gens)
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            child = f"{path}.{key}" if key.isidentifier() and key.isascii() else f"{path}['{key}']"
+            out[key] = _reference_compile(item, child, rules, gens)
+        return out
+    if isinstance(value, list):
+        return [_reference_compile(item, f"{path}[{i}]", rules, gens) for i, item in enumerate(value)]
+    return float(value) if isinstance(value, float) else value
+
+
+def test_compile_shortcuts_give_what_the_plain_walk_gives() -> None:
+    """Plain floats, matchers over plain examples and `each_like` of a plain value are taken in the loop."""
+    body = {
+        "id": match.integer(7),
+        "f": 2.5,
+        "d": match.decimal(12.5),
+        "t": match.each_like("admin"),
+        "t2": match.each_like("x", min=2),
+        "g": match.integer(),
+        "n": {"deep": match.each_like({"x": match.string("s"), "y": 1.0})},
+        "l": [match.like(1), 0.5, None, True],
+        "odd key": match.uuid(),
+    }
+    for _ in range(2):  # paths come from the cache the second time
+        compiled = match.compile(body)
+        rules: dict[str, Any] = {}
+        gens: dict[str, Any] = {}
+        assert compiled.example == _reference_compile(body, "$", rules, gens)
+        assert compiled.rules == rules and list(compiled.rules) == list(rules)
+        assert compiled.generators == gens
+    with pytest.raises(UsageError, match="is not a JSON value"):
+        match.compile({"a": float("nan")})
+    with pytest.raises(UsageError, match="is not a JSON value"):
+        match.compile({"a": match.like(float("inf"))})

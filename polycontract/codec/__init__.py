@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from polycontract.codec._direct import DirectWriter
-from polycontract.codec._json import dumps_indented
+from polycontract.codec._json import dumps_indented_parts
 from polycontract.codec._read import read_message_contents, read_pact, read_request, read_response, spec_of
 from polycontract.codec._where import Where
 from polycontract.codec._write import write_pact
@@ -25,6 +25,7 @@ __all__ = [
     "content_hash",
     "dump_pact",
     "dumps_pact",
+    "dumps_pact_parts",
     "load_pact",
     "normalise_spec",
     "parse_message",
@@ -80,11 +81,16 @@ def dumps_pact(pact: Pact, *, spec: str | None = None, indent: int | None = 2) -
     """`dump_pact` as JSON text with stable key order."""
     if indent is None:
         return json.dumps(dump_pact(pact, spec=spec), ensure_ascii=False)
+    return "".join(dumps_pact_parts(pact, spec=spec, indent=indent))
+
+
+def dumps_pact_parts(pact: Pact, *, spec: str | None = None, indent: int = 2) -> list[str]:
+    """`dumps_pact` (indented) as the pieces of its text, in order, for writing out without joining them all."""
     # Each interaction is built as it is written, then dropped: a large pact is never held twice over.
     # V4 HTTP interactions are written straight as text, the rule sets they share written once.
     version = normalise_spec(spec) if spec else "V4"
     direct = DirectWriter().write if version == "V4" else None
-    return dumps_indented(write_pact(pact, version, lazy=True, direct=direct), indent)
+    return dumps_indented_parts(write_pact(pact, version, lazy=True, direct=direct), indent)
 
 
 def content_hash(pact: Pact) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring
 from typing import Any
 
-__all__ = ["LazyList", "Unsupported", "dumps_indented", "encode_into", "scalar_text"]
+__all__ = ["LazyList", "Unsupported", "dumps_indented", "dumps_indented_parts", "encode_into", "scalar_text"]
 
 #: ``write(item, newline, step, out)``: append the item's JSON text (its entries at ``newline``) to ``out``
 #: and return True, or return False (having appended nothing) to have it built and encoded instead.
@@ -57,6 +57,12 @@ _Unsupported = Unsupported
 
 def dumps_indented(doc: Any, indent: int) -> str:
     """``json.dumps(doc, indent=indent, ensure_ascii=False)``."""
+    return "".join(dumps_indented_parts(doc, indent))
+
+
+def dumps_indented_parts(doc: Any, indent: int) -> list[str]:
+    """`dumps_indented` as the pieces that make it up, in order: for a caller that writes them out in batches
+    rather than build the whole text (a large document then never needs one block of memory for all of it)."""
     out: list[str] = []
     try:
         if type(doc) is dict or type(doc) is list:
@@ -64,8 +70,8 @@ def dumps_indented(doc: Any, indent: int) -> str:
         else:
             out.append(_scalar(doc))
     except (_Unsupported, RecursionError):
-        return json.dumps(_materialise(doc), indent=indent, ensure_ascii=False)
-    return "".join(out)
+        return [json.dumps(_materialise(doc), indent=indent, ensure_ascii=False)]
+    return out
 
 
 def _scalar(value: Any) -> str:
@@ -116,6 +122,10 @@ def _encode(value: Any, newline: str, step: str, out: list[str]) -> None:
             kind = type(item)
             if kind is str:
                 out.append(f"{separator}{encode_basestring(key)}: {encode_basestring(item)}")
+            elif kind is int:
+                out.append(f"{separator}{encode_basestring(key)}: {int.__repr__(item)}")
+            elif kind is list and len(item) == 1 and type(item[0]) is str:  # e.g. an each-like example, in one piece
+                out.append(f"{separator}{encode_basestring(key)}: [{inner}{step}{encode_basestring(item[0])}{inner}]")
             elif kind is dict or kind is list:
                 out.append(f"{separator}{encode_basestring(key)}: ")
                 _encode(item, inner, step, out)

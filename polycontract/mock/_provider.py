@@ -20,6 +20,7 @@ import random
 import threading
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -71,16 +72,18 @@ class MockProvider:
         self.pact = pact
         self.mock_server_url = mock_server_url
         self._interactions = [i for i in pact.interactions if isinstance(i, HttpInteraction)]
-        self._exact: dict[tuple[str, str], list[int]] = {}
-        self._by_rule: dict[str, list[int]] = {}
-        self._by_path: dict[str, list[int]] = {}
+        exact: dict[tuple[str, str], list[int]] = {}
+        by_rule: dict[str, list[int]] = {}
         for index, interaction in enumerate(self._interactions):
-            method, path = interaction.request.method.upper(), interaction.request.path
-            if interaction.request.matching_rules.get("path"):
-                self._by_rule.setdefault(method, []).append(index)
+            request = interaction.request
+            method = request.method.upper()
+            if request.matching_rules.get("path"):
+                by_rule.setdefault(method, []).append(index)
             else:
-                self._exact.setdefault((method, path), []).append(index)
-            self._by_path.setdefault(path, []).append(index)
+                exact.setdefault((method, request.path), []).append(index)
+        # Kept as tuples: a tuple of ints is left alone by the garbage collector, a list is visited on every pass.
+        self._exact: dict[tuple[str, str], tuple[int, ...]] = {key: tuple(found) for key, found in exact.items()}
+        self._by_rule: dict[str, tuple[int, ...]] = {key: tuple(found) for key, found in by_rule.items()}
         self._keys = {
             group: _Discriminator.of([self._interactions[i].request for i in indexes], indexes)
             for group, indexes in self._exact.items()
@@ -122,7 +125,7 @@ class MockProvider:
                     return self._answer(index, again=self._exercise(index))
         exact = self._exact.get(key)
         by_rule = self._by_rule.get(method)
-        candidates = (exact or []) + by_rule if by_rule else exact or []
+        candidates = (exact or ()) + by_rule if by_rule else exact or ()
         best: tuple[int, list[Mismatch]] | None = None
         matched: list[int] = []
         for index in candidates:
@@ -192,7 +195,9 @@ class MockProvider:
         )
 
     def _unexpected(self, request: Request) -> Reply:
-        same_path = [describe_interaction(self._interactions[i]) for i in self._by_path.get(request.path, [])[:3]]
+        path = request.path
+        similar = (i for i in self._interactions if i.request.path == path)
+        same_path = [describe_interaction(i) for i in islice(similar, 3)]
         problem = Problem(kind="unexpected", request=describe_request(request), similar=tuple(same_path))
         with self._lock:
             self._record.problems.append(problem)
@@ -278,7 +283,7 @@ class _Discriminator:
 
     names: tuple[str, ...]
     body: bool
-    buckets: Mapping[Hashable, list[int]]
+    buckets: Mapping[Hashable, tuple[int, ...]]
 
     @classmethod
     def of(cls, requests: Sequence[Request], indexes: Sequence[int]) -> _Discriminator | None:
@@ -296,27 +301,49 @@ class _Discriminator:
         for request, index in zip(requests, indexes):
             key = found.key(request.query, request.body.content if isinstance(request.body, Body) else None)
             buckets.setdefault(key, []).append(index)
-        return cls(found.names, body, buckets)
+        return cls(found.names, body, {key: tuple(group) for key, group in buckets.items()})
 
     def key(self, query: Mapping[str, Sequence[str]], body: Any) -> Hashable:
         """The bucket of a request with this query and (decoded) body."""
         if not self.body:  # the query values alone: no need for JSON text
             return tuple([tuple(query.get(name, ())) for name in self.names])
-        values = [list(query.get(name, ())) for name in self.names]
-        return _KEY_JSON.encode([values, body])
+        values = tuple([tuple(query.get(name, ())) for name in self.names])
+        try:
+            key = (values, _frozen(body))
+            hash(key)
+        except TypeError:  # not a JSON value (mixed key types, something unhashable): its canonical text
+            return _KEY_JSON.encode([values, body])
+        return key
 
-    def lookup(self, request: Request) -> list[int]:
-        """The interactions whose exact parts equal the request's (an empty list when none or undecodable)."""
+    def lookup(self, request: Request) -> tuple[int, ...]:
+        """The interactions whose exact parts equal the request's (none when none or undecodable)."""
         body: Any = None
         if self.body:
             if not isinstance(request.body, Body) or not _is_json(request.body.content_type):
-                return []
+                return ()
             content = request.body.content
             try:
                 body = json.loads(content) if isinstance(content, bytes | str) else content
             except ValueError:
-                return []
-        return self.buckets.get(self.key(request.query, body), [])
+                return ()
+        return self.buckets.get(self.key(request.query, body), ())
+
+
+def _frozen(value: Any) -> Hashable:
+    """A hashable stand-in for a JSON value: equal values give equal stand-ins whatever their key order.
+
+    Cheaper than canonical JSON text (``sort_keys``) for the small bodies requests carry. An object and an
+    array of pairs may share a stand-in: a bucket key is only a hint, the comparison decides.
+
+    >>> _frozen({"b": [1, {"c": 2}], "a": None}) == _frozen({"a": None, "b": [1, {"c": 2}]})
+    True
+    """
+    kind = type(value)
+    if kind is dict:
+        return tuple(sorted([(key, _frozen(item)) for key, item in value.items()]))
+    if kind is list:
+        return tuple([_frozen(item) for item in value])
+    return value  # type: ignore[no-any-return]
 
 
 def add_note(error: BaseException, text: str) -> None:

@@ -33,6 +33,7 @@ from polycontract import match
 from polycontract.codec import normalise_spec
 from polycontract.errors import UsageError
 from polycontract.model import (
+    ABSENT,
     NO_ENTRIES,
     AsynchronousMessage,
     Generator,
@@ -61,6 +62,8 @@ _METHOD = re.compile(r"[A-Za-z][A-Za-z-]*")
 #: Method names `_METHOD` accepts, known without running it.
 _USUAL_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 _WRITABLE: tuple[SpecVersion, ...] = ("V2", "V3", "V4")
+#: The spec versions whose pacts hold HTTP interactions next to anything else (V3: HTTP or messages, not both).
+_HTTP_ANY = frozenset({"V2", "V4"})
 _Kind = Literal["http", "async", "sync"]
 #: The spec versions that can hold each kind of interaction.
 _NEEDED: dict[str, tuple[SpecVersion, ...]] = {"async": ("V3", "V4"), "sync": ("V4",), "http": _WRITABLE}
@@ -71,8 +74,9 @@ class _Draft:
     """The declaration being built: it becomes an interaction once it has everything it needs."""
 
     states: list[ProviderState] = field(default_factory=list)
-    #: ``(name, params as sorted JSON)`` of each state: with the description, what identifies the interaction.
-    state_keys: list[tuple[str, str]] = field(default_factory=list)
+    #: The name and the params as sorted JSON of each state, one after the other: with the description, what
+    #: identifies the interaction (its key is ``(description, name, params, name, params...)``).
+    state_keys: list[str] = field(default_factory=list)
     description: str | None = None
     kind: _Kind | None = None
     request: Request | MessageContents | None = None
@@ -98,7 +102,8 @@ class Pact:
         self.consumer = consumer
         self.provider = provider
         self.spec: SpecVersion = version
-        self._interactions: dict[tuple[str, tuple[tuple[str, str], ...]], Interaction] = {}
+        #: The interactions by ``(description, state name, state params as sorted JSON, name, params...)``.
+        self._interactions: dict[tuple[str, ...], Interaction] = {}
         self._draft = _Draft()
 
     def __repr__(self) -> str:
@@ -126,17 +131,24 @@ class Pact:
             raise UsageError(f"given: params={params!r} must be a mapping of parameter names to values")
         merged = kwargs if params is None else {**params, **kwargs}  # kwargs: a dict of this call's own
         try:
-            text = _values.canonical_json(merged)
+            text = _values.params_text(merged)  # the usual parameters (str, int, bool, None), quickly
+            if text is None:
+                text = _values.canonical_json(merged)
         except (TypeError, ValueError):
             _values.check_json(f"given({state!r})", "params", merged)  # raises, naming the bad value
             raise
-        self._draft.states.append(ProviderState(name=state, params=merged or NO_ENTRIES))
-        self._draft.state_keys.append((state, text))
+        draft = self._draft
+        draft.states.append(from_fields(ProviderState, {"name": state, "params": merged or NO_ENTRIES}))
+        draft.state_keys += (state, text)
         return self
 
     def upon_receiving(self, description: str) -> Pact:
         """Name the interaction being declared (unique per provider state within the pact)."""
-        self._set_description("upon_receiving", description)
+        draft = self._draft
+        if type(description) is str and draft.description is None and description.strip():
+            draft.description = description  # the usual case, as `_set_description` would do it
+        else:
+            self._set_description("upon_receiving", description)
         return self
 
     def with_request(
@@ -149,31 +161,46 @@ class Pact:
         body: Any = None,
     ) -> Pact:
         """The HTTP request the consumer sends; ``body=None`` means the request has no body."""
-        self._start("with_request", "http")
-        usual = type(method) is str and method in _USUAL_METHODS
-        if not usual and (not isinstance(method, str) or not _METHOD.fullmatch(method)):
+        draft = self._draft
+        if draft.kind is None and draft.description is not None and self.spec in _HTTP_ANY:
+            draft.kind = "http"  # the usual case, as `_start` would do it
+        else:
+            self._start("with_request", "http")
+        if type(method) is str and method in _USUAL_METHODS:
+            pass  # already upper case
+        elif not isinstance(method, str) or not _METHOD.fullmatch(method):
             raise UsageError(f"with_request: method={method!r} must be an HTTP method name such as 'GET'")
+        else:
+            method = method.upper()
         rules: dict[str, dict[str, RuleSet]] = {}
         gens: dict[str, dict[str, Generator]] = {}
-        example_path = _values.scalar("with_request", "path", path, rules, gens, "path", "")
+        example_path = (
+            path if type(path) is str else _values.scalar("with_request", "path", path, rules, gens, "path", "")
+        )
         if not isinstance(example_path, str) or not example_path.startswith("/") or "?" in example_path:
             raise UsageError(f"with_request: path={example_path!r} must start with '/' (put the query in query=)")
-        header_values = _values.multimap("with_request", "headers", headers, rules, gens, "header")
-        if isinstance(query, str):
-            pairs: dict[str, list[str]] = {}
-            for key, value in parse_qsl(query, keep_blank_values=True):
-                pairs.setdefault(key, []).append(value)
-            query = pairs
-        query_values = _values.multimap("with_request", "query", query, rules, gens, "query")
-        self._draft.request = from_fields(
+        header_values: Mapping[str, tuple[str, ...]] = (
+            NO_ENTRIES
+            if headers is None
+            else _values.multimap("with_request", "headers", headers, rules, gens, "header")
+        )
+        query_values: Mapping[str, tuple[str, ...]] = NO_ENTRIES
+        if query is not None:
+            if isinstance(query, str):
+                pairs: dict[str, list[str]] = {}
+                for key, value in parse_qsl(query, keep_blank_values=True):
+                    pairs.setdefault(key, []).append(value)
+                query = pairs
+            query_values = _values.multimap("with_request", "query", query, rules, gens, "query")
+        draft.request = from_fields(
             Request,
             {
-                "method": method.upper(),
+                "method": method,
                 "path": example_path,
                 "query": query_values or NO_ENTRIES,
                 "headers": header_values or NO_ENTRIES,
-                "body": _values.to_body("with_request", body, header_values, rules, gens),
-                "matching_rules": rules or NO_ENTRIES,
+                "body": ABSENT if body is None else _values.to_body("with_request", body, header_values, rules, gens),
+                "matching_rules": _values.shared_rules(rules),
                 "generators": gens or NO_ENTRIES,
                 "raw_query": None,
                 "extra": NO_ENTRIES,
@@ -184,30 +211,43 @@ class Pact:
     def will_respond_with(self, status: int | match.MatchingValue, *, headers: Mapping[str, Any] | None = None,
                           body: Any = None) -> Pact:  # fmt: skip
         """The response the provider gives; completes the HTTP interaction."""
-        draft = self._require("will_respond_with", "http", "with_request")
+        draft = self._draft
+        if draft.kind != "http" or draft.request is None:
+            self._require("will_respond_with", "http", "with_request")  # raises
         rules: dict[str, dict[str, RuleSet]] = {}
         gens: dict[str, dict[str, Generator]] = {}
-        code = _values.scalar("will_respond_with", "status", status, rules, gens, "status", "")
-        if not isinstance(code, int) or isinstance(code, bool) or not 100 <= code <= 599:
+        code = (
+            status
+            if type(status) is int
+            else _values.scalar("will_respond_with", "status", status, rules, gens, "status", "")
+        )
+        if (type(code) is not int and (not isinstance(code, int) or isinstance(code, bool))) or not 100 <= code <= 599:
             raise UsageError(f"will_respond_with: status={code!r} must be an HTTP status code from 100 to 599")
-        header_values = _values.multimap("will_respond_with", "headers", headers, rules, gens, "header")
+        header_values: Mapping[str, tuple[str, ...]] = (
+            NO_ENTRIES
+            if headers is None
+            else _values.multimap("will_respond_with", "headers", headers, rules, gens, "header")
+        )
         response = from_fields(
             Response,
             {
                 "status": code,
                 "headers": header_values or NO_ENTRIES,
-                "body": _values.to_body("will_respond_with", body, header_values, rules, gens),
-                "matching_rules": rules or NO_ENTRIES,
+                "body": ABSENT
+                if body is None
+                else _values.to_body("will_respond_with", body, header_values, rules, gens),
+                "matching_rules": _values.shared_rules(rules),
                 "generators": gens or NO_ENTRIES,
                 "extra": NO_ENTRIES,
             },
         )
-        assert isinstance(draft.request, Request) and draft.description is not None
+        request, description = draft.request, draft.description
+        assert isinstance(request, Request) and description is not None
         self._complete(
             from_fields(
                 HttpInteraction,
                 {
-                    "description": draft.description,
+                    "description": description,
                     "provider_states": tuple(draft.states),
                     "key": None,
                     "pending": False,
@@ -215,7 +255,7 @@ class Pact:
                     "plugin_configuration": NO_ENTRIES,
                     "interaction_markup": NO_ENTRIES,
                     "extra": NO_ENTRIES,
-                    "request": draft.request,
+                    "request": request,
                     "response": response,
                 },
             )
@@ -400,9 +440,11 @@ class Pact:
 
     def _complete(self, interaction: Interaction) -> None:
         draft = self._draft
-        key = (interaction.description, tuple(draft.state_keys))
-        # A fresh draft, reusing the object (the interaction holds copies of what it needed).
-        draft.states, draft.state_keys, draft.description, draft.kind, draft.request = [], [], None, None, None
+        key = (interaction.description, *draft.state_keys)
+        # A fresh draft, reusing the object and its lists (the interaction holds copies of what it needed).
+        draft.states.clear()
+        draft.state_keys.clear()
+        draft.description = draft.kind = draft.request = None
         existing = self._interactions.get(key)
         if existing is not None and existing != interaction:
             given = " and ".join(repr(s.name) for s in interaction.provider_states) or "no provider state"

@@ -13,14 +13,36 @@ Each function takes the name of the DSL call (for the error message) and fills `
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from json.encoder import encode_basestring_ascii
 from typing import Any
 
 from polycontract import match
+from polycontract._match_core import walk
 from polycontract.errors import UsageError
-from polycontract.model import ABSENT, Body, Generator, MessageContents, RuleSet, from_fields
+from polycontract.model import (
+    ABSENT,
+    NO_ENTRIES,
+    Body,
+    Generator,
+    MatchingRules,
+    MessageContents,
+    ReadOnlyDict,
+    RuleSet,
+    from_fields,
+)
 
-__all__ = ["canonical_json", "check_json", "multimap", "scalar", "schema_comments", "to_body", "to_message"]
+__all__ = [
+    "canonical_json",
+    "check_json",
+    "multimap",
+    "params_text",
+    "scalar",
+    "schema_comments",
+    "shared_rules",
+    "to_body",
+    "to_message",
+]
 
 
 #: ``json.dumps(value, allow_nan=False, sort_keys=True)``, without building an encoder per call.
@@ -29,6 +51,44 @@ _CANONICAL = json.JSONEncoder(allow_nan=False, sort_keys=True)
 
 #: ``value`` as canonical JSON text; raises ``TypeError`` or ``ValueError`` if it is not JSON.
 canonical_json = _CANONICAL.encode
+
+
+#: The JSON text of each plain parameter value, by exact type (what ``json.dumps`` writes for it).
+_ATOMS: dict[type, Callable[[Any], str]] = {
+    str: encode_basestring_ascii,
+    int: int.__repr__,
+    bool: {True: "true", False: "false"}.__getitem__,
+    type(None): {None: "null"}.__getitem__,
+}
+
+
+def params_text(params: Mapping[Any, Any]) -> str | None:
+    """`canonical_json` of provider-state parameters that are all str, int, bool or None under str keys, else None.
+
+    The text ``json.dumps(params, sort_keys=True)`` gives, built without an encoder: provider states are
+    declared once per interaction, and their parameters are nearly always such plain values.
+
+    >>> params_text({"b": 1, "a": "x"}), params_text({"a": 1.5})
+    ('{"a": "x", "b": 1}', None)
+    """
+    if len(params) == 1:  # the usual case: one parameter
+        for key, value in params.items():
+            atom = _ATOMS.get(type(value))
+            if atom is None or type(key) is not str:
+                return None
+            return f"{{{encode_basestring_ascii(key)}: {atom(value)}}}"
+    try:
+        keys = sorted(params)
+    except TypeError:
+        return None
+    parts = []
+    for key in keys:
+        value = params[key]
+        atom = _ATOMS.get(type(value))
+        if atom is None or type(key) is not str:
+            return None
+        parts.append(f"{encode_basestring_ascii(key)}: {atom(value)}")
+    return "{" + ", ".join(parts) + "}"
 
 
 def check_json(func: str, name: str, value: Any) -> str:
@@ -87,10 +147,18 @@ def multimap(
         raise UsageError(f"{func}: {arg}={values!r} must be a mapping of names to values")
     out: dict[str, tuple[str, ...]] = {}
     for name, value in values.items():
-        if not isinstance(name, str) or not name:
+        if (type(name) is not str and not isinstance(name, str)) or not name:
             raise UsageError(f"{func}: {arg} name {name!r} must be a non-empty string")
         if type(value) is str:  # the usual case: one plain value
             out[name] = (value,)
+            continue
+        if type(value) is match.MatchingValue and value.shape == "node" and type(value.value) is str:
+            # One matcher over a plain string, as `scalar` records it: its rule set and generator under the name.
+            rule_set = value._rule_set
+            rules.setdefault(category, {})[name] = value.rule_set if rule_set is None else rule_set
+            if value.generator is not None:
+                gens.setdefault(category, {})[name] = value.generator
+            out[name] = (value.value,)
             continue
         label = f"{arg}[{name!r}]"
         if type(value) is match.MatchingValue:  # one matcher: its example and rule in one go
@@ -138,20 +206,24 @@ def to_body(
     """A `Body` from a declared value (``None``: no body), with body rules and generators recorded."""
     if body is None:
         return ABSENT
-    if isinstance(body, bytes | bytearray):
+    if type(body) is not dict and isinstance(body, bytes | bytearray):
         return Body(
             content=bytes(body), content_type=content_type or _content_type(headers) or "application/octet-stream"
         )
+    body_rules: dict[str, RuleSet] = {}
+    body_gens: dict[str, Generator] = {}
     try:
-        compiled = match.compile(body)
+        example = walk(body, "$", body_rules, body_gens)  # what ``match.compile(body)`` gives, without its object
     except UsageError as exc:
         raise UsageError(f"{func}: {name}: {exc}") from None
-    example = compiled.example
-    declared = content_type or _content_type(headers)
+    declared = content_type or (_content_type(headers) if headers else None)
     if isinstance(example, str) and not (declared and _is_json_type(declared)):
         declared = declared or "text/plain"
+    elif not declared:  # not a str: JSON, and no need to ask `_is_json_type` about the default JSON type
+        declared = "application/json"
+        if body_rules and _has_leaf_rules(body_rules):
+            check_json(func, name, example)  # a contentType or arrayContains example may hold bytes
     else:
-        declared = declared or "application/json"
         if not _is_json_type(declared):
             raise UsageError(
                 f"{func}: {name}={example!r} is a {type(example).__name__} but the content type {declared!r} "
@@ -164,18 +236,45 @@ def to_body(
                 message = f"{func}: {name}={example!r} is declared as {declared!r} but is not JSON ({exc})"
                 raise UsageError(message) from None
             check_json(func, name, example)  # json.loads accepts NaN and Infinity
-        elif _has_leaf_rules(compiled.rules):
+        elif _has_leaf_rules(body_rules):
             check_json(func, name, example)  # a contentType or arrayContains example may hold bytes
         # otherwise `compile` has already checked every value is JSON
-    if compiled.rules:
-        rules["body"] = compiled.rules  # `compile` built these dicts for this body alone
-    if compiled.generators:
-        gens["body"] = compiled.generators
+    if body_rules:
+        rules["body"] = body_rules  # built for this body alone
+    if body_gens:
+        gens["body"] = body_gens
     fields = {"content": example, "content_type": declared, "encoded": False, "content_type_hint": None}
     return from_fields(Body, fields)  # ``Body(content=example, content_type=declared)``, built faster
 
 
 _LEAF_RULES = frozenset({"contentType", "arrayContains"})
+
+#: Matching rules of declared requests and responses, by their keys and the identity of their rule sets
+#: (the matchers of `polycontract.match` share rule sets): one read-only mapping for all declared alike.
+_SHARED_RULES: dict[tuple[Any, ...], MatchingRules] = {}
+_SHARED_RULES_SIZE = 4096
+
+
+def shared_rules(rules: dict[str, dict[str, RuleSet]]) -> MatchingRules:
+    """``rules`` as a read-only mapping, the same object for every request or response declared with the same
+    rules: a suite declares many interactions alike, and each mapping it keeps is one more for the garbage
+    collector to visit on every full pass.
+
+    >>> from polycontract import match
+    >>> def declared() -> dict[str, dict[str, RuleSet]]:
+    ...     return {"body": {"$.id": match.integer(1).rule_set}}
+    >>> shared_rules(declared()) is shared_rules(declared())
+    True
+    """
+    if not rules:
+        return NO_ENTRIES
+    key = tuple([(category, tuple(entries), tuple(map(id, entries.values()))) for category, entries in rules.items()])
+    found = _SHARED_RULES.get(key)
+    if found is None:  # the mapping keeps its rule sets alive: no other object can take their ids
+        found = ReadOnlyDict({category: ReadOnlyDict(entries) for category, entries in rules.items()})
+        if len(_SHARED_RULES) < _SHARED_RULES_SIZE:
+            _SHARED_RULES[key] = found
+    return found
 
 
 def _has_leaf_rules(rules: Mapping[str, RuleSet]) -> bool:

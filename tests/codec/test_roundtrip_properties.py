@@ -196,3 +196,87 @@ def test_pact_text_of_unusual_http_interactions_is_what_json_dumps_writes() -> N
     )
     pact = Pact(consumer="c", provider="p", interactions=interactions * 2)
     assert dumps_pact(pact) == _json_dumps_text(pact, "V4")
+
+
+def test_pact_text_of_every_branch_of_the_direct_writer_is_what_json_dumps_writes() -> None:
+    from types import MappingProxyType
+
+    from polycontract.codec import dumps_pact, dumps_pact_parts
+
+    shared = RuleSet(matchers=(Matcher(match="type"),))
+    other = RuleSet(matchers=(Matcher(match="integer"),), combine="OR")
+    interactions = (
+        HttpInteraction(
+            description="states: several, without params, params of every kind and a mapping that is not a dict",
+            provider_states=(
+                ProviderState(name="a"),
+                ProviderState(name="a", params={"id": 1, "name": "x"}),
+                ProviderState(name="b", params={"flag": True, "none": None, "n": 1.5, "l": [1], "d": {"e": "f"}}),
+                ProviderState(name="c", params=MappingProxyType({"id": 2})),
+                ProviderState(name="c", params={"é\u2028": "\x00"}),
+            ),
+            pending=True,
+            comments={"text": ["a note"]},
+            request=Request(method="PATCH", path="/x", query={"a": ("1", "2"), "b": ()}, headers={"X": ()}),
+        ),
+        HttpInteraction(
+            description="bodies: guessed, from a header, with a hint; generators with and without rules",
+            request=Request(
+                headers={"content-type": ("application/vnd+json",)},
+                body=Body(content={"tags": ["one"], "ids": [1], "nested": [["a"]], "n": 2**70, "f": -0.0}),
+                generators={"body": {"$.n": Generator(type="RandomInt")}},
+            ),
+            response=Response(
+                body=Body(content="<?xml version='1.0'?><a/>", content_type_hint="TEXT"),
+                matching_rules={"body": {"$": shared}},
+                generators={"body": {"$": Generator(type="RandomInt")}},
+            ),
+        ),
+        HttpInteraction(
+            description="scalar bodies and the same rule sets under other keys and categories",
+            request=Request(body=Body(content=7), matching_rules={"body": {"$.a": shared, "$.b": other}}),
+            response=Response(
+                body=Body(content=None, content_type="application/json"),
+                matching_rules={"header": {"$.a": shared, "$.b": other}},
+            ),
+        ),
+        HttpInteraction(
+            description="the same rule sets in several categories, one of them empty, one with a single rule set",
+            request=Request(
+                raw_query="",
+                query={},
+                matching_rules={"body": {"$.a": shared}, "header": {"$.b": other}, "query": {}},
+            ),
+            response=Response(
+                status=204,
+                matching_rules={"status": {"": shared}, "body": {"$.a": shared, "$.b": other}},
+            ),
+        ),
+        HttpInteraction(
+            description="values the fast path leaves to the general one",
+            request=Request(query={"a": ["1"]}, headers={"X": ["1", "2"], "Y": ("1",)}),  # type: ignore[dict-item]
+            response=Response(headers={"X": ("1", 2)}, body=Body(content={"a": "b"}, content_type=None)),  # type: ignore[dict-item]
+        ),
+    )
+    for copies in (1, 3):
+        pact = Pact(consumer="c", provider="p", interactions=interactions * copies)
+        assert dumps_pact(pact) == _json_dumps_text(pact, "V4")
+        assert dumps_pact(pact, indent=4) == _json_dumps_text(pact, "V4", indent=4)
+        assert "".join(dumps_pact_parts(pact)) == dumps_pact(pact)
+
+
+def test_pact_text_falls_back_to_json_dumps_for_values_it_does_not_write_itself() -> None:
+    from polycontract.codec import dumps_pact
+
+    class Name(str):
+        pass
+
+    for interaction in (
+        HttpInteraction(description="n", provider_states=(ProviderState(name=Name("s")),)),
+        HttpInteraction(description="n", provider_states=(ProviderState(name="s", params={"x": float("nan")}),)),
+        HttpInteraction(description="n", response=Response(body=Body(content={"a": [float("inf")]}))),
+        HttpInteraction(description="n", request=Request(query={"a": (Name("1"),)})),
+        HttpInteraction(description="n", request=Request(matching_rules={"body": {1: RuleSet(matchers=())}})),  # type: ignore[dict-item]
+    ):
+        pact = Pact(consumer="c", provider="p", interactions=(interaction, interaction))
+        assert dumps_pact(pact) == _json_dumps_text(pact, "V4")

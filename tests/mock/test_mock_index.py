@@ -27,6 +27,26 @@ def test_requests_on_a_shared_path_get_the_response_of_the_interaction_with_thei
     assert ids == list(reversed(range(50)))
 
 
+def test_a_body_on_a_shared_path_finds_its_interaction_whatever_its_key_order_and_nesting() -> None:
+    pact = Pact(consumer="web", provider="users")
+    for i in range(20):
+        pact.upon_receiving(f"create user {i}").with_request(
+            "POST", "/users", body={"name": f"u{i}", "roles": ["a", {"scope": i}], "age": i}
+        ).will_respond_with(201, body={"id": i})
+
+    with httpx.Client(transport=pact.transport(), base_url="http://users") as client:
+        ids = [
+            client.post(
+                "/users",
+                content=f'{{"age": {i}, "roles": ["a", {{"scope": {i}}}], "name": "u{i}"}}',
+                headers={"Content-Type": "application/json"},
+            ).json()["id"]
+            for i in reversed(range(20))
+        ]
+
+    assert ids == list(reversed(range(20)))
+
+
 def test_a_repeated_request_on_a_shared_path_is_answered_again() -> None:
     pact = _creates(3)
 
