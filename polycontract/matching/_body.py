@@ -7,7 +7,14 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from polycontract.matching._cache import IdentityCache
-from polycontract.matching._content import base_type, body_kind, decode, decode_json_text, header_content_type
+from polycontract.matching._content import (
+    base_type,
+    body_kind,
+    decode,
+    decode_json_text,
+    header_content_type,
+    loads_json,
+)
 from polycontract.matching._http import compare_query
 from polycontract.matching._json import compare_json
 from polycontract.matching._matchers import _json_equal, check, describe
@@ -15,12 +22,15 @@ from polycontract.matching._plan import JsonPlan, compile_plan
 from polycontract.matching._select import compile_rules
 from polycontract.model import ABSENT, Body, Mismatch, RuleSet
 
-__all__ = ["compare_body"]
+__all__ = ["UNDECODED", "compare_body", "json_body_matches"]
 
 
 _EMPTY = ("", b"")
 #: Prepared expected bodies of model objects, which are compared with many actual bodies.
 _PREPARED: IdentityCache[_Expected] = IdentityCache(size=512)
+#: What `json_body_matches` is given for an actual body that was not decoded yet.
+UNDECODED: Any = object()
+_MISSING: Any = object()
 
 
 def _mismatch(path: str, expected: Any, actual: Any, message: str) -> Mismatch:
@@ -154,17 +164,70 @@ class _Expected:
         return list(_compare_plain(exp_value, act_value, rules, path))
 
 
+def json_body_matches(
+    expected: Body,
+    actual: Body | Any,
+    *,
+    expected_headers: Mapping[str, tuple[str, ...]],
+    actual_headers: Mapping[str, tuple[str, ...]],
+    rules: Mapping[str, RuleSet] | None,
+    decoded: Any = UNDECODED,
+) -> bool | None:
+    """A quick test for the usual strict case of `compare_body`: an expected JSON object or array without
+    rules, an actual JSON body of bytes. True only when `compare_body` finds no mismatch; False when the
+    values differ (`compare_body` decides and words it); None when this is not that case. ``decoded``: the
+    actual bytes as ``json.loads`` gives them, when they were decoded already.
+
+    >>> expected = Body(content={"a": 1}, content_type="application/json")
+    >>> json_body_matches(expected, Body(content=b'{"a": 1.0}'), expected_headers={}, actual_headers={}, rules=None)
+    True
+    """
+    exp_value = expected.content
+    kind = type(exp_value)
+    if rules or (kind is not dict and kind is not list) or type(actual) is not Body:
+        return None
+    act_content = actual.content
+    if type(act_content) is not bytes or not act_content:
+        return None  # empty, or text (decoded otherwise): `compare_body` words it
+    exp_type = expected.content_type or header_content_type(expected_headers)
+    if exp_type != "application/json" and body_kind(exp_type, exp_value) != "json":
+        return None
+    act_type = actual.content_type or header_content_type(actual_headers)
+    if act_type and act_type != exp_type and body_kind(act_type, act_content) != "json":
+        return None  # perhaps a content type mismatch
+    if decoded is UNDECODED:
+        try:
+            decoded = loads_json(act_content)
+        except ValueError:
+            return None
+    if type(decoded) is str:
+        return None  # perhaps JSON text in a JSON string, which `compare_body` decodes again
+    # What `_Expected.compare` finds for a JSON body without rules: no mismatch for JSON-equal values.
+    return _same_json(exp_value, decoded)
+
+
 def _same_json(expected: Any, actual: Any) -> bool:
     """`_json_equal` (JSON equality: ``1 == 1.0``, ``True != 1``) with the usual exact types first."""
     kind = type(expected)
     if kind is str:
         return type(actual) is str and expected == actual
     if kind is dict and type(actual) is dict:
-        return len(expected) == len(actual) and all(
-            key in actual and _same_json(value, actual[key]) for key, value in expected.items()
-        )
+        if len(expected) != len(actual):
+            return False
+        for key, value in expected.items():
+            other = actual.get(key, _MISSING)
+            if other is _MISSING:
+                return False
+            if type(value) is str:  # the usual leaf, without a call
+                if type(other) is not str or value != other:
+                    return False
+            elif not _same_json(value, other):
+                return False
+        return True
     if kind is list and type(actual) is list:
-        return len(expected) == len(actual) and all(_same_json(e, a) for e, a in zip(expected, actual))
+        if len(expected) != len(actual):
+            return False
+        return all(_same_json(value, other) for value, other in zip(expected, actual))
     return _json_equal(expected, actual)
 
 

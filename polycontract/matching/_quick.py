@@ -6,7 +6,8 @@ make matching faster, never different. It prepares and keeps nothing: a mock pro
 each interaction once, so anything prepared would be built for one use and then kept.
 
 It covers what consumers send: exact paths, query values equal or passing regex-like rules, headers
-equal (comma lists item by item) or passing such rules, and bodies (through the cached comparison of
+equal (comma lists item by item) or passing such rules, and bodies (JSON ones without rules by
+`json_body_matches`, which can reuse the caller's decoding; others through the cached comparison of
 `compare_body`, the one `compare_request` runs).
 
 >>> from polycontract.model import Request
@@ -22,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from polycontract.matching._body import compare_body
+from polycontract.matching._body import UNDECODED, compare_body, json_body_matches
 from polycontract.matching._fast import text_test_for
-from polycontract.model import ABSENT, Request, RuleSet
+from polycontract.model import ABSENT, Body, Request, RuleSet
 
 __all__ = ["request_matches"]
 
@@ -62,7 +63,16 @@ def _rule_for(rules: Mapping[str, RuleSet], name: str) -> RuleSet | None:
 
 
 def _find(headers: Mapping[str, tuple[str, ...]], name: str) -> tuple[str, ...] | None:
+    """The values of the first header named ``name`` ignoring case, as `compare_headers` finds them."""
     lower = name.lower()
+    if name.isascii():
+        # A name whose lower case is ASCII has as many characters as its own: no character lowers to
+        # several ASCII ones. So names of another length are skipped without lowering them.
+        size = len(name)
+        for key, values in headers.items():
+            if len(key) == size and key.lower() == lower:
+                return values
+        return None
     for key, values in headers.items():
         if key.lower() == lower:
             return values
@@ -78,10 +88,14 @@ def _query_matches(expected: Mapping[str, Any], actual: Mapping[str, Any], rules
             return False
         rule_set = rules.get(name) if rules else None
         if rule_set is None:
-            if tuple(act_values) != tuple(exp_values):
+            if act_values != exp_values and tuple(act_values) != tuple(exp_values):
                 return False
-        elif len(act_values) != len(exp_values) or not all(type(v) is str and _passes(rule_set, v) for v in act_values):
+        elif len(act_values) != len(exp_values):
             return False
+        else:
+            for value in act_values:
+                if type(value) is not str or not _passes(rule_set, value):
+                    return False
     return True
 
 
@@ -92,9 +106,10 @@ def _headers_match(
         act_values = _find(actual, name)
         if act_values is None:
             return False
-        rule_set = _rule_for(rules, name)
+        rule_set = _rule_for(rules, name) if rules else None
         if rule_set is None:
-            if _split(act_values) != _split(exp_values):
+            # Equal values are equal item by item, and the same media types.
+            if act_values != exp_values and _split(act_values) != _split(exp_values):
                 return False
         elif (
             len(exp_values) != 1
@@ -107,12 +122,15 @@ def _headers_match(
     return True
 
 
-def request_matches(expected: Request, actual: Request, *, spec: str) -> bool:
+def request_matches(expected: Request, actual: Request, *, spec: str, decoded: Any = UNDECODED) -> bool:
     """True only when `compare_request` certainly finds no mismatch; False: ask it.
 
     ``expected`` is a frozen model object (its body's comparison is cached); ``spec`` is normalised.
+    ``decoded``: the actual body's bytes as ``json.loads`` gives them, when the caller decoded them already.
     """
-    if actual.path != expected.path or actual.method.upper() != expected.method.upper():
+    if actual.path != expected.path:
+        return False
+    if actual.method != expected.method and actual.method.upper() != expected.method.upper():
         return False
     rules = expected.matching_rules
     if spec == "V1" or rules.get("path"):
@@ -121,10 +139,22 @@ def request_matches(expected: Request, actual: Request, *, spec: str) -> bool:
         return False
     if expected.headers and not _headers_match(expected.headers, actual.headers, rules.get("header") or {}):
         return False
-    if expected.body is ABSENT:
+    body = expected.body
+    if body is ABSENT:
         return True
+    if type(body) is Body:
+        quick = json_body_matches(
+            body,
+            actual.body,
+            expected_headers=expected.headers,
+            actual_headers=actual.headers,
+            rules=rules.get("body"),
+            decoded=decoded,
+        )
+        if quick is not None:
+            return quick
     found: Any = compare_body(
-        expected.body,
+        body,
         actual.body,
         expected_headers=expected.headers,
         actual_headers=actual.headers,

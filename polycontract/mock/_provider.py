@@ -27,11 +27,13 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from polycontract.codec import normalise_spec
 from polycontract.generate import GeneratorContext, generate_response
 from polycontract.matching import compare_request
+from polycontract.matching._body import UNDECODED
+from polycontract.matching._content import loads_json
 from polycontract.matching._quick import request_matches
 from polycontract.mock._report import Problem, describe_interaction, describe_request, violation
 from polycontract.model import ABSENT, Body, HttpInteraction, Mismatch, Pact, Request, Response, from_fields
 
-__all__ = ["MockProvider", "Reply", "normalise_request"]
+__all__ = ["MockProvider", "Reply", "group_headers", "normalise_request", "request_of"]
 
 #: ``json.dumps`` with these options, without building an encoder per call.
 _KEY_JSON = json.JSONEncoder(sort_keys=True, default=repr)
@@ -116,12 +118,14 @@ class MockProvider:
         method = request.method.upper()
         key = (method, request.path)
         exercised = self._record.exercised  # read without the lock: a stale answer only changes which twin is used
+        decoded: Any = UNDECODED
         discriminator = self._keys.get(key)
         if discriminator is not None:
             # Many interactions share this method and path: try first those whose exact query values and
             # body equal the request's, then (a repeated request, a twin, a mismatch) all of them.
-            for index in discriminator.lookup(request):
-                if index not in exercised and not self._compare(index, request):
+            found_first, decoded = discriminator.lookup(request)
+            for index in found_first:
+                if index not in exercised and not self._compare(index, request, decoded):
                     return self._answer(index, again=self._exercise(index))
         exact = self._exact.get(key)
         by_rule = self._by_rule.get(method)
@@ -129,16 +133,15 @@ class MockProvider:
         best: tuple[int, list[Mismatch]] | None = None
         matched: list[int] = []
         for index in candidates:
-            found = self._compare(index, request)
+            found = self._compare(index, request, decoded)
             if not found:
-                matched.append(index)
                 if index not in exercised:
-                    break
+                    return self._answer(index, again=self._exercise(index))
+                matched.append(index)
             elif not any(m.kind in ("method", "path") for m in found) and (best is None or len(found) < len(best[1])):
                 best = (index, found)
-        if matched:
-            index = next((i for i in matched if i not in exercised), matched[0])
-            return self._answer(index, again=self._exercise(index))
+        if matched:  # every interaction the request matches was exercised: the first again
+            return self._answer(matched[0], again=self._exercise(matched[0]))
         if best is not None:
             return self._mismatch(request, *best)
         return self._unexpected(request)
@@ -151,10 +154,13 @@ class MockProvider:
             exercised.add(index)
         return before
 
-    def _compare(self, index: int, request: Request) -> list[Mismatch]:
-        """`compare_request` with the interaction's request, after a quick test that can only say "matches"."""
+    def _compare(self, index: int, request: Request, decoded: Any = UNDECODED) -> list[Mismatch]:
+        """`compare_request` with the interaction's request, after a quick test that can only say "matches".
+
+        ``decoded``: the request's JSON body bytes as ``json.loads`` gives them, when decoded already.
+        """
         expected = self._interactions[index].request
-        if request_matches(expected, request, spec=self._spec):
+        if request_matches(expected, request, spec=self._spec, decoded=decoded):
             return []
         return compare_request(expected, request, spec=self._spec)
 
@@ -162,9 +168,9 @@ class MockProvider:
         reply = self._fixed.get(index)
         if reply is not None:
             return reply
-        interaction = self._interactions[index]
-        if not any(interaction.response.generators.values()):
-            reply = _reply(interaction.response)
+        response = self._interactions[index].response
+        if not response.generators or not any(response.generators.values()):
+            reply = _reply(response)
             if again:  # kept from the second answer on: most interactions are exercised once
                 self._fixed[index] = reply
             return reply
@@ -174,7 +180,7 @@ class MockProvider:
             mode="consumer",
             mock_server_url=self.mock_server_url,
         )
-        return _reply(generate_response(interaction.response, context))
+        return _reply(generate_response(response, context))
 
     def _mismatch(self, request: Request, index: int, found: list[Mismatch]) -> Reply:
         interaction = self._interactions[index]
@@ -315,18 +321,29 @@ class _Discriminator:
             return _KEY_JSON.encode([values, body])
         return key
 
-    def lookup(self, request: Request) -> tuple[int, ...]:
-        """The interactions whose exact parts equal the request's (none when none or undecodable)."""
-        body: Any = None
-        if self.body:
-            if not isinstance(request.body, Body) or not _is_json(request.body.content_type):
-                return ()
-            content = request.body.content
-            try:
+    def lookup(self, request: Request) -> tuple[tuple[int, ...], Any]:
+        """The interactions whose exact parts equal the request's (none when none or undecodable), and the
+        request's body bytes as ``json.loads`` gives them (`UNDECODED` when not decoded), for comparing.
+        """
+        if not self.body:  # the query values alone
+            key: Hashable = tuple([tuple(request.query.get(name, ())) for name in self.names])
+            return self.buckets.get(key, ()), UNDECODED
+        if not isinstance(request.body, Body) or not _is_json(request.body.content_type):
+            return (), UNDECODED
+        content = request.body.content
+        decoded: Any = UNDECODED
+        try:
+            if type(content) is bytes:
+                body = decoded = loads_json(content)
+            else:
                 body = json.loads(content) if isinstance(content, bytes | str) else content
-            except ValueError:
-                return ()
-        return self.buckets.get(self.key(request.query, body), ())
+        except ValueError:
+            return (), UNDECODED
+        return self.buckets.get(self.key(request.query, body), ()), decoded
+
+
+#: The JSON types `_frozen` turns into tuples; other values stand for themselves.
+_NESTED = (dict, list)
 
 
 def _frozen(value: Any) -> Hashable:
@@ -339,10 +356,10 @@ def _frozen(value: Any) -> Hashable:
     True
     """
     kind = type(value)
-    if kind is dict:
-        return tuple(sorted([(key, _frozen(item)) for key, item in value.items()]))
+    if kind is dict:  # scalars kept without a call
+        return tuple(sorted([(key, _frozen(item) if type(item) in _NESTED else item) for key, item in value.items()]))
     if kind is list:
-        return tuple([_frozen(item) for item in value])
+        return tuple([_frozen(item) if type(item) in _NESTED else item for item in value])
     return value  # type: ignore[no-any-return]
 
 
@@ -359,6 +376,32 @@ def normalise_request(method: str, target: str, headers: list[tuple[str, str]], 
     >>> normalise_request("get", "/a%20b?x=1&x=2", [("Accept", "text/plain")], b"").query
     {'x': ('1', '2')}
     """
+    grouped, content_type = group_headers(headers)
+    return request_of(method, target, grouped, content_type, body)
+
+
+def group_headers(headers: Sequence[tuple[str, str]]) -> tuple[dict[str, tuple[str, ...]], str | None]:
+    """The headers by name (repeats in order, names as sent) and the first ``Content-Type``, if any.
+
+    >>> group_headers([("Accept", "a"), ("Content-Type", "text/plain"), ("Accept", "b")])
+    ({'Accept': ('a', 'b'), 'Content-Type': ('text/plain',)}, 'text/plain')
+    """
+    grouped: dict[str, tuple[str, ...]] = {}
+    content_type = None
+    for name, value in headers:
+        if name in grouped:
+            grouped[name] = (*grouped[name], value)
+        else:
+            grouped[name] = (value,)
+            if content_type is None and name.lower() == "content-type":
+                content_type = value
+    return grouped, content_type
+
+
+def request_of(
+    method: str, target: str, headers: Mapping[str, tuple[str, ...]], content_type: str | None, body: bytes
+) -> Request:
+    """`normalise_request` with the headers already grouped (`group_headers`); the request keeps ``headers``."""
     if target.startswith("/") and "#" not in target:  # origin-form, as clients send it: no need to parse
         path, _, query_string = target.partition("?")
     else:
@@ -374,12 +417,6 @@ def normalise_request(method: str, target: str, headers: list[tuple[str, str]], 
             pairs = [part.partition("=")[::2] for part in query_string.split("&") if part]
         for key, value in pairs:
             query[key] = (*query[key], value) if key in query else (value,)
-    grouped: dict[str, tuple[str, ...]] = {}
-    content_type = None
-    for name, value in headers:
-        grouped[name] = (*grouped[name], value) if name in grouped else (value,)
-        if content_type is None and body and name.lower() == "content-type":
-            content_type = value
     # ``Request(method=..., path=..., query=..., headers=..., body=Body(...))``: built for one request.
     return from_fields(
         Request,
@@ -387,7 +424,7 @@ def normalise_request(method: str, target: str, headers: list[tuple[str, str]], 
             "method": method.upper(),
             "path": path or "/",
             "query": query,
-            "headers": grouped,
+            "headers": headers,
             "body": from_fields(
                 Body, {"content": body, "content_type": content_type, "encoded": False, "content_type_hint": None}
             )
@@ -404,12 +441,19 @@ def normalise_request(method: str, target: str, headers: list[tuple[str, str]], 
 def _reply(response: Response) -> Reply:
     """The reply carrying ``response`` as it is (generators already applied)."""
     headers = [(name, value) for name, values in response.headers.items() for value in values]
-    body = b""
-    if isinstance(response.body, Body):
-        body = _encode(response.body)
-        if response.body.content_type and not any(n.lower() == "content-type" for n, _ in headers):
-            headers.append(("Content-Type", response.body.content_type))
-    return from_fields(Reply, {"status": response.status, "headers": headers, "body": body})
+    body = response.body
+    data = b""
+    if isinstance(body, Body):
+        data = _encode(body)
+        content_type = body.content_type
+        if content_type and not _has_content_type(headers):
+            headers.append(("Content-Type", content_type))
+    return from_fields(Reply, {"status": response.status, "headers": headers, "body": data})
+
+
+def _has_content_type(headers: list[tuple[str, str]]) -> bool:
+    # Only names of 12 characters can lower to "content-type": no character lowers to several ASCII ones.
+    return any(len(name) == 12 and name.lower() == "content-type" for name, _ in headers) if headers else False
 
 
 def _request_line(interaction: HttpInteraction) -> str:
@@ -418,6 +462,9 @@ def _request_line(interaction: HttpInteraction) -> str:
 
 def _encode(body: Body) -> bytes:
     content = body.content
+    kind = type(content)
+    if kind is dict or kind is list:  # the usual JSON body
+        return _BODY_JSON.encode(content).encode("utf-8")
     if isinstance(content, bytes):
         return content
     if isinstance(content, str) and not _is_json(body.content_type):
@@ -428,6 +475,8 @@ def _encode(body: Body) -> bytes:
 
 
 def _is_json(content_type: str | None) -> bool:
+    if content_type == "application/json":  # the usual one, without parsing it
+        return True
     media = (content_type or "application/json").split(";", 1)[0].strip().lower()
     return media.endswith(("/json", "+json"))
 

@@ -17,24 +17,42 @@ transport's own, or the client's, which enters the transport), every problem is 
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from types import TracebackType
-from typing import cast
 
 import httpx
 
-from polycontract.mock._provider import MockProvider, Reply, normalise_request
-from polycontract.model import Pact
+from polycontract.mock._provider import MockProvider, Reply, group_headers, request_of
+from polycontract.model import Pact, ReadOnlyDict
 
 __all__ = ["AsyncMockTransport", "MockTransport"]
 
 #: The URL generators such as ``MockServerURL`` rebase onto when no socket exists.
 _IN_PROCESS_URL = "http://mock-provider"
 
-#: ASCII header lines (name, value) as bytes -> as text: a client sends the same few (Host, User-Agent,
-#: Accept...) with every request. Bounded: once full, new lines are decoded each time.
-_DECODED: dict[tuple[bytes, bytes], tuple[str, str]] = {}
-_DECODED_GET = _DECODED.get
-_DECODED_SIZE = 1024
+#: The header lists of requests as httpx holds them (bytes) -> the same headers grouped as text, and the
+#: content type: a client sends the same headers with most of its requests. Bounded: once full, new
+#: lists are decoded each time.
+_GROUPED: dict[tuple[tuple[bytes, bytes], ...], tuple[Mapping[str, tuple[str, ...]], str | None]] = {}
+_GROUPED_SIZE = 512
+
+
+def _grouped(request: httpx.Request) -> tuple[Mapping[str, tuple[str, ...]], str | None]:
+    """`group_headers` of the request's headers, decoded as httpx would (names as the client spelled them)."""
+    raw = tuple(request.headers.raw)
+    found = _GROUPED.get(raw)
+    if found is not None:
+        return found
+    try:  # ASCII, as nearly every header is: the same text any ASCII-compatible encoding gives
+        pairs = [(name.decode("ascii"), value.decode("ascii")) for name, value in raw]
+    except UnicodeDecodeError:
+        encoding = request.headers.encoding
+        pairs = [(name.decode(encoding), value.decode(encoding)) for name, value in raw]
+    grouped, content_type = group_headers(pairs)
+    found = (ReadOnlyDict(grouped), content_type)  # shared by every request sending these headers
+    if len(_GROUPED) < _GROUPED_SIZE:
+        _GROUPED[raw] = found
+    return found
 
 
 class _Verifying:
@@ -66,21 +84,8 @@ class _Verifying:
     def _response(self, request: httpx.Request, body: bytes) -> httpx.Response:
         # As thin as it gets: the target and headers as httpx holds them (names as the client spelled
         # them, decoded once with the encoding httpx chose), and a response built straight from bytes.
-        raw = request.headers.raw
-        found = [_DECODED_GET(pair) for pair in raw]  # the client's usual headers, decoded before
-        pairs: list[tuple[str, str]]
-        if None not in found:
-            pairs = cast("list[tuple[str, str]]", found)  # no None in it
-        else:
-            try:  # ASCII, as nearly every header is: the same text any ASCII-compatible encoding gives
-                pairs = [(name.decode("ascii"), value.decode("ascii")) for name, value in raw]
-            except UnicodeDecodeError:
-                encoding = request.headers.encoding
-                pairs = [(name.decode(encoding), value.decode(encoding)) for name, value in raw]
-            else:
-                if len(_DECODED) < _DECODED_SIZE:
-                    _DECODED.update(zip(raw, pairs))
-        normalised = normalise_request(request.method, request.url.raw_path.decode("ascii"), pairs, body)
+        headers, content_type = _grouped(request)
+        normalised = request_of(request.method, request.url.raw_path.decode("ascii"), headers, content_type, body)
         reply: Reply = self.provider.handle(normalised)
         return _httpx_response(reply, request)
 

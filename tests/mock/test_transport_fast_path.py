@@ -117,3 +117,24 @@ def test_normalise_request_builds_the_request_init_would_build_with_every_field(
     assert request == built and repr(request) == repr(built)
     for made, cls in ((request, model.Request), (request.body, model.Body)):  # every slot filled, nothing else
         assert all(hasattr(made, f.name) for f in fields(cls)) and not hasattr(made, "__dict__")
+
+
+def test_requests_sending_the_same_header_names_are_told_apart_by_their_values() -> None:
+    pact = Pact(consumer="shop", provider="orders")
+    for tenant in ("a", "b", "c"):
+        pact.upon_receiving(f"orders of tenant {tenant}").with_request(
+            "GET", f"/orders/{tenant}", headers={"X-Tenant": tenant, "Accept": "application/json"}
+        ).will_respond_with(200, body={"tenant": tenant})
+    with httpx.Client(transport=pact.transport(), base_url="http://orders") as client:
+        answers = [
+            client.get(f"/orders/{tenant}", headers={"X-Tenant": tenant, "Accept": "application/json"}).json()
+            for tenant in ("c", "a", "b", "a")
+        ]
+    assert [a["tenant"] for a in answers] == ["c", "a", "b", "a"]
+
+
+def test_a_latin_1_header_value_reaches_the_matcher_as_httpx_decodes_it() -> None:
+    pact = Pact(consumer="shop", provider="orders")
+    pact.upon_receiving("a greeting").with_request("GET", "/hello", headers={"X-Name": "Zoë"}).will_respond_with(204)
+    with httpx.Client(transport=pact.transport(), base_url="http://orders") as client:
+        assert client.get("/hello", headers={"X-Name": "Zoë".encode("latin-1")}).status_code == 204
