@@ -18,10 +18,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, Literal, TypeAlias
 
 from polycontract.errors import UsageError
-from polycontract.model import Generator, Matcher, RuleSet
-
-_new = object.__new__
-_set_attribute = object.__setattr__
+from polycontract.model import Generator, Matcher, RuleSet, from_fields
 
 __all__ = [
     "Compiled",
@@ -101,11 +98,9 @@ def matching_value(
     Built with its attributes in one dict rather than by the frozen ``__init__`` (one ``object.__setattr__``
     per field, half the cost of declaring a matcher); equal to what ``__init__`` builds.
     """
-    made: MatchingValue = _new(MatchingValue)
     fields = {"matchers": matchers, "value": value, "combine": "AND", "generator": generator, "shape": shape}
     fields["count"], fields["_rule_set"] = count, rule_set
-    _set_attribute(made, "__dict__", fields)
-    return made
+    return from_fields(MatchingValue, fields)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,10 +137,7 @@ def compile(value: Any, *, root: str = "$") -> Compiled:
     rules: dict[str, RuleSet] = {}
     generators: dict[str, Generator] = {}
     example = _walk(value, root, rules, generators)
-    # ``Compiled(example=..., rules=..., generators=...)``, built as `matching_value` builds its result.
-    made: Compiled = _new(Compiled)
-    _set_attribute(made, "__dict__", {"example": example, "rules": rules, "generators": generators})
-    return made
+    return from_fields(Compiled, {"example": example, "rules": rules, "generators": generators})
 
 
 def example_of(value: Any) -> Any:
@@ -234,14 +226,7 @@ def _walk(value: Any, path: str, rules: dict[str, RuleSet] | None, gens: dict[st
                 and ((leaf := type(item.value)) in _SCALARS or (leaf is float and _isfinite(item.value)))
             ):
                 if rules is not None:  # a matcher over a plain example, the usual leaf: no call to walk it
-                    rs = item._rule_set
-                    if rs is None:
-                        rs = item.rule_set
-                    existing = rules.setdefault(child, rs)
-                    if existing is not rs and existing != rs:
-                        _conflict(child, existing, rs)
-                    if item.generator is not None:
-                        _add(rules, gens, child, item)  # type: ignore[arg-type]
+                    _add(rules, gens, child, item)  # type: ignore[arg-type]
                 result[key] = item.value
             elif kind is MatchingValue and item.shape == "each" and item.count == 1 and type(item.value) in _SCALARS:
                 if rules is not None:  # `each_like` of a plain example: its rule, one element

@@ -326,8 +326,7 @@ class _Discriminator:
         request's body bytes as ``json.loads`` gives them (`UNDECODED` when not decoded), for comparing.
         """
         if not self.body:  # the query values alone
-            key: Hashable = tuple([tuple(request.query.get(name, ())) for name in self.names])
-            return self.buckets.get(key, ()), UNDECODED
+            return self.buckets.get(self.key(request.query, None), ()), UNDECODED
         if not isinstance(request.body, Body) or not _is_json(request.body.content_type):
             return (), UNDECODED
         content = request.body.content
