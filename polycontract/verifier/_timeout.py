@@ -1,61 +1,124 @@
 """Time limits for user code that may hang: state handlers, message producers, in-process WSGI apps.
 
-Python cannot stop a thread from outside. On the main thread of a POSIX process `Alarm` runs the call
-in place under a ``SIGALRM`` timer that raises inside it (a few microseconds a call); elsewhere
-`Worker` runs it in one daemon thread and abandons that thread if the call does not finish.
+Python cannot stop a thread from outside, and an exception raised into running code (a signal
+handler's) can be swallowed by that code: by a bare ``except:``, or by a finaliser or garbage-collector
+callback, where Python ignores exceptions. A limit built that way can be lost. `Watchdog` cannot lose
+one: it runs the call in a worker thread and the caller waits for it with a deadline; a call that
+misses the deadline is abandoned (its thread left to finish on its own) and the next call gets a
+fresh worker. The caller is back on time whatever the call does.
 
->>> Alarm().call(lambda: 42, 1.0) if Alarm().usable() else (True, 42)
+`Alarm` (``SIGALRM`` on the main thread, re-armed until the call returns) is kept for in-process WSGI
+apps, which must run in the caller's thread; it is the weaker of the two.
+
+>>> watchdog = Watchdog()
+>>> watchdog.call(lambda: 42, 1.0)
 (True, 42)
+>>> watchdog.close()
 """
 
 from __future__ import annotations
 
+import contextvars
 import queue
 import signal
 import threading
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Alarm", "Worker"]
+__all__ = ["Alarm", "Watchdog"]
 
 
-class Worker:
-    """One daemon thread that runs calls handed to it; abandoned (and replaced) when a call hangs."""
+class _Job:
+    __slots__ = ("call", "done", "error", "value")
 
-    def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[tuple[Callable[[], Any], Job] | None] = queue.SimpleQueue()
-        thread = threading.Thread(target=self._run, name="polycontract-state-handlers", daemon=True)
-        thread.start()
+    def __init__(self, call: Callable[[], Any]) -> None:
+        self.call = call
+        self.done = threading.Lock()
+        self.done.acquire()  # released by the worker when the call has ended
+        self.value: Any = None
+        self.error: BaseException | None = None
+
+
+class _Worker:
+    """One daemon thread running the jobs put to it, in order, until it gets ``None``."""
+
+    def __init__(self, name: str) -> None:
+        self.jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self.thread.start()
 
     def _run(self) -> None:
-        while (item := self._jobs.get()) is not None:
-            call, job = item
+        while (job := self.jobs.get()) is not None:
             try:
-                job.value = call()
-            except BaseException as exc:
+                job.value = job.call()
+            except BaseException as exc:  # handed to the caller, which re-raises it
                 job.error = exc
-            job.done.set()
+            job.done.release()
+            del job  # an abandoned job's value is nobody's: do not keep it alive while idle
 
-    def call(self, call: Callable[[], Any], timeout: float) -> tuple[bool, Any]:
-        """(finished, value); raises what ``call`` raised."""
-        job = Job()
-        self._jobs.put((call, job))
-        if not job.done.wait(timeout):
+
+class Watchdog:
+    """Runs calls in a worker thread and waits for each at most ``timeout`` seconds.
+
+    All calls share one thread (so a thread-bound resource made by one call works in the next) until
+    a call hangs; that thread is then abandoned and the next call starts a new one. Calls see the
+    caller's context variables.
+    """
+
+    def __init__(self, name: str = "polycontract-watchdog") -> None:
+        self._name = name
+        self._worker: _Worker | None = None
+
+    @property
+    def thread(self) -> threading.Thread | None:
+        """The thread the next call runs in, if it has started."""
+        return self._worker.thread if self._worker is not None else None
+
+    def call(
+        self, call: Callable[[], Any], timeout: float, *, settle: Callable[[], float] | None = None
+    ) -> tuple[bool, Any]:
+        """(finished, value) of ``call()``; re-raises what it raised. ``(False, None)`` when time ran out.
+
+        ``settle``, asked when time has run out, says how long to wait for the call to wind down (an
+        event loop cancelling its task) so that its thread, and what that thread holds, can be reused.
+        """
+        if self._worker is None:
+            self._worker = _Worker(self._name)
+        job = _Job(_in_context(call))
+        self._worker.jobs.put(job)
+        if not job.done.acquire(timeout=timeout):
+            grace = settle() if settle is not None else 0.0
+            if grace <= 0 or not job.done.acquire(timeout=grace):
+                self._worker.jobs.put(None)  # it ends when (if ever) the hung call returns
+                self._worker = None
             return False, None
         if job.error is not None:
-            raise job.error
+            error, job.error = job.error, None
+            raise error
         return True, job.value
 
-    def stop(self) -> None:
-        self._jobs.put(None)
+    def close(self) -> None:
+        """Let the worker thread end; a later `call` starts a new one."""
+        if self._worker is not None:
+            self._worker.jobs.put(None)
+            self._worker = None
+
+
+def _in_context(call: Callable[[], Any]) -> Callable[[], Any]:
+    context = contextvars.copy_context()
+    return lambda: context.run(call)
 
 
 class _AlarmTimeout(BaseException):
-    """Raised inside a state handler when its time is up (a BaseException, so ``except Exception`` misses it)."""
+    """Raised inside a WSGI app when its time is up (a BaseException, so ``except Exception`` misses it)."""
 
 
 def _raise_timeout(signum: int, frame: object) -> None:
     raise _AlarmTimeout
+
+
+#: After the first alarm, how often it fires again until the call returns (a swallowed alarm is retried).
+_REARM = 0.05
 
 
 class Alarm:
@@ -82,7 +145,7 @@ class Alarm:
             self._previous = signal.signal(signal.SIGALRM, _raise_timeout)
             self._installed = self._ours = True
         try:
-            signal.setitimer(signal.ITIMER_REAL, timeout)
+            signal.setitimer(signal.ITIMER_REAL, timeout, _REARM)
             try:
                 return True, call()
             finally:
@@ -95,12 +158,3 @@ class Alarm:
         if self._installed and threading.current_thread() is threading.main_thread():
             signal.signal(signal.SIGALRM, self._previous if self._previous is not None else signal.SIG_DFL)
             self._installed = self._ours = False
-
-
-class Job:
-    __slots__ = ("done", "error", "value")
-
-    def __init__(self) -> None:
-        self.done = threading.Event()
-        self.value: Any = None
-        self.error: BaseException | None = None

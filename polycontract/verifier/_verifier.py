@@ -309,7 +309,7 @@ class VerificationSession:
                 f'@verifier.message("{interaction.description}")',
             )
         assert self._transport is not None and self._states is not None
-        run_async = self._transport.run_async
+        run_async = self._states.run_async  # on the app's loop, cancelled at the time limit
         what = f"message producer for {interaction.description!r}"
         try:
             found: list[Mismatch] = self._states.limited(

@@ -325,18 +325,6 @@ def test_a_hanging_state_handler_off_the_main_thread_times_out_too(users_url: st
     assert "did not finish within 0.2 s" in (entry.error or "")
 
 
-def test_state_handlers_run_in_the_callers_thread_on_the_main_thread(users_url: str, users_app: UsersApp) -> None:
-    import threading
-
-    threads = []
-    verifier = Verifier(provider="users", base_url=users_url)
-    verifier.add_state("user exists", lambda params: threads.append(threading.current_thread()))
-
-    verifier.verify(load_pact(users_pact(get_user(1))))
-
-    assert threads == [threading.current_thread()]
-
-
 def test_several_states_are_set_up_in_order_and_torn_down_in_reverse(users_url: str, users_app: UsersApp) -> None:
     events: list[str] = []
     verifier = Verifier(provider="users", base_url=users_url)
