@@ -349,7 +349,7 @@ def uuid(example: str | _uuid.UUID | None = None, *, format: str = "lower-case-h
         value = text.get(format, str(value))
     pattern = _UUID_FORMATS[format]
     if not isinstance(value, str) or compile_regex("uuid", pattern).fullmatch(value) is None:
-        raise UsageError(f"uuid: example={value!r} is not a {format} UUID")
+        raise UsageError(f"uuid: example={value!r} is not a UUID in the {format} format")
     return node("regex", value, {"regex": pattern}, generator=gen)
 
 

@@ -25,13 +25,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 __all__ = [
     "Decision",
     "Estate",
+    "FailureReport",
     "Ignore",
+    "InteractionFailure",
     "LiveVersion",
+    "MismatchDetail",
     "Publication",
     "Reason",
     "Row",
@@ -56,11 +59,39 @@ class Publication:
 
 
 @dataclass(frozen=True, kw_only=True)
+class MismatchDetail:
+    """One mismatch a verification recorded: where (``path``, e.g. ``$.body.name``) and what was wrong."""
+
+    path: str | None
+    description: str
+    attribute: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.description}" if self.path else self.description
+
+
+@dataclass(frozen=True, kw_only=True)
+class InteractionFailure:
+    """One interaction a verification failed: its first mismatches, or the error that stopped it.
+
+    ``omitted`` counts the mismatches left out when the broker stored the result (it keeps the first few).
+    """
+
+    description: str
+    interaction_id: str | None = None
+    mismatches: tuple[MismatchDetail, ...] = ()
+    error: str | None = None
+    omitted: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
 class Verification:
     """Provider version ``provider_version`` verified pact content ``content_hash``.
 
     ``pending`` records that the content was pending for the provider's branch when verified: the
-    verifier did not fail the build, but the failure still counts here.
+    verifier did not fail the build, but the failure still counts here. ``failures`` are the
+    interactions it failed, as the verifier reported them; None when the result was published
+    without them (no details recorded).
     """
 
     provider: str
@@ -70,6 +101,7 @@ class Verification:
     verified_at: datetime | None = None
     pending: bool = False
     branch: str | None = None
+    failures: tuple[InteractionFailure, ...] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -131,6 +163,51 @@ class Row:
     verified_at: datetime | None = None
     pending: bool = False
     ignored: bool = False
+    failures: tuple[InteractionFailure, ...] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class FailureReport:
+    """Which consumer version's pact a provider version broke, and how: the failed interactions.
+
+    ``failures`` is None when the verification was published without its test results.
+    """
+
+    consumer: str
+    consumer_version: str
+    provider: str
+    provider_version: str
+    content_hash: str
+    failures: tuple[InteractionFailure, ...] | None
+
+    def lines(self, *, interactions: int = 5, mismatches: int = 3) -> tuple[str, ...]:
+        """The explanation as text lines: each failed interaction with its first mismatches and their paths.
+
+        >>> report = FailureReport(consumer="web", consumer_version="1", provider="auth", provider_version="3",
+        ...     content_hash="ab" * 32, failures=(InteractionFailure(description="a user",
+        ...     mismatches=(MismatchDetail(path="$.body.name", description="was missing"),)),))
+        >>> report.lines()
+        ('web 1 -> auth 3: "a user": $.body.name: was missing',)
+        """
+        head = f"{self.consumer} {self.consumer_version} -> {self.provider} {self.provider_version}"
+        if self.failures is None:
+            return (f"{head}: no details recorded (the verification was published without its test results)",)
+        if not self.failures:
+            return (f"{head}: the verification failed without naming a failed interaction",)
+        out: list[str] = []
+        for failure in self.failures[:interactions]:
+            where = f'{head}: "{failure.description}"'
+            if failure.error is not None:
+                out.append(f"{where}: error: {failure.error}")
+            out += [f"{where}: {m}" for m in failure.mismatches[:mismatches]]
+            more = len(failure.mismatches[mismatches:]) + failure.omitted
+            if more:
+                out.append(f"{where}: and {more} more mismatch{'es' if more > 1 else ''}")
+            if failure.error is None and not failure.mismatches and not failure.omitted:
+                out.append(f"{where}: failed (no mismatch recorded)")
+        if len(self.failures) > interactions:
+            out.append(f"{head}: and {len(self.failures) - interactions} more failed interactions")
+        return tuple(out)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -142,6 +219,7 @@ class Reason:
     next_action: str | None = None
     counterpart: str | None = None
     counterpart_version: str | None = None
+    report: FailureReport | None = None
 
     def __str__(self) -> str:
         return self.message if self.next_action is None else f"{self.message} -> {self.next_action}"
@@ -331,7 +409,7 @@ def _judge(
     provider_side = f"{pub.provider} {provider_version}" + (f" ({provider_how})" if provider_how else "")
     short = pub.content_hash[:8]
     counterpart_version = pub.consumer_version if counterpart == pub.consumer else provider_version
-    common = {"counterpart": counterpart, "counterpart_version": counterpart_version}
+    common: dict[str, Any] = {"counterpart": counterpart, "counterpart_version": counterpart_version}
     if result is None:
         return Reason(
             status="unverified",
@@ -349,14 +427,23 @@ def _judge(
             **common,
         )
     pending = " (published while the pact was pending; pending does not make a failure safe)" if result.pending else ""
+    report = FailureReport(
+        consumer=pub.consumer,
+        consumer_version=pub.consumer_version,
+        provider=pub.provider,
+        provider_version=provider_version,
+        content_hash=pub.content_hash,
+        failures=result.failures,
+    )
     return Reason(
         status="failed",
         message=f"The verification of the pact between {consumer_side} and {provider_side} failed{pending}",
         next_action=(
             f"provider {pub.provider} {provider_version} fails pact content {short} from"
             f" {pub.consumer} {pub.consumer_version}: fix the provider or the consumer's expectations,"
-            f" or first deploy a {pub.provider} version that verifies it"
+            f" or first deploy a version of {pub.provider} that verifies it"
         ),
+        report=report,
         **common,
     )
 
@@ -396,4 +483,5 @@ def _row(pub: Publication, provider_version: str | None, result: Verification | 
         success=None if result is None else result.success,
         verified_at=None if result is None else result.verified_at,
         pending=False if result is None else result.pending,
+        failures=None if result is None or result.success else result.failures,
     )

@@ -129,7 +129,7 @@ def check_example(kind: SchemaKind, schema: str, contents: Any) -> tuple[SchemaF
         return _check_avro(schema, contents)
     if kind == "jsonschema":
         return _check_jsonschema(schema, contents)
-    return (SchemaFinding(path="$", message=f"a {kind} schema cannot describe a message"),)
+    return (SchemaFinding(path="$", message=f"a schema of kind {kind!r} cannot describe a message"),)
 
 
 @lru_cache(maxsize=64)

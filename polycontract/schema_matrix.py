@@ -37,7 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from polycontract.matrix import LiveVersion, Reason
 
@@ -217,7 +217,7 @@ class _Judge:
         reader = f"{read.consumer} {read.consumer_version}{reader_how}"
         writer = f"{pub.pacticipant} {pub.version}{writer_how}"
         how = f"{subject.kind}, {subject.level}"
-        common = (
+        common: dict[str, Any] = (
             {"counterpart": read.consumer, "counterpart_version": read.consumer_version}
             if as_writer
             else {"counterpart": pub.pacticipant, "counterpart_version": pub.version}
@@ -240,7 +240,7 @@ class _Judge:
             next_action=(
                 f"make the {subject.name} schema of {pub.pacticipant} {pub.version} compatible with the schema"
                 f" {read.consumer} {read.consumer_version} reads (at {paths}),"
-                f" or first deploy a {read.consumer if as_writer else pub.pacticipant} version that fits"
+                f" or first deploy a version of {read.consumer if as_writer else pub.pacticipant} that fits"
             ),
             **common,
         )

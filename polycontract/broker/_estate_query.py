@@ -21,6 +21,7 @@ from typing import Literal
 from sqlalchemy import Boolean, DateTime, Integer, String, text
 from sqlalchemy.engine import Connection
 
+from polycontract.broker._reads import attach_failures
 from polycontract.matrix import Estate, LiveVersion, Publication, Verification
 
 __all__ = ["EnvironmentQuestion", "environment_question"]
@@ -161,7 +162,7 @@ def environment_question(
     theirs.sort(key=lambda item: item[0])
     estate = Estate(
         publications=tuple(p for _, p in own + theirs) if found_me else (),
-        verifications=tuple(results[i] for i in sorted(results)),
+        verifications=attach_failures(conn, [(i, results[i]) for i in sorted(results)]),
         live=tuple(lv for _, lv in pairs),
         versions=frozenset(versions),
     )

@@ -25,6 +25,8 @@ GET     ``/pacts/provider/{prov}/consumer/{c}/latest``                          
 GET     ``/pacts/provider/{prov}/consumer/{c}/pact-version/{sha}[/metadata/{m}]``    pact by content [2]
 POST    ``/pacts/provider/{prov}/consumer/{c}/pact-version/{sha}[/metadata/{m}]``    201 [3]
         ``/verification-results``
+GET     ``/pacts/provider/{prov}/consumer/{c}/pact-version/{sha}``                   one result with its ``testResults``
+        ``/verification-results/{id}``
 GET     ``/pacts/provider/{prov}/latest``                                            ``_links.pb:pacts[]`` per consumer
 GET     ``/pacts/provider/{prov}/for-verification`` (also POST)                      ``_embedded.pacts[]`` [4]
 GET     ``/pacticipants``, ``/pacticipants/{p}``                                     ``{name, mainBranch, createdAt}``
@@ -218,6 +220,7 @@ def _routes() -> list[Route]:
         Route(sha, pacts.get_pact_by_hash, methods=["GET"]),
         Route(sha + "/metadata/{metadata}", pacts.get_pact_by_hash, methods=["GET"]),
         Route(sha + "/verification-results", verification.publish_verification_result, methods=["POST"]),
+        Route(sha + "/verification-results/{id}", verification.get_verification_result, methods=["GET"]),
         Route(
             sha + "/metadata/{metadata}/verification-results",
             verification.publish_verification_result,

@@ -21,7 +21,7 @@ from typing import Any, cast
 from urllib.parse import unquote
 
 from polycontract.errors import BrokerError
-from polycontract.matrix import Decision, Reason, Row, Status
+from polycontract.matrix import Decision, InteractionFailure, Reason, Row, Status
 
 __all__ = [
     "decision_from_json",
@@ -132,13 +132,24 @@ def row_from_json(item: Mapping[str, Any]) -> Row:
         verified_at=parse_time(result.get("verifiedAt")) if result is not None else None,
         pending=bool(result.get("pending", False)) if result is not None else False,
         ignored=bool(item.get("ignored", False)),
+        failures=_failures(result),
     )
+
+
+def _failures(result: Mapping[str, Any] | None) -> tuple[InteractionFailure, ...] | None:
+    """A failed row's recorded failures (``verificationResult.testResults``), None when none were sent."""
+    from polycontract.broker._test_results import failures_from_json
+
+    found = None if result is None else result.get("testResults")
+    return failures_from_json(found) if isinstance(found, list) else None
 
 
 def _reason(item: Mapping[str, Any]) -> Reason:
     status = item.get("status")
     if status not in _STATUSES:
         raise BrokerError(f"the broker sent a reason with an unknown status {status!r}")
+
+    from polycontract.broker._test_results import report_from_json
 
     def text(key: str) -> str | None:
         value = item.get(key)
@@ -150,6 +161,7 @@ def _reason(item: Mapping[str, Any]) -> Reason:
         next_action=text("nextAction"),
         counterpart=text("counterpart"),
         counterpart_version=text("counterpartVersion"),
+        report=report_from_json(item.get("report")),
     )
 
 

@@ -5,8 +5,10 @@ The Pact CLI's ``can-i-deploy`` sends ``/matrix?q[][pacticipant]=P&q[][version]=
 answers it. A selector without an environment or main branch only lists rows (``deployable`` is then
 derived from them: any failure no, any unverified row unknown). Besides the Pact Broker's
 ``summary``/``notices``/``matrix``, answers carry a ``polycontract`` extension with the exact reasons
-(``{target, reasons[{status, message, nextAction, counterpart, counterpartVersion}], warnings}``) and
-rows carry ``pact.contentHash``, so polycontract's HTTP client rebuilds the same `Decision`.
+(``{target, reasons[{status, message, nextAction, counterpart, counterpartVersion, report}], warnings}``;
+``report`` says, for a failed verification, which interactions failed and the first mismatches with their
+paths) and rows carry ``pact.contentHash`` and a failed result's ``testResults``, so polycontract's HTTP
+client rebuilds the same `Decision`. A failure's first mismatches also follow its notice text.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from starlette.responses import Response
 from polycontract.broker._broker import Broker
 from polycontract.broker._http_pacts import pact_url
 from polycontract.broker._http_support import HttpError, hal, seg
+from polycontract.broker._test_results import failures_json, report_json
 from polycontract.matrix import Decision, Ignore, Row
 
 __all__ = ["can_i_deploy", "matrix", "rows_extension"]
@@ -50,6 +53,7 @@ def _row_json(base: str, row: Row) -> dict[str, Any]:
             "success": row.success,
             "verifiedAt": row.verified_at.isoformat() if row.verified_at else None,
             "pending": row.pending,
+            "testResults": failures_json(row.failures),
             "_links": {
                 "self": {"href": pact_url(base, row.provider, row.consumer, row.content_hash) + "/verification-results"}
             },
@@ -82,7 +86,8 @@ def _decision_json(base: str, decision: Decision) -> dict[str, Any]:
     for why in decision.reasons:
         bucket = {"ok": "success", "no-dependencies": "success", "failed": "failed", "ignored": "ignored"}
         counts[bucket.get(why.status, "unknown")] += 1
-        notices.append({"type": _NOTICE_TYPE.get(why.status, "warning"), "text": str(why)})
+        text = str(why) if why.report is None else "\n".join([str(why), *why.report.lines()])
+        notices.append({"type": _NOTICE_TYPE.get(why.status, "warning"), "text": text})
     notices += [{"type": "warning", "text": w} for w in decision.warnings]
     verdict = {True: "yes", False: "no", None: "unknown"}[decision.ok]
     reason = f"can-i-deploy says {verdict}: {decision.pacticipant} {decision.version} to {decision.target}"
@@ -99,6 +104,7 @@ def _decision_json(base: str, decision: Decision) -> dict[str, Any]:
                     "nextAction": r.next_action,
                     "counterpart": r.counterpart,
                     "counterpartVersion": r.counterpart_version,
+                    "report": report_json(r.report),
                 }
                 for r in decision.reasons
             ],

@@ -115,6 +115,14 @@ def _paths() -> dict[str, dict[str, Schema]]:
             "get": s.operation("A pact by content", "getPactByHashMetadata", {"200": pact}, read)
         },
         _SHA + "/verification-results": _verification("publishVerificationResult"),
+        _SHA + "/verification-results/{id}": {
+            "get": s.operation(
+                "One verification result, with the test results (mismatches) its verifier sent",
+                "getVerificationResult",
+                {"200": ("VerificationResult", "The recorded result")},
+                (404,),
+            )
+        },
         _SHA + "/metadata/{metadata}/verification-results": _verification("publishVerificationResultMetadata"),
         "/pacts/provider/{provider}/latest": {
             "get": s.operation(

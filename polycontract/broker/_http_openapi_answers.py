@@ -55,6 +55,40 @@ def _live(flag: str, extra: dict[str, Schema]) -> Schema:
 
 
 _NOTICE = obj(["type", "text"], {"type": _STR, "text": _STR})
+#: One interaction of a verification result, in the Pact Broker's ``testResults`` shape (stored bounded).
+_TEST_RESULT = obj(
+    ["interactionId", "interactionDescription", "success", "mismatches"],
+    {
+        "interactionId": _OPT_STR,
+        "interactionDescription": _OPT_STR,
+        "success": _BOOL,
+        "mismatches": array(
+            obj(
+                ["attribute", "identifier", "description"],
+                {"attribute": _OPT_STR, "identifier": _OPT_STR, "description": _STR, "expected": {}, "actual": {}},
+            )
+        ),
+        "mismatchesOmitted": _INT,
+        "exceptions": array(obj(["message"], {"message": _STR})),
+    },
+)
+#: Why a failed verification failed: who broke whom, the failed interactions, and the explanation lines.
+_REPORT = {
+    "anyOf": [
+        {"type": "null"},
+        obj(
+            ["consumer", "provider", "contentHash", "detailsRecorded", "testResults", "lines"],
+            {
+                "consumer": obj(["name", "version"], {"name": _STR, "version": _STR}),
+                "provider": obj(["name", "version"], {"name": _STR, "version": _STR}),
+                "contentHash": _STR,
+                "detailsRecorded": _BOOL,
+                "testResults": {"anyOf": [{"type": "null"}, array(_TEST_RESULT)]},
+                "lines": array(_STR),
+            },
+        ),
+    ]
+}
 _PARTY_ROW = obj(
     ["name", "version"],
     {"name": _STR, "version": {"anyOf": [{"type": "null"}, obj(["number"], {"number": _STR})]}},
@@ -68,7 +102,15 @@ _ROW = obj(
         "verificationResult": {
             "anyOf": [
                 {"type": "null"},
-                obj(["success", "verifiedAt", "pending"], {"success": _BOOL, "verifiedAt": _OPT_STR, "pending": _BOOL}),
+                obj(
+                    ["success", "verifiedAt", "pending"],
+                    {
+                        "success": _BOOL,
+                        "verifiedAt": _OPT_STR,
+                        "pending": _BOOL,
+                        "testResults": {"anyOf": [{"type": "null"}, array(_TEST_RESULT)]},
+                    },
+                ),
             ]
         },
         "ignored": _BOOL,
@@ -82,6 +124,7 @@ _REASON = obj(
         "nextAction": _OPT_STR,
         "counterpart": _OPT_STR,
         "counterpartVersion": _OPT_STR,
+        "report": _REPORT,
     },
 )
 _COUNTS = {"success": _INT, "failed": _INT, "unknown": _INT, "ignored": _INT}
@@ -197,11 +240,17 @@ def _answers() -> dict[str, Schema]:
             },
         ),
         "VerificationResult": hal_document(
-            ["success", "providerName", "providerApplicationVersion"],
+            ["success", "providerName", "providerApplicationVersion", "testResults"],
             {
                 "success": _BOOL,
                 "providerName": _STR,
                 "providerApplicationVersion": _STR,
+                "providerVersionBranch": _OPT_STR,
+                "pending": _BOOL,
+                "verificationDate": _STR,
+                "testResults": array(_TEST_RESULT),
+                "testResultsOmitted": _INT,
+                "detailsRecorded": _BOOL,
                 "_links": links("pb:pact-version"),
             },
         ),

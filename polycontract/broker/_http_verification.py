@@ -2,7 +2,10 @@
 
 ``POST /pacts/provider/{provider}/for-verification`` answers with `Broker.pacts_for_verification`
 (consumer version selectors, pending and WIP pacts); each pact links to its content URL, whose
-``pb:publish-verification-results`` relation takes the provider version's result.
+``pb:publish-verification-results`` relation takes the provider version's result. A result's
+``testResults`` (what the Pact verifier and polycontract's client send: each interaction with its
+mismatches) are stored, bounded (`polycontract.broker._test_results`), and served back on the result's
+resource ``…/verification-results/{id}``, as the Pact Broker does.
 """
 
 from __future__ import annotations
@@ -28,11 +31,14 @@ from polycontract.broker._http_support import (
     required_str,
     seg,
 )
+from polycontract.broker._results import stored_result
 from polycontract.broker._selection import PactForVerification
+from polycontract.broker._test_results import normalize
+from polycontract.errors import UsageError
 
-__all__ = ["for_verification", "publish_verification_result"]
+__all__ = ["for_verification", "get_verification_result", "publish_verification_result"]
 
-#: Verification-result members: what Pact verifiers send (``testResults``, ``verifiedBy``, ``buildUrl`` are
+#: Verification-result members: what Pact verifiers send (``testResults`` stored; ``verifiedBy``, ``buildUrl``
 #: accepted and not stored) plus polycontract's ``providerVersionBranch``/``branch`` and ``pending``.
 _RESULT_FIELDS = frozenset(
     {
@@ -148,33 +154,67 @@ async def publish_verification_result(request: Request) -> Response:
     given, legacy = optional_str(body, "providerVersionBranch"), optional_str(body, "branch")  # both checked
     branch = given or legacy
     pending = bool_field(body, "pending")  # extension: the verifier ran the pact as pending
+    try:
+        stored = normalize(body.get("testResults"), where="testResults")
+    except UsageError as exc:
+        raise HttpError(400, str(exc), pointer="/testResults") from None
     broker = broker_of(request)
 
-    def publish() -> None:
+    def publish() -> int | None:
         found = reads.pact_by_hash(broker, digest)
         if found is None or found[:2] != (consumer, provider):
             raise HttpError(404, f"no pact version {digest} between {consumer} and {provider}")
         known = reads.version(broker, provider, number)
         on_branch = branch or (known.branch if known is not None else None)
-        broker.publish_verification(
-            provider=provider,
-            provider_version=number,
-            success=success,
-            branch=on_branch,
-            content_hash=digest,
-            pending=pending,
+        item: dict[str, Any] = {"content_hash": digest, "success": success, "pending": pending}
+        if stored is not None:
+            item["test_results"] = stored["testResults"]
+        recorded = broker.publish_verification_results(
+            provider=provider, provider_version=number, branch=on_branch, results=[item]
         )
+        return recorded[0].id
 
-    await run_in_threadpool(publish)
+    row_id = await run_in_threadpool(publish)
     base = base_url(request)
+    answer = {
+        "success": success,
+        "providerName": provider,
+        "providerApplicationVersion": number,
+        "testResults": [] if stored is None else stored["testResults"],
+        "_links": {"pb:pact-version": {"href": pact_url(base, provider, consumer, digest)}},
+    }
+    if row_id is not None:
+        answer["_links"]["self"] = {
+            "href": f"{pact_url(base, provider, consumer, digest)}/verification-results/{row_id}"
+        }
+    return hal(answer, 201)
+
+
+async def get_verification_result(request: Request) -> Response:
+    """``GET …/pact-version/{sha}/verification-results/{id}``: one recorded result with its ``testResults``."""
+    provider, consumer, digest = (request.path_params[k] for k in ("provider", "consumer", "sha"))
+    raw = request.path_params["id"]
+    if not (raw.isascii() and raw.isdigit()):
+        raise HttpError(404, f"no verification result {raw!r} for pact version {digest}")
+    broker = broker_of(request)
+
+    def read() -> dict[str, Any] | None:
+        with broker._transaction(write=False) as conn:
+            return stored_result(conn, provider, consumer, digest, int(raw))
+
+    found = await run_in_threadpool(read)
+    if found is None:
+        raise HttpError(
+            404, f"no verification result {raw} for pact version {digest} between {consumer} and {provider}"
+        )
+    base = base_url(request)
+    url = pact_url(base, provider, consumer, digest)
     return hal(
         {
-            "success": success,
-            "providerName": provider,
-            "providerApplicationVersion": number,
+            **found,
             "_links": {
-                "pb:pact-version": {"href": pact_url(base, provider, consumer, digest)},
+                "self": {"href": f"{url}/verification-results/{raw}"},
+                "pb:pact-version": {"href": url},
             },
-        },
-        201,
+        }
     )

@@ -3,7 +3,8 @@
 A mixin so `_http_client.py` stays small; it uses the client's ``_http`` transport. Pacts for
 verification come from ``POST /pacts/provider/{p}/for-verification`` and each pact's content from its
 ``self`` link; results go to ``…/pact-version/{hash}/verification-results`` (the Pact Broker's
-routes), one request per result after every content was checked to exist.
+routes, with the interactions' mismatches as ``testResults``), one request per result after every
+content was checked to exist.
 """
 
 from __future__ import annotations
@@ -112,13 +113,23 @@ class HttpVerifying:
         )
 
     def _post_result(
-        self, provider: str, consumer: str, digest: str, version: str, success: bool, branch: str | None, pending: bool
+        self,
+        provider: str,
+        consumer: str,
+        digest: str,
+        version: str,
+        success: bool,
+        branch: str | None,
+        pending: bool,
+        test_results: list[dict[str, Any]] | None = None,
     ) -> None:
         body: dict[str, Any] = {"success": success, "providerApplicationVersion": version}
         if branch is not None:
             body["providerVersionBranch"] = branch
         if pending:
             body["pending"] = True
+        if test_results is not None:
+            body["testResults"] = test_results
         self._http.request(
             "POST", self._pact_path(provider, consumer, digest) + "/verification-results", json_body=body
         )
@@ -170,12 +181,16 @@ class HttpVerifying:
         Each result's ``consumer`` (as ``VerificationResult.verifications()`` gives it) names the pact's
         URL; without it the consumer is looked up by content.
         """
-        from polycontract.broker._results import _parse
+        from polycontract.broker._results import _parse, parse_test_results
 
         parsed: list[tuple[str, bool, bool, str]] = []
+        details: dict[str, list[dict[str, Any]]] = {}
         unknown_set: set[str] = set()
         for item in [*results]:
             digest, success, pending = _parse(item)
+            stored = parse_test_results(item)  # checked and bounded before anything is sent
+            if stored is not None:
+                details[digest] = stored["testResults"]
             consumer = item.get("consumer")
             if not isinstance(consumer, str) or not consumer:
                 consumer = self._consumer_of(provider, digest)
@@ -199,7 +214,8 @@ class HttpVerifying:
                 " to the broker (e.g. verified from a BrokerSource) can have results published"
             )
         for digest, success, pending, consumer in parsed:
-            self._post_result(provider, consumer, digest, provider_version, success, branch, pending)
+            sent = details.get(digest)
+            self._post_result(provider, consumer, digest, provider_version, success, branch, pending, sent)
         return tuple(
             PublishedVerification(
                 provider=provider,

@@ -8,6 +8,7 @@ that could decide those pairs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ARRAY, Select, and_, any_, false, func, literal, or_, select, true, union_all
@@ -24,10 +25,12 @@ from polycontract.broker._schema import (
 )
 from polycontract.broker._schema import tags as tags_t
 from polycontract.broker._schema import versions as versions_t
+from polycontract.broker._test_results import failures_from_stored, load
 from polycontract.errors import StorageError
 from polycontract.matrix import Estate, Ignore, LiveVersion, Publication, Verification
 
 __all__ = [
+    "attach_failures",
     "content_provider",
     "current_deployment",
     "current_hash",
@@ -255,7 +258,7 @@ def load_estate(
     results = conn.execute(_verification_query().where(wanted)).all() if own or theirs else []
     return Estate(
         publications=tuple(_publication(r) for r in [*own, *theirs]),
-        verifications=tuple(_verification(r) for r in results),
+        verifications=attach_failures(conn, [(r.id, _verification(r)) for r in results]),
         live=tuple(lv for _, lv in live),
         versions=frozenset(known | {(pacticipant, version)}),
     )
@@ -300,7 +303,35 @@ def load_matrix(
     results = conn.execute(
         _verification_query().where(one_of(conn, verifications.c.content_hash, hashes), provider_filter)
     ).all()
-    return [_publication(r) for r in pubs], [_verification(r) for r in results]
+    return [_publication(r) for r in pubs], list(attach_failures(conn, [(r.id, _verification(r)) for r in results]))
+
+
+def attach_failures(conn: Connection, found: Sequence[tuple[int, Verification]]) -> tuple[Verification, ...]:
+    """``found`` (verification id, `Verification`, oldest first) with the recorded failures of each failed one.
+
+    Only the latest result per provider version and content can decide anything, so only those are
+    read: one more query, and only when such a result failed. A result stored without test results
+    keeps ``failures=None`` (no details recorded).
+    """
+    latest: dict[tuple[str, str, str], int] = {}
+    for row_id, v in found:
+        latest[(v.provider, v.provider_version, v.content_hash)] = row_id
+    failed = {
+        row_id
+        for row_id, v in found
+        if not v.success and latest[(v.provider, v.provider_version, v.content_hash)] == row_id
+    }
+    if not failed:
+        return tuple(v for _, v in found)
+    stored = dict(
+        conn.execute(
+            select(verifications.c.id, verifications.c.test_results).where(one_of(conn, verifications.c.id, failed))
+        ).all()
+    )
+    return tuple(
+        replace(v, failures=failures_from_stored(load(stored.get(row_id)))) if row_id in failed else v
+        for row_id, v in found
+    )
 
 
 def _publication_query() -> Select[Any]:
@@ -321,6 +352,7 @@ def _publication_query() -> Select[Any]:
 def _verification_query() -> Select[Any]:
     return (
         select(
+            verifications.c.id,
             _provider.c.name.label("provider"),
             _pv.c.number.label("provider_version"),
             verifications.c.content_hash,

@@ -2,13 +2,14 @@
 
 The results are plain data (what ``VerificationResult.verifications()`` returns in the verifier), so the
 broker needs nothing from the verifier: each item is a mapping with ``content_hash`` and ``success``
-(and optionally ``pending``, ``consumer``, ``consumer_versions``).
+(and optionally ``pending``, ``consumer``, ``consumer_versions`` and ``test_results``, the per-interaction
+results with their mismatches, stored bounded as `polycontract.broker._test_results` describes).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -17,10 +18,12 @@ from sqlalchemy.engine import Connection
 
 from polycontract.broker._reads import one_of
 from polycontract.broker._schema import pact_contents, pacticipants, verifications
+from polycontract.broker._schema import versions as versions_t
+from polycontract.broker._test_results import dump, load, normalize
 from polycontract.broker._writes import ensure_pacticipant, ensure_version
 from polycontract.errors import StorageError, UsageError
 
-__all__ = ["PublishedVerification", "publish_results"]
+__all__ = ["PublishedVerification", "parse_test_results", "publish_results", "stored_result"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -33,6 +36,16 @@ class PublishedVerification:
     content_hash: str
     success: bool
     pending: bool
+    #: The stored result's id (the ``verification-results/{id}`` resource); None over HTTP. Not compared.
+    id: int | None = field(default=None, compare=False)
+
+
+def parse_test_results(item: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The bounded, stored form of an item's ``test_results`` (None when it has none)."""
+    try:
+        return normalize(item.get("test_results"), where="test_results")
+    except UsageError as exc:
+        raise UsageError(f"the result for pact content {str(item.get('content_hash', ''))[:8]}: {exc}") from None
 
 
 def _parse(item: Mapping[str, Any]) -> tuple[str, bool, bool]:
@@ -60,7 +73,9 @@ def publish_results(
     Every content must be a pact for ``provider`` that the broker holds; otherwise nothing is
     recorded and a `StorageError` lists the contents it does not know.
     """
-    parsed = [_parse(item) for item in results]
+    items = list(results)
+    parsed = [_parse(item) for item in items]
+    details = [dump(parse_test_results(item)) for item in items]
     if not parsed:
         return ()
     hashes = {digest for digest, _, _ in parsed}
@@ -87,8 +102,8 @@ def publish_results(
     version_id = ensure_version(
         conn, ensure_pacticipant(conn, provider, now), provider_version, now, branch=branch, tag_names=()
     )
-    conn.execute(
-        verifications.insert(),
+    ids = conn.execute(
+        verifications.insert().returning(verifications.c.id, sort_by_parameter_order=True),
         [
             {
                 "content_hash": digest,
@@ -97,10 +112,11 @@ def publish_results(
                 "pending": pending,
                 "branch": branch,
                 "created_at": now,
+                "test_results": text,
             }
-            for digest, success, pending in parsed
+            for (digest, success, pending), text in zip(parsed, details, strict=True)
         ],
-    )
+    ).scalars()
     return tuple(
         PublishedVerification(
             provider=provider,
@@ -109,6 +125,51 @@ def publish_results(
             content_hash=digest,
             success=success,
             pending=pending,
+            id=int(row_id),
         )
-        for digest, success, pending in parsed
+        for (digest, success, pending), row_id in zip(parsed, ids, strict=True)
     )
+
+
+def stored_result(
+    conn: Connection, provider: str, consumer: str, content_hash: str, row_id: int
+) -> dict[str, Any] | None:
+    """Verification result ``row_id`` of pact content ``content_hash`` in the Pact Broker's JSON shape, or None.
+
+    ``testResults`` is what the verifier sent (bounded); empty when it sent none.
+    """
+    consumer_t, provider_t = pacticipants.alias("consumer"), pacticipants.alias("provider")
+    row = conn.execute(
+        select(
+            verifications.c.success,
+            verifications.c.pending,
+            verifications.c.branch,
+            verifications.c.created_at,
+            verifications.c.test_results,
+            versions_t.c.number,
+        )
+        .join(versions_t, versions_t.c.id == verifications.c.provider_version_id)
+        .join(pact_contents, pact_contents.c.content_hash == verifications.c.content_hash)
+        .join(consumer_t, consumer_t.c.id == pact_contents.c.consumer_id)
+        .join(provider_t, provider_t.c.id == pact_contents.c.provider_id)
+        .where(
+            verifications.c.id == row_id,
+            verifications.c.content_hash == content_hash,
+            consumer_t.c.name == consumer,
+            provider_t.c.name == provider,
+        )
+    ).first()
+    if row is None:
+        return None
+    stored = load(row.test_results)
+    return {
+        "success": bool(row.success),
+        "providerName": provider,
+        "providerApplicationVersion": row.number,
+        "providerVersionBranch": row.branch,
+        "pending": bool(row.pending),
+        "verificationDate": row.created_at.isoformat(),
+        "testResults": [] if stored is None else stored["testResults"],
+        "testResultsOmitted": 0 if stored is None else stored.get("omitted", 0),
+        "detailsRecorded": stored is not None,
+    }

@@ -26,7 +26,7 @@ from sqlalchemy import (
 __all__ = ["SCHEMA_REVISION", "metadata"]
 
 #: The Alembic head revision this code reads and writes.
-SCHEMA_REVISION = "0003"
+SCHEMA_REVISION = "0004"
 
 metadata = MetaData()
 
@@ -100,6 +100,9 @@ verifications = Table(
     Column("pending", Boolean, nullable=False),
     Column("branch", String(255)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # revision 0004: the verifier's testResults as bounded JSON (`polycontract.broker._test_results`); NULL when
+    # the result was published without them (or before 0004).
+    Column("test_results", Text),
     Index("ix_pc_verifications_content", "content_hash", "provider_version_id"),
     Index("ix_pc_verifications_provider_version", "provider_version_id"),
 )

@@ -73,8 +73,10 @@ class ProviderVerification:
     ) -> tuple[PublishedVerification, ...]:
         """Record a whole verification run in one transaction (``VerificationResult.verifications()``).
 
-        Each result is a mapping with ``content_hash``, ``success`` and optionally ``pending``; it
-        counts for every consumer version that published that content.
+        Each result is a mapping with ``content_hash``, ``success`` and optionally ``pending`` and
+        ``test_results`` (one entry per interaction with its mismatches, the Pact Broker's ``testResults``;
+        stored bounded, see `polycontract.broker._test_results`, and shown by can-i-deploy and the matrix
+        for a failed result); it counts for every consumer version that published that content.
         """
         from polycontract.broker._results import publish_results
         from polycontract.broker._webhooks import plan_verification

@@ -125,7 +125,8 @@ def matrix(
     """List consumer version x provider version x verification result for an application's integrations."""
     with open_broker(broker_url) as broker:
         rows = broker.matrix(pacticipant, version=version, branch=branch, environment=environment, limit=limit)
-    emit(output, {"matrix": [_row_json(r) for r in rows]}, _rows_text(rows) if rows else "no pacts found")
+    text = "\n".join([_rows_text(rows), *_failure_lines(rows)]) if rows else "no pacts found"
+    emit(output, {"matrix": [_row_json(r) for r in rows]}, text)
 
 
 def _verdict(decision: Decision) -> str:
@@ -134,9 +135,9 @@ def _verdict(decision: Decision) -> str:
 
 def _decision_text(decision: Decision, dry_run: bool) -> str:
     lines = [_rows_text(decision.rows), ""] if decision.rows else []
-    lines += [
-        f"{'  ' if r.status in ('ok', 'ignored', 'no-dependencies') else '! '}{r.message}" for r in decision.reasons
-    ]
+    for r in decision.reasons:
+        lines.append(f"{'  ' if r.status in ('ok', 'ignored', 'no-dependencies') else '! '}{r.message}")
+        lines += [f"    {line}" for line in (r.report.lines() if r.report is not None else ())]
     lines += [f"warning: {w}" for w in decision.warnings]
     if decision.next_actions:
         lines += ["", "next:"] + [f"  - {a}" for a in decision.next_actions]
@@ -147,6 +148,8 @@ def _decision_text(decision: Decision, dry_run: bool) -> str:
 
 
 def _decision_json(decision: Decision, dry_run: bool) -> dict[str, Any]:
+    from polycontract.broker._test_results import report_json
+
     counted = [r for r in decision.reasons if r.status != "ignored"]
     return {
         "summary": {
@@ -169,6 +172,7 @@ def _decision_json(decision: Decision, dry_run: bool) -> dict[str, Any]:
                 "nextAction": r.next_action,
                 "counterpart": r.counterpart,
                 "counterpartVersion": r.counterpart_version,
+                "report": report_json(r.report),
             }
             for r in decision.reasons
         ],
@@ -179,15 +183,42 @@ def _decision_json(decision: Decision, dry_run: bool) -> dict[str, Any]:
 
 
 def _row_json(row: Row) -> dict[str, Any]:
+    from polycontract.broker._test_results import failures_json
+
     return {
         "consumer": {"name": row.consumer, "version": row.consumer_version},
         "provider": {"name": row.provider, "version": row.provider_version},
         "pact": {"contentHash": row.content_hash},
         "verificationResult": None
         if row.success is None
-        else {"success": row.success, "verifiedAt": row.verified_at, "pending": row.pending},
+        else {
+            "success": row.success,
+            "verifiedAt": row.verified_at,
+            "pending": row.pending,
+            "testResults": failures_json(row.failures),
+        },
         "ignored": row.ignored,
     }
+
+
+def _failure_lines(rows: tuple[Row, ...]) -> list[str]:
+    """For each failed row, which interactions failed and the first mismatches with their paths."""
+    from polycontract.matrix import FailureReport
+
+    out: list[str] = []
+    for r in rows:
+        if r.success is not False or r.provider_version is None or r.content_hash is None:
+            continue
+        report = FailureReport(
+            consumer=r.consumer,
+            consumer_version=r.consumer_version,
+            provider=r.provider,
+            provider_version=r.provider_version,
+            content_hash=r.content_hash,
+            failures=r.failures,
+        )
+        out += [f"  {line}" for line in report.lines()]
+    return ["", "failed verifications:", *out] if out else []
 
 
 def _rows_text(rows: tuple[Row, ...]) -> str:

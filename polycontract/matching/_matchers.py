@@ -169,7 +169,7 @@ def check_status(status: Any, actual: Any) -> str | None:
     test = STATUS_CLASSES.get(str(status))
     if test is None:
         return f"unknown status class {status!r}"
-    return None if test(actual) else f"Expected status code {actual} to be a {status} status"
+    return None if test(actual) else f"Expected status code {actual} to be in the status class {status!r}"
 
 
 def _type_message(expected: Any, actual: Any) -> str:

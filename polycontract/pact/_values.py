@@ -226,7 +226,7 @@ def to_body(
     else:
         if not _is_json_type(declared):
             raise UsageError(
-                f"{func}: {name}={example!r} is a {type(example).__name__} but the content type {declared!r} "
+                f"{func}: {name}={example!r} is of type {type(example).__name__} but the content type {declared!r} "
                 "is not JSON; pass the body as str or bytes, or declare a JSON content type"
             )
         if isinstance(example, str):
