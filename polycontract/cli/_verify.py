@@ -1,18 +1,21 @@
 """``polycontract verify``: replay pacts against a running provider from CI.
 
 Pacts come from files and directories (PACTS), or, when none are given, from the broker
-(``--broker``) chosen by consumer version selectors, with pending and WIP pacts. ``--publish``
-records each pact's result in the broker.
+(``--broker``) chosen by consumer version selectors, with pending and WIP pacts. Messages are made by
+``--messages MODULE:OBJECT`` (a Python producer) or ``--message-url URL`` (an endpoint, as Pact's
+message proxy). ``--publish`` records each measured pact's result in the broker.
 
-Exit status: 0 when the provider honours every pact, 1 when an interaction fails, 2 for usage errors,
-unreadable pacts and a provider that cannot be reached at all.
+Exit status: 0 verified, 1 failed (the provider answered and broke a pact), 2 could not verify (no
+pacts found, unreadable pacts, the provider unreachable, a provider state or message producer
+missing...) and usage errors. Only measured results are published.
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,10 +23,13 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from polycontract.cli._broker_common import broker_option, open_broker
+from polycontract.errors import UsageError
 from polycontract.verifier import SourcedPact, VerificationResult, Verifier
 
 if TYPE_CHECKING:
     from polycontract.broker import Broker, PactForVerification
+
+_EXIT = {"verified": 0, "failed": 1, "could-not-verify": 2}
 
 
 def _headers(values: tuple[str, ...]) -> dict[str, str]:
@@ -37,6 +43,8 @@ def _headers(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def _selectors(values: tuple[str, ...]) -> list[dict[str, Any]]:
+    from polycontract.broker import ConsumerVersionSelector
+
     selectors = []
     for value in values:
         try:
@@ -50,27 +58,86 @@ def _selectors(values: tuple[str, ...]) -> list[dict[str, Any]]:
                 f'{value!r} is not a JSON object such as {{"mainBranch": true}}',
                 param_hint="--consumer-version-selector",
             )
+        try:  # checked now: a selector that cannot work is a usage error before any broker is opened
+            ConsumerVersionSelector.from_json(selector)
+        except UsageError as exc:
+            raise click.BadParameter(f"{value!r}: {exc}", param_hint="--consumer-version-selector") from None
         selectors.append(selector)
     return selectors
 
 
 def exit_code(result: VerificationResult) -> int:
-    """0 ok, 1 failed interactions, 2 unreadable pacts or an unreachable provider."""
-    if result.source_errors or result.unreachable:
-        return 2
-    return 0 if result.ok else 1
+    """0 verified, 1 failed (the provider broke a pact), 2 could not verify."""
+    return _EXIT[result.outcome]
+
+
+def load_messages(spec: str) -> tuple[Any, Callable[..., Any] | None]:
+    """``MODULE:OBJECT`` as (the object holding producers by description, a producer for any description).
+
+    OBJECT is a message registry (anything with ``message_producers()``, such as a ``Verifier``, whose
+    state handlers count too, or a ``MessageRegistry``), a mapping of descriptions to producers, or a
+    callable ``(description, provider_states)``. MODULE is imported with the current directory on
+    ``sys.path``.
+    """
+    module_name, sep, attribute = spec.partition(":")
+    if not sep or not module_name or not attribute:
+        raise click.BadParameter(
+            f"{spec!r} is not MODULE:OBJECT, e.g. myservice.contracts:messages", param_hint="--messages"
+        )
+    if str(Path.cwd()) not in sys.path:
+        sys.path.insert(0, str(Path.cwd()))
+    try:
+        found: Any = importlib.import_module(module_name)
+    except Exception as exc:
+        raise click.BadParameter(
+            f"cannot import {module_name!r} ({type(exc).__name__}: {exc}); run from the directory that holds it",
+            param_hint="--messages",
+        ) from None
+    for name in attribute.split("."):
+        if not hasattr(found, name):
+            raise click.BadParameter(f"module {module_name!r} has no {attribute!r}", param_hint="--messages")
+        found = getattr(found, name)
+    if callable(getattr(found, "message_producers", None)) or isinstance(found, Mapping):
+        return found, None
+    if callable(found):
+        return None, found
+    raise click.BadParameter(
+        f"{spec} is a {type(found).__name__}: give a callable (description, provider_states) -> message, or a "
+        "registry of producers (a Verifier or polycontract.verifier.MessageRegistry)",
+        param_hint="--messages",
+    )
 
 
 @click.command()
 @click.argument("pacts", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--provider", required=True, help="The provider's name, as the pacts spell it.")
-@click.option("--provider-url", required=True, help="Base URL of the running provider, e.g. http://127.0.0.1:8000.")
+@click.option(
+    "--provider-url",
+    default=None,
+    help="Base URL of the running provider, e.g. http://127.0.0.1:8000 (not needed for pacts of messages only).",
+)
 @click.option("--provider-version", default=None, help="Version of the provider being verified (e.g. a git sha).")
 @click.option("--branch", default=None, help="Branch of the provider being verified.")
 @click.option("--state-change-url", default=None, help="URL (or path on the provider) receiving state changes.")
 @click.option("--base-path", default="", help="Path put in front of every request path, e.g. /api.")
 @click.option("--timeout", default=10.0, show_default=True, type=click.FloatRange(min=0, min_open=True))
 @click.option("--header", "headers", multiple=True, metavar="'NAME: VALUE'", help="Header added to every request.")
+@click.option(
+    "--messages",
+    "messages_spec",
+    default=None,
+    metavar="MODULE:OBJECT",
+    help="The message producer: a callable (description, provider_states) -> message, or a registry of producers"
+    " by description (a Verifier or a polycontract.verifier.MessageRegistry).",
+)
+@click.option(
+    "--message-url",
+    default=None,
+    metavar="URL",
+    help="An endpoint that makes messages: it receives POST {description, providerStates} and answers the message"
+    " (metadata in the Pact-Message-Metadata header, base64 JSON), as Pact's message proxy does.",
+)
+@click.option("--allow-no-pacts", is_flag=True, help="Finding no pacts to verify is a success (exit 0), not exit 2.")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write JUnit XML.")
 @click.option("--publish", is_flag=True, help="Record each pact's result in the broker (needs --provider-version).")
@@ -95,13 +162,16 @@ def exit_code(result: VerificationResult) -> int:
 def verify(
     pacts: tuple[Path, ...],
     provider: str,
-    provider_url: str,
+    provider_url: str | None,
     provider_version: str | None,
     branch: str | None,
     state_change_url: str | None,
     base_path: str,
     timeout: float,
     headers: tuple[str, ...],
+    messages_spec: str | None,
+    message_url: str | None,
+    allow_no_pacts: bool,
     output: str,
     junit_xml: Path | None,
     publish: bool,
@@ -110,9 +180,11 @@ def verify(
     wip_since: datetime | None,
     broker_url: str | None,
 ) -> None:
-    """Verify PACTS (files or directories), or the broker's pacts for --provider, against --provider-url."""
-    from polycontract.errors import UsageError
+    """Verify PACTS (files or directories), or the broker's pacts for --provider, against --provider-url.
 
+    Exit 0: verified; 1: the provider broke a pact; 2: could not verify (nothing is published for it).
+    """
+    registry, any_message = load_messages(messages_spec) if messages_spec else (None, None)
     try:
         verifier = Verifier(
             provider=provider,
@@ -123,7 +195,10 @@ def verify(
             base_path=base_path,
             state_change_url=state_change_url,
             headers=_headers(headers),
+            message_producer=any_message,
+            message_url=message_url,
         )
+        _adopt_producers(verifier, registry)
     except UsageError as exc:
         raise click.UsageError(str(exc)) from None
     if publish and not provider_version:
@@ -137,13 +212,15 @@ def verify(
         raise click.UsageError("--include-wip-pacts-since needs --enable-pending (WIP pacts are always pending)")
     selectors = _selectors(selector_values)
     if pacts:
-        result = verifier.verify(*pacts)
+        result = verifier.verify(*pacts, allow_no_pacts=allow_no_pacts)
         _report(result, output, junit_xml, provider_url)
-        if publish and not result.unreachable:
+        if publish and result.measured_pacts:
             with open_broker(broker_url) as broker:
                 _publish(broker, result)
-        sys.exit(exit_code(result))
-    with open_broker(broker_url) as broker:
+        elif publish:
+            _not_published(result)
+        sys.exit(_EXIT[result.outcome])
+    with open_broker(broker_url, create=False) as broker:
         listed = broker.pacts_for_verification(
             provider,
             selectors=selectors or None,
@@ -152,13 +229,25 @@ def verify(
             include_wip_since=wip_since,
         )
         _announce(listed, provider, broker.url)
-        if not listed:
-            sys.exit(0)
-        result = verifier.verify(_Fetched([_sourced(p) for p in listed]))
+        result = verifier.verify(_Fetched([_sourced(p) for p in listed]), allow_no_pacts=allow_no_pacts)
         _report(result, output, junit_xml, provider_url)
-        if publish and not result.unreachable:
+        if publish and result.measured_pacts:
             _publish(broker, result)
-    sys.exit(exit_code(result))
+        elif publish:
+            _not_published(result)
+    sys.exit(_EXIT[result.outcome])
+
+
+def _adopt_producers(verifier: Verifier, registry: Any) -> None:
+    """Register the producers of ``registry`` (and the state handlers of a ``Verifier``) with ``verifier``."""
+    if registry is None:
+        return
+    producers = registry if isinstance(registry, Mapping) else registry.message_producers()
+    for description, producer in dict(producers).items():
+        verifier.add_message(str(description), producer)
+    handlers = getattr(registry, "state_handlers", None)
+    for name, handler in (handlers() if callable(handlers) else {}).items():
+        verifier.add_state(name, handler)
 
 
 class _Fetched:
@@ -180,6 +269,7 @@ def _sourced(found: PactForVerification) -> SourcedPact:
         error=found.error,
         consumer_version=found.consumer_version,
         consumer_versions=found.consumer_versions,
+        notices=found.notices,
     )
 
 
@@ -188,7 +278,7 @@ def _announce(listed: Sequence[PactForVerification], provider: str, broker: str)
     if not listed:
         click.echo(
             f"No pacts to verify for {provider} in the broker at {broker} with these consumer version selectors:"
-            " publish the consumers' pacts, or check --provider and --consumer-version-selector.",
+            " publish the consumers' pacts, or check --broker, --provider and --consumer-version-selector.",
             err=True,
         )
         return
@@ -197,7 +287,7 @@ def _announce(listed: Sequence[PactForVerification], provider: str, broker: str)
         click.echo(f"  {found.describe()}", err=True)
 
 
-def _report(result: VerificationResult, output: str, junit_xml: Path | None, provider_url: str) -> None:
+def _report(result: VerificationResult, output: str, junit_xml: Path | None, provider_url: str | None) -> None:
     if junit_xml is not None:
         junit_xml.parent.mkdir(parents=True, exist_ok=True)
         junit_xml.write_text(result.to_junit_xml(), encoding="utf-8")
@@ -206,11 +296,13 @@ def _report(result: VerificationResult, output: str, junit_xml: Path | None, pro
     else:
         click.echo(result.report())
         if result.unreachable:
-            click.echo(f"\nThe provider is not reachable at {provider_url}: start it or fix --provider-url.", err=True)
+            where = f" at {provider_url}" if provider_url else ""
+            click.echo(f"\nThe provider is not reachable{where}: start it or fix --provider-url.", err=True)
 
 
 def _publish(broker: Broker, result: VerificationResult) -> None:
-    """One verification result per pact, keyed by its content so every consumer version sharing it counts."""
+    """One verification result per measured pact, keyed by its content so every consumer version sharing it
+    counts; pacts that could not be verified are named and left out."""
     assert result.provider_version is not None
     recorded = broker.publish_verification_results(
         provider=result.provider,
@@ -218,12 +310,23 @@ def _publish(broker: Broker, result: VerificationResult) -> None:
         branch=result.branch,
         results=result.verifications(),
     )
-    for item, outcome in zip(recorded, result.pacts):
+    for item, outcome in zip(recorded, result.measured_pacts):
         verdict = "verified" if item.success else "failed"
-        versions = ", ".join(outcome.consumer_versions) or outcome.consumer_version or outcome.origin
+        versions = ", ".join(outcome.versions) or outcome.origin
         click.echo(
             f"published: {item.consumer} -> {item.provider} {verdict}"
             + (" (pending)" if item.pending else "")
             + f" for {item.consumer} {versions}, pact {item.content_hash[:8]}",
+            err=True,
+        )
+    _not_published(result)
+
+
+def _not_published(result: VerificationResult) -> None:
+    for outcome in result.unmeasured_pacts:
+        versions = ", ".join(outcome.versions) or outcome.origin
+        click.echo(
+            f"not published: {outcome.consumer} -> {result.provider} for {outcome.consumer} {versions}, pact"
+            f" {outcome.content_hash[:8]}: it could not be verified, so there is no result to record",
             err=True,
         )

@@ -1,8 +1,9 @@
 """Provider verification in pytest: one test item per interaction.
 
 Mark a test that takes ``pact_interaction`` and the plugin parametrizes it with every interaction of
-the given pacts, so each one passes or fails on its own, reads ``consumer: description`` in the report,
-and ``-k`` selects interactions::
+the given pacts, so each one passes or fails on its own, reads ``consumer 1.4.0 (deployed in prod):
+description`` in the report (the consumer version and where it is live when the source knows them, as a
+broker does), and ``-k`` selects interactions::
 
     verifier = Verifier(provider="users", app=app)
 
@@ -11,7 +12,9 @@ and ``-k`` selects interactions::
         pact_interaction.verify()
 
 `pact_verification` writes that test for you: ``test_users_api = pact_verification(verifier, "pacts/")``.
-A failing pending interaction is reported as xfail; an unreadable pact is one failing item.
+An item fails both when the provider broke the pact and when the interaction could not be verified (a
+provider state or message producer missing, the provider unreachable), with distinct messages. A
+failing pending interaction is reported as xfail; an unreadable pact is one failing item.
 """
 
 from __future__ import annotations
@@ -47,19 +50,32 @@ class PactInteraction:
     origin: str
     pending: bool = False
     error: str | None = None
+    #: The consumer versions whose pact this is, when the source knows them (a broker does).
+    consumer_versions: tuple[str, ...] = ()
+    #: Where those versions are live, e.g. ``("deployed in prod",)``.
+    deployments: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
-        """The pytest id: ``consumer: description``."""
+        """The pytest id: ``consumer 1.4.0 (deployed in prod): description`` (versions and deployments when known)."""
         if self.pact is None or self.interaction is None:
             return f"unreadable pact {self.origin}"
-        return f"{self.pact.consumer}: {self.interaction.description}"
+        versions = ", ".join(self.consumer_versions)
+        where = f" ({', '.join(self.deployments)})" if self.deployments else ""
+        return f"{self.pact.consumer}{' ' + versions if versions else ''}{where}: {self.interaction.description}"
 
     def run(self) -> InteractionResult:
         """Verify the interaction and return the result, without failing the test."""
         if self.pact is None or self.interaction is None:
             raise RuntimeError(self.error or "no interaction")
-        return _session(self.verifier).run(self.pact, self.interaction, pending=self.pending, origin=self.origin)
+        return _session(self.verifier).run(
+            self.pact,
+            self.interaction,
+            pending=self.pending,
+            origin=self.origin,
+            consumer_versions=self.consumer_versions,
+            deployments=self.deployments,
+        )
 
     def verify(self) -> InteractionResult:
         """Verify the interaction; fail the test with every mismatch (or xfail a pending one)."""
@@ -67,11 +83,16 @@ class PactInteraction:
         if self.pact is None or self.interaction is None:
             pytest.fail(f"{self.origin}: {self.error}", pytrace=False)
         result = self.run()
-        if not result.ok:
-            if result.pending:
-                pytest.xfail(f"pending interaction failed:\n{result.explain()}")
-            pytest.fail(result.explain(), pytrace=False)
-        return result
+        if result.ok:
+            return result
+        unchecked = result.outcome == "could-not-verify"
+        if result.pending and not result.unverified:
+            what = "could not be verified" if unchecked else "failed"
+            pytest.xfail(f"pending interaction {what}:\n{result.explain()}")
+        if unchecked:
+            message = f"could not verify (nothing was checked, so this is no pass):\n{result.explain()}"
+            pytest.fail(message, pytrace=False)
+        pytest.fail(f"the provider broke the pact:\n{result.explain()}", pytrace=False)
 
 
 def _session(verifier: Verifier) -> VerificationSession:
@@ -94,10 +115,33 @@ def collect(verifier: Verifier, sources: tuple[Source, ...]) -> list[PactInterac
             cases.append(PactInteraction(verifier, None, None, sourced.origin, error=problem))
         if verify and sourced.pact is not None:
             cases += [
-                PactInteraction(verifier, sourced.pact, i, sourced.origin, pending=sourced.pending or i.pending)
+                PactInteraction(
+                    verifier,
+                    sourced.pact,
+                    i,
+                    sourced.origin,
+                    pending=sourced.pending or i.pending,
+                    consumer_versions=sourced.versions,
+                    deployments=sourced.deployments,
+                )
                 for i in sourced.pact.interactions
             ]
     return cases
+
+
+def unique_ids(cases: list[PactInteraction]) -> list[str]:
+    """Each case's `PactInteraction.id`, made unique: a repeated id gets its pact file's name, then a number."""
+    from pathlib import PurePath
+
+    ids = [c.id for c in cases]
+    repeated = {i for i in ids if ids.count(i) > 1}
+    ids = [f"{i} [{PurePath(c.origin).name}]" if i in repeated else i for i, c in zip(ids, cases)]
+    seen: dict[str, int] = {}
+    out = []
+    for i in ids:
+        seen[i] = seen.get(i, 0) + 1
+        out.append(i if seen[i] == 1 else f"{i} #{seen[i]}")
+    return out
 
 
 def pact_verification(verifier: Verifier, *sources: Source) -> Callable[[PactInteraction], None]:
@@ -135,7 +179,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         raise pytest.UsageError(f"@pytest.mark.{MARKER}(verifier, ...) needs at least one pact source")
     metafunc.config.stash.setdefault(_COLLECTED, set()).add(id(verifier))
     cases = collect(verifier, sources)
-    metafunc.parametrize("pact_interaction", cases, ids=[c.id for c in cases])
+    metafunc.parametrize("pact_interaction", cases, ids=unique_ids(cases))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:

@@ -9,12 +9,14 @@
 
 Pacts come from files, directories, `model.Pact` objects or any `PactSource` (the broker provides
 one). HTTP interactions are replayed with httpx (over a socket, or in-process to an ASGI/WSGI app);
-messages are verified by calling the producer registered with `Verifier.message`.
+messages are verified by calling the producer registered with `Verifier.message` (or in a
+`MessageRegistry`), a ``message_producer``, or a ``message_url`` endpoint. Every result has an
+``outcome``: ``"verified"``, ``"failed"`` (the provider broke the pact) or ``"could-not-verify"``.
 """
 
 from __future__ import annotations
 
-from polycontract.verifier._messages import Message
+from polycontract.verifier._messages import Message, MessageRegistry
 from polycontract.verifier._result import InteractionResult, PactOutcome, SourceError, VerificationResult
 from polycontract.verifier._sources import PactSource, SourcedPact, SourcedPactLike
 from polycontract.verifier._verifier import VerificationSession, Verifier
@@ -22,6 +24,7 @@ from polycontract.verifier._verifier import VerificationSession, Verifier
 __all__ = [
     "InteractionResult",
     "Message",
+    "MessageRegistry",
     "PactOutcome",
     "PactSource",
     "SourceError",

@@ -1,10 +1,16 @@
 """What a verification found: one `InteractionResult` per interaction, gathered in a `VerificationResult`.
 
-Results are plain frozen data; `VerificationResult.report` renders them for people, `to_json` for tools.
+Every result has an ``outcome`` of three kinds: ``"verified"`` (the provider honours the pact),
+``"failed"`` (the provider answered and broke the pact) and ``"could-not-verify"`` (nothing was
+measured: no pacts, the provider unreachable, a provider state or a message producer missing...).
+Only measured results are published to a broker. Results are plain frozen data; `VerificationResult.report`
+renders them for people, `to_json` for tools.
 
 >>> r = InteractionResult(description="get user", consumer="web", provider="api", ok=True)
->>> VerificationResult(provider="api", interactions=(r,)).ok
-True
+>>> VerificationResult(provider="api", interactions=(r,)).outcome
+'verified'
+>>> VerificationResult(provider="api").outcome  # no pacts at all: nothing was checked
+'could-not-verify'
 """
 
 from __future__ import annotations
@@ -15,8 +21,27 @@ from typing import Any
 
 from polycontract.errors import ContractViolation
 from polycontract.model import Mismatch, Pact
+from polycontract.verifier._report import jsonable, junit_xml, report, test_result
 
-__all__ = ["InteractionResult", "PactOutcome", "SourceError", "VerificationResult"]
+__all__ = [
+    "COULD_NOT_VERIFY",
+    "FAILED",
+    "UNMEASURED_KINDS",
+    "VERIFIED",
+    "InteractionResult",
+    "PactOutcome",
+    "SourceError",
+    "VerificationResult",
+]
+
+VERIFIED = "verified"
+FAILED = "failed"
+COULD_NOT_VERIFY = "could-not-verify"
+
+#: Error kinds that say nothing about the provider's behaviour: the interaction could not be checked.
+#: ``timeout`` (the provider accepted the request and did not answer in time), ``app`` (an in-process app
+#: raised) and ``producer-error`` (a message producer raised or hung) are the provider failing: measured.
+UNMEASURED_KINDS = frozenset({"state", "connection", "no-provider", "producer", "hook", "error"})
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -24,9 +49,10 @@ class InteractionResult:
     """The outcome of replaying one interaction.
 
     ``ok`` is True when the provider answered as the pact expects. ``mismatches`` lists every difference
-    found (most important first); ``error`` says why the interaction could not be checked at all (a
-    missing state handler, a provider that is down), with what to do about it. ``pending`` results are
-    reported but do not fail the verification.
+    found (most important first); ``error`` says why the interaction could not be checked, or how the
+    provider failed to answer, with what to do about it. ``pending`` results are reported but do not
+    fail the verification. ``consumer_versions`` and ``deployments`` (``deployed in prod``) say which
+    consumer versions the pact serves, when its source knows.
     """
 
     description: str
@@ -43,8 +69,23 @@ class InteractionResult:
     key: str | None = None
     #: ``GET /users/1`` for an HTTP interaction (before generators), empty for messages.
     request: str = ""
-    #: What kind of ``error`` this is: ``state``, ``connection``, ``timeout``, ``producer`` or ``hook``.
+    #: What kind of ``error`` this is. Not measured (`UNMEASURED_KINDS`): ``state``, ``connection``
+    #: (refused, or no connection within the timeout), ``no-provider``, ``producer`` (none for the
+    #: message), ``hook``, ``error``. Measured: ``timeout``, ``app``, ``producer-error``.
     error_kind: str | None = None
+    #: The consumer versions whose pact this is (oldest first), when the source knows them.
+    consumer_versions: tuple[str, ...] = ()
+    #: Where those consumer versions are live, e.g. ``("deployed in prod",)``, when the source knows.
+    deployments: tuple[str, ...] = ()
+
+    @property
+    def outcome(self) -> str:
+        """``"verified"``, ``"failed"`` (the provider broke the pact) or ``"could-not-verify"``."""
+        if self.ok:
+            return VERIFIED
+        if self.error is not None and self.error_kind in UNMEASURED_KINDS and not self.mismatches:
+            return COULD_NOT_VERIFY
+        return FAILED
 
     @property
     def failed(self) -> bool:
@@ -52,15 +93,25 @@ class InteractionResult:
         return not self.ok and not self.pending
 
     @property
+    def unverified(self) -> bool:
+        """True when this result makes the run could-not-verify: not checked, and not pending (a
+        pending interaction counts too when the provider could not be reached at all)."""
+        return self.outcome == COULD_NOT_VERIFY and (not self.pending or self.error_kind == "connection")
+
+    @property
     def title(self) -> str:
-        """``web -> api: get user``, how reports and pytest name the interaction."""
-        return f"{self.consumer} -> {self.provider}: {self.description}"
+        """``web 1.4.0 -> api: get user [deployed in prod]``, how reports and pytest name the interaction."""
+        versions = _versions(self.consumer_versions)
+        where = f" [{', '.join(self.deployments)}]" if self.deployments else ""
+        return f"{self.consumer}{' ' + versions if versions else ''} -> {self.provider}: {self.description}{where}"
 
     def explain(self) -> str:
         """A readable account of what went wrong (empty for a success)."""
         if self.ok:
             return ""
-        lines = [f"{self.title}" + (" [pending]" if self.pending else "")]
+        flags = " [pending]" if self.pending else ""
+        flags += " [could not verify]" if self.outcome == COULD_NOT_VERIFY else ""
+        lines = [f"{self.title}{flags}"]
         if self.request:
             lines.append(f"  request {self.request}")
         if self.states:
@@ -78,8 +129,11 @@ class InteractionResult:
         return {
             "description": self.description,
             "consumer": self.consumer,
+            "consumerVersions": list(self.consumer_versions),
+            "deployments": list(self.deployments),
             "provider": self.provider,
             "type": self.interaction_type,
+            "outcome": self.outcome,
             "ok": self.ok,
             "pending": self.pending,
             "states": list(self.states),
@@ -87,13 +141,14 @@ class InteractionResult:
             "origin": self.origin,
             "request": self.request,
             "error": self.error,
+            "errorKind": self.error_kind,
             "mismatches": [
                 {
                     "kind": m.kind,
                     "path": m.path,
                     "message": m.message,
-                    "expected": _jsonable(m.expected),
-                    "actual": _jsonable(m.actual),
+                    "expected": jsonable(m.expected),
+                    "actual": jsonable(m.actual),
                 }
                 for m in self.mismatches
             ],
@@ -114,7 +169,7 @@ class PactOutcome:
 
     ``ok`` is True when every interaction of the pact passed (pending ones included: the broker
     decides what pending means). ``content_hash`` identifies the pact content, whatever consumer
-    versions published it.
+    versions published it. ``results`` are the pact's interaction results.
     """
 
     pact: Pact
@@ -125,11 +180,28 @@ class PactOutcome:
     consumer_version: str | None = None
     #: Every consumer version whose pact has this content (from a broker source).
     consumer_versions: tuple[str, ...] = ()
+    results: tuple[InteractionResult, ...] = ()
 
     @property
     def consumer(self) -> str:
         """The consumer's name."""
         return self.pact.consumer
+
+    @property
+    def outcome(self) -> str:
+        """``"failed"`` when any interaction broke the pact (a measured failure, even beside
+        unchecked ones), else ``"could-not-verify"`` when any could not be checked, else ``"verified"``."""
+        outcomes = {r.outcome for r in self.results}
+        if FAILED in outcomes or (not self.ok and not self.results):
+            return FAILED
+        if COULD_NOT_VERIFY in outcomes:
+            return COULD_NOT_VERIFY
+        return VERIFIED
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        """The consumer versions this pact serves (``consumer_versions``, else ``consumer_version``)."""
+        return self.consumer_versions or ((self.consumer_version,) if self.consumer_version else ())
 
     @property
     def content_hash(self) -> str:
@@ -143,7 +215,10 @@ class PactOutcome:
 class VerificationResult:
     """Everything one `Verifier.verify` call found.
 
-    ``ok`` is True when no source failed to load and every non-pending interaction passed.
+    ``outcome`` is ``"verified"`` when every pact that counts was checked and honoured, ``"failed"``
+    when the provider broke a pact, and ``"could-not-verify"`` when something could not be checked:
+    an unreadable pact source, no pacts at all (unless ``allow_no_pacts``), or an interaction whose
+    check did not happen (see `InteractionResult.outcome`). ``ok`` is True only for ``"verified"``.
     """
 
     provider: str
@@ -154,6 +229,8 @@ class VerificationResult:
     pacts: tuple[PactOutcome, ...] = ()
     duration: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    #: True when finding no pacts at all is fine (``--allow-no-pacts``): then it is ``"verified"``.
+    allow_no_pacts: bool = False
 
     def __iter__(self) -> Iterator[InteractionResult]:
         return iter(self.interactions)
@@ -162,38 +239,55 @@ class VerificationResult:
         return len(self.interactions)
 
     @property
+    def no_pacts(self) -> bool:
+        """True when no pact for the provider was found (nothing was verified and nothing failed to load)."""
+        return not self.pacts and not self.interactions and not self.source_errors
+
+    @property
+    def outcome(self) -> str:
+        """``"verified"`` (exit 0), ``"failed"`` (exit 1) or ``"could-not-verify"`` (exit 2)."""
+        if self.source_errors or (self.no_pacts and not self.allow_no_pacts):
+            return COULD_NOT_VERIFY
+        if any(r.unverified for r in self.interactions):
+            return COULD_NOT_VERIFY
+        if any(r.failed for r in self.interactions):
+            return FAILED
+        return VERIFIED
+
+    @property
     def ok(self) -> bool:
-        """True when the provider honours every pact that counts."""
-        return not self.source_errors and not any(r.failed for r in self.interactions)
+        """True only when the outcome is ``"verified"``: the provider honours every pact that counts."""
+        return self.outcome == VERIFIED
 
     @property
     def failures(self) -> tuple[InteractionResult, ...]:
-        """The results that fail the verification."""
+        """The results that fail the verification (broken or not checked, and not pending)."""
         return tuple(r for r in self.interactions if r.failed)
 
+    @property
+    def unverified(self) -> tuple[InteractionResult, ...]:
+        """The results that could not be checked and make the run could-not-verify."""
+        return tuple(r for r in self.interactions if r.unverified)
+
+    @property
+    def measured_pacts(self) -> tuple[PactOutcome, ...]:
+        """The pacts whose result was measured (verified or failed): what may be published."""
+        return tuple(p for p in self.pacts if p.outcome != COULD_NOT_VERIFY)
+
+    @property
+    def unmeasured_pacts(self) -> tuple[PactOutcome, ...]:
+        """The pacts that could not be verified: never published."""
+        return tuple(p for p in self.pacts if p.outcome == COULD_NOT_VERIFY)
+
+    @property
+    def unreachable(self) -> bool:
+        """True when every failure is the provider refusing connections (it is not running there)."""
+        failures = self.failures
+        return bool(failures) and all(r.error_kind == "connection" for r in failures)
+
     def report(self) -> str:
-        """A human-readable summary: one line per interaction, then the details of every failure."""
-        lines = [
-            f"Verifying provider {self.provider}"
-            + (f" version {self.provider_version}" if self.provider_version else "")
-        ]
-        for error in self.source_errors:
-            lines.append(f"  ERROR {error.origin}: {error.message}")
-        for r in self.interactions:
-            status = "ok" if r.ok else ("pending, failed" if r.pending else "FAILED")
-            lines.append(f"  {r.title} ... {status} ({r.duration * 1000:.1f} ms)")
-        details = [r.explain() for r in self.interactions if not r.ok]
-        if details:
-            lines += ["", "Failures:", *details]
-        passed = sum(r.ok for r in self.interactions)
-        pending = sum(1 for r in self.interactions if r.pending and not r.ok)
-        summary = f"{len(self.interactions)} interactions, {passed} passed, {len(self.failures)} failed"
-        if pending:
-            summary += f", {pending} pending failed (not counted)"
-        if self.source_errors:
-            summary += f", {len(self.source_errors)} pact sources unreadable"
-        lines += ["", summary + f" in {self.duration:.2f} s"]
-        return "\n".join(lines)
+        """A human-readable summary: one line per interaction, the details of every failure, the outcome."""
+        return report(self)
 
     def to_json(self) -> dict[str, Any]:
         """The result as JSON-ready data (what ``polycontract verify --output json`` prints)."""
@@ -201,6 +295,7 @@ class VerificationResult:
             "provider": self.provider,
             "providerVersion": self.provider_version,
             "branch": self.branch,
+            "outcome": self.outcome,
             "ok": self.ok,
             "durationMs": round(self.duration * 1000, 3),
             "sourceErrors": [{"origin": e.origin, "message": e.message} for e in self.source_errors],
@@ -210,6 +305,7 @@ class VerificationResult:
                     "consumerVersion": p.consumer_version,
                     "consumerVersions": list(p.consumer_versions),
                     "origin": p.origin,
+                    "outcome": p.outcome,
                     "ok": p.ok,
                     "pending": p.pending,
                     "url": p.url,
@@ -220,71 +316,41 @@ class VerificationResult:
         }
 
     def verifications(self) -> list[dict[str, Any]]:
-        """One plain result per verified pact, what a broker records (``Broker.publish_verification_results``).
+        """One plain result per measured pact, what a broker records (``Broker.publish_verification_results``).
 
-        Each is ``{"consumer", "consumer_versions", "content_hash", "success", "pending"}``; ``success``
-        is False when any interaction of the pact failed, pending or not (pending changes the exit
-        code, not the result).
+        Each is ``{"consumer", "consumer_version", "consumer_versions", "content_hash", "success",
+        "pending", "test_results"}``; ``success`` is False when any interaction of the pact failed,
+        pending or not (pending changes the exit code, not the result). ``test_results`` has one entry
+        per interaction in the Pact Broker's ``testResults`` shape. A pact that could not be verified
+        (an interaction not checked and none failed) is left out: only measured results are published.
         """
         return [
             {
                 "consumer": p.consumer,
-                "consumer_versions": list(p.consumer_versions or ([p.consumer_version] if p.consumer_version else [])),
+                "consumer_version": p.versions[-1] if p.versions else None,
+                "consumer_versions": list(p.versions),
                 "content_hash": p.content_hash,
-                "success": p.ok,
+                "success": p.outcome == VERIFIED,
                 "pending": p.pending,
+                "test_results": [test_result(r) for r in p.results],
             }
-            for p in self.pacts
+            for p in self.measured_pacts
         ]
 
-    @property
-    def unreachable(self) -> bool:
-        """True when every failure is the provider refusing connections (it is not running there)."""
-        failures = self.failures
-        return bool(failures) and all(r.error_kind == "connection" for r in failures)
-
     def to_junit_xml(self) -> str:
-        """The result as JUnit XML: one test suite per consumer, one test case per interaction."""
-        import xml.etree.ElementTree as ET
+        """The result as JUnit XML: one test suite per consumer (version), one test case per interaction.
 
-        root = ET.Element("testsuites", name=f"pact verification of {self.provider}")
-        suites: dict[str, ET.Element] = {}
-        for error in self.source_errors:
-            suite = suites.setdefault("<sources>", ET.SubElement(root, "testsuite", name="pact sources"))
-            case = ET.SubElement(suite, "testcase", classname="pact sources", name=error.origin, time="0")
-            ET.SubElement(case, "error", message=error.message).text = error.message
-        for r in self.interactions:
-            name = f"{r.consumer} -> {r.provider}"
-            suite = suites.setdefault(name, ET.SubElement(root, "testsuite", name=name))
-            case = ET.SubElement(
-                suite, "testcase", classname=name, name=r.description, time=f"{r.duration:.6f}", file=r.origin
-            )
-            if r.pending and not r.ok:
-                ET.SubElement(case, "skipped", message="pending interaction failed").text = r.explain()
-            elif not r.ok:
-                first = r.error or (str(r.mismatches[0]) if r.mismatches else "failed")
-                ET.SubElement(case, "failure", message=first).text = r.explain()
-        for suite in suites.values():
-            cases = suite.findall("testcase")
-            suite.set("tests", str(len(cases)))
-            suite.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
-            suite.set("errors", str(sum(1 for c in cases if c.find("error") is not None)))
-            suite.set("skipped", str(sum(1 for c in cases if c.find("skipped") is not None)))
-        return ET.tostring(root, encoding="unicode", xml_declaration=True)
+        A broken interaction is a ``<failure>``, one that could not be checked an ``<error>``.
+        """
+        return junit_xml(self)
 
     def raise_for_failures(self) -> None:
-        """Raise `ContractViolation` with the report when the verification failed."""
+        """Raise `ContractViolation` with the report unless the outcome is ``"verified"``."""
         if not self.ok:
             raise ContractViolation(self.report())
 
 
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return repr(value)
+def _versions(versions: tuple[str, ...]) -> str:
+    if len(versions) <= 3:
+        return ", ".join(versions)
+    return f"{versions[0]} … {versions[-1]} ({len(versions)} versions)"

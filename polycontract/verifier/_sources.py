@@ -11,6 +11,7 @@ an exception, so one bad file fails its own entry and the rest of the run goes o
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,9 @@ from polycontract.errors import PactFormatError, UsageError
 from polycontract.model import Pact
 
 __all__ = ["PactSource", "Source", "SourcedPact", "SourcedPactLike", "resolve_sources", "triage"]
+
+#: ``deployed to prod`` / ``released to app-store`` in a broker notice (``1.0 (deployed to prod)``).
+_LIVE = re.compile(r"\b(deployed|released) to ([^;,)]+)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,13 +48,32 @@ class SourcedPact:
     from_directory: bool = False
     #: Every consumer version whose pact has this content (a broker source de-duplicates by content).
     consumer_versions: tuple[str, ...] = ()
+    #: Why the broker chose each consumer version, e.g. ``1.0 (deployed to prod)``.
+    notices: tuple[str, ...] = ()
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        """The consumer versions this pact serves (``consumer_versions``, else ``consumer_version``)."""
+        return self.consumer_versions or ((self.consumer_version,) if self.consumer_version else ())
+
+    @property
+    def deployments(self) -> tuple[str, ...]:
+        """Where those versions are live, from the notices: ``("deployed in prod", "released in app-store")``."""
+        found: list[str] = []
+        for notice in self.notices:
+            for kind, environment in _LIVE.findall(notice):
+                where = f"{kind} in {environment.strip()}"
+                if where not in found:
+                    found.append(where)
+        return tuple(found)
 
 
 class SourcedPactLike(Protocol):
     """What a `PactSource` may yield besides `SourcedPact`: any object with these attributes.
 
     The broker's ``PactForVerification`` is one; `resolve_sources` turns such objects into
-    `SourcedPact` values (``error``, ``consumer_version`` and ``consumer_versions`` are optional).
+    `SourcedPact` values (``error``, ``consumer_version``, ``consumer_versions`` and ``notices`` are
+    optional).
     """
 
     @property
@@ -155,6 +178,7 @@ def _adopt(item: SourcedPact | SourcedPactLike) -> SourcedPact:
         error=getattr(item, "error", None),
         consumer_version=getattr(item, "consumer_version", None) or (versions[-1] if versions else None),
         consumer_versions=versions,
+        notices=tuple(str(n) for n in (getattr(item, "notices", ()) or ())),
     )
 
 

@@ -31,12 +31,19 @@ from polycontract.model import (
     Interaction,
     Mismatch,
     Pact,
+    ProviderState,
     Response,
     SynchronousMessage,
 )
 from polycontract.verifier._asgi import AppError
 from polycontract.verifier._http import RequestHook, Transport, prepare
-from polycontract.verifier._messages import MessageProducer, verify_message
+from polycontract.verifier._messages import (
+    EndpointError,
+    MessageEndpoint,
+    MessageProducer,
+    from_states_producer,
+    verify_message,
+)
 from polycontract.verifier._result import InteractionResult, PactOutcome, SourceError, VerificationResult
 from polycontract.verifier._sources import Source, SourcedPact, resolve_sources, triage
 from polycontract.verifier._states import StateError, StateHandler, StateRunner, StateSetup
@@ -50,11 +57,16 @@ class Verifier:
     """Checks that a provider honours its consumers' pacts.
 
     Give either ``base_url`` (a running provider, reached over HTTP) or ``app`` (an ASGI or WSGI app,
-    called in-process). ``base_path`` is put in front of every request path; ``timeout`` bounds each
-    request and ``state_timeout`` each state handler call (``None``: no limit, handlers run in the
-    caller's thread). ``request_hook`` may change each ``httpx.Request`` before it is sent, e.g. to add
+    called in-process); neither is needed when the pacts hold only messages. ``base_path`` is put in
+    front of every request path; ``timeout`` bounds each request and ``state_timeout`` each state
+    handler call (``None``: no limit). ``request_hook`` may change each ``httpx.Request`` before it is sent, e.g. to add
     an ``Authorization`` header. ``state_change_url`` receives ``POST {state, params, action}`` for
     states without a handler; a path (``/_pact/state``) is sent to the provider itself.
+
+    Messages are made by the producer registered for their description (`message`); failing that by
+    ``message_producer``, called as ``message_producer(description, provider_states)`` (the states as
+    ``[{"name", "params"}]``); failing that by ``message_url``, an endpoint answering a POST of
+    ``{"description", "providerStates"}`` with the message, as Pact's message proxy does.
 
     >>> verifier = Verifier(provider="api", base_url="http://127.0.0.1:8000")
     >>> @verifier.state("user alice exists")
@@ -77,14 +89,18 @@ class Verifier:
         state_change_url: str | None = None,
         state_change_teardown: bool = True,
         headers: Mapping[str, str] | None = None,
+        message_producer: Callable[..., Any] | None = None,
+        message_url: str | None = None,
     ) -> None:
         if not isinstance(provider, str) or not provider:
             raise UsageError(f"provider={provider!r} must be the provider's name")
-        if (base_url is None) == (app is None):
+        if base_url is not None and app is not None:
             raise UsageError(
-                f"give exactly one of base_url= (a running provider) and app= (an ASGI/WSGI app); got "
+                f"give one of base_url= (a running provider) and app= (an ASGI/WSGI app), not both; got "
                 f"base_url={base_url!r}, app={app!r}"
             )
+        if message_producer is not None and not callable(message_producer):
+            raise UsageError(f"message_producer={message_producer!r} must be callable")
         if base_url is not None and not base_url.startswith(("http://", "https://")):
             raise UsageError(f"base_url={base_url!r} must start with http:// or https://")
         if not isinstance(timeout, (int, float)) or timeout <= 0:
@@ -103,6 +119,10 @@ class Verifier:
         self.state_change_url = state_change_url
         self.state_change_teardown = state_change_teardown
         self.headers = dict(headers or {})
+        self.message_producer = message_producer
+        self.message_url = message_url
+        if message_url is not None:
+            MessageEndpoint(message_url, timeout=self.timeout)  # validates the URL now
         self._states: dict[str, StateHandler] = {}
         self._messages: dict[str, MessageProducer] = {}
         StateRunner(timeout=state_timeout)  # validates state_timeout now rather than at verify()
@@ -151,14 +171,24 @@ class Verifier:
             raise UsageError(f"producer={producer!r} for message {description!r} must be callable")
         self._messages[description] = producer
 
+    def state_handlers(self) -> dict[str, StateHandler]:
+        """The state handlers registered with `state` by name (a copy)."""
+        return dict(self._states)
+
+    def message_producers(self) -> dict[str, MessageProducer]:
+        """The producers registered with `message` by description (a copy): a verifier is a message registry."""
+        return dict(self._messages)
+
     # ---------------------------------------------------------------------------------------- running
 
-    def verify(self, *sources: Source) -> VerificationResult:
+    def verify(self, *sources: Source, allow_no_pacts: bool = False) -> VerificationResult:
         """Verify every interaction of every pact in ``sources`` and return the results.
 
         A source is a pact file, a directory of pact files, a `model.Pact` or a `PactSource`. Nothing
         raises for bad input (unreadable pacts, an unreachable provider, failing state handlers): each
-        problem becomes a failed entry that says what to do.
+        problem becomes an entry that says what to do, and the result's ``outcome`` tells a broken pact
+        (``"failed"``) from one that could not be checked (``"could-not-verify"``). Finding no pact for
+        the provider at all is ``"could-not-verify"`` unless ``allow_no_pacts``.
         """
         if not sources:
             raise UsageError("verify() needs at least one pact source (a file, directory, Pact or PactSource)")
@@ -183,6 +213,7 @@ class Verifier:
             source_errors=tuple(errors),
             pacts=tuple(outcomes),
             duration=time.perf_counter() - started,
+            allow_no_pacts=allow_no_pacts,
         )
 
     def session(self) -> VerificationSession:
@@ -201,6 +232,7 @@ class VerificationSession:
         self.verifier = verifier
         self._transport: Transport | None = None
         self._states: StateRunner | None = None
+        self._endpoint: MessageEndpoint | None = None
         self._rng = random.Random()
 
     def __enter__(self) -> VerificationSession:
@@ -217,6 +249,8 @@ class VerificationSession:
         )
         for name, handler in v._states.items():
             self._states.add(name, handler)
+        if v.message_url is not None:
+            self._endpoint = MessageEndpoint(v.message_url, timeout=v.timeout)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -224,6 +258,8 @@ class VerificationSession:
             self._states.close()
         if self._transport is not None:
             self._transport.close()
+        if self._endpoint is not None:
+            self._endpoint.close()
 
     def run_sourced(self, sourced: SourcedPact) -> Iterator[InteractionResult | SourceError | PactOutcome]:
         """Results for one sourced pact then its `PactOutcome`, or one `SourceError` when it cannot be verified."""
@@ -233,15 +269,23 @@ class VerificationSession:
         if not verify or sourced.pact is None:
             return
         pact = sourced.pact
-        ok = True
+        results: list[InteractionResult] = []
         for interaction in pact.interactions:
-            result = self.run(pact, interaction, pending=sourced.pending, origin=sourced.origin)
-            ok = ok and result.ok
+            result = self.run(
+                pact,
+                interaction,
+                pending=sourced.pending,
+                origin=sourced.origin,
+                consumer_versions=sourced.versions,
+                deployments=sourced.deployments,
+            )
+            results.append(result)
             yield result
         yield PactOutcome(
             pact=pact,
             origin=sourced.origin,
-            ok=ok,
+            ok=all(r.ok for r in results),
+            results=tuple(results),
             pending=sourced.pending,
             url=sourced.url,
             consumer_version=sourced.consumer_version,
@@ -249,9 +293,19 @@ class VerificationSession:
         )
 
     def run(
-        self, pact: Pact, interaction: Interaction, *, pending: bool = False, origin: str = ""
+        self,
+        pact: Pact,
+        interaction: Interaction,
+        *,
+        pending: bool = False,
+        origin: str = "",
+        consumer_versions: tuple[str, ...] = (),
+        deployments: tuple[str, ...] = (),
     ) -> InteractionResult:
-        """Verify one interaction of ``pact``: states, replay or message, comparison, teardown."""
+        """Verify one interaction of ``pact``: states, replay or message, comparison, teardown.
+
+        ``consumer_versions`` and ``deployments`` (``deployed in prod``) name the result in reports.
+        """
         assert self._states is not None
         started = time.perf_counter()
         states = tuple(s.name for s in interaction.provider_states)
@@ -261,16 +315,17 @@ class VerificationSession:
         mismatches: list[Mismatch] = []
         values: dict[str, Any] = {}
         try:
-            for state in interaction.provider_states:
+            for state in self._states_to_set_up(interaction):
                 setup = self._states.setup(state)
                 done.append((setup, state))
                 values.update(setup.values)
             mismatches = self._check(pact, interaction, values)
         except _Failed as exc:
             error, kind = exc.message, exc.kind
-        except StateError as exc:
-            error, kind = f"{exc}", "state"
-        except Exception as exc:  # a bug in a hook or producer fails this interaction only
+        except StateError as exc:  # a state change URL that refuses connections: the provider is down
+            down = isinstance(exc.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
+            error, kind = f"{exc}", "connection" if down else "state"
+        except Exception as exc:  # a bug on the way (request generators, encoding): nothing was checked
             error, kind = f"{type(exc).__name__}: {exc}", "error"
         for setup, state in reversed(done):
             problem = self._states.teardown(setup, state)
@@ -294,20 +349,29 @@ class VerificationSession:
             error=error,
             error_kind=kind,
             duration=time.perf_counter() - started,
+            consumer_versions=consumer_versions,
+            deployments=deployments,
         )
+
+    def _states_to_set_up(self, interaction: Interaction) -> tuple[ProviderState, ...]:
+        """The states this session sets up: a message made by ``message_producer`` or ``message_url`` gets
+        its states with the request, so states without a handler (or state change URL) are left to it."""
+        assert self._states is not None
+        states = interaction.provider_states
+        if isinstance(interaction, HttpInteraction) or self.verifier._messages.get(interaction.description):
+            return tuple(states)
+        if self.verifier.message_producer is None and self._endpoint is None:
+            return tuple(states)
+        if self._states.state_change_url is not None:
+            return tuple(states)
+        known = set(self._states.names())
+        return tuple(s for s in states if s.name in known)
 
     def _check(self, pact: Pact, interaction: Interaction, values: dict[str, Any]) -> list[Mismatch]:
         if isinstance(interaction, HttpInteraction):
             return self._check_http(pact, interaction, values)
         assert isinstance(interaction, (AsynchronousMessage, SynchronousMessage))
-        producer = self.verifier._messages.get(interaction.description)
-        if producer is None:
-            known = ", ".join(repr(d) for d in sorted(self.verifier._messages)) or "none"
-            raise _Failed(
-                "producer",
-                f"no message producer for {interaction.description!r} (registered: {known}); add one with "
-                f'@verifier.message("{interaction.description}")',
-            )
+        producer = self._producer(interaction)
         assert self._transport is not None and self._states is not None
         run_async = self._states.run_async  # on the app's loop, cancelled at the time limit
         what = f"message producer for {interaction.description!r}"
@@ -316,11 +380,31 @@ class VerificationSession:
                 lambda: verify_message(interaction, producer, spec=pact.spec, run_async=run_async), what
             )
             return found
-        except StateError as exc:
-            raise _Failed("producer", str(exc)) from exc
-        except Exception as exc:
+        except EndpointError as exc:
+            raise _Failed(exc.kind, exc.message) from exc
+        except StateError as exc:  # the producer did not finish in time: the provider failing
+            raise _Failed("producer-error", str(exc)) from exc
+        except Exception as exc:  # the provider's own producer raised: the provider failing
             message = f"message producer for {interaction.description!r} raised {type(exc).__name__}: {exc}"
-            raise _Failed("producer", message) from exc
+            raise _Failed("producer-error", message) from exc
+
+    def _producer(self, interaction: AsynchronousMessage | SynchronousMessage) -> MessageProducer:
+        """The producer for ``interaction``: registered, then ``message_producer``, then ``message_url``."""
+        v = self.verifier
+        producer = v._messages.get(interaction.description)
+        if producer is not None:
+            return producer
+        if v.message_producer is not None:
+            return from_states_producer(v.message_producer, interaction)
+        if self._endpoint is not None:
+            return self._endpoint.producer(interaction)
+        known = ", ".join(repr(d) for d in sorted(v._messages)) or "none"
+        raise _Failed(
+            "producer",
+            f"no message producer for {interaction.description!r} (registered: {known}); register one with "
+            f'@verifier.message("{interaction.description}"), or on the command line pass --messages '
+            "MODULE:OBJECT (a Python producer or registry) or --message-url URL (an endpoint that makes messages)",
+        )
 
     def _check_http(self, pact: Pact, interaction: HttpInteraction, values: dict[str, Any]) -> list[Mismatch]:
         assert self._transport is not None
@@ -331,13 +415,19 @@ class VerificationSession:
                 now=datetime.datetime.now(datetime.UTC), rng=self._rng, mode="provider", provider_state=values
             )
             request = generate_request(request, ctx)
+        if v.base_url is None and v.app is None:
+            raise _Failed(
+                "no-provider",
+                f"{request.method.upper()} {request.path}: no provider to send it to; pass --provider-url "
+                "(base_url=, or app=) to verify HTTP interactions",
+            )
         outgoing = prepare(request, base_path=v.base_path, extra_headers=v.headers)
         target = f"{outgoing.method} {self._transport.base_url.rstrip('/')}{outgoing.target}"
         try:
             response = self._transport.send(outgoing, _guarded(v.request_hook) if v.request_hook else None)
         except _HookError as exc:
             raise _Failed("hook", f"request_hook raised {exc}") from exc
-        except httpx.ConnectError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
             message = f"{target}: cannot connect to the provider ({exc}); start it or check the provider URL"
             raise _Failed("connection", message) from exc
         except httpx.TimeoutException as exc:
@@ -346,8 +436,8 @@ class VerificationSession:
                 "(raise timeout= / --timeout if it is just slow)"
             )
             raise _Failed("timeout", message) from exc
-        except AppError as exc:
-            raise _Failed("error", f"{target}: {exc}") from exc
+        except AppError as exc:  # an in-process app raising is the provider failing
+            raise _Failed("app", f"{target}: {exc}") from exc
         except httpx.HTTPError as exc:
             raise _Failed("connection", f"{target}: request failed ({type(exc).__name__}: {exc})") from exc
         return compare_response(_without_wildcard_type(interaction.response), response, spec=pact.spec)

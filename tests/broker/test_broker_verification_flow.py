@@ -173,8 +173,13 @@ def test_cli_broker_options_that_cannot_work_are_usage_errors(tmp_path: Any, ext
 
 def test_the_cli_says_when_the_broker_has_nothing_to_verify(tmp_path: Any) -> None:
     url = f"sqlite:///{tmp_path / 'broker.db'}"
+    connect(url).close()  # the broker exists, and holds no pacts for users
     code, _, err = _cli("--provider", "users", "--provider-url", "http://127.0.0.1:9", "--broker", url)
-    assert code == 0 and "No pacts to verify for users" in err
+    # Nothing was checked, so this is no pass: exit 2 (it was 0), unless --allow-no-pacts says it is fine.
+    assert code == 2 and "No pacts to verify for users" in err
+    allowed = ("--allow-no-pacts",)
+    code, _, _ = _cli("--provider", "users", "--provider-url", "http://127.0.0.1:9", "--broker", url, *allowed)
+    assert code == 0
 
 
 def test_pytest_items_can_come_from_a_broker_source(broker: Broker) -> None:
@@ -189,10 +194,11 @@ def test_pytest_items_can_come_from_a_broker_source(broker: Broker) -> None:
     cases = collect(verifier, (source,))
 
     assert test.pytestmark[0].args == (verifier, source)  # type: ignore[attr-defined]
+    # Ids name the consumer version and where it is deployed, so the two "get user 1" items differ.
     assert [(c.id, c.pending) for c in cases] == [
-        ("web: get user 1", True),
-        ("web: get user 1", True),
-        ("web: get user 2", True),
+        ("web 1.0 (deployed in prod): get user 1", True),
+        ("web 2.0: get user 1", True),
+        ("web 2.0: get user 2", True),
     ]
     try:
         assert all(c.run().ok for c in cases)

@@ -132,3 +132,96 @@ test_api = pact_verification(Verifier(provider="users", app=app), "pact.json")
     result = pytester.runpytest("-rx")
 
     result.assert_outcomes(xfailed=1)
+
+
+BROKER_MODULE = """
+from polycontract.broker import BrokerSource, connect
+from polycontract.verifier import Verifier
+from polycontract.pytest_plugin._provider import pact_verification
+
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [b'{"id": 1, "name": "alice"}']
+
+broker = connect("BROKER_URL")
+source = BrokerSource(broker, "users", selectors=[{"deployed": True}, {"latest": True}], include_pending=False)
+test_users_api = pact_verification(Verifier(provider="users", app=app), source)
+"""
+
+
+def test_item_ids_name_the_consumer_version_and_where_it_is_deployed(pytester: pytest.Pytester) -> None:
+    from polycontract.broker import connect
+    from polycontract.codec import load_pact
+
+    url = f"sqlite:///{pytester.path / 'broker.db'}"
+    old = users_pact(get_user(1, state=None))
+    old["interactions"][0]["response"]["body"]["email"] = "a@example.com"  # 1.4.0 expects a field no longer sent
+    with connect(url) as broker:
+        broker.publish_pact(load_pact(old), consumer_version="1.4.0", branch="main")
+        broker.publish_pact(load_pact(users_pact(get_user(1, state=None))), consumer_version="1.5.0", branch="main")
+        broker.create_environment("prod", production=True)
+        broker.record_deployment("web", "1.4.0", "prod")
+    pytester.makepyfile(test_provider=BROKER_MODULE.replace("BROKER_URL", url))
+
+    result = pytester.runpytest("-v")
+
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*test_users_api?web 1.4.0 (deployed in prod): get user? FAILED*",
+            "*test_users_api?web 1.5.0: get user? PASSED*",
+        ]
+    )
+    result.stdout.fnmatch_lines(["*the provider broke the pact:", "*web 1.4.0 -> users: get user ?deployed in prod?"])
+
+
+def test_items_with_the_same_id_are_told_apart_by_their_pact_file(pytester: pytest.Pytester) -> None:
+    pacts = pytester.mkdir("pacts")
+    for name in ("a.json", "b.json"):
+        (pacts / name).write_text(json.dumps(users_pact(get_user(1, state=None))))
+    pytester.makepyfile(
+        test_provider="""
+from polycontract.verifier import Verifier
+from polycontract.pytest_plugin._provider import pact_verification
+
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [b'{"id": 1, "name": "alice"}']
+
+test_api = pact_verification(Verifier(provider="users", app=app), "pacts")
+"""
+    )
+
+    result = pytester.runpytest("-v")
+
+    result.assert_outcomes(passed=2)
+    result.stdout.fnmatch_lines(
+        ["*test_api?web: get user ?a.json?? PASSED*", "*test_api?web: get user ?b.json?? PASSED*"]
+    )
+
+
+def test_an_item_that_could_not_be_verified_fails_saying_so(pytester: pytest.Pytester) -> None:
+    (pytester.path / "pact.json").write_text(json.dumps(users_pact(get_user(1))))
+    pytester.makepyfile(
+        test_provider="""
+from polycontract.verifier import Verifier
+from polycontract.pytest_plugin._provider import pact_verification
+
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [b'{"id": 1, "name": "alice"}']
+
+test_api = pact_verification(Verifier(provider="users", app=app), "pact.json")
+"""
+    )
+
+    result = pytester.runpytest()
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*could not verify (nothing was checked, so this is no pass):",
+            "*no handler for provider state 'user exists'*",
+        ]
+    )
+    assert "the provider broke the pact" not in result.stdout.str()

@@ -12,6 +12,7 @@ def test_the_public_names_are_pinned() -> None:
     assert sorted(polycontract.verifier.__all__) == [
         "InteractionResult",
         "Message",
+        "MessageRegistry",
         "PactOutcome",
         "PactSource",
         "SourceError",

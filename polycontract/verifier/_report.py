@@ -1,0 +1,149 @@
+"""Rendering verification results: the text report, JUnit XML and the Pact Broker's ``testResults`` entries.
+
+>>> jsonable((b"a", {1: None}))
+['a', {'1': None}]
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from polycontract.verifier._result import InteractionResult, VerificationResult
+
+__all__ = ["jsonable", "junit_xml", "report", "test_result"]
+
+_STATUS = {
+    ("verified", False): "ok",
+    ("verified", True): "ok",
+    ("failed", False): "FAILED",
+    ("failed", True): "pending, failed",
+    ("could-not-verify", False): "COULD NOT VERIFY",
+    ("could-not-verify", True): "pending, could not verify",
+}
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` as JSON-ready data (bytes decoded, unknown objects as their repr)."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return repr(value)
+
+
+def test_result(r: InteractionResult) -> dict[str, Any]:
+    """One interaction in the Pact Broker's ``testResults`` shape (as the Pact reference verifier sends it)."""
+    entry: dict[str, Any] = {
+        "interactionId": r.key,
+        "interactionDescription": r.description,
+        "success": r.ok,
+        "mismatches": [
+            {
+                "attribute": m.kind,
+                "identifier": m.path,
+                "description": m.message,
+                "expected": jsonable(m.expected),
+                "actual": jsonable(m.actual),
+            }
+            for m in r.mismatches
+        ],
+    }
+    if r.error is not None:
+        entry["exception"] = r.error
+    return entry
+
+
+def report(result: VerificationResult) -> str:
+    """The text report: one line per interaction, the details of what went wrong, counts and the outcome."""
+    lines = [
+        f"Verifying provider {result.provider}"
+        + (f" version {result.provider_version}" if result.provider_version else "")
+    ]
+    for error in result.source_errors:
+        lines.append(f"  ERROR {error.origin}: {error.message}")
+    for r in result.interactions:
+        lines.append(f"  {r.title} ... {_STATUS[(r.outcome, r.pending)]} ({r.duration * 1000:.1f} ms)")
+    failed = [r.explain() for r in result.interactions if r.outcome == "failed"]
+    unchecked = [r.explain() for r in result.interactions if r.outcome == "could-not-verify"]
+    if failed:
+        lines += ["", "Failures:", *failed]
+    if unchecked:
+        lines += ["", "Could not verify:", *unchecked]
+    counts = [f"{len(result.interactions)} interactions", f"{sum(r.ok for r in result.interactions)} passed"]
+    counts.append(f"{sum(1 for r in result.interactions if r.outcome == 'failed' and not r.pending)} failed")
+    if result.unverified:
+        counts.append(f"{len(result.unverified)} could not be verified")
+    pending = sum(1 for r in result.interactions if r.pending and not r.ok and not r.unverified)
+    if pending:
+        counts.append(f"{pending} pending failed (not counted)")
+    if result.source_errors:
+        counts.append(f"{len(result.source_errors)} pact sources unreadable")
+    lines += ["", ", ".join(counts) + f" in {result.duration:.2f} s", _verdict(result)]
+    return "\n".join(lines)
+
+
+def _verdict(result: VerificationResult) -> str:
+    outcome = result.outcome
+    if outcome == "verified":
+        if result.no_pacts:
+            return f"Verified: no pacts for provider {result.provider} were found, and that was allowed."
+        return "Verified: the provider honours every pact that counts."
+    if outcome == "failed":
+        return "Failed: the provider answered and broke the pact."
+    if result.no_pacts:
+        return (
+            f"Could not verify: no pacts for provider {result.provider} were found, so nothing was checked; "
+            "publish or pass the consumers' pacts and check the provider name, or accept it with --allow-no-pacts."
+        )
+    text = "Could not verify: some of the pacts were not checked (see above), so this is no pass."
+    if any(r.failed and r.outcome == "failed" for r in result.interactions):
+        text += " The failures listed are real: the provider broke the pact there."
+    return text
+
+
+def junit_xml(result: VerificationResult) -> str:
+    """One test suite per consumer (version), one test case per interaction; failed ones are ``<failure>``,
+    unchecked ones ``<error>``, pending ones ``<skipped>``."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites", name=f"pact verification of {result.provider}")
+    suites: dict[str, ET.Element] = {}
+
+    def suite_for(name: str, title: str) -> ET.Element:
+        if name not in suites:
+            suites[name] = ET.SubElement(root, "testsuite", name=title)
+        return suites[name]
+
+    for error in result.source_errors:
+        suite = suite_for("<sources>", "pact sources")
+        case = ET.SubElement(suite, "testcase", classname="pact sources", name=error.origin, time="0")
+        ET.SubElement(case, "error", message=error.message).text = error.message
+    if result.no_pacts and not result.allow_no_pacts:
+        suite = suite_for("<sources>", "pact sources")
+        case = ET.SubElement(suite, "testcase", classname="pact sources", name="pacts to verify", time="0")
+        message = f"no pacts for provider {result.provider} were found"
+        ET.SubElement(case, "error", message=message).text = message
+    for r in result.interactions:
+        name = r.title.partition(": ")[0]
+        suite = suite_for(name, name)
+        case = ET.SubElement(
+            suite, "testcase", classname=name, name=r.description, time=f"{r.duration:.6f}", file=r.origin
+        )
+        if r.pending and not r.ok and not r.unverified:
+            ET.SubElement(case, "skipped", message="pending interaction failed").text = r.explain()
+        elif not r.ok:
+            first = r.error or (str(r.mismatches[0]) if r.mismatches else "failed")
+            tag = "error" if r.outcome == "could-not-verify" else "failure"
+            ET.SubElement(case, tag, message=first).text = r.explain()
+    for suite in suites.values():
+        cases = suite.findall("testcase")
+        suite.set("tests", str(len(cases)))
+        suite.set("failures", str(sum(1 for c in cases if c.find("failure") is not None)))
+        suite.set("errors", str(sum(1 for c in cases if c.find("error") is not None)))
+        suite.set("skipped", str(sum(1 for c in cases if c.find("skipped") is not None)))
+    return ET.tostring(root, encoding="unicode", xml_declaration=True)
