@@ -6,8 +6,8 @@ and dispatch every step to a Python function chosen by a regular expression (`St
 Only the Gherkin the suite uses is supported: ``Feature``, ``Background``, ``Scenario`` (no
 outlines), tags, comments, data tables and doc strings.
 
-The suite data is never copied into the project: callers pass the folder of the shared checkout
-(``features/`` and ``fixtures/``) and skip with a reason when it is missing.
+The suite data is never copied into the project: callers pass the folder ``pact_spec.py`` finds
+(``features/`` and ``fixtures/``), whose tests fail with how to get it when it is missing.
 """
 
 from __future__ import annotations

@@ -9,12 +9,12 @@ import json
 import random
 import re
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pact_spec import require
 
 from polycontract import model
 from polycontract.errors import UsageError
@@ -27,7 +27,6 @@ from polycontract.generate import (
     generate_value,
 )
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "pact-spec" / "compatibility-suite" / "fixtures"
 NOW = datetime.datetime(2024, 1, 31, 13, 45, 7, 250000, tzinfo=datetime.timezone(datetime.timedelta(hours=2)))
 
 
@@ -52,10 +51,7 @@ def load_generators(data: dict[str, Any]) -> dict[str, dict[str, model.Generator
 
 
 def fixture(name: str) -> Any:
-    path = FIXTURES / name
-    if not path.exists():
-        pytest.skip(f"compatibility-suite fixture {path} is not available")
-    return json.loads(path.read_text())
+    return json.loads((require("compatibility-suite/fixtures") / name).read_text())
 
 
 def json_body(content: Any) -> model.Body:
@@ -107,7 +103,8 @@ def test_generator_fixture_replaces_the_body_value_with_the_expected_shape(name:
 
 
 def test_generator_fixtures_are_all_covered() -> None:
-    names = {p.name for p in FIXTURES.glob("*-generator*.json")} if FIXTURES.exists() else set()
+    names = {p.name for p in require("compatibility-suite/fixtures").glob("*-generator*.json")}
+    assert names, "no generator fixtures found"
     assert names - set(SHAPES) <= {"providerstate-generator.json", "mockserver-generator.json"}
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pact_spec import require, root
 
 from polycontract.codec import content_hash, dump_pact, dumps_pact, load_pact
 from polycontract.errors import PactFormatError, UsageError
@@ -22,7 +23,7 @@ from polycontract.model import (
     SynchronousMessage,
 )
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "pact-spec" / "compatibility-suite" / "fixtures"
+FIXTURES = root() / "compatibility-suite" / "fixtures"
 
 
 def v3_pact() -> dict[str, Any]:
@@ -174,9 +175,9 @@ def test_v4_only_matcher_cannot_be_written_as_v3() -> None:
         dump_pact(load_pact(doc), spec="V3")
 
 
-@pytest.mark.skipif(not FIXTURES.is_dir(), reason="Pact compatibility-suite fixtures not beside the checkout")
 @pytest.mark.parametrize("name", ["pact-broker_c2.json"])
 def test_real_v4_pact_round_trips_to_identical_json(name: str) -> None:
+    require("compatibility-suite/fixtures")
     original = json.loads((FIXTURES / name).read_text())
     pact = load_pact(FIXTURES / name)
     again = json.loads(dumps_pact(pact))
@@ -187,8 +188,8 @@ def test_real_v4_pact_round_trips_to_identical_json(name: str) -> None:
     }
 
 
-@pytest.mark.skipif(not FIXTURES.is_dir(), reason="Pact compatibility-suite fixtures not beside the checkout")
 def test_pact_with_a_regex_invalid_in_every_dialect_names_the_rule() -> None:
+    require("compatibility-suite/fixtures")
     # pact-broker_c1.json carries '.(*\\/pacts...)$', which no regex engine accepts.
     with pytest.raises(PactFormatError) as info:
         load_pact(FIXTURES / "pact-broker_c1.json")

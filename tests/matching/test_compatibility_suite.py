@@ -35,6 +35,7 @@ from compat_suite import (
     read_scenarios,
     table_records,
 )
+from pact_spec import missing, params, require, root
 
 from polycontract._paths import STAR, parse_path
 from polycontract.codec import parse_request
@@ -43,7 +44,7 @@ from polycontract.matching import compare_request, compare_response
 from polycontract.model import Body, Generator, Mismatch, Request, Response
 
 Mode = Literal["consumer", "provider"]
-SUITE = Path(__file__).resolve().parents[3] / "shared" / "pact-spec" / "compatibility-suite"
+SUITE = root() / "compatibility-suite"
 FIXTURES = SUITE / "fixtures"
 
 #: Feature -> number of scenarios it holds (a change upstream should be noticed, not absorbed).
@@ -452,13 +453,10 @@ def _part_matches(world: World, step: Step, which: str, name: str, pattern: str)
 
 # ------------------------------------------------------------------------------------------ tests
 
-SCENARIOS = read_scenarios(SUITE, list(FEATURES))
+SCENARIOS = read_scenarios(SUITE, list(FEATURES)) if missing("compatibility-suite/features") is None else []
 
 
-def _params() -> list[Any]:
-    if not SCENARIOS:
-        reason = f"Pact compatibility suite not found at {SUITE} (it lives beside the project checkout)"
-        return [pytest.param(None, id="suite-missing", marks=pytest.mark.skip(reason=reason))]
+def _params(suite: Path) -> list[Any]:
     out = []
     for scenario in SCENARIOS:
         marks = []
@@ -469,27 +467,26 @@ def _params() -> list[Any]:
 
 
 def test_suite_is_present_with_the_expected_scenarios() -> None:
-    if not SCENARIOS:
-        pytest.skip(f"Pact compatibility suite not found at {SUITE} (it lives beside the project checkout)")
+    require("compatibility-suite/features")
+    require("compatibility-suite/fixtures")
     counts = {feature: sum(s.feature == feature for s in SCENARIOS) for feature in FEATURES}
     assert counts == FEATURES
     assert len({s.id for s in SCENARIOS}) == len(SCENARIOS), "scenario ids must be unique"
 
 
 def test_every_step_has_a_definition() -> None:
-    if not SCENARIOS:
-        pytest.skip(f"Pact compatibility suite not found at {SUITE}")
+    require("compatibility-suite/features")
     assert [str(s) for s in steps.undefined(SCENARIOS)] == []
 
 
 def test_known_failures_name_real_scenarios() -> None:
-    if not SCENARIOS:
-        pytest.skip(f"Pact compatibility suite not found at {SUITE}")
+    require("compatibility-suite/features")
     assert set(KNOWN_FAILURES) <= {s.id for s in SCENARIOS}
 
 
-@pytest.mark.parametrize("scenario", _params())
+@pytest.mark.parametrize("scenario", params("compatibility-suite/features", _params))
 def test_scenario(scenario: Scenario) -> None:
+    require("compatibility-suite/features")
     world = World(spec=scenario.feature.split("/")[0])
     for step in scenario.steps:
         try:

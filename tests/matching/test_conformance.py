@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pact_spec import params, require
 
 from polycontract.matching import compare_message, compare_request, compare_response
 
-PACT_SPEC = Path(__file__).resolve().parents[3] / "shared" / "pact-spec" / "testcases"
 SPECS = {"v1": "V1", "v1.1": "V1.1", "v2": "V2", "v3": "V3", "v4": "V4"}
 
 #: Cases whose upstream verdict we do not follow, with the reason. Keep this list empty unless a
@@ -17,27 +18,26 @@ SPECS = {"v1": "V1", "v1.1": "V1.1", "v2": "V2", "v3": "V3", "v4": "V4"}
 DISPUTED: dict[str, str] = {}
 
 
-def _cases() -> list[tuple[str, Path]]:
-    if not PACT_SPEC.is_dir():
-        return []
-    return sorted((f"{p.relative_to(PACT_SPEC)}", p) for p in PACT_SPEC.rglob("*.json"))
+def _cases(testcases: Path) -> list[Any]:
+    names = sorted(str(p.relative_to(testcases)) for p in testcases.rglob("*.json"))
+    return [pytest.param(name, testcases / name, id=name) for name in names]
 
 
-CASES = _cases()
+CASES = params("testcases", _cases, width=2)
 
 
-def test_conformance_data_is_present_or_skipped_with_reason() -> None:
-    if not CASES:
-        pytest.skip(f"Pact specification test cases not found at {PACT_SPEC}")
-    assert len(CASES) == 803
+def test_conformance_data_is_present() -> None:
+    testcases = require("testcases")
+    assert len(list(testcases.rglob("*.json"))) == 803
 
 
-@pytest.mark.parametrize(("name", "path"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("name", "path"), CASES)
 def test_case_verdict_matches_specification(name: str, path: Path) -> None:
+    testcases = require("testcases")
     if name in DISPUTED:
         pytest.skip(DISPUTED[name])
     case = json.loads(path.read_text(encoding="utf-8-sig"))
-    version, kind = path.relative_to(PACT_SPEC).parts[:2]
+    version, kind = path.relative_to(testcases).parts[:2]
     spec = SPECS[version]
     compare = {"request": compare_request, "response": compare_response, "message": compare_message}[kind]
     mismatches = compare(case["expected"], case["actual"], spec=spec)

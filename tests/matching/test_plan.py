@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pact_spec import require
 
 from polycontract._paths import STAR, Token, render_path
 from polycontract.codec import parse_message, parse_request, parse_response
@@ -145,7 +145,8 @@ def test_plan_renders_paths_of_unusual_keys_like_the_walker() -> None:
     assert [m.path for m in found] == ["$.body['a b']['c.d'][1]['é']"]
 
 
-def test_every_conformance_case_gets_the_same_mismatches_from_walker_and_plan(pact_spec_dir: Path) -> None:
+def test_every_conformance_case_gets_the_same_mismatches_from_walker_and_plan() -> None:
+    testcases = require("testcases")
     parse: dict[str, Callable[..., Any]] = {
         "request": parse_request,
         "response": parse_response,
@@ -156,10 +157,10 @@ def test_every_conformance_case_gets_the_same_mismatches_from_walker_and_plan(pa
         "response": compare_response,
         "message": compare_message,
     }
-    cases = sorted((pact_spec_dir / "testcases").rglob("*.json"))
+    cases = sorted(testcases.rglob("*.json"))
     assert len(cases) == 803
     for path in cases:
-        version, kind = path.relative_to(pact_spec_dir / "testcases").parts[:2]
+        version, kind = path.relative_to(testcases).parts[:2]
         case, spec = json.loads(path.read_text(encoding="utf-8-sig")), SPECS[version]
         expected, actual = parse[kind](case["expected"], spec=spec), parse[kind](case["actual"], spec=spec)
         first = compare[kind](expected, actual, spec=spec)  # the walker

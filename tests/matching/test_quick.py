@@ -4,35 +4,36 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pact_spec import params, require
 
 from polycontract.codec import parse_request
 from polycontract.matching import compare_request
 from polycontract.matching._quick import request_matches
 from polycontract.model import Body, Matcher, Request, RuleSet
 
-PACT_SPEC = Path(__file__).resolve().parents[3] / "shared" / "pact-spec" / "testcases"
 SPECS = {"v1": "V1", "v1.1": "V1.1", "v2": "V2", "v3": "V3", "v4": "V4"}
 
 
-def _request_cases() -> list[tuple[str, Path]]:
-    if not PACT_SPEC.is_dir():
-        return []
-    return sorted(
-        (f"{p.relative_to(PACT_SPEC)}", p)
-        for p in PACT_SPEC.rglob("*.json")
-        if p.relative_to(PACT_SPEC).parts[1] == "request"
+def _request_cases(testcases: Path) -> list[Any]:
+    names = sorted(
+        str(p.relative_to(testcases))
+        for p in testcases.rglob("*.json")
+        if p.relative_to(testcases).parts[1] == "request"
     )
+    return [pytest.param(name, testcases / name, id=name) for name in names]
 
 
-CASES = _request_cases()
+CASES = params("testcases", _request_cases, width=2)
 
 
-@pytest.mark.parametrize(("name", "path"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(("name", "path"), CASES)
 def test_quick_acceptance_never_contradicts_compare_request(name: str, path: Path) -> None:
+    testcases = require("testcases")
     case = json.loads(path.read_text(encoding="utf-8-sig"))
-    spec = SPECS[path.relative_to(PACT_SPEC).parts[0]]
+    spec = SPECS[path.relative_to(testcases).parts[0]]
     expected = parse_request(case["expected"], spec=spec)
     actual = parse_request(case["actual"], spec=spec)
     if request_matches(expected, actual, spec=spec):
