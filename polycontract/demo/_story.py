@@ -16,7 +16,6 @@ from typing import Any
 from polycontract.broker import Broker, Decision
 from polycontract.demo._contracts import reads, verify_auth, verify_orders, web_ui_consumer_tests
 from polycontract.model import Pact as PactModel
-from polycontract.verifier import InteractionResult
 
 __all__ = ["ENVIRONMENTS", "Estate", "tell"]
 
@@ -33,7 +32,6 @@ class Estate:
         self.workdir = workdir
         self.say = say
         self.pacts: dict[str, list[PactModel]] = {}  # web-ui version -> the pacts it published
-        self.failures: dict[tuple[str, str, str], list[InteractionResult]] = {}  # provider, version, content
         self.decisions: list[dict[str, Any]] = []
 
     def para(self, text: str, indent: int = 2) -> None:
@@ -56,19 +54,20 @@ class Estate:
             )
 
     def verify(self, provider: str, version: str) -> None:
-        """``provider`` ``version``'s CI: verify the pact of every web-ui version published, publish each result."""
+        """``provider`` ``version``'s CI: verify the pact of every web-ui version published, publish each result.
+
+        The results go to the broker with their mismatches, so can-i-deploy can later say which field broke.
+        """
         run = verify_auth if provider == "auth-svc" else verify_orders
         replayed = 0
         for consumer_version, models in self.pacts.items():
             for pact in (p for p in models if p.provider == provider):
                 result = run(version, [pact])
                 replayed += len(result.interactions)
-                ok = result.ok
-                digest = self.broker.publish_verification(
-                    provider=provider, provider_version=version, content_hash=result.pacts[0].content_hash, success=ok
+                self.broker.publish_verification_results(
+                    provider=provider, provider_version=version, results=result.verifications()
                 )
-                self.failures[(provider, version, digest)] = list(result.failures)
-                verdict = "kept" if ok else "BROKEN"
+                verdict = "kept" if result.ok else "BROKEN"
                 self.say(f"    {provider} {version} replays the pact of web-ui {consumer_version}: {verdict}")
                 for failure in result.failures:
                     for mismatch in failure.mismatches:
@@ -104,29 +103,41 @@ class Estate:
         return bool(decision.ok)
 
     def explain_refusal(self, decision: Decision) -> None:
-        """Say which consumer version broke and which field, from the verification behind each failed row."""
-        for row in decision.rows:
-            if row.success is not False or row.provider_version is None or row.content_hash is None:
+        """Say which consumer version broke and which field, from the verification results the broker stored."""
+        for reason in decision.reasons:
+            report = reason.report
+            if reason.status != "failed" or report is None:
                 continue
-            failed = self.failures.get((row.provider, row.provider_version, row.content_hash), [])
-            self.say(
-                f"    Why: {row.consumer} {row.consumer_version} runs in {decision.target}, and {row.provider}"
-                f" {row.provider_version} breaks its pact. From the verification:"
+            why = (
+                f"Why: {report.consumer} {report.consumer_version} runs in {decision.target}, and {report.provider}"
+                f" {report.provider_version} breaks its pact. From the verification results in the broker:"
             )
-            for failure in failed:
+            self.say(_wrap(why, indent=4, hanging=4))
+            if report.failures is None:
+                self.say(_wrap(report.lines()[0], indent=6, hanging=8))
+            for failure in report.failures or ():
+                where = self.request_line(report.consumer_version, report.provider, failure.description)
                 for mismatch in failure.mismatches:
-                    where = failure.request or failure.description
-                    self.say(_wrap(f"{where}: {mismatch.path}: {mismatch.message}", indent=6, hanging=8))
-                    field = mismatch.path.rpartition(".")[2]
-                    change = "no longer sends it" if "missing" in mismatch.message else "sends something else there"
+                    self.say(_wrap(f"{where}: {mismatch}", indent=6, hanging=8))
+                    field = (mismatch.path or "").rpartition(".")[2]
+                    change = "no longer sends it" if "missing" in mismatch.description else "sends something else there"
                     self.para(
-                        f"In plain words: {row.consumer} {row.consumer_version} reads the field {field!r}"
-                        f" ({mismatch.path} of {where}) and {row.provider} {row.provider_version} {change}."
-                        f" Deploying it would break {row.consumer} {row.consumer_version} in"
+                        f"In plain words: {report.consumer} {report.consumer_version} reads the field {field!r}"
+                        f" ({mismatch.path} of {where}) and {report.provider} {report.provider_version} {change}."
+                        f" Deploying it would break {report.consumer} {report.consumer_version} in"
                         f" {decision.target} for every user, so the pipeline stops here, before anyone"
                         " sees an error.",
                         indent=4,
                     )
+
+    def request_line(self, consumer_version: str, provider: str, description: str) -> str:
+        """``GET /users/7`` for interaction ``description`` of web-ui ``consumer_version``; else the description."""
+        for pact in self.pacts.get(consumer_version, []):
+            for interaction in pact.interactions if pact.provider == provider else ():
+                request = getattr(interaction, "request", None)
+                if interaction.description == description and request is not None:
+                    return f"{request.method} {request.path}"
+        return description
 
     def board(self) -> dict[str, dict[str, str]]:
         """service -> environment -> the version(s) deployed there."""

@@ -314,3 +314,12 @@ def test_a_database_from_the_previous_schema_upgrades_and_its_failures_read_as_n
     [failed] = [r for r in decision.reasons if r.status == "failed"]
     assert failed.report is not None and failed.report.failures is not None
     assert failed.report.failures[0].mismatches[0].path == "$.body.name"
+
+
+def test_the_demos_broker_explains_the_refusal_on_its_own(tmp_path: Path) -> None:
+    kept = tmp_path / "demo"
+    assert CliRunner().invoke(cli, ["demo", "--keep", str(kept)], catch_exceptions=False).exit_code == 0
+    url = f"sqlite:///{kept / 'broker.db'}"
+    code, out = _run("can-i-deploy", "-a", "auth-svc", "-e", "3.0.0", "--to", "PROD", "--broker", url)
+    assert code == 1, out
+    assert 'web-ui 1.0.0 -> auth-svc 3.0.0: "a request for user 7": $.body.name: Expected key' in out
