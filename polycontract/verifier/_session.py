@@ -1,0 +1,302 @@
+"""`VerificationSession`: one open connection to the provider, its state handlers and message producers,
+verifying interactions one at a time (what `Verifier.verify` and the pytest items use).
+
+Each interaction's error gets a kind (see `InteractionResult.error_kind`) that tells a broken pact
+from one that could not be checked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import random
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from polycontract.generate import GeneratorContext, generate_request
+from polycontract.matching import compare_response
+from polycontract.model import (
+    AsynchronousMessage,
+    Body,
+    HttpInteraction,
+    Interaction,
+    Mismatch,
+    Pact,
+    ProviderState,
+    Response,
+    SynchronousMessage,
+)
+from polycontract.verifier._asgi import AppError
+from polycontract.verifier._http import RequestHook, Transport, prepare
+from polycontract.verifier._messages import (
+    EndpointError,
+    MessageEndpoint,
+    MessageProducer,
+    from_states_producer,
+    verify_message,
+)
+from polycontract.verifier._result import InteractionResult, PactOutcome, SourceError
+from polycontract.verifier._sources import SourcedPact, triage
+from polycontract.verifier._states import StateError, StateRunner, StateSetup
+
+if TYPE_CHECKING:
+    from polycontract.verifier._verifier import Verifier
+
+__all__ = ["VerificationSession"]
+
+
+class VerificationSession:
+    """An open connection to the provider and its state handlers, for verifying interactions one by one.
+
+    Use it as a context manager (``with verifier.session() as s: s.run(pact, interaction)``); `Verifier.verify`
+    opens one per call.
+    """
+
+    def __init__(self, verifier: Verifier) -> None:
+        self.verifier = verifier
+        self._transport: Transport | None = None
+        self._states: StateRunner | None = None
+        self._endpoint: MessageEndpoint | None = None
+        self._rng = random.Random()
+
+    def __enter__(self) -> VerificationSession:
+        v = self.verifier
+        self._transport = Transport(base_url=v.base_url, app=v.app, timeout=v.timeout)
+        url = v.state_change_url
+        relative = url is not None and url.startswith("/")
+        self._states = StateRunner(
+            timeout=v.state_timeout,
+            state_change_url=(self._transport.base_url.rstrip("/") + url) if relative and url else url,
+            teardown_url=v.state_change_teardown,
+            send=self._transport.send_httpx if relative else None,
+            run_async=self._transport.run_async,
+        )
+        for name, handler in v._states.items():
+            self._states.add(name, handler)
+        if v.message_url is not None:
+            self._endpoint = MessageEndpoint(v.message_url, timeout=v.timeout)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._states is not None:
+            self._states.close()
+        if self._transport is not None:
+            self._transport.close()
+        if self._endpoint is not None:
+            self._endpoint.close()
+
+    def run_sourced(self, sourced: SourcedPact) -> Iterator[InteractionResult | SourceError | PactOutcome]:
+        """Results for one sourced pact then its `PactOutcome`, or one `SourceError` when it cannot be verified."""
+        verify, problem = triage(sourced, self.verifier.provider)
+        if problem is not None:
+            yield SourceError(origin=sourced.origin, message=problem)
+        if not verify or sourced.pact is None:
+            return
+        pact = sourced.pact
+        results: list[InteractionResult] = []
+        for interaction in pact.interactions:
+            result = self.run(
+                pact,
+                interaction,
+                pending=sourced.pending,
+                origin=sourced.origin,
+                consumer_versions=sourced.versions,
+                deployments=sourced.deployments,
+            )
+            results.append(result)
+            yield result
+        yield PactOutcome(
+            pact=pact,
+            origin=sourced.origin,
+            ok=all(r.ok for r in results),
+            results=tuple(results),
+            pending=sourced.pending,
+            url=sourced.url,
+            consumer_version=sourced.consumer_version,
+            consumer_versions=sourced.consumer_versions,
+        )
+
+    def run(
+        self,
+        pact: Pact,
+        interaction: Interaction,
+        *,
+        pending: bool = False,
+        origin: str = "",
+        consumer_versions: tuple[str, ...] = (),
+        deployments: tuple[str, ...] = (),
+    ) -> InteractionResult:
+        """Verify one interaction of ``pact``: states, replay or message, comparison, teardown.
+
+        ``consumer_versions`` and ``deployments`` (``deployed in prod``) name the result in reports.
+        """
+        assert self._states is not None
+        started = time.perf_counter()
+        states = tuple(s.name for s in interaction.provider_states)
+        done: list[tuple[StateSetup, Any]] = []
+        error: str | None = None
+        kind: str | None = None
+        mismatches: list[Mismatch] = []
+        values: dict[str, Any] = {}
+        try:
+            for state in self._states_to_set_up(interaction):
+                setup = self._states.setup(state)
+                done.append((setup, state))
+                values.update(setup.values)
+            mismatches = self._check(pact, interaction, values)
+        except _Failed as exc:
+            error, kind = exc.message, exc.kind
+        except StateError as exc:  # a state change URL that refuses connections: the provider is down
+            down = isinstance(exc.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
+            error, kind = f"{exc}", "connection" if down else "state"
+        except Exception as exc:  # a bug on the way (request generators, encoding): nothing was checked
+            error, kind = f"{type(exc).__name__}: {exc}", "error"
+        for setup, state in reversed(done):
+            problem = self._states.teardown(setup, state)
+            if problem and error is None:
+                error, kind = problem, "state"
+        ok = not mismatches and error is None
+        return InteractionResult(
+            description=interaction.description,
+            consumer=pact.consumer,
+            provider=pact.provider,
+            interaction_type=interaction.type_name,
+            pending=pending or interaction.pending,
+            origin=origin,
+            states=states,
+            key=interaction.key,
+            request=f"{interaction.request.method.upper()} {interaction.request.path}"
+            if isinstance(interaction, HttpInteraction)
+            else "",
+            ok=ok,
+            mismatches=tuple(mismatches),
+            error=error,
+            error_kind=kind,
+            duration=time.perf_counter() - started,
+            consumer_versions=consumer_versions,
+            deployments=deployments,
+        )
+
+    def _states_to_set_up(self, interaction: Interaction) -> tuple[ProviderState, ...]:
+        """The states this session sets up: a message made by ``message_producer`` or ``message_url`` gets
+        its states with the request, so states without a handler (or state change URL) are left to it."""
+        assert self._states is not None
+        states = interaction.provider_states
+        if isinstance(interaction, HttpInteraction) or self.verifier._messages.get(interaction.description):
+            return tuple(states)
+        if self.verifier.message_producer is None and self._endpoint is None:
+            return tuple(states)
+        if self._states.state_change_url is not None:
+            return tuple(states)
+        known = set(self._states.names())
+        return tuple(s for s in states if s.name in known)
+
+    def _check(self, pact: Pact, interaction: Interaction, values: dict[str, Any]) -> list[Mismatch]:
+        if isinstance(interaction, HttpInteraction):
+            return self._check_http(pact, interaction, values)
+        assert isinstance(interaction, (AsynchronousMessage, SynchronousMessage))
+        producer = self._producer(interaction)
+        assert self._transport is not None and self._states is not None
+        run_async = self._states.run_async  # on the app's loop, cancelled at the time limit
+        what = f"message producer for {interaction.description!r}"
+        try:
+            found: list[Mismatch] = self._states.limited(
+                lambda: verify_message(interaction, producer, spec=pact.spec, run_async=run_async), what
+            )
+            return found
+        except EndpointError as exc:
+            raise _Failed(exc.kind, exc.message) from exc
+        except StateError as exc:  # the producer did not finish in time: the provider failing
+            raise _Failed("producer-error", str(exc)) from exc
+        except Exception as exc:  # the provider's own producer raised: the provider failing
+            message = f"message producer for {interaction.description!r} raised {type(exc).__name__}: {exc}"
+            raise _Failed("producer-error", message) from exc
+
+    def _producer(self, interaction: AsynchronousMessage | SynchronousMessage) -> MessageProducer:
+        """The producer for ``interaction``: registered, then ``message_producer``, then ``message_url``."""
+        v = self.verifier
+        producer = v._messages.get(interaction.description)
+        if producer is not None:
+            return producer
+        if v.message_producer is not None:
+            return from_states_producer(v.message_producer, interaction)
+        if self._endpoint is not None:
+            return self._endpoint.producer(interaction)
+        known = ", ".join(repr(d) for d in sorted(v._messages)) or "none"
+        raise _Failed(
+            "producer",
+            f"no message producer for {interaction.description!r} (registered: {known}); register one with "
+            f'@verifier.message("{interaction.description}"), or on the command line pass --messages '
+            "MODULE:OBJECT (a Python producer or registry) or --message-url URL (an endpoint that makes messages)",
+        )
+
+    def _check_http(self, pact: Pact, interaction: HttpInteraction, values: dict[str, Any]) -> list[Mismatch]:
+        assert self._transport is not None
+        v = self.verifier
+        request = interaction.request
+        if request.generators:
+            ctx = GeneratorContext(
+                now=datetime.datetime.now(datetime.UTC), rng=self._rng, mode="provider", provider_state=values
+            )
+            request = generate_request(request, ctx)
+        if v.base_url is None and v.app is None:
+            raise _Failed(
+                "no-provider",
+                f"{request.method.upper()} {request.path}: no provider to send it to; pass --provider-url "
+                "(base_url=, or app=) to verify HTTP interactions",
+            )
+        outgoing = prepare(request, base_path=v.base_path, extra_headers=v.headers)
+        target = f"{outgoing.method} {self._transport.base_url.rstrip('/')}{outgoing.target}"
+        try:
+            response = self._transport.send(outgoing, _guarded(v.request_hook) if v.request_hook else None)
+        except _HookError as exc:
+            raise _Failed("hook", f"request_hook raised {exc}") from exc
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            message = f"{target}: cannot connect to the provider ({exc}); start it or check the provider URL"
+            raise _Failed("connection", message) from exc
+        except httpx.TimeoutException as exc:
+            message = (
+                f"{target}: no response within {v.timeout} s; the provider hangs or is slow "
+                "(raise timeout= / --timeout if it is just slow)"
+            )
+            raise _Failed("timeout", message) from exc
+        except AppError as exc:  # an in-process app raising is the provider failing
+            raise _Failed("app", f"{target}: {exc}") from exc
+        except httpx.HTTPError as exc:
+            raise _Failed("connection", f"{target}: request failed ({type(exc).__name__}: {exc})") from exc
+        return compare_response(_without_wildcard_type(interaction.response), response, spec=pact.spec)
+
+
+def _without_wildcard_type(response: Response) -> Response:
+    """The Pact CLI's mock server records bodies as ``contentType: "*/*"`` (base64) beside a real
+    ``Content-Type`` header; like the Pact reference verifier, trust the header then."""
+    body = response.body
+    if isinstance(body, Body) and body.content_type and "*" in body.content_type and response.headers:
+        return dataclasses.replace(response, body=dataclasses.replace(body, content_type=None))
+    return response
+
+
+class _HookError(Exception):
+    """The request hook raised (the message names what)."""
+
+
+def _guarded(hook: RequestHook) -> RequestHook:
+    def call(request: httpx.Request) -> httpx.Request | None:
+        try:
+            return hook(request)
+        except Exception as exc:
+            raise _HookError(f"{type(exc).__name__}: {exc}") from exc
+
+    return call
+
+
+class _Failed(Exception):
+    """An interaction could not be checked; ``kind`` classifies why (see `InteractionResult.error_kind`)."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
