@@ -25,6 +25,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
+from polycontract._isotime import Kind, format_hints, iso_pattern
 from polycontract._javatime import format_java, matches_java_pattern, strftime_to_java
 from polycontract._match_core import (
     Compiled,
@@ -192,38 +193,71 @@ def regex(pattern: str, example: str) -> MatchingValue:
     return result
 
 
-def integer(example: int | None = None, *, min: int | None = None, max: int | None = None) -> MatchingValue:
-    """An integer (``{"match": "integer"}``). Without an example, or with bounds, a ``RandomInt`` generator
-    (``min``/``max`` inclusive) makes values; the stand-in example is 1, moved into the bounds.
+def integer(
+    example: int | None = None,
+    *,
+    generate_min: int | None = None,
+    generate_max: int | None = None,
+    min: None = None,
+    max: None = None,
+) -> MatchingValue:
+    """An integer (``{"match": "integer"}``): the provider's value is checked to be an integer, nothing more.
 
-    >>> integer(min=5).example
+    Without an example, or with ``generate_min``/``generate_max``, a ``RandomInt`` generator (bounds inclusive)
+    makes the values the mock answers; the stand-in example is 1, moved into the bounds. The bounds shape
+    generated values only: Pact has no range matcher, so no Pact tool checks them against the provider.
+    ``min=``/``max=`` are refused for that reason (pact-python 4's ``match.int(min=, max=)`` takes them and
+    only uses them for the generator, silently dropping them when a value is given).
+
+    >>> integer(generate_min=5).example
     5
     """
-    if type(example) is int and min is None and max is None:  # the usual case: an example, no bounds, no generator
-        return matching_value(_INTEGER_RULES, example, None, "node", 1, _INTEGER_SET)
-    int_arg("integer", "min", min)
-    int_arg("integer", "max", max)
-    if min is not None and max is not None and min > max:
-        raise UsageError(f"integer: min={min!r} is greater than max={max!r}")
-    params = type_params(min, max)
+    if type(example) is int and generate_min is None and generate_max is None and min is None and max is None:
+        return matching_value(_INTEGER_RULES, example, None, "node", 1, _INTEGER_SET)  # the usual case
+    _refuse_bounds("integer", min, max)
+    int_arg("integer", "generate_min", generate_min)
+    int_arg("integer", "generate_max", generate_max)
+    low, high = generate_min, generate_max
+    if low is not None and high is not None and low > high:
+        raise UsageError(f"integer: generate_min={low!r} is greater than generate_max={high!r}")
+    params = type_params(low, high)
     gen = Generator(type="RandomInt", params=params) if params or example is None else None
     if example is None:
-        example = 1 if min is None or min <= 1 else min
-        example = example if max is None or example <= max else max
+        example = 1 if low is None or low <= 1 else low
+        example = example if high is None or example <= high else high
     check_number("integer", example, (int,), "an int (not bool)")
-    if (min is not None and example < min) or (max is not None and example > max):
-        raise UsageError(f"integer: example={example!r} is outside min={min!r}, max={max!r}")
+    if (low is not None and example < low) or (high is not None and example > high):
+        raise UsageError(f"integer: example={example!r} is outside generate_min={low!r}, generate_max={high!r}")
     return node("integer", example, generator=gen)
 
 
-def decimal(example: float | Decimal | None = None, *, digits: int | None = None) -> MatchingValue:
+def _refuse_bounds(func: str, min: object, max: object, *, instead: str = "") -> None:
+    """``min=``/``max=`` on a number matcher read like a range check that no Pact tool would make: refuse them."""
+    if min is None and max is None:
+        return
+    named = [(name, value) for name, value in (("min", min), ("max", max)) if value is not None]
+    given = ", ".join(f"{name}={value!r}" for name, value in named)
+    instead = instead or ", ".join(f"generate_{name}={value!r}" for name, value in named)
+    raise UsageError(
+        f"{func}: {given} would never be checked against the provider (Pact has no range matcher); "
+        f"to shape only the values the mock generates write {instead}; to require a range, "
+        "use match.regex or a provider-side test"
+    )
+
+
+def decimal(
+    example: float | Decimal | None = None, *, digits: int | None = None, min: None = None, max: None = None
+) -> MatchingValue:
     """A number with a fractional part (``{"match": "decimal"}``); no example or ``digits`` adds ``RandomDecimal``.
+
+    ``digits`` shapes generated values only; ``min=``/``max=`` are refused (no Pact tool checks a range).
 
     >>> decimal(9.99).example
     9.99
     """
-    if type(example) is float and digits is None and math.isfinite(example):  # the usual case: no generator
-        return matching_value(_DECIMAL_RULES, example, None, "node", 1, _DECIMAL_SET)
+    if type(example) is float and digits is None and min is None and max is None and math.isfinite(example):
+        return matching_value(_DECIMAL_RULES, example, None, "node", 1, _DECIMAL_SET)  # the usual case: no generator
+    _refuse_bounds("decimal", min, max, instead="digits=N")
     int_arg("decimal", "digits", digits, at_least=1)
     gen = None
     if example is None or digits is not None:
@@ -234,11 +268,36 @@ def decimal(example: float | Decimal | None = None, *, digits: int | None = None
     return node("decimal", float(example), generator=gen)
 
 
-def number(example: float | Decimal | None = None) -> MatchingValue:
-    """Any number, integer or not (``{"match": "number"}``); no example adds a ``RandomInt`` generator."""
-    gen = Generator(type="RandomInt") if example is None else None
-    example = 1 if example is None else example
+def number(
+    example: float | Decimal | None = None,
+    *,
+    generate_min: int | None = None,
+    generate_max: int | None = None,
+    min: None = None,
+    max: None = None,
+) -> MatchingValue:
+    """Any number, integer or not (``{"match": "number"}``).
+
+    No example, or ``generate_min``/``generate_max``, adds a ``RandomInt`` generator with those bounds; they
+    shape generated values only, and ``min=``/``max=`` are refused (no Pact tool checks a range).
+
+    >>> number(2.5).example, number(generate_min=3).example
+    (2.5, 3)
+    """
+    _refuse_bounds("number", min, max)
+    int_arg("number", "generate_min", generate_min)
+    int_arg("number", "generate_max", generate_max)
+    low, high = generate_min, generate_max
+    if low is not None and high is not None and low > high:
+        raise UsageError(f"number: generate_min={low!r} is greater than generate_max={high!r}")
+    params = type_params(low, high)
+    gen = Generator(type="RandomInt", params=params) if example is None or params else None
+    if example is None:
+        example = 1 if low is None or low <= 1 else low
+        example = example if high is None or example <= high else high
     check_number("number", example, (int, float, Decimal), "an int, float or Decimal")
+    if (low is not None and example < low) or (high is not None and example > high):
+        raise UsageError(f"number: example={example!r} is outside generate_min={low!r}, generate_max={high!r}")
     return node("number", float(example) if isinstance(example, Decimal) else example, generator=gen)
 
 
@@ -277,11 +336,43 @@ def _valid_example(example: str, java: str) -> bool:
     return matches_java_pattern(example, java)
 
 
-def _temporal(func: str, generator: str, example: Any, fmt: str) -> MatchingValue:
-    if not isinstance(fmt, str):
-        raise UsageError(f"{func}: format={fmt!r} must be a strftime format str")
+#: The Java pattern of each function when neither a format nor an example gives one.
+_DEFAULT_PATTERNS = {"datetime": "yyyy-MM-dd'T'HH:mm:ssXXX", "date": "yyyy-MM-dd", "time": "HH:mm:ss"}
+#: Examples of each shape, for an error about an example that is not ISO 8601.
+_ISO_EXAMPLES = {"datetime": "2024-05-01T10:00:00+00:00", "date": "2024-05-01", "time": "10:00:00"}
+_FORMAT_EXAMPLES = {"datetime": "%d/%m/%Y %H:%M", "date": "%d/%m/%y", "time": "%I:%M %p"}
+#: Java patterns of the strftime formats seen, for the quick path of `datetime`.
+_KNOWN_FORMATS: dict[str, str] = {}
+
+
+def _java_of(func: Kind, example: Any, fmt: str | None) -> tuple[Any, str]:
+    """The example (a str, or None) and the Java pattern: from ``fmt``, else from the example's ISO 8601 shape."""
+    if fmt is not None:
+        if not isinstance(fmt, str):
+            raise UsageError(f"{func}: format={fmt!r} must be a strftime format str")
+        try:
+            java = _java_pattern(fmt)
+        except UsageError as err:
+            raise UsageError(f"{func}: {err}") from None
+        return example, java
+    if isinstance(example, (_dt.date, _dt.time)) and not (func == "datetime" and type(example) is _dt.date):
+        if func == "date":
+            return example, _DEFAULT_PATTERNS["date"]
+        example = example.isoformat()  # a datetime or time in Python's own ISO 8601 form
+    if example is None:
+        return None, _DEFAULT_PATTERNS[func]
+    if not isinstance(example, str):
+        return example, _DEFAULT_PATTERNS[func]  # a wrong type: said below
+    inferred = iso_pattern(example, func)
+    if inferred is None:
+        raise UsageError(f"{func}: example={example!r} is not an ISO 8601 {func} (like {_ISO_EXAMPLES[func]!r}); "
+                         f"give its format in strftime directives, e.g. format={_FORMAT_EXAMPLES[func]!r}")  # fmt: skip
+    return example, inferred
+
+
+def _temporal(func: Kind, generator: str, example: Any, fmt: str | None) -> MatchingValue:
+    example, java = _java_of(func, example, fmt)
     try:
-        java = _java_pattern(fmt)
         gen = None
         if example is None:
             gen = Generator(type=generator, params={"format": java})
@@ -297,31 +388,53 @@ def _temporal(func: str, generator: str, example: Any, fmt: str) -> MatchingValu
     if not isinstance(example, str):
         raise UsageError(f"{func}: example={example!r} must be a str or a datetime/date/time")
     if not _valid_example(example, java):
-        raise UsageError(f"{func}: example={example!r} does not match format={fmt!r} (Java pattern {java!r})")
+        raise UsageError(_bad_example(func, example, fmt, java))
     result = node(func, example, {"format": java}, generator=gen)
     shared = _TEMPORAL_RULES[func]
-    if gen is None and type(fmt) is str and result._rule_set is not None and len(shared) < _SHARED_SIZE:
-        shared[fmt] = (java, result.matchers, result._rule_set)
+    if gen is None and result._rule_set is not None and len(shared) < _SHARED_SIZE:
+        shared[java] = (java, result.matchers, result._rule_set)
+        if fmt is not None and len(_KNOWN_FORMATS) < _SHARED_SIZE:
+            _KNOWN_FORMATS[fmt] = java
     return result
 
 
-def datetime(example: str | _dt.datetime | None = None, format: str = "%Y-%m-%dT%H:%M:%S%z") -> MatchingValue:
-    """A timestamp in ``format`` (Python strftime, written as a Java pattern: ``{"match": "datetime"}``).
+def _bad_example(func: Kind, example: str, fmt: str | None, java: str) -> str:
+    """The error for an example its format rejects, with the directives that would fit it."""
+    if fmt is None:
+        return f"{func}: example={example!r} is not a valid {func} (a field is out of range for {java!r})"
+    hints = format_hints(example, java, strftime=True)
+    fix = "; ".join(hints) if hints else "write the format the provider uses"
+    leave = "; or leave format out to accept the example's ISO 8601 shape" if iso_pattern(example, func) else ""
+    return f"{func}: example={example!r} does not match format={fmt!r} (Java pattern {java!r}): {fix}{leave}"
 
-    Without an example a ``DateTime`` generator is added and the example is 2000-02-01T12:30:00Z rendered.
 
+def datetime(example: str | _dt.datetime | None = None, format: str | None = None) -> MatchingValue:
+    """A timestamp (``{"match": "datetime", "format": javaPattern}``).
+
+    Without ``format`` the example's ISO 8601 shape gives the pattern: ``2024-05-01T10:00:00+00:00`` (what
+    ``datetime.isoformat()`` and FastAPI write) gets ``yyyy-MM-dd'T'HH:mm:ssXXX``, which accepts any date and
+    time in that shape with the offset as ``+02:00`` or ``Z``; a fraction of a second (``.123456``) is part
+    of the shape. A `datetime.datetime` example is taken in its ``isoformat()``. With ``format`` (Python
+    strftime, written as a Java pattern) the example must match it. Without an example a ``DateTime``
+    generator is added and the example is 2000-02-01T12:30:00Z rendered. pact-python 4's
+    ``match.datetime`` defaults to ``%Y-%m-%dT%H:%M:%S%z`` (Java ``Z``), which rejects ``+00:00``.
+
+    >>> datetime("2024-05-01T10:00:00+00:00").rule_set.matchers[0].params["format"]
+    "yyyy-MM-dd'T'HH:mm:ssXXX"
     >>> datetime().example
-    '2000-02-01T12:30:00+0000'
+    '2000-02-01T12:30:00Z'
     """
-    if type(example) is str and type(format) is str:
-        known = _DATETIME_RULES.get(format)
-        if known is not None and _valid_example(example, known[0]):  # a format seen before, a valid example
+    if type(example) is str:
+        java = iso_pattern(example, "datetime") if format is None else _KNOWN_FORMATS.get(format)
+        known = None if java is None else _DATETIME_RULES.get(java)
+        if known is not None and _valid_example(example, known[0]):  # a pattern seen before, a valid example
             return matching_value(known[1], example, None, "node", 1, known[2])
     return _temporal("datetime", "DateTime", example, format)
 
 
-def date(example: str | _dt.date | None = None, format: str = "%Y-%m-%d") -> MatchingValue:
-    """A date in ``format`` (``{"match": "date", "format": javaPattern}``); no example adds a ``Date`` generator.
+def date(example: str | _dt.date | None = None, format: str | None = None) -> MatchingValue:
+    """A date (``{"match": "date", "format": javaPattern}``): ``yyyy-MM-dd`` unless ``format`` (strftime) says
+    otherwise; no example adds a ``Date`` generator.
 
     >>> date("2024-02-29").example
     '2024-02-29'
@@ -329,8 +442,12 @@ def date(example: str | _dt.date | None = None, format: str = "%Y-%m-%d") -> Mat
     return _temporal("date", "Date", example, format)
 
 
-def time(example: str | _dt.time | None = None, format: str = "%H:%M:%S") -> MatchingValue:
-    """A time of day in ``format`` (``{"match": "time", "format": javaPattern}``); no example adds ``Time``."""
+def time(example: str | _dt.time | None = None, format: str | None = None) -> MatchingValue:
+    """A time of day (``{"match": "time", "format": javaPattern}``); no example adds a ``Time`` generator.
+
+    Without ``format`` the example's ISO 8601 shape gives the pattern (``10:00``, ``10:00:00.123``,
+    ``10:00:00+02:00``…), as for `datetime`; the default is ``HH:mm:ss``.
+    """
     return _temporal("time", "Time", example, format)
 
 

@@ -19,6 +19,7 @@ LAYERS = {
     "_paths": 2,
     "_regex": 2,
     "_javatime": 2,
+    "_isotime": 2,
     "match": 3,
     "_match_core": 3,
     "matching": 3,

@@ -66,7 +66,7 @@ def test_match_is_reachable_from_the_package() -> None:
         (
             match.datetime("2020-01-01T10:00:00+0100"),
             "2020-01-01T10:00:00+0100",
-            {"match": "datetime", "format": "yyyy-MM-dd'T'HH:mm:ssZ"},
+            {"match": "datetime", "format": "yyyy-MM-dd'T'HH:mm:ssXX"},
         ),
         (
             match.uuid("e2490de5-5bd3-43d5-b7c4-526e33f71304"),
@@ -124,18 +124,19 @@ def test_status_code_rule_matches_the_v4_fixture() -> None:
     ("matcher", "example", "generator"),
     [
         (match.integer(), 1, {"type": "RandomInt"}),
-        (match.integer(min=5, max=9), 5, {"type": "RandomInt", "min": 5, "max": 9}),
-        (match.integer(max=-3), -3, {"type": "RandomInt", "max": -3}),
-        (match.integer(4, min=0, max=10), 4, {"type": "RandomInt", "min": 0, "max": 10}),
+        (match.integer(generate_min=5, generate_max=9), 5, {"type": "RandomInt", "min": 5, "max": 9}),
+        (match.integer(generate_max=-3), -3, {"type": "RandomInt", "max": -3}),
+        (match.integer(4, generate_min=0, generate_max=10), 4, {"type": "RandomInt", "min": 0, "max": 10}),
         (match.decimal(), 1.5, {"type": "RandomDecimal"}),
         (match.decimal(digits=6), 1.5, {"type": "RandomDecimal", "digits": 6}),
         (match.number(), 1, {"type": "RandomInt"}),
+        (match.number(generate_min=3, generate_max=4), 3, {"type": "RandomInt", "min": 3, "max": 4}),
         (match.boolean(), True, {"type": "RandomBoolean"}),
         (match.string(), "string", {"type": "RandomString"}),
         (match.string(size=6), "aaaaaa", {"type": "RandomString", "size": 6}),
         (match.date(), "2000-02-01", {"type": "Date", "format": "yyyy-MM-dd"}),
         (match.time(), "12:30:00", {"type": "Time", "format": "HH:mm:ss"}),
-        (match.datetime(), "2000-02-01T12:30:00+0000", {"type": "DateTime", "format": "yyyy-MM-dd'T'HH:mm:ssZ"}),
+        (match.datetime(), "2000-02-01T12:30:00Z", {"type": "DateTime", "format": "yyyy-MM-dd'T'HH:mm:ssXXX"}),
         (
             match.datetime(format="%d %b %Y %I:%M %p"),
             "01 Feb 2000 12:30 PM",
@@ -177,7 +178,8 @@ def test_temporal_matchers_accept_python_date_objects_rendered_in_their_format()
     assert match.date(dt.date(2020, 1, 2), "%d %b %Y").example == "02 Jan 2020"
     assert match.time(dt.time(9, 5), "%I:%M %p").example == "09:05 AM"
     moment = dt.datetime(2020, 1, 2, 3, 4, 5, tzinfo=dt.timezone(dt.timedelta(hours=2)))
-    assert match.datetime(moment).example == "2020-01-02T03:04:05+0200"
+    assert match.datetime(moment).example == "2020-01-02T03:04:05+02:00"  # isoformat(), without a format
+    assert match.datetime(moment, "%Y-%m-%dT%H:%M:%S%z").example == "2020-01-02T03:04:05+0200"
 
 
 def test_uuid_accepts_a_uuid_object_rendered_in_its_format() -> None:
@@ -352,8 +354,9 @@ def test_example_of_resolves_nested_matchers() -> None:
         (lambda: match.integer(True), ["example=True"]),
         (lambda: match.integer(1.0), ["example=1.0"]),  # type: ignore[arg-type]
         (lambda: match.integer("1"), ["example='1'"]),  # type: ignore[arg-type]
-        (lambda: match.integer(11, min=0, max=10), ["example=11"]),
-        (lambda: match.integer(min=5, max=1), ["min=5"]),
+        (lambda: match.integer(11, generate_min=0, generate_max=10), ["example=11"]),
+        (lambda: match.integer(generate_min=5, generate_max=1), ["generate_min=5"]),
+        (lambda: match.number(0.5, generate_min=1), ["example=0.5"]),
         (lambda: match.decimal(1), ["example=1"]),
         (lambda: match.decimal(float("nan")), ["example=nan"]),
         (lambda: match.decimal(1.5, digits=0), ["digits=0"]),
@@ -362,11 +365,12 @@ def test_example_of_resolves_nested_matchers() -> None:
         (lambda: match.boolean(1), ["example=1"]),  # type: ignore[arg-type]
         (lambda: match.string(1), ["example=1"]),  # type: ignore[arg-type]
         (lambda: match.string(size=0), ["size=0"]),
-        (lambda: match.date("2020-02-30"), ["example='2020-02-30'", "format='%Y-%m-%d'"]),
-        (lambda: match.date("23/07/19"), ["example='23/07/19'", "yyyy-MM-dd"]),
+        (lambda: match.date("2020-02-30"), ["example='2020-02-30'", "yyyy-MM-dd"]),
+        (lambda: match.date("2020-02-30", "%Y-%m-%d"), ["example='2020-02-30'", "format='%Y-%m-%d'"]),
+        (lambda: match.date("23/07/19"), ["example='23/07/19'", "ISO 8601", "format='%d/%m/%y'"]),
         (lambda: match.time("25:00:00"), ["example='25:00:00'"]),
-        (lambda: match.datetime("2020-01-01T10:00:00"), ["example='2020-01-01T10:00:00'"]),
-        (lambda: match.datetime(dt.datetime(2020, 1, 1)), ["no tzinfo"]),
+        (lambda: match.datetime("2020-01-01T10:00:00", "%Y-%m-%dT%H:%M:%S%z"), ["example='2020-01-01T10:00:00'"]),
+        (lambda: match.datetime(dt.datetime(2020, 1, 1), "%Y-%m-%dT%H:%M:%S%z"), ["no tzinfo"]),
         (lambda: match.date(format="%c"), ["format='%c'", "%c"]),
         (lambda: match.date(20200101), ["example=20200101"]),  # type: ignore[arg-type]
         (lambda: match.uuid("not-a-uuid"), ["example='not-a-uuid'"]),
@@ -400,7 +404,7 @@ def test_example_of_resolves_nested_matchers() -> None:
         (lambda: match.like({"when": dt.date(2020, 1, 1)}), ["datetime.date(2020, 1, 1)"]),
         (lambda: match.equals(float("inf")), ["inf"]),
         (lambda: match.all_of(match.like(1), match.like(2)), ["[1, 2]"]),
-        (lambda: match.all_of(match.integer(), match.integer(min=1)), ["generators"]),
+        (lambda: match.all_of(match.integer(), match.integer(generate_min=1)), ["generators"]),
         (lambda: match.any_of(match.null(), match.each_like(1)), ["any_of"]),
         (lambda: match.all_of(), ["all_of"]),
         (lambda: match.like(match.any_of(match.null(), match.integer(1))), ["any_of"]),
@@ -474,8 +478,10 @@ def test_one_step_matchers_still_check_their_arguments() -> None:
     match.datetime("2024-01-02T03:04:05+0000")
     with pytest.raises(UsageError, match="example='x' does not match"):
         match.regex(r"\d+", "x")
-    with pytest.raises(UsageError, match="example='2024' does not match format"):
+    with pytest.raises(UsageError, match="example='2024' is not an ISO 8601 datetime"):
         match.datetime("2024")
+    with pytest.raises(UsageError, match="example='2024' does not match format"):
+        match.datetime("2024", "%Y-%m-%dT%H:%M:%S%z")
     with pytest.raises(UsageError, match="example=1 must be a str"):
         match.regex(r"\d+", 1)  # type: ignore[arg-type]
     with pytest.raises(UsageError, match="min=-1"):
@@ -534,3 +540,124 @@ def test_compile_shortcuts_give_what_the_plain_walk_gives() -> None:
         match.compile({"a": float("nan")})
     with pytest.raises(UsageError, match="is not a JSON value"):
         match.compile({"a": match.like(float("inf"))})
+
+
+# What reads as a check is one: number bounds no Pact tool checks are refused, generator bounds say so.
+
+
+@pytest.mark.parametrize(
+    ("build", "quoted"),
+    [
+        (lambda: match.integer(5, min=1, max=5), ["min=1, max=5", "generate_min=1, generate_max=5"]),  # type: ignore[arg-type]
+        (lambda: match.integer(min=1), ["min=1", "generate_min=1"]),  # type: ignore[arg-type]
+        (lambda: match.number(2.5, max=3), ["max=3", "generate_max=3"]),  # type: ignore[arg-type]
+        (lambda: match.decimal(1.5, min=0), ["min=0", "digits=N"]),  # type: ignore[arg-type]
+    ],
+)
+def test_number_matchers_refuse_min_and_max_that_no_pact_tool_would_check(build: Any, quoted: list[str]) -> None:
+    with pytest.raises(UsageError, match="never be checked against the provider") as info:
+        build()
+    for text in quoted:
+        assert text in str(info.value)
+
+
+def test_generate_bounds_shape_only_the_generated_values() -> None:
+    made = match.integer(5, generate_min=1, generate_max=5)
+    assert made.rule_set.matchers == (Matcher(match="integer"),)  # the provider's value: an integer, nothing more
+    assert made.generator == Generator(type="RandomInt", params={"min": 1, "max": 5})
+    assert match.number(generate_min=7).generator == Generator(type="RandomInt", params={"min": 7})
+
+
+# Datetimes without a format take the example's ISO 8601 shape.
+
+
+@pytest.mark.parametrize(
+    ("example", "pattern"),
+    [
+        ("2024-05-01T10:00:00+00:00", "yyyy-MM-dd'T'HH:mm:ssXXX"),
+        ("2024-05-01T10:00:00Z", "yyyy-MM-dd'T'HH:mm:ssXXX"),
+        ("2024-05-01T10:00:00.123456+02:00", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"),
+        ("2024-05-01T10:00:00.123Z", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"),
+        ("2024-05-01T10:00:00+0200", "yyyy-MM-dd'T'HH:mm:ssXX"),
+        ("2024-05-01T10:00:00", "yyyy-MM-dd'T'HH:mm:ss"),
+        ("2024-05-01 10:00", "yyyy-MM-dd HH:mm"),
+        (dt.datetime(2024, 5, 1, 10, tzinfo=dt.UTC), "yyyy-MM-dd'T'HH:mm:ssXXX"),
+    ],
+)
+def test_datetime_without_a_format_takes_the_iso_8601_shape_of_its_example(example: Any, pattern: str) -> None:
+    made = match.datetime(example)
+    assert made.rule_set.matchers == (Matcher(match="datetime", params={"format": pattern}),)
+    assert made.generator is None
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("2024-05-01T10:00:00+00:00", True),
+        ("2031-12-31T23:59:59Z", True),  # what pydantic and FastAPI write for UTC
+        ("1999-01-02T03:04:05-05:30", True),
+        ("2024-05-01T10:00:00", False),  # no offset
+        ("2024-05-01T10:00:00+0000", False),  # another shape of offset
+        ("2024-05-01T10:00:00.5+00:00", False),  # a fraction the example did not have
+    ],
+)
+def test_datetime_of_an_isoformat_example_accepts_what_a_provider_writes_in_that_shape(value: str, ok: bool) -> None:
+    from polycontract.matching import compare_response
+
+    expected = {
+        "status": 200,
+        "body": match.compile({"at": match.datetime("2024-05-01T10:00:00+00:00")}).example,
+        "matchingRules": {"body": match.compile({"at": match.datetime("2024-05-01T10:00:00+00:00")}).rules_json()},
+    }
+    mismatches = compare_response(expected, {"status": 200, "body": {"at": value}}, spec="V3")
+    assert (not mismatches) is ok, mismatches
+
+
+def test_time_without_a_format_takes_the_iso_8601_shape_of_its_example() -> None:
+    assert match.time("10:00").rule_set.matchers[0].params == {"format": "HH:mm"}
+    assert match.time("10:00:00.123+02:00").rule_set.matchers[0].params == {"format": "HH:mm:ss.SSSXXX"}
+    assert match.time(dt.time(9, 5, 1)).example == "09:05:01"
+
+
+def test_datetime_example_that_is_not_iso_8601_asks_for_a_format() -> None:
+    with pytest.raises(UsageError, match=r"example='01/05/2024 10:00' is not an ISO 8601 datetime.*format="):
+        match.datetime("01/05/2024 10:00")
+    assert match.datetime("01/05/2024 10:00", "%d/%m/%Y %H:%M").example == "01/05/2024 10:00"
+
+
+# A format error names the directive that fits the value (data-driven: value, format, what the error says).
+
+HINTS = [
+    ("2024-05-01T10:00:00+00:00", "%Y-%m-%dT%H:%M:%S%z", "the offset '+00:00' needs %:z (Java XXX"),
+    ("2024-05-01T10:00:00Z", "%Y-%m-%dT%H:%M:%S%z", "the offset 'Z' needs %:z (Java XXX"),
+    ("2024-05-01T10:00:00.123456+00:00", "%Y-%m-%dT%H:%M:%S%:z", "the fraction '.123456' needs .%f (Java .SSSSSS"),
+    ("2024-05-01T10:00:00.123Z", "%Y-%m-%dT%H:%M:%S.%f%:z", "the fraction '.123' needs .SSS (3 digits"),
+    ("2024-05-01T10:00:00+00:00", "%Y-%m-%dT%H:%M:%S.%f%:z", "the value has no fraction; remove .%f"),
+    ("2024-05-01T10:00+00:00", "%Y-%m-%dT%H:%M:%S%:z", "the value has no seconds; remove :%S"),
+    ("2024-05-01T10:00:00", "%Y-%m-%dT%H:%M:%S%z", "the value has no offset; remove %z"),
+    ("2024-05-01T10:00:00+00:00", "%Y-%m-%dT%H:%M:%SZ", "instead of 'Z' (a literal Z only)"),
+]
+
+
+@pytest.mark.parametrize(("example", "fmt", "hint"), HINTS)
+def test_a_datetime_example_its_format_rejects_names_the_directive_that_fits(example: str, fmt: str, hint: str) -> None:
+    with pytest.raises(UsageError) as info:
+        match.datetime(example, fmt)
+    message = str(info.value)
+    assert f"example={example!r} does not match format={fmt!r}" in message
+    assert hint in message and "leave format out" in message
+    assert "\n" not in message
+
+
+def test_a_provider_value_a_datetime_format_rejects_names_the_directive_that_fits() -> None:
+    from polycontract.matching import compare_response
+
+    stamp = match.datetime("2024-05-01T10:00:00+0000", "%Y-%m-%dT%H:%M:%S%z")
+    expected = {
+        "status": 200,
+        "body": {"at": stamp.example},
+        "matchingRules": {"body": match.compile({"at": stamp}).rules_json()},
+    }
+    (mismatch,) = compare_response(expected, {"status": 200, "body": {"at": "2024-05-01T10:00:00+00:00"}}, spec="V3")
+    assert mismatch.path == "$.body.at"
+    assert "needs XXX (an offset like +02:00 or Z) instead of Z (an offset like +0200)" in mismatch.message

@@ -113,8 +113,8 @@ def test_regex_with_an_example_drawn_from_its_pattern_is_accepted(case: tuple[st
 @given(st.integers(), st.integers(min_value=0, max_value=1000), st.integers(min_value=0, max_value=1000))
 def test_integer_examples_within_bounds_are_accepted(example: int, below: int, above: int) -> None:
     plain = match.integer(example)
-    bounded = match.integer(example, min=example - below, max=example + above)
-    generated = match.integer(min=example - below, max=example + above)
+    bounded = match.integer(example, generate_min=example - below, generate_max=example + above)
+    generated = match.integer(generate_min=example - below, generate_max=example + above)
     for matcher in (plain, bounded, generated):
         assert_example_satisfies_its_rules(matcher)
     assert example - below <= generated.example <= example + above
@@ -177,3 +177,28 @@ bodies = st.recursive(scalars | leaf_matchers, containers, max_leaves=12)
 def test_nested_likes_and_each_likes_compile_to_examples_that_satisfy_their_rules(body: Any) -> None:
     assert_example_satisfies_its_rules(body)
     assert match.compile(body).example == match.example_of(body)
+
+
+WHOLE_MINUTE_OFFSETS = st.integers(min_value=-18 * 60 + 1, max_value=18 * 60 - 1).map(
+    lambda minutes: dt.timezone(dt.timedelta(minutes=minutes))
+)
+AWARE = st.datetimes(
+    min_value=dt.datetime(1000, 1, 1), max_value=dt.datetime(9999, 12, 31), timezones=WHOLE_MINUTE_OFFSETS
+)
+
+
+@settings(deadline=None)
+@given(AWARE, AWARE, st.sampled_from(["seconds", "milliseconds", "microseconds"]), st.booleans())
+def test_datetime_of_an_iso_example_accepts_every_timestamp_written_in_the_same_shape(
+    example: dt.datetime, other: dt.datetime, timespec: str, utc_as_z: bool
+) -> None:
+    """What ``isoformat(timespec=…)`` writes, with UTC as ``+00:00`` or ``Z``, fits the pattern of any such example."""
+
+    def written(moment: dt.datetime) -> str:
+        text = moment.isoformat(timespec=timespec)
+        return text.replace("+00:00", "Z") if utc_as_z else text
+
+    matcher = match.datetime(example.isoformat(timespec=timespec))
+    pattern = matcher.rule_set.matchers[0].params["format"]
+    assert matches_java_pattern(written(other), pattern), (written(other), pattern)
+    assert matches_java_pattern(written(other.astimezone(dt.UTC)), pattern)

@@ -220,7 +220,12 @@ def _check_date(kind: str, actual: Any, params: Mapping[str, Any]) -> str | None
         ok = matches_java_pattern(actual, str(pattern))
     except ValueError as exc:
         return f"Bad {kind} format {pattern!r}: {exc}"
-    return None if ok else f"Expected {describe(actual)} to match the {kind} format {pattern!r}"
+    if ok:
+        return None
+    from polycontract._isotime import format_hints
+
+    hints = format_hints(actual, str(pattern))
+    return f"Expected {describe(actual)} to match the {kind} format {pattern!r}" + "".join(f"; {h}" for h in hints)
 
 
 def _check_content_type(actual: Any, expected_type: str) -> str | None:
