@@ -6,10 +6,11 @@
 >>> broker.can_i_deploy("auth", "2.0", to_environment="prod").ok
 True
 
-`connect` accepts ``sqlite:///path`` (embedded, WAL mode; the default is
-``.polycontract/broker.db``) and ``postgresql://…`` (psycopg 3); the schema is migrated on connect.
-``http://…`` / ``https://…`` returns an `HttpBroker` speaking a broker server's HTTP API
-(``polycontract broker serve``) with the same methods.
+`connect` accepts ``sqlite:///path`` (embedded, WAL mode) and ``postgresql://…`` (psycopg 3); the
+schema is migrated on connect. ``http://…`` / ``https://…`` returns an `HttpBroker` speaking a broker
+server's HTTP API (``polycontract broker serve``) with the same methods. ``connect()`` without a URL
+reads ``POLYCONTRACT_BROKER`` and ``POLYCONTRACT_BROKER_TOKEN`` as the command line does; the
+embedded ``.polycontract/broker.db`` is used only when nothing names a broker.
 
 Providers verify through `BrokerSource` (consumer version selectors, pending and WIP pacts; see
 `Broker.pacts_for_verification`) and record a run with `Broker.publish_verification_results`.
@@ -20,16 +21,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote, urlsplit, urlunsplit
 
 from polycontract.broker._broker import Broker, Environment, PublishResult
 from polycontract.broker._engine import DEFAULT_URL, make_engine, migrate
+from polycontract.broker._resolve import resolve_broker
 from polycontract.broker._results import PublishedVerification
 from polycontract.broker._retention import PruneReport
 from polycontract.broker._schemas import SchemaPublishResult
 from polycontract.broker._selection import BrokerSource, PactForVerification
 from polycontract.broker._selectors import ConsumerVersionSelector
-from polycontract.errors import BrokerError
 from polycontract.matrix import Decision, Ignore, LiveVersion, Reason, Row
 
 if TYPE_CHECKING:
@@ -62,18 +62,34 @@ def connect(
     clock: Callable[[], datetime] | None = None,
     auto_detect_main_branch: bool | Sequence[str] = True,
     token: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    create: bool = True,
 ) -> Broker:
-    """Open the broker at ``url`` (default: the embedded SQLite file `DEFAULT_URL`).
+    """Open the broker ``url`` names, resolved exactly as the ``polycontract`` command line does.
 
-    ``http(s)://[user:password@]host…`` returns an `HttpBroker` (``token``: a bearer token, e.g. from
-    ``POLYCONTRACT_BROKER_TOKEN``; user and password in the URL: HTTP basic auth). Raises `BrokerError`
-    for a URL it cannot serve or a database it cannot open. ``clock`` supplies "now" for recorded
-    timestamps (tests pin it; a broker server keeps its own clock). ``auto_detect_main_branch``: see
-    `Broker` (a broker server applies its own setting).
+    Without ``url``: ``POLYCONTRACT_BROKER``; only when nothing names a broker, the embedded SQLite file
+    `DEFAULT_URL`. ``http(s)://…`` returns an `HttpBroker`; its credentials are ``token`` (bearer) or
+    ``username``/``password`` (basic auth), else ``user:password@`` in the URL, else
+    ``POLYCONTRACT_BROKER_TOKEN``, else ``POLYCONTRACT_BROKER_USERNAME``/``POLYCONTRACT_BROKER_PASSWORD``.
+
+    >>> # in CI, with POLYCONTRACT_BROKER=https://broker.example and POLYCONTRACT_BROKER_TOKEN set:
+    >>> # broker = connect()
+
+    Raises `BrokerError` for an empty or malformed URL, an SQLite file whose folder does not exist
+    (only the default's ``.polycontract/`` is created), a missing database driver, or a database it
+    cannot open. ``create=False`` is for callers that only read (can-i-deploy, the matrix, pacts to
+    verify): an SQLite file that does not exist yet is then a `BrokerError` instead of a new, empty
+    broker that would answer "nothing here". ``clock`` supplies "now" for recorded timestamps (tests pin
+    it; a broker server keeps its own clock). ``auto_detect_main_branch``: see `Broker` (a broker server
+    applies its own setting).
     """
-    if url is not None and url.startswith(("http://", "https://")):
-        return _http_broker(url, token)
-    engine = make_engine(url or DEFAULT_URL)
+    target = resolve_broker(url, token=token, username=username, password=password)
+    if target.kind == "http":
+        from polycontract.broker._http_client import HttpBroker
+
+        return HttpBroker(target.url, token=target.token, username=target.username, password=target.password)
+    engine = make_engine(target.url, create=create)
     try:
         migrate(engine)
     except BaseException:
@@ -89,19 +105,3 @@ def __getattr__(name: str) -> Any:
 
         return HttpBroker
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def _http_broker(url: str, token: str | None) -> HttpBroker:
-    """An `HttpBroker` for ``url``, credentials in it moved to basic auth (never kept in the URL)."""
-    from polycontract.broker._http_client import HttpBroker
-
-    parts = urlsplit(url)
-    if not parts.hostname:
-        raise BrokerError(f"broker={url!r} names no host (expected http(s)://host[:port][/path])")
-    username = unquote(parts.username) if parts.username is not None else None
-    password = unquote(parts.password) if parts.password is not None else None
-    host = parts.netloc.rpartition("@")[2]
-    base = urlunsplit((parts.scheme, host, parts.path, "", ""))
-    if token and username is not None:
-        username = password = None  # an explicit token wins over credentials in the URL
-    return HttpBroker(base, token=token, username=username, password=password)

@@ -9,6 +9,7 @@ opens without importing Alembic.
 
 from __future__ import annotations
 
+import logging
 import os
 import select
 import threading
@@ -19,6 +20,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, OperationalError, ProgrammingError
 
+from polycontract.broker._resolve import DEFAULT_URL, shown
 from polycontract.broker._schema import SCHEMA_REVISION
 from polycontract.errors import BrokerError, StorageError
 
@@ -29,9 +31,6 @@ except ImportError:  # pragma: no cover - not on POSIX: SQLite's own retries onl
 
 __all__ = ["DEFAULT_URL", "WRITE", "WriterQueue", "make_engine", "migrate", "writer_queue"]
 
-#: The embedded broker used when no URL is given.
-DEFAULT_URL = "sqlite:///.polycontract/broker.db"
-
 #: Execution option marking a write transaction (``BEGIN IMMEDIATE`` on SQLite).
 WRITE = "polycontract_write"
 
@@ -39,12 +38,18 @@ WRITE = "polycontract_write"
 #: the pool's size is closed again when returned, so a pool smaller than the usual concurrency reconnects often.
 POOL = {"pool_size": 10, "max_overflow": 10}
 
+LOG = logging.getLogger("polycontract.broker.storage")
 _MIGRATIONS = Path(__file__).resolve().parent / "_migrations"
 _PG_LOCK_KEY = 0x706F6C79  # advisory lock serialising concurrent migrations on one PostgreSQL database
 
 
-def make_engine(url: str | None) -> Engine:
-    """An engine for ``url`` (default: the embedded SQLite file), or a `BrokerError` naming the problem."""
+def make_engine(url: str | None, *, create: bool = True) -> Engine:
+    """An engine for ``url`` (default: the embedded SQLite file), or a `BrokerError` naming the problem.
+
+    An SQLite file's folder must exist (only the default's ``.polycontract/`` is made), so a typo in a
+    path is an error rather than a new, empty broker. ``create=False`` also refuses a file that does not
+    exist yet: for callers that only read, an empty broker would answer "nothing here".
+    """
     url = url or DEFAULT_URL
     if url.startswith(("http://", "https://")):
         raise BrokerError(
@@ -53,15 +58,45 @@ def make_engine(url: str | None) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise BrokerError(f"broker={url!r} is not a database URL (expected sqlite:///path or postgresql://…)") from None
+        raise BrokerError(
+            f"broker={shown(url)!r} is not a database URL (expected sqlite:///path or postgresql://…)"
+        ) from None
     if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
-        return _postgres_engine(parsed.set(drivername="postgresql+psycopg"))
+        return _postgres_engine(parsed.set(drivername="postgresql+psycopg"), shown(url))
     if parsed.drivername == "sqlite":
-        return _sqlite_engine(parsed.database or "")
-    raise BrokerError(f"broker={url!r}: unsupported backend {parsed.drivername!r} (expected sqlite or postgresql)")
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            _check_sqlite_file(database, create=create, default=url == DEFAULT_URL)
+        return _sqlite_engine(database)
+    raise BrokerError(
+        f"broker={shown(url)!r}: unsupported backend {parsed.drivername!r} (expected sqlite or postgresql)"
+    )
 
 
-def _postgres_engine(url: URL) -> Engine:
+def _check_sqlite_file(database: str, *, create: bool, default: bool) -> None:
+    """Refuse a broker file whose folder is missing (except the default's) or, for readers, that is missing."""
+    path = Path(database)
+    where = "" if path.is_absolute() else f" (relative to {Path.cwd()})"
+    if not create and not path.exists():
+        why = "nothing names a broker and there is no embedded one here" if default else "no such file"
+        raise BrokerError(
+            f"there is no broker at {database}{where} ({why}): name the broker with --broker URL or"
+            " POLYCONTRACT_BROKER (polycontract.broker.connect(url) in Python)"
+        )
+    if path.parent.is_dir():
+        return
+    if not default:
+        raise BrokerError(
+            f"the folder of the broker file {database}{where} does not exist: fix the path, or create the folder"
+            " first (polycontract never creates it, so a typo cannot start an empty broker)"
+        )
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BrokerError(f"cannot create the folder for the broker file {database!r}: {exc.strerror}") from None
+
+
+def _postgres_engine(url: URL, named: str) -> Engine:
     """A psycopg engine whose pool drops connections the server has closed, without a round trip.
 
     Statements are prepared server-side from their second use (psycopg's default waits for the sixth),
@@ -71,7 +106,14 @@ def _postgres_engine(url: URL) -> Engine:
     timeout, ``pg_terminate_backend``: the socket then holds the error and end of file), so a
     zero-timeout poll of its socket finds dead connections for free; the pool replaces them.
     """
-    engine = create_engine(url, connect_args={"prepare_threshold": 1}, **POOL)
+    try:
+        engine = create_engine(url, connect_args={"prepare_threshold": 1}, **POOL)
+    except ImportError:
+        raise BrokerError(
+            f"broker={named!r} needs the PostgreSQL driver psycopg, which is not"
+            " installed: install polycontract with the postgres extra (polycontract[postgres])"
+            " or pip install 'psycopg[binary]'"
+        ) from None
 
     @event.listens_for(engine, "checkout")
     def _on_checkout(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -93,11 +135,6 @@ def _server_closed(dbapi_connection: Any) -> bool:
 
 
 def _sqlite_engine(database: str) -> Engine:
-    if database and database != ":memory:":
-        try:
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise BrokerError(f"cannot create the folder for the broker file {database!r}: {exc.strerror}") from None
     pool = POOL if database and database != ":memory:" else {}  # an in-memory database is one connection
     engine = create_engine(f"sqlite:///{database}", connect_args={"check_same_thread": False, "timeout": 30}, **pool)
 
@@ -144,6 +181,7 @@ class WriterQueue:
         self._lock = threading.RLock()
         self._depth = 0
         self._fd: int | None = None
+        self._warned = False
 
     def __enter__(self) -> object:
         self._lock.acquire()
@@ -152,13 +190,26 @@ class WriterQueue:
                 if self._fd is None:
                     self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
                 fcntl.flock(self._fd, fcntl.LOCK_EX)
-        except OSError:  # a lock file that cannot be made: fall back to SQLite's own retries
-            pass
+        except OSError as exc:
+            # The queue only wakes writers sooner; SQLite's own lock (busy_timeout) still keeps writes
+            # correct, so a lock file that cannot be made or locked slows writers down but loses nothing.
+            # Failing would stop a working broker; staying silent would hide why it became slow: warn once.
+            self._warn(exc)
         except BaseException:
             self._lock.release()
             raise
         self._depth += 1
         return self
+
+    def _warn(self, exc: OSError) -> None:
+        if not self._warned:
+            self._warned = True
+            LOG.warning(
+                "broker writers cannot queue on the lock file %s (%s): concurrent writes fall back to"
+                " SQLite's slower retries; make the broker file's folder writable to restore the queue",
+                self._path,
+                exc.strerror or exc,
+            )
 
     def __exit__(self, *exc: object) -> None:
         self._depth -= 1

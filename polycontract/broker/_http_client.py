@@ -136,6 +136,19 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
             raise BrokerError("the broker's latest version has no number")
         return str(answer["number"])
 
+    def pacticipants(self) -> tuple[str, ...]:
+        """``GET /pacticipants``: every application's name, sorted."""
+        answer = self._http.request("GET", "/pacticipants")
+        found = answer.get("_embedded", {}).get("pacticipants") if isinstance(answer, Mapping) else None
+        if not isinstance(found, list) or not all(isinstance(p, Mapping) and "name" in p for p in found):
+            raise self._http.malformed("/pacticipants", "a list of pacticipants with names")
+        return tuple(sorted(str(p["name"]) for p in found))
+
+    def has_version(self, pacticipant: str, version: str) -> bool:
+        """Whether ``pacticipant`` has ``version``: ``GET /pacticipants/{p}/versions/{v}`` (404: no)."""
+        path = f"/pacticipants/{seg(pacticipant)}/versions/{seg(version)}"
+        return self._http.request("GET", path, missing_ok=True) is not None
+
     # -- pacts -----------------------------------------------------------------------------------
 
     def publish_pact(
@@ -265,9 +278,11 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
             params = [(k.removeprefix("q[][").removesuffix("]"), v) for k, v in params]
             params.append(("environment", environment))
         params.append(("limit", str(limit)))
-        answer = as_mapping(self._http.request("GET", path, params=params), "matrix")
-        found = answer.get("matrix", [])
-        return tuple(row_from_json(r) for r in found if isinstance(r, Mapping)) if isinstance(found, list) else ()
+        answer = self._http.request("GET", path, params=params)
+        found = answer.get("matrix") if isinstance(answer, Mapping) else None
+        if not isinstance(found, list) or not all(isinstance(r, Mapping) for r in found):
+            raise self._http.malformed(path, "a matrix list of rows")
+        return tuple(row_from_json(r) for r in found)
 
     def can_i_deploy(
         self,

@@ -58,10 +58,11 @@ def embedded(document: Any, key: str) -> list[Mapping[str, Any]]:
     body = as_mapping(document, key)
     found = body.get("_embedded", {}).get(key) if isinstance(body.get("_embedded"), Mapping) else None
     if found is None:
-        found = body.get(key, [])
-    if not isinstance(found, list):
-        raise BrokerError(f"the broker's {key} is not a list")
-    return [item for item in found if isinstance(item, Mapping)]
+        found = body.get(key)
+    if not isinstance(found, list) or not all(isinstance(item, Mapping) for item in found):
+        # never read a malformed answer as "none": an empty list here would mean "no pacts to verify"
+        raise BrokerError(f"the broker answered without a list of objects at _embedded.{key} (or {key})")
+    return list(found)
 
 
 def href(document: Mapping[str, Any], relation: str) -> str | None:

@@ -67,6 +67,7 @@ class Transport:
         self._sleep = sleep
         self._rng = rng
         headers = {"Accept": f"{_HAL}, application/problem+json", "User-Agent": "polycontract-broker-client"}
+        self._authenticated = bool(token) or username is not None
         if token:
             headers["Authorization"] = f"Bearer {token}"
         elif username is not None:
@@ -133,8 +134,15 @@ class Transport:
             if missing_ok and response.status_code == 404:
                 return None
             if response.status_code >= 400:
-                raise _error(method, self.base_url + path, response)
+                raise _error(method, self.base_url + path, response, authenticated=self._authenticated)
             return _decode(response)
+
+    def malformed(self, path: str, expected: str) -> BrokerError:
+        """The error for an answer of the wrong shape from ``path``: never read as an empty result."""
+        return BrokerError(
+            f"the broker at {self.base_url}{path} answered without {expected}: check that --broker"
+            " (or POLYCONTRACT_BROKER) names a polycontract or Pact Broker server"
+        )
 
     def _wait(self, attempt: int, method: str, path: str, why: str) -> int:
         delay = self._rng(0.0, min(self._max_backoff, self._backoff * 2**attempt))
@@ -182,16 +190,23 @@ def server_message(response: httpx.Response) -> str:
     return json.dumps(body)[:500]
 
 
-def _error(method: str, url: str, response: httpx.Response) -> BrokerError | UsageError:
+def _error(method: str, url: str, response: httpx.Response, *, authenticated: bool) -> BrokerError | UsageError:
     status = response.status_code
     message = server_message(response)
     if status in (400, 413, 422):
         return UsageError(message)
     if status in (404, 409):
         return StorageError(message)
+    if status == 401 and authenticated:
+        return BrokerError(
+            f"the broker at {url} refused the credentials ({message}); check POLYCONTRACT_BROKER_TOKEN"
+            " (or POLYCONTRACT_BROKER_USERNAME / POLYCONTRACT_BROKER_PASSWORD)"
+        )
     if status == 401:
         return BrokerError(
-            f"the broker at {url} needs credentials ({message}); set POLYCONTRACT_BROKER_TOKEN or pass a token"
+            f"the broker at {url} needs credentials ({message}); set POLYCONTRACT_BROKER_TOKEN (or"
+            " POLYCONTRACT_BROKER_USERNAME and POLYCONTRACT_BROKER_PASSWORD), read by the polycontract command"
+            " line and by polycontract.broker.connect(), or pass token="
         )
     if status == 403:
         return BrokerError(f"the broker refused {method} {url}: {message} (the token lacks the role for it)")

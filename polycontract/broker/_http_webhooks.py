@@ -1,7 +1,8 @@
 """The webhook methods of `HttpBroker`: the server's ``/webhooks`` routes (the Pact Broker's shape).
 
 A mixin so `_http_client.py` stays small; it uses the client's ``_http`` transport. Deliveries are
-sent by the server's own broker, so `flush_webhooks` has nothing to wait for in a client.
+sent by the server's own broker, so a client cannot wait for them: `flush_webhooks` raises instead of
+answering True for deliveries it never saw.
 """
 
 from __future__ import annotations
@@ -109,7 +110,10 @@ class HttpWebhooks:
     def webhooks(self) -> tuple[Webhook, ...]:
         """``GET /webhooks``: every webhook, oldest first."""
         answer = self._http.request("GET", "/webhooks")
-        found = answer.get("_embedded", {}).get("webhooks", []) if isinstance(answer, Mapping) else []
+        inner = answer.get("_embedded") if isinstance(answer, Mapping) else None
+        found = inner.get("webhooks") if isinstance(inner, Mapping) else None
+        if not isinstance(found, list):
+            raise self._http.malformed("/webhooks", "a list of webhooks at _embedded.webhooks")
         return tuple(_webhook(item) for item in found)
 
     def delete_webhook(self, webhook_id: str) -> None:
@@ -122,10 +126,20 @@ class HttpWebhooks:
 
     def webhook_deliveries(self, webhook_id: str) -> tuple[WebhookAttempt, ...]:
         """``GET /polycontract/webhooks/{id}/deliveries``: every attempt, oldest first."""
-        answer = self._http.request("GET", "/polycontract" + _path(webhook_id) + "/deliveries")
-        found = answer.get("deliveries", []) if isinstance(answer, Mapping) else []
+        path = "/polycontract" + _path(webhook_id) + "/deliveries"
+        answer = self._http.request("GET", path)
+        found = answer.get("deliveries") if isinstance(answer, Mapping) else None
+        if not isinstance(found, list):
+            raise self._http.malformed(path, "a list of deliveries")
         return tuple(_attempt(item) for item in found)
 
     def flush_webhooks(self, timeout: float | None = None) -> bool:
-        """Nothing is queued in a client: the server sends deliveries."""
-        return True
+        """Not available over HTTP: raises `BrokerError` rather than claim that deliveries finished.
+
+        The server queues and sends deliveries in its own process(es); a client cannot wait for them.
+        Follow a webhook's attempts with `webhook_deliveries` (``GET …/deliveries``) instead.
+        """
+        raise BrokerError(
+            f"flush_webhooks() cannot wait for deliveries sent by the broker server at {self._http.base_url}:"
+            " follow a webhook's attempts with webhook_deliveries(webhook_id)"
+        )

@@ -52,3 +52,18 @@ class VersionQueries:
         """
         with self._transaction(write=False) as conn:
             return latest_version(conn, pacticipant, branch=branch)
+
+    def pacticipants(self) -> tuple[str, ...]:
+        """Every application's name, sorted (e.g. to tell a misspelt name from one without pacts)."""
+        with self._transaction(write=False) as conn:
+            return tuple(r[0] for r in conn.execute(select(pacticipants.c.name).order_by(pacticipants.c.name)))
+
+    def has_version(self, pacticipant: str, version: str) -> bool:
+        """Whether ``pacticipant`` has recorded ``version``."""
+        query = (
+            select(versions.c.id)
+            .join(pacticipants, pacticipants.c.id == versions.c.pacticipant_id)
+            .where(pacticipants.c.name == pacticipant, versions.c.number == version)
+        )
+        with self._transaction(write=False) as conn:
+            return conn.execute(query).first() is not None

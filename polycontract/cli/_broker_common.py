@@ -7,7 +7,6 @@ connection problems); no traceback reaches the user.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -25,15 +24,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def broker_option(function: F) -> F:
-    """``--broker URL`` (or ``POLYCONTRACT_BROKER``; default: the embedded ``.polycontract/broker.db``)."""
+    """``--broker URL`` (else ``POLYCONTRACT_BROKER``; the embedded ``.polycontract/broker.db`` only when unset).
+
+    The environment is read by `polycontract.broker.connect` itself (not by click, which would take
+    an empty ``POLYCONTRACT_BROKER`` for "unset"), so the command line and Python resolve alike.
+    """
     return click.option(
         "--broker",
         "broker_url",
-        envvar="POLYCONTRACT_BROKER",
         metavar="URL",
         help=(
-            "sqlite:///file.db, postgresql://… or http(s)://server (token in POLYCONTRACT_BROKER_TOKEN)"
-            " [env POLYCONTRACT_BROKER; default .polycontract/broker.db]"
+            "sqlite:///file.db, postgresql://… or http(s)://server [env POLYCONTRACT_BROKER; used only when"
+            " neither names a broker: .polycontract/broker.db]. Credentials: POLYCONTRACT_BROKER_TOKEN, or"
+            " POLYCONTRACT_BROKER_USERNAME and POLYCONTRACT_BROKER_PASSWORD."
         ),
     )(function)
 
@@ -61,15 +64,16 @@ def reporting_errors() -> Iterator[None]:
 
 
 @contextmanager
-def open_broker(url: str | None) -> Iterator[Broker]:
+def open_broker(url: str | None, *, create: bool = True) -> Iterator[Broker]:
     """Connect to the broker (errors reported as one line, exit 2) and close it afterwards.
 
-    An HTTP broker gets the bearer token in ``POLYCONTRACT_BROKER_TOKEN`` (never echoed).
+    ``url`` is ``--broker``; without it `polycontract.broker.connect` resolves ``POLYCONTRACT_BROKER``
+    and the credentials from the environment (never echoed). ``create=False`` for commands that only
+    read: an embedded broker file that does not exist is then an error, not an empty answer.
     """
     from polycontract.broker import connect
 
-    token = os.environ.get("POLYCONTRACT_BROKER_TOKEN") or None
-    with reporting_errors(), connect(url, token=token) as broker:
+    with reporting_errors(), connect(url, create=create) as broker:
         yield broker
 
 

@@ -14,6 +14,7 @@ import click
 from polycontract.cli._broker_common import broker_option, emit, open_broker, output_option, print_table
 
 if TYPE_CHECKING:
+    from polycontract.broker import Broker
     from polycontract.matrix import Decision, Ignore, Row
 
 __all__ = ["can_i_deploy", "matrix"]
@@ -80,7 +81,7 @@ def can_i_deploy(
     by_recency = latest or branch is not None
     if (version is None) == (not by_recency):
         raise click.UsageError("give exactly one of --version V or --latest [--branch B] / --branch B")
-    with open_broker(broker_url) as broker:
+    with open_broker(broker_url, create=False) as broker:
         warnings: tuple[str, ...] = ()
         if version is None:
             version = broker.latest_version(pacticipant, branch=branch)
@@ -123,10 +124,27 @@ def matrix(
     output: str,
 ) -> None:
     """List consumer version x provider version x verification result for an application's integrations."""
-    with open_broker(broker_url) as broker:
+    with open_broker(broker_url, create=False) as broker:
         rows = broker.matrix(pacticipant, version=version, branch=branch, environment=environment, limit=limit)
+        if not rows:
+            _check_known(broker, pacticipant, version)
     text = "\n".join([_rows_text(rows), *_failure_lines(rows)]) if rows else "no pacts found"
     emit(output, {"matrix": [_row_json(r) for r in rows]}, text)
+
+
+def _check_known(broker: Broker, pacticipant: str, version: str | None) -> None:
+    """An unknown application or version is an error (exit 2), not an empty matrix read as "nothing to check"."""
+    from polycontract.errors import StorageError
+
+    known = broker.pacticipants()
+    if pacticipant not in known:
+        listed = ", ".join(known[:20]) + (", …" if len(known) > 20 else "")
+        raise StorageError(
+            f"pacticipant={pacticipant!r} is not known to the broker at {broker.url}"
+            + (f" (known: {listed})" if known else " (it knows no application yet)")
+        )
+    if version is not None and not broker.has_version(pacticipant, version):
+        raise StorageError(f"{pacticipant} has no version {version!r} in the broker at {broker.url}")
 
 
 def _verdict(decision: Decision) -> str:

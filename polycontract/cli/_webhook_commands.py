@@ -94,7 +94,7 @@ def create_webhook(
 @output_option
 def webhooks(broker_url: str | None, output: str) -> None:
     """List configured webhooks (secret header values shown as ***)."""
-    with open_broker(broker_url) as broker:
+    with open_broker(broker_url, create=False) as broker:
         found = broker.webhooks()
     rows = [
         (
