@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
@@ -122,3 +124,43 @@ def get_user(user_id: int = 1, *, description: str = "get user", state: str | No
     if state:
         interaction["providerStates"] = [{"name": state, "params": {"id": user_id}}]
     return interaction
+
+
+class MessageProxy(BaseHTTPRequestHandler):
+    """Makes messages like Pact's message proxy: it receives ``POST {description, providerStates}`` and
+    answers the message as the body, its metadata in ``Pact-Message-Metadata`` (base64 JSON)."""
+
+    received: list[dict[str, Any]] = []
+    name = "alice"
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).received.append(body)
+        if body["description"] != "a user created event":
+            self.send_response(404)
+            self.end_headers()
+            return
+        data = json.dumps({"id": body["providerStates"][0]["params"]["id"], "name": self.name}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Pact-Message-Metadata", base64.b64encode(json.dumps({"topic": "users"}).encode()).decode())
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextmanager
+def serve_messages() -> Iterator[str]:
+    """Serve `MessageProxy` on 127.0.0.1, port 0; yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), MessageProxy)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

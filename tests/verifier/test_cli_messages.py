@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -16,7 +12,7 @@ from click.testing import CliRunner
 from polycontract.broker import connect
 from polycontract.cli import cli
 from polycontract.codec import load_pact
-from tests.verifier.providers import UsersApp, get_user, users_pact
+from tests.verifier.providers import MessageProxy, UsersApp, get_user, serve_messages, users_pact
 
 EVENT = {
     "type": "Asynchronous/Messages",
@@ -137,44 +133,12 @@ def test_messages_that_cannot_be_imported_is_a_usage_error(tmp_path: Path) -> No
     assert code == 2 and "is not MODULE:OBJECT" in err
 
 
-class _MessageProxy(BaseHTTPRequestHandler):
-    """Answers like Pact's message proxy: the body is the message, its metadata in Pact-Message-Metadata."""
-
-    received: list[dict[str, Any]] = []
-    name = "alice"
-
-    def do_POST(self) -> None:
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        type(self).received.append(body)
-        if body["description"] != "a user created event":
-            self.send_response(404)
-            self.end_headers()
-            return
-        data = json.dumps({"id": body["providerStates"][0]["params"]["id"], "name": self.name}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Pact-Message-Metadata", base64.b64encode(json.dumps({"topic": "users"}).encode()).decode())
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture
 def message_url() -> Iterator[str]:
-    _MessageProxy.received = []
-    _MessageProxy.name = "alice"
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _MessageProxy)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/messages"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    MessageProxy.received = []
+    MessageProxy.name = "alice"
+    with serve_messages() as url:
+        yield f"{url}/messages"
 
 
 def test_message_url_verifies_messages_from_an_endpoint_without_a_provider_url(
@@ -187,13 +151,13 @@ def test_message_url_verifies_messages_from_an_endpoint_without_a_provider_url(
 
     assert code == 0, out
     assert "web -> users: a user created event ... ok" in out
-    assert _MessageProxy.received == [
+    assert MessageProxy.received == [
         {"description": "a user created event", "providerStates": [{"name": "user exists", "params": {"id": 1}}]}
     ]
 
 
 def test_message_url_reports_a_wrong_message_as_failed(tmp_path: Path, message_url: str) -> None:
-    _MessageProxy.name = "bob"
+    MessageProxy.name = "bob"
     pact = tmp_path / "web-users.json"
     pact.write_text(json.dumps(users_pact(EVENT, spec="4.0")))
 
