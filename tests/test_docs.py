@@ -105,3 +105,84 @@ def test_every_command_shown_in_the_docs_exists_with_those_options(page: str, li
     known = {opt for param in command.params for opt in (*param.opts, *param.secondary_opts)} | {"-h", "--help"}
     used = {word.split("=")[0] for word in rest if word.startswith("-") and word != "-"}
     assert used <= known, f"{page}: {line}: unknown {sorted(used - known)}"
+
+
+DOCUMENTS = [*PAGES, *sorted((ROOT / "examples").rglob("*.md"))]
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _links(page: Path) -> list[str]:
+    """The targets of the markdown links of ``page`` (a link may wrap over lines)."""
+    return LINK.findall(" ".join(page.read_text().split()))
+
+
+@pytest.mark.parametrize("page", DOCUMENTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_relative_link_resolves_to_a_file_inside_the_repository(page: Path) -> None:
+    for target in _links(page):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
+            continue
+        path = (page.parent / target.split("#")[0]).resolve()
+        assert path.is_relative_to(ROOT), f"{page.name}: {target} leaves the repository"
+        assert path.exists(), f"{page.name}: {target} does not exist"
+
+
+@pytest.mark.parametrize("page", DOCUMENTS, ids=lambda p: str(p.relative_to(ROOT)))
+def test_no_page_sends_readers_to_files_outside_the_repository(page: Path) -> None:
+    text = page.read_text()
+    assert not re.search(r"\.\./shared|shared/notes|(?<![\w/])notes/[\w-]+\.md", text), page.name
+    for span in re.findall(r"`(\.\./[^`\s]+)`", text):
+        assert (page.parent / span).resolve().is_relative_to(ROOT), f"{page.name}: {span}"
+
+
+def _install_lines() -> list[tuple[str, str]]:
+    """(file, line) of every ``pip install`` in README, docs, examples and the messages of the code."""
+    files = [*DOCUMENTS, *sorted((ROOT / "examples").rglob("*.yml")), *sorted((ROOT / "polycontract").rglob("*.py"))]
+    found = []
+    for path in files:
+        for line in path.read_text().splitlines():
+            for command in re.findall(r"pip install [^`\n]*", line):
+                found.append((str(path.relative_to(ROOT)), command))
+    return found
+
+
+def _extras() -> set[str]:
+    import tomllib
+
+    return set(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"])
+
+
+def _requirements(line: str) -> list[str]:
+    """The words ``pip install`` gets in ``line``, up to the end of the command or a shell variable."""
+    command = re.split(r";|&&|\s#\s|`|\)$", line.partition("pip install ")[2])[0]
+    words = []
+    for word in command.split():
+        word = word.strip("'\"")
+        if "$" in word:
+            break
+        words.append(word)
+    return words
+
+
+@pytest.mark.parametrize(("where", "line"), _install_lines())
+def test_every_install_line_names_a_source_pip_can_reach_and_extras_that_exist(where: str, line: str) -> None:
+    words = _requirements(line)
+    for index, word in enumerate(words):
+        if re.match(r"^polycontract(\[[^\]]*\])?([=<>~!].*)?$", word):
+            sourced = words[index + 1 : index + 2] == ["@"] or "@" in word
+            assert sourced, f"{where}: {line}: no package index serves polycontract; name its source"
+        named = re.match(r"^(?P<prefix>.*)\[(?P<extras>[^\]]*)\]$", word)
+        if named and re.search(r"(^|/)(\.|polycontract[^/]*)$", named.group("prefix")):
+            extras = {e.strip() for e in named.group("extras").split(",") if e.strip()}
+            assert extras <= _extras(), f"{where}: {line}: unknown extra {sorted(extras - _extras())}"
+
+
+def test_the_install_lines_are_found() -> None:
+    found = {where for where, _ in _install_lines()}
+    assert {"docs/ci.md", "docs/getting-started.md", "README.md"} <= found
+
+
+@pytest.mark.parametrize("requirements", sorted((ROOT / "examples").rglob("requirements*.txt")), ids=str)
+def test_example_requirements_do_not_ask_an_index_for_polycontract(requirements: Path) -> None:
+    for line in requirements.read_text().splitlines():
+        line = line.split("#")[0].strip()
+        assert not re.match(r"^polycontract\b(?!.*@)", line), f"{requirements}: {line}"

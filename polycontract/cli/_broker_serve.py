@@ -8,13 +8,16 @@ serialises writers). Access logs are JSON lines on stderr. ``--auth-file`` (or
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import click
 
-from polycontract.cli._broker_common import reporting_errors
+from polycontract.cli._broker_common import output_option, reporting_errors
 
 __all__ = ["app_from_environment", "broker", "configure_logging", "serve"]
 
@@ -78,12 +81,25 @@ def broker() -> None:
     help="Tokens with roles (JSON, YAML or TOML) [env POLYCONTRACT_BROKER_AUTH_FILE; else POLYCONTRACT_BROKER_TOKENS"
     " as JSON; neither: no auth].",
 )
-def serve(db_url: str | None, host: str, port: int, workers: int, log_level: str, auth_file: str | None) -> None:
-    """Serve the Pact Broker HTTP API (the Pact CLI and verifiers use it unchanged)."""
+@output_option
+def serve(
+    db_url: str | None, host: str, port: int, workers: int, log_level: str, auth_file: str | None, output: str
+) -> None:
+    """Serve the Pact Broker HTTP API (the Pact CLI and verifiers use it unchanged).
+
+    With ``--output json`` one JSON line goes to stdout once the port accepts connections:
+    ``{"event": "listening", "url": "http://127.0.0.1:9292", "workers": 1, "database": …, "auth": …}``
+    (the real port when ``--port 0``); logs stay on stderr.
+    """
     try:
-        import uvicorn
+        import starlette  # noqa: F401  (checked here: the app needs it)
+        import uvicorn  # noqa: F401
     except ImportError:
-        click.echo("error: the server needs starlette and uvicorn: pip install 'polycontract[server]'", err=True)
+        click.echo(
+            "error: the server needs starlette and uvicorn: install polycontract with the server extra,"
+            " e.g. pip install -e '.[server]' in its checkout",
+            err=True,
+        )
         raise click.exceptions.Exit(2) from None
     from polycontract.broker import DEFAULT_URL, connect
     from polycontract.broker._http_auth import AUTH_FILE_ENV, load_auth
@@ -112,12 +128,40 @@ def serve(db_url: str | None, host: str, port: int, workers: int, log_level: str
         log_level=log_level,
         access_log=False,
     )
+    ready: dict[str, Any] = {
+        "event": "listening",
+        "workers": workers,
+        "database": _hidden(url),
+        "auth": "on" if auth is not None else "off",
+    }
+
+    def announce(bound_port: int) -> None:
+        if output == "json":
+            shown = f"[{host}]" if ":" in host else host
+            click.echo(json.dumps({**ready, "url": f"http://{shown}:{bound_port}"}))
+
     if workers > 1:
         from uvicorn.supervisors import Multiprocess
 
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        sock = config.bind_socket()
+        sock.listen(config.backlog)  # connections queue from now on, until a worker accepts them
+        announce(sock.getsockname()[1])
+        Multiprocess(config, sockets=[sock]).run()
     else:
-        uvicorn.Server(config).run()
+        _announcing_server(config, announce).run()
+
+
+def _announcing_server(config: Any, announce: Callable[[int], None]) -> Any:
+    """A uvicorn server that calls ``announce(port)`` once its socket listens."""
+    import uvicorn
+
+    class AnnouncingServer(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets=sockets)
+            if not self.should_exit and self.servers and self.servers[0].sockets:
+                announce(self.servers[0].sockets[0].getsockname()[1])
+
+    return AnnouncingServer(config)
 
 
 def _hidden(url: str) -> str:

@@ -2,242 +2,37 @@
 
 The rails (test → publish → verify → can-i-deploy → deploy → record-deployment, once per
 environment in order) are those of ``examples/estate/*/.github/workflows/ci.yml``. A consumer
-publishes its pacts; a provider verifies the broker's pacts and publishes the results; both ask
-can-i-deploy before each deployment and record it afterwards. ``--role both`` does all of it.
-
-The file is generated from text templates (no YAML library at run time), so the comments that
-explain each step stay in the output.
+publishes its pacts; a provider verifies the broker's pacts (and its messages, through
+``--messages`` or ``--message-url``) and publishes the results; both ask can-i-deploy before each
+deployment and record it afterwards. ``--role both`` does all of it. The templates are in
+`polycontract.cli._ci_pipelines`.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
+
+from polycontract.cli._broker_common import output_option
+from polycontract.cli._ci_options import (
+    EXAMPLE_SPEC,
+    INSTALL_VARIABLE,
+    check_install,
+    check_message_url,
+    check_messages,
+    message_descriptions,
+)
+from polycontract.cli._ci_pipelines import Rails, github, gitlab
+
+__all__ = ["TARGETS", "ci"]
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 #: Where each CI system reads its pipeline, relative to the repository.
 TARGETS = {"github": Path(".github/workflows/ci.yml"), "gitlab": Path(".gitlab-ci.yml")}
-
-
-@dataclass(frozen=True)
-class Rails:
-    """What the pipeline does, whatever the CI system."""
-
-    service: str
-    consumer: bool
-    provider: bool
-    environments: tuple[str, ...]
-    python: str
-    provider_url: str
-    state_change_url: str
-    start: str | None
-
-    @property
-    def port(self) -> str:
-        match = re.search(r":(\d+)", self.provider_url.partition("//")[2])
-        return match.group(1) if match else "80"
-
-    def describe(self) -> str:
-        middle = []
-        if self.consumer:
-            middle.append("publish (pacts)")
-        if self.provider:
-            middle.append("verify (the broker's pacts) and publish the results")
-        envs = ", ".join(self.environments)
-        return f"test -> {' -> '.join(middle)} -> can-i-deploy -> deploy -> record-deployment, for {envs}"
-
-    def test_commands(self) -> list[tuple[str, str]]:
-        """(step name, command) of the test job."""
-        name = (
-            "Consumer tests (they write pacts/ when they pass)"
-            if self.consumer
-            else "Unit tests (and any in-process pact verification)"
-        )
-        steps = [(name, "python -m pytest")]
-        if self.consumer:
-            steps += [
-                (
-                    f"Record this version, and that {self.service}'s main branch is main "
-                    "(providers verify its latest pact there)",
-                    f'polycontract create-version -a {self.service} -e "$VERSION" --branch "$BRANCH"'
-                    " --main-branch main",
-                ),
-                (
-                    "Publish the pacts for this version",
-                    'polycontract publish pacts/ --consumer-version "$VERSION" --branch "$BRANCH"',
-                ),
-            ]
-        return steps
-
-    def start_command(self) -> str:
-        if self.start:
-            return f"{self.start} &"
-        return (
-            f"echo 'edit this step: start {self.service} on {self.provider_url} "
-            f"(or run polycontract ci init again with --start)' >&2; exit 1"
-        )
-
-    def verify_command(self) -> str:
-        states = f" --state-change-url {self.state_change_url}" if self.state_change_url else ""
-        return (
-            f"polycontract verify --provider {self.service} --provider-url {self.provider_url}{states}"
-            ' --provider-version "$VERSION" --branch "$BRANCH" --publish'
-        )
-
-    def wait_command(self) -> str:
-        return f"timeout 60 bash -c 'until curl -s {self.provider_url}/ > /dev/null; do sleep 0.5; done'"
-
-    def can_i_deploy(self, environment: str) -> str:
-        return (
-            f'polycontract can-i-deploy -a {self.service} -e "$VERSION" --to-environment {environment}'
-            " --retry-while-unknown 10 --retry-interval 30"
-        )
-
-    def record_deployment(self, environment: str) -> str:
-        return f'polycontract record-deployment -a {self.service} -e "$VERSION" --environment {environment}'
-
-    def deploy(self, environment: str) -> str:
-        return f'echo "deploy {self.service} $VERSION to {environment} here (helm, kubectl, terraform, ...)"'
-
-
-def _header(rails: Rails, extra: str) -> str:
-    envs = " / ".join(rails.environments)
-    return f"""\
-# {rails.service}'s pipeline, written by `polycontract ci init`, the same rails as every repository:
-#   {rails.describe()}
-# Every deployment asks the broker first (can-i-deploy) and tells it afterwards (record-deployment),
-# so the broker always knows which versions run where, and can refuse a release that would break
-# a counterpart version still running in that environment.
-#
-# {extra}
-#   postgresql://ci@broker-db.internal/pacts  (or sqlite:///... for a single runner)
-# The broker's environments are created once, in order:
-#   polycontract create-environment --name NAME (for {envs}; --production for the last)
-"""
-
-
-def github(rails: Rails) -> str:
-    """The GitHub Actions workflow."""
-    setup = f"""\
-      - uses: actions/setup-python@v5
-        with:
-          python-version: "{rails.python}"
-"""
-    out = [_header(rails, "Secrets: POLYCONTRACT_BROKER, the broker shared by the estate, e.g.")]
-    out.append(f"name: {rails.service}\n\non:\n  push:\n    branches: [main]\n  pull_request:\n")
-    if rails.provider:
-        out.append(
-            "  # lets a tool (a broker webhook, a consumer's pipeline) ask for a verification of new pacts\n"
-            "  repository_dispatch:\n    types: [contract-requiring-verification-published]\n"
-        )
-    out.append(
-        "\nenv:\n"
-        "  POLYCONTRACT_BROKER: ${{ secrets.POLYCONTRACT_BROKER }}\n"
-        "  VERSION: ${{ github.sha }}\n"
-        "  BRANCH: ${{ github.head_ref || github.ref_name }}\n"
-        "\njobs:\n"
-        "  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
-        + setup
-        + "      - run: pip install -r requirements.txt\n"
-    )
-    for name, command in rails.test_commands():
-        out.append(f"      - name: {_quote(name)}\n        run: {_quote(command)}\n")
-    previous = "test"
-    if rails.provider:
-        out.append(
-            "\n  verify:\n    needs: test\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n"
-            + setup
-            + "      - run: pip install -r requirements.txt\n"
-            + f"      - name: {_quote(f'Start {rails.service} with provider states enabled (verification only)')}\n"
-            + f"        run: {_quote(rails.start_command())}\n"
-            + "      - name: Wait until it answers\n"
-            + f"        run: {_quote(rails.wait_command())}\n"
-            + "      - name: Verify the pacts of the consumer versions deployed and on main, publish the results\n"
-            + f"        run: >-\n          {rails.verify_command()}\n"
-        )
-        previous = "verify"
-    for index, environment in enumerate(rails.environments):
-        last = index == len(rails.environments) - 1
-        protect = "  # protect it: required reviewers approve it" if last else ""
-        out.append(
-            f"\n  deploy-{environment}:\n"
-            f"    needs: {previous}\n"
-            "    if: github.event_name == 'push' && github.ref == 'refs/heads/main'\n"
-            "    runs-on: ubuntu-latest\n"
-            f"    environment: {environment}{protect}\n"
-            "    steps:\n" + setup + "      - run: pip install polycontract\n"
-            f"      - name: can-i-deploy {rails.service} to {environment}\n"
-            "        # --retry-while-unknown waits for providers still verifying a new pact; exit 1 stops the\n"
-            f"        # job: a counterpart version running in {environment} would break (or is not verified yet)\n"
-            "        # and the broker's reasons say which version and why\n"
-            f"        run: {_quote(rails.can_i_deploy(environment))}\n"
-            "      - name: Deploy\n"
-            f"        run: {_quote(rails.deploy(environment))}\n"
-            "      - name: record-deployment\n"
-            f"        run: {_quote(rails.record_deployment(environment))}\n"
-        )
-        previous = f"deploy-{environment}"
-    return "".join(out)
-
-
-def gitlab(rails: Rails) -> str:
-    """The GitLab CI pipeline."""
-    stages = ["test", *(["verify"] if rails.provider else []), *(f"deploy-{e}" for e in rails.environments)]
-    out = [_header(rails, "CI/CD variable (masked): POLYCONTRACT_BROKER, the broker shared by the estate, e.g.")]
-    out.append(
-        f"image: python:{rails.python}\n\n"
-        "stages:\n" + "".join(f"  - {stage}\n" for stage in stages) + "\nvariables:\n"
-        '  VERSION: "$CI_COMMIT_SHA"\n'
-        '  BRANCH: "$CI_COMMIT_REF_NAME"\n'
-        "\ntest:\n  stage: test\n  script:\n    - pip install -r requirements.txt\n"
-    )
-    for name, command in rails.test_commands():
-        out.append(f"    # {name}\n    - {_quote(command)}\n")
-    previous = "test"
-    if rails.provider:
-        out.append(
-            "\nverify:\n  stage: verify\n  needs: [test]\n  script:\n"
-            "    - pip install -r requirements.txt\n"
-            f"    # start {rails.service} with provider states enabled (verification only)\n"
-            f"    - {_quote(rails.start_command())}\n"
-            f"    - {_quote(rails.wait_command())}\n"
-            "    # verify the pacts of the consumer versions deployed and on main, publish the results\n"
-            f"    - {_quote(rails.verify_command())}\n"
-        )
-        previous = "verify"
-    for index, environment in enumerate(rails.environments):
-        last = index == len(rails.environments) - 1
-        out.append(
-            f"\ndeploy-{environment}:\n"
-            f"  stage: deploy-{environment}\n"
-            f"  needs: [{previous}]\n"
-            "  rules:\n    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\n"
-            f"  environment:\n    name: {environment}"
-            + ("  # protect it: approvals or a manual job guard it\n" if last else "\n")
-            + "  script:\n"
-            "    - pip install polycontract\n"
-            "    # exit 1 stops the job: a counterpart version running there would break (or is not verified\n"
-            "    # yet), and the broker's reasons say which version and why\n"
-            f"    - {_quote(rails.can_i_deploy(environment))}\n"
-            f"    - {_quote(rails.deploy(environment))}\n"
-            f"    - {_quote(rails.record_deployment(environment))}\n"
-        )
-        previous = f"deploy-{environment}"
-    return "".join(out)
-
-
-def _quote(text: str) -> str:
-    """A YAML scalar for ``text``: plain when that reads back the same, single-quoted otherwise."""
-    risky = (
-        ": " in text or " #" in text or text.endswith(":") or text[:1] in "!&*{}[]|>'\"%@`#,?:-" or text.startswith("$")
-    )
-    if not risky:
-        return text
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _environments(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[str, ...]:
@@ -293,7 +88,34 @@ def ci() -> None:
 )
 @click.option("--start", help="Provider roles: the command that starts the service for verification.")
 @click.option("--python-version", default="3.12", show_default=True, help="Python of the CI jobs.")
+@click.option(
+    "--install",
+    default=None,
+    metavar="REQUIREMENT",
+    help="Where pip gets polycontract, written into the pipeline, e.g. 'polycontract[postgres] @ git+https://…'"
+    " (no package index serves it) [default: the CI variable POLYCONTRACT_PIP_SPEC].",
+)
+@click.option(
+    "--messages",
+    default=None,
+    metavar="MODULE:OBJECT",
+    help="Provider roles: the message producer the verify step passes to polycontract verify --messages.",
+)
+@click.option(
+    "--message-url",
+    default=None,
+    metavar="URL",
+    help="Provider roles, non-Python services: the endpoint that produces a message for verification.",
+)
+@click.option(
+    "--pacts",
+    "pacts_dir",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="Provider roles: local pact files; if they hold messages, --messages or --message-url is required.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing pipeline file.")
+@output_option
 def init(
     system: str | None,
     role: str,
@@ -304,7 +126,12 @@ def init(
     state_change_url: str,
     start: str | None,
     python_version: str,
+    install: str | None,
+    messages: str | None,
+    message_url: str | None,
+    pacts_dir: Path | None,
     force: bool,
+    output: str,
 ) -> None:
     """Write the CI pipeline of a repository: test, publish and/or verify, then can-i-deploy and
     record-deployment for each environment in turn."""
@@ -319,15 +146,20 @@ def init(
         raise click.BadParameter(f"{state_change_url!r} has spaces or quotes", param_hint="--state-change-url")
     if not re.match(r"^\d+(\.\d+)*$", python_version):
         raise click.BadParameter(f"expected a version like 3.12, got {python_version!r}", param_hint="--python-version")
+    provider = role in ("provider", "both")
+    _check_messages(provider, name, messages, message_url, pacts_dir)
     rails = Rails(
         service=name,
         consumer=role in ("consumer", "both"),
-        provider=role in ("provider", "both"),
+        provider=provider,
         environments=environments,
         python=python_version,
         provider_url=provider_url.rstrip("/"),
         state_change_url=state_change_url,
         start=start.strip() if start and start.strip() else None,
+        install=check_install(install) if install is not None else None,
+        messages=messages,
+        message_url=message_url,
     )
     target = directory / TARGETS[system]
     if target.exists() and not force:
@@ -340,8 +172,45 @@ def init(
     except OSError as exc:
         click.echo(f"error: cannot write {target}: {exc.strerror or exc}", err=True)
         raise click.exceptions.Exit(2) from None
+    steps = _next_steps(rails, system)
+    if output == "json":
+        document = {"files": [str(target)], "system": system, "role": role, "service": name, "next": steps}
+        click.echo(json.dumps({**document, "rails": rails.describe()}, indent=2))
+        return
     click.echo(f"wrote {target} ({role} {name}: {rails.describe()})")
-    secret = "a secret" if system == "github" else "a CI/CD variable"
-    click.echo(f"next: set POLYCONTRACT_BROKER as {secret}; the deploy steps only echo, put your deployment there")
+    for step in steps:
+        click.echo(f"next: {step}")
+
+
+def _check_messages(
+    provider: bool, name: str, messages: str | None, message_url: str | None, pacts_dir: Path | None
+) -> None:
+    """Message options only for providers, checked; local pacts that hold messages need one of them."""
+    given = "--messages" if messages else "--message-url" if message_url else None
+    if given and not provider:
+        raise click.BadParameter("only a provider verifies messages; use --role provider or both", param_hint=given)
+    if messages and message_url:
+        raise click.UsageError("give --messages or --message-url, not both")
+    if messages:
+        check_messages(messages)
+    if message_url:
+        check_message_url(message_url)
+    if provider and pacts_dir is not None and not given:
+        found = message_descriptions(pacts_dir, name)
+        if found:
+            raise click.UsageError(
+                f"the pacts in {pacts_dir} hold {len(found)} message interaction(s) for {name}, e.g. {found[0]!r};"
+                " say what produces them: --messages MODULE:OBJECT (Python) or --message-url URL"
+            )
+
+
+def _next_steps(rails: Rails, system: str) -> list[str]:
+    """What the user still has to do before the pipeline runs."""
+    where = "a secret" if system == "github" else "a CI/CD variable"
+    steps = [f"set POLYCONTRACT_BROKER as {where}; the deploy steps only echo, put your deployment there"]
+    if rails.install is None:
+        variable = "a repository or organisation variable" if system == "github" else "a CI/CD variable"
+        steps.append(f"set {INSTALL_VARIABLE} as {variable}: where pip gets polycontract, e.g. {EXAMPLE_SPEC}")
     if rails.provider and rails.start is None:
-        click.echo("next: edit the step that starts the service for verification (or pass --start)")
+        steps.append("edit the step that starts the service for verification (or pass --start)")
+    return steps

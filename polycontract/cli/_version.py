@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import platform
+
 import click
 
 from polycontract import __version__
+from polycontract.cli._broker_common import emit, output_option
 
 
 @click.command()
-def version() -> None:
-    """Print the polycontract version."""
-    click.echo(f"polycontract {__version__}")
+@output_option
+def version(output: str) -> None:
+    """Print the polycontract version (``--output json``: ``{"version": …, "python": …}``)."""
+    emit(output, {"version": __version__, "python": platform.python_version()}, f"polycontract {__version__}")

@@ -114,11 +114,12 @@ def webhooks(broker_url: str | None, output: str) -> None:
 @click.command("delete-webhook")
 @click.argument("webhook_id")
 @broker_option
-def delete_webhook(webhook_id: str, broker_url: str | None) -> None:
+@output_option
+def delete_webhook(webhook_id: str, broker_url: str | None, output: str) -> None:
     """Remove a webhook (and its delivery log)."""
     with open_broker(broker_url) as broker:
         broker.delete_webhook(webhook_id)
-    click.echo(f"deleted webhook {webhook_id}")
+    emit(output, {"deleted": webhook_id}, f"deleted webhook {webhook_id}")
 
 
 @click.command("test-webhook")

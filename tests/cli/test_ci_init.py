@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import itertools
+import json
+import os
 import re
 import shlex
+import subprocess
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -169,3 +173,213 @@ def test_the_ci_recipes_page_shows_jobs_exactly_as_ci_init_writes_them(tmp_path:
     gitlab, _ = _generated(tmp_path, "gitlab", "consumer", "--service", "web-ui")
     for key in ("image", "variables", "deploy-dev"):
         assert gitlab_shown[key] == gitlab[key], key
+
+
+def _installs(system: str, document: dict[str, Any]) -> dict[str, list[str]]:
+    """Job name -> its ``pip install`` lines."""
+    return {
+        name: [run for run in runs if run.startswith("pip install")] for name, runs in _jobs(system, document).items()
+    }
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+@pytest.mark.parametrize("role", ROLES)
+def test_every_job_installs_polycontract_from_the_pip_spec_variable_before_using_it(
+    tmp_path: Path, system: str, role: str
+) -> None:
+    document, jobs = _generated(tmp_path, system, role)
+    for name, runs in jobs.items():
+        installs = [
+            i for i, run in enumerate(runs) if "$POLYCONTRACT_PIP_SPEC" in run or "{POLYCONTRACT_PIP_SPEC:?" in run
+        ]
+        uses = [i for i, run in enumerate(runs) if run.startswith(("polycontract ", "python -m pytest"))]
+        assert installs and all(installs[0] < i for i in uses), (name, runs)
+        assert not [r for r in _installs(system, document)[name] if shlex.split(r)[2:3] == ["polycontract"]], runs
+    text = (tmp_path / FILES[system]).read_text()
+    assert not re.search(r"pip install ['\"]?polycontract\b(?!\S* @)", text), "a bare install no index can serve"
+    if system == "github":
+        assert document["env"]["POLYCONTRACT_PIP_SPEC"] == "${{ vars.POLYCONTRACT_PIP_SPEC }}"
+
+
+def _fake_pip(tmp_path: Path) -> dict[str, str]:
+    """An environment whose ``pip`` writes its arguments, one a line, to pip-args.txt."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    pip = bin_dir / "pip"
+    pip.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > "{tmp_path / "pip-args.txt"}"\n')
+    pip.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "POLYCONTRACT_PIP_SPEC"}
+    env["PATH"] = f"{bin_dir}{os.pathsep}{env['PATH']}"
+    return env
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_the_install_step_stops_with_one_clear_line_when_the_variable_is_unset_and_passes_the_spec_whole(
+    tmp_path: Path, system: str
+) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _, jobs = _generated(repo, system, "consumer")
+    install = next(run for run in jobs["deploy-dev"] if "POLYCONTRACT_PIP_SPEC" in run)
+    env = _fake_pip(tmp_path)
+    unset = subprocess.run(["sh", "-c", install], env=env, capture_output=True, text=True, check=False)
+    assert unset.returncode != 0
+    assert "POLYCONTRACT_PIP_SPEC: is not set: the pip requirement of polycontract" in unset.stderr
+    assert not (tmp_path / "pip-args.txt").exists()
+    spec = "polycontract[postgres] @ git+https://git.example.com/org/polycontract.git@v0.1.0"
+    done = subprocess.run(
+        ["sh", "-c", install], env={**env, "POLYCONTRACT_PIP_SPEC": spec}, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "pip-args.txt").read_text().splitlines() == ["install", spec]
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_install_writes_the_requirement_into_the_pipeline(tmp_path: Path, system: str) -> None:
+    spec = "polycontract[postgres,server] @ git+https://git.example.com/org/polycontract.git@v0.1.0"
+    document, _ = _generated(tmp_path, system, "consumer", "--install", spec)
+    variables = document["env"] if system == "github" else document["variables"]
+    assert variables["POLYCONTRACT_PIP_SPEC"] == spec
+
+
+@pytest.mark.parametrize(
+    ("spec", "says"),
+    [
+        ("polycontract", "would ask a package index, and none serves polycontract"),
+        ("polycontract[server]", "would ask a package index"),
+        ("polycontract==0.1.0", "would ask a package index"),
+        ("polycontract[server,graphql] @ git+https://git.example.com/o/polycontract.git", "the extra graphql"),
+        ("./polycontract[postgress]", "the extra postgress"),
+    ],
+)
+def test_an_install_line_no_index_serves_or_with_an_unknown_extra_is_refused(
+    tmp_path: Path, spec: str, says: str
+) -> None:
+    result = _init(tmp_path, "--github", "--role", "consumer", "--service", "shop", "--install", spec)
+    assert result.exit_code == 2
+    assert says in " ".join(result.output.split())
+    assert not (tmp_path / ".github").exists()
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        "polycontract[postgres] @ git+https://git.example.com/o/polycontract.git@v0.1.0",
+        "./dist/polycontract-0.1.0-py3-none-any.whl[postgres]",
+        "../polycontract[server,postgres]",
+        ".",
+    ],
+)
+def test_install_takes_a_git_url_a_wheel_or_a_directory_with_extras_pyproject_has(tmp_path: Path, spec: str) -> None:
+    result = _init(tmp_path, "--gitlab", "--role", "consumer", "--service", "shop", "--install", spec)
+    assert result.exit_code == 0, result.output
+    extras = set(re.findall(r"\[([^\]]*)\]", spec)[0].split(",")) if "[" in spec else set()
+    pyproject = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    assert extras <= set(pyproject["project"]["optional-dependencies"])
+
+
+def _message_pacts(directory: Path) -> Path:
+    directory.mkdir()
+    pact = {
+        "consumer": {"name": "billing"},
+        "provider": {"name": "shop"},
+        "interactions": [
+            {"type": "Asynchronous/Messages", "description": "an order placed", "contents": {"content": {"id": 1}}}
+        ],
+        "metadata": {"pactSpecification": {"version": "4.0"}},
+    }
+    (directory / "billing-shop.json").write_text(json.dumps(pact))
+    return directory
+
+
+def test_a_provider_whose_pacts_hold_messages_must_say_what_produces_them(tmp_path: Path) -> None:
+    pacts = _message_pacts(tmp_path / "pacts")
+    refused = _init(tmp_path, "--github", "--role", "provider", "--service", "shop", "--pacts", str(pacts))
+    assert refused.exit_code == 2
+    assert "hold 1 message interaction(s) for shop, e.g. 'an order placed'" in " ".join(refused.output.split())
+    assert "--messages MODULE:OBJECT" in refused.output
+    assert not (tmp_path / ".github").exists()
+
+
+@pytest.mark.parametrize("system", SYSTEMS)
+def test_the_verify_step_passes_the_message_producer_to_polycontract_verify(tmp_path: Path, system: str) -> None:
+    pacts = _message_pacts(tmp_path / "pacts")
+    _, jobs = _generated(tmp_path, system, "provider", "--pacts", str(pacts), "--messages", "shop.events:producers")
+    verify = next(run for run in jobs["verify"] if run.startswith("polycontract verify"))
+    words = shlex.split(verify)
+    assert words[words.index("--messages") + 1] == "shop.events:producers"
+    assert _check_parses(verify) == "verify"
+    _, jobs = _generated(
+        tmp_path, system, "provider", "--message-url", "http://127.0.0.1:8000/_pact/message", "--force"
+    )
+    verify = next(run for run in jobs["verify"] if run.startswith("polycontract verify"))
+    assert "--message-url http://127.0.0.1:8000/_pact/message" in verify
+    assert _check_parses(verify) == "verify"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--role", "consumer", "--messages", "shop.events:producers"],
+        ["--role", "provider", "--messages", "not an object"],
+        ["--role", "provider", "--message-url", "ftp://x"],
+        ["--role", "provider", "--messages", "a:b", "--message-url", "http://127.0.0.1:1/m"],
+    ],
+)
+def test_message_options_that_cannot_work_are_usage_errors(tmp_path: Path, args: list[str]) -> None:
+    result = _init(tmp_path, "--github", "--service", "shop", *args)
+    assert result.exit_code == 2, result.output
+    assert not (tmp_path / ".github").exists()
+
+
+def test_output_json_lists_the_files_written_and_what_is_left_to_do(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["ci", "init", "--dir", str(tmp_path), "--gitlab", "--role", "provider", "--service", "shop", "-o", "json"]
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["files"] == [str(tmp_path / ".gitlab-ci.yml")]
+    assert (tmp_path / ".gitlab-ci.yml").is_file()
+    assert any("POLYCONTRACT_PIP_SPEC" in step for step in document["next"])
+    assert any("starts the service" in step for step in document["next"])
+
+
+def test_the_generated_provider_pipeline_runs_verify_publish_and_each_deployment_for_real(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The polycontract steps of a generated provider pipeline, run as written against a real provider
+    and an embedded broker: the verification is published and every can-i-deploy answers yes."""
+    from tests.verifier.providers import UsersApp, get_user, serve, users_pact
+
+    repo = tmp_path / "users"
+    repo.mkdir()
+    monkeypatch.chdir(repo)
+    env = {"POLYCONTRACT_BROKER": f"sqlite:///{tmp_path / 'broker.db'}", "VERSION": "u1", "BRANCH": "main"}
+    runner = CliRunner()
+    (tmp_path / "web-users.json").write_text(json.dumps(users_pact(get_user(7))))
+    for setup in (
+        ["create-environment", "--name", "dev"],
+        ["create-environment", "--name", "prod", "--production"],
+        ["create-version", "-a", "web", "-e", "w1", "--branch", "main", "--main-branch", "main"],
+        ["publish", str(tmp_path / "web-users.json"), "--consumer-version", "w1", "--branch", "main"],
+    ):
+        assert runner.invoke(cli, setup, env=env).exit_code == 0, setup
+    with serve(UsersApp()) as url:
+        _, jobs = _generated(repo, "github", "provider", "--service", "users", "--environments", "dev,prod")
+        ran = []
+        for job in ("verify", "deploy-dev", "deploy-prod"):
+            for run in jobs[job]:
+                if not run.startswith("polycontract "):
+                    continue
+                line = run.replace("http://127.0.0.1:8000", url).replace(
+                    " --retry-while-unknown 10 --retry-interval 30", ""
+                )
+                words = [w.replace("$VERSION", "u1").replace("$BRANCH", "main") for w in shlex.split(line)]
+                result = runner.invoke(cli, words[1:], env=env)
+                assert result.exit_code == 0, f"{line}\n{result.output}"
+                ran.append(words[1])
+    assert ran == ["verify", "can-i-deploy", "record-deployment", "can-i-deploy", "record-deployment"]
+    from polycontract.broker import connect
+
+    with connect(env["POLYCONTRACT_BROKER"]) as broker:
+        assert broker.can_i_deploy("web", "w1", to_environment="prod").ok is True
