@@ -54,16 +54,87 @@ def _top(module: str) -> str | None:
     return parts[1] if parts[0] == "polycontract" and len(parts) > 1 else None
 
 
-def _imports(path: Path) -> list[str]:
+def _package_of(path: Path, root: Path) -> str:
+    """The dotted package a module's relative imports start from (``polycontract.verifier``)."""
+    rel = path.relative_to(root.parent).with_suffix("")
+    parts = rel.parts if rel.name == "__init__" else rel.parts[:-1]
+    return ".".join(p for p in parts if p != "__init__")
+
+
+def _resolve(name: str, level: int, package: str) -> str | None:
+    """An absolute module name for ``from <level dots><name> import ...`` written in ``package``."""
+    if level == 0:
+        return name
+    base = package.split(".")
+    if level - 1 >= len(base):
+        return None  # beyond the top-level package: Python refuses it too
+    base = base[: len(base) - (level - 1)]
+    return ".".join([*base, name] if name else base)
+
+
+def _literal(node: ast.expr | None) -> str | None:
+    """A string constant's value; for an f-string, the module its constant prefix names (``"a.b."`` -> ``a.b``)."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        prefix = ""
+        for part in node.values:
+            if not (isinstance(part, ast.Constant) and isinstance(part.value, str)):
+                break
+            prefix += part.value
+        return prefix.rpartition(".")[0] or None
+    return None
+
+
+def _dynamic_import(node: ast.Call, package: str) -> str | None:
+    """The module a string-literal ``importlib.import_module(...)`` / ``__import__(...)`` call loads."""
+    func = node.func
+    called = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    if called not in ("import_module", "__import__") or not node.args:
+        return None
+    name = _literal(node.args[0])
+    if name is None:
+        return None
+    if called == "import_module" and name.startswith("."):
+        stripped = name.lstrip(".")
+        anchor = _literal(node.args[1]) if len(node.args) > 1 else None
+        return _resolve(stripped, len(name) - len(stripped), anchor or package)
+    return name
+
+
+def _imports(path: Path, root: Path = PACKAGE) -> list[str]:
+    """Every module ``path`` imports: absolute, relative (resolved) and string-literal dynamic imports."""
     tree = ast.parse(path.read_text(), filename=str(path))
+    package = _package_of(path, root)
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found += [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.append(node.module)
-            found += [f"{node.module}.{alias.name}" for alias in node.names if node.module == "polycontract"]
+        elif isinstance(node, ast.ImportFrom):
+            module = _resolve(node.module or "", node.level, package)
+            if module:
+                found.append(module)
+                found += [f"{module}.{alias.name}" for alias in node.names if alias.name != "*"]
+        elif isinstance(node, ast.Call):
+            module = _dynamic_import(node, package)
+            if module:
+                found.append(module)
     return found
+
+
+def _violations(top: str, path: Path, root: Path = PACKAGE) -> list[str]:
+    """Why ``path`` (in the top-level module ``top``) breaks the layer rule; empty when it does not."""
+    layer = LAYERS[top]
+    out = []
+    for module in _imports(path, root):
+        target = _top(module)
+        if target is None or target == top or target not in LAYERS or (top, target) in ALLOWED_UPWARD:
+            continue
+        if LAYERS[target] > layer:
+            out.append(f"{path.name} (layer {layer}) imports {module} (layer {LAYERS[target]})")
+        elif top in EDGES and target in EDGES:
+            out.append(f"edge {top} ({path.name}) imports edge {target} ({module})")
+    return out
 
 
 def _modules() -> list[tuple[str, Path]]:
@@ -83,16 +154,7 @@ def test_every_module_has_a_layer() -> None:
 
 @pytest.mark.parametrize(("top", "path"), _modules(), ids=[str(p.relative_to(PACKAGE)) for _, p in _modules()])
 def test_module_imports_only_its_own_or_lower_layers(top: str, path: Path) -> None:
-    layer = LAYERS[top]
-    for module in _imports(path):
-        target = _top(module)
-        if target is None or target == top or target not in LAYERS:
-            continue
-        if (top, target) in ALLOWED_UPWARD:
-            continue
-        assert LAYERS[target] <= layer, f"{path.name} (layer {layer}) imports {module} (layer {LAYERS[target]})"
-        if top in EDGES and target in EDGES:
-            pytest.fail(f"edge {top} imports edge {target}")
+    assert _violations(top, path) == []
 
 
 def test_importing_the_core_loads_no_io_libraries() -> None:
@@ -104,3 +166,83 @@ def test_importing_the_core_loads_no_io_libraries() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# -- the checker itself, on small modules written for the purpose ---------------------------------
+
+
+def _package(tmp_path: Path, files: dict[str, str]) -> Path:
+    root = tmp_path / "polycontract"
+    for name, text in {"__init__.py": "", **files}.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        (path.parent / "__init__.py").touch()
+        path.write_text(text)
+    return root
+
+
+@pytest.mark.parametrize(
+    ("source", "imported"),
+    [
+        ("import polycontract.verifier", "polycontract.verifier"),
+        ("from polycontract.cli import main", "polycontract.cli"),
+        ("from polycontract import pytest_plugin", "polycontract.pytest_plugin"),
+        ("from ..verifier import Verifier", "polycontract.verifier"),
+        ("from .. import cli", "polycontract.cli"),
+        ("from ..broker._http_app import app", "polycontract.broker._http_app"),
+        ("import importlib\nimportlib.import_module('polycontract.mock')", "polycontract.mock"),
+        ("from importlib import import_module\nimport_module('..files', __package__)", "polycontract.files"),
+        ("__import__('polycontract.demo')", "polycontract.demo"),
+        ("import importlib\nname = 'x'\nimportlib.import_module(f'polycontract.cli.{name}')", "polycontract.cli"),
+        ("def lazy():\n    from ..verifier import _states\n    return _states", "polycontract.verifier"),
+    ],
+    ids=[
+        "import",
+        "from-import",
+        "from-package-import",
+        "relative",
+        "relative-package",
+        "relative-submodule",
+        "importlib",
+        "import_module-relative",
+        "__import__",
+        "f-string",
+        "inside-a-function",
+    ],
+)
+def test_the_checker_sees_every_import_form(tmp_path: Path, source: str, imported: str) -> None:
+    root = _package(tmp_path, {"matching/_probe.py": source})
+    path = root / "matching" / "_probe.py"
+
+    assert imported in _imports(path, root)
+    assert _violations("matching", path, root) != [], f"{source!r} reached a higher layer unnoticed"
+
+
+def test_the_checker_resolves_relative_imports_of_a_package_init_against_the_package(tmp_path: Path) -> None:
+    root = _package(tmp_path, {"matching/__init__.py": "from ._walker import walk\nfrom ..mock import serve"})
+    path = root / "matching" / "__init__.py"
+
+    assert {"polycontract.matching._walker", "polycontract.mock"} <= set(_imports(path, root))
+    assert _violations("matching", path, root) == [
+        "__init__.py (layer 3) imports polycontract.mock (layer 4)",
+        "__init__.py (layer 3) imports polycontract.mock.serve (layer 4)",
+    ]
+
+
+def test_the_checker_catches_an_edge_importing_another_edge_relatively(tmp_path: Path) -> None:
+    root = _package(tmp_path, {"mock/_probe.py": "from ..verifier import _states"})
+
+    assert _violations("mock", root / "mock" / "_probe.py", root)[0].startswith("edge mock (_probe.py) imports edge")
+
+
+def test_the_checker_accepts_own_and_lower_layers_and_the_allowed_upward_imports(tmp_path: Path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "verifier/_probe.py": "from . import _states\nfrom ..model import Pact\nfrom .. import errors",
+            "pact/_probe.py": "from ..mock import MockServer",
+        },
+    )
+
+    assert _violations("verifier", root / "verifier" / "_probe.py", root) == []
+    assert _violations("pact", root / "pact" / "_probe.py", root) == []
