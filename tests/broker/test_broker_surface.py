@@ -35,8 +35,11 @@ def test_matrix_exports_are_pinned() -> None:
     assert sorted(polycontract.matrix.__all__) == [
         "Decision",
         "Estate",
+        "FailureReport",
         "Ignore",
+        "InteractionFailure",
         "LiveVersion",
+        "MismatchDetail",
         "Publication",
         "Reason",
         "Row",
