@@ -23,7 +23,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
@@ -32,7 +32,7 @@ from polycontract.codec import dumps_pact_parts, load_pact, normalise_spec
 from polycontract.errors import PactFormatError, PolycontractError, UsageError
 from polycontract.model import Interaction, Pact
 
-__all__ = ["Written", "interaction_key", "merge_pacts", "pact_file_name", "read_pacts", "write_pact"]
+__all__ = ["Written", "interaction_key", "merge_pacts", "pact_file_name", "read_pacts", "update_pact", "write_pact"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 #: ``json.dumps(params, sort_keys=True, default=repr)``, without building an encoder per call.
@@ -46,10 +46,12 @@ _BATCH = 1024
 
 @dataclass(frozen=True, kw_only=True)
 class Written:
-    """Where a pact was written and how many interactions the file now holds."""
+    """Where a pact was written and how many interactions the file now holds (``removed``: the file was
+    deleted, nothing being left to write)."""
 
     path: Path
     interactions: int
+    removed: bool = False
 
 
 def pact_file_name(consumer: str, provider: str) -> str:
@@ -136,25 +138,54 @@ def write_pact(
     overwritten: that is a `PolycontractError` naming it. A directory that cannot be created or written
     is a `UsageError` naming it.
     """
-    version = normalise_spec(spec or pact.spec)
+
+    def merged(existing: Pact | None) -> Pact:
+        if mode == "merge" and existing is not None:
+            return merge_pacts([existing, pact], on_conflict="replace")
+        return merge_pacts([pact])
+
+    return update_pact(
+        pact.consumer, pact.provider, directory, merged, spec=spec or pact.spec, read_existing=mode == "merge"
+    )
+
+
+def update_pact(
+    consumer: str,
+    provider: str,
+    directory: str | os.PathLike[str],
+    update: Callable[[Pact | None], Pact | None],
+    *,
+    spec: str = "V4",
+    read_existing: bool = True,
+) -> Written:
+    """Replace the pact file of ``consumer -> provider`` with ``update(pact in the file, or None)``, under the lock.
+
+    ``update`` returning None removes the file (``Written.removed``). The result is sorted and written
+    atomically as ``spec``, with the same refusals as `write_pact` for a file that is not a pact of this pair.
+    ``read_existing=False``: ``update`` gets None whatever the file holds.
+    """
+    version = normalise_spec(spec)
     folder = Path(directory)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"pact directory={str(folder)!r} cannot be created: {exc.strerror or exc}") from None
-    target = folder / pact_file_name(pact.consumer, pact.provider)
+    target = folder / pact_file_name(consumer, provider)
     with _locked(target):
-        if mode == "merge" and target.exists():
-            pact = merge_pacts([_existing(target, pact), pact], on_conflict="replace")
-        else:
-            pact = merge_pacts([pact])
+        found = _existing(target, consumer, provider) if read_existing and target.exists() else None
+        pact = update(found)
+        if pact is None:
+            with contextlib.suppress(FileNotFoundError):
+                target.unlink()
+            return Written(path=target, interactions=0, removed=True)
+        pact = merge_pacts([pact])
         parts = dumps_pact_parts(replace(pact, spec=version), spec=version)
         parts.append("\n")
         _replace_atomically(target, parts)
     return Written(path=target, interactions=len(pact.interactions))
 
 
-def _existing(target: Path, pact: Pact) -> Pact:
+def _existing(target: Path, consumer: str, provider: str) -> Pact:
     try:
         found = load_pact(target)
     except PactFormatError as exc:
@@ -162,10 +193,10 @@ def _existing(target: Path, pact: Pact) -> Pact:
             f"refusing to overwrite {target}: it is not a valid pact ({exc.detail}). "
             "Move it away or delete it, then run again."
         ) from None
-    if (found.consumer, found.provider) != (pact.consumer, pact.provider):
+    if (found.consumer, found.provider) != (consumer, provider):
         raise PolycontractError(
             f"refusing to overwrite {target}: it holds the pact {found.consumer} -> {found.provider}, "
-            f"not {pact.consumer} -> {pact.provider}. Move it away or use another pact directory."
+            f"not {consumer} -> {provider}. Move it away or use another pact directory."
         )
     return found
 

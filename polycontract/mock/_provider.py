@@ -18,7 +18,7 @@ import datetime
 import json
 import random
 import threading
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, ClassVar
@@ -30,8 +30,18 @@ from polycontract.matching import compare_request
 from polycontract.matching._body import UNDECODED
 from polycontract.matching._content import loads_json
 from polycontract.matching._quick import request_matches
-from polycontract.mock._report import Problem, describe_interaction, describe_request, violation
-from polycontract.model import ABSENT, Body, HttpInteraction, Mismatch, Pact, Request, Response, from_fields
+from polycontract.mock._report import MockViolation, Problem, describe_interaction, describe_request, violation
+from polycontract.model import (
+    ABSENT,
+    Body,
+    HttpInteraction,
+    Interaction,
+    Mismatch,
+    Pact,
+    Request,
+    Response,
+    from_fields,
+)
 
 __all__ = ["MockProvider", "Reply", "group_headers", "normalise_request", "request_of"]
 
@@ -60,6 +70,10 @@ class _Record:
     exercised: set[int] = field(default_factory=set)
     problems: list[Problem] = field(default_factory=list)
     errors: list[BaseException] = field(default_factory=list)
+    #: Whether any request came in at all (set, never counted: no lock needed on the hot path).
+    received: bool = False
+    #: Whether `MockProvider.failure` has been asked: the test has seen what went wrong, if anything did.
+    reported: bool = False
 
 
 class MockProvider:
@@ -68,12 +82,18 @@ class MockProvider:
     Interactions with a path rule (``path=match.regex(...)``) are tried for every request of their method;
     all others are found by an exact ``(METHOD, path)`` lookup, so a request costs the same however many
     interactions are declared. Thread-safe: the socket server calls `handle` from many threads.
+
+    ``optional`` lists interactions of ``pact`` the consumer may leave unused: one never exercised is not
+    a problem (every other one is, as in pact-python's and Pact JS's "missing request").
     """
 
-    def __init__(self, pact: Pact, *, mock_server_url: str | None = None) -> None:
+    def __init__(
+        self, pact: Pact, *, mock_server_url: str | None = None, optional: Collection[Interaction] = ()
+    ) -> None:
         self.pact = pact
         self.mock_server_url = mock_server_url
         self._interactions = [i for i in pact.interactions if isinstance(i, HttpInteraction)]
+        self._optional = frozenset(index for index, i in enumerate(self._interactions) if optional and i in optional)
         exact: dict[tuple[str, str], list[int]] = {}
         by_rule: dict[str, list[int]] = {}
         for index, interaction in enumerate(self._interactions):
@@ -107,6 +127,7 @@ class MockProvider:
         An exception raised while answering is recorded (see `errors`) and answered with a 500 as well;
         the adapter that owns the test re-raises it.
         """
+        self._record.received = True
         try:
             return self._handle(request)
         except Exception as exc:
@@ -212,6 +233,22 @@ class MockProvider:
     # -------------------------------------------------------------------------------------- reporting
 
     @property
+    def received(self) -> bool:
+        """Whether any request came in."""
+        return self._record.received
+
+    @property
+    def reported(self) -> bool:
+        """Whether the test has been told what went wrong (`failure` was asked, by ``with`` or ``verify``)."""
+        return self._record.reported
+
+    def exercised(self) -> tuple[HttpInteraction, ...]:
+        """The interactions some request matched, in declaration order."""
+        with self._lock:
+            exercised = set(self._record.exercised)
+        return tuple(i for index, i in enumerate(self._interactions) if index in exercised)
+
+    @property
     def errors(self) -> list[BaseException]:
         """Exceptions raised while answering requests, in the order they happened."""
         with self._lock:
@@ -231,7 +268,7 @@ class MockProvider:
         if include_unused:
             blamed = {p.interaction for p in mismatches}
             for index, interaction in enumerate(self._interactions):
-                if index in exercised:
+                if index in exercised or index in self._optional:
                     continue
                 label = describe_interaction(interaction)
                 if label not in blamed:
@@ -242,13 +279,17 @@ class MockProvider:
         """What the test should raise: the first exception raised while serving (``crashes`` are the
         adapter's own), with the problems in a note; else a `MockViolation` listing every problem; else None.
         """
+        self._record.reported = True
         errors = self.errors + list(crashes)
         problems = self.problems()
         if errors:
             if problems:
-                add_note(errors[0], str(violation(self.pact.consumer, self.pact.provider, problems)))
+                add_note(errors[0], str(self._violation(problems)))
             return errors[0]
-        return violation(self.pact.consumer, self.pact.provider, problems) if problems else None
+        return self._violation(problems) if problems else None
+
+    def _violation(self, problems: list[Problem]) -> MockViolation:
+        return violation(self.pact.consumer, self.pact.provider, problems, received=self._record.received)
 
     def end(self, exc: BaseException | None, crashes: Sequence[BaseException] = ()) -> None:
         """Report at the end of a ``with`` block that ended with ``exc`` (None: ended normally).
@@ -261,16 +302,15 @@ class MockProvider:
         if exc is None:
             error = self.failure(crashes)
         elif not isinstance(exc, Exception):
+            self._record.reported = True
             return
         elif self.errors or crashes or self.problems(include_unused=False):
             error = self.failure(crashes)
         else:
+            self._record.reported = True
             unused = self.problems()
             if unused:
-                add_note(
-                    exc,
-                    "the mock provider also saw:\n" + str(violation(self.pact.consumer, self.pact.provider, unused)),
-                )
+                add_note(exc, "the mock provider also saw:\n" + str(self._violation(unused)))
             return
         if error is not None:
             if exc is not None:

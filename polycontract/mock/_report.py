@@ -17,13 +17,14 @@ from urllib.parse import urlencode
 from polycontract.errors import ContractViolation
 from polycontract.model import HttpInteraction, Mismatch, Request
 
-__all__ = ["MockViolation", "Problem", "describe_interaction", "describe_request", "violation"]
+__all__ = ["NO_REQUESTS", "MockViolation", "Problem", "describe_interaction", "describe_request", "violation"]
 
 _HINTS = {
     "mismatch": "the consumer sent something the pact does not allow: change the request or the declaration "
     "(a matcher such as match.like(...) accepts any value of the same type).",
     "unexpected": "declare it with .upon_receiving(...).with_request(...), or stop the consumer from sending it.",
-    "unused": "call the provider from the code under test inside the `with` block, or remove the declaration.",
+    "unused": "call the provider from the code under test inside the `with` block, remove the declaration, or "
+    "declare it with upon_receiving(..., optional=True) if the consumer may not send it.",
 }
 _MAX_SHOWN = 3000
 
@@ -65,10 +66,19 @@ class MockViolation(ContractViolation):
         self.problems = problems
 
 
-def violation(consumer: str, provider: str, problems: list[Problem]) -> MockViolation:
-    """One `MockViolation` listing every problem, numbered, best first."""
+#: The first line of a report when not one request came in: the usual cause is a client pointed elsewhere.
+NO_REQUESTS = "the mock provider received no requests: did the code under test use server.url / the transport?"
+
+
+def violation(consumer: str, provider: str, problems: list[Problem], *, received: bool = True) -> MockViolation:
+    """One `MockViolation` listing every problem, numbered, best first.
+
+    ``received=False`` (no request came in at all) puts `NO_REQUESTS` first.
+    """
     count = f"{len(problems)} problem" + ("" if len(problems) == 1 else "s")
     parts = [f"The mock provider for {consumer} -> {provider} saw {count}:", ""]
+    if not received:
+        parts[0:0] = [f"{consumer} -> {provider}: {NO_REQUESTS}"]
     parts += [f"{n}. {problem}" for n, problem in enumerate(problems, 1)]
     return MockViolation("\n".join(parts), problems)
 

@@ -17,13 +17,14 @@ import selectors
 import socket
 import sys
 import threading
+from collections.abc import Collection
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
 from polycontract.errors import UsageError
 from polycontract.mock._provider import MockProvider, Reply, normalise_request
-from polycontract.model import Pact
+from polycontract.model import Interaction, Pact
 
 __all__ = ["MockServer"]
 
@@ -132,14 +133,17 @@ class MockServer:
     request and interaction never exercised. If the block itself raised and the server saw mismatches
     or unexpected requests, the violation is raised with the block's exception as its context (it is
     usually what made the consumer fail); otherwise the block's exception goes on with a note.
-    `stop` always closes the socket and is safe to call twice.
+    `stop` always closes the socket and is safe to call twice. ``optional``: interactions the consumer
+    may leave unused (see `MockProvider`).
     """
 
-    def __init__(self, pact: Pact, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, pact: Pact, *, host: str = "127.0.0.1", port: int = 0, optional: Collection[Interaction] = ()
+    ) -> None:
         if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
             raise UsageError(f"port={port!r} must be an integer from 0 to 65535 (0 picks a free port)")
         self.pact = pact
-        self.provider = MockProvider(pact)
+        self.provider = MockProvider(pact, optional=optional)
         self._address = (host, port)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None

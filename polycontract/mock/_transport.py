@@ -17,13 +17,13 @@ transport's own, or the client's, which enters the transport), every problem is 
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from types import TracebackType
 
 import httpx
 
 from polycontract.mock._provider import MockProvider, Reply, group_headers, request_of
-from polycontract.model import Pact, ReadOnlyDict
+from polycontract.model import Interaction, Pact, ReadOnlyDict
 
 __all__ = ["AsyncMockTransport", "MockTransport"]
 
@@ -56,11 +56,14 @@ def _grouped(request: httpx.Request) -> tuple[Mapping[str, tuple[str, ...]], str
 
 
 class _Verifying:
-    """What both transports share: the provider, the ``with`` depth and the final report."""
+    """What both transports share: the provider, the ``with`` depth and the final report.
 
-    def __init__(self, pact: Pact) -> None:
+    ``optional``: interactions the consumer may leave unused (see `MockProvider`).
+    """
+
+    def __init__(self, pact: Pact, *, optional: Collection[Interaction] = ()) -> None:
         self.pact = pact
-        self.provider = MockProvider(pact, mock_server_url=_IN_PROCESS_URL)
+        self.provider = MockProvider(pact, mock_server_url=_IN_PROCESS_URL, optional=optional)
         self._depth = 0
         self._lock = threading.Lock()
 

@@ -19,6 +19,13 @@ Messages: ``pact.expects_to_receive("an order event").with_content({...}, metada
 asynchronous message; ``pact.upon_receiving("a stock query").with_request_message({...})
 .will_respond_with_message({...})`` a V4 synchronous message. ``with pact.serve() as server`` runs the
 mock provider (see `polycontract.mock`).
+
+Every declared interaction must be exercised: an HTTP interaction by a request to a mock provider started
+from the pact (`serve`, `transport`, `async_transport`), a message by `verify_message` (or handed out by
+`messages`). `verify` raises a `ContractViolation` naming each one that was not, as pact-python's and Pact
+JS's mock servers report a "missing request"; the pytest plugin calls it when a test ends and writes only
+what was exercised. ``upon_receiving(description, optional=True)`` (or ``expects_to_receive``) declares one
+the consumer may leave unused: not an error, and written to the pact only when it was exercised.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from urllib.parse import parse_qsl
 
 from polycontract import match
 from polycontract.codec import normalise_spec
-from polycontract.errors import UsageError
+from polycontract.errors import ContractViolation, UsageError
 from polycontract.model import (
     ABSENT,
     NO_ENTRIES,
@@ -52,9 +59,9 @@ from polycontract.model import (
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from polycontract.mock import AsyncMockTransport, Message, MockServer, MockTransport
+    from polycontract.mock import AsyncMockTransport, Message, MockProvider, MockServer, MockTransport
 from polycontract.model import Pact as PactModel
-from polycontract.pact import _values
+from polycontract.pact import _usage, _values
 
 __all__ = ["Pact"]
 
@@ -80,6 +87,8 @@ class _Draft:
     description: str | None = None
     kind: _Kind | None = None
     request: Request | MessageContents | None = None
+    #: Declared with ``optional=True``: the consumer may leave it unused.
+    optional: bool = False
 
 
 class Pact:
@@ -104,6 +113,11 @@ class Pact:
         self.spec: SpecVersion = version
         #: The interactions by ``(description, state name, state params as sorted JSON, name, params...)``.
         self._interactions: dict[tuple[str, ...], Interaction] = {}
+        #: The keys of the interactions declared with ``optional=True``.
+        self._optional: set[tuple[str, ...]] = set()
+        #: The mock providers started from this pact, and the messages handed to the consumer.
+        self._mocks: list[MockProvider] = []
+        self._delivered: list[Interaction] = []
         self._draft = _Draft()
 
     def __repr__(self) -> str:
@@ -142,13 +156,19 @@ class Pact:
         draft.state_keys += (state, text)
         return self
 
-    def upon_receiving(self, description: str) -> Pact:
-        """Name the interaction being declared (unique per provider state within the pact)."""
+    def upon_receiving(self, description: str, *, optional: bool = False) -> Pact:
+        """Name the interaction being declared (unique per provider state within the pact).
+
+        ``optional=True``: the consumer may leave it unused (a retry, a fallback); unused, it is no error
+        and is not written to the pact.
+        """
         draft = self._draft
         if type(description) is str and draft.description is None and description.strip():
             draft.description = description  # the usual case, as `_set_description` would do it
         else:
             self._set_description("upon_receiving", description)
+        if optional is not False:
+            draft.optional = _usage.flag("upon_receiving", optional)
         return self
 
     def with_request(
@@ -262,10 +282,14 @@ class Pact:
         )
         return self
 
-    def expects_to_receive(self, description: str) -> Pact:
-        """Start an asynchronous message the consumer receives (finish it with `with_content`)."""
+    def expects_to_receive(self, description: str, *, optional: bool = False) -> Pact:
+        """Start an asynchronous message the consumer receives (finish it with `with_content`).
+
+        ``optional=True``: the consumer may leave it unused (see `upon_receiving`).
+        """
         self._start("expects_to_receive", "async")
         self._set_description("expects_to_receive", description)
+        self._draft.optional = _usage.flag("expects_to_receive", optional)
         return self
 
     def with_content(
@@ -311,18 +335,67 @@ class Pact:
 
     # ------------------------------------------------------------------------------------- results
 
-    def to_model(self) -> PactModel:
-        """The declared interactions as a `model.Pact`; an unfinished declaration is a `UsageError`."""
+    def to_model(self, *, only_exercised: bool = False) -> PactModel:
+        """The declared interactions as a `model.Pact`; an unfinished declaration is a `UsageError`.
+
+        ``only_exercised=True``: only the interactions the test exercised (see `verify`), as the pytest
+        plugin writes them.
+        """
         draft = self._draft
         if draft.description is not None or draft.request is not None:
             name = draft.description or "(no description yet)"
             raise UsageError(f"interaction {name!r} is not finished: {self._missing(draft)}")
-        return PactModel(
-            consumer=self.consumer,
-            provider=self.provider,
-            interactions=self.interactions,
-            spec=self.spec,
-        )
+        interactions = self.interactions
+        if only_exercised:
+            used = self._exercised()
+            interactions = tuple(i for i in interactions if id(i) in used)
+        return PactModel(consumer=self.consumer, provider=self.provider, interactions=interactions, spec=self.spec)
+
+    def unexercised(self) -> tuple[Interaction, ...]:
+        """The declared interactions (except optional ones) that nothing exercised yet, in declaration order.
+
+        An HTTP interaction is exercised by a request that matched it on a mock provider started from this
+        pact; a message by `verify_message` (or `messages`) handing it to the consumer.
+        """
+        used = self._exercised()
+        return tuple(i for key, i in self._interactions.items() if id(i) not in used and key not in self._optional)
+
+    def verify(self) -> None:
+        """Raise a `ContractViolation` if the test did not exercise what it declared.
+
+        First a problem a mock provider started from this pact saw and nobody was told of (a transport used
+        without ``with``: a mismatch, an unexpected request); then every declared interaction never
+        exercised, named with its request, and whether the mock provider received any request at all.
+
+        >>> pact = Pact(consumer="web", provider="users")
+        >>> _ = pact.upon_receiving("a ping").with_request("GET", "/ping").will_respond_with(204)
+        >>> pact.verify()
+        Traceback (most recent call last):
+        ...
+        polycontract.errors.ContractViolation: web -> users: 1 declared interaction was never exercised:
+        ...
+        """
+        for mock in self._mocks:
+            if not mock.reported and (mock.errors or mock.problems(include_unused=False)):
+                error = mock.failure()
+                if error is not None:
+                    raise error
+        missing = self.unexercised()
+        if missing:
+            raise ContractViolation(_usage.unexercised_message(self.consumer, self.provider, missing, self._mocks))
+
+    def _exercised(self) -> set[int]:
+        """The ids of the declared interactions something exercised."""
+        found = [i for mock in self._mocks for i in mock.exercised()] + self._delivered
+        ids = {id(i) for i in found}
+        current = self._interactions.values()
+        stray = [i for i in found if id(i) not in {id(c) for c in current}] if found else []
+        if stray:  # an interaction declared again (an equal, new object) after a mock was started
+            ids |= {id(c) for c in current if c in stray}
+        return ids
+
+    def _optional_interactions(self) -> tuple[Interaction, ...]:
+        return tuple(self._interactions[key] for key in self._optional)
 
     # The mock provider is an edge (layer 4). These three methods are the one sanctioned upward
     # import (see tests/test_layers.py): it happens on call, so building a pact stays pure.
@@ -339,7 +412,9 @@ class Pact:
         """
         from polycontract.mock import MockServer
 
-        return MockServer(self.to_model(), host=host, port=port)
+        server = MockServer(self.to_model(), host=host, port=port, optional=self._optional_interactions())
+        self._mocks.append(server.provider)
+        return server
 
     def transport(self) -> MockTransport:
         """A `polycontract.mock.MockTransport` (``httpx.BaseTransport``): the mock provider with no socket.
@@ -349,13 +424,17 @@ class Pact:
         """
         from polycontract.mock import MockTransport
 
-        return MockTransport(self.to_model())
+        transport = MockTransport(self.to_model(), optional=self._optional_interactions())
+        self._mocks.append(transport.provider)
+        return transport
 
     def async_transport(self) -> AsyncMockTransport:
         """A `polycontract.mock.AsyncMockTransport` (``httpx.AsyncBaseTransport``), for async clients."""
         from polycontract.mock import AsyncMockTransport
 
-        return AsyncMockTransport(self.to_model())
+        transport = AsyncMockTransport(self.to_model(), optional=self._optional_interactions())
+        self._mocks.append(transport.provider)
+        return transport
 
     def messages(self, *, description: str | None = None) -> list[Message]:
         """The declared asynchronous messages as the consumer receives them, generators applied.
@@ -364,7 +443,10 @@ class Pact:
         """
         from polycontract.mock._messages import example_messages
 
-        return example_messages(self.to_model(), description=description)
+        model = self.to_model()
+        found = example_messages(model, description=description)
+        self._delivered += _usage.messages_of(model, description, synchronous=False)
+        return found
 
     def verify_message(self, handler: Callable[..., Any], *, description: str | None = None) -> None:
         """Hand every declared message (or only ``description``) to the consumer's ``handler``.
@@ -380,13 +462,17 @@ class Pact:
         """
         from polycontract.mock._messages import deliver
 
-        deliver(self.to_model(), handler, description=description)
+        model = self.to_model()
+        deliver(model, handler, description=description)
+        self._delivered += _usage.messages_of(model, description)
 
     async def async_verify_message(self, handler: Callable[..., Any], *, description: str | None = None) -> None:
         """`verify_message` for async tests: the handler's awaitables run on the running event loop."""
         from polycontract.mock._messages import async_deliver
 
-        await async_deliver(self.to_model(), handler, description=description)
+        model = self.to_model()
+        await async_deliver(model, handler, description=description)
+        self._delivered += _usage.messages_of(model, description)
 
     # ------------------------------------------------------------------------------------- helpers
 
@@ -445,6 +531,11 @@ class Pact:
         draft.states.clear()
         draft.state_keys.clear()
         draft.description = draft.kind = draft.request = None
+        if draft.optional:
+            self._optional.add(key)
+            draft.optional = False
+        else:
+            self._optional.discard(key)
         existing = self._interactions.get(key)
         if existing is not None and existing != interaction:
             given = " and ".join(repr(s.name) for s in interaction.provider_states) or "no provider state"

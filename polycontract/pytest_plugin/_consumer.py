@@ -11,9 +11,13 @@
 
 The marker may sit on a test, a class or a module (``pytestmark``); names it leaves out come from the
 ``--pact-consumer``/``--pact-provider`` options or the ``pact_consumer``/``pact_provider`` ini settings.
-When the session ends, the interactions of every passing test (of every test with
-``--pact-write-on-failure``) are merged into one pact file per consumer-provider pair in ``--pact-dir``
-(default ``pacts`` beside the ini file), sorted, written atomically, and listed in the terminal summary.
+A test that declares an interaction and never exercises it (no request to a mock provider started from
+the pact matched it, no ``verify_message`` handed the message to the consumer) fails, naming it; declare
+it with ``optional=True`` if the consumer may leave it unused. When the session ends, the exercised
+interactions of every passing test (every declared one of every test with ``--pact-write-on-failure``)
+are merged into one pact file per consumer-provider pair in ``--pact-dir`` (default ``pacts`` beside the
+ini file), sorted, written atomically, and listed in the terminal summary. Skipped and failed tests
+contribute nothing, and in ``merge`` mode what they wrote in earlier runs is dropped (see `_pact_files`).
 A test that talks to several providers asks ``pact_factory(provider="orders")`` for a `Pact` per
 provider, bound to its consumer; their interactions are written the same way.
 Under pytest-xdist only the controller writes, from the fragments its workers send. Two tests declaring
@@ -22,15 +26,16 @@ the same description and provider states with different content fail with a mess
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import pytest
 
-from polycontract.errors import PolycontractError
+from polycontract.errors import ContractViolation, PolycontractError
 from polycontract.files import Written
 from polycontract.pact import Pact
 from polycontract.pytest_plugin._pact_files import Collected, ConflictError
@@ -69,6 +74,8 @@ class _State:
 
 _STATE = pytest.StashKey[_State]()
 _FAILED = pytest.StashKey[bool]()
+#: The pacts a test's fixtures made (each entry gives them when asked: a factory makes more as the test runs).
+_PACTS = pytest.StashKey[list[Callable[[], list[Pact]]]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -113,7 +120,9 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--pact-write-mode={settings.write_mode!r} must be 'merge' or 'overwrite'")
     if settings.dir_given and not hasattr(config, "workerinput"):
         _check_writable(settings.pact_dir)
-    config.stash[_STATE] = _State(settings=settings, collected=Collected(), written=[], errors=[])
+    state = _State(settings=settings, collected=Collected(), written=[], errors=[])
+    config.stash[_STATE] = state
+    config.pluginmanager.register(_RanTests(state.collected), "polycontract-consumer-tests-that-ran")
 
 
 def _option(config: pytest.Config, name: str) -> Any:
@@ -166,6 +175,7 @@ def pact(request: pytest.FixtureRequest) -> Iterator[Pact]:
     args = _marker_args(request, state.settings)
     _require_names(args, ("consumer", "provider"))
     declared = _new_pact(args)
+    request.node.stash.setdefault(_PACTS, []).append(lambda: [declared])
     yield declared
     _collect(request, state, [declared])
 
@@ -213,20 +223,26 @@ def pact_factory(request: pytest.FixtureRequest) -> Iterator[PactFactory]:
     """
     state = request.config.stash[_STATE]
     factory = PactFactory(_marker_args(request, state.settings))
+    request.node.stash.setdefault(_PACTS, []).append(lambda: factory.pacts)
     yield factory
     _collect(request, state, factory.pacts)
 
 
 def _collect(request: pytest.FixtureRequest, state: _State, pacts: list[Pact]) -> None:
-    """After the test: collect the interactions of ``pacts`` (unless it failed), or fail it on a conflict."""
+    """After the test: collect the exercised interactions of ``pacts`` (unless it did not pass), or fail it on a
+    conflict. Those of a test that did not pass are noted as discarded, so an earlier run's copy is dropped."""
     __tracebackhide__ = True
     item = request.node
-    if item.stash.get(_FAILED, False) and not state.settings.write_on_failure:
+    failed = item.stash.get(_FAILED, False)
+    if failed and not state.settings.write_on_failure:
+        for declared in pacts:
+            with contextlib.suppress(PolycontractError):  # an unfinished declaration: the test failed over it
+                state.collected.discard(declared.to_model())
         return
     models = []
     for declared in pacts:
         try:
-            model = declared.to_model()
+            model = declared.to_model(only_exercised=not failed)
             state.collected.check(model, item.nodeid)
         except ConflictError as exc:
             pytest.fail(str(exc), pytrace=False)
@@ -271,6 +287,34 @@ def _new_pact(args: dict[str, Any], func: str = f"@pytest.mark.{MARKER}") -> Pac
         return Pact(consumer=args["consumer"], provider=args["provider"], spec=args["spec"])
     except PolycontractError as exc:
         pytest.fail(f"{func}: {exc}", pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """After a test body that passed: fail it if it did not exercise what its pacts declare (`Pact.verify`)."""
+    result = yield
+    problems = []
+    for pacts in item.stash.get(_PACTS, []):
+        for declared in pacts():
+            try:
+                declared.verify()
+            except ContractViolation as exc:
+                problems.append(str(exc))
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
+    return result
+
+
+class _RanTests:
+    """Notes every test that ran, whatever its outcome (under pytest-xdist the controller sees the workers' reports)."""
+
+    def __init__(self, collected: Collected) -> None:
+        self.collected = collected
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """A setup report: the test ran (a skipped one too)."""
+        if report.when == "setup":
+            self.collected.ran.add(report.nodeid)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -322,6 +366,9 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         return
     terminalreporter.section("pact files")
     for written in state.written:
+        if written.removed:
+            terminalreporter.write_line(f"removed {_shown(written.path)} (no passing test declares its interactions)")
+            continue
         count = f"{written.interactions} interaction{'s' if written.interactions != 1 else ''}"
         terminalreporter.write_line(f"wrote {_shown(written.path)} ({count})")
     for error in state.errors:

@@ -6,7 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+
+from polycontract.mock import MockTransport
+
+# Loaded out here, not first inside one of pytester's in-process runs: a module first imported in a run
+# is dropped when the run ends, and a later run would then mix two copies of httpx (client and transport).
+_LOADED = (httpx, MockTransport)
 
 HEADER = """
 import httpx
@@ -14,6 +21,20 @@ import pytest
 from polycontract import match
 
 pytestmark = pytest.mark.pact(consumer="web", provider="users")
+
+def exercise(pact):
+    # Send each declared request to a mock provider of the pact, as the code under test would.
+    with httpx.Client(transport=pact.transport(), base_url="http://provider") as client:
+        for interaction in pact.interactions:
+            client.request(interaction.request.method, interaction.request.path)
+"""
+
+EXERCISE = """
+def exercise(pact):
+    import httpx
+    with httpx.Client(transport=pact.transport(), base_url="http://provider") as client:
+        for interaction in pact.interactions:
+            client.request(interaction.request.method, interaction.request.path)
 """
 
 GET_USER = """
@@ -67,6 +88,7 @@ def test_the_summary_says_where_each_pact_was_written_and_how_many_interactions(
 def test_orders(pact):
     pact.upon_receiving("a list of orders").with_request("GET", "/orders").will_respond_with(200, body=[])
     pact.upon_receiving("an order").with_request("GET", "/orders/1").will_respond_with(200, body={})
+    exercise(pact)
 """
     )
 
@@ -117,6 +139,7 @@ def test_interactions_of_all_tests_are_merged_and_sorted_in_one_file_per_pair(py
         f"""
 def test_{n}(pact):
     pact.upon_receiving("interaction {n:02d}").with_request("GET", "/items/{n}").will_respond_with(200)
+    exercise(pact)
 """
         for n in (3, 1, 2)
     )
@@ -133,9 +156,11 @@ def test_two_tests_declaring_the_same_interaction_differently_fail_naming_both(p
         + """
 def test_first(pact):
     pact.upon_receiving("a user").with_request("GET", "/users/1").will_respond_with(200, body={"id": 1})
+    exercise(pact)
 
 def test_second(pact):
     pact.upon_receiving("a user").with_request("GET", "/users/1").will_respond_with(200, body={"id": "1"})
+    exercise(pact)
 """
     )
 
@@ -159,6 +184,7 @@ def test_the_same_interaction_declared_identically_by_two_tests_is_written_once(
 @pytest.mark.parametrize("n", [1, 2])
 def test_ping(pact, n):
     pact.upon_receiving("a ping").with_request("GET", "/ping").will_respond_with(204)
+    exercise(pact)
 """
     )
 
@@ -170,9 +196,11 @@ def test_ping(pact, n):
 def test_ini_settings_name_the_consumer_provider_spec_and_directory(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\npact_consumer = shop\npact_provider = stock\npact_spec = v3\npact_dir = out/pacts\n")
     pytester.makepyfile(
-        """
+        EXERCISE
+        + """
 def test_stock(pact):
     pact.upon_receiving("stock of item 1").with_request("GET", "/stock/1").will_respond_with(200, body={"n": 3})
+    exercise(pact)
 """
     )
 
@@ -184,7 +212,9 @@ def test_stock(pact):
 def test_command_line_options_win_over_the_ini_file(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\npact_consumer = shop\npact_provider = stock\npact_dir = ini-pacts\n")
     pytester.makepyfile(
-        "def test_stock(pact):\n    pact.upon_receiving('s').with_request('GET', '/s').will_respond_with(200)\n"
+        EXERCISE
+        + "def test_stock(pact):\n    pact.upon_receiving('s').with_request('GET', '/s').will_respond_with(200)\n"
+        "    exercise(pact)\n"
     )
 
     result = pytester.runpytest("--pact-consumer=till", "--pact-dir=cli-pacts", "--pact-spec=V2")
@@ -198,7 +228,7 @@ def test_overwrite_mode_drops_interactions_a_previous_run_wrote(pytester: pytest
     pytester.runpytest().assert_outcomes(passed=1)
     pytester.makepyfile(
         HEADER + "def test_ping(pact):\n    pact.upon_receiving('a ping')"
-        ".with_request('GET', '/ping').will_respond_with(204)\n"
+        ".with_request('GET', '/ping').will_respond_with(204)\n    exercise(pact)\n"
     )
 
     pytester.runpytest().assert_outcomes(passed=1)
@@ -329,6 +359,7 @@ def test_under_xdist_a_conflict_between_tests_fails_the_run_naming_both(pytester
                 + f"""
 def test_user(pact):
     pact.upon_receiving("a user").with_request("GET", "/users/1").will_respond_with(200, body={body})
+    exercise(pact)
 """
             }
         )

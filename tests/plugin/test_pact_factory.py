@@ -21,6 +21,13 @@ import pytest
 from polycontract import match
 
 pytestmark = pytest.mark.pact(consumer="web")
+
+def exercise(*pacts):
+    # Send each declared request to a mock provider of its pact, as the code under test would.
+    for pact in pacts:
+        with httpx.Client(transport=pact.transport(), base_url="http://provider") as client:
+            for interaction in pact.interactions:
+                client.request(interaction.request.method, interaction.request.path)
 """
 
 CHECKOUT = """
@@ -68,10 +75,12 @@ def test_same_pact(pact_factory):
     assert pact_factory(provider="orders") is first
     assert (first.consumer, first.provider, first.spec) == ("web", "orders", "V4")
     first.upon_receiving("no orders").with_request("GET", "/orders").will_respond_with(200, body=[])
+    exercise(first)
 
 @pytest.mark.pact(provider="orders")
 def test_with_the_plain_fixture(pact):
     pact.upon_receiving("an order list").with_request("GET", "/orders/list").will_respond_with(200, body=[])
+    exercise(pact)
 """
     )
 
@@ -89,6 +98,7 @@ def test_consumer_and_spec_may_be_given_per_pact(pytester: pytest.Pytester) -> N
 def test_two_consumers(pact_factory):
     pact_factory(provider="orders", consumer="admin", spec="V3").upon_receiving("an order").with_request(
         "GET", "/orders/1").will_respond_with(200)
+    exercise(*pact_factory.pacts)
 """
     )
 
@@ -102,9 +112,11 @@ def test_two_consumers(pact_factory):
 def test_the_consumer_name_comes_from_the_ini_file_when_no_marker_names_it(pytester: pytest.Pytester) -> None:
     pytester.makeini("[pytest]\npact_consumer = mobile\n")
     pytester.makepyfile(
-        """
+        HEADER.replace('pytestmark = pytest.mark.pact(consumer="web")', "")
+        + """
 def test_orders(pact_factory):
     pact_factory(provider="orders").upon_receiving("ping").with_request("GET", "/ping").will_respond_with(204)
+    exercise(*pact_factory.pacts)
 """
     )
 
@@ -177,9 +189,11 @@ def test_a_conflict_with_another_test_fails_naming_both(pytester: pytest.Pyteste
         + """
 def test_first(pact_factory):
     pact_factory(provider="orders").upon_receiving("ping").with_request("GET", "/ping").will_respond_with(204)
+    exercise(*pact_factory.pacts)
 
 def test_second(pact_factory):
     pact_factory(provider="orders").upon_receiving("ping").with_request("GET", "/ping").will_respond_with(200)
+    exercise(*pact_factory.pacts)
 """
     )
 
@@ -197,6 +211,7 @@ def test_{n}(pact_factory):
     orders, users = pact_factory(provider="orders"), pact_factory(provider="users")
     orders.upon_receiving("order {n}").with_request("GET", "/orders/{n}").will_respond_with(200)
     users.upon_receiving("user {n}").with_request("GET", "/users/{n}").will_respond_with(200)
+    exercise(orders, users)
 """
         for n in range(6)
     )
