@@ -185,3 +185,24 @@ def test_a_hung_async_handler_is_cancelled_and_the_app_loop_serves_the_next_inte
     assert [r.ok for r in result] == [False, True], result.report()
     assert "did not finish within 0.2 s" in (result.interactions[0].error or "")
     assert time.monotonic() - started < WITHIN
+
+
+def test_an_in_process_wsgi_app_that_swallows_the_first_interrupt_still_times_out() -> None:
+    release = threading.Event()
+
+    def app(environ: dict[str, object], start_response: Any) -> list[bytes]:
+        with contextlib.suppress(BaseException):
+            release.wait(3)
+        release.wait(3)
+        start_response("200 OK", [])
+        return [b""]
+
+    slow = {"description": "slow", "request": {"method": "GET", "path": "/slow"}, "response": {"status": 200}}
+    started = time.monotonic()
+    try:
+        [entry] = Verifier(provider="users", app=app, timeout=LIMIT).verify(load_pact(users_pact(slow)))
+    finally:
+        release.set()
+
+    assert "no response within 0.2 s" in (entry.error or "")
+    assert time.monotonic() - started < WITHIN
