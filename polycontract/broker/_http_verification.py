@@ -54,6 +54,10 @@ _RESULT_FIELDS = frozenset(
 )
 
 
+#: The largest record id (a 32-bit integer column); larger ids name nothing.
+_MAX_ID = 2**31 - 1
+
+
 def _wip_since(body: dict[str, Any]) -> datetime | None:
     raw = optional_str(body, "includeWipPactsSince")
     if raw is None:
@@ -194,7 +198,7 @@ async def get_verification_result(request: Request) -> Response:
     """``GET …/pact-version/{sha}/verification-results/{id}``: one recorded result with its ``testResults``."""
     provider, consumer, digest = (request.path_params[k] for k in ("provider", "consumer", "sha"))
     raw = request.path_params["id"]
-    if not (raw.isascii() and raw.isdigit()):
+    if not (raw.isascii() and raw.isdigit()) or int(raw) > _MAX_ID:
         raise HttpError(404, f"no verification result {raw!r} for pact version {digest}")
     broker = broker_of(request)
 
