@@ -264,3 +264,33 @@ def test_rows_join_publications_to_every_verification_of_their_content() -> None
         ("1.1", "2.1"),
         ("1.2", None),
     ]
+
+
+def test_a_failed_verification_reports_the_failed_interaction_and_its_first_mismatches() -> None:
+    from polycontract.matrix import InteractionFailure, MismatchDetail
+
+    failure = InteractionFailure(
+        description="a request for user 7",
+        mismatches=tuple(MismatchDetail(path=f"$.body.f{i}", description="was missing") for i in range(5)),
+    )
+    estate = Estate(
+        publications=(Publication(consumer="web", consumer_version="1", provider="auth", content_hash="ab" * 32),),
+        verifications=(
+            Verification(
+                provider="auth", provider_version="3", content_hash="ab" * 32, success=False, failures=(failure,)
+            ),
+        ),
+        live=(LiveVersion(pacticipant="web", version="1", target="prod"),),
+        versions=frozenset({("web", "1"), ("auth", "3")}),
+    )
+    decision = decide(estate, "auth", "3", target="prod")
+    [reason] = decision.reasons
+    assert reason.report is not None
+    assert reason.report.lines() == (
+        'web 1 -> auth 3: "a request for user 7": $.body.f0: was missing',
+        'web 1 -> auth 3: "a request for user 7": $.body.f1: was missing',
+        'web 1 -> auth 3: "a request for user 7": $.body.f2: was missing',
+        'web 1 -> auth 3: "a request for user 7": and 2 more mismatches',
+    )
+    assert reason.next_action is not None and "first deploy a version of auth that verifies it" in reason.next_action
+    assert decision.rows[0].failures == (failure,)
