@@ -155,16 +155,15 @@ def update_pact(
     directory: str | os.PathLike[str],
     update: Callable[[Pact | None], Pact | None],
     *,
-    spec: str = "V4",
+    spec: str | None = None,
     read_existing: bool = True,
 ) -> Written:
     """Replace the pact file of ``consumer -> provider`` with ``update(pact in the file, or None)``, under the lock.
 
     ``update`` returning None removes the file (``Written.removed``). The result is sorted and written
-    atomically as ``spec``, with the same refusals as `write_pact` for a file that is not a pact of this pair.
-    ``read_existing=False``: ``update`` gets None whatever the file holds.
+    atomically as ``spec`` (default: the pact's own), with the same refusals as `write_pact` for a file
+    that is not a pact of this pair. ``read_existing=False``: ``update`` gets None whatever the file holds.
     """
-    version = normalise_spec(spec)
     folder = Path(directory)
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -179,6 +178,7 @@ def update_pact(
                 target.unlink()
             return Written(path=target, interactions=0, removed=True)
         pact = merge_pacts([pact])
+        version = normalise_spec(spec or pact.spec)
         parts = dumps_pact_parts(replace(pact, spec=version), spec=version)
         parts.append("\n")
         _replace_atomically(target, parts)

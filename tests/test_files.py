@@ -10,7 +10,7 @@ import pytest
 
 from polycontract import Pact, PolycontractError, UsageError, match
 from polycontract.codec import load_pact
-from polycontract.files import merge_pacts, pact_file_name, read_pacts, write_pact
+from polycontract.files import merge_pacts, pact_file_name, read_pacts, update_pact, write_pact
 from polycontract.model import Pact as PactModel
 
 
@@ -158,3 +158,27 @@ def test_a_large_pact_is_written_as_dumps_pact_writes_it(tmp_path: Path) -> None
     model = declared(*(f"get é {n}" for n in range(_BATCH // 4)))
     written = write_pact(model, tmp_path)
     assert written.path.read_bytes() == (dumps_pact(merge_pacts([model])) + "\n").encode("utf-8")
+
+
+def test_update_pact_removes_the_file_when_nothing_is_left(tmp_path: Path) -> None:
+    write_pact(declared("a"), tmp_path)
+
+    written = update_pact("web", "users", tmp_path, lambda existing: None)
+
+    assert written.removed and written.interactions == 0
+    assert not (tmp_path / "web-users.json").exists()
+
+
+def test_update_pact_hands_over_what_the_file_holds_and_keeps_its_spec(tmp_path: Path) -> None:
+    write_pact(declared("a"), tmp_path, spec="V3")
+    seen: list[PactModel | None] = []
+
+    def update(existing: PactModel | None) -> PactModel | None:
+        seen.append(existing)
+        return existing
+
+    written = update_pact("web", "users", tmp_path, update)
+
+    assert seen[0] is not None and [i.description for i in seen[0].interactions] == ["a"]
+    assert written.interactions == 1
+    assert json.loads((tmp_path / "web-users.json").read_text())["metadata"]["pactSpecification"]["version"] == "3.0.0"

@@ -415,3 +415,48 @@ def test_declared_interactions_equal_those_built_from_the_model_classes() -> Non
         assert dump_pact(pact.to_model()) == dump_pact(
             pact.to_model().__class__(consumer="web", provider="users", interactions=expected, spec=pact.spec)
         )
+
+
+# ------------------------------------------------------------------- what the test exercised
+
+
+def test_verify_names_each_declared_interaction_no_mock_provider_was_asked_for() -> None:
+    pact = users()
+    pact.upon_receiving("user 7").with_request("GET", "/users/7").will_respond_with(200)
+    pact.upon_receiving("an event").with_request_message({"id": 7}).will_respond_with_message({"ok": True})
+
+    with pytest.raises(AssertionError) as raised:
+        pact.verify()
+
+    text = str(raised.value)
+    assert text.startswith("web -> users: 2 declared interactions were never exercised:")
+    assert "- 'user 7' (GET /users/7)" in text and "- 'an event' (a synchronous message)" in text
+    assert "no mock provider was started" in text
+
+
+def test_an_interaction_exercised_through_a_transport_is_the_only_one_in_the_exercised_model() -> None:
+    import httpx
+
+    pact = users()
+    pact.upon_receiving("user 7").with_request("GET", "/users/7").will_respond_with(200)
+    pact.upon_receiving("user 8", optional=True).with_request("GET", "/users/8").will_respond_with(200)
+    httpx.Client(transport=pact.transport(), base_url="http://users").get("/users/7")
+
+    pact.verify()  # the optional one may stay unused
+    assert [i.description for i in pact.to_model(only_exercised=True).interactions] == ["user 7"]
+    assert [i.description for i in pact.to_model().interactions] == ["user 7", "user 8"]
+
+
+def test_a_message_handed_to_the_consumer_is_exercised() -> None:
+    pact = users()
+    pact.expects_to_receive("an event").with_content({"id": 7})
+    assert [i.description for i in pact.unexercised()] == ["an event"]
+
+    pact.verify_message(lambda contents: None)
+
+    assert pact.unexercised() == ()
+
+
+def test_optional_must_be_a_bool() -> None:
+    with pytest.raises(UsageError, match=r"upon_receiving: optional='yes' must be True or False"):
+        users().upon_receiving("x", optional="yes")  # type: ignore[arg-type]

@@ -160,8 +160,7 @@ class Collected:
                 had.append(existing is not None)
                 return self._updated(pair, self.pairs.get(pair, {}), existing)
 
-            spec = self.specs.get(pair, "V4")
-            result = update_pact(*pair, directory, update, spec=spec, read_existing=mode == "merge")
+            result = update_pact(*pair, directory, update, read_existing=mode == "merge")
             if result.interactions or any(had):
                 written.append(result)
         return written

@@ -117,3 +117,25 @@ def test_lookup_compares_only_interactions_with_the_same_method_and_path(monkeyp
     calls.clear()
     assert provider.handle(model.Request(method="put", path="/items/9")).status == 204
     assert calls == ["/items/1"]
+
+
+def test_a_transport_that_received_nothing_says_so_first() -> None:
+    with pytest.raises(MockViolation) as raised, MockTransport(orders().to_model()):
+        pass
+
+    first = str(raised.value).splitlines()[0]
+    assert first == (
+        "shop -> orders: the mock provider received no requests: "
+        "did the code under test use server.url / the transport?"
+    )
+
+
+def test_an_optional_interaction_left_unused_is_no_problem() -> None:
+    declared = orders().to_model()
+    place = declared.interactions[1]
+    with (
+        MockTransport(declared, optional=(place,)) as transport,
+        httpx.Client(transport=transport, base_url="http://orders") as client,
+    ):
+        assert client.get("/orders/1?expand=lines").status_code == 200
+    assert transport.provider.exercised() == (declared.interactions[0],)
