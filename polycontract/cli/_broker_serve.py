@@ -104,6 +104,11 @@ def serve(
     from polycontract.broker import DEFAULT_URL, connect
     from polycontract.broker._http_auth import AUTH_FILE_ENV, load_auth
 
+    if (db_url is not None and not db_url.strip()) or (db_url is None and os.environ.get(DB_ENV) == ""):
+        # click reads an empty variable as unset: a missing secret must not serve an empty local broker
+        source = "--db" if db_url is not None else DB_ENV
+        click.echo(f"error: {source} is set but empty: give the database URL, or unset it for {DEFAULT_URL}", err=True)
+        raise click.exceptions.Exit(2)
     url = db_url or DEFAULT_URL
     with reporting_errors():  # a broken token configuration fails here, before any worker starts
         auth = load_auth(os.path.abspath(auth_file) if auth_file else None)

@@ -29,8 +29,6 @@ from polycontract.verifier import SourcedPact, VerificationResult, Verifier
 if TYPE_CHECKING:
     from polycontract.broker import Broker, PactForVerification
 
-_EXIT = {"verified": 0, "failed": 1, "could-not-verify": 2}
-
 
 def _headers(values: tuple[str, ...]) -> dict[str, str]:
     headers: dict[str, str] = {}
@@ -68,7 +66,7 @@ def _selectors(values: tuple[str, ...]) -> list[dict[str, Any]]:
 
 def exit_code(result: VerificationResult) -> int:
     """0 verified, 1 failed (the provider broke a pact), 2 could not verify."""
-    return _EXIT[result.outcome]
+    return result.exit_code
 
 
 def load_messages(spec: str) -> tuple[Any, Callable[..., Any] | None]:
@@ -219,7 +217,7 @@ def verify(
                 _publish(broker, result)
         elif publish:
             _not_published(result)
-        sys.exit(_EXIT[result.outcome])
+        sys.exit(result.exit_code)
     with open_broker(broker_url, create=False) as broker:
         listed = broker.pacts_for_verification(
             provider,
@@ -235,7 +233,7 @@ def verify(
             _publish(broker, result)
         elif publish:
             _not_published(result)
-    sys.exit(_EXIT[result.outcome])
+    sys.exit(result.exit_code)
 
 
 def _adopt_producers(verifier: Verifier, registry: Any) -> None:

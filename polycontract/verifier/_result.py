@@ -37,6 +37,7 @@ __all__ = [
 VERIFIED = "verified"
 FAILED = "failed"
 COULD_NOT_VERIFY = "could-not-verify"
+_EXIT_CODES = {VERIFIED: 0, FAILED: 1, COULD_NOT_VERIFY: 2}
 
 #: Error kinds that say nothing about the provider's behaviour: the interaction could not be checked.
 #: ``timeout`` (the provider accepted the request and did not answer in time), ``app`` (an in-process app
@@ -258,6 +259,15 @@ class VerificationResult:
     def ok(self) -> bool:
         """True only when the outcome is ``"verified"``: the provider honours every pact that counts."""
         return self.outcome == VERIFIED
+
+    @property
+    def exit_code(self) -> int:
+        """The process exit status for the outcome: 0 verified, 1 failed, 2 could not verify.
+
+        >>> VerificationResult(provider="api").exit_code  # nothing was checked
+        2
+        """
+        return _EXIT_CODES[self.outcome]
 
     @property
     def failures(self) -> tuple[InteractionResult, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -65,3 +66,17 @@ def test_serve_reports_a_database_it_cannot_open_in_one_line(tmp_path: Path) -> 
     output, _ = process.communicate(timeout=60)
     assert process.returncode == 2
     assert output.strip().startswith("error:") and "Traceback" not in output
+
+
+@pytest.mark.parametrize("how", ["variable", "option"])
+def test_serve_refuses_an_empty_database_setting_rather_than_serving_an_empty_local_broker(
+    tmp_path: Path, how: str
+) -> None:
+    env = {**os.environ, "POLYCONTRACT_BROKER_DB": ""}
+    args = ["--db", " "] if how == "option" else []
+    command = [sys.executable, "-m", "polycontract.cli", "broker", "serve", *args, "--port", "0"]
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.strip() == done.stderr.strip().splitlines()[0]
+    assert "is set but empty" in done.stderr
+    assert not (tmp_path / ".polycontract").exists()
