@@ -38,9 +38,17 @@ def _ignores(values: tuple[str, ...]) -> tuple[Ignore, ...]:
 @click.option("--version", "-e", "version", default=None, help="The version to deploy.")
 @click.option("--latest", is_flag=True, help="Use the latest version instead of --version (on --branch if given).")
 @click.option("--branch", default=None, help="Use the latest version on this branch instead of --version.")
-@click.option("--to-environment", "--to", "to_environment", default=None, help="The target environment.")
+@click.option("--to-environment", "to_environment", default=None, help="The environment to deploy to.")
 @click.option("--to-main-branch", is_flag=True, help="Check against the latest main-branch versions (can I merge).")
-@click.option("--to-tag", default=None, metavar="TAG", help="Legacy: check against the latest versions with TAG.")
+@click.option(
+    "--to",
+    "--to-tag",
+    "to_tag",
+    default=None,
+    metavar="TAG",
+    help="Legacy tags, as the Pact CLI's --to: check against the latest version of each counterpart with TAG"
+    " (--to-tag is an alias). For an environment use --to-environment.",
+)
 @click.option(
     "--ignore",
     "ignore",
@@ -77,7 +85,7 @@ def can_i_deploy(
     pacticipant (on branch B) instead of ``--version``.
     """
     if [to_environment is not None, to_main_branch, to_tag is not None].count(True) != 1:
-        raise click.UsageError("give exactly one of --to-environment ENV, --to-main-branch or --to-tag TAG")
+        raise click.UsageError("give exactly one of --to-environment ENV, --to-main-branch or --to TAG")
     by_recency = latest or branch is not None
     if (version is None) == (not by_recency):
         raise click.UsageError("give exactly one of --version V or --latest [--branch B] / --branch B")
@@ -87,6 +95,11 @@ def can_i_deploy(
             version = broker.latest_version(pacticipant, branch=branch)
             picked = "latest version" + (f" on branch {branch}" if branch is not None else "")
             warnings = (f"using the {picked} of {pacticipant} ({version}); specify --version to avoid race conditions",)
+        if to_tag is not None and any(e.name == to_tag for e in broker.environments()):
+            warnings += (
+                f"--to {to_tag} names a tag, as in the Pact CLI; to check against the environment {to_tag}"
+                f" use --to-environment {to_tag}",
+            )
         for attempt in range(retry_while_unknown + 1):
             decision = broker.can_i_deploy(
                 pacticipant,

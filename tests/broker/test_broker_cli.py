@@ -66,7 +66,7 @@ def test_can_i_deploy_says_yes_with_exit_0_and_json(
             provider="auth", provider_version="2.0", consumer="web", consumer_version="1.0", success=True
         )
     run("record-deployment", "-a", "auth", "-e", "2.0", "--environment", "prod")
-    result = run("can-i-deploy", "-a", "web", "-e", "1.0", "--to", "prod", "--output", "json")
+    result = run("can-i-deploy", "-a", "web", "-e", "1.0", "--to-environment", "prod", "--output", "json")
     assert result.exit_code == 0
     document = json.loads(result.output)
     assert document["summary"]["deployable"] is True
@@ -75,7 +75,7 @@ def test_can_i_deploy_says_yes_with_exit_0_and_json(
 
 def test_can_i_deploy_dry_run_always_exits_0(run: Callable[..., Result], pact_file: Path) -> None:
     run("publish", str(pact_file), "--consumer-version", "1.0")
-    result = run("can-i-deploy", "-a", "web", "-e", "1.0", "--to", "prod", "--dry-run")
+    result = run("can-i-deploy", "-a", "web", "-e", "1.0", "--to-environment", "prod", "--dry-run")
     assert result.exit_code == 0
     assert "[dry run: exit 0]" in result.output
 
@@ -87,7 +87,7 @@ def test_can_i_deploy_retries_while_unknown(
     monkeypatch.setattr(can_i_deploy_module, "sleep", waits.append)
     run("publish", str(pact_file), "--consumer-version", "1.0")
     result = run(
-        "can-i-deploy", "-a", "web", "-e", "1.0", "--to", "prod", "--retry-while-unknown", "2", "--retry-interval", "3"
+        "can-i-deploy", "-a", "web", "-e", "1.0", "--to-environment", "prod", "--retry-while-unknown", "2", "--retry-interval", "3"
     )
     assert result.exit_code == 1
     assert waits == [3.0, 3.0]
@@ -95,7 +95,7 @@ def test_can_i_deploy_retries_while_unknown(
 
 def test_can_i_deploy_ignore_lets_a_missing_provider_pass(run: Callable[..., Result], pact_file: Path) -> None:
     run("publish", str(pact_file), "--consumer-version", "1.0")
-    result = run("can-i-deploy", "-a", "web", "-e", "1.0", "--to", "prod", "--ignore", "auth")
+    result = run("can-i-deploy", "-a", "web", "-e", "1.0", "--to-environment", "prod", "--ignore", "auth")
     assert result.exit_code == 0
     assert "Ignoring: web 1.0 needs a version of auth in prod" in result.output
 
@@ -132,12 +132,12 @@ def test_the_matrix_command_lists_rows(run: Callable[..., Result], pact_file: Pa
             ("record-deployment", "-a", "ghost", "-e", "1", "--environment", "prod"),
             "error: pacticipant='ghost' is not known",
         ),
-        (("can-i-deploy", "-a", "web", "-e", "1", "--to", "staging"), "error: environment='staging' does not exist"),
+        (("can-i-deploy", "-a", "web", "-e", "1", "--to-environment", "staging"), "error: environment='staging' does not exist"),
         (
-            ("can-i-deploy", "-a", "web", "-e", "1", "--to", "prod", "--broker", "http://127.0.0.1:1"),
+            ("can-i-deploy", "-a", "web", "-e", "1", "--to-environment", "prod", "--broker", "http://127.0.0.1:1"),
             "error: cannot reach the broker at http://127.0.0.1:1",
         ),
-        (("can-i-deploy", "-a", "web", "-e", "1"), "exactly one of --to-environment ENV, --to-main-branch or --to-tag"),
+        (("can-i-deploy", "-a", "web", "-e", "1"), "exactly one of --to-environment ENV, --to-main-branch or --to TAG"),
     ],
     ids=["unknown-pacticipant", "unknown-environment", "http-broker-down", "no-target"],
 )

@@ -70,7 +70,7 @@ def _verify(broker_url: str) -> None:
 
 def test_can_i_deploy_latest_checks_the_newest_version_and_warns(run: Callable[..., Result], broker_url: str) -> None:
     _verify(broker_url)
-    result = run("can-i-deploy", "-a", "web", "--latest", "--to", "prod", "-o", "json")
+    result = run("can-i-deploy", "-a", "web", "--latest", "--to-environment", "prod", "-o", "json")
     document = json.loads(result.output)
     assert result.exit_code == 1
     assert document["version"] == "1.1"
@@ -80,20 +80,20 @@ def test_can_i_deploy_latest_checks_the_newest_version_and_warns(run: Callable[.
 def test_can_i_deploy_latest_on_a_branch_checks_that_branch(run: Callable[..., Result], broker_url: str) -> None:
     _verify(broker_url)
     for args in (("--latest", "--branch", "main"), ("--branch", "main")):
-        result = run("can-i-deploy", "-a", "web", *args, "--to", "prod")
+        result = run("can-i-deploy", "-a", "web", *args, "--to-environment", "prod")
         assert result.exit_code == 0, result.output
         assert "Can web 1.0 go to prod? yes" in result.output
         assert "warning: using the latest version on branch main of web (1.0)" in result.output
 
 
 def test_can_i_deploy_latest_without_versions_is_a_clear_error(run: Callable[..., Result]) -> None:
-    result = run("can-i-deploy", "-a", "web", "--branch", "release", "--to", "prod")
+    result = run("can-i-deploy", "-a", "web", "--branch", "release", "--to-environment", "prod")
     assert result.exit_code == 2
     assert "error: web has no versions on branch 'release'" in result.output
 
 
 def test_can_i_deploy_needs_exactly_one_way_to_name_the_version(run: Callable[..., Result]) -> None:
     for args in ((), ("-e", "1.0", "--latest")):
-        result = run("can-i-deploy", "-a", "web", *args, "--to", "prod")
+        result = run("can-i-deploy", "-a", "web", *args, "--to-environment", "prod")
         assert result.exit_code == 2
         assert "give exactly one of --version V or --latest" in result.output

@@ -120,7 +120,7 @@ def test_can_i_deploy_names_the_failed_interaction_the_consumer_version_and_the_
 ) -> None:
     broker, url = broker_cli_url
     _estate(broker)
-    code, out = _run("can-i-deploy", "-a", "auth", "-e", "3.0.0", "--to", "prod", "--broker", url)
+    code, out = _run("can-i-deploy", "-a", "auth", "-e", "3.0.0", "--to-environment", "prod", "--broker", url)
     assert code == 1, out
     assert f'web 1.0.0 -> auth 3.0.0: "a request for user 1": $.body.name: {NAME_MISSING}' in out
     assert "a request for the health" not in out  # it passed
@@ -132,7 +132,7 @@ def test_can_i_deploy_json_carries_the_failed_interactions_with_their_mismatches
 ) -> None:
     broker, url = broker_cli_url
     _estate(broker)
-    code, out = _run("can-i-deploy", "-a", "auth", "-e", "3.0.0", "--to", "prod", "--broker", url, "--output", "json")
+    code, out = _run("can-i-deploy", "-a", "auth", "-e", "3.0.0", "--to-environment", "prod", "--broker", url, "--output", "json")
     assert code == 1, out
     answer = json.loads(out)
     [failed] = [r for r in answer["reasons"] if r["status"] == "failed"]
@@ -302,7 +302,7 @@ def test_a_database_from_the_previous_schema_upgrades_and_its_failures_read_as_n
             provider="auth", provider_version="3.0.0", content_hash=published.content_hash, success=False
         )
     _downgrade_to_0003(broker_url)
-    code, out = _run("can-i-deploy", "-a", "auth", "-e", "3.0.0", "--to", "prod", "--broker", broker_url)
+    code, out = _run("can-i-deploy", "-a", "auth", "-e", "3.0.0", "--to-environment", "prod", "--broker", broker_url)
     assert code == 1, out
     assert "web 1.0.0 -> auth 3.0.0: no details recorded" in out
     with connect(broker_url) as broker:  # and new results carry their details on the upgraded database
@@ -320,6 +320,6 @@ def test_the_demos_broker_explains_the_refusal_on_its_own(tmp_path: Path) -> Non
     kept = tmp_path / "demo"
     assert CliRunner().invoke(cli, ["demo", "--keep", str(kept)], catch_exceptions=False).exit_code == 0
     url = f"sqlite:///{kept / 'broker.db'}"
-    code, out = _run("can-i-deploy", "-a", "auth-svc", "-e", "3.0.0", "--to", "PROD", "--broker", url)
+    code, out = _run("can-i-deploy", "-a", "auth-svc", "-e", "3.0.0", "--to-environment", "PROD", "--broker", url)
     assert code == 1, out
     assert 'web-ui 1.0.0 -> auth-svc 3.0.0: "a request for user 7": $.body.name: Expected key' in out

@@ -45,7 +45,7 @@ def test_verify_exits_2_when_polycontract_broker_is_set_but_empty(run: Run, tmp_
     "args",
     [
         VERIFY,
-        ("can-i-deploy", "-a", "users", "-e", "1", "--to", "prod"),
+        ("can-i-deploy", "-a", "users", "-e", "1", "--to-environment", "prod"),
         ("matrix", "-a", "users"),
         ("webhooks",),
     ],
@@ -94,7 +94,7 @@ def test_a_postgres_url_without_the_driver_is_one_error_line_and_exit_2(tmp_path
         "import sys\n"
         "sys.modules['psycopg'] = None  # the driver is not installed\n"
         "from polycontract.cli import main\n"
-        "sys.argv = ['polycontract', 'can-i-deploy', '-a', 'web', '-e', '1', '--to', 'prod',"
+        "sys.argv = ['polycontract', 'can-i-deploy', '-a', 'web', '-e', '1', '--to-environment', 'prod',"
         " '--broker', 'postgresql://ci:s3cret@db.example/pacts']\n"
         "main()\n"
     )
