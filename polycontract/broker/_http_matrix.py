@@ -13,17 +13,19 @@ client rebuilds the same `Decision`. A failure's first mismatches also follow it
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from polycontract.broker._broker import Broker
+from polycontract.broker import _catalog as catalog
+from polycontract.broker._broker import Broker, deploy_target
 from polycontract.broker._http_pacts import pact_url
 from polycontract.broker._http_support import HttpError, hal, seg
 from polycontract.broker._test_results import failures_json, report_json
-from polycontract.matrix import Decision, Ignore, Row
+from polycontract.matrix import Decision, Ignore, Reason, Row
 
 __all__ = ["can_i_deploy", "matrix", "rows_extension"]
 
@@ -138,26 +140,105 @@ async def _answer(
 ) -> Response:
     broker: Broker = request.app.state.broker
     base = str(request.base_url).rstrip("/")
-    name, version = selector["pacticipant"], selector.get("version")
+    name = selector["pacticipant"]
+    numbers = await _selected_versions(broker, selector)
     if environment is not None or main_branch or tag is not None:
-        if version is None:
+        if numbers is None:
             raise HttpError(
-                400, f"q[][version] is required for {name} (can-i-deploy checks one version)", parameter="q[][version]"
+                400,
+                f"q[][version], q[][latest], q[][branch], q[][tag] or q[][mainBranch] is required for {name}"
+                " (can-i-deploy checks versions)",
+                parameter="q[][version]",
             )
-        decision = await run_in_threadpool(
-            lambda: broker.can_i_deploy(
+        if not numbers:
+            return hal(_decision_json(base, _nothing_selected(name, selector, environment, main_branch, tag)))
+
+        def decide(number: str) -> Decision:
+            return broker.can_i_deploy(
                 name,
-                version,
+                number,
                 to_environment=environment,
                 to_main_branch=main_branch and environment is None,
                 ignore=ignores,
                 to_tag=tag if environment is None and not main_branch else None,
             )
-        )
-        return hal(_decision_json(base, decision))
+
+        decisions = [await run_in_threadpool(decide, number) for number in numbers]
+        return hal(_decision_json(base, _combined(decisions)))
     branch, limit = selector.get("branch"), _limit(request)
-    found = await run_in_threadpool(lambda: broker.matrix(name, version=version, branch=branch, limit=limit))
-    return hal(_rows_json(base, found))
+    if numbers is None or set(selector) <= {"pacticipant", "version", "branch"}:
+        version = selector.get("version")
+        found = await run_in_threadpool(lambda: broker.matrix(name, version=version, branch=branch, limit=limit))
+        return hal(_rows_json(base, found))
+    rows: list[Row] = []
+    for number in numbers:
+        rows += await run_in_threadpool(partial(broker.matrix, name, version=number, limit=limit))
+    return hal(_rows_json(base, tuple(rows[:limit])))
+
+
+async def _selected_versions(broker: Broker, selector: dict[str, str]) -> list[str] | None:
+    """The versions a selector names, newest first; None when it names none (only a pacticipant).
+
+    As the Pact Broker resolves a matrix selector (pact_broker ``lib/pact_broker/matrix/parse_query.rb``,
+    ``selector_resolver.rb``): ``version`` is that version; ``branch``, ``tag`` and ``mainBranch=true`` narrow
+    the pacticipant's versions; ``latest=true`` keeps the newest of them (or of all versions).
+    """
+    if "version" in selector:
+        return [selector["version"]]
+    latest = selector.get("latest") == "true"
+    main_branch = selector.get("mainBranch") == "true"
+    branch, tag = selector.get("branch") or None, selector.get("tag") or None
+    if not (latest or main_branch or branch or tag):
+        return None
+    return await run_in_threadpool(
+        lambda: catalog.selector_versions(
+            broker, selector["pacticipant"], branch=branch, tag=tag, main_branch=main_branch, latest=latest
+        )
+    )
+
+
+def _described(name: str, selector: dict[str, str]) -> str:
+    """``the latest version of web on branch main with tag dev`` for a selector."""
+    words = ["the latest version" if selector.get("latest") == "true" else "a version", "of", name]
+    if selector.get("mainBranch") == "true":
+        words.append("on its main branch")
+    if selector.get("branch"):
+        words += ["on branch", selector["branch"]]
+    if selector.get("tag"):
+        words += ["with tag", selector["tag"]]
+    return " ".join(words)
+
+
+def _nothing_selected(
+    name: str, selector: dict[str, str], environment: str | None, main_branch: bool, tag: str | None
+) -> Decision:
+    """The Pact Broker's answer when a selector finds no version: not deployable, saying which was looked for."""
+    what = _described(name, selector)
+    reason = Reason(
+        status="unknown-version",
+        message=f"no {what.removeprefix('a ').removeprefix('the ')} is known to the broker",
+        next_action=f"publish pacts, verification results or create-version for {name} first",
+    )
+    target = deploy_target(environment, main_branch and environment is None, tag)
+    return Decision(ok=False, reasons=(reason,), rows=(), pacticipant=name, version="", target=target)
+
+
+def _combined(decisions: list[Decision]) -> Decision:
+    """One answer for several selected versions: each must be deployable (the Pact Broker checks every one)."""
+    if len(decisions) == 1:
+        return decisions[0]
+    oks = [d.ok for d in decisions]
+    ok = False if False in oks else (None if None in oks else True)
+    first = decisions[0]
+    return Decision(
+        ok=ok,
+        reasons=tuple(r for d in decisions for r in d.reasons),
+        rows=tuple(r for d in decisions for r in d.rows),
+        pacticipant=first.pacticipant,
+        version=", ".join(d.version for d in decisions),
+        target=first.target,
+        warnings=tuple(dict.fromkeys(w for d in decisions for w in d.warnings)),
+    )
 
 
 async def matrix(request: Request) -> Response:
@@ -176,10 +257,6 @@ async def matrix(request: Request) -> Response:
         raise HttpError(400, "q[][pacticipant] must be a non-empty name", parameter="q[][pacticipant]")
     params = request.query_params
     _limit(request)  # refused even when environment= or mainBranch=true asks can-i-deploy, which lists every row
-    if any("tag" in s for s in selectors):
-        raise HttpError(
-            400, "q[][tag] selectors are not supported; give q[][version] or q[][branch]", parameter="q[][tag]"
-        )
     tag = params.get("tag") or None
     if tag is not None and params.get("latest") != "true":
         raise HttpError(400, "tag= asks about the latest version with that tag: add latest=true", parameter="latest")
