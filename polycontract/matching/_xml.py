@@ -2,23 +2,36 @@
 elements grouped by name, and text; parsed with defusedxml so hostile documents are refused.
 
 Rule paths address elements by name (``$.animals.alligator``), attributes as ``['@name']``
-and text as ``['#text']``. Index and wildcard tokens in element positions are ignored when
-rules are selected, which reconciles the path styles different Pact versions wrote.
+(or ``.@name``) and text as ``['#text']`` (or ``.#text``). Index and wildcard tokens in element
+positions are ignored when rules are selected, which reconciles the path styles different Pact
+versions wrote.
+
+As in the Pact reference (pact-reference ``rust/pact_matching/src/xml.rs``), attribute values and
+text are strings whose value the rules judge: ``integer`` accepts ``"5"``, ``decimal`` and ``number``
+accept any number written in decimal notation, ``boolean`` accepts ``"true"`` and ``"false"``.
+A ``type`` rule with ``min``/``max`` declared on a child element (``$.catalog.item``) bounds how many
+such elements there are; declared on the root element it bounds the root's children.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
 from polycontract._paths import STAR, child_path
-from polycontract.matching._matchers import TYPE_LIKE, check, check_size, describe
+from polycontract.matching._matchers import TYPE_LIKE, check, describe
 from polycontract.matching._select import Cursor, Selected, compile_rules
-from polycontract.model import Mismatch, RuleSet
+from polycontract.model import Matcher, Mismatch, RuleSet
 
 __all__ = ["compare_xml"]
+
+# Signed, although the reference reads an unsigned integer (it fails its own pacts on "-5").
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+# What the reference's floating-point parse accepts, so also INF and NaN (as XML Schema's double does).
+_NUMBER = re.compile(r"[-+]?(([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?|inf|infinity|nan)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +117,7 @@ def compare_xml(
         return
     walker = _XmlWalker(lenient)
     root = compile_rules(_strip(rules))
-    yield from walker.element(exp, act, path, root)
+    yield from walker.element(exp, act, path, root, is_root=True)
 
 
 class _XmlWalker:
@@ -113,7 +126,9 @@ class _XmlWalker:
     def __init__(self, lenient: bool) -> None:
         self.lenient = lenient
 
-    def element(self, exp: _Node, act: _Node, parent: str, parent_cur: Cursor) -> Iterator[Mismatch]:
+    def element(
+        self, exp: _Node, act: _Node, parent: str, parent_cur: Cursor, *, is_root: bool = False
+    ) -> Iterator[Mismatch]:
         path = child_path(parent, exp.name)
         cur = parent_cur.descend(exp.name)
         if exp.qname != act.qname:
@@ -126,6 +141,8 @@ class _XmlWalker:
             return
         sel = cur.best
         yield from self.attributes(exp, act, path, cur)
+        if is_root and sel is not None and not sel.cascaded:
+            yield from _bounds(sel, len(act.children), path, f"<{exp.name}> to have", "child element(s) but it has")
         yield from self.children(exp, act, path, cur, sel)
         yield from self.text(exp, act, path, cur)
 
@@ -147,12 +164,6 @@ class _XmlWalker:
                 )
 
     def children(self, exp: _Node, act: _Node, path: str, cur: Cursor, sel: Selected | None) -> Iterator[Mismatch]:
-        if sel is not None and not sel.cascaded:
-            for m in sel.rule_set.matchers:
-                if m.match in TYPE_LIKE:
-                    failure = check_size(m.params, list(act.children))
-                    if failure:
-                        yield _mm(path, len(exp.children), len(act.children), failure)
         exp_groups = _group(exp.children)
         act_groups = _group(act.children)
         if (
@@ -175,6 +186,9 @@ class _XmlWalker:
                 yield _mm(cpath, len(exp_list), 0, f"Expected child element <{exp_list[0].name}> but it was missing")
                 continue
             if child_sel is not None and any(m.match in TYPE_LIKE for m in child_sel.rule_set.matchers):
+                if not child_sel.cascaded:
+                    name = exp_list[0].name
+                    yield from _bounds(child_sel, len(act_list), cpath, "", f"<{name}> element(s) but received")
                 for i, a in enumerate(act_list):
                     yield from self.element(exp_list[min(i, len(exp_list) - 1)], a, path, cur)
                 continue
@@ -214,6 +228,33 @@ class _XmlWalker:
         yield from _leaf(exp.text, act.text, tpath, tcur)
 
 
+def _bounds(sel: Selected, count: int, path: str, subject: str, noun: str) -> Iterator[Mismatch]:
+    """``min``/``max`` of the type rules declared here, applied to ``count``."""
+    for m in sel.rule_set.matchers:
+        if m.match not in TYPE_LIKE:
+            continue
+        low, high = m.params.get("min"), m.params.get("max")
+        lead = f"Expected {subject} " if subject else "Expected "
+        if isinstance(low, int) and count < low:
+            yield _mm(path, low, count, f"{lead}at least {low} {noun} {count}")
+        if isinstance(high, int) and count > high:
+            yield _mm(path, high, count, f"{lead}at most {high} {noun} {count}")
+
+
+def _check_text(matcher: Matcher, expected: str, actual: str) -> str | None:
+    """One rule applied to an attribute value or a text: numbers and booleans are read from the text."""
+    kind = matcher.match
+    if kind == "integer":
+        return None if _INTEGER.fullmatch(actual) else f"Expected {describe(actual)} to be an integer"
+    if kind in ("decimal", "real"):
+        return None if _NUMBER.fullmatch(actual) else f"Expected {describe(actual)} to be a decimal number"
+    if kind == "number":
+        return None if _NUMBER.fullmatch(actual) else f"Expected {describe(actual)} to be a number"
+    if kind == "equality":
+        return None if expected == actual else f"Expected {describe(expected)} but received {describe(actual)}"
+    return check(matcher, expected, actual)
+
+
 def _leaf(expected: str, actual: str, path: str, cur: Cursor) -> Iterator[Mismatch]:
     sel = cur.best
     if sel is None:
@@ -222,11 +263,7 @@ def _leaf(expected: str, actual: str, path: str, cur: Cursor) -> Iterator[Mismat
         return
     failures = []
     for matcher in sel.rule_set.matchers:
-        failure = (
-            check(matcher, expected, actual)
-            if matcher.match != "equality"
-            else (None if expected == actual else f"Expected {describe(expected)} but received {describe(actual)}")
-        )
+        failure = _check_text(matcher, expected, actual)
         if failure is None and sel.rule_set.combine == "OR":
             return
         if failure:
