@@ -2,8 +2,9 @@
 
 Consumer version selectors choose consumer versions; their pacts are de-duplicated by content hash
 (one entry per content, naming every consumer version it is verified for). A content is *pending*
-until a provider version on the provider's main branch (or on the branch being verified) has
-verified it successfully; WIP pacts are the newest pact of each consumer branch published since a
+for the provider branch being verified by the Pact Broker's rule (see `polycontract.broker._pending`:
+until that branch verified it, or another branch did before that branch was created; without a
+branch, until any provider version verified it); WIP pacts are the newest pact of each consumer branch published since a
 date that no selector chose and that branch has not verified yet, always pending.
 
 `PactForVerification` has the attributes of the verifier's ``SourcedPact`` and `BrokerSource` has
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from polycontract.broker._pending import not_pending
 from polycontract.broker._reads import one_of
 from polycontract.broker._schema import (
     deployments,
@@ -30,7 +32,6 @@ from polycontract.broker._schema import (
     publications,
     releases,
     tags,
-    verifications,
 )
 from polycontract.broker._schema import versions as versions_t
 from polycontract.broker._selectors import DEFAULT_SELECTORS, ConsumerVersionSelector
@@ -47,7 +48,6 @@ SelectorInput = ConsumerVersionSelector | dict[str, Any]
 
 _consumer = pacticipants.alias("consumer")
 _cv = versions_t.alias("cv")
-_pv = versions_t.alias("pv")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -114,11 +114,11 @@ def select_for_verification(
     wip_since: datetime | None,
 ) -> list[PactForVerification]:
     """The pacts ``provider`` must verify for ``selectors`` (plus WIP pacts since ``wip_since``)."""
-    found = conn.execute(select(pacticipants.c.id, pacticipants.c.main_branch).where(pacticipants.c.name == provider))
+    found = conn.execute(select(pacticipants.c.id).where(pacticipants.c.name == provider))
     row = found.first()
     if row is None:
         return []
-    provider_id, provider_main = int(row[0]), row[1]
+    provider_id = int(row[0])
     if any(s.matching_branch for s in selectors) and not provider_branch:
         raise UsageError("a matchingBranch selector needs the provider's branch (provider_branch=… / --branch)")
     for selector in selectors:
@@ -154,9 +154,8 @@ def select_for_verification(
             reasons = entry.reasons.setdefault(pub.version_id, [])
             if why not in reasons:
                 reasons.append(why)
-    branches = {b for b in (provider_main, provider_branch) if b}
     hashes = {p.content_hash for p in pubs}
-    verified = _verified_on(conn, provider_id, hashes, branches) if include_pending or wip_since else hashes
+    verified = not_pending(conn, provider_id, hashes, provider_branch) if include_pending or wip_since else hashes
     if wip_since is not None:
         _add_wip(entries, pubs, verified, wip_since)
     return _build(conn, entries, provider, verified, include_pending=include_pending)
@@ -262,22 +261,6 @@ def _matches(
         fallback = [p for p in candidates if p.consumer not in newest and p.branch == selector.fallback_branch]
         for pub in _newest(fallback).values():
             yield pub, f"latest from fallback branch {pub.branch}"
-
-
-def _verified_on(conn: Connection, provider_id: int, hashes: set[str], branches: set[str]) -> set[str]:
-    """The contents some provider version on ``branches`` verified successfully (any branch when empty)."""
-    if not hashes:
-        return set()
-    query = (
-        select(verifications.c.content_hash, _pv.c.branch, verifications.c.branch.label("result_branch"))
-        .join(_pv, _pv.c.id == verifications.c.provider_version_id)
-        .where(
-            verifications.c.success,
-            _pv.c.pacticipant_id == provider_id,
-            one_of(conn, verifications.c.content_hash, hashes),
-        )
-    )
-    return {r.content_hash for r in conn.execute(query) if not branches or {r.branch, r.result_branch} & branches}
 
 
 def _add_wip(entries: dict[str, _Entry], pubs: Sequence[Any], verified: set[str], since: datetime) -> None:

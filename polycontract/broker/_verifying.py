@@ -42,8 +42,10 @@ class ProviderVerification:
         """The pacts ``provider`` must verify: one per content, naming the consumer versions it serves.
 
         ``selectors`` (`ConsumerVersionSelector` objects or their Pact JSON form; default: latest
-        main branch + everything deployed or released) choose consumer versions. A content is
-        pending until a provider version on the main branch (or ``provider_branch``) verified it.
+        main branch + everything deployed or released) choose consumer versions. As in the Pact
+        Broker, a content is pending for ``provider_branch`` until a provider version on that branch
+        verified it, or one on another branch did before ``provider_branch`` was created; without a
+        branch, until any provider version verified it.
         ``include_wip_since`` adds work-in-progress pacts (see `polycontract.broker._selection`).
         """
         from polycontract.broker._selection import as_utc, parse_selectors, select_for_verification

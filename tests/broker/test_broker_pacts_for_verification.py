@@ -161,17 +161,20 @@ def test_latest_and_consumer_narrow_the_selection(broker: Broker, make_pact: Mak
     assert _versions(only_web) == [("web", ("1.0",))]
 
 
-def test_content_is_pending_until_the_providers_main_branch_verifies_it(broker: Broker, make_pact: Maker) -> None:
+def test_content_is_pending_for_a_branch_until_that_branch_verifies_it(broker: Broker, make_pact: Maker) -> None:
+    """The full rule (other branches, branch creation time) is in ``test_broker_pending.py``."""
     _estate(broker, make_pact)
-    [before] = broker.pacts_for_verification("users", selectors=[{"mainBranch": True}])
+    [before] = broker.pacts_for_verification("users", selectors=[{"mainBranch": True}], provider_branch="main")
     assert before.pending is True
+    broker.create_version("users", "p-main", branch="main")
     broker.publish_verification(
         provider="users", provider_version="p0", content_hash=before.content_hash, success=True, branch="feat"
     )
     broker.publish_verification(
         provider="users", provider_version="p1", content_hash=before.content_hash, success=False, branch="main"
     )
-    assert broker.pacts_for_verification("users", selectors=[{"mainBranch": True}])[0].pending is True
+    main = broker.pacts_for_verification("users", selectors=[{"mainBranch": True}], provider_branch="main")
+    assert main[0].pending is True
     assert (
         broker.pacts_for_verification("users", selectors=[{"mainBranch": True}], provider_branch="feat")[0].pending
         is False
@@ -179,7 +182,8 @@ def test_content_is_pending_until_the_providers_main_branch_verifies_it(broker: 
     broker.publish_verification(
         provider="users", provider_version="p2", content_hash=before.content_hash, success=True, branch="main"
     )
-    assert broker.pacts_for_verification("users", selectors=[{"mainBranch": True}])[0].pending is False
+    main = broker.pacts_for_verification("users", selectors=[{"mainBranch": True}], provider_branch="main")
+    assert main[0].pending is False
 
 
 def test_without_pending_status_nothing_is_pending(broker: Broker, make_pact: Maker) -> None:
