@@ -2,8 +2,9 @@
 
 pact-python's XML builder (``pact.xml``) writes rules on attributes (``$.catalog.item['@id']``), on
 text (``$.catalog.item.qty.#text``) and a ``type`` rule with ``min`` on a repeated element
-(``$.catalog.item``). The pact passes against the very response its mock server answered, in V3 and
-V4, and every deliberately broken provider fails, in polycontract's verifier and in ``pact verifier``.
+(``$.catalog.item``). The pact passes against the very response its mock server answered, in V2
+(flat ``$.body…`` rule keys), V3 and V4, and every deliberately broken provider fails, in
+polycontract's verifier and in ``pact verifier``.
 
 The reference verifier's classic XML matcher (pact-reference ``rust/pact_matching/src/xml.rs``,
 ``impl DoMatch<&Element> for MatchingRule``: ``MinType``/``MaxType`` compare
@@ -75,15 +76,16 @@ def _write_pact(directory: Path, spec: str) -> str:
     return answered
 
 
-@pytest.fixture(scope="module", params=["V3", "V4"])
+@pytest.fixture(scope="module", params=["V2", "V3", "V4"])
 def written(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A pact directory written by pact-python and the XML body the pact was recorded from."""
     directory = tmp_path_factory.mktemp(f"xml-{request.param}")
     answered = _write_pact(directory, request.param)
     (pact_file,) = directory.glob("*.json")
     document = json.loads(pact_file.read_text())
-    rules = document["interactions"][0]["response"]["matchingRules"]["body"]
-    assert {"$.catalog.item", "$.catalog.item['@id']", "$.catalog.item.qty.#text"} <= set(rules)
+    rules = document["interactions"][0]["response"]["matchingRules"]
+    keys = {k.replace("$.body.", "$.") for k in rules} if request.param == "V2" else set(rules["body"])
+    assert {"$.catalog.item", "$.catalog.item['@id']", "$.catalog.item.qty.#text"} <= keys
     return directory, answered
 
 
