@@ -72,6 +72,8 @@ GET     ``/polycontract/matrix?pacticipant=&version=&branch=&environment=&limit=
 [8] ``Broker.matrix`` rows, counterparts narrowed to what is live in ``environment``; ``/matrix`` also takes
     ``limit``. The verification-results body also takes ``pending: true`` (extension).
 Webhooks (``/webhooks…``, the Pact Broker's shape) are described in `polycontract.broker._http_webhook_routes`.
+Deletions, branches, ``POST /pacticipants``, ``/pacticipants/{p}/versions``, ``…/latest-version/{tag}`` and
+``/pacts/latest``: `polycontract.broker._http_catalog`.
 Schemas, schema reads, prune and pact lookup by content (``/polycontract/…``): `polycontract.broker._http_extensions`.
 [9] `polycontract.broker._http_openapi`; public like ``/health`` (no token needed); index relation ``service-desc``.
 ``?revision=N`` (publication history) and the ``polycontract`` fields are extensions for polycontract's
@@ -100,6 +102,7 @@ from polycontract.broker import _http_reads as reads
 from polycontract.broker import _http_verification as verification
 from polycontract.broker._broker import Broker
 from polycontract.broker._http_auth import AuthConfig, TokenAuth
+from polycontract.broker._http_catalog import catalog_routes
 from polycontract.broker._http_support import AccessLog, HttpError, error_response, hal, status_for
 from polycontract.broker._http_webhook_routes import webhook_routes
 from polycontract.errors import PolycontractError
@@ -130,6 +133,12 @@ INDEX: dict[str, tuple[str, str]] = {
         "Get or add/create a version for a pacticipant branch",
     ),
     "pb:pacticipant-version-tag": ("/pacticipants/{pacticipant}/versions/{version}/tags/{tag}", "Tag a version"),
+    "pb:pacticipant-branch": ("/pacticipants/{pacticipant}/branches/{branch}", "Get or delete a pacticipant branch"),
+    "pb:latest-tagged-version": (
+        "/pacticipants/{pacticipant}/latest-version/{tag}",
+        "Latest pacticipant version with the specified tag",
+    ),
+    "pb:latest-pact-versions": ("/pacts/latest", "Latest pact versions"),
     "pb:environments": ("/environments", "Environments"),
     "pb:environment": ("/environments/{uuid}", "Environment"),
     "pb:can-i-deploy-pacticipant-version-to-environment": (
@@ -255,6 +264,7 @@ def _routes() -> list[Route]:
         Route("/openapi.json", openapi.openapi, methods=["GET"]),
         *extensions.routes(),
         *webhook_routes(),
+        *catalog_routes(),
     ]
 
 

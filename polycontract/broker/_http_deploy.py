@@ -30,10 +30,12 @@ __all__ = [
     "latest_branch_version",
     "latest_version",
     "list_pacticipants",
+    "pacticipant_json",
     "put_branch_version",
     "put_pacticipant",
     "put_tag",
     "put_version",
+    "version_response",
 ]
 
 
@@ -47,7 +49,8 @@ _VERSION_FIELDS = frozenset({"branch", "tags", "buildUrl"})
 # -- pacticipants and versions ---------------------------------------------------------------
 
 
-def _pacticipant_json(base: str, info: reads.PacticipantInfo) -> dict[str, Any]:
+def pacticipant_json(base: str, info: reads.PacticipantInfo) -> dict[str, Any]:
+    """A pacticipant as the Pact Broker's pacticipant resource shows it."""
     path = f"/pacticipants/{seg(info.name)}"
     return {
         "name": info.name,
@@ -57,6 +60,7 @@ def _pacticipant_json(base: str, info: reads.PacticipantInfo) -> dict[str, Any]:
         "_links": {
             "self": link(base, path, name=info.name),
             "pb:versions": link(base, path + "/versions"),
+            "pb:branches": link(base, path + "/branches"),
             "pb:latest-version": link(base, path + "/latest-version"),
             "pb:branch-version": link(base, path + "/branches/{branch}/versions/{version}", templated=True),
             "pb:version-tag": link(base, path + "/versions/{version}/tags/{tag}", templated=True),
@@ -71,8 +75,17 @@ async def list_pacticipants(request: Request) -> Response:
     names = await run_in_threadpool(reads.pacticipant_names, broker)
     base = base_url(request)
     infos = [await run_in_threadpool(reads.pacticipant, broker, n) for n in names]
-    pacticipants = [_pacticipant_json(base, i) for i in infos if i is not None]
-    return hal({"_embedded": {"pacticipants": pacticipants}, "_links": {"self": link(base, "/pacticipants")}})
+    pacticipants = [pacticipant_json(base, i) for i in infos if i is not None]
+    # The top-level array as well: the Pact Broker still merges it in (pact_broker
+    # lib/pact_broker/api/decorators/pacticipant_collection_decorator.rb, DeprecatedPacticipantCollectionDecorator)
+    # and the Pact CLI's list-pacticipants reads it.
+    return hal(
+        {
+            "pacticipants": pacticipants,
+            "_embedded": {"pacticipants": pacticipants},
+            "_links": {"self": link(base, "/pacticipants")},
+        }
+    )
 
 
 async def get_pacticipant(request: Request) -> Response:
@@ -81,7 +94,7 @@ async def get_pacticipant(request: Request) -> Response:
     info = await run_in_threadpool(reads.pacticipant, broker_of(request), name)
     if info is None:
         raise HttpError(404, f"no pacticipant named {name}")
-    return hal(_pacticipant_json(base_url(request), info))
+    return hal(pacticipant_json(base_url(request), info))
 
 
 async def put_pacticipant(request: Request) -> Response:
@@ -98,12 +111,13 @@ async def put_pacticipant(request: Request) -> Response:
     await run_in_threadpool(lambda: broker.create_pacticipant(name, main_branch=optional_str(body, "mainBranch")))
     info = await run_in_threadpool(reads.pacticipant, broker, name)
     assert info is not None
-    return hal(_pacticipant_json(base_url(request), info), 200 if existed else 201)
+    return hal(pacticipant_json(base_url(request), info), 200 if existed else 201)
 
 
-async def _version_response(
+async def version_response(
     request: Request, name: str, number: str | None, status: int = 200, *, branch: str | None = None
 ) -> Response:
+    """The version resource of ``number`` (the newest, on ``branch`` if given, when None); 404 when there is none."""
     broker = broker_of(request)
     info = await run_in_threadpool(lambda: reads.version(broker, name, number, branch=branch))
     if info is None:
@@ -159,18 +173,18 @@ async def _version_response(
 
 async def get_version(request: Request) -> Response:
     """``GET /pacticipants/{pacticipant}/versions/{version}``: branch, tags and record-deployment links."""
-    return await _version_response(request, request.path_params["pacticipant"], request.path_params["version"])
+    return await version_response(request, request.path_params["pacticipant"], request.path_params["version"])
 
 
 async def latest_version(request: Request) -> Response:
     """``GET /pacticipants/{pacticipant}/latest-version``: the newest version."""
-    return await _version_response(request, request.path_params["pacticipant"], None)
+    return await version_response(request, request.path_params["pacticipant"], None)
 
 
 async def latest_branch_version(request: Request) -> Response:
     """``GET /pacticipants/{pacticipant}/branches/{branch}/latest-version``: the newest version on a branch."""
     name, branch = request.path_params["pacticipant"], request.path_params["branch"]
-    return await _version_response(request, name, None, branch=branch)
+    return await version_response(request, name, None, branch=branch)
 
 
 async def put_version(request: Request) -> Response:
@@ -183,7 +197,7 @@ async def put_version(request: Request) -> Response:
     tag_list = name_list(body, "tags")
     broker = broker_of(request)
     await run_in_threadpool(lambda: broker.create_version(name, number, branch=branch, tags=tag_list))
-    return await _version_response(request, name, number)
+    return await version_response(request, name, number)
 
 
 async def put_branch_version(request: Request) -> Response:

@@ -33,6 +33,7 @@ __all__ = [
     "create_environment",
     "currently_deployed",
     "currently_supported",
+    "environment_of",
     "get_environment",
     "list_environments",
     "live_json",
@@ -72,6 +73,11 @@ async def _environment(request: Request, uid: str) -> Environment:
         if environment_uuid(env.name) == uid or env.name == uid:
             return env
     raise HttpError(404, f"no environment with uuid {uid}")
+
+
+async def environment_of(request: Request, uid: str) -> Environment:
+    """The environment whose uuid (or name) is ``uid``; 404 when there is none."""
+    return await _environment(request, uid)
 
 
 #: Environment members: polycontract's plus the Pact Broker's ``contacts`` (accepted, not stored).

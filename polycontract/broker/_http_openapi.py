@@ -20,6 +20,7 @@ from starlette.responses import Response
 
 from polycontract.broker import _http_openapi_answers as a
 from polycontract.broker import _http_openapi_schemas as s
+from polycontract.broker._http_openapi_catalog import catalog_operations, catalog_schemas, merged
 from polycontract.broker._http_openapi_extensions import extension_paths, extension_schemas
 
 __all__ = ["document", "openapi"]
@@ -351,6 +352,7 @@ def document() -> dict[str, Any]:
 
     components = a.components()
     components["schemas"] |= extension_schemas()
+    components["schemas"] |= catalog_schemas()
     return {
         "openapi": "3.1.0",
         "info": {
@@ -362,7 +364,7 @@ def document() -> dict[str, Any]:
                 " the password of basic auth); without tokens the API is open."
             ),
         },
-        "paths": _with_path_parameters(_paths()) | extension_paths(),
+        "paths": _with_path_parameters(merged(_paths(), catalog_operations())) | extension_paths(),
         "components": components,
         "security": [{"bearerAuth": []}, {"basicAuth": []}, {}],
     }

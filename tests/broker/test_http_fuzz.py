@@ -174,8 +174,8 @@ def test_a_write_token_patching_an_impossibly_large_record_id_gets_a_404(guarded
 @pytest.mark.parametrize(
     ("path", "allowed"),
     [
-        ("/pacticipants", "GET, HEAD"),
-        ("/pacticipants/web", "GET, HEAD, PATCH, PUT"),
+        ("/pacticipants", "GET, HEAD, POST"),
+        ("/pacticipants/web", "DELETE, GET, HEAD, PATCH, PUT"),
         ("/environments", "GET, HEAD, POST"),
     ],
 )
