@@ -183,9 +183,14 @@ def _parse_v2_rules(data: Mapping[str, Any], where: Where, *, message: bool) -> 
         if key == "$.path":
             out.setdefault("path", {})[""] = rule_set
             continue
-        for prefix, category in (("$.headers.", "header"), ("$.header.", "header"), ("$.query.", "query")):
-            if key.startswith(prefix):
-                name = key[len(prefix) :]
+        for prefix, category in (("$.headers", "header"), ("$.header", "header"), ("$.query", "query")):
+            if key.startswith(prefix + "["):
+                # The bracket form the Pact FFI writes for names that are not plain identifiers:
+                # ``$.headers['Content-Type']``, ``$.query['a b']`` (pact_models `DocPath::push_field`).
+                out.setdefault(category, {})[_bracketed_name(key, len(prefix), w)] = rule_set
+                break
+            if key.startswith(prefix + "."):
+                name = key[len(prefix) + 1 :]
                 if name.startswith("['") and name.endswith("']"):
                     name = name[2:-2]
                 out.setdefault(category, {})[name] = rule_set
@@ -202,6 +207,28 @@ def _parse_v2_rules(data: Mapping[str, Any], where: Where, *, message: bool) -> 
     return out
 
 
+def _bracketed_name(key: str, start: int, where: Where) -> str:
+    """The one quoted name of ``$.headers['X-Name']`` (the bracket starting at ``key[start]``)."""
+    try:
+        tokens = parse_path("$" + key[start:])
+    except PathSyntaxError as exc:
+        where.fail(str(exc), expected="$.headers['Name'] or $.query['name']")
+    if len(tokens) != 1 or not isinstance(tokens[0], str):
+        where.fail("a header or query rule names one field", expected="$.headers['Name'] or $.query['name']")
+    return tokens[0]
+
+
+#: Characters of a field name pact_models' path parser reads without brackets (rust/pact_models/src/path_exp.rs).
+_PLAIN_FIELD = re.compile(r"[\w:#@-]+")
+
+
+def _v2_field(prefix: str, name: str) -> str:
+    """``$.headers.Accept`` for a plain name; ``$.query['a b']`` otherwise, as the Pact FFI writes it."""
+    if _PLAIN_FIELD.fullmatch(name):
+        return f"{prefix}.{name}"
+    return f"{prefix}['{name}']"
+
+
 def write_matching_rules(rules: MatchingRules, *, v2: bool = False, body_category: str = "body") -> dict[str, Any]:
     """Rules in the V3/V4 category layout (or the V2 flat layout when ``v2``)."""
     if v2:
@@ -212,9 +239,9 @@ def write_matching_rules(rules: MatchingRules, *, v2: bool = False, body_categor
                 if category == "body":
                     flat["$.body" + key[1:]] = matcher
                 elif category == "header":
-                    flat[f"$.headers.{key}"] = matcher
+                    flat[_v2_field("$.headers", key)] = matcher
                 elif category == "query":
-                    flat[f"$.query.{key}"] = matcher
+                    flat[_v2_field("$.query", key)] = matcher
                 elif category == "path":
                     flat["$.path"] = matcher
         return flat

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from polycontract.codec._json import LazyList, Writer
-from polycontract.codec._rules import GENERATOR_TYPES, MATCHER_TYPES, write_generators, write_matching_rules
+from polycontract.codec._rules import write_generators, write_matching_rules
 from polycontract.errors import UsageError
 from polycontract.model import (
     Body,
@@ -95,24 +95,13 @@ def _part_problems(
     label: str, part_name: str, part: Request | Response | MessageContents, spec: SpecVersion
 ) -> list[str]:
     problems = []
-    for category, entries in part.matching_rules.items():
-        if category == "status":
-            problems.append(f"{label} {part_name}: status rules are V4")
-        for key, rule_set in entries.items():
-            for m in rule_set.matchers:
-                if _RANK[MATCHER_TYPES.get(m.match, "V4")] > _RANK[spec] or (spec == "V2" and m.match == "equality"):
-                    problems.append(
-                        f"{label} {part_name}: matcher {m.match!r} at {category} {key!r} needs a later spec"
-                    )
-            if spec == "V2" and (len(rule_set.matchers) > 1 or rule_set.combine == "OR"):
-                problems.append(f"{label} {part_name}: several matchers at one path need V3")
-    for category, gens in part.generators.items():
-        if spec == "V2":
-            problems.append(f"{label} {part_name}: generators need V3")
-            break
-        for key, gen in gens.items():
-            if _RANK[GENERATOR_TYPES.get(gen.type, "V4")] > _RANK[spec]:
-                problems.append(f"{label} {part_name}: generator {gen.type!r} at {category} {key!r} is V4")
+    if spec == "V2":
+        problems.extend(_v2_rule_problems(label, part_name, part))
+    # V3 holds every matcher and generator the reference writes: pact_models serialises each rule with
+    # `MatchingRule::to_json` and each generator with `generators_to_json`, neither gated by the spec
+    # version (pact-reference rust/pact_models/src/matchingrules/mod.rs, src/generators/mod.rs), and
+    # reads them back from V3 files alike; pact-python 4 writes arrayContains, eachKey, eachValue and
+    # ProviderState generators into V3 pacts.
     body = part.contents if isinstance(part, MessageContents) else part.body
     if isinstance(body, Body) and isinstance(body.content, bytes):
         problems.append(f"{label} {part_name}: a binary body needs V4")
@@ -123,6 +112,33 @@ def _part_problems(
                 f"{label} {part_name}: body content type {body.content_type!r} differs from {declared!r},"
                 " and only V4 records a body's own content type"
             )
+    return problems
+
+
+def _v2_rule_problems(label: str, part_name: str, part: Request | Response | MessageContents) -> list[str]:
+    """What a V2 file cannot hold without changing the contract's meaning.
+
+    Any matcher type may be written, as the reference does (its V2 writer emits every rule with
+    `MatchingRule::to_json` and its V2 reader parses every type back), but V2 keeps one matcher per
+    path (the reference's `RuleList::to_v2_json` writes only the first), no status rules and no
+    generators (`generators_to_json` writes nothing below V3).
+    """
+    problems = []
+    for category, entries in part.matching_rules.items():
+        if category == "status":
+            problems.append(f"{label} {part_name}: status rules have no place in a V2 pact (write V3 or V4)")
+            continue
+        for key, rule_set in entries.items():
+            if len(rule_set.matchers) > 1 or rule_set.combine == "OR":
+                where = f"{category} {key!r}" if key else category
+                problems.append(
+                    f"{label} {part_name}: several matchers at {where}; a V2 pact holds one per path (write V3 or V4)"
+                )
+    located = [(category, key) for category, gens in part.generators.items() for key in gens]
+    if located:
+        category, key = located[0]
+        where = f"{category} {key!r}" if key else category
+        problems.append(f"{label} {part_name}: generator at {where}; V2 pacts hold no generators (write V3 or V4)")
     return problems
 
 
