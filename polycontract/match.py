@@ -538,11 +538,26 @@ def status_code(status: str | Sequence[int], example: int | None = None) -> Matc
 
 
 def content_type(mime: str, example: str | bytes) -> MatchingValue:
-    """Binary or text whose detected media type is ``mime`` (``{"match": "contentType", "value": mime}``)."""
+    """Binary or text whose detected media type is ``mime`` (``{"match": "contentType", "value": mime}``).
+
+    Meant as a whole body: ``.will_respond_with(200, body=match.content_type("image/png", png_bytes))``
+    records the example as a binary body of that type, and any body detected as ``mime`` (by its magic
+    numbers) satisfies it. The example must itself be detected as ``mime``.
+    """
     if not isinstance(mime, str) or _MIME.fullmatch(mime) is None:
         raise UsageError(f"content_type: mime={mime!r} must be a media type such as 'image/png'")
     if not isinstance(example, (str, bytes)) or not example:
         raise UsageError(f"content_type: example={example!r} must be non-empty str or bytes")
+    from polycontract.matching._content import sniff_media_type  # puremagic loads only when used
+
+    data = example if isinstance(example, bytes) else example.encode("utf-8")
+    found = sniff_media_type(data)
+    if found is None or found.split(";")[0].strip().lower() != mime.split(";")[0].strip().lower():
+        detected = f"is detected as {found!r}" if found else "has no media type its first bytes reveal"
+        raise UsageError(
+            f"content_type: the example ({len(data)} bytes starting {data[:8]!r}) {detected}, not mime={mime!r};"
+            " give an example of that type, or the verifier would refuse the example itself"
+        )
     return node("contentType", example, {"value": mime}, shape="leaf")
 
 

@@ -14,7 +14,7 @@ import pytest
 from polycontract import match
 from polycontract.errors import UsageError
 from polycontract.match import MatchingValue
-from polycontract.model import Generator, Matcher, RuleSet
+from polycontract.model import Body, Generator, Matcher, RuleSet
 
 
 def rules_at(value: Any, path: str = "$") -> dict[str, Any]:
@@ -661,3 +661,48 @@ def test_a_provider_value_a_datetime_format_rejects_names_the_directive_that_fit
     (mismatch,) = compare_response(expected, {"status": 200, "body": {"at": "2024-05-01T10:00:00+00:00"}}, spec="V3")
     assert mismatch.path == "$.body.at"
     assert "needs XXX (an offset like +02:00 or Z) instead of Z (an offset like +0200)" in mismatch.message
+
+
+_PNG_HEADER = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
+
+
+def test_content_type_refuses_an_example_that_is_not_of_that_type() -> None:
+    with pytest.raises(UsageError, match=r"is detected as 'image/gif', not mime='image/png'"):
+        match.content_type("image/png", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;")
+
+
+def test_content_type_as_the_whole_body_is_a_binary_body_with_one_root_rule() -> None:
+    from polycontract import Pact
+
+    pact = Pact(consumer="web", provider="images")
+    pact.upon_receiving("logo").with_request("GET", "/logo").will_respond_with(
+        200, body=match.content_type("image/png", _PNG_HEADER)
+    )
+    from polycontract.model import HttpInteraction
+
+    interaction = pact.to_model().interactions[0]
+    assert isinstance(interaction, HttpInteraction)
+    response = interaction.response
+    assert isinstance(response.body, Body)
+    assert (response.body.content, response.body.content_type) == (_PNG_HEADER, "image/png")
+    assert dict(response.matching_rules["body"]) == {
+        "$": RuleSet(matchers=(Matcher(match="contentType", params={"value": "image/png"}),))
+    }
+
+
+def test_content_type_inside_a_json_body_says_a_binary_body_is_the_whole_body() -> None:
+    from polycontract import Pact
+
+    declared = Pact(consumer="web", provider="images").upon_receiving("logo").with_request("GET", "/logo")
+    with pytest.raises(UsageError, match=r"match.content_type at '\$.logo' puts binary data inside a JSON body"):
+        declared.will_respond_with(200, body={"logo": match.content_type("image/png", _PNG_HEADER)})
+
+
+def test_content_type_body_refuses_a_different_content_type_header() -> None:
+    from polycontract import Pact
+
+    declared = Pact(consumer="web", provider="images").upon_receiving("logo").with_request("GET", "/logo")
+    with pytest.raises(UsageError, match=r"but the Content-Type is 'image/jpeg'"):
+        declared.will_respond_with(
+            200, headers={"Content-Type": "image/jpeg"}, body=match.content_type("image/png", _PNG_HEADER)
+        )

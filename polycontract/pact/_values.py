@@ -217,12 +217,15 @@ def to_body(
     except UsageError as exc:
         raise UsageError(f"{func}: {name}: {exc}") from None
     declared = content_type or (_content_type(headers) if headers else None)
+    whole = _whole_body_type(body_rules)
+    if whole is not None:
+        return _typed_body(func, name, example, whole, declared, body_rules, rules)
     if isinstance(example, str) and not (declared and _is_json_type(declared)):
         declared = declared or "text/plain"
     elif not declared:  # not a str: JSON, and no need to ask `_is_json_type` about the default JSON type
         declared = "application/json"
         if body_rules and _has_leaf_rules(body_rules):
-            check_json(func, name, example)  # a contentType or arrayContains example may hold bytes
+            _check_json_body(func, name, example, body_rules)  # a contentType or arrayContains example may hold bytes
     else:
         if not _is_json_type(declared):
             raise UsageError(
@@ -237,7 +240,7 @@ def to_body(
                 raise UsageError(message) from None
             check_json(func, name, example)  # json.loads accepts NaN and Infinity
         elif _has_leaf_rules(body_rules):
-            check_json(func, name, example)  # a contentType or arrayContains example may hold bytes
+            _check_json_body(func, name, example, body_rules)  # a contentType or arrayContains example may hold bytes
         # otherwise `compile` has already checked every value is JSON
     if body_rules:
         rules["body"] = body_rules  # built for this body alone
@@ -248,6 +251,53 @@ def to_body(
 
 
 _LEAF_RULES = frozenset({"contentType", "arrayContains"})
+
+
+def _whole_body_type(body_rules: Mapping[str, RuleSet]) -> str | None:
+    """The media type of a ``match.content_type`` given as the whole body, if it is one."""
+    root = body_rules.get("$")
+    for m in root.matchers if root is not None else ():
+        if m.match in ("contentType", "content-type"):
+            return str(m.params.get("value", ""))
+    return None
+
+
+def _typed_body(
+    func: str,
+    name: str,
+    example: Any,
+    mime: str,
+    declared: str | None,
+    body_rules: dict[str, RuleSet],
+    rules: dict[str, dict[str, RuleSet]],
+) -> Body:
+    """A body declared as ``match.content_type(mime, example)``: the example with that media type.
+
+    Its one rule (``$``: ``contentType``) is what the reference applies to a whole binary body
+    (pact-reference rust/pact_matching/src/binary_utils.rs, ``match_octet_stream``).
+    """
+    media = mime.split(";", 1)[0].strip().lower()
+    if declared is not None and declared.split(";", 1)[0].strip().lower() != media:
+        raise UsageError(
+            f"{func}: {name}=match.content_type({mime!r}, ...) but the Content-Type is {declared!r};"
+            " declare the same media type in both, or drop the Content-Type header"
+        )
+    rules["body"] = body_rules
+    return Body(content=example, content_type=declared or mime)
+
+
+def _check_json_body(func: str, name: str, example: Any, body_rules: Mapping[str, RuleSet]) -> None:
+    """`check_json`, naming a ``match.content_type`` placed inside a JSON body (it stands for a whole body)."""
+    try:
+        check_json(func, name, example)
+    except UsageError:
+        for path, rule_set in body_rules.items():
+            if any(m.match in ("contentType", "content-type") for m in rule_set.matchers):
+                raise UsageError(
+                    f"{func}: {name}: match.content_type at {path!r} puts binary data inside a JSON body;"
+                    " a binary body is the whole body: body=match.content_type(mime, example)"
+                ) from None
+        raise
 
 #: Matching rules of declared requests and responses, by their keys and the identity of their rule sets
 #: (the matchers of `polycontract.match` share rule sets): one read-only mapping for all declared alike.

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import re
 import socket
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -23,13 +24,14 @@ from polycontract.model import ABSENT, Body, Request, Response
 from polycontract.verifier._asgi import AppError, call_asgi
 from polycontract.verifier._timeout import Alarm
 
-__all__ = ["Outgoing", "RequestHook", "Transport", "is_asgi", "prepare"]
+__all__ = ["Outgoing", "RequestHook", "Transport", "is_asgi", "prepare", "quote_path"]
 
 #: Called with each request before it is sent; returns the request to send (or None: send it as changed).
 RequestHook = Callable[[httpx.Request], "httpx.Request | None"]
 
 _IN_PROCESS_URL = "http://provider"
 _SAFE_PATH = "/:@!$&'()*+,;=-._~"
+_ESCAPE = re.compile(r"(%[0-9A-Fa-f]{2})")
 
 
 def is_asgi(app: Any) -> bool:
@@ -77,7 +79,7 @@ def prepare(request: Request, *, base_path: str = "", extra_headers: dict[str, s
     >>> prepare(Request(method="get", path="/a b", query={"x": ("1", "2")}), base_path="/api").target
     '/api/a%20b?x=1&x=2'
     """
-    path = quote(base_path.rstrip("/") + request.path, safe=_SAFE_PATH)
+    path = quote_path(base_path.rstrip("/") + request.path)
     if request.raw_query is not None and not request.query:
         query = request.raw_query
     else:
@@ -92,6 +94,21 @@ def prepare(request: Request, *, base_path: str = "", extra_headers: dict[str, s
         names = {name.lower() for name in extra_headers}
         headers = [(n, v) for n, v in headers if n.lower() not in names] + list(extra_headers.items())
     return Outgoing(request.method.upper(), path + (f"?{query}" if query else ""), headers, content)
+
+
+def quote_path(path: str) -> str:
+    """``path`` as a request target: what a URL path may not hold is percent-encoded, escapes stay as written.
+
+    A pact's path is what goes on the wire: the reference verifier hands it to its URL parser, which
+    encodes a space or a non-ASCII character but keeps ``%20`` as it is (pact-reference
+    rust/pact_verifier/src/provider_client.rs, ``create_native_request``), and the reference mock server
+    compares the undecoded path. So ``/a%20b`` and ``/a b`` both go out as ``/a%20b``, never ``/a%2520b``.
+
+    >>> quote_path("/orders/Pricing%20Service"), quote_path("/orders/Pricing Service"), quote_path("/100%")
+    ('/orders/Pricing%20Service', '/orders/Pricing%20Service', '/100%25')
+    """
+    parts = _ESCAPE.split(path)
+    return "".join(part if n % 2 else quote(part, safe=_SAFE_PATH) for n, part in enumerate(parts))
 
 
 def _response(status: int, pairs: list[tuple[str, str]], content: bytes) -> Response:
