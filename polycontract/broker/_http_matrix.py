@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from polycontract.broker import _catalog as catalog
+from polycontract.broker import _http_matrix_pairs as pairs
 from polycontract.broker._broker import Broker, deploy_target
 from polycontract.broker._http_pacts import pact_url
 from polycontract.broker._http_support import HttpError, hal, seg
@@ -247,10 +248,16 @@ async def matrix(request: Request) -> Response:
     selectors = _selectors(request, "q")
     if not selectors:
         raise HttpError(400, "q[][pacticipant] is required", parameter="q[][pacticipant]")
+    if len(selectors) > 1 and not (request.query_params.get("environment") or request.query_params.get("mainBranch")):
+        given = _selectors(request, "ignore")
+        ignored = [Ignore(pacticipant=i["pacticipant"], version=i.get("version")) for i in given]
+        return await pairs.several(
+            request, selectors, ignored, limit=_limit(request), resolve=_selected_versions, row_json=_row_json
+        )
     if len(selectors) > 1:
         raise HttpError(
             400,
-            "only one q[][pacticipant] selector is supported; use environment= or mainBranch=true",
+            "several q[][pacticipant] selectors list the rows between them; environment= or mainBranch=true takes one",
             parameter="q[][pacticipant]",
         )
     if not selectors[0]["pacticipant"]:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "HAL_JSON",
+    "HAL_JSON_UTF8",
     "PROBLEM_JSON",
     "AccessLog",
     "HttpError",
@@ -56,6 +57,9 @@ __all__ = [
 ]
 
 HAL_JSON = "application/hal+json"
+#: The ``Content-Type`` the Pact Broker answers with (Webmachine's ``application/hal+json;charset=utf-8``); the
+#: Pact Broker's own client pacts expect exactly this value.
+HAL_JSON_UTF8 = HAL_JSON + ";charset=utf-8"
 PROBLEM_JSON = "application/problem+json"
 #: Largest request body the server reads (a pact of several MB is already unusual).
 MAX_BODY = 16 * 1024 * 1024
@@ -95,9 +99,9 @@ class HttpError(Exception):
 
 
 class HalResponse(JSONResponse):
-    """JSON rendered as ``application/hal+json``."""
+    """JSON rendered as ``application/hal+json;charset=utf-8``, as the Pact Broker types it."""
 
-    media_type = HAL_JSON
+    media_type = HAL_JSON_UTF8
 
 
 def hal(document: Mapping[str, Any], status: int = 200) -> HalResponse:
@@ -132,9 +136,8 @@ class ProblemResponse(JSONResponse):
         accept = dict(scope.get("headers") or []).get(b"accept", b"").decode("latin-1")
         chosen = problem_media_type(accept)
         if chosen != PROBLEM_JSON:
-            self.raw_headers = [
-                (key, chosen.encode("latin-1") if key == b"content-type" else value) for key, value in self.raw_headers
-            ]
+            typed = f"{chosen};charset=utf-8".encode("latin-1")
+            self.raw_headers = [(key, typed if key == b"content-type" else value) for key, value in self.raw_headers]
         await super().__call__(scope, receive, send)
 
 

@@ -1,0 +1,172 @@
+"""The Pact Broker's own client pacts pass against polycontract's broker server.
+
+pact_broker-client (the Pact Broker's Ruby client) keeps consumer pacts against the Pact Broker
+(github.com/pact-foundation/pact_broker-client ``spec/pacts/``); the Pact Broker verifies them in its CI
+(pact-foundation/pact_broker ``spec/service_consumers/pact_helper.rb``). Here polycontract's verifier
+replays each interaction (one test each) and the official ``pact verifier`` replays each file, against
+``create_app`` served by uvicorn over a fresh SQLite file per provider state (`broker_client_pacts`).
+The PactFlow pact files test PactFlow-only features (provider contracts, teams) and are not run.
+
+Interactions polycontract's server does not satisfy yet are listed in `NOT_YET` with the reason; each is
+a strict xfail, so one that starts passing must leave the list.
+"""
+
+# ruff: noqa: E501  (NOT_YET is keyed by the interactions' names)
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from broker_client_pacts import (
+    FILES,
+    Served,
+    StatefulBroker,
+    folder,
+    interaction_key,
+    missing,
+    raw_interactions,
+    require,
+)
+
+from polycontract.codec import load_pact
+from polycontract.verifier import Verifier
+
+ROOT = Path(__file__).resolve().parents[2]
+PACT_BIN = os.environ.get("PACT_CLI") or shutil.which("pact") or str(ROOT / ".ci/node/node_modules/.bin/pact")
+STATE_PATH = "/_pact/state"
+_SHORT = {FILES[0]: "ruby", FILES[1]: "v2"}
+
+#: ``file | description | provider state`` -> why polycontract's server does not answer as the pact expects yet.
+NOT_YET: dict[str, str] = {
+    "ruby | a request to list pacticipants | 'Condor' exists in the pact-broker": "the top-level pacticipants array of GET /pacticipants is another change",
+    "ruby | a request to get the Pricing Service | the 'Pricing Service' already exists in the pact-broker": "a pacticipant's repositoryUrl, versions link and embedded latest-version are not served yet",
+    "ruby | a request for the compatibility matrix where only the version of Foo is specified | the pact for Foo version 1.2.3 has been verified by Bar version 4.5.6 and version 5.6.7": "pact.createdAt in rows of a single-selector matrix answer is not served yet",
+    "ruby | a request for the compatibility matrix for a pacticipant that does not exist | no state": "the Pact Broker answers an unknown pacticipant with errors as plain strings; polycontract's problem details name the parameter in an object",
+    "ruby | a request to register the repository URL of a pacticipant | the 'Pricing Service' does not exist in the pact-broker": "$.status: Expected status 201 but received 400",
+    "ruby | a request to register the repository URL of a pacticipant | the 'Pricing Service' already exists in the pact-broker": "$.status: Expected status 200 but received 400",
+    "ruby | a request for the list of the latest prod pacts from all consumers for the Pricing Service' | tagged as prod pact between Condor and the Pricing Service exists": "$.status: Expected status 200 but received 404",
+    "ruby | a request for the list of the latest pacts from all consumers for the Pricing Service' | a latest pact between Condor and the Pricing Service exists": "$.body._links.provider.title: Expected key 'title' with value \"Pricing Service\" but it was missing",
+    "ruby | a request retrieve a pact for a specific version | the 'Pricing Service' and 'Condor' already exist in the pact-broker, and Condor already has a pact published for version 1.3.0": '$.body.interactions: Expected a list of 0 item(s) but received 1: [{"type": "Synchronous/HTTP", "description": "a request 1", "request": {"meth...',
+    "ruby | a request to retrieve the latest pact between Condor and the Pricing Service | a pact between Condor and the Pricing Service exists": "$.headers.X-Pact-Consumer-Version: Expected header 'X-Pact-Consumer-Version' with value '1.3.0' but it was missing",
+    "ruby | a request to retrieve the pact between the production verison of Condor and the Pricing Service | a pact between Condor and the Pricing Service exists for the production version of Condor": "$.status: Expected status 200 but received 404",
+    "ruby | a request to tag the production version of Condor | 'Condor' exists in the pact-broker with version 1.3.0, tagged with 'prod'": "$.status: Expected status 200 but received 201",
+    "ruby | a request to create a pacticipant | no state": "POST /pacticipants is another change",
+    "ruby | a request to update a pacticipant | a pacticipant with name Foo exists": "a pacticipant's repositoryUrl, versions link and embedded latest-version are not served yet",
+    "ruby | a request to publish contracts | no state": "$.body.logs: Expected [] (size 0) to have minimum size of 1",
+    "ruby | a request for the environments | an environment with name test exists": '$.body._links.pb:environments: Expected key \'pb:environments\' with value [{"name": "test", "href": "href"}] but it was missing',
+    "ruby | a request to create a webhook with a non-JSON body for a consumer and provider | the 'Pricing Service' and 'Condor' already exist in the pact-broker": "$.status: Expected status 201 but received 400",
+    "ruby | an invalid request to create a webhook for a consumer and provider | the 'Pricing Service' and 'Condor' already exist in the pact-broker": '$.body.errors: Expected an object {"request.url": ["Some error"]} but received [{"detail": "request.url is required and must be a non-empty string", "pointe...',
+    "ruby | a request to create a webhook for a consumer and provider | 'Condor' does not exist in the pact-broker": "$.status: Expected status 404 but received 201",
+    "ruby | a request to create a webhook with a JSON body for a consumer specified by a label | no state": "$.status: Expected status 201 but received 400",
+    "ruby | a request to create a webhook with a JSON body for a consumer that does not exist | no state": "$.status: Expected status 400 but received 201",
+    "ruby | a request to create a webhook with a JSON body for a provider specified by a label | no state": "$.status: Expected status 201 but received 400",
+    "v2 | a request for the compatibility matrix for a pacticipant that does not exist | no state": "the Pact Broker answers an unknown pacticipant with errors as plain strings; polycontract's problem details name the parameter in an object",
+    "v2 | a request for the compatibility matrix where only the version of Foo is specified | the pact for Foo version 1.2.3 has been verified by Bar version 4.5.6 and version 5.6.7": "pact.createdAt in rows of a single-selector matrix answer is not served yet",
+    "v2 | a request for the environments | an environment with name test exists": '$.body._links.pb:environments: Expected key \'pb:environments\' with value [{"href": "href", "name": "test"}] but it was missing',
+    "v2 | a request for the list of the latest pacts from all consumers for the Pricing Service' | a latest pact between Condor and the Pricing Service exists": "$.body._links.provider.title: Expected key 'title' with value \"Pricing Service\" but it was missing",
+    "v2 | a request for the list of the latest prod pacts from all consumers for the Pricing Service' | tagged as prod pact between Condor and the Pricing Service exists": "$.status: Expected status 200 but received 404",
+    "v2 | a request retrieve a pact for a specific version | the 'Pricing Service' and 'Condor' already exist in the pact-broker, and Condor already has a pact published for version 1.3.0": '$.body.interactions: Expected a list of 0 item(s) but received 1: [{"type": "Synchronous/HTTP", "description": "a request 1", "request": {"meth...',
+    "v2 | a request to create a webhook for a consumer and provider | 'Condor' does not exist in the pact-broker": "$.status: Expected status 404 but received 201",
+    "v2 | a request to create a webhook with a JSON body for a consumer specified by a label | no state": "$.status: Expected status 201 but received 400",
+    "v2 | a request to create a webhook with a JSON body for a consumer that does not exist | no state": "$.status: Expected status 400 but received 201",
+    "v2 | a request to create a webhook with a JSON body for a provider specified by a label | no state": "$.status: Expected status 201 but received 400",
+    "v2 | a request to create a webhook with a non-JSON body for a consumer and provider | the 'Pricing Service' and 'Condor' already exist in the pact-broker": "$.status: Expected status 201 but received 400",
+    "v2 | a request to create an environment | no state": '$.body.contacts: Expected key \'contacts\' with value [{"details": {"emailAddress": "foo@bar.com"}, "name": "Foo team"}] but it was missing',
+    "v2 | a request to get the Pricing Service | the 'Pricing Service' already exists in the pact-broker": "a pacticipant's repositoryUrl, versions link and embedded latest-version are not served yet",
+    "v2 | a request to list pacticipants | 'Condor' exists in the pact-broker": "the top-level pacticipants array of GET /pacticipants is another change",
+    "v2 | a request to list the environments | an environment exists": '$.body._embedded.environments[0].contacts: Expected key \'contacts\' with value [{"details": {"emailAddress": "foo@bar.com"}, "name": "Foo team"}] but it was missing',
+    "v2 | a request to publish contracts | no state": "$.body.logs: Expected [] (size 0) to have minimum size of 1",
+    "v2 | a request to register the repository URL of a pacticipant | the 'Pricing Service' already exists in the pact-broker": "$.status: Expected status 200 but received 400",
+    "v2 | a request to register the repository URL of a pacticipant | the 'Pricing Service' does not exist in the pact-broker": "$.status: Expected status 201 but received 400",
+    "v2 | a request to create a pacticipant | no state": "POST /pacticipants is another change",
+    "v2 | a request to retrieve the latest pact between Condor and the Pricing Service | a pact between Condor and the Pricing Service exists": "$.headers.X-Pact-Consumer-Version: Expected header 'X-Pact-Consumer-Version' with value '1.3.0' but it was missing",
+    "v2 | a request to retrieve the pact between the production verison of Condor and the Pricing Service | a pact between Condor and the Pricing Service exists for the production version of Condor": "$.status: Expected status 200 but received 404",
+    "v2 | a request to tag the production version of Condor | 'Condor' exists in the pact-broker with version 1.3.0, tagged with 'prod'": "$.status: Expected status 200 but received 201",
+    "v2 | a request to update a pacticipant | a pacticipant with name Foo exists": "a pacticipant's repositoryUrl, versions link and embedded latest-version are not served yet",
+    "v2 | an invalid request to create a webhook for a consumer and provider | the 'Pricing Service' and 'Condor' already exist in the pact-broker": '$.body.errors: Expected an object {"request.url": ["Some error"]} but received [{"detail": "request.url is required and must be a non-empty string", "pointe...',
+}
+
+
+def _cases() -> list[Any]:
+    if missing() is not None:
+        return [pytest.param(None, 0, id="broker-client-pacts-missing")]
+    cases = []
+    for name in FILES:
+        for index, interaction in enumerate(raw_interactions(name)):
+            key = f"{_SHORT[name]} | {interaction_key(interaction)}"
+            marks = [pytest.mark.xfail(reason=NOT_YET[key], strict=True)] if key in NOT_YET else []
+            cases.append(pytest.param(name, index, id=key, marks=marks))
+    return cases
+
+
+@pytest.fixture(scope="module")
+def broker_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StatefulBroker, Served]]:
+    """The stateful broker app, served on 127.0.0.1 port 0."""
+    if missing() is not None:
+        require()
+    stateful = StatefulBroker(tmp_path_factory.mktemp("broker-client-pacts"))
+    served = Served(stateful)
+    try:
+        yield stateful, served
+    finally:
+        served.stop()
+        stateful.close()
+
+
+@pytest.mark.parametrize(("name", "index"), _cases())
+def test_polycontract_verifier_finds_the_broker_honours_the_client_interaction(
+    broker_server: tuple[StatefulBroker, Served], name: str | None, index: int
+) -> None:
+    require()
+    assert name is not None
+    stateful, served = broker_server
+    pact = load_pact(folder() / name)
+    one = replace(pact, interactions=(pact.interactions[index],))
+    stateful.reset()
+    verifier = Verifier(provider="Pact Broker", base_url=served.url, state_change_url=STATE_PATH)
+    result = verifier.verify(one)
+    assert not stateful.errors, stateful.errors
+    assert result.ok, result.report()
+
+
+def _pact_verifier_failures(served: Served, pact_file: Path, report: Path) -> dict[str, str]:
+    """Run ``pact verifier`` on ``pact_file``: failing interaction key -> what it said."""
+    command = [
+        PACT_BIN, "verifier", "--file", str(pact_file), "--hostname", "127.0.0.1", "--port", str(served.port),
+        "--state-change-url", served.url + STATE_PATH, "--state-change-teardown", "--json", str(report),
+        "--no-colour",
+    ]  # fmt: skip
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    if not report.exists():
+        pytest.fail(f"pact verifier wrote no report (exit {run.returncode}): {run.stderr[-2000:]}")
+    document = json.loads(report.read_text(encoding="utf-8"))
+    return {_reported_key(failure["interaction"]): json.dumps(failure)[:600] for failure in document["errors"]}
+
+
+def _reported_key(reported: str) -> str:
+    """``Verifying a pact between C and P Given S - D`` (how ``pact verifier`` names one) as ``D | S``."""
+    rest = reported.split(" and Pact Broker", 1)[1]
+    given, description = rest.split(" - ", 1)
+    state = given.removeprefix(" Given ").strip() or "no state"
+    return f"{description} | {state}"
+
+
+@pytest.mark.skipif(not Path(PACT_BIN).exists(), reason=f"the Pact CLI is not installed ({PACT_BIN})")
+@pytest.mark.parametrize("name", FILES, ids=[_SHORT[n] for n in FILES])
+def test_pact_verifier_finds_the_broker_honours_the_client_pacts_but_the_listed_interactions(
+    broker_server: tuple[StatefulBroker, Served], name: str, tmp_path: Path
+) -> None:
+    require()
+    stateful, served = broker_server
+    stateful.reset()
+    failing = _pact_verifier_failures(served, folder() / name, tmp_path / "report.json")
+    assert not stateful.errors, stateful.errors
+    listed = {key.split(" | ", 1)[1] for key in NOT_YET if key.startswith(_SHORT[name] + " | ")}
+    assert set(failing) == listed, {k: failing.get(k, "passes") for k in set(failing) ^ listed}
