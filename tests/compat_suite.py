@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 from xml.etree import ElementTree
 
 __all__ = [
@@ -27,9 +28,13 @@ __all__ = [
     "Scenario",
     "Step",
     "StepRegistry",
+    "changed",
+    "headers_cell",
+    "interaction_rows",
     "load_fixture_body",
     "load_json_cell",
     "parse_feature",
+    "query_cell",
     "read_scenarios",
     "table_records",
 ]
@@ -329,3 +334,36 @@ def load_json_cell(fixtures: Path, cell: str) -> Any:
     if cell.startswith("JSON:"):
         return json.loads(cell[5:])
     return json.loads((fixtures / cell.removeprefix("file:").strip()).read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------------ interaction tables
+
+
+def headers_cell(cell: str) -> dict[str, tuple[str, ...]]:
+    """``'X-A: 1234', 'X-B: 5'`` as headers (a name given twice keeps both values)."""
+    out: dict[str, tuple[str, ...]] = {}
+    for item in re.findall(r"'([^']*)'", cell) or [cell]:
+        name, _, value = item.strip().partition(":")
+        out[name.strip()] = (*out.get(name.strip(), ()), value.strip())
+    return out
+
+
+def query_cell(cell: str) -> dict[str, tuple[str, ...]]:
+    """``a=1&b=2&a=3`` as query parameters."""
+    out: dict[str, tuple[str, ...]] = {}
+    for name, value in parse_qsl(cell, keep_blank_values=True):
+        out[name] = (*out.get(name, ()), value)
+    return out
+
+
+def changed(record: dict[str, str], changes: dict[str, str]) -> dict[str, str]:
+    """A table row with the cells of a ``with the following changes`` row put over it."""
+    out = dict(record)
+    for column, value in changes.items():
+        out["headers" if column == "raw headers" else column] = value
+    return out
+
+
+def interaction_rows(table: tuple[tuple[str, ...], ...] | None) -> dict[int, dict[str, str]]:
+    """The rows of a ``the following HTTP interactions have been defined`` table by their ``No``."""
+    return {int(record["No"]): record for record in table_records(table)}

@@ -90,7 +90,7 @@ def _query_matches(expected: Mapping[str, Any], actual: Mapping[str, Any], rules
         if rule_set is None:
             if act_values != exp_values and tuple(act_values) != tuple(exp_values):
                 return False
-        elif len(act_values) != len(exp_values):
+        elif len(act_values) != len(exp_values) and all(m.match == "equality" for m in rule_set.matchers):
             return False
         else:
             for value in act_values:
