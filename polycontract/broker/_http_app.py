@@ -103,7 +103,7 @@ from polycontract.broker import _http_verification as verification
 from polycontract.broker._broker import Broker
 from polycontract.broker._http_auth import AuthConfig, TokenAuth
 from polycontract.broker._http_catalog import catalog_routes
-from polycontract.broker._http_support import AccessLog, HttpError, error_response, hal, status_for
+from polycontract.broker._http_support import AccessLog, HttpError, base_url, error_response, hal, status_for
 from polycontract.broker._http_webhook_routes import webhook_routes
 from polycontract.errors import PolycontractError
 
@@ -154,7 +154,7 @@ INDEX: dict[str, tuple[str, str]] = {
 
 async def index(request: Request) -> Response:
     """``GET /``: the HAL index every Pact client starts from."""
-    base = str(request.base_url).rstrip("/")
+    base = base_url(request)
     links: dict[str, object] = {"self": {"href": base, "title": "Index"}}
     for relation, (path, title) in INDEX.items():
         entry: dict[str, object] = {"href": base + path, "title": title}

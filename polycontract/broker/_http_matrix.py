@@ -24,7 +24,7 @@ from polycontract.broker import _catalog as catalog
 from polycontract.broker import _http_matrix_pairs as pairs
 from polycontract.broker._broker import Broker, deploy_target
 from polycontract.broker._http_pacts import pact_url
-from polycontract.broker._http_support import HttpError, hal, seg
+from polycontract.broker._http_support import HttpError, base_url, hal, seg
 from polycontract.broker._test_results import failures_json, report_json
 from polycontract.matrix import Decision, Ignore, Reason, Row
 
@@ -140,7 +140,7 @@ async def _answer(
     tag: str | None = None,
 ) -> Response:
     broker: Broker = request.app.state.broker
-    base = str(request.base_url).rstrip("/")
+    base = base_url(request)
     name = selector["pacticipant"]
     numbers = await _selected_versions(broker, selector)
     if environment is not None or main_branch or tag is not None:
@@ -301,7 +301,7 @@ async def rows_extension(request: Request) -> Response:
             limit=limit,
         )
     )
-    return hal(_rows_json(str(request.base_url).rstrip("/"), found))
+    return hal(_rows_json(base_url(request), found))
 
 
 async def can_i_deploy(request: Request) -> Response:

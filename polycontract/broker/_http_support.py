@@ -166,8 +166,14 @@ def broker_of(request: Request) -> Broker:
 
 
 def base_url(request: Request) -> str:
-    """The server's base URL as the client addressed it (no trailing slash), for HAL links."""
-    return str(request.base_url).rstrip("/")
+    """The base URL of HAL links (no trailing slash): the configured public URL, else the address reached.
+
+    Never the request's ``Host`` header (see `polycontract.broker._http_base_url`).
+    """
+    from polycontract.broker._http_base_url import connection_base_url
+
+    public = getattr(request.app.state.broker, "_public_url", "")
+    return str(public).rstrip("/") if public else connection_base_url(request.scope)
 
 
 def status_for(exc: PolycontractError) -> int:

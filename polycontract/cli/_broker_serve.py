@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from polycontract.cli._broker_common import output_option, reporting_errors
+from polycontract.errors import UsageError
 
 __all__ = ["app_from_environment", "broker", "configure_logging", "serve"]
 
@@ -81,9 +82,25 @@ def broker() -> None:
     help="Tokens with roles (JSON, YAML or TOML) [env POLYCONTRACT_BROKER_AUTH_FILE; else POLYCONTRACT_BROKER_TOKENS"
     " as JSON; neither: no auth].",
 )
+@click.option(
+    "--public-url",
+    envvar="POLYCONTRACT_BROKER_PUBLIC_URL",
+    default=None,
+    metavar="URL",
+    help="The URL clients use to reach the broker (as the Pact Broker's PACT_BROKER_BASE_URL): every link and"
+    " webhook ${pactbroker.pactUrl} starts with it [env POLYCONTRACT_BROKER_PUBLIC_URL; default: http://HOST:PORT"
+    " when listening on one address, else links use the address each connection reached; never the Host header].",
+)
 @output_option
 def serve(
-    db_url: str | None, host: str, port: int, workers: int, log_level: str, auth_file: str | None, output: str
+    db_url: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    log_level: str,
+    auth_file: str | None,
+    public_url: str | None,
+    output: str,
 ) -> None:
     """Serve the Pact Broker HTTP API (the Pact CLI and verifiers use it unchanged).
 
@@ -103,6 +120,7 @@ def serve(
         raise click.exceptions.Exit(2) from None
     from polycontract.broker import DEFAULT_URL, connect
     from polycontract.broker._http_auth import AUTH_FILE_ENV, load_auth
+    from polycontract.broker._http_base_url import PUBLIC_URL_ENV
 
     if (db_url is not None and not db_url.strip()) or (db_url is None and os.environ.get(DB_ENV) == ""):
         # click reads an empty variable as unset: a missing secret must not serve an empty local broker
@@ -110,12 +128,20 @@ def serve(
         click.echo(f"error: {source} is set but empty: give the database URL, or unset it for {DEFAULT_URL}", err=True)
         raise click.exceptions.Exit(2)
     url = db_url or DEFAULT_URL
-    with reporting_errors():  # a broken token configuration fails here, before any worker starts
+    with reporting_errors():  # a broken token configuration or public URL fails here, before any worker starts
         auth = load_auth(os.path.abspath(auth_file) if auth_file else None)
+        public = _public_url(public_url, host, port)
     with reporting_errors(), connect(url):  # migrate once, and fail fast on a bad URL
         pass
     os.environ[DB_ENV] = url
     os.environ[LOG_LEVEL_ENV] = log_level
+    os.environ[PUBLIC_URL_ENV] = public
+    if not public:
+        click.echo(
+            f"warning: no --public-url while listening on {host}:{port}: links use the address each connection"
+            " reached, and webhook URLs (${pactbroker.pactUrl}) are relative; set --public-url to the URL clients use",
+            err=True,
+        )
     if auth_file:
         os.environ[AUTH_FILE_ENV] = os.path.abspath(auth_file)
     state = f"auth on: {len(auth.entries)} token(s)" if auth is not None else "auth off: anyone can read and write"
@@ -135,6 +161,7 @@ def serve(
     )
     ready: dict[str, Any] = {
         "event": "listening",
+        "publicUrl": public or None,
         "workers": workers,
         "database": _hidden(url),
         "auth": "on" if auth is not None else "off",
@@ -167,6 +194,20 @@ def _announcing_server(config: Any, announce: Callable[[int], None]) -> Any:
                 announce(self.servers[0].sockets[0].getsockname()[1])
 
     return AnnouncingServer(config)
+
+
+def _public_url(given: str | None, host: str, port: int) -> str:
+    """The checked public URL; by default ``http://HOST:PORT`` when both name one address ("" otherwise)."""
+    from polycontract.broker._http_base_url import parse_public_url
+
+    if given is not None and given.strip():
+        return parse_public_url(given)
+    if given is not None:  # set but empty: a missing setting must not silently fall back
+        raise UsageError("--public-url is set but empty: give the URL clients use, e.g. https://pacts.example.com")
+    if host in ("", "0.0.0.0", "::") or port == 0:
+        return ""
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
 
 
 def _hidden(url: str) -> str:

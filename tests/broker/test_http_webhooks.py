@@ -39,9 +39,10 @@ def served(broker_url: str) -> Iterator[tuple[Broker, str]]:
     """A broker with fast retries and its server's URL."""
     engine = make_engine(broker_url)
     migrate(engine)
-    broker = Broker(engine, clock=ticking_clock(), public_url="https://broker.example", webhook_backoff=0.01)
+    broker = Broker(engine, clock=ticking_clock(), public_url="", webhook_backoff=0.01)
     try:
         with serving(broker) as url:
+            broker._public_url = url  # links and webhook URLs start with the public URL: the served address here
             yield broker, url
     finally:
         broker.close()
