@@ -165,7 +165,8 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
         Retried like an idempotent call: publishing identical content again changes nothing.
         ``allow_overwrite`` sends the extension member ``allowOverwrite: true``.
         """
-        from polycontract.codec import content_hash, dumps_pact
+        from polycontract.broker._pact_form import published_text
+        from polycontract.codec import content_hash
 
         digest = content_hash(pact)
         contract = {
@@ -173,7 +174,7 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
             "providerName": pact.provider,
             "specification": "pact",
             "contentType": "application/json",
-            "content": base64.b64encode(dumps_pact(pact).encode()).decode("ascii"),
+            "content": base64.b64encode(published_text(pact, digest).encode()).decode("ascii"),
         }
         body: dict[str, Any] = {
             "pacticipantName": pact.consumer,

@@ -20,6 +20,7 @@ from sqlalchemy import Table, and_, bindparam, select
 from sqlalchemy.engine import Connection
 
 from polycontract.broker._main_branch import maybe_set_main_branch
+from polycontract.broker._pact_form import published_text
 from polycontract.broker._schema import pact_contents, pacticipants, publications, versions
 from polycontract.broker._webhooks import plan_publication
 from polycontract.broker._writes import ensure_pacticipant, ensure_version
@@ -102,7 +103,7 @@ def publish_in(
     public_url: str,
 ) -> PublishResult:
     """Publish ``pact`` for ``consumer_version`` on ``conn`` (see `polycontract.broker.Broker.publish_pact`)."""
-    from polycontract.codec import content_hash, dumps_pact  # loaded only by commands that need pacts
+    from polycontract.codec import content_hash  # loaded only by commands that need pacts
 
     digest = content_hash(pact)
     dialect = conn.dialect.name
@@ -138,7 +139,8 @@ def publish_in(
         )
     content = {"consumer_id": consumer_id, "provider_id": provider_id, "created_at": now}
     conn.execute(
-        _insert_ignore(dialect, pact_contents), {"content_hash": digest, "content": dumps_pact(pact), **content}
+        _insert_ignore(dialect, pact_contents),
+        {"content_hash": digest, "content": published_text(pact, digest), **content},
     )
     if current is not None:
         conn.execute(_RETIRE, {"current_id": current.id})

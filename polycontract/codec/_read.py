@@ -239,8 +239,41 @@ def content_type_of(headers: Mapping[str, tuple[str, ...]]) -> str | None:
     return None
 
 
-def read_body(data: Mapping[str, Any], key: str, spec: SpecVersion, where: Where) -> Body | Any:
-    """The body under ``key``: `ABSENT` when missing, a `Body` otherwise (V4 wrappers unwrapped)."""
+def is_binary_media_type(content_type: str | None) -> bool:
+    """True when a body of ``content_type`` is binary: a ``type/subtype`` that is not text, XML, JSON or a form.
+
+    As the Pact reference implementation judges it (``ContentType::is_text`` in pact_models'
+    ``content_types.rs``): ``text/*``, XML (``application`` or ``text`` with ``xml`` or a ``+xml`` suffix),
+    JSON (``application/json*``, ``application/*+json``, ``application/graphql``) and
+    ``application/x-www-form-urlencoded`` are text; so is anything that does not parse as a media type.
+    """
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    main, slash, sub = media.partition("/")
+    if not slash or not main or not sub or any(c.isspace() for c in media):
+        return False
+    base, _, suffix = sub.partition("+")
+    if main == "text":
+        return False
+    if main == "application" and (base.startswith("json") or suffix == "json" or base == "graphql"):
+        return False
+    return not (main == "application" and (base in ("xml", "x-www-form-urlencoded") or suffix == "xml"))
+
+
+def read_body(
+    data: Mapping[str, Any],
+    key: str,
+    spec: SpecVersion,
+    where: Where,
+    headers: Mapping[str, tuple[str, ...]] | None = None,
+) -> Body | Any:
+    """The body under ``key``: `ABSENT` when missing, a `Body` otherwise (V4 wrappers unwrapped).
+
+    Before V4, an HTTP body (``headers`` given) that is a string under a binary ``Content-Type`` is
+    base64 of its bytes, and read as those bytes when it decodes (else kept as the string), as the
+    Pact reference implementation reads and writes it: ``body_from_json`` in pact_models'
+    ``json_utils.rs`` decodes it, ``Request::to_json`` in ``request.rs`` encodes bytes that are not
+    UTF-8 text.
+    """
     if key not in data:
         return ABSENT
     raw = data[key]
@@ -248,6 +281,13 @@ def read_body(data: Mapping[str, Any], key: str, spec: SpecVersion, where: Where
         return _read_v4_body(raw, where.at(key))
     if spec == "V4" and isinstance(raw, Mapping) and not raw:
         return ABSENT
+    if spec != "V4" and isinstance(raw, str) and raw and headers is not None:
+        declared = next((v[0] for k, v in headers.items() if k.lower() == "content-type" and v), None)
+        if is_binary_media_type(declared):
+            try:
+                return Body(content=base64.b64decode(raw, validate=True))
+            except (binascii.Error, ValueError):
+                pass  # not base64: the reference keeps the text
     return Body(content=raw)
 
 
@@ -297,7 +337,7 @@ def read_request(data: Any, spec: SpecVersion, where: Where) -> Request:
         query=query,
         raw_query=raw_query if "query" in data else None,
         headers=headers,
-        body=read_body(data, "body", spec, where),
+        body=read_body(data, "body", spec, where, headers),
         matching_rules=parse_matching_rules(data.get("matchingRules"), where.at("matchingRules")),
         generators=parse_generators(data.get("generators"), where.at("generators")),
         extra={k: v for k, v in data.items() if k not in _REQUEST_KEYS},
@@ -311,10 +351,11 @@ def read_response(data: Any, spec: SpecVersion, where: Where) -> Response:
     status = data.get("status", 200)
     if not isinstance(status, int) or isinstance(status, bool):
         where.at("status").fail(f"status={status!r}", expected="an integer status code")
+    headers = _headers(data.get("headers"), where.at("headers"))
     return Response(
         status=status,
-        headers=_headers(data.get("headers"), where.at("headers")),
-        body=read_body(data, "body", spec, where),
+        headers=headers,
+        body=read_body(data, "body", spec, where, headers),
         matching_rules=parse_matching_rules(data.get("matchingRules"), where.at("matchingRules")),
         generators=parse_generators(data.get("generators"), where.at("generators")),
         extra={k: v for k, v in data.items() if k not in _RESPONSE_KEYS},

@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from polycontract.codec._json import LazyList, Writer
+from polycontract.codec._read import is_binary_media_type
 from polycontract.codec._rules import write_generators, write_matching_rules
 from polycontract.errors import UsageError
 from polycontract.model import (
@@ -104,7 +105,9 @@ def _part_problems(
     # ProviderState generators into V3 pacts.
     body = part.contents if isinstance(part, MessageContents) else part.body
     if isinstance(body, Body) and isinstance(body.content, bytes):
-        problems.append(f"{label} {part_name}: a binary body needs V4")
+        problem = _binary_body_problem(part, body, spec)
+        if problem:
+            problems.append(f"{label} {part_name}: {problem}")
     elif isinstance(body, Body) and body.content_type and not isinstance(part, MessageContents):
         declared = header_content_type(part.headers) or guess_content_type(body.content)
         if declared.split(";")[0].strip().lower() != body.content_type.split(";")[0].strip().lower():
@@ -113,6 +116,31 @@ def _part_problems(
                 " and only V4 records a body's own content type"
             )
     return problems
+
+
+def _binary_body_problem(part: Request | Response | MessageContents, body: Body, spec: SpecVersion) -> str | None:
+    """Why a V2/V3 file cannot hold this binary body, or None when V3 can (base64 under a binary Content-Type)."""
+    if isinstance(part, MessageContents):
+        return "binary message contents need V4"
+    if spec != "V3":
+        return "a binary body needs V3 (under a binary Content-Type header) or V4"
+    declared = header_content_type(part.headers)
+    if not is_binary_media_type(declared):
+        return (
+            f"a binary body under Content-Type {declared!r} needs V4"
+            if declared
+            else "a binary body needs a binary Content-Type header in V3 (V4 records its own content type)"
+        )
+    if body.content_type and _media(body.content_type) != _media(declared):
+        return (
+            f"body content type {body.content_type!r} differs from {declared!r},"
+            " and only V4 records a body's own content type"
+        )
+    return None
+
+
+def _media(content_type: str | None) -> str:
+    return (content_type or "").split(";")[0].strip().lower()
 
 
 def _v2_rule_problems(label: str, part_name: str, part: Request | Response | MessageContents) -> list[str]:
@@ -189,8 +217,14 @@ def _headers(headers: Mapping[str, tuple[str, ...]], spec: SpecVersion) -> dict[
 
 
 def write_body(body: Body, spec: SpecVersion, headers: Mapping[str, tuple[str, ...]] | None = None) -> Any:
-    """A body as the pact file of ``spec`` holds it (V4: an object with its content type and encoding)."""
+    """A body as the pact file of ``spec`` holds it (V4: an object with its content type and encoding).
+
+    Before V4, binary content is its base64 text (the HTTP part's Content-Type says it is binary), as the
+    Pact reference implementation writes it (``Request::to_json`` in pact_models' ``request.rs``).
+    """
     if spec != "V4":
+        if isinstance(body.content, bytes):
+            return base64.b64encode(body.content).decode("ascii")
         return body.content
     content_type = body.content_type or header_content_type(headers) or guess_content_type(body.content)
     out: dict[str, Any] = {"contentType": content_type}
