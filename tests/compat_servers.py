@@ -2,7 +2,8 @@
 
 * `StubProvider` answers each request with the response of the interaction declared for its method and
   path, records the requests it saw, and serves a provider-state callback at ``/_pact/state`` (which
-  records each call and can be told to fail).
+  records each call and can be told to fail) and messages at ``/_pact/messages`` as Pact's message
+  proxy does (``POST {"description"}``; the metadata in a base64 JSON ``Pact-Message-Metadata`` header).
 * `StubBroker` is the part of the Pact Broker's HAL API a verifier uses, shaped as the Pact Broker
   answers it (pact-foundation/pact_broker ``lib/pact_broker/api/decorators/verifiable_pact_decorator.rb``:
   each pact's ``self`` link is its ``pact-version`` URL; ``pact_decorator.rb``: a pact carries a
@@ -12,6 +13,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import threading
@@ -91,6 +93,8 @@ class StubProvider:
 
     responses: dict[tuple[str, str], Response]
     state_failure: bool = False
+    #: Messages by description: (contents, content type, metadata), served at ``POST /_pact/messages``.
+    messages: dict[str, tuple[bytes, str, dict[str, Any]]] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     calls: list[Call] = field(default_factory=list)
     _server: _Server | None = None
@@ -121,6 +125,13 @@ class StubProvider:
                 if self.state_failure
                 else (200, [("Content-Type", "application/json")], b"{}")
             )
+        if path == "/_pact/messages":
+            description = json.loads(data or b"{}").get("description")
+            if description not in self.messages:
+                return 404, [], b""
+            contents, media, metadata = self.messages[description]
+            encoded = base64.b64encode(json.dumps(metadata).encode()).decode()
+            return 200, [("Content-Type", media), ("Pact-Message-Metadata", encoded)], contents
         self.received.append(Received(method, path, headers))
         response = self.responses.get((method.upper(), path))
         if response is None:
