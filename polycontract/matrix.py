@@ -102,6 +102,8 @@ class Verification:
     pending: bool = False
     branch: str | None = None
     failures: tuple[InteractionFailure, ...] | None = None
+    #: The broker's id of the stored result (its ``verification-results/{id}`` resource); None when unknown.
+    id: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -164,6 +166,8 @@ class Row:
     pending: bool = False
     ignored: bool = False
     failures: tuple[InteractionFailure, ...] | None = None
+    #: The broker's id of the verification shown (`Verification.id`); None when unverified or unknown.
+    verification_id: int | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -484,4 +488,5 @@ def _row(pub: Publication, provider_version: str | None, result: Verification | 
         verified_at=None if result is None else result.verified_at,
         pending=False if result is None else result.pending,
         failures=None if result is None or result.success else result.failures,
+        verification_id=None if result is None else result.id,
     )

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from polycontract.broker import _reads
+from polycontract.broker._build_urls import checked_url, set_repository_url, set_version_build_url
 from polycontract.broker._engine import WRITE, writer_queue
 from polycontract.broker._estate_query import environment_question
 from polycontract.broker._main_branch import MAIN_BRANCH_CANDIDATES, candidates_option
@@ -142,22 +143,35 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
 
     # -- pacticipants and versions ------------------------------------------------------------
 
-    def create_pacticipant(self, name: str, *, main_branch: str | None = None) -> None:
-        """Create ``name`` (or update it): ``main_branch`` is where "can I merge" looks."""
+    def create_pacticipant(
+        self, name: str, *, main_branch: str | None = None, repository_url: str | None = None
+    ) -> None:
+        """Create ``name`` (or update it): ``main_branch`` is where "can I merge" looks; ``repository_url``
+        where its code lives (the Pact Broker's ``repositoryUrl``)."""
+        repository_url = checked_url(repository_url, "repository_url")
         with self._transaction() as conn:
             pid = ensure_pacticipant(conn, name, self._clock())
             if main_branch is not None:
                 conn.execute(pacticipants.update().where(pacticipants.c.id == pid).values(main_branch=main_branch))
+            set_repository_url(conn, pid, repository_url)
 
     def create_version(
-        self, pacticipant: str, version: str, *, branch: str | None = None, tags: Sequence[str] = ()
+        self,
+        pacticipant: str,
+        version: str,
+        *,
+        branch: str | None = None,
+        tags: Sequence[str] = (),
+        build_url: str | None = None,
     ) -> None:
-        """Record ``version`` of ``pacticipant`` (idempotent), with its branch and tags."""
+        """Record ``version`` of ``pacticipant`` (idempotent), with its branch, tags and the CI build that made it."""
+        build_url = checked_url(build_url, "build_url")
         with self._transaction() as conn:
             now = self._clock()
             ensure_version(
                 conn, ensure_pacticipant(conn, pacticipant, now), version, now, branch=branch, tag_names=tuple(tags)
             )
+            set_version_build_url(conn, pacticipant, version, build_url)
 
     # -- pacts and verification results -------------------------------------------------------
 
@@ -169,15 +183,21 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
         branch: str | None = None,
         tags: Sequence[str] = (),
         allow_overwrite: bool = False,
+        build_url: str | None = None,
     ) -> PublishResult:
         """Publish ``pact`` for ``consumer_version``; content is stored once per normalised hash.
 
         Identical content again is a no-op. Different content for the same consumer version and
         provider raises `StorageError` unless ``allow_overwrite=True``; the earlier content stays in
-        the history either way.
+        the history either way. ``build_url`` records the CI build of the consumer version.
         """
         return self._publish_all(
-            [pact], consumer_version=consumer_version, branch=branch, tags=tags, allow_overwrite=allow_overwrite
+            [pact],
+            consumer_version=consumer_version,
+            branch=branch,
+            tags=tags,
+            allow_overwrite=allow_overwrite,
+            build_url=build_url,
         )[0]
 
     def _publish_all(
@@ -188,14 +208,16 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
         branch: str | None = None,
         tags: Sequence[str] = (),
         allow_overwrite: bool = False,
+        build_url: str | None = None,
     ) -> list[PublishResult]:
         """`publish_pact` for several pacts of one consumer version in one transaction: all or none.
 
         (``POST /contracts/publish``: a conflict in any contract publishes none of them.)
         """
+        build_url = checked_url(build_url, "build_url")
         with self._transaction() as conn:
             labels = tuple(tags)
-            return [
+            published = [
                 publish_in(
                     conn,
                     p,
@@ -208,6 +230,9 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
                 )
                 for p in pacts
             ]
+            for consumer in dict.fromkeys(p.consumer for p in pacts):
+                set_version_build_url(conn, consumer, consumer_version, build_url)
+            return published
 
     def pact(self, consumer: str, consumer_version: str, provider: str, *, revision: int | None = None) -> Pact:
         """The pact ``consumer`` ``consumer_version`` published for ``provider`` (latest revision by default)."""

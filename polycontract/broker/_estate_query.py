@@ -139,6 +139,7 @@ def environment_question(
                 verified_at=row.created_at,
                 pending=bool(row.pending),
                 branch=row.c,
+                id=row.n,
             )
         elif tag == "pub":
             publication = Publication(consumer=row.a, consumer_version=row.b, provider=row.c, content_hash=row.d)

@@ -74,6 +74,7 @@ GET     ``/polycontract/matrix?pacticipant=&version=&branch=&environment=&limit=
 Webhooks (``/webhooks…``, the Pact Broker's shape) are described in `polycontract.broker._http_webhook_routes`.
 Deletions, branches, ``POST /pacticipants``, ``/pacticipants/{p}/versions``, ``…/latest-version/{tag}`` and
 ``/pacts/latest``: `polycontract.broker._http_catalog`.
+Latest verification results (``…/verification-results/latest``): `polycontract.broker._http_verification_reads`.
 Schemas, schema reads, prune and pact lookup by content (``/polycontract/…``): `polycontract.broker._http_extensions`.
 [9] `polycontract.broker._http_openapi`; public like ``/health`` (no token needed); index relation ``service-desc``.
 ``?revision=N`` (publication history) and the ``polycontract`` fields are extensions for polycontract's
@@ -104,6 +105,7 @@ from polycontract.broker._broker import Broker
 from polycontract.broker._http_auth import AuthConfig, TokenAuth
 from polycontract.broker._http_catalog import catalog_routes
 from polycontract.broker._http_support import AccessLog, HttpError, base_url, error_response, hal, status_for
+from polycontract.broker._http_verification_reads import verification_read_routes
 from polycontract.broker._http_webhook_routes import webhook_routes
 from polycontract.errors import PolycontractError
 
@@ -229,6 +231,7 @@ def _routes() -> list[Route]:
         Route(sha, pacts.get_pact_by_hash, methods=["GET"]),
         Route(sha + "/metadata/{metadata}", pacts.get_pact_by_hash, methods=["GET"]),
         Route(sha + "/verification-results", verification.publish_verification_result, methods=["POST"]),
+        *verification_read_routes(),
         Route(sha + "/verification-results/{id}", verification.get_verification_result, methods=["GET"]),
         Route(
             sha + "/metadata/{metadata}/verification-results",

@@ -69,11 +69,13 @@ async def create_pacticipant(request: Request) -> Response:
     name = required_str(body, "name")
     main_branch = optional_str(body, "mainBranch")
     optional_str(body, "displayName")
-    optional_str(body, "repositoryUrl")
+    repository = optional_str(body, "repositoryUrl")
     broker = broker_of(request)
     if await run_in_threadpool(reads.pacticipant, broker, name) is not None:
         raise HttpError(409, f"a pacticipant named {name} already exists; PATCH /pacticipants/{name} to change it")
-    await run_in_threadpool(lambda: broker.create_pacticipant(name, main_branch=main_branch))
+    await run_in_threadpool(
+        lambda: broker.create_pacticipant(name, main_branch=main_branch, repository_url=repository)
+    )
     info = await run_in_threadpool(reads.pacticipant, broker, name)
     assert info is not None
     return hal(deploy.pacticipant_json(base_url(request), info), 201)

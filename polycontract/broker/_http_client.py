@@ -108,20 +108,32 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
 
     # -- pacticipants and versions ---------------------------------------------------------------
 
-    def create_pacticipant(self, name: str, *, main_branch: str | None = None) -> None:
+    def create_pacticipant(
+        self, name: str, *, main_branch: str | None = None, repository_url: str | None = None
+    ) -> None:
         """Create ``name`` (or update it): ``PUT /pacticipants/{name}``."""
         body: dict[str, Any] = {"name": name}
         if main_branch is not None:
             body["mainBranch"] = main_branch
+        if repository_url is not None:
+            body["repositoryUrl"] = repository_url
         self._http.request("PUT", f"/pacticipants/{seg(name)}", json_body=body)
 
     def create_version(
-        self, pacticipant: str, version: str, *, branch: str | None = None, tags: Sequence[str] = ()
+        self,
+        pacticipant: str,
+        version: str,
+        *,
+        branch: str | None = None,
+        tags: Sequence[str] = (),
+        build_url: str | None = None,
     ) -> None:
-        """Record ``version`` (idempotent): ``PUT /pacticipants/{p}/versions/{v}`` with branch and tags."""
+        """Record ``version`` (idempotent): ``PUT /pacticipants/{p}/versions/{v}`` with branch, tags, build URL."""
         body: dict[str, Any] = {}
         if branch is not None:
             body["branch"] = branch
+        if build_url is not None:
+            body["buildUrl"] = build_url
         if tags:
             body["tags"] = [{"name": t} for t in tags]
         self._http.request("PUT", f"/pacticipants/{seg(pacticipant)}/versions/{seg(version)}", json_body=body)
@@ -159,6 +171,7 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
         branch: str | None = None,
         tags: Sequence[str] = (),
         allow_overwrite: bool = False,
+        build_url: str | None = None,
     ) -> PublishResult:
         """Publish ``pact`` with ``POST /contracts/publish``.
 
@@ -186,6 +199,8 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
             body["branch"] = branch
         if allow_overwrite:
             body["allowOverwrite"] = True
+        if build_url is not None:
+            body["buildUrl"] = build_url
         answer = as_mapping(
             self._http.request("POST", "/contracts/publish", json_body=body, idempotent=True), "publish"
         )

@@ -56,6 +56,7 @@ def pacticipant_json(base: str, info: reads.PacticipantInfo) -> dict[str, Any]:
         "name": info.name,
         "displayName": info.name,
         "mainBranch": info.main_branch,
+        "repositoryUrl": info.repository_url,
         "createdAt": info.created_at.isoformat(),
         "_links": {
             "self": link(base, path, name=info.name),
@@ -105,10 +106,13 @@ async def put_pacticipant(request: Request) -> Response:
     if "name" in body and body["name"] != name:
         raise HttpError(400, f"name {body['name']!r} does not match the URL's pacticipant {name!r}", pointer="/name")
     optional_str(body, "displayName")
-    optional_str(body, "repositoryUrl")
+    repository = optional_str(body, "repositoryUrl")
     broker = broker_of(request)
     existed = await run_in_threadpool(reads.pacticipant, broker, name)
-    await run_in_threadpool(lambda: broker.create_pacticipant(name, main_branch=optional_str(body, "mainBranch")))
+    main_branch = optional_str(body, "mainBranch")
+    await run_in_threadpool(
+        lambda: broker.create_pacticipant(name, main_branch=main_branch, repository_url=repository)
+    )
     info = await run_in_threadpool(reads.pacticipant, broker, name)
     assert info is not None
     return hal(pacticipant_json(base_url(request), info), 200 if existed else 201)
@@ -137,6 +141,7 @@ async def version_response(
         {
             "number": info.number,
             "branch": info.branch,
+            "buildUrl": info.build_url,
             "createdAt": info.created_at.isoformat(),
             "_embedded": {
                 "branchVersions": branches,
@@ -193,10 +198,12 @@ async def put_version(request: Request) -> Response:
     body = await json_body(request)
     reject_unknown(body, _VERSION_FIELDS)
     branch = optional_str(body, "branch")
-    optional_str(body, "buildUrl")
+    build_url = optional_str(body, "buildUrl")
     tag_list = name_list(body, "tags")
     broker = broker_of(request)
-    await run_in_threadpool(lambda: broker.create_version(name, number, branch=branch, tags=tag_list))
+    await run_in_threadpool(
+        lambda: broker.create_version(name, number, branch=branch, tags=tag_list, build_url=build_url)
+    )
     return await version_response(request, name, number)
 
 

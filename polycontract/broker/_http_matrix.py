@@ -25,6 +25,7 @@ from polycontract.broker import _http_matrix_pairs as pairs
 from polycontract.broker._broker import Broker, deploy_target
 from polycontract.broker._http_pacts import pact_url
 from polycontract.broker._http_support import HttpError, base_url, hal, seg
+from polycontract.broker._http_verification_reads import verification_href
 from polycontract.broker._test_results import failures_json, report_json
 from polycontract.matrix import Decision, Ignore, Reason, Row
 
@@ -57,9 +58,7 @@ def _row_json(base: str, row: Row) -> dict[str, Any]:
             "verifiedAt": row.verified_at.isoformat() if row.verified_at else None,
             "pending": row.pending,
             "testResults": failures_json(row.failures),
-            "_links": {
-                "self": {"href": pact_url(base, row.provider, row.consumer, row.content_hash) + "/verification-results"}
-            },
+            "_links": {"self": {"href": verification_href(base, row)}},
         }
     return {
         "consumer": {

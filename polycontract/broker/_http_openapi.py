@@ -124,6 +124,22 @@ def _paths() -> dict[str, dict[str, Schema]]:
                 (404,),
             )
         },
+        _SHA + "/verification-results/latest": {
+            "get": s.operation(
+                "The newest verification result of this pact content (pb:latest-verification-results)",
+                "getLatestVerificationResult",
+                {"200": ("VerificationResult", "The newest recorded result")},
+                (404,),
+            )
+        },
+        _PACT + "/version/{version}/verification-results/latest": {
+            "get": s.operation(
+                "The newest verification result of the pact a consumer version publishes",
+                "getLatestVerificationResultForVersion",
+                {"200": ("VerificationResult", "The newest recorded result")},
+                (404,),
+            )
+        },
         _SHA + "/metadata/{metadata}/verification-results": _verification("publishVerificationResultMetadata"),
         "/pacts/provider/{provider}/latest": {
             "get": s.operation(

@@ -150,7 +150,7 @@ _PROBLEM = obj(
 )
 _PACTICIPANT = hal_document(
     ["name", "displayName", "mainBranch", "createdAt"],
-    {"name": _STR, "displayName": _STR, "mainBranch": _OPT_STR, "createdAt": _STR},
+    {"name": _STR, "displayName": _STR, "mainBranch": _OPT_STR, "repositoryUrl": _OPT_STR, "createdAt": _STR},
 )
 _ENVIRONMENT = hal_document(
     ["uuid", "name", "displayName", "production"],
@@ -167,6 +167,7 @@ _VERSION = hal_document(
     {
         "number": _STR,
         "branch": _OPT_STR,
+        "buildUrl": _OPT_STR,
         "createdAt": _STR,
         "_embedded": obj(
             ["branchVersions", "tags", "deployedVersions", "releasedVersions"],
@@ -251,6 +252,7 @@ def _answers() -> dict[str, Schema]:
                 "testResults": array(_TEST_RESULT),
                 "testResultsOmitted": _INT,
                 "detailsRecorded": _BOOL,
+                "buildUrl": _OPT_STR,
                 "_links": links("pb:pact-version"),
             },
         ),

@@ -69,6 +69,8 @@ def _pact_document(base: str, consumer: str, provider: str, content_hash: str, c
             "href": url + "/verification-results",
             "title": "Publish verification results",
         },
+        # pact_broker lib/pact_broker/api/decorators/pact_decorator.rb: latest_verification_for_pact_url (permalink)
+        "pb:latest-verification-results": {"href": url + "/verification-results/latest"},
         "pb:latest-pact-version": link(base, f"/pacts/provider/{seg(provider)}/consumer/{seg(consumer)}/latest"),
     }
     return document
@@ -101,7 +103,7 @@ async def publish_contracts(request: Request) -> Response:
     consumer = required_str(body, "pacticipantName")
     number = required_str(body, "pacticipantVersionNumber")
     branch = optional_str(body, "branch")
-    optional_str(body, "buildUrl")
+    build_url = optional_str(body, "buildUrl")
     tag_list = name_list(body, "tags")
     allow = bool_field(body, "allowOverwrite")  # extension: replace different content (kept in the history)
     contracts = body.get("contracts")
@@ -135,7 +137,9 @@ async def publish_contracts(request: Request) -> Response:
     broker = broker_of(request)
     # One transaction for every contract: a conflict in any of them (409) publishes none.
     results: list[PublishResult] = await run_in_threadpool(
-        lambda: broker._publish_all(pacts, consumer_version=number, branch=branch, tags=tag_list, allow_overwrite=allow)
+        lambda: broker._publish_all(
+            pacts, consumer_version=number, branch=branch, tags=tag_list, allow_overwrite=allow, build_url=build_url
+        )
     )
     base = base_url(request)
     version_href = f"{base}/pacticipants/{seg(consumer)}/versions/{seg(number)}"

@@ -53,6 +53,7 @@ class PacticipantInfo:
     name: str
     main_branch: str | None
     created_at: datetime
+    repository_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ class VersionInfo:
     branch: str | None
     tags: tuple[str, ...]
     created_at: datetime
+    build_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -156,11 +158,14 @@ def pacticipant(broker: Broker, name: str) -> PacticipantInfo | None:
     """The pacticipant ``name``, or None."""
     with broker._transaction(write=False) as conn:
         row = conn.execute(
-            select(pacticipants.c.name, pacticipants.c.main_branch, pacticipants.c.created_at).where(
-                pacticipants.c.name == name
-            )
+            select(
+                pacticipants.c.name,
+                pacticipants.c.main_branch,
+                pacticipants.c.created_at,
+                pacticipants.c.repository_url,
+            ).where(pacticipants.c.name == name)
         ).first()
-    return None if row is None else PacticipantInfo(row[0], row[1], row[2])
+    return None if row is None else PacticipantInfo(row[0], row[1], row[2], row[3])
 
 
 def pacticipant_names(broker: Broker) -> list[str]:
@@ -172,7 +177,7 @@ def pacticipant_names(broker: Broker) -> list[str]:
 def version(broker: Broker, name: str, number: str | None, *, branch: str | None = None) -> VersionInfo | None:
     """Version ``number`` of ``name`` (the newest, on ``branch`` if given, when ``number`` is None), or None."""
     query = (
-        select(versions.c.id, versions.c.number, versions.c.branch, versions.c.created_at)
+        select(versions.c.id, versions.c.number, versions.c.branch, versions.c.created_at, versions.c.build_url)
         .join(pacticipants, pacticipants.c.id == versions.c.pacticipant_id)
         .where(pacticipants.c.name == name)
     )
@@ -187,7 +192,7 @@ def version(broker: Broker, name: str, number: str | None, *, branch: str | None
             return None
         found = conn.execute(select(tags.c.name).where(tags.c.version_id == row[0]).order_by(tags.c.name))
         tag_names = tuple(t[0] for t in found)
-    return VersionInfo(name, row[1], row[2], tag_names, row[3])
+    return VersionInfo(name, row[1], row[2], tag_names, row[3], row[4])
 
 
 def _live_query(table: Any, flag: Any) -> Any:

@@ -38,7 +38,7 @@ from polycontract.errors import UsageError
 
 __all__ = ["for_verification", "get_verification_result", "publish_verification_result"]
 
-#: Verification-result members: what Pact verifiers send (``testResults`` stored; ``verifiedBy``, ``buildUrl``
+#: Verification-result members: what Pact verifiers send (``testResults`` and ``buildUrl`` stored; ``verifiedBy``
 #: accepted and not stored) plus polycontract's ``providerVersionBranch``/``branch`` and ``pending``.
 _RESULT_FIELDS = frozenset(
     {
@@ -158,6 +158,7 @@ async def publish_verification_result(request: Request) -> Response:
     given, legacy = optional_str(body, "providerVersionBranch"), optional_str(body, "branch")  # both checked
     branch = given or legacy
     pending = bool_field(body, "pending")  # extension: the verifier ran the pact as pending
+    build_url = optional_str(body, "buildUrl")
     try:
         stored = normalize(body.get("testResults"), where="testResults")
     except UsageError as exc:
@@ -174,7 +175,7 @@ async def publish_verification_result(request: Request) -> Response:
         if stored is not None:
             item["test_results"] = stored["testResults"]
         recorded = broker.publish_verification_results(
-            provider=provider, provider_version=number, branch=on_branch, results=[item]
+            provider=provider, provider_version=number, branch=on_branch, results=[item], build_url=build_url
         )
         return recorded[0].id
 
@@ -185,6 +186,7 @@ async def publish_verification_result(request: Request) -> Response:
         "providerName": provider,
         "providerApplicationVersion": number,
         "testResults": [] if stored is None else stored["testResults"],
+        "buildUrl": build_url,
         "_links": {"pb:pact-version": {"href": pact_url(base, provider, consumer, digest)}},
     }
     if row_id is not None:

@@ -122,8 +122,11 @@ class HttpVerifying:
         branch: str | None,
         pending: bool,
         test_results: list[dict[str, Any]] | None = None,
+        build_url: str | None = None,
     ) -> None:
         body: dict[str, Any] = {"success": success, "providerApplicationVersion": version}
+        if build_url is not None:
+            body["buildUrl"] = build_url
         if branch is not None:
             body["providerVersionBranch"] = branch
         if pending:
@@ -175,6 +178,7 @@ class HttpVerifying:
         provider_version: str,
         results: Iterable[Mapping[str, Any]],
         branch: str | None = None,
+        build_url: str | None = None,
     ) -> tuple[PublishedVerification, ...]:
         """Record a verification run: every content is checked first, then one result is posted per pact.
 
@@ -215,7 +219,7 @@ class HttpVerifying:
             )
         for digest, success, pending, consumer in parsed:
             sent = details.get(digest)
-            self._post_result(provider, consumer, digest, provider_version, success, branch, pending, sent)
+            self._post_result(provider, consumer, digest, provider_version, success, branch, pending, sent, build_url)
         return tuple(
             PublishedVerification(
                 provider=provider,

@@ -406,4 +406,5 @@ def _verification(row: Any) -> Verification:
         verified_at=row.created_at,
         pending=bool(row.pending),
         branch=row.branch,
+        id=int(row.id),
     )

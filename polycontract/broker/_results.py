@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from polycontract.broker._build_urls import checked_url
 from polycontract.broker._reads import one_of
 from polycontract.broker._schema import pact_contents, pacticipants, verifications
 from polycontract.broker._schema import versions as versions_t
@@ -67,12 +68,16 @@ def publish_results(
     provider_version: str,
     branch: str | None,
     results: Iterable[Mapping[str, Any]],
+    build_url: str | None = None,
 ) -> tuple[PublishedVerification, ...]:
     """Record every result for ``provider`` ``provider_version`` inside the caller's transaction.
+
+    ``build_url`` (the CI build that ran the verification) is stored on each result.
 
     Every content must be a pact for ``provider`` that the broker holds; otherwise nothing is
     recorded and a `StorageError` lists the contents it does not know.
     """
+    build_url = checked_url(build_url, "build_url")
     items = list(results)
     parsed = [_parse(item) for item in items]
     details = [dump(parse_test_results(item)) for item in items]
@@ -113,6 +118,7 @@ def publish_results(
                 "branch": branch,
                 "created_at": now,
                 "test_results": text,
+                "build_url": build_url,
             }
             for (digest, success, pending), text in zip(parsed, details, strict=True)
         ],
@@ -146,6 +152,7 @@ def stored_result(
             verifications.c.branch,
             verifications.c.created_at,
             verifications.c.test_results,
+            verifications.c.build_url,
             versions_t.c.number,
         )
         .join(versions_t, versions_t.c.id == verifications.c.provider_version_id)
@@ -172,4 +179,5 @@ def stored_result(
         "testResults": [] if stored is None else stored["testResults"],
         "testResultsOmitted": 0 if stored is None else stored.get("omitted", 0),
         "detailsRecorded": stored is not None,
+        "buildUrl": row.build_url,
     }

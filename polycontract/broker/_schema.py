@@ -26,7 +26,7 @@ from sqlalchemy import (
 __all__ = ["SCHEMA_REVISION", "metadata"]
 
 #: The Alembic head revision this code reads and writes.
-SCHEMA_REVISION = "0004"
+SCHEMA_REVISION = "0005"
 
 metadata = MetaData()
 
@@ -37,6 +37,8 @@ pacticipants = Table(
     Column("name", String(255), nullable=False, unique=True),
     Column("main_branch", String(255)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # revision 0005: the Pact Broker's repositoryUrl
+    Column("repository_url", Text),
 )
 
 versions = Table(
@@ -47,6 +49,8 @@ versions = Table(
     Column("number", String(255), nullable=False),
     Column("branch", String(255)),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # revision 0005: the CI build that made the version (the Pact Broker's buildUrl)
+    Column("build_url", Text),
     UniqueConstraint("pacticipant_id", "number", name="uq_pc_versions_number"),
     Index("ix_pc_versions_branch", "pacticipant_id", "branch", "id"),
 )
@@ -103,6 +107,8 @@ verifications = Table(
     # revision 0004: the verifier's testResults as bounded JSON (`polycontract.broker._test_results`); NULL when
     # the result was published without them (or before 0004).
     Column("test_results", Text),
+    # revision 0005: the CI build that ran the verification (the Pact Broker's buildUrl)
+    Column("build_url", Text),
     Index("ix_pc_verifications_content", "content_hash", "provider_version_id"),
     Index("ix_pc_verifications_provider_version", "provider_version_id"),
 )

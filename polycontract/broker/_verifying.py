@@ -72,6 +72,7 @@ class ProviderVerification:
         provider_version: str,
         results: Iterable[Mapping[str, Any]],
         branch: str | None = None,
+        build_url: str | None = None,
     ) -> tuple[PublishedVerification, ...]:
         """Record a whole verification run in one transaction (``VerificationResult.verifications()``).
 
@@ -79,6 +80,7 @@ class ProviderVerification:
         ``test_results`` (one entry per interaction with its mismatches, the Pact Broker's ``testResults``;
         stored bounded, see `polycontract.broker._test_results`, and shown by can-i-deploy and the matrix
         for a failed result); it counts for every consumer version that published that content.
+        ``build_url`` is the CI build that ran the verification (the Pact Broker's ``buildUrl``).
         """
         from polycontract.broker._results import publish_results
         from polycontract.broker._webhooks import plan_verification
@@ -91,6 +93,7 @@ class ProviderVerification:
                 provider_version=provider_version,
                 branch=branch,
                 results=results,
+                build_url=build_url,
             )
             for r in recorded:
                 fired = (provider, provider_version, branch, r.content_hash, r.success)

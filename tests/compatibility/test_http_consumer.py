@@ -1,8 +1,10 @@
 """The Pact compatibility suite's HTTP consumer features, run through the DSL and the mock server.
 
-``V1/http_consumer`` and ``V2/http_consumer`` start polycontract's mock server (a real socket on
-127.0.0.1:0) with interactions built from the feature's table, send it requests with httpx and check
-the answers, the problems it reports when the test ends, and the pact file written. ``V3`` and ``V4``
+``V1/http_consumer`` declares the table's interactions with `polycontract.Pact` and starts its mock server
+(``Pact.serve``, a real socket on 127.0.0.1:0); ``V2/http_consumer`` rows carry V2 matching rules as a pact
+file holds them (examples that need not satisfy their rules, which the DSL refuses), so they are served as
+a model pact by `polycontract.mock.MockServer`. Requests are sent with httpx; the steps check the answers,
+the problems the mock server reports when the test ends, and the pact file written. ``V3`` and ``V4``
 HTTP consumer features declare interactions with `polycontract.Pact` and read the pact file written.
 
 Step meanings follow pact-python's step definitions for the same suite
@@ -52,8 +54,9 @@ FEATURES = {
 
 #: Scenarios that still differ from the Pact tools, by id, with the reason (reviewed; strict xfails).
 _NO_DSL = (
-    "Pact V4 lets a consumer test set an interaction's {0} (pact-python: `Interaction.{1}`); the polycontract "
-    "DSL has no method for it, so a pact written by polycontract never carries one"
+    "Pact V4 lets a consumer test set an interaction's {0} (pact-python: "
+    "`pact.v3.interaction.Interaction.{1}`); the polycontract DSL has no method for it, so a pact written by "
+    "polycontract never carries one"
 )
 KNOWN_FAILURES: dict[str, str] = {
     "V4/http_consumer: Supports specifying a key for the interaction": _NO_DSL.format("key", "set_key"),
@@ -96,7 +99,35 @@ def _interactions(world: World, step: Step) -> None:
     world.rows = interaction_rows(step.table)
 
 
+def _declared(world: World, numbers: list[int]) -> Pact:
+    """The interactions of ``numbers`` declared with the DSL, as a consumer test would."""
+    pact = Pact(consumer="consumer", provider="p", spec="V2" if world.spec == "V1" else world.spec)
+    for number in numbers:
+        record = world.rows[number]
+        interaction = interaction_of(number, record)
+        request, response = interaction.request, interaction.response
+        pact.upon_receiving(interaction.description).with_request(
+            request.method,
+            request.path,
+            query=record.get("query") or None,
+            headers={name: list(values) for name, values in request.headers.items()} or None,
+            body=request.body.content if isinstance(request.body, Body) else None,
+        ).will_respond_with(
+            response.status,
+            headers={name: list(values) for name, values in response.headers.items()} or None,
+            body=response.body.content if isinstance(response.body, Body) else None,
+        )
+    return pact
+
+
 def _start(world: World, numbers: list[int], changes: dict[str, str] | None = None) -> None:
+    if not changes and not any(world.rows[n].get("matching rules") for n in numbers):
+        world.pact = _declared(world, numbers)
+        world.model = world.pact.to_model()
+        world.server = world.pact.serve().start()
+        return
+    # Rows with matching rules as a pact file holds them (V2 flat rules whose examples need not match,
+    # as the reference allows): the DSL checks examples against their rules, so these go in as a model.
     interactions = tuple(interaction_of(n, changed(world.rows[n], changes or {})) for n in numbers)
     world.model = PactModel(
         consumer="consumer",
@@ -183,7 +214,11 @@ def _done(world: World, step: Step) -> None:
     except ContractViolation as exc:
         world.violation = exc
         return
-    exercised = server.provider.exercised()
+    if world.pact is not None:
+        world.pact.verify()
+        exercised: tuple[Any, ...] = world.pact.to_model(only_exercised=True).interactions
+    else:
+        exercised = server.provider.exercised()
     written = write_pact(dataclasses.replace(model, interactions=tuple(exercised)), world.directory)
     world.pact_file = json.loads(written.path.read_text())
 

@@ -34,12 +34,13 @@ FEATURES = {
 }
 
 _NO_DSL = (
-    "Pact V4 lets a consumer test set an interaction's {0} (pact-python: `{1}`); the polycontract DSL has no "
-    "method for it, so a pact written by polycontract never carries one"
+    "Pact V4 lets a consumer test set an interaction's {0} (pact-python: "
+    "`pact.v3.interaction.Interaction.{1}`); the polycontract DSL has no method for it, so a pact written by "
+    "polycontract never carries one"
 )
 _REPLIER = (
     "in Pact a synchronous-message consumer sends the request and receives the response message(s), "
-    "generators applied (pact-python: `Pact.verify(handler, 'Sync')`); polycontract's `verify_message` hands "
+    "generators applied; polycontract's `verify_message` hands "
     "the consumer the request and checks the reply it returns, so the consumer never receives a response message"
 )
 #: Scenarios that still differ from the Pact tools, by id, with the reason (reviewed; strict xfails).
@@ -54,8 +55,8 @@ KNOWN_FAILURES: dict[str, str] = {
         )
     },
     "V4/synchronous_message_consumer: Supports multiple responses to a request message": (
-        "a V4 synchronous message may declare several response messages (pact-python: "
-        "`with_response_body` called again); `will_respond_with_message` declares one and completes the interaction"
+        "a V4 synchronous message holds a list of response messages (its `response` array); "
+        "`will_respond_with_message` declares one and completes the interaction"
     ),
     "V4/synchronous_message_consumer: When all messages are successfully processed": _REPLIER,
     "V4/synchronous_message_consumer: Supports the use of generators with message metadata": _REPLIER,

@@ -2,7 +2,8 @@
 
 Scenarios come from the Gherkin files in the shared pact-spec checkout (never copied here) and are
 executed by the small runner in ``tests/compat_suite.py``: each step phrasing maps to one function
-below. Only features that need no mock server, verifier or broker are run:
+below. This module runs the features that need no mock server, verifier or broker; the others (HTTP and
+message consumers and providers) run in ``tests/compatibility/``:
 
 * ``V3/http_matching``, ``V3/matching_rules``, ``V4/matching_rules``: expected vs actual comparisons.
 * ``V3/generators``, ``V4/generators``, ``V3/http_generators``: values produced by generators.
