@@ -92,7 +92,8 @@ def test_a_pacts_latest_verification_results_link_answers_with_the_newest_result
 def test_build_urls_of_consumer_versions_and_verifications_are_stored_and_shown(estate: Any) -> None:
     _broker, server, provider, pacts = estate
     url = ["--broker-base-url", server.url]
-    code, out = pact("broker", "publish", str(pacts), "--consumer-app-version", "1", "--build-url", CONSUMER_BUILD, *url)
+    publish = ["broker", "publish", str(pacts), "--consumer-app-version", "1"]
+    code, out = pact(*publish, "--build-url", CONSUMER_BUILD, *url)
     assert code == 0, out
     code, out = pact("broker", "describe-version", "--pacticipant", "web", "--version", "1", "-o", "json", *url)
     assert code == 0, out
@@ -119,3 +120,18 @@ def test_the_embedded_broker_stores_build_urls_and_repository_urls(broker_url: s
         assert built is not None and built.build_url == "https://ci.example.com/users/3"
         published = version(broker, "web", "5")
         assert published is not None and published.build_url == "https://ci.example.com/web/5"
+
+
+def test_create_or_update_pacticipant_stores_the_repository_url_that_describe_pacticipant_shows(estate: Any) -> None:
+    _broker, server, _provider, _pacts = estate
+    url = ["--broker-base-url", server.url]
+    repository = "https://git.example.com/billing"
+    create = ["broker", "create-or-update-pacticipant", "--name", "billing"]
+    code, out = pact(*create, "--repository-url", repository, *url)
+    assert code == 0, out
+    code, out = pact("broker", "describe-pacticipant", "--name", "billing", "-o", "json", *url)
+    assert code == 0 and json.loads(out[out.index("{") :])["repositoryUrl"] == repository, out
+    moved = "https://git.example.com/billing-v2"
+    code, out = pact("broker", "create-or-update-pacticipant", "--name", "billing", "--repository-url", moved, *url)
+    assert code == 0, out
+    assert httpx.get(f"{server.url}/pacticipants/billing", timeout=10).json()["repositoryUrl"] == moved
