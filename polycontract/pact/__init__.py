@@ -20,6 +20,9 @@ asynchronous message; ``pact.upon_receiving("a stock query").with_request_messag
 .will_respond_with_message({...})`` a V4 synchronous message. ``with pact.serve() as server`` runs the
 mock provider (see `polycontract.mock`).
 
+V4 interactions may carry a key, a pending flag and comments: ``.with_key("k")``, ``.with_pending()``,
+``.with_comment("text")`` and ``.with_comments(testname=...)``, called while the interaction is declared.
+
 Every declared interaction must be exercised: an HTTP interaction by a request to a mock provider started
 from the pact (`serve`, `transport`, `async_transport`), a message by `verify_message` (or handed out by
 `messages`). `verify` raises a `ContractViolation` naming each one that was not, as pact-python's and Pact
@@ -61,7 +64,7 @@ if TYPE_CHECKING:
 
     from polycontract.mock import AsyncMockTransport, Message, MockProvider, MockServer, MockTransport
 from polycontract.model import Pact as PactModel
-from polycontract.pact import _usage, _values
+from polycontract.pact import _attributes, _usage, _values
 
 __all__ = ["Pact"]
 
@@ -89,6 +92,10 @@ class _Draft:
     request: Request | MessageContents | None = None
     #: Declared with ``optional=True``: the consumer may leave it unused.
     optional: bool = False
+    #: The V4 attributes (`with_key`, `with_pending`, `with_comment`, `with_comments`).
+    key: str | None = None
+    pending: bool = False
+    comments: dict[str, Any] = field(default_factory=dict)
 
 
 class Pact:
@@ -269,9 +276,9 @@ class Pact:
                 {
                     "description": description,
                     "provider_states": tuple(draft.states),
-                    "key": None,
-                    "pending": False,
-                    "comments": NO_ENTRIES,
+                    "key": draft.key,
+                    "pending": draft.pending,
+                    "comments": draft.comments or NO_ENTRIES,
                     "plugin_configuration": NO_ENTRIES,
                     "interaction_markup": NO_ENTRIES,
                     "extra": NO_ENTRIES,
@@ -308,7 +315,7 @@ class Pact:
         draft = self._require("with_content", "async", "expects_to_receive")
         message = _values.to_message("with_content", body, metadata)
         comments = _values.schema_comments("with_content", self.spec, schema_subject)
-        self._complete(AsynchronousMessage(message=message, **self._common(draft), **comments))
+        self._complete(AsynchronousMessage(message=message, **self._common(draft, comments)))
         return self
 
     def with_request_message(self, body: Any, *, metadata: Mapping[str, Any] | None = None) -> Pact:
@@ -328,9 +335,55 @@ class Pact:
         response = _values.to_message("will_respond_with_message", body, metadata)
         comments = _values.schema_comments("will_respond_with_message", self.spec, schema_subject)
         assert isinstance(draft.request, MessageContents)
-        self._complete(
-            SynchronousMessage(request=draft.request, response=(response,), **self._common(draft), **comments)
-        )
+        self._complete(SynchronousMessage(request=draft.request, response=(response,), **self._common(draft, comments)))
+        return self
+
+    def with_key(self, key: str | None) -> Pact:
+        """Give the interaction being declared a V4 ``key`` (pact-python: ``Interaction.set_key``).
+
+        >>> p = Pact(consumer="a", provider="b").upon_receiving("a ping").with_key("ping-1")
+        >>> p.with_request("GET", "/ping").will_respond_with(204).interactions[0].key
+        'ping-1'
+        """
+        self._attribute("with_key", "an interaction key").key = _attributes.key("with_key", key)
+        return self
+
+    def with_pending(self, pending: bool = True) -> Pact:
+        """Mark the interaction being declared as V4 ``pending``: the provider is not yet expected to honour it.
+
+        A failure of a pending interaction does not fail the provider's verification (pact-python:
+        ``Interaction.set_pending``).
+        """
+        self._attribute("with_pending", "the pending flag").pending = _attributes.pending("with_pending", pending)
+        return self
+
+    def with_comment(self, text: str) -> Pact:
+        """Add a text comment to the interaction being declared (V4 ``comments.text``; pact-python:
+        ``Interaction.add_text_comment``). The Pact verifier prints these comments.
+
+        >>> p = Pact(consumer="a", provider="b").expects_to_receive("an event").with_comment("sent hourly")
+        >>> p.with_content({"id": 1}).interactions[0].comments
+        {'text': ['sent hourly']}
+        """
+        draft = self._attribute("with_comment", "a comment")
+        draft.comments = _attributes.text_comment("with_comment", draft.comments, text)
+        return self
+
+    def with_comments(self, comments: Mapping[str, Any] | None = None, /, **entries: Any) -> Pact:
+        """Set V4 comments of the interaction being declared by name (pact-python: ``Interaction.set_comment``).
+
+        ``testname`` is the test that declared it (the Pact verifier shows it); any other name takes a JSON
+        value; a value of None removes the comment.
+
+        >>> p = Pact(consumer="a", provider="b").upon_receiving("a ping").with_comments(testname="test_ping")
+        >>> p.with_request("GET", "/ping").will_respond_with(204).interactions[0].comments
+        {'testname': 'test_ping'}
+        """
+        draft = self._attribute("with_comments", "a comment")
+        if comments is not None and not isinstance(comments, Mapping):
+            raise UsageError(f"with_comments: comments={comments!r} must be a mapping of comment names to values")
+        merged = {**(comments or {}), **entries}
+        draft.comments = _attributes.merged_comments("with_comments", draft.comments, merged)
         return self
 
     # ------------------------------------------------------------------------------------- results
@@ -520,9 +573,24 @@ class Pact:
         return f"it still needs {nxt}(...)"
 
     @staticmethod
-    def _common(draft: _Draft) -> dict[str, Any]:
+    def _common(draft: _Draft, schema: dict[str, Any]) -> dict[str, Any]:
         assert draft.description is not None
-        return {"description": draft.description, "provider_states": tuple(draft.states)}
+        comments = {**draft.comments, **schema.get("comments", {})}
+        return {
+            "description": draft.description,
+            "provider_states": tuple(draft.states),
+            "key": draft.key,
+            "pending": draft.pending,
+            "comments": comments or NO_ENTRIES,
+        }
+
+    def _attribute(self, func: str, what: str) -> _Draft:
+        """The draft, for setting a V4 attribute: an interaction is being declared and the pact is V4."""
+        draft = self._draft
+        if draft.description is None:
+            raise UsageError(f"{func}: name the interaction first with upon_receiving(...) or expects_to_receive(...)")
+        _attributes.check_v4(func, self.spec, what)
+        return draft
 
     def _complete(self, interaction: Interaction) -> None:
         draft = self._draft
@@ -530,7 +598,9 @@ class Pact:
         # A fresh draft, reusing the object and its lists (the interaction holds copies of what it needed).
         draft.states.clear()
         draft.state_keys.clear()
-        draft.description = draft.kind = draft.request = None
+        draft.description = draft.kind = draft.request = draft.key = None
+        draft.pending = False
+        draft.comments = {}
         if draft.optional:
             self._optional.add(key)
             draft.optional = False

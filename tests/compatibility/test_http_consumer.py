@@ -53,16 +53,7 @@ FEATURES = {
 }
 
 #: Scenarios that still differ from the Pact tools, by id, with the reason (reviewed; strict xfails).
-_NO_DSL = (
-    "Pact V4 lets a consumer test set an interaction's {0} (pact-python: "
-    "`pact.v3.interaction.Interaction.{1}`); the polycontract DSL has no method for it, so a pact written by "
-    "polycontract never carries one"
-)
-KNOWN_FAILURES: dict[str, str] = {
-    "V4/http_consumer: Supports specifying a key for the interaction": _NO_DSL.format("key", "set_key"),
-    "V4/http_consumer: Supports specifying the interaction is pending": _NO_DSL.format("pending flag", "set_pending"),
-    "V4/http_consumer: Supports adding comments": _NO_DSL.format("comments", "add_text_comment"),
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 steps = StepRegistry()
 

@@ -33,11 +33,6 @@ FEATURES = {
     "V4/synchronous_message_consumer": 11,
 }
 
-_NO_DSL = (
-    "Pact V4 lets a consumer test set an interaction's {0} (pact-python: "
-    "`pact.v3.interaction.Interaction.{1}`); the polycontract DSL has no method for it, so a pact written by "
-    "polycontract never carries one"
-)
 _REPLIER = (
     "in Pact a synchronous-message consumer sends the request and receives the response message(s), "
     "generators applied; polycontract's `verify_message` hands "
@@ -45,15 +40,6 @@ _REPLIER = (
 )
 #: Scenarios that still differ from the Pact tools, by id, with the reason (reviewed; strict xfails).
 KNOWN_FAILURES: dict[str, str] = {
-    **{
-        f"V4/{feature}: {name}": _NO_DSL.format(what, api)
-        for feature in ("message_consumer", "synchronous_message_consumer")
-        for name, what, api in (
-            ("Supports specifying a key for the interaction", "key", "set_key"),
-            ("Supports specifying the interaction is pending", "pending flag", "set_pending"),
-            ("Supports adding comments", "comments", "add_text_comment"),
-        )
-    },
     "V4/synchronous_message_consumer: Supports multiple responses to a request message": (
         "a V4 synchronous message holds a list of response messages (its `response` array); "
         "`will_respond_with_message` declares one and completes the interaction"
