@@ -108,15 +108,21 @@ class Seeder:
         self.ids: dict[str, str] = {}
         self._revision = 0
 
-    def pact(self, consumer: str, version: str, provider: str, *, tags: tuple[str, ...] = ()) -> Seeder:
-        """``create_pact`` then ``revise_pact``: a pact with content of its own."""
+    def pact(
+        self, consumer: str, version: str, provider: str, *, tags: tuple[str, ...] = (), revised: bool = True
+    ) -> Seeder:
+        """``create_pact`` then ``revise_pact``: a pact with content of its own.
+
+        ``revised=False`` is ``create_pact`` alone: the builder's default content, a pact without interactions
+        (``default_json_content`` of pact_broker ``lib/pact_broker/test/test_data_builder.rb``).
+        """
         self._revision += 1
         interaction = HttpInteraction(
             description=f"a request {self._revision}",
             request=Request(method="GET", path=f"/things/{self._revision}"),
             response=Response(status=200),
         )
-        content = Pact(consumer=consumer, provider=provider, interactions=(interaction,))
+        content = Pact(consumer=consumer, provider=provider, interactions=(interaction,) if revised else ())
         self.broker.publish_pact(content, consumer_version=version, tags=tags, allow_overwrite=True)
         return self
 
@@ -215,21 +221,21 @@ def _seeds() -> dict[str, Callable[[Seeder], object]]:
         "the 'Pricing Service' already exists in the pact-broker": lambda s: s.broker.create_version(
             "Pricing Service", "1.3.0"
         ),
-        condor_pact: lambda s: s.pact("Condor", "1.3.0", "Pricing Service"),
+        condor_pact: lambda s: s.pact("Condor", "1.3.0", "Pricing Service", revised=False),
         "the 'Pricing Service' and 'Condor' already exist in the pact-broker, and Condor already has a pact "
-        "published for version 1.3.0": lambda s: s.pact("Condor", "1.3.0", "Pricing Service"),
+        "published for version 1.3.0": lambda s: s.pact("Condor", "1.3.0", "Pricing Service", revised=False),
         "'Condor' exists in the pact-broker": lambda s: s.broker.create_version("Condor", "1.3.0"),
         "'Condor' exists in the pact-broker with version 1.3.0, tagged with 'prod'": lambda s: s.broker.create_version(
             "Condor", "1.3.0", tags=["prod"]
         ),
         condor_pact + " for the production version of Condor": lambda s: s.pact(
-            "Condor", "1.3.0", "Pricing Service", tags=("prod",)
+            "Condor", "1.3.0", "Pricing Service", tags=("prod",), revised=False
         ),
         "a latest pact between Condor and the Pricing Service exists": lambda s: s.pact(
-            "Condor", "1.3.0", "Pricing Service"
+            "Condor", "1.3.0", "Pricing Service", revised=False
         ),
         "tagged as prod pact between Condor and the Pricing Service exists": lambda s: s.pact(
-            "Condor", "1.3.0", "Pricing Service", tags=("prod",)
+            "Condor", "1.3.0", "Pricing Service", tags=("prod",), revised=False
         ),
         "a webhook with the uuid 696c5f93-1b7f-44bc-8d03-59440fcaa9a0 exists": _webhook,
         "a pacticipant with name Foo exists": lambda s: s.broker.create_pacticipant("Foo"),

@@ -73,7 +73,8 @@ GET     ``/polycontract/matrix?pacticipant=&version=&branch=&environment=&limit=
     ``limit``. The verification-results body also takes ``pending: true`` (extension).
 Webhooks (``/webhooks…``, the Pact Broker's shape) are described in `polycontract.broker._http_webhook_routes`.
 Deletions, branches, ``POST /pacticipants``, ``/pacticipants/{p}/versions``, ``…/latest-version/{tag}`` and
-``/pacts/latest``: `polycontract.broker._http_catalog`.
+``/pacts/latest``: `polycontract.broker._http_catalog`. The latest pacts by tag
+(``/pacts/provider/{prov}[/consumer/{c}]/latest/{tag}``): `polycontract.broker._http_tagged_pacts`.
 Latest verification results (``…/verification-results/latest``): `polycontract.broker._http_verification_reads`.
 Schemas, schema reads, prune and pact lookup by content (``/polycontract/…``): `polycontract.broker._http_extensions`.
 [9] `polycontract.broker._http_openapi`; public like ``/health`` (no token needed); index relation ``service-desc``.
@@ -104,7 +105,9 @@ from polycontract.broker import _http_verification as verification
 from polycontract.broker._broker import Broker
 from polycontract.broker._http_auth import AuthConfig, TokenAuth
 from polycontract.broker._http_catalog import catalog_routes
+from polycontract.broker._http_pact_broker_errors import pact_broker_errors
 from polycontract.broker._http_support import AccessLog, HttpError, base_url, error_response, hal, status_for
+from polycontract.broker._http_tagged_pacts import tagged_pact_routes
 from polycontract.broker._http_verification_reads import verification_read_routes
 from polycontract.broker._http_webhook_routes import webhook_routes
 from polycontract.errors import PolycontractError
@@ -261,13 +264,14 @@ def _routes() -> list[Route]:
         Route("/environments/{uuid}/released-versions/currently-supported", envs.currently_supported, methods=["GET"]),
         Route("/deployed-versions/{id}", envs.patch_deployed_version, methods=["PATCH"]),
         Route("/released-versions/{id}", envs.patch_released_version, methods=["PATCH"]),
-        Route("/matrix", matrix.matrix, methods=["GET"]),
+        Route("/matrix", pact_broker_errors(matrix.matrix, "messages"), methods=["GET"]),
         Route("/can-i-deploy", matrix.can_i_deploy, methods=["GET"]),
         Route("/polycontract/matrix", matrix.rows_extension, methods=["GET"]),
         Route("/openapi.json", openapi.openapi, methods=["GET"]),
         *extensions.routes(),
         *webhook_routes(),
         *catalog_routes(),
+        *tagged_pact_routes(),
     ]
 
 

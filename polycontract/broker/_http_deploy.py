@@ -228,9 +228,13 @@ async def put_tag(request: Request) -> Response:
     """``PUT /pacticipants/{pacticipant}/versions/{version}/tags/{tag}``."""
     name, number, tag = (request.path_params[k] for k in ("pacticipant", "version", "tag"))
     broker = broker_of(request)
+    before = await run_in_threadpool(reads.version, broker, name, number)
     await run_in_threadpool(lambda: broker.create_version(name, number, tags=[tag]))
     base = base_url(request)
     path = f"/pacticipants/{seg(name)}/versions/{seg(number)}"
+    # pact_broker lib/pact_broker/api/resources/tag.rb: 201 when the tag is new, 200 when the version had it
+    status = 200 if before is not None and tag in before.tags else 201
     return hal(
-        {"name": tag, "_links": {"self": link(base, f"{path}/tags/{seg(tag)}"), "pb:version": link(base, path)}}, 201
+        {"name": tag, "_links": {"self": link(base, f"{path}/tags/{seg(tag)}"), "pb:version": link(base, path)}},
+        status,
     )

@@ -96,8 +96,16 @@ async def list_environments(request: Request) -> Response:
     environments = await run_in_threadpool(broker_of(request).environments)
     wanted = request.query_params.get("name")
     base = base_url(request)
-    found = [_environment_json(base, e) for e in environments if wanted is None or e.name == wanted]
-    return hal({"_embedded": {"environments": found}, "_links": {"self": link(base, "/environments")}})
+    chosen = [e for e in environments if wanted is None or e.name == wanted]
+    # pact_broker lib/pact_broker/api/decorators/environments_decorator.rb: the embedded environments and a
+    # pb:environments link to each (the Pact CLI's record-deployment finds an environment by its name there)
+    listed = [link(base, f"/environments/{environment_uuid(e.name)}", title="Environment", name=e.name) for e in chosen]
+    return hal(
+        {
+            "_embedded": {"environments": [_environment_json(base, e) for e in chosen]},
+            "_links": {"self": link(base, "/environments", title="Environments"), "pb:environments": listed},
+        }
+    )
 
 
 async def create_environment(request: Request) -> Response:

@@ -164,16 +164,19 @@ async def _answer(
             )
 
         decisions = [await run_in_threadpool(decide, number) for number in numbers]
-        return hal(_decision_json(base, _combined(decisions)))
+        combined = _combined(decisions)
+        answer = _decision_json(base, combined)
+        return hal(await run_in_threadpool(pairs.with_created_at, broker, combined.rows, answer))
     branch, limit = selector.get("branch"), _limit(request)
     if numbers is None or set(selector) <= {"pacticipant", "version", "branch"}:
         version = selector.get("version")
         found = await run_in_threadpool(lambda: broker.matrix(name, version=version, branch=branch, limit=limit))
-        return hal(_rows_json(base, found))
+        return hal(await run_in_threadpool(pairs.with_created_at, broker, found, _rows_json(base, found)))
     rows: list[Row] = []
     for number in numbers:
         rows += await run_in_threadpool(partial(broker.matrix, name, version=number, limit=limit))
-    return hal(_rows_json(base, tuple(rows[:limit])))
+    kept = tuple(rows[:limit])
+    return hal(await run_in_threadpool(pairs.with_created_at, broker, kept, _rows_json(base, kept)))
 
 
 async def _selected_versions(broker: Broker, selector: dict[str, str]) -> list[str] | None:

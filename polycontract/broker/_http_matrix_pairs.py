@@ -24,7 +24,7 @@ from polycontract.broker._http_support import HttpError, base_url, hal
 from polycontract.broker._schema import pacticipants, publications, versions
 from polycontract.matrix import Ignore, Row
 
-__all__ = ["several"]
+__all__ = ["several", "with_created_at"]
 
 RowJson = Callable[[str, Row], dict[str, Any]]
 Resolve = Callable[[Broker, dict[str, str]], Any]
@@ -104,16 +104,22 @@ async def several(
     rows = await run_in_threadpool(_between, broker, chosen, ignores, limit)
     if request.query_params.get("success[]") == "true":
         rows = [r for r in rows if r.success is True]
-    created = await run_in_threadpool(_published_at, broker, rows)
+    answer = _answer(base, rows, missing_versions, row_json)
+    return hal(await run_in_threadpool(with_created_at, broker, rows, answer))
 
-    def with_created_at(at: str, row: Row) -> dict[str, Any]:
-        out = row_json(at, row)
+
+def with_created_at(broker: Broker, rows: Sequence[Row], answer: dict[str, Any]) -> dict[str, Any]:
+    """``answer`` (whose ``matrix`` lists ``rows`` in order) with each row's ``pact.createdAt``.
+
+    The Pact Broker shows when the row's consumer version published the pact
+    (pact_broker ``lib/pact_broker/api/decorators/matrix_decorator.rb``, ``pact: {createdAt}``).
+    """
+    created = _published_at(broker, rows)
+    for row, out in zip(rows, answer.get("matrix", []), strict=False):
         when = created.get((row.consumer, row.consumer_version, row.content_hash))
         if out.get("pact") is not None and when is not None:
             out["pact"]["createdAt"] = when
-        return out
-
-    return hal(_answer(base, rows, missing_versions, with_created_at))
+    return answer
 
 
 def _published_at(broker: Broker, rows: Sequence[Row]) -> dict[tuple[str, str, str | None], str]:

@@ -196,7 +196,13 @@ def _paths() -> dict[str, dict[str, Schema]]:
             )
         },
         _P + "/versions/{version}/tags/{tag}": {
-            "put": s.operation("Tag a version", "putTag", {"201": ("Tag", "The tag")}, (409,), write=True)
+            "put": s.operation(
+                "Tag a version",
+                "putTag",
+                {"201": ("Tag", "The tag, new"), "200": ("Tag", "The tag, which the version had already")},
+                (409,),
+                write=True,
+            )
         },
         _P + "/versions/{version}/deployed-versions/environment/{uuid}": {
             "post": s.operation(

@@ -141,10 +141,18 @@ _PROBLEM = obj(
         "detail": _STR,
         "error": obj(["message"], {"message": _STR}),
         "errors": {
-            "type": "array",
-            "minItems": 1,
-            "items": obj(["detail"], {"detail": _STR, "pointer": _STR, "parameter": _STR}),
-            "description": "One entry per bad field: a JSON pointer into the body or a query/path parameter.",
+            "anyOf": [
+                {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": obj(["detail"], {"detail": _STR, "pointer": _STR, "parameter": _STR}),
+                },
+                {"type": "array", "minItems": 1, "items": _STR},
+                {"type": "object", "additionalProperties": {"type": "array", "items": _STR}},
+            ],
+            "description": "One entry per bad field: a JSON pointer into the body or a query/path parameter. "
+            "/matrix and the webhook writes answer a client that does not ask for application/problem+json "
+            "in the Pact Broker's shape: a list of messages (/matrix), messages by dotted field (webhooks).",
         },
     },
 )

@@ -70,6 +70,22 @@ def catalog_operations() -> dict[str, dict[str, Schema]]:
             )
         },
         "/environments/{uuid}": {"delete": _delete("Delete an environment and its records", "deleteEnvironment")},
+        "/pacts/provider/{provider}/consumer/{consumer}/latest/{tag}": {
+            "get": s.operation(
+                "The pact of the newest consumer version with a tag",
+                "getLatestTaggedPact",
+                {"200": ("PactDocument", "The pact (X-Pact-Consumer-Version names the consumer version)")},
+                (404,),
+            )
+        },
+        "/pacts/provider/{provider}/latest/{tag}": {
+            "get": s.operation(
+                "Each consumer's newest pact with a tag",
+                "latestTaggedProviderPacts",
+                {"200": ("LatestProviderPacts", "Links to the pacts")},
+                (),
+            )
+        },
     }
 
 

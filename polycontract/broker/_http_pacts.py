@@ -47,6 +47,7 @@ __all__ = [
     "get_pact_by_hash",
     "get_pact_by_version",
     "latest_provider_pacts",
+    "pact_response",
     "pact_url",
     "publish_contracts",
     "put_pact",
@@ -161,7 +162,8 @@ async def publish_contracts(request: Request) -> Response:
     return hal(
         {
             "notices": notices,
-            "logs": [],
+            # pact_broker publish_contracts_results_decorator.rb: ``logs`` ({level, message}) say what was done
+            "logs": [{"level": "warn" if n["type"] == "warning" else "info", "message": n["text"]} for n in notices],
             "_embedded": {
                 "pacticipant": {"name": consumer, "_links": {"self": link(base, f"/pacticipants/{seg(consumer)}")}},
                 "version": {
@@ -234,8 +236,23 @@ async def get_pact_by_version(request: Request) -> Response:
 
 
 async def get_latest_pact(request: Request) -> Response:
-    """``GET /pacts/provider/{provider}/consumer/{consumer}/latest``: the newest consumer version's pact."""
-    return await _get_pact(request, None)
+    """``GET /pacts/provider/{provider}/consumer/{consumer}/latest``: the newest consumer version's pact.
+
+    The ``X-Pact-Consumer-Version`` header names that version
+    (pact_broker ``lib/pact_broker/api/resources/latest_pact.rb``).
+    """
+    provider, consumer = request.path_params["provider"], request.path_params["consumer"]
+    number = await run_in_threadpool(reads.latest_pact_version, broker_of(request), consumer, provider)
+    if number is None:
+        raise HttpError(404, f"no pact between {consumer} (any version) and {provider}")
+    response = await _get_pact(request, number)
+    response.headers["X-Pact-Consumer-Version"] = number
+    return response
+
+
+async def pact_response(request: Request, number: str) -> Response:
+    """The pact of the request's consumer version ``number`` and provider (404 when there is none)."""
+    return await _get_pact(request, number)
 
 
 async def _get_pact(request: Request, number: str | None, revision: int | None = None) -> Response:
@@ -264,7 +281,10 @@ async def latest_provider_pacts(request: Request) -> Response:
         {
             "_links": {
                 "self": {"href": f"{base}/pacts/provider/{seg(provider)}/latest"},
-                "provider": {"href": f"{base}/pacticipants/{seg(provider)}", "name": provider},
+                # pact_broker lib/pact_broker/api/decorators/provider_pacts_decorator.rb: pb:provider, and the
+                # older provider link titled with the provider's name
+                "pb:provider": {"href": f"{base}/pacticipants/{seg(provider)}", "name": provider},
+                "provider": {"href": f"{base}/pacticipants/{seg(provider)}", "name": provider, "title": provider},
                 "pb:pacts": pacts,
                 "pacts": pacts,
             }

@@ -35,6 +35,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from polycontract.broker import _http_reads as reads
+from polycontract.broker._http_pact_broker_errors import pact_broker_errors
 from polycontract.broker._http_support import (
     HttpError,
     base_url,
@@ -154,12 +156,17 @@ def _headers(request: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _body(request: Mapping[str, Any]) -> Any:
+    """The body template: a JSON value, or a text body that is not JSON (kept and sent as written).
+
+    The Pact Broker sends a string body as it is and any other body as JSON (pact_broker
+    ``lib/pact_broker/webhooks/webhook_request_template.rb``); a text body is kept as a JSON string.
+    """
     value = request.get("body")
     if isinstance(value, str):
         try:
             return json.loads(value)
         except ValueError:
-            raise HttpError(400, "request.body: a text body must hold JSON", pointer="/request/body") from None
+            return json.dumps(value)
     return value
 
 
@@ -219,10 +226,28 @@ async def list_webhooks(request: Request) -> Response:
     return hal(_listing(base_url(request), request.url.path, hooks))
 
 
+async def _check_pacticipants(request: Request, arguments: dict[str, Any]) -> None:
+    """404 for a pacticipant of the path that does not exist, 400 naming one of the body.
+
+    The Pact Broker's ``PactWebhooks`` resource exists only for a known consumer and provider, and a webhook's
+    ``consumer.name`` / ``provider.name`` must name a known pacticipant (pact_broker
+    ``lib/pact_broker/api/contracts/webhook_pacticipant_contract.rb``, ``pacticipant_with_name_exists``).
+    """
+    broker = broker_of(request)
+    for role in ("consumer", "provider"):
+        name = arguments.get(role)
+        if name is None or await run_in_threadpool(reads.pacticipant, broker, name) is not None:
+            continue
+        if role in request.path_params:
+            raise HttpError(404, f"there is no {role} named {name!r}", parameter=role)
+        raise HttpError(400, f"{role}.name {name!r} does not name a known pacticipant", pointer=pointer(role, "name"))
+
+
 async def create_webhook(request: Request) -> Response:
     """``POST /webhooks`` (and ``…/provider/{provider}/consumer/{consumer}``): 201 with the new webhook."""
     body = await json_body(request)
     arguments = _arguments(body, request.path_params.get("consumer"), request.path_params.get("provider"))
+    await _check_pacticipants(request, arguments)
     return await _create(request, arguments)
 
 
@@ -236,6 +261,7 @@ async def put_webhook(request: Request) -> Response:
     webhook_id = request.path_params["uuid"]
     body = await json_body(request)
     arguments = _arguments(body)
+    await _check_pacticipants(request, arguments)
     hooks = await run_in_threadpool(broker_of(request).webhooks)
     existed = any(h.id == webhook_id for h in hooks)
     return await _create(request, {**arguments, "webhook_id": webhook_id}, 200 if existed else 201)
@@ -288,11 +314,11 @@ def webhook_routes() -> list[Route]:
     pair = "/webhooks/provider/{provider}/consumer/{consumer}"
     return [
         Route("/webhooks", list_webhooks, methods=["GET"]),
-        Route("/webhooks", create_webhook, methods=["POST"]),
+        Route("/webhooks", pact_broker_errors(create_webhook, "fields"), methods=["POST"]),
         Route(pair, list_webhooks, methods=["GET"]),
-        Route(pair, create_webhook, methods=["POST"]),
+        Route(pair, pact_broker_errors(create_webhook, "fields"), methods=["POST"]),
         Route("/webhooks/{uuid}", get_webhook, methods=["GET"]),
-        Route("/webhooks/{uuid}", put_webhook, methods=["PUT"]),
+        Route("/webhooks/{uuid}", pact_broker_errors(put_webhook, "fields"), methods=["PUT"]),
         Route("/webhooks/{uuid}", delete_webhook, methods=["DELETE"]),
         Route("/webhooks/{uuid}/execute", execute_webhook, methods=["POST"]),
         Route("/polycontract/webhooks/{uuid}/deliveries", deliveries, methods=["GET"]),

@@ -171,8 +171,12 @@ def _render_value(value: Any, context: Mapping[str, str]) -> Any:
 
 
 def render(template: str, context: Mapping[str, str]) -> str:
-    """``template`` (JSON text) with placeholders filled in; unknown placeholders stay as written."""
-    return json.dumps(_render_value(json.loads(template), context), separators=(",", ":"))
+    """``template`` (JSON text) with placeholders filled in; unknown placeholders stay as written.
+
+    A template that is a JSON string is a text body, sent as its text (as the Pact Broker sends a string body).
+    """
+    value = _render_value(json.loads(template), context)
+    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
 
 
 def render_text(text: str, context: Mapping[str, str]) -> str:

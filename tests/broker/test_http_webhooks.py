@@ -53,6 +53,8 @@ def test_the_pact_cli_creates_a_webhook_that_fires_on_publish_with_basic_auth(
     served: tuple[Broker, str], receiver: Receiver, make_pact: PactMaker, tmp_path: Path
 ) -> None:
     broker, url = served
+    broker.create_pacticipant("web")  # the Pact Broker creates webhooks only for known pacticipants
+    broker.create_pacticipant("auth")
     code, out = pact(
         "broker", "create-webhook", receiver.url + "/ok?c=${pactbroker.consumerName}",
         "--broker-base-url", url, "--request", "POST",
@@ -118,6 +120,7 @@ def test_the_http_client_configures_webhooks_like_the_embedded_broker(
     served: tuple[Broker, str], receiver: Receiver, make_pact: PactMaker
 ) -> None:
     broker, url = served
+    broker.create_pacticipant("web")  # the Pact Broker creates webhooks only for known pacticipants
     with HttpBroker(url) as client:
         hook = client.create_webhook(
             url=receiver.url + "/ok",
@@ -189,7 +192,6 @@ def _hook(request: Any = None, events: Any = None, **extra: Any) -> dict[str, An
         ("POST", "/webhooks", _hook({}), 400, "/request/url"),
         ("POST", "/webhooks", _hook({"url": "ftp://x"}), 400, "/request/url"),
         ("POST", "/webhooks", _hook({"url": "http://x.test", "method": "GET"}), 400, "/request/method"),
-        ("POST", "/webhooks", _hook({"url": "http://x.test", "body": "not json"}), 400, "/request/body"),
         ("POST", "/webhooks", _hook({"url": "http://x.test", "headers": {"A": 1}}), 400, "/request/headers"),
         ("POST", "/webhooks", _hook(colour=1), 400, "/colour"),
         ("POST", "/webhooks", _hook(consumer={"label": "x"}), 400, "/consumer/label"),
@@ -202,7 +204,7 @@ def test_bad_webhook_requests_are_problems_naming_the_field(
     served: tuple[Broker, str], method: str, path: str, body: Any, status: int, where: str
 ) -> None:
     broker, url = served
-    answer = httpx.request(method, url + path, json=body)
+    answer = httpx.request(method, url + path, json=body, headers={"Accept": "application/problem+json"})
     assert answer.status_code == status
     problem = answer.json()
     assert answer.headers["content-type"].startswith("application/problem+json")
@@ -215,6 +217,8 @@ def test_the_index_links_webhooks_and_listings_are_filtered_by_pair(served: tupl
     index = httpx.get(url + "/").json()["_links"]
     assert index["pb:webhooks"]["href"] == url + "/webhooks"
     assert index["pb:webhook"] == {"href": url + "/webhooks/{uuid}", "title": "Webhook", "templated": True}
+    broker.create_pacticipant("web")
+    broker.create_pacticipant("auth")
     created = httpx.post(
         url + "/webhooks/provider/auth/consumer/web",
         json={"events": [{"name": "contract_published"}], "request": {"method": "POST", "url": "http://x.test/b"}},
