@@ -9,9 +9,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from polycontract.verifier._result import InteractionResult, VerificationResult
 
-__all__ = ["jsonable", "junit_xml", "report", "test_result"]
+__all__ = ["jsonable", "junit_xml", "report", "test_name", "test_result", "text_comments"]
 
 _STATUS = {
     ("verified", False): "ok",
@@ -34,6 +36,45 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [jsonable(v) for v in value]
     return repr(value)
+
+
+def _comment_text(value: Any) -> str:
+    """A comment as the Pact verifier prints it: a string as it is, anything else as JSON."""
+    import json
+
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def text_comments(comments: Mapping[str, Any]) -> tuple[str, ...]:
+    """The V4 text comments of an interaction (``comments.text``: a list, or one string), as printed.
+
+    >>> text_comments({"text": ["cached", 7], "testname": "t"})
+    ('cached', '7')
+    """
+    text = comments.get("text")
+    if isinstance(text, list):
+        return tuple(_comment_text(t) for t in text)
+    return (text,) if isinstance(text, str) and text else ()
+
+
+def test_name(comments: Mapping[str, Any]) -> str | None:
+    """The name of the test that wrote the interaction (``comments.testname``), if any.
+
+    >>> test_name({"testname": "test_get_user"})
+    'test_get_user'
+    """
+    name = comments.get("testname")
+    text = None if name is None else _comment_text(name)
+    return text or None
+
+
+def _commentary(r: InteractionResult) -> list[str]:
+    """The lines under an interaction's line: its test name and text comments (as the Pact verifier prints
+    them after the interaction: ``Test Name: …`` then ``Comments:`` and one line per comment)."""
+    lines = [f"      Test Name: {r.test_name}"] if r.test_name else []
+    if r.comments:
+        lines += ["      Comments:", *(f"        {c}" for c in r.comments)]
+    return lines
 
 
 def test_result(r: InteractionResult) -> dict[str, Any]:
@@ -68,6 +109,7 @@ def report(result: VerificationResult) -> str:
         lines.append(f"  ERROR {error.origin}: {error.message}")
     for r in result.interactions:
         lines.append(f"  {r.title} ... {_STATUS[(r.outcome, r.pending)]} ({r.duration * 1000:.1f} ms)")
+        lines += _commentary(r)
     failed = [r.explain() for r in result.interactions if r.outcome == "failed"]
     unchecked = [r.explain() for r in result.interactions if r.outcome == "could-not-verify"]
     if failed:

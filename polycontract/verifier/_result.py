@@ -78,6 +78,10 @@ class InteractionResult:
     consumer_versions: tuple[str, ...] = ()
     #: Where those consumer versions are live, e.g. ``("deployed in prod",)``, when the source knows.
     deployments: tuple[str, ...] = ()
+    #: The interaction's V4 text comments (``comments.text``) and test name (``comments.testname``), which the
+    #: report prints under the interaction as the Pact verifier does.
+    comments: tuple[str, ...] = ()
+    test_name: str | None = None
 
     @property
     def outcome(self) -> str:
@@ -138,6 +142,8 @@ class InteractionResult:
             "ok": self.ok,
             "pending": self.pending,
             "states": list(self.states),
+            "testName": self.test_name,
+            "comments": list(self.comments),
             "durationMs": round(self.duration * 1000, 3),
             "origin": self.origin,
             "request": self.request,

@@ -38,6 +38,7 @@ from polycontract.verifier._messages import (
     from_states_producer,
     verify_message,
 )
+from polycontract.verifier._report import test_name, text_comments
 from polycontract.verifier._result import InteractionResult, PactOutcome, SourceError
 from polycontract.verifier._sources import SourcedPact, triage
 from polycontract.verifier._states import StateError, StateRunner, StateSetup
@@ -178,6 +179,8 @@ class VerificationSession:
             duration=time.perf_counter() - started,
             consumer_versions=consumer_versions,
             deployments=deployments,
+            comments=text_comments(interaction.comments),
+            test_name=test_name(interaction.comments),
         )
 
     def _states_to_set_up(self, interaction: Interaction) -> tuple[ProviderState, ...]:

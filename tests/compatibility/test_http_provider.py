@@ -55,10 +55,6 @@ KNOWN_FAILURES: dict[str, str] = {
         "the Pact verifier warns about a state with no callback and verifies anyway; polycontract fails closed: "
         "the interaction is could-not-verify (exit 2) naming the missing handler, a deliberate choice"
     ),
-    "V4/http_provider: Verifying a HTTP interaction with comments": (
-        "the Pact verifier prints a V4 interaction's text comments and its testname; polycontract's "
-        "verification report shows neither"
-    ),
 }
 
 steps = StepRegistry()

@@ -43,10 +43,6 @@ KNOWN_FAILURES: dict[str, str] = {
         "magic byte and a 4-byte schema id before the JSON) is to be skipped before matching; polycontract "
         "compares the framed bytes with the JSON document"
     ),
-    "V4/message_provider: Verifying a message interaction with comments": (
-        "the Pact verifier prints a V4 interaction's text comments and its testname; polycontract's "
-        "verification report shows neither"
-    ),
 }
 
 steps = StepRegistry()
