@@ -87,7 +87,17 @@ def test_can_i_deploy_retries_while_unknown(
     monkeypatch.setattr(can_i_deploy_module, "sleep", waits.append)
     run("publish", str(pact_file), "--consumer-version", "1.0")
     result = run(
-        "can-i-deploy", "-a", "web", "-e", "1.0", "--to-environment", "prod", "--retry-while-unknown", "2", "--retry-interval", "3"
+        "can-i-deploy",
+        "-a",
+        "web",
+        "-e",
+        "1.0",
+        "--to-environment",
+        "prod",
+        "--retry-while-unknown",
+        "2",
+        "--retry-interval",
+        "3",
     )
     assert result.exit_code == 1
     assert waits == [3.0, 3.0]
@@ -132,7 +142,10 @@ def test_the_matrix_command_lists_rows(run: Callable[..., Result], pact_file: Pa
             ("record-deployment", "-a", "ghost", "-e", "1", "--environment", "prod"),
             "error: pacticipant='ghost' is not known",
         ),
-        (("can-i-deploy", "-a", "web", "-e", "1", "--to-environment", "staging"), "error: environment='staging' does not exist"),
+        (
+            ("can-i-deploy", "-a", "web", "-e", "1", "--to-environment", "staging"),
+            "error: environment='staging' does not exist",
+        ),
         (
             ("can-i-deploy", "-a", "web", "-e", "1", "--to-environment", "prod", "--broker", "http://127.0.0.1:1"),
             "error: cannot reach the broker at http://127.0.0.1:1",

@@ -132,7 +132,9 @@ def test_can_i_deploy_json_carries_the_failed_interactions_with_their_mismatches
 ) -> None:
     broker, url = broker_cli_url
     _estate(broker)
-    code, out = _run("can-i-deploy", "-a", "auth", "-e", "3.0.0", "--to-environment", "prod", "--broker", url, "--output", "json")
+    code, out = _run(
+        "can-i-deploy", "-a", "auth", "-e", "3.0.0", "--to-environment", "prod", "--broker", url, "--output", "json"
+    )
     assert code == 1, out
     answer = json.loads(out)
     [failed] = [r for r in answer["reasons"] if r["status"] == "failed"]

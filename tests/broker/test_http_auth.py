@@ -441,7 +441,17 @@ def test_polycontract_can_i_deploy_uses_the_token_from_the_environment(
     broker.publish_verification(provider="users", provider_version="5", consumer="web", consumer_version="1",
                                 success=True)  # fmt: skip
     broker.record_deployment("users", "5", "prod")
-    question = ("can-i-deploy", "--pacticipant", "web", "--version", "1", "--to-environment", "prod", "--broker", server.url)
+    question = (
+        "can-i-deploy",
+        "--pacticipant",
+        "web",
+        "--version",
+        "1",
+        "--to-environment",
+        "prod",
+        "--broker",
+        server.url,
+    )
 
     allowed = _polycontract(*question, token=READER)
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr

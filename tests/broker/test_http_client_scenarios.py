@@ -181,7 +181,18 @@ def test_the_cli_answers_can_i_deploy_yes_and_no_against_a_real_server(
         )
     assert _run(cli_env, "record-deployment", "-a", "auth", "-e", "9", "--environment", "prod")[0] == 0
     code, output = _run(
-        cli_env, "can-i-deploy", "-a", "web", "-e", "1", "--to-environment", "prod", "--broker", server_url, "-o", "json"
+        cli_env,
+        "can-i-deploy",
+        "-a",
+        "web",
+        "-e",
+        "1",
+        "--to-environment",
+        "prod",
+        "--broker",
+        server_url,
+        "-o",
+        "json",
     )
     assert code == 0, output
     assert json.loads(output)["summary"]["deployable"] is True
@@ -189,7 +200,14 @@ def test_the_cli_answers_can_i_deploy_yes_and_no_against_a_real_server(
 
 def test_the_cli_reports_a_server_that_is_not_running_in_one_line(tmp_path: Path) -> None:
     code, output = _run(
-        {"POLYCONTRACT_BROKER": "http://127.0.0.1:1"}, "can-i-deploy", "-a", "web", "-e", "1", "--to-environment", "prod"
+        {"POLYCONTRACT_BROKER": "http://127.0.0.1:1"},
+        "can-i-deploy",
+        "-a",
+        "web",
+        "-e",
+        "1",
+        "--to-environment",
+        "prod",
     )
     assert code == 2
     assert "error: cannot reach the broker at http://127.0.0.1:1" in output
