@@ -370,11 +370,13 @@ def read_message_contents(data: Any, spec: SpecVersion, where: Where) -> Message
     metadata = data.get(meta_key) or {}
     if not isinstance(metadata, Mapping):
         where.at(meta_key).fail("metadata must be an object", expected="an object")
-    contents = read_body(data, "contents", spec, where)
-    if isinstance(contents, Body) and contents.content_type is None:
-        ct = next((v for k, v in metadata.items() if k.lower() in ("contenttype", "content-type")), None)
-        if isinstance(ct, str):
-            contents = Body(content=contents.content, content_type=ct, encoded=contents.encoded)
+    ct = next((v for k, v in metadata.items() if k.lower() in ("contenttype", "content-type")), None)
+    # Before V4, string contents under a binary contentType are base64 of the bytes, as for HTTP bodies:
+    # the Pact reference writes a V3 message's binary contents so and decodes them when verifying.
+    headers = {"Content-Type": (ct,)} if isinstance(ct, str) else None
+    contents = read_body(data, "contents", spec, where, headers)
+    if isinstance(contents, Body) and contents.content_type is None and isinstance(ct, str):
+        contents = Body(content=contents.content, content_type=ct, encoded=contents.encoded)
     return MessageContents(
         contents=contents,
         metadata=dict(metadata),

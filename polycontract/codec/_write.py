@@ -121,7 +121,10 @@ def _part_problems(
 def _binary_body_problem(part: Request | Response | MessageContents, body: Body, spec: SpecVersion) -> str | None:
     """Why a V2/V3 file cannot hold this binary body, or None when V3 can (base64 under a binary Content-Type)."""
     if isinstance(part, MessageContents):
-        return "binary message contents need V4"
+        declared_type = _metadata_content_type(part.metadata) or body.content_type
+        if spec == "V3" and is_binary_media_type(declared_type):
+            return None  # base64 text under a binary contentType, as the Pact reference writes it
+        return "binary message contents need V4, or V3 with a binary contentType in the metadata"
     if spec != "V3":
         return "a binary body needs V3 (under a binary Content-Type header) or V4"
     declared = header_content_type(part.headers)
@@ -293,12 +296,22 @@ def _http_tail(out: dict[str, Any], headers: Any, body: Any, rules: Any, generat
         out["generators"] = write_generators(generators)
 
 
+def _metadata_content_type(metadata: Mapping[str, Any]) -> str | None:
+    """A message's content type as its metadata names it (``contentType``, any case or ``content-type``)."""
+    return next(
+        (v for k, v in metadata.items() if k.lower() in ("contenttype", "content-type") and isinstance(v, str)), None
+    )
+
+
 def _message(m: MessageContents, spec: SpecVersion) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if isinstance(m.contents, Body):
         out["contents"] = write_body(m.contents, spec)
     meta_key = "metadata" if spec == "V4" else "metaData"
     out[meta_key] = dict(m.metadata)
+    binary = spec != "V4" and isinstance(m.contents, Body) and isinstance(m.contents.content, bytes)
+    if binary and isinstance(m.contents, Body) and m.contents.content_type and not _metadata_content_type(m.metadata):
+        out[meta_key]["contentType"] = m.contents.content_type  # what says the base64 text is binary
     category = "content" if spec == "V4" else "body"
     if m.matching_rules:
         out["matchingRules"] = write_matching_rules(m.matching_rules, body_category=category)

@@ -33,11 +33,6 @@ FEATURES = {
 
 #: Scenarios that still differ from the Pact tools, by id, with the reason (reviewed; strict xfails).
 KNOWN_FAILURES: dict[str, str] = {
-    "V3/message_provider: Message with binary body (positive case)": (
-        "in a V3 pact the reference writes a binary message body as base64 text under a binary contentType "
-        "and decodes it when verifying; polycontract takes the base64 text as the expected body and fails the "
-        "provider's bytes with 'body is not UTF-8 text'"
-    ),
     "V3/message_provider: Supports messages with body formatted for the Kafka schema registry": (
         "tagged @wip upstream: for application/vnd.schemaregistry.v1+json the schema-registry framing (a zero "
         "magic byte and a 4-byte schema id before the JSON) is to be skipped before matching; polycontract "
