@@ -75,6 +75,8 @@ Webhooks (``/webhooks…``, the Pact Broker's shape) are described in `polycontr
 Deletions, branches, ``POST /pacticipants``, ``/pacticipants/{p}/versions``, ``…/latest-version/{tag}`` and
 ``/pacts/latest``: `polycontract.broker._http_catalog`. The latest pacts by tag
 (``/pacts/provider/{prov}[/consumer/{c}]/latest/{tag}``): `polycontract.broker._http_tagged_pacts`.
+Pacts by consumer branch (``/pacts/provider/{prov}[/consumer/{c}]/branch…``) and provider states
+(``/pacts/provider/{prov}/provider-states…``): `polycontract.broker._http_provider_pacts`.
 Latest verification results (``…/verification-results/latest``): `polycontract.broker._http_verification_reads`.
 Schemas, schema reads, prune and pact lookup by content (``/polycontract/…``): `polycontract.broker._http_extensions`.
 [9] `polycontract.broker._http_openapi`; public like ``/health`` (no token needed); index relation ``service-desc``.
@@ -106,6 +108,7 @@ from polycontract.broker._broker import Broker
 from polycontract.broker._http_auth import AuthConfig, TokenAuth
 from polycontract.broker._http_catalog import catalog_routes
 from polycontract.broker._http_pact_broker_errors import pact_broker_errors
+from polycontract.broker._http_provider_pacts import provider_pact_routes
 from polycontract.broker._http_support import AccessLog, HttpError, base_url, error_response, hal, status_for
 from polycontract.broker._http_tagged_pacts import tagged_pact_routes
 from polycontract.broker._http_verification_reads import verification_read_routes
@@ -271,6 +274,7 @@ def _routes() -> list[Route]:
         *extensions.routes(),
         *webhook_routes(),
         *catalog_routes(),
+        *provider_pact_routes(),
         *tagged_pact_routes(),
     ]
 

@@ -261,7 +261,14 @@ async def _get_pact(request: Request, number: str | None, revision: int | None =
     if found is None:
         which = f"version {number}" if number else "any version"
         raise HttpError(404, f"no pact between {consumer} ({which}) and {provider}")
-    return hal(_pact_document(base_url(request), consumer, provider, found[0], found[1]))
+    base = base_url(request)
+    document = _pact_document(base, consumer, provider, found[0], found[1])
+    if number is not None:
+        # pact_broker lib/pact_broker/api/decorators/pact_decorator.rb: pb:consumer-version (pact-broker-cli's
+        # get-pacts --download names each file after it)
+        path = f"/pacticipants/{seg(consumer)}/versions/{seg(number)}"
+        document["_links"]["pb:consumer-version"] = link(base, path, title="Consumer version", name=number)
+    return hal(document)
 
 
 async def latest_provider_pacts(request: Request) -> Response:
