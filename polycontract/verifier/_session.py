@@ -188,6 +188,11 @@ class VerificationSession:
         its states with the request, so states without a handler (or state change URL) are left to it."""
         assert self._states is not None
         states = interaction.provider_states
+        if not states and self._states.state_change_url is not None:
+            # As pact verifier does: the state change URL gets a setup (and teardown) call with an empty
+            # state for an interaction that names none (pact-reference rust/pact_verifier/src/lib.rs,
+            # `execute_provider_states`); Python state handlers are called only for the states named.
+            return (ProviderState(name=""),)
         if isinstance(interaction, HttpInteraction) or self.verifier._messages.get(interaction.description):
             return tuple(states)
         if self.verifier.message_producer is None and self._endpoint is None:

@@ -47,10 +47,6 @@ FEATURES = {
 
 #: Scenarios that still differ from the Pact tools, by id, with the reason (reviewed; strict xfails).
 KNOWN_FAILURES: dict[str, str] = {
-    "V1/http_provider: Verifying an interaction with no defined provider state": (
-        "the Pact verifier calls the state callback with an empty state for an interaction that has none; "
-        "polycontract calls state handlers only for the states an interaction names"
-    ),
     "V1/http_provider: Verifying an interaction where a provider state callback is not configured": (
         "the Pact verifier warns about a state with no callback and verifies anyway; polycontract fails closed: "
         "the interaction is could-not-verify (exit 2) naming the missing handler, a deliberate choice"
