@@ -98,6 +98,7 @@ def raw_interactions(name: str) -> list[dict[str, Any]]:
 _TEST_ENV_UUIDS = ("16926ef3-590f-4e3f-838e-719717aa88c9", "cb632df3-0a0d-4227-aac3-60114dd36479")
 _DEPLOYED_UUID = "ff3adecf-cfc5-4653-a4e3-f1861092f8e0"
 _FOO_SHA = "5556b8149bf8bac76bc30f50a8a2dd4c22c85f30"
+_PRICING_REPOSITORY = "git@git.realestate.com.au:business-systems/pricing-service"
 
 
 class Seeder:
@@ -138,8 +139,9 @@ class Seeder:
         return self
 
     def environment(self, name: str, *, uuid: str | None = None, contacts: bool = False) -> Seeder:
-        """``create_environment(name, uuid:)``; the Pact Broker's UUID maps to the one polycontract derives."""
-        self.broker.create_environment(name, display_name="Test" if contacts else None)
+        """``create_environment(name, uuid:, contacts:)``; the Pact Broker's UUID maps to the one polycontract uses."""
+        team = [{"name": "foo", "details": {"emailAddress": "foo@bar.com"}}] if contacts else None
+        self.broker.create_environment(name, display_name="Test" if contacts else None, contacts=team)
         if uuid is not None:
             self.ids[uuid] = environment_uuid(name)
         return self
@@ -218,8 +220,10 @@ def _seeds() -> dict[str, Callable[[Seeder], object]]:
             s.broker.create_version("Bar", "4.5.6", tags=["prod"]),
             s.verify("Foo", "1.2.3", "Bar", "5.6.7"),
         ),
-        "the 'Pricing Service' already exists in the pact-broker": lambda s: s.broker.create_version(
-            "Pricing Service", "1.3.0"
+        # create_pricing_service (pact_broker lib/pact_broker/test/test_data_builder.rb) sets its repository URL
+        "the 'Pricing Service' already exists in the pact-broker": lambda s: (
+            s.broker.create_pacticipant("Pricing Service", repository_url=_PRICING_REPOSITORY),
+            s.broker.create_version("Pricing Service", "1.3.0"),
         ),
         condor_pact: lambda s: s.pact("Condor", "1.3.0", "Pricing Service", revised=False),
         "the 'Pricing Service' and 'Condor' already exist in the pact-broker, and Condor already has a pact "

@@ -6,12 +6,13 @@ leaves nothing half-written.
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import Connection
@@ -21,6 +22,7 @@ from polycontract.broker import _reads
 from polycontract.broker._build_urls import checked_url, set_repository_url, set_version_build_url
 from polycontract.broker._engine import WRITE, writer_queue
 from polycontract.broker._estate_query import environment_question
+from polycontract.broker._labels import PacticipantLabels, checked_contacts
 from polycontract.broker._main_branch import MAIN_BRANCH_CANDIDATES, candidates_option
 from polycontract.broker._message_schemas import load_message_facts, message_reasons
 from polycontract.broker._publish import PublishResult, publish_in
@@ -49,12 +51,14 @@ __all__ = ["Broker", "Environment", "PublishResult"]
 
 @dataclass(frozen=True, kw_only=True)
 class Environment:
-    """A deployment target; ``order`` sorts them DEV → QA → PROD."""
+    """A deployment target; ``order`` sorts them DEV → QA → PROD; ``contacts`` as the Pact Broker keeps them
+    (``{"name": …, "details": {…}}`` each)."""
 
     name: str
     display_name: str | None
     production: bool
     order: int
+    contacts: tuple[Mapping[str, Any], ...] = ()
 
 
 def deploy_target(to_environment: str | None, to_main_branch: bool, to_tag: str | None) -> str:
@@ -66,7 +70,7 @@ def deploy_target(to_environment: str | None, to_main_branch: bool, to_tag: str 
     return f"the latest versions tagged {to_tag}" if to_tag is not None else "the main branches"
 
 
-class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
+class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks, PacticipantLabels):
     """A pact broker over one database (see `polycontract.broker.connect`, also for ``auto_detect_main_branch``).
 
     Webhooks are sent after the firing write commits, by a thread pool `close` drains: up to
@@ -144,15 +148,25 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
     # -- pacticipants and versions ------------------------------------------------------------
 
     def create_pacticipant(
-        self, name: str, *, main_branch: str | None = None, repository_url: str | None = None
+        self,
+        name: str,
+        *,
+        main_branch: str | None = None,
+        repository_url: str | None = None,
+        display_name: str | None = None,
     ) -> None:
         """Create ``name`` (or update it): ``main_branch`` is where "can I merge" looks; ``repository_url``
-        where its code lives (the Pact Broker's ``repositoryUrl``)."""
+        where its code lives, ``display_name`` how to show it (the Pact Broker's ``repositoryUrl``,
+        ``displayName``). None leaves a stored value as it is."""
         repository_url = checked_url(repository_url, "repository_url")
+        if display_name is not None and (not display_name.strip() or len(display_name) > 255):
+            raise UsageError(f"display_name={display_name!r} must be a non-empty name of at most 255 characters")
         with self._transaction() as conn:
             pid = ensure_pacticipant(conn, name, self._clock())
             if main_branch is not None:
                 conn.execute(pacticipants.update().where(pacticipants.c.id == pid).values(main_branch=main_branch))
+            if display_name is not None:
+                conn.execute(pacticipants.update().where(pacticipants.c.id == pid).values(display_name=display_name))
             set_repository_url(conn, pid, repository_url)
 
     def create_version(
@@ -292,17 +306,31 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
 
     # -- environments, deployments and releases -----------------------------------------------
 
-    def create_environment(self, name: str, *, production: bool = False, display_name: str | None = None) -> None:
-        """Create (or update) environment ``name``; environments are ordered by creation (DEV → QA → PROD)."""
+    def create_environment(
+        self,
+        name: str,
+        *,
+        production: bool = False,
+        display_name: str | None = None,
+        contacts: Sequence[Mapping[str, Any]] | None = None,
+    ) -> None:
+        """Create (or update) environment ``name``; environments are ordered by creation (DEV → QA → PROD).
+
+        ``contacts`` (the Pact Broker's: ``[{"name": "Team A", "details": {"emailAddress": …}}]``) replace the
+        stored ones; None leaves them as they are.
+        """
         if not name or not name.strip():
             raise UsageError(f"environment={name!r} must be a non-empty name")
+        stored = None if contacts is None else json.dumps(checked_contacts(contacts))
         with self._transaction() as conn:
             order = conn.execute(select(func.coalesce(func.max(environments.c.display_order), 0))).scalar_one() + 1
             values = {"name": name, "production": production, "display_order": order, "created_at": self._clock()}
-            insert_ignore(conn, environments, {**values, "display_name": display_name})
+            insert_ignore(conn, environments, {**values, "display_name": display_name, "contacts": stored})
             changes: dict[str, object] = {"production": production}
             if display_name is not None:
                 changes["display_name"] = display_name
+            if stored is not None:
+                changes["contacts"] = stored
             conn.execute(environments.update().where(environments.c.name == name).values(**changes))
 
     def environments(self) -> tuple[Environment, ...]:
@@ -310,7 +338,13 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks):
         with self._transaction(write=False) as conn:
             found = conn.execute(select(environments).order_by(environments.c.display_order, environments.c.id))
             return tuple(
-                Environment(name=r.name, display_name=r.display_name, production=r.production, order=r.display_order)
+                Environment(
+                    name=r.name,
+                    display_name=r.display_name,
+                    production=r.production,
+                    order=r.display_order,
+                    contacts=tuple(json.loads(r.contacts or "[]")),
+                )
                 for r in found
             )
 

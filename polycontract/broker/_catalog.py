@@ -24,6 +24,7 @@ from polycontract.broker._schema import (
     deployments,
     environments,
     pact_contents,
+    pacticipant_labels,
     pacticipants,
     publications,
     releases,
@@ -215,6 +216,7 @@ def delete_pacticipant(broker: Broker, name: str) -> bool:
         )
         conn.execute(delete(deployments).where(deployments.c.pacticipant_id == pid))
         conn.execute(delete(releases).where(releases.c.pacticipant_id == pid))
+        conn.execute(delete(pacticipant_labels).where(pacticipant_labels.c.pacticipant_id == pid))
         conn.execute(delete(pacticipants).where(pacticipants.c.id == pid))
         return True
 

@@ -78,6 +78,8 @@ Deletions, branches, ``POST /pacticipants``, ``/pacticipants/{p}/versions``, ``�
 Pacts by consumer branch (``/pacts/provider/{prov}[/consumer/{c}]/branch…``) and provider states
 (``/pacts/provider/{prov}/provider-states…``): `polycontract.broker._http_provider_pacts`.
 Latest verification results (``…/verification-results/latest``): `polycontract.broker._http_verification_reads`.
+Pacticipant labels (``/pacticipants/{p}/labels/{label}``, ``/pacticipants/label/{label}``):
+`polycontract.broker._http_labels`.
 Schemas, schema reads, prune and pact lookup by content (``/polycontract/…``): `polycontract.broker._http_extensions`.
 [9] `polycontract.broker._http_openapi`; public like ``/health`` (no token needed); index relation ``service-desc``.
 ``?revision=N`` (publication history) and the ``polycontract`` fields are extensions for polycontract's
@@ -107,6 +109,7 @@ from polycontract.broker import _http_verification as verification
 from polycontract.broker._broker import Broker
 from polycontract.broker._http_auth import AuthConfig, TokenAuth
 from polycontract.broker._http_catalog import catalog_routes
+from polycontract.broker._http_labels import label_routes
 from polycontract.broker._http_pact_broker_errors import pact_broker_errors
 from polycontract.broker._http_provider_pacts import provider_pact_routes
 from polycontract.broker._http_support import AccessLog, HttpError, base_url, error_response, hal, status_for
@@ -246,6 +249,7 @@ def _routes() -> list[Route]:
         ),
         Route("/pacts/provider/{provider}/latest", pacts.latest_provider_pacts, methods=["GET"]),
         Route("/pacts/provider/{provider}/for-verification", verification.for_verification, methods=["GET", "POST"]),
+        *label_routes(),
         Route("/pacticipants", deploy.list_pacticipants, methods=["GET"]),
         Route(_P, deploy.get_pacticipant, methods=["GET"]),
         Route(_P, deploy.put_pacticipant, methods=["PUT", "PATCH"]),

@@ -68,13 +68,15 @@ async def create_pacticipant(request: Request) -> Response:
     reject_unknown(body, _NEW_PACTICIPANT_FIELDS)
     name = required_str(body, "name")
     main_branch = optional_str(body, "mainBranch")
-    optional_str(body, "displayName")
+    display = optional_str(body, "displayName")
     repository = optional_str(body, "repositoryUrl")
     broker = broker_of(request)
     if await run_in_threadpool(reads.pacticipant, broker, name) is not None:
         raise HttpError(409, f"a pacticipant named {name} already exists; PATCH /pacticipants/{name} to change it")
     await run_in_threadpool(
-        lambda: broker.create_pacticipant(name, main_branch=main_branch, repository_url=repository)
+        lambda: broker.create_pacticipant(
+            name, main_branch=main_branch, repository_url=repository, display_name=display
+        )
     )
     info = await run_in_threadpool(reads.pacticipant, broker, name)
     assert info is not None

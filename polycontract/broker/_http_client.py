@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import httpx
 
 from polycontract.broker._broker import Broker, PublishResult, deploy_target
+from polycontract.broker._http_client_labels import HttpLabels
 from polycontract.broker._http_codec import (
     as_mapping,
     decision_from_json,
@@ -50,7 +51,7 @@ __all__ = ["HttpBroker"]
 _OUTCOMES = {"Pact published": "created", "Pact unchanged": "unchanged", "Pact overwritten": "overwritten"}
 
 
-class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
+class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, HttpLabels, Broker):
     """A `Broker` whose storage is a broker server reached over HTTP (same methods, same return types).
 
     ``token`` is sent as a bearer token, ``username``/``password`` as HTTP basic auth; neither is
@@ -109,7 +110,12 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
     # -- pacticipants and versions ---------------------------------------------------------------
 
     def create_pacticipant(
-        self, name: str, *, main_branch: str | None = None, repository_url: str | None = None
+        self,
+        name: str,
+        *,
+        main_branch: str | None = None,
+        repository_url: str | None = None,
+        display_name: str | None = None,
     ) -> None:
         """Create ``name`` (or update it): ``PUT /pacticipants/{name}``."""
         body: dict[str, Any] = {"name": name}
@@ -117,6 +123,8 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, Broker):
             body["mainBranch"] = main_branch
         if repository_url is not None:
             body["repositoryUrl"] = repository_url
+        if display_name is not None:
+            body["displayName"] = display_name
         self._http.request("PUT", f"/pacticipants/{seg(name)}", json_body=body)
 
     def create_version(

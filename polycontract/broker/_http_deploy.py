@@ -39,27 +39,50 @@ __all__ = [
 ]
 
 
-#: Pacticipant members: ``mainBranch`` plus the Pact Broker's ``name``, ``displayName``, ``repositoryUrl``
-#: (the last two accepted, not stored).
-_PACTICIPANT_FIELDS = frozenset({"name", "mainBranch", "displayName", "repositoryUrl"})
+#: Pacticipant members: the Pact Broker's ``name``, ``mainBranch``, ``displayName``, ``repositoryUrl``, and
+#: ``repository_url``, which the Pact Broker client's ``register_repository_url`` sends (stored as repositoryUrl).
+_PACTICIPANT_FIELDS = frozenset({"name", "mainBranch", "displayName", "repositoryUrl", "repository_url"})
 #: Version members: ``branch``, ``tags`` (names or ``{name}`` objects) and the Pact Broker's ``buildUrl``.
 _VERSION_FIELDS = frozenset({"branch", "tags", "buildUrl"})
+_DEPRECATED_LINK = "DEPRECATED - please use pb:pacticipants"
 
 
 # -- pacticipants and versions ---------------------------------------------------------------
 
 
+def _embedded_version(base: str, name: str, number: str) -> dict[str, Any]:
+    href = f"/pacticipants/{seg(name)}/versions/{seg(number)}"
+    return {"number": number, "_links": {"self": link(base, href, name=number, title="Version")}}
+
+
 def pacticipant_json(base: str, info: reads.PacticipantInfo) -> dict[str, Any]:
-    """A pacticipant as the Pact Broker's pacticipant resource shows it."""
+    """A pacticipant as the Pact Broker's pacticipant resource shows it.
+
+    As pact_broker ``lib/pact_broker/api/decorators/pacticipant_decorator.rb``: its labels and newest version
+    embedded (``latestVersion``, and the deprecated ``latest-version`` the Pact Broker client still reads), the
+    deprecated ``versions`` link beside ``pb:versions``, and ``pb:label``.
+    """
     path = f"/pacticipants/{seg(info.name)}"
+    embedded: dict[str, Any] = {
+        "labels": [
+            {"name": label, "_links": {"self": link(base, f"{path}/labels/{seg(label)}", name=label, title="Label")}}
+            for label in info.labels
+        ]
+    }
+    if info.latest_version is not None:
+        embedded["latestVersion"] = _embedded_version(base, info.name, info.latest_version)
+        embedded["latest-version"] = _embedded_version(base, info.name, info.latest_version)
     return {
         "name": info.name,
-        "displayName": info.name,
+        "displayName": info.display_name or info.name,
         "mainBranch": info.main_branch,
         "repositoryUrl": info.repository_url,
         "createdAt": info.created_at.isoformat(),
+        "_embedded": embedded,
         "_links": {
             "self": link(base, path, name=info.name),
+            "versions": link(base, path + "/versions", title="Deprecated - use pb:versions"),
+            "pb:label": link(base, path + "/labels/{label}", templated=True, title=f"Labels of {info.name}"),
             "pb:versions": link(base, path + "/versions"),
             "pb:branches": link(base, path + "/branches"),
             "pb:latest-version": link(base, path + "/latest-version"),
@@ -79,12 +102,20 @@ async def list_pacticipants(request: Request) -> Response:
     pacticipants = [pacticipant_json(base, i) for i in infos if i is not None]
     # The top-level array as well: the Pact Broker still merges it in (pact_broker
     # lib/pact_broker/api/decorators/pacticipant_collection_decorator.rb, DeprecatedPacticipantCollectionDecorator)
-    # and the Pact CLI's list-pacticipants reads it.
+    # and the Pact CLI's list-pacticipants reads it; so are the pb:pacticipants and deprecated pacticipants links.
+    hrefs = [(p["name"], f"{base}/pacticipants/{seg(p['name'])}") for p in pacticipants]
     return hal(
         {
             "pacticipants": pacticipants,
             "_embedded": {"pacticipants": pacticipants},
-            "_links": {"self": link(base, "/pacticipants")},
+            "_links": {
+                "self": link(base, "/pacticipants"),
+                "pb:pacticipants": [{"href": h, "title": "Pacticipant", "name": n} for n, h in hrefs],
+                "pacticipants": [{"href": h, "title": n, "name": _DEPRECATED_LINK} for n, h in hrefs],
+                "pb:pacticipants-with-label": link(
+                    base, "/pacticipants/label/{label}", templated=True, title="Find pacticipants by label"
+                ),
+            },
         }
     )
 
@@ -99,19 +130,30 @@ async def get_pacticipant(request: Request) -> Response:
 
 
 async def put_pacticipant(request: Request) -> Response:
-    """``PUT``/``PATCH /pacticipants/{pacticipant}``: create it or set ``mainBranch``."""
+    """``PUT``/``PATCH /pacticipants/{pacticipant}``: create it, or set ``mainBranch``, ``displayName`` and the like.
+
+    As pact_broker ``lib/pact_broker/api/resources/pacticipant.rb``: ``application/json`` or (PATCH only)
+    ``application/merge-patch+json``; a PATCH of an unknown pacticipant creates it (201).
+    """
     name = request.path_params["pacticipant"]
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media == "application/merge-patch+json" and request.method != "PATCH":
+        raise HttpError(415, "application/merge-patch+json is accepted for PATCH only; send application/json")
     body = await json_body(request)
     reject_unknown(body, _PACTICIPANT_FIELDS)
     if "name" in body and body["name"] != name:
         raise HttpError(400, f"name {body['name']!r} does not match the URL's pacticipant {name!r}", pointer="/name")
-    optional_str(body, "displayName")
+    display = optional_str(body, "displayName")
     repository = optional_str(body, "repositoryUrl")
+    if repository is None:
+        repository = optional_str(body, "repository_url")
     broker = broker_of(request)
     existed = await run_in_threadpool(reads.pacticipant, broker, name)
     main_branch = optional_str(body, "mainBranch")
     await run_in_threadpool(
-        lambda: broker.create_pacticipant(name, main_branch=main_branch, repository_url=repository)
+        lambda: broker.create_pacticipant(
+            name, main_branch=main_branch, repository_url=repository, display_name=display
+        )
     )
     info = await run_in_threadpool(reads.pacticipant, broker, name)
     assert info is not None

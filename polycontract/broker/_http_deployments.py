@@ -7,12 +7,13 @@ released versions by the ``self`` link the server gives them, which is PATCHed t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from polycontract.broker._broker import Environment
 from polycontract.broker._http_codec import deployed_entries, embedded
+from polycontract.broker._labels import checked_contacts
 from polycontract.errors import StorageError, UsageError
 from polycontract.matrix import LiveVersion
 
@@ -46,15 +47,25 @@ class HttpDeployments:
             raise StorageError(f"environment={name!r} does not exist (known environments: {listed})")
         return self._environment_ids[name]
 
-    def create_environment(self, name: str, *, production: bool = False, display_name: str | None = None) -> None:
+    def create_environment(
+        self,
+        name: str,
+        *,
+        production: bool = False,
+        display_name: str | None = None,
+        contacts: Sequence[Mapping[str, Any]] | None = None,
+    ) -> None:
         """Create (``POST /environments``) or update (``PUT /environments/{uuid}``) environment ``name``."""
         if not name or not name.strip():
             raise UsageError(f"environment={name!r} must be a non-empty name")
+        listed = None if contacts is None else checked_contacts(contacts)
         existing = {str(e.get("name")): e for e in self._environment_list()}
         if name not in existing:
             body: dict[str, Any] = {"name": name, "production": production}
             if display_name is not None:
                 body["displayName"] = display_name
+            if listed is not None:
+                body["contacts"] = listed
             try:
                 self._http.request("POST", "/environments", json_body=body)
                 return
@@ -64,9 +75,12 @@ class HttpDeployments:
                     raise
         current = existing[name]
         shown = display_name if display_name is not None else current.get("displayName")
-        if current.get("production") == production and current.get("displayName") == shown:
+        same_contacts = listed is None or listed == current.get("contacts", [])
+        if current.get("production") == production and current.get("displayName") == shown and same_contacts:
             return
         body = {"name": name, "production": production, "displayName": shown}
+        if listed is not None:
+            body["contacts"] = listed
         self._http.request("PUT", f"/environments/{seg(str(current['uuid']))}", json_body=body)
 
     def environments(self) -> tuple[Environment, ...]:
@@ -82,6 +96,7 @@ class HttpDeployments:
                     display_name=None if shown in (None, name) else str(shown),
                     production=bool(item.get("production", False)),
                     order=order if isinstance(order, int) else index,
+                    contacts=tuple(c for c in item.get("contacts") or () if isinstance(c, Mapping)),
                 )
             )
         return tuple(out)

@@ -28,6 +28,8 @@ from polycontract.broker._http_support import (
     reject_unknown,
     required_str,
 )
+from polycontract.broker._labels import checked_contacts
+from polycontract.errors import UsageError
 
 __all__ = [
     "create_environment",
@@ -55,6 +57,8 @@ def _environment_json(base: str, env: Environment) -> dict[str, Any]:
         "name": env.name,
         "displayName": env.display_name or env.name,
         "production": env.production,
+        # pact_broker lib/pact_broker/api/decorators/environment_decorator.rb: contacts as given, absent when none
+        **({"contacts": [dict(c) for c in env.contacts]} if env.contacts else {}),
         "_links": {
             "self": link(base, f"/environments/{uid}", name=env.name, title="Environment"),
             "pb:currently-deployed-deployed-versions": link(
@@ -80,7 +84,7 @@ async def environment_of(request: Request, uid: str) -> Environment:
     return await _environment(request, uid)
 
 
-#: Environment members: polycontract's plus the Pact Broker's ``contacts`` (accepted, not stored).
+#: Environment members: polycontract's plus the Pact Broker's ``contacts`` (``[{name, details?}]``).
 _ENVIRONMENT_FIELDS = frozenset({"name", "displayName", "production", "contacts"})
 #: Deployment members: the Pact CLI sends ``applicationInstance`` and its older name ``target``.
 _DEPLOYMENT_FIELDS = frozenset({"applicationInstance", "target"})
@@ -108,6 +112,20 @@ async def list_environments(request: Request) -> Response:
     )
 
 
+def _contacts(body: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """``contacts`` of an environment document (None: not given), checked as the Pact Broker's
+    ``lib/pact_broker/api/contracts/environment_schema.rb`` checks them."""
+    value = body.get("contacts")
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise HttpError(400, "contacts must be a list of {name, details?} objects", pointer="/contacts")
+    try:
+        return checked_contacts(value)
+    except UsageError as exc:
+        raise HttpError(400, str(exc), pointer="/contacts") from None
+
+
 async def create_environment(request: Request) -> Response:
     """``POST /environments`` ``{name, displayName?, production}``; 409 when the name exists."""
     body = await json_body(request)
@@ -117,10 +135,13 @@ async def create_environment(request: Request) -> Response:
         raise HttpError(400, "name must not contain whitespace", pointer="/name")
     production = bool_field(body, "production")
     display = optional_str(body, "displayName")
+    contacts = _contacts(body)
     broker = broker_of(request)
     if any(e.name == name for e in await run_in_threadpool(broker.environments)):
         raise HttpError(409, f"an environment named {name} already exists")
-    await run_in_threadpool(lambda: broker.create_environment(name, production=production, display_name=display))
+    await run_in_threadpool(
+        lambda: broker.create_environment(name, production=production, display_name=display, contacts=contacts)
+    )
     env = await _environment(request, environment_uuid(name))
     return hal(_environment_json(base_url(request), env), 201)
 
@@ -136,8 +157,11 @@ async def update_environment(request: Request) -> Response:
         )
     production = bool_field(body, "production", env.production)
     display = optional_str(body, "displayName")
+    contacts = _contacts(body)
     broker = broker_of(request)
-    await run_in_threadpool(lambda: broker.create_environment(env.name, production=production, display_name=display))
+    await run_in_threadpool(
+        lambda: broker.create_environment(env.name, production=production, display_name=display, contacts=contacts)
+    )
     return hal(_environment_json(base_url(request), await _environment(request, environment_uuid(env.name))))
 
 

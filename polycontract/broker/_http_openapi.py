@@ -22,6 +22,7 @@ from polycontract.broker import _http_openapi_answers as a
 from polycontract.broker import _http_openapi_schemas as s
 from polycontract.broker._http_openapi_catalog import catalog_operations, catalog_schemas, merged
 from polycontract.broker._http_openapi_extensions import extension_paths, extension_schemas
+from polycontract.broker._http_openapi_labels import label_operations, label_schemas
 from polycontract.broker._http_openapi_provider_pacts import provider_pact_operations, provider_pact_schemas
 
 __all__ = ["document", "openapi"]
@@ -377,6 +378,7 @@ def document() -> dict[str, Any]:
     components["schemas"] |= extension_schemas()
     components["schemas"] |= catalog_schemas()
     components["schemas"] |= provider_pact_schemas()
+    components["schemas"] |= label_schemas()
     return {
         "openapi": "3.1.0",
         "info": {
@@ -388,7 +390,9 @@ def document() -> dict[str, Any]:
                 " the password of basic auth); without tokens the API is open."
             ),
         },
-        "paths": _with_path_parameters(merged(_paths(), catalog_operations(), provider_pact_operations()))
+        "paths": _with_path_parameters(
+            merged(_paths(), catalog_operations(), provider_pact_operations(), label_operations())
+        )
         | extension_paths(),
         "components": components,
         "security": [{"bearerAuth": []}, {"basicAuth": []}, {}],

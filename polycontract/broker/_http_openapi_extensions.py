@@ -94,7 +94,15 @@ _PRUNE = s.obj(
     },
     closed=True,
 )
-_PARTY: Schema = {**s.obj(["name"], {"name": s.NAME}, closed=True), "type": ["object", "null"]}
+#: ``{name}`` or ``{label}`` (every pacticipant with that label), not both.
+_PARTY: Schema = {
+    "type": ["object", "null"],
+    "oneOf": [
+        {"type": "null"},
+        s.obj(["name"], {"name": s.NAME}, closed=True),
+        s.obj(["label"], {"label": s.NAME}, closed=True),
+    ],
+}
 _WEBHOOK_REQUEST = s.obj(
     ["url"],
     {
@@ -156,8 +164,8 @@ def extension_schemas() -> dict[str, Schema]:
                 ["method", "url", "headers", "timeout"],
                 {"method": str_, "url": str_, "headers": {"type": "object"}, "timeout": {"type": "number"}},
             ),
-            "consumer": s.obj(["name"], {"name": str_}),
-            "provider": s.obj(["name"], {"name": str_}),
+            "consumer": {"anyOf": [s.obj(["name"], {"name": str_}), s.obj(["label"], {"label": str_})]},
+            "provider": {"anyOf": [s.obj(["name"], {"name": str_}), s.obj(["label"], {"label": str_})]},
             "_links": a.links("self", "pb:execute", "pb:webhooks"),
         },
     )

@@ -188,6 +188,7 @@ PACTICIPANT_BODY = obj(
         "mainBranch": OPT_TEXT,
         "displayName": OPT_TEXT,
         "repositoryUrl": OPT_TEXT,
+        "repository_url": {**OPT_TEXT, "description": "The Pact Broker client's older name of repositoryUrl."},
     },
     closed=True,
 )
@@ -229,6 +230,7 @@ _PARAMETERS: dict[str, tuple[str, str]] = {
     "version": ("A version number of the pacticipant (the consumer's, for pact URLs).", "1.0.0"),
     "branch": ("A branch name.", "main"),
     "tag": ("A tag name.", "stable"),
+    "label": ("A pacticipant label.", "payments"),
     "sha": ("A pact content hash (the Pact Broker's pact version).", "0" * 64),
     "metadata": ("Opaque metadata the Pact Broker puts in pact URLs; ignored.", "e30"),
     "uuid": ("An environment's uuid (as listed by GET /environments) or its name.", "production"),

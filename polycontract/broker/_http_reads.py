@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from polycontract.broker._broker import Broker
+from polycontract.broker._labels import labels_of
 from polycontract.broker._schema import (
     deployments,
     environments,
@@ -54,6 +55,10 @@ class PacticipantInfo:
     main_branch: str | None
     created_at: datetime
     repository_url: str | None = None
+    display_name: str | None = None
+    #: Its labels, sorted, and its newest version (None: it has none), as the Pact Broker embeds them.
+    labels: tuple[str, ...] = ()
+    latest_version: str | None = None
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,14 @@ def latest_provider_pacts(broker: Broker, provider: str) -> list[tuple[str, str,
 
 
 def pacticipant(broker: Broker, name: str) -> PacticipantInfo | None:
-    """The pacticipant ``name``, or None."""
+    """The pacticipant ``name`` with its labels and newest version, or None."""
+    newest = (
+        select(versions.c.number)
+        .where(versions.c.pacticipant_id == pacticipants.c.id)
+        .order_by(versions.c.created_at.desc(), versions.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     with broker._transaction(write=False) as conn:
         row = conn.execute(
             select(
@@ -163,9 +175,14 @@ def pacticipant(broker: Broker, name: str) -> PacticipantInfo | None:
                 pacticipants.c.main_branch,
                 pacticipants.c.created_at,
                 pacticipants.c.repository_url,
+                pacticipants.c.display_name,
+                newest,
             ).where(pacticipants.c.name == name)
         ).first()
-    return None if row is None else PacticipantInfo(row[0], row[1], row[2], row[3])
+        labels = tuple(sorted(labels_of(conn, [name])[name])) if row is not None else ()
+    if row is None:
+        return None
+    return PacticipantInfo(row[0], row[1], row[2], row[3], row[4], labels, row[5])
 
 
 def pacticipant_names(broker: Broker) -> list[str]:

@@ -1,6 +1,6 @@
 """Webhook routes of the broker's HTTP API, in the Pact Broker's shape (``pact broker create-webhook`` and friends).
 
-A webhook document is ``{description?, enabled?, consumer? {name}, provider? {name}, events: [{name}],
+A webhook document is ``{description?, enabled?, consumer? {name|label}, provider? {name|label}, events: [{name}],
 request {method?, url, headers?, body?, username?, password?}}``. ``username``/``password`` become an
 ``Authorization: Basic`` header, which like every secret header is stored and sent but read back as
 ``***``. A body may be any JSON value (or a string holding JSON); none sends polycontract's default
@@ -94,6 +94,9 @@ def _webhook_json(base: str, hook: Webhook) -> dict[str, Any]:
         if name is not None:
             document[role] = {"name": name}
             document["_links"][f"pb:{role}"] = link(base, f"/pacticipants/{seg(name)}", name=name)
+    for role, label in (("consumer", hook.consumer_label), ("provider", hook.provider_label)):
+        if label is not None:
+            document[role] = {"label": label}
     return document
 
 
@@ -107,18 +110,21 @@ def _listing(base: str, path: str, hooks: tuple[Webhook, ...]) -> dict[str, Any]
     }
 
 
-def _name_of(body: Mapping[str, Any], role: str) -> str | None:
+def _chosen(body: Mapping[str, Any], role: str) -> tuple[str | None, str | None]:
+    """A role's ``(name, label)``: ``{name}`` or ``{label}``, never both (pact_broker
+    ``lib/pact_broker/api/contracts/webhook_pacticipant_contract.rb``)."""
     value = body.get(role)
     if value is None:
-        return None
+        return None, None
     if not isinstance(value, Mapping):
-        raise HttpError(400, f"{role} must be an object {{name}}", pointer=pointer(role))
-    if "label" in value:
-        raise HttpError(
-            400, f"{role}.label: selecting pacticipants by label is not supported", pointer=pointer(role, "label")
-        )
-    reject_unknown(value, {"name"}, pointer(role))
-    return required_str(value, "name", pointer(role))
+        raise HttpError(400, f"{role} must be an object {{name}} or {{label}}", pointer=pointer(role))
+    reject_unknown(value, {"name", "label"}, pointer(role))
+    name, label = optional_str(value, "name", pointer(role)), optional_str(value, "label", pointer(role))
+    if name is not None and label is not None:
+        raise HttpError(400, f"{role}: give a name or a label, not both", pointer=pointer(role, "label"))
+    if name is None and label is None:
+        raise HttpError(400, f"{role}: give a name or a label", pointer=pointer(role))
+    return name, label
 
 
 def _events(body: Mapping[str, Any]) -> list[str]:
@@ -177,14 +183,18 @@ def _arguments(body: Mapping[str, Any], consumer: str | None = None, provider: s
     if not isinstance(request, Mapping):
         raise HttpError(400, "request is required: an object {method, url, headers?, body?}", pointer="/request")
     reject_unknown(request, _REQUEST_FIELDS, "/request")
+    consumer_name, consumer_label = (consumer, None) if consumer else _chosen(body, "consumer")
+    provider_name, provider_label = (provider, None) if provider else _chosen(body, "provider")
     return {
         "url": required_str(request, "url", "/request"),
         "method": optional_str(request, "method", "/request") or "POST",
         "headers": _headers(request),
         "body_template": _body(request),
         "events": _events(body),
-        "consumer": consumer or _name_of(body, "consumer"),
-        "provider": provider or _name_of(body, "provider"),
+        "consumer": consumer_name,
+        "provider": provider_name,
+        "consumer_label": consumer_label,
+        "provider_label": provider_label,
         "description": optional_str(body, "description"),
         "enabled": bool_field(body, "enabled", True),
         "timeout": _timeout(request),

@@ -41,6 +41,8 @@ def _webhook(document: Any) -> Webhook:
             provider=(document.get("provider") or {}).get("name"),
             enabled=bool(document.get("enabled", True)),
             timeout=float(request.get("timeout", 5.0)),
+            consumer_label=(document.get("consumer") or {}).get("label"),
+            provider_label=(document.get("provider") or {}).get("label"),
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise BrokerError(f"the broker sent a webhook document this client cannot read ({exc!r})") from None
@@ -81,6 +83,8 @@ class HttpWebhooks:
         enabled: bool = True,
         timeout: float = 5.0,
         webhook_id: str | None = None,
+        consumer_label: str | None = None,
+        provider_label: str | None = None,
     ) -> Webhook:
         """``POST /webhooks`` (``PUT /webhooks/{id}`` with ``webhook_id``); the server checks the arguments."""
         body: dict[str, Any] = {
@@ -99,6 +103,9 @@ class HttpWebhooks:
         for role, name in (("consumer", consumer), ("provider", provider)):
             if name is not None:
                 body[role] = {"name": name}
+        for role, label in (("consumer", consumer_label), ("provider", provider_label)):
+            if label is not None:
+                body[role] = {**body.get(role, {}), "label": label}
         if webhook_id is None:
             return _webhook(self._http.request("POST", "/webhooks", json_body=body))
         return _webhook(self._http.request("PUT", _path(webhook_id), json_body=body))

@@ -26,7 +26,7 @@ from sqlalchemy import (
 __all__ = ["SCHEMA_REVISION", "metadata"]
 
 #: The Alembic head revision this code reads and writes.
-SCHEMA_REVISION = "0005"
+SCHEMA_REVISION = "0006"
 
 metadata = MetaData()
 
@@ -39,6 +39,18 @@ pacticipants = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     # revision 0005: the Pact Broker's repositoryUrl
     Column("repository_url", Text),
+    # revision 0006: the Pact Broker's displayName
+    Column("display_name", String(255)),
+)
+
+#: revision 0006: the Pact Broker's pacticipant labels (webhooks may choose pacticipants by label).
+pacticipant_labels = Table(
+    "pc_pacticipant_labels",
+    metadata,
+    Column("pacticipant_id", Integer, ForeignKey("pc_pacticipants.id"), primary_key=True),
+    Column("name", String(255), primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_pc_pacticipant_labels_name", "name"),
 )
 
 versions = Table(
@@ -122,6 +134,8 @@ environments = Table(
     Column("production", Boolean, nullable=False),
     Column("display_order", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # revision 0006: the Pact Broker's contacts, a JSON list of {name, details?}
+    Column("contacts", Text),
 )
 
 #: ``application_instance`` is ``""`` when none was given, so the "one current deployment per
@@ -239,6 +253,9 @@ webhooks = Table(
     Column("enabled", Boolean, nullable=False),
     Column("timeout_seconds", Float, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # revision 0006: the webhook fires for every consumer / provider with this label (the Pact Broker's {label})
+    Column("consumer_label", String(255)),
+    Column("provider_label", String(255)),
 )
 
 #: One row per delivery attempt; ``delivery`` groups the attempts of one triggered request.

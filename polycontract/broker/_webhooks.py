@@ -21,7 +21,15 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from polycontract.broker._schema import pact_contents, pacticipants, publications, verifications, versions
+from polycontract.broker._labels import checked_label, labels_of
+from polycontract.broker._schema import (
+    pact_contents,
+    pacticipant_labels,
+    pacticipants,
+    publications,
+    verifications,
+    versions,
+)
 from polycontract.broker._schema import webhook_deliveries as deliveries_table
 from polycontract.broker._schema import webhooks as webhooks_table
 from polycontract.broker._webhook_delivery import PlannedDelivery, WebhookDispatcher
@@ -66,6 +74,9 @@ class Webhook:
     provider: str | None
     enabled: bool
     timeout: float
+    #: The webhook fires for every consumer (provider) with this label (the Pact Broker's ``{"label": …}``).
+    consumer_label: str | None = None
+    provider_label: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -125,6 +136,8 @@ def _read_back(r: Row[Any]) -> Webhook:
         provider=r.provider,
         enabled=r.enabled,
         timeout=r.timeout_seconds,
+        consumer_label=r.consumer_label,
+        provider_label=r.provider_label,
     )
 
 
@@ -149,10 +162,26 @@ def _rendered(hook: Row[Any], fact: EventFacts, base_url: str) -> PlannedDeliver
 
 def _plan(conn: Connection, found: Sequence[Row[Any]], facts: Sequence[EventFacts], base_url: str) -> None:
     planned = conn.info.setdefault(_PLANNED, [])
+    labelled = any(h.consumer_label or h.provider_label for h in found)
+    labels = labels_of(conn, {n for f in facts for n in (f.consumer, f.provider)}) if labelled else {}
     for hook in found:
         for fact in facts:
-            if listens(json.loads(hook.events), hook.consumer, hook.provider, fact):
+            if listens(json.loads(hook.events), hook.consumer, hook.provider, fact) and _labels_admit(
+                hook, fact, labels
+            ):
                 planned.append(_rendered(hook, fact, base_url))
+
+
+def _labels_admit(hook: Row[Any], fact: EventFacts, labels: Mapping[str, frozenset[str]]) -> bool:
+    """Whether the fact's consumer and provider carry the labels the webhook chose them by (if it did).
+
+    As the Pact Broker's ``Webhook#is_for?``: a ``{"label": …}`` consumer or provider admits every pacticipant
+    with that label, now or labelled later.
+    """
+    for label, name in ((hook.consumer_label, fact.consumer), (hook.provider_label, fact.provider)):
+        if label is not None and label not in labels.get(name, frozenset()):
+            return False
+    return True
 
 
 def _example_facts(conn: Connection, hook: Row[Any]) -> EventFacts:
@@ -177,6 +206,10 @@ def _example_facts(conn: Connection, hook: Row[Any]) -> EventFacts:
         query = query.where(consumer_table.c.name == hook.consumer)
     if hook.provider is not None:
         query = query.where(provider_table.c.name == hook.provider)
+    for label, table in ((hook.consumer_label, consumer_table), (hook.provider_label, provider_table)):
+        if label is not None:
+            having = select(pacticipant_labels.c.pacticipant_id).where(pacticipant_labels.c.name == label)
+            query = query.where(table.c.id.in_(having))
     event = json.loads(hook.events)[0]
     found = conn.execute(query).first()
     if found is None:
@@ -307,9 +340,15 @@ class Webhooks:
         enabled: bool = True,
         timeout: float = 5.0,
         webhook_id: str | None = None,
+        consumer_label: str | None = None,
+        provider_label: str | None = None,
     ) -> Webhook:
         """Configure a webhook: on any of ``events`` (optionally only for ``consumer``/``provider``), send
         ``method`` ``url`` with ``headers`` and ``body_template`` rendered (``${pactbroker.…}`` placeholders).
+
+        ``consumer_label`` / ``provider_label`` instead choose every consumer / provider with that label
+        (`label_pacticipant`), as a Pact Broker webhook's ``{"label": …}`` does; a role takes a name or a
+        label, not both.
 
         Returns it as read back (secret headers masked); its ``id`` is what `delete_webhook` takes. With
         ``webhook_id`` (16 to 64 letters, digits, ``-`` or ``_``, e.g. a UUID) the webhook gets that id, and
@@ -327,6 +366,11 @@ class Webhooks:
             raise UsageError(f"method={method!r} must be one of {', '.join(_METHODS)}")
         if not 0 < timeout <= 120:
             raise UsageError(f"timeout={timeout!r} must be between 0 and 120 seconds")
+        for role, name, label in (("consumer", consumer, consumer_label), ("provider", provider, provider_label)):
+            if label is not None and name is not None:
+                raise UsageError(f"{role}={name!r} and {role}_label={label!r}: give a name or a label, not both")
+            if label is not None:
+                checked_label(label)
         hook_id = webhook_id or str(uuid.uuid4())
         with self._transaction() as conn:
             existing = conn.execute(select(webhooks_table.c.id).where(webhooks_table.c.uuid == hook_id)).scalar()
@@ -345,6 +389,8 @@ class Webhooks:
                     body=parse_template(body_template),
                     consumer=consumer,
                     provider=provider,
+                    consumer_label=consumer_label,
+                    provider_label=provider_label,
                     enabled=enabled,
                     timeout_seconds=float(timeout),
                 )

@@ -11,7 +11,6 @@ Interactions polycontract's server does not satisfy yet are listed in `NOT_YET` 
 a strict xfail, so one that starts passing must leave the list.
 """
 
-# ruff: noqa: E501  (NOT_YET is keyed by the interactions' names)
 from __future__ import annotations
 
 import json
@@ -44,22 +43,7 @@ STATE_PATH = "/_pact/state"
 _SHORT = {FILES[0]: "ruby", FILES[1]: "v2"}
 
 #: ``file | description | provider state`` -> why polycontract's server does not answer as the pact expects yet.
-NOT_YET: dict[str, str] = {
-    "ruby | a request to list pacticipants | 'Condor' exists in the pact-broker": "GET /pacticipants lacks _links.pacticipants and each pacticipant's embedded latest-version",
-    "ruby | a request to get the Pricing Service | the 'Pricing Service' already exists in the pact-broker": "a pacticipant's repositoryUrl, versions link and embedded latest-version are not served yet",
-    "ruby | a request to register the repository URL of a pacticipant | the 'Pricing Service' does not exist in the pact-broker": "$.status: Expected status 201 but received 400",
-    "ruby | a request to register the repository URL of a pacticipant | the 'Pricing Service' already exists in the pact-broker": "$.status: Expected status 200 but received 400",
-    "ruby | a request to create a webhook with a JSON body for a consumer specified by a label | no state": "webhooks choosing consumers or providers by label are not served (pacticipant labels are not stored)",
-    "ruby | a request to create a webhook with a JSON body for a provider specified by a label | no state": "webhooks choosing consumers or providers by label are not served (pacticipant labels are not stored)",
-    "v2 | a request to create a webhook with a JSON body for a consumer specified by a label | no state": "webhooks choosing consumers or providers by label are not served (pacticipant labels are not stored)",
-    "v2 | a request to create a webhook with a JSON body for a provider specified by a label | no state": "webhooks choosing consumers or providers by label are not served (pacticipant labels are not stored)",
-    "v2 | a request to create an environment | no state": "an environment's contacts are accepted but not stored yet",
-    "v2 | a request to get the Pricing Service | the 'Pricing Service' already exists in the pact-broker": "a pacticipant's repositoryUrl, versions link and embedded latest-version are not served yet",
-    "v2 | a request to list pacticipants | 'Condor' exists in the pact-broker": "GET /pacticipants lacks _links.pacticipants and each pacticipant's embedded latest-version",
-    "v2 | a request to list the environments | an environment exists": "an environment's contacts are accepted but not stored yet",
-    "v2 | a request to register the repository URL of a pacticipant | the 'Pricing Service' already exists in the pact-broker": "$.status: Expected status 200 but received 400",
-    "v2 | a request to register the repository URL of a pacticipant | the 'Pricing Service' does not exist in the pact-broker": "$.status: Expected status 201 but received 400",
-}
+NOT_YET: dict[str, str] = {}
 
 
 def _cases() -> list[Any]:
