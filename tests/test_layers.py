@@ -22,6 +22,8 @@ LAYERS = {
     "_isotime": 2,
     "match": 3,
     "_match_core": 3,
+    "_match_time": 3,
+    "_match_formats": 3,
     "matching": 3,
     "generate": 3,
     "_regexgen": 3,
