@@ -31,6 +31,7 @@ LAYERS = {
     "compat": 3,
     "strategies": 3,
     "matrix": 3,
+    "_failure_report": 3,
     "schema_matrix": 3,
     "message_schemas": 3,
     "pact": 3,

@@ -1,8 +1,8 @@
-"""The webhook side of `Broker`: configure webhooks, read the delivery log, plan deliveries.
+"""The webhook side of `Broker`: configure webhooks, send a test delivery, read the delivery log.
 
-A mixin so `_broker.py` stays small; it uses the broker's ``_transaction`` and ``_clock``. Writes
-that fire events call `plan_publication` / `plan_verification` inside their transaction; the
-rendered requests ride on the connection (`take_planned`) and are sent only after the commit.
+A mixin so `_broker.py` stays small; it uses the broker's ``_transaction`` and ``_clock``. Planning
+the deliveries an event fires (`plan_publication`, `plan_verification`, `take_planned`) lives in
+`polycontract.broker._webhook_planning` and is re-exported here.
 Secret header values (``Authorization``, anything naming a token, secret, password or API key)
 are stored and sent but read back as ``***``.
 """
@@ -21,40 +21,20 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from polycontract.broker._labels import checked_label, labels_of
-from polycontract.broker._schema import (
-    pact_contents,
-    pacticipant_labels,
-    pacticipants,
-    publications,
-    verifications,
-    versions,
-)
+from polycontract.broker._labels import checked_label
+from polycontract.broker._schema import pacticipant_labels, pacticipants, publications, versions
 from polycontract.broker._schema import webhook_deliveries as deliveries_table
 from polycontract.broker._schema import webhooks as webhooks_table
-from polycontract.broker._webhook_delivery import PlannedDelivery, WebhookDispatcher
-from polycontract.broker._webhook_events import (
-    EVENTS,
-    EventFacts,
-    listens,
-    mask_headers,
-    parse_template,
-    publish_events,
-    render,
-    render_text,
-    template_context,
-    verification_events,
-)
+from polycontract.broker._webhook_delivery import WebhookDispatcher
+from polycontract.broker._webhook_events import EVENTS, EventFacts, mask_headers, parse_template
+from polycontract.broker._webhook_planning import plan_publication, plan_verification, rendered, take_planned
 from polycontract.errors import StorageError, UsageError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Row
 
-    from polycontract.broker._broker import PublishResult
-
 __all__ = ["Webhook", "WebhookAttempt", "Webhooks", "plan_publication", "plan_verification", "take_planned"]
 
-_PLANNED = "polycontract_planned_webhooks"
 _METHODS = ("POST", "PUT", "PATCH")
 _WEBHOOK_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
@@ -98,12 +78,6 @@ class WebhookAttempt:
         return self.error is None
 
 
-def take_planned(conn: Connection) -> list[PlannedDelivery]:
-    """The deliveries planned on ``conn`` so far (removed from it)."""
-    planned: list[PlannedDelivery] = conn.info.pop(_PLANNED, [])
-    return planned
-
-
 def _is_http_url(url: str) -> bool:
     """Whether ``url`` is an http(s) URL with a host (a malformed one, e.g. ``http://0[``, is not)."""
     try:
@@ -139,49 +113,6 @@ def _read_back(r: Row[Any]) -> Webhook:
         consumer_label=r.consumer_label,
         provider_label=r.provider_label,
     )
-
-
-def _enabled(conn: Connection) -> Sequence[Row[Any]]:
-    return conn.execute(select(webhooks_table).where(webhooks_table.c.enabled)).all()
-
-
-def _rendered(hook: Row[Any], fact: EventFacts, base_url: str) -> PlannedDelivery:
-    context = template_context(fact, base_url)
-    headers = {k: render_text(v, context) for k, v in json.loads(hook.headers).items()}
-    headers.setdefault("Content-Type", "application/json")
-    return PlannedDelivery(
-        webhook_id=hook.id,
-        event=fact.event,
-        method=hook.method,
-        url=render_text(hook.url, context),
-        headers=headers,
-        body=render(hook.body, context),
-        timeout=hook.timeout_seconds,
-    )
-
-
-def _plan(conn: Connection, found: Sequence[Row[Any]], facts: Sequence[EventFacts], base_url: str) -> None:
-    planned = conn.info.setdefault(_PLANNED, [])
-    labelled = any(h.consumer_label or h.provider_label for h in found)
-    labels = labels_of(conn, {n for f in facts for n in (f.consumer, f.provider)}) if labelled else {}
-    for hook in found:
-        for fact in facts:
-            if listens(json.loads(hook.events), hook.consumer, hook.provider, fact) and _labels_admit(
-                hook, fact, labels
-            ):
-                planned.append(_rendered(hook, fact, base_url))
-
-
-def _labels_admit(hook: Row[Any], fact: EventFacts, labels: Mapping[str, frozenset[str]]) -> bool:
-    """Whether the fact's consumer and provider carry the labels the webhook chose them by (if it did).
-
-    As the Pact Broker's ``Webhook#is_for?``: a ``{"label": …}`` consumer or provider admits every pacticipant
-    with that label, now or labelled later.
-    """
-    for label, name in ((hook.consumer_label, fact.consumer), (hook.provider_label, fact.provider)):
-        if label is not None and label not in labels.get(name, frozenset()):
-            return False
-    return True
 
 
 def _example_facts(conn: Connection, hook: Row[Any]) -> EventFacts:
@@ -223,96 +154,6 @@ def _example_facts(conn: Connection, hook: Row[Any]) -> EventFacts:
         consumer_version=number,
         consumer_branch=branch or "",
     )
-
-
-def plan_publication(
-    conn: Connection, result: PublishResult, *, branch: str | None, previous_hash: str | None, base_url: str
-) -> None:
-    """Plan the deliveries a publication fires (inside its transaction; the content is already stored).
-
-    ``previous_hash`` is the overwritten content, or None to look up the consumer's previous version.
-    """
-    found = _enabled(conn)
-    if result.outcome == "unchanged" or not found:
-        return  # the usual case costs one query
-    outcome, content_hash = result.outcome, result.content_hash
-    consumer, consumer_version, provider = result.consumer, result.consumer_version, result.provider
-    if previous_hash is None:
-        consumer_version_ids = (
-            select(versions.c.id)
-            .join(pacticipants, pacticipants.c.id == versions.c.pacticipant_id)
-            .where(pacticipants.c.name == consumer, versions.c.number != consumer_version)
-        )
-        previous_hash = conn.execute(
-            select(publications.c.content_hash)
-            .join(pacticipants, pacticipants.c.id == publications.c.provider_id)
-            .where(
-                pacticipants.c.name == provider,
-                publications.c.is_current,
-                publications.c.consumer_version_id.in_(consumer_version_ids),
-            )
-            .order_by(publications.c.created_at.desc(), publications.c.id.desc())
-            .limit(1)
-        ).scalar()
-    verified = conn.execute(select(verifications.c.id).where(verifications.c.content_hash == content_hash).limit(1))
-    names = publish_events(
-        outcome, content_hash=content_hash, previous_hash=previous_hash, verified_before=verified.first() is not None
-    )
-    facts = [
-        EventFacts(
-            event=name,
-            consumer=consumer,
-            provider=provider,
-            content_hash=content_hash,
-            consumer_version=consumer_version,
-            consumer_branch=branch or "",
-        )
-        for name in names
-    ]
-    _plan(conn, found, facts, base_url)
-
-
-def plan_verification(
-    conn: Connection,
-    provider: str,
-    provider_version: str,
-    branch: str | None,
-    content_hash: str,
-    success: bool,
-    *,
-    base_url: str,
-) -> None:
-    """Plan the events of one recorded result (`verification_events`; the consumer version: the latest with it)."""
-    found = _enabled(conn)
-    if not found:
-        return
-    consumer = conn.execute(
-        select(pacticipants.c.name)
-        .join(pact_contents, pact_contents.c.consumer_id == pacticipants.c.id)
-        .where(pact_contents.c.content_hash == content_hash)
-    ).scalar_one()
-    latest = conn.execute(
-        select(versions.c.number, versions.c.branch)
-        .join(publications, publications.c.consumer_version_id == versions.c.id)
-        .where(publications.c.content_hash == content_hash, publications.c.is_current)
-        .order_by(publications.c.created_at.desc(), publications.c.id.desc())
-        .limit(1)
-    ).first()
-    facts = [
-        EventFacts(
-            event=event,
-            consumer=consumer,
-            provider=provider,
-            content_hash=content_hash,
-            consumer_version="" if latest is None else latest.number,
-            consumer_branch="" if latest is None else latest.branch or "",
-            provider_version=provider_version,
-            provider_branch=branch or "",
-            success=success,
-        )
-        for event in verification_events(success)
-    ]
-    _plan(conn, found, facts, base_url)
 
 
 class Webhooks:
@@ -427,7 +268,7 @@ class Webhooks:
             hook = conn.execute(select(webhooks_table).where(webhooks_table.c.uuid == webhook_id)).first()
             if hook is None:
                 raise StorageError(f"there is no webhook {webhook_id!r}")
-            delivery = _rendered(hook, _example_facts(conn, hook), self._public_url)
+            delivery = rendered(hook, _example_facts(conn, hook), self._public_url)
         group = self._webhook_dispatcher.send_once(delivery)
         return next(a for a in reversed(self.webhook_deliveries(webhook_id)) if a.delivery == group)
 
