@@ -28,7 +28,6 @@ import json
 import os
 import shutil
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,6 +41,7 @@ from polycontract.broker import Broker, connect
 from polycontract.broker._http_app import create_app
 from polycontract.broker._http_support import environment_uuid
 from polycontract.model import HttpInteraction, Pact, Request, Response
+from tests.broker.http_twin import ticking_clock
 
 ENV = "POLYCONTRACT_BROKER_CLIENT_PACTS"
 ALLOW_MISSING = "POLYCONTRACT_ALLOW_MISSING_SPEC"
@@ -352,7 +352,7 @@ class StatefulBroker:
             database = self.workdir / f"broker-{self.generation}.db"
             shutil.copyfile(self._template, database)
             url = f"sqlite:///{database}"
-            self.broker = connect(url, clock=_ticking())
+            self.broker = connect(url, clock=ticking_clock())
             self.app = create_app(self.broker)
             seeder = Seeder(self.broker)
             if state and state in SEEDS:
@@ -410,35 +410,3 @@ class StatefulBroker:
             status = 500
         await send({"type": "http.response.start", "status": status, "headers": [(b"content-type", b"text/plain")]})
         await send({"type": "http.response.body", "body": b""})
-
-
-def _ticking() -> Callable[[], Any]:
-    from datetime import UTC, datetime, timedelta
-
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    counter = iter(range(10**9))
-    return lambda: start + timedelta(seconds=next(counter))
-
-
-class Served:
-    """``app`` served by uvicorn in a thread on 127.0.0.1 port 0."""
-
-    def __init__(self, app: Any) -> None:
-        import uvicorn
-
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="broker-client-pacts", daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the broker server did not start")
-            time.sleep(0.02)
-        self.port = int(self.server.servers[0].sockets[0].getsockname()[1])
-        self.url = f"http://127.0.0.1:{self.port}"
-
-    def stop(self) -> None:
-        """Stop serving."""
-        self.server.should_exit = True
-        self.thread.join(timeout=20)

@@ -6,17 +6,18 @@ its own schema (``pc_test_<random>``), dropped afterwards, so parallel runs neve
 
 from __future__ import annotations
 
-import itertools
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
 from polycontract.broker import Broker, connect
 from polycontract.model import HttpInteraction, Pact, Request, Response
+from tests.broker.http_twin import ticking_clock
+from tests.broker.pact_cli import Estate, open_estate
 
 POSTGRES_ENV = "POLYCONTRACT_TEST_POSTGRES_URL"
 
@@ -41,13 +42,6 @@ def broker_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     finally:
         with psycopg.connect(base, autocommit=True) as admin:
             admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
-def ticking_clock() -> Callable[[], datetime]:
-    """A clock that advances one second per call, so "latest" is never a tie."""
-    counter = itertools.count()
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    return lambda: start + timedelta(seconds=next(counter))
 
 
 @pytest.fixture
@@ -75,3 +69,12 @@ def _make_pact(consumer: str, provider: str, *paths: str) -> Pact:
         for p in paths
     )
     return Pact(consumer=consumer, provider=provider, interactions=interactions)
+
+
+@pytest.fixture
+def estate(broker_url: str, tmp_path: Path) -> Iterator[Estate]:
+    """For the Pact CLI tests: an empty broker served over HTTP, the ``users`` provider, and a folder holding
+    web's pact for users (`tests.broker.pact_cli`)."""
+    pytest.importorskip("uvicorn")
+    with connect(broker_url) as broker, open_estate(broker, tmp_path) as opened:
+        yield opened

@@ -1,6 +1,7 @@
 """Helpers for the HTTP client tests: a real broker server on 127.0.0.1 and a twin that compares brokers.
 
-`serving` runs ``create_app(broker)`` under uvicorn on port 0 in a thread and yields its URL.
+`Served` runs an ASGI app under uvicorn on port 0 in a thread; `serving` does so for ``create_app(broker)``
+and yields its URL.
 `Twin` sends every call to an embedded broker and to an `HttpBroker` (whose server has its own
 database), asserts both answer the same (or raise the same error type), and returns the HTTP answer.
 """
@@ -20,38 +21,50 @@ from polycontract.broker import Broker, Decision, HttpBroker, PactForVerificatio
 from polycontract.broker._http_auth import AuthConfig
 from polycontract.errors import PolycontractError
 
-__all__ = ["Twin", "normalise", "serving", "ticking_clock"]
+__all__ = ["Served", "Twin", "normalise", "serving", "ticking_clock"]
 
 
 def ticking_clock() -> Callable[[], datetime]:
-    """A clock that advances one second per call (as the broker conftest's), so "latest" is never a tie."""
+    """A clock that advances one second per call, so "latest" is never a tie (the broker conftest uses it too)."""
     counter = itertools.count()
     start = datetime(2026, 1, 1, tzinfo=UTC)
     return lambda: start + timedelta(seconds=next(counter))
 
 
+class Served:
+    """An ASGI ``app`` served by uvicorn in a thread on 127.0.0.1 port 0; ``port`` and ``url`` say where."""
+
+    def __init__(self, app: Any, *, name: str = "broker-server") -> None:
+        import uvicorn
+
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name=name, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the broker server did not start")
+            time.sleep(0.01)
+        self.port = int(self.server.servers[0].sockets[0].getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+
 @contextmanager
 def serving(broker: Broker, *, auth: AuthConfig | None = None) -> Iterator[str]:
     """``http://127.0.0.1:PORT`` of a uvicorn server running the broker app over ``broker`` (with ``auth``)."""
-    import uvicorn
-
     from polycontract.broker._http_app import create_app
 
-    config = uvicorn.Config(create_app(broker, auth=auth), host="127.0.0.1", port=0, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="broker-server", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("the broker server did not start")
-        time.sleep(0.005)
-    port = server.servers[0].sockets[0].getsockname()[1]
+    served = Served(create_app(broker, auth=auth))
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield served.url
     finally:
-        server.should_exit = True
-        thread.join(10)
+        served.stop()
 
 
 def normalise(value: Any) -> Any:

@@ -14,8 +14,6 @@ a strict xfail, so one that starts passing must leave the list.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import replace
@@ -25,7 +23,6 @@ from typing import Any
 import pytest
 from broker_client_pacts import (
     FILES,
-    Served,
     StatefulBroker,
     folder,
     interaction_key,
@@ -36,9 +33,9 @@ from broker_client_pacts import (
 
 from polycontract.codec import load_pact
 from polycontract.verifier import Verifier
+from tests.broker.http_twin import Served
+from tests.broker.pact_cli import PACT_BIN, needs_pact_cli
 
-ROOT = Path(__file__).resolve().parents[2]
-PACT_BIN = os.environ.get("PACT_CLI") or shutil.which("pact") or str(ROOT / ".ci/node/node_modules/.bin/pact")
 STATE_PATH = "/_pact/state"
 _SHORT = {FILES[0]: "ruby", FILES[1]: "v2"}
 
@@ -64,7 +61,7 @@ def broker_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[St
     if missing() is not None:
         require()
     stateful = StatefulBroker(tmp_path_factory.mktemp("broker-client-pacts"))
-    served = Served(stateful)
+    served = Served(stateful, name="broker-client-pacts")
     try:
         yield stateful, served
     finally:
@@ -110,7 +107,7 @@ def _reported_key(reported: str) -> str:
     return f"{description} | {state}"
 
 
-@pytest.mark.skipif(not Path(PACT_BIN).exists(), reason=f"the Pact CLI is not installed ({PACT_BIN})")
+@needs_pact_cli
 @pytest.mark.parametrize("name", FILES, ids=[_SHORT[n] for n in FILES])
 def test_pact_verifier_finds_the_broker_honours_the_client_pacts_but_the_listed_interactions(
     broker_server: tuple[StatefulBroker, Served], name: str, tmp_path: Path

@@ -7,12 +7,9 @@ the consumer version and the mismatch path, in text and JSON.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
@@ -24,22 +21,7 @@ from polycontract.broker._test_results import MAX_MISMATCHES
 from polycontract.cli import cli
 from polycontract.errors import UsageError
 from polycontract.model import HttpInteraction, Pact, Request, Response
-
-
-def _load(name: str) -> ModuleType:
-    unique = f"_test_results_{name}"
-    if unique in sys.modules:
-        return sys.modules[unique]
-    spec = importlib.util.spec_from_file_location(unique, Path(__file__).with_name(f"{name}.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[unique] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_twin = _load("http_twin")
-serving, ticking_clock = _twin.serving, _twin.ticking_clock
+from tests.broker.http_twin import serving, ticking_clock
 
 NAME_MISSING = "Expected key 'name' with value \"Ann\" but it was missing"
 

@@ -12,11 +12,8 @@ import hmac
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -33,6 +30,8 @@ from polycontract.codec import dumps_pact
 from polycontract.errors import UsageError
 from polycontract.model import Pact
 from tests.broker.conftest import PactMaker
+from tests.broker.http_twin import Served
+from tests.broker.pact_cli import PACT_BIN, needs_pact_cli
 
 pytest.importorskip("starlette")
 
@@ -389,35 +388,11 @@ def test_serve_refuses_a_broken_auth_file_before_starting(tmp_path: Path) -> Non
 # ---------------------------------------------------------------- end to end over a real server
 
 
-class _Server:
-    """``create_app(broker, auth=…)`` on uvicorn in a thread on 127.0.0.1, port 0."""
-
-    def __init__(self, broker: Broker, auth: AuthConfig) -> None:
-        import uvicorn
-
-        config = uvicorn.Config(
-            create_app(broker, auth=auth), host="127.0.0.1", port=0, log_level="warning", lifespan="off"
-        )
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, name="auth-broker", daemon=True)
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the broker server did not start")
-            time.sleep(0.02)
-        self.url = f"http://127.0.0.1:{self.server.servers[0].sockets[0].getsockname()[1]}"
-
-    def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
-
-
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[Broker, _Server]]:
+def served(tmp_path: Path) -> Iterator[tuple[Broker, Served]]:
     pytest.importorskip("uvicorn")
     with connect(f"sqlite:///{tmp_path / 'served.db'}") as broker:
-        server = _Server(broker, _config())
+        server = Served(create_app(broker, auth=_config()), name="auth-broker")
         try:
             yield broker, server
         finally:
@@ -433,7 +408,7 @@ def _polycontract(*args: str, token: str | None) -> subprocess.CompletedProcess[
 
 
 def test_polycontract_can_i_deploy_uses_the_token_from_the_environment(
-    served: tuple[Broker, _Server], make_pact: PactMaker
+    served: tuple[Broker, Served], make_pact: PactMaker
 ) -> None:
     broker, server = served
     broker.create_environment("prod", production=True)
@@ -462,13 +437,9 @@ def test_polycontract_can_i_deploy_uses_the_token_from_the_environment(
     assert wrong.returncode == 2 and "a-token-the-broker-never-issued" not in wrong.stdout + wrong.stderr
 
 
-ROOT = Path(__file__).resolve().parents[2]
-PACT_BIN = os.environ.get("PACT_CLI") or shutil.which("pact") or str(ROOT / ".ci/node/node_modules/.bin/pact")
-
-
-@pytest.mark.skipif(not Path(PACT_BIN).exists(), reason=f"the Pact CLI is not installed ({PACT_BIN})")
+@needs_pact_cli
 def test_pact_broker_publish_needs_a_write_token_for_the_consumer(
-    served: tuple[Broker, _Server], make_pact: PactMaker, tmp_path: Path
+    served: tuple[Broker, Served], make_pact: PactMaker, tmp_path: Path
 ) -> None:
     broker, server = served
     pacts = tmp_path / "pacts"

@@ -23,6 +23,7 @@ from click.testing import CliRunner
 from polycontract.broker import Broker, HttpBroker, connect
 from polycontract.cli import cli
 from polycontract.model import HttpInteraction, Pact, Request, Response
+from tests.broker.http_twin import Twin, serving, ticking_clock
 
 pytest.importorskip("uvicorn")
 pytest.importorskip("starlette")
@@ -41,8 +42,6 @@ def _load(name: str) -> ModuleType:
     return module
 
 
-_twin = _load("http_twin")
-Twin, serving, ticking_clock = _twin.Twin, _twin.serving, _twin.ticking_clock
 _can_i_deploy = _load("test_broker_can_i_deploy")
 _for_verification = _load("test_broker_pacts_for_verification")
 _flow = _load("test_broker_verification_flow")

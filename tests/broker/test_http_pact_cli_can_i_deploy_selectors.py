@@ -9,29 +9,12 @@ pact_broker ``lib/pact_broker/matrix/parse_query.rb`` (``parse_selector``: ``lat
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import replace
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
+from tests.broker.pact_cli import needs_pact_cli, pact, users_pact
 
-def _load(name: str) -> ModuleType:
-    unique = f"_pact_cli_selectors_{name}"
-    if unique in sys.modules:
-        return sys.modules[unique]
-    spec = importlib.util.spec_from_file_location(unique, Path(__file__).with_name(f"{name}.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[unique] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_cli = _load("test_http_pact_cli")
-pytestmark = _cli.pytestmark
-estate, pact = _cli.estate, _cli.pact
+pytestmark = needs_pact_cli
 
 
 #: The selector options must follow ``--pacticipant`` (the CLI attaches them to the pacticipant before them).
@@ -40,7 +23,7 @@ ASK = ("broker", "can-i-deploy", "--pacticipant", "web")
 
 def _changed_pact() -> Any:
     """web's pact for users with one interaction fewer: content users 1 never verified."""
-    pact_ = _cli._pact()
+    pact_ = users_pact()
     return replace(pact_, interactions=pact_.interactions[:1])
 
 

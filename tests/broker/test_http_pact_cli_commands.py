@@ -23,32 +23,16 @@ Routes the CLI builds (pact-foundation/pact-broker-cli):
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 
+from tests.broker.pact_cli import needs_pact_cli, pact
 
-def _load(name: str) -> ModuleType:
-    unique = f"_pact_cli_commands_{name}"
-    if unique in sys.modules:
-        return sys.modules[unique]
-    spec = importlib.util.spec_from_file_location(unique, Path(__file__).with_name(f"{name}.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[unique] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_cli = _load("test_http_pact_cli")
-pytestmark = _cli.pytestmark
-estate, pact = _cli.estate, _cli.pact
+pytestmark = needs_pact_cli
 
 #: Subcommands that do not talk to a Pact Broker, or talk to PactFlow only, with the reason.
 NOT_BROKER_COMMANDS: dict[str, str] = {

@@ -7,30 +7,13 @@ result's HTTP resource and the Pact CLI's own ``can-i-deploy``.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 
+from tests.broker.pact_cli import needs_pact_cli, pact
 
-def _load(name: str) -> ModuleType:
-    unique = f"_pact_cli_test_results_{name}"
-    if unique in sys.modules:
-        return sys.modules[unique]
-    spec = importlib.util.spec_from_file_location(unique, Path(__file__).with_name(f"{name}.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[unique] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_cli = _load("test_http_pact_cli")
-pytestmark = _cli.pytestmark
-estate, pact = _cli.estate, _cli.pact
+pytestmark = needs_pact_cli
 
 
 def test_the_pact_verifiers_test_results_are_stored_and_name_the_failed_interaction(estate: Any) -> None:

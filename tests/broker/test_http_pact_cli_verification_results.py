@@ -11,31 +11,16 @@ the ``buildUrl`` of a consumer version (``pact broker publish --build-url``) and
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import httpx
 
+from polycontract.codec import dumps_pact
+from tests.broker.pact_cli import needs_pact_cli, pact, users_pact
 
-def _load(name: str) -> ModuleType:
-    unique = f"_pact_cli_verification_results_{name}"
-    if unique in sys.modules:
-        return sys.modules[unique]
-    spec = importlib.util.spec_from_file_location(unique, Path(__file__).with_name(f"{name}.py"))
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[unique] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-_cli = _load("test_http_pact_cli")
-pytestmark = _cli.pytestmark
-estate, pact = _cli.estate, _cli.pact
+pytestmark = needs_pact_cli
 
 CONSUMER_BUILD = "https://ci.example.com/web/builds/41"
 PROVIDER_BUILD = "https://ci.example.com/users/builds/7"
@@ -112,7 +97,7 @@ def test_the_embedded_broker_stores_build_urls_and_repository_urls(broker_url: s
     with connect(broker_url) as broker:
         broker.create_pacticipant("users", repository_url="https://git.example.com/users")
         broker.create_version("users", "3", build_url="https://ci.example.com/users/3")
-        pact_json = _cli.dumps_pact(_cli._pact())
+        pact_json = dumps_pact(users_pact())
         broker.publish_pact(load_pact(pact_json), consumer_version="5", build_url="https://ci.example.com/web/5")
         info = pacticipant(broker, "users")
         assert info is not None and info.repository_url == "https://git.example.com/users"
