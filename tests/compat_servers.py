@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 from polycontract.model import Body, Response
@@ -58,8 +58,11 @@ def encode_body(body: Any) -> bytes:
     return json.dumps(content).encode("utf-8")
 
 
+Handled = tuple[int, list[tuple[str, str]], bytes]
+
+
 class _Server:
-    def __init__(self, handle: Callable[[str, str, dict[str, str], bytes], tuple[int, list[tuple[str, str]], bytes]]):
+    def __init__(self, handle: Callable[[str, str, dict[str, str], bytes], Handled]):
         class Handler(BaseHTTPRequestHandler):
             def _any(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -87,19 +90,12 @@ class _Server:
         self.server.server_close()
 
 
-@dataclass
-class StubProvider:
-    """A provider returning the declared responses; ``state_failure`` makes the state callback answer 500."""
+class _Serving:
+    """``start`` serves ``_handle`` on a `_Server`; ``url`` is where, ``stop`` ends it."""
 
-    responses: dict[tuple[str, str], Response]
-    state_failure: bool = False
-    #: Messages by description: (contents, content type, metadata), served at ``POST /_pact/messages``.
-    messages: dict[str, tuple[bytes, str, dict[str, Any]]] = field(default_factory=dict)
-    received: list[Received] = field(default_factory=list)
-    calls: list[Call] = field(default_factory=list)
-    _server: _Server | None = None
+    _server: _Server | None
 
-    def start(self) -> StubProvider:
+    def start(self) -> Self:
         self._server = _Server(self._handle)
         return self
 
@@ -112,6 +108,22 @@ class StubProvider:
         if self._server is not None:
             self._server.stop()
             self._server = None
+
+    def _handle(self, method: str, target: str, headers: dict[str, str], data: bytes) -> Handled:
+        raise NotImplementedError
+
+
+@dataclass
+class StubProvider(_Serving):
+    """A provider returning the declared responses; ``state_failure`` makes the state callback answer 500."""
+
+    responses: dict[tuple[str, str], Response]
+    state_failure: bool = False
+    #: Messages by description: (contents, content type, metadata), served at ``POST /_pact/messages``.
+    messages: dict[str, tuple[bytes, str, dict[str, Any]]] = field(default_factory=dict)
+    received: list[Received] = field(default_factory=list)
+    calls: list[Call] = field(default_factory=list)
+    _server: _Server | None = None
 
     def _handle(
         self, method: str, target: str, headers: dict[str, str], data: bytes
@@ -141,7 +153,7 @@ class StubProvider:
 
 
 @dataclass
-class StubBroker:
+class StubBroker(_Serving):
     """Pacts for verification (``POST /pacts/provider/{p}/for-verification``) and results posted back."""
 
     provider: str
@@ -151,20 +163,6 @@ class StubBroker:
 
     def add(self, consumer: str, pact: dict[str, Any]) -> None:
         self.pacts[consumer] = pact
-
-    def start(self) -> StubBroker:
-        self._server = _Server(self._handle)
-        return self
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return self._server.url
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.stop()
-            self._server = None
 
     def _digest(self, consumer: str) -> str:
         return hashlib.sha1(json.dumps(self.pacts[consumer], sort_keys=True).encode()).hexdigest()

@@ -89,14 +89,8 @@ class _ThreadingWSGIServer(WSGIServer):
 def serve(app: Any) -> Iterator[str]:
     """Serve a WSGI app on 127.0.0.1, port 0; yields the base URL and stops the server afterwards."""
     server = make_server("127.0.0.1", 0, app, server_class=_ThreadingWSGIServer, handler_class=_Quiet)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with _running(server) as url:
+        yield url
 
 
 def users_pact(*interactions: dict[str, Any], spec: str = "3.0.0") -> dict[str, Any]:
@@ -155,7 +149,13 @@ class MessageProxy(BaseHTTPRequestHandler):
 @contextmanager
 def serve_messages() -> Iterator[str]:
     """Serve `MessageProxy` on 127.0.0.1, port 0; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), MessageProxy)
+    with _running(ThreadingHTTPServer(("127.0.0.1", 0), MessageProxy)) as url:
+        yield url
+
+
+@contextmanager
+def _running(server: ThreadingHTTPServer | WSGIServer) -> Iterator[str]:
+    """``server`` serving in a thread; yields its base URL and stops it afterwards."""
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
