@@ -3,11 +3,13 @@
 A row of an interaction table (``method``, ``path``, ``query``, ``headers``, ``body``, ``matching rules``,
 ``response``, ``response headers``, ``response content``, ``response body``, ``response matching rules``)
 becomes a `polycontract.model.HttpInteraction`; rules and generators are read by the codec, which
-upgrades the V2 fragments some features use.
+upgrades the V2 fragments some features use. The ``add_*_steps`` functions register the steps the HTTP and
+message features phrase alike on a module's `StepRegistry`.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,12 +18,14 @@ from typing import Any
 import pytest
 from compat_suite import (
     Scenario,
+    Step,
     StepRegistry,
     headers_cell,
     load_fixture_body,
     load_json_cell,
     query_cell,
     read_scenarios,
+    table_records,
 )
 from pact_spec import missing, params, require, root
 
@@ -153,3 +157,59 @@ def run_scenario(scenario: Scenario, steps: StepRegistry, world: Any, cleanup: C
                 raise AssertionError(f"{scenario.id}\n  step failed: {step}\n{exc}") from None
     finally:
         cleanup()
+
+
+def add_interaction_steps(steps: StepRegistry, *, interaction: str, state_of: str = "") -> None:
+    """The consumer steps giving the interaction being defined a provider state (with data), a key, pending or a
+    comment, kept in ``world.states`` and ``world.v4_attributes``. ``interaction`` names it as the feature does
+    (``HTTP interaction``); ``state_of`` follows ``a provider state "X"`` (`` for the message``)."""
+
+    @steps.given(rf'a provider state "([^"]*)"{state_of} is specified')
+    def _state(world: Any, step: Step, name: str) -> None:
+        world.states.append((name, {}))
+
+    @steps.given(rf'a provider state "([^"]*)"{state_of} is specified with the following data:')
+    def _state_data(world: Any, step: Step, name: str) -> None:
+        [record] = table_records(step.table)
+        world.states.append((name, {k: json.loads(v) for k, v in record.items()}))
+
+    @steps.given(rf'a key of "([^"]*)" is specified for the {interaction}')
+    def _key(world: Any, step: Step, key: str) -> None:
+        world.v4_attributes["key"] = key
+
+    @steps.given(rf"the {interaction} is marked as pending")
+    def _pending(world: Any, step: Step) -> None:
+        world.v4_attributes["pending"] = True
+
+    @steps.given(rf'a comment "([^"]*)" is added to the {interaction}')
+    def _comment(world: Any, step: Step, text: str) -> None:
+        world.v4_attributes["comment"] = text
+
+
+def state_calls(world: Any, action: str) -> list[Any]:
+    """The provider-state callback calls the stub provider of ``world`` saw for ``action`` (setup, teardown)."""
+    assert world.provider is not None
+    return [c for c in world.provider.calls if c.action == action]
+
+
+def add_verifier_steps(steps: StepRegistry) -> None:
+    """The provider steps on the state callback's calls and on what the verifier printed (``world.report``)."""
+
+    @steps.then(r"the provider state callback will be called (before|after) the verification is run")
+    def _called(world: Any, step: Step, when: str) -> None:
+        assert state_calls(world, "setup" if when == "before" else "teardown"), world.report
+
+    @steps.then(
+        r"the provider state callback will receive a (setup|teardown) call (?:with )?"
+        r'"([^"]*)" as the provider state parameter'
+    )
+    def _call_with(world: Any, step: Step, action: str, state: str) -> None:
+        assert state in [c.state for c in state_calls(world, action)], state_calls(world, action)
+
+    @steps.then(r'the comment "([^"]*)" will have been printed to the console')
+    def _comment(world: Any, step: Step, comment: str) -> None:
+        assert comment in world.report, world.report
+
+    @steps.then(r'the "([^"]*)" will displayed as the original test name')
+    def _test_name(world: Any, step: Step, name: str) -> None:
+        assert name in world.report, world.report

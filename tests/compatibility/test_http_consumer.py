@@ -25,6 +25,7 @@ import httpx
 import pytest
 from compat_http import (
     FIXTURES,
+    add_interaction_steps,
     check_inventory,
     interaction_of,
     names_quoted_values,
@@ -355,30 +356,7 @@ def _message_interaction(world: World, step: Step) -> None:
     world.kinds.append("message")
 
 
-@steps.given(r'a provider state "([^"]*)" is specified')
-def _state(world: World, step: Step, name: str) -> None:
-    world.states.append((name, {}))
-
-
-@steps.given(r'a provider state "([^"]*)" is specified with the following data:')
-def _state_data(world: World, step: Step, name: str) -> None:
-    [record] = table_records(step.table)
-    world.states.append((name, {k: json.loads(v) for k, v in record.items()}))
-
-
-@steps.given(r'a key of "([^"]*)" is specified for the HTTP interaction')
-def _key(world: World, step: Step, key: str) -> None:
-    world.v4_attributes["key"] = key
-
-
-@steps.given(r"the HTTP interaction is marked as pending")
-def _pending(world: World, step: Step) -> None:
-    world.v4_attributes["pending"] = True
-
-
-@steps.given(r'a comment "([^"]*)" is added to the HTTP interaction')
-def _comment(world: World, step: Step, text: str) -> None:
-    world.v4_attributes["comment"] = text
+add_interaction_steps(steps, interaction="HTTP interaction")
 
 
 @steps.when(r"the Pact file for the test is generated")

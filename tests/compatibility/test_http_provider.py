@@ -23,12 +23,14 @@ from typing import Any
 import httpx
 import pytest
 from compat_http import (
+    add_verifier_steps,
     check_inventory,
     interaction_of,
     response_of,
     run_scenario,
     scenario_params,
     scenarios,
+    state_calls,
 )
 from compat_servers import StubBroker, StubProvider
 from compat_suite import Step, StepRegistry, changed, headers_cell, interaction_rows, table_records
@@ -279,24 +281,6 @@ def _published(world: World, step: Step, outcome: str, number: str) -> None:
     assert found[-1]["success"] is (outcome == "successful"), found[-1]
 
 
-def _calls(world: World, action: str) -> list[Any]:
-    assert world.provider is not None
-    return [c for c in world.provider.calls if c.action == action]
-
-
-@steps.then(r"the provider state callback will be called (before|after) the verification is run")
-def _called(world: World, step: Step, when: str) -> None:
-    assert _calls(world, "setup" if when == "before" else "teardown"), world.report
-
-
-@steps.then(
-    r"the provider state callback will receive a (setup|teardown) call (?:with )?"
-    r'"([^"]*)" as the provider state parameter'
-)
-def _call_with(world: World, step: Step, action: str, state: str) -> None:
-    assert state in [c.state for c in _calls(world, action)], _calls(world, action)
-
-
 @steps.then(
     r"the provider state callback will receive a (setup|teardown) call (?:with )?"
     r'"([^"]*)" and the following parameters:'
@@ -304,12 +288,12 @@ def _call_with(world: World, step: Step, action: str, state: str) -> None:
 def _call_with_params(world: World, step: Step, action: str, state: str) -> None:
     [record] = table_records(step.table)
     params = {k: json.loads(v) for k, v in record.items()}
-    assert (state, params) in [(c.state, c.params) for c in _calls(world, action)], _calls(world, action)
+    assert (state, params) in [(c.state, c.params) for c in state_calls(world, action)], state_calls(world, action)
 
 
 @steps.then(r"the provider state callback will NOT receive a teardown call")
 def _no_teardown(world: World, step: Step) -> None:
-    assert _calls(world, "teardown") == []
+    assert state_calls(world, "teardown") == []
 
 
 @steps.then(
@@ -326,16 +310,7 @@ def _filtered(world: World, step: Step, header: str) -> None:
     assert any(r.headers.get(name.strip()) == value.strip() for r in world.provider.received), world.provider.received
 
 
-@steps.then(r'the comment "([^"]*)" will have been printed to the console')
-def _comment(world: World, step: Step, comment: str) -> None:
-    assert comment in world.report, world.report
-
-
-@steps.then(r'the "([^"]*)" will displayed as the original test name')
-def _test_name(world: World, step: Step, name: str) -> None:
-    assert name in world.report, world.report
-
-
+add_verifier_steps(steps)
 SCENARIOS = scenarios(FEATURES)
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from compat_http import FIXTURES, check_inventory, run_scenario, scenario_params, scenarios
+from compat_http import FIXTURES, add_interaction_steps, check_inventory, run_scenario, scenario_params, scenarios
 from compat_suite import Scenario, Step, StepRegistry, load_fixture_body, load_json_cell, table_records
 
 from polycontract import Pact, match
@@ -158,30 +158,9 @@ def _defined(world: World, step: Step) -> None:
     world.message.body = {"a": 1}
 
 
-@steps.given(r'a provider state "([^"]*)" for the (?:synchronous )?message is specified')
-def _state(world: World, step: Step, name: str) -> None:
-    world.states.append((name, {}))
-
-
-@steps.given(r'a provider state "([^"]*)" for the (?:synchronous )?message is specified with the following data:')
-def _state_data(world: World, step: Step, name: str) -> None:
-    [record] = table_records(step.table)
-    world.states.append((name, {k: json.loads(v) for k, v in record.items()}))
-
-
-@steps.given(r'a key of "([^"]*)" is specified for the (?:synchronous )?message interaction')
-def _key(world: World, step: Step, key: str) -> None:
-    world.v4_attributes["key"] = key
-
-
-@steps.given(r"the (?:synchronous )?message interaction is marked as pending")
-def _pending(world: World, step: Step) -> None:
-    world.v4_attributes["pending"] = True
-
-
-@steps.given(r'a comment "([^"]*)" is added to the (?:synchronous )?message interaction')
-def _comment(world: World, step: Step, text: str) -> None:
-    world.v4_attributes["comment"] = text
+add_interaction_steps(
+    steps, interaction="(?:synchronous )?message interaction", state_of=" for the (?:synchronous )?message"
+)
 
 
 def _with_generators(part: Part) -> tuple[Any, dict[str, Any]]:

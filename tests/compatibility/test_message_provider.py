@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from compat_http import FIXTURES, check_inventory, run_scenario, scenario_params, scenarios
+from compat_http import FIXTURES, add_verifier_steps, check_inventory, run_scenario, scenario_params, scenarios
 from compat_servers import StubProvider
 from compat_suite import Scenario, Step, StepRegistry, load_fixture_body, load_json_cell, table_records
 
@@ -228,33 +228,7 @@ def _pending_error(world: World, step: Step, error: str) -> None:
     assert any(m.kind in ERRORS[error] for i in found for m in i.mismatches), world.report
 
 
-def _calls(world: World, action: str) -> list[Any]:
-    return [c for c in world.provider.calls if c.action == action]
-
-
-@steps.then(r"the provider state callback will be called (before|after) the verification is run")
-def _called(world: World, step: Step, when: str) -> None:
-    assert _calls(world, "setup" if when == "before" else "teardown"), world.report
-
-
-@steps.then(
-    r"the provider state callback will receive a (setup|teardown) call (?:with )?"
-    r'"([^"]*)" as the provider state parameter'
-)
-def _call_with(world: World, step: Step, action: str, state: str) -> None:
-    assert state in [c.state for c in _calls(world, action)], _calls(world, action)
-
-
-@steps.then(r'the comment "([^"]*)" will have been printed to the console')
-def _comment(world: World, step: Step, comment: str) -> None:
-    assert comment in world.report, world.report
-
-
-@steps.then(r'the "([^"]*)" will displayed as the original test name')
-def _test_name(world: World, step: Step, name: str) -> None:
-    assert name in world.report, world.report
-
-
+add_verifier_steps(steps)
 SCENARIOS = scenarios(FEATURES)
 
 
