@@ -22,7 +22,7 @@ from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, ClassVar
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from polycontract.codec import normalise_spec
 from polycontract.generate import GeneratorContext, generate_response
@@ -410,10 +410,14 @@ def add_note(error: BaseException, text: str) -> None:
 
 
 def normalise_request(method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> Request:
-    """A `model.Request` from what came over the wire: the path decoded, the query as a multimap.
+    """A `model.Request` from what came over the wire: the path as sent, the query decoded into a multimap.
 
-    >>> normalise_request("get", "/a%20b?x=1&x=2", [("Accept", "text/plain")], b"").query
-    {'x': ('1', '2')}
+    The path keeps its percent escapes, as the Pact mock server compares it: a pact path
+    ``/a/Pricing%20Service`` matches what a client sends for it, a pact path with a raw space never does.
+
+    >>> request = normalise_request("get", "/a%20b?x=1&x=2", [("Accept", "text/plain")], b"")
+    >>> request.path, request.query
+    ('/a%20b', {'x': ('1', '2')})
     """
     grouped, content_type = group_headers(headers)
     return request_of(method, target, grouped, content_type, body)
@@ -446,8 +450,9 @@ def request_of(
     else:
         parts = urlsplit(target)
         path, query_string = parts.path, parts.query
-    if "%" in path:
-        path = unquote(path)
+    # The path stays as it came (percent escapes kept), as the reference mock server compares it: its
+    # request path is hyper's ``PathAndQuery::path()``, the undecoded target, and ``pact_matching``'s
+    # ``match_path`` compares it to the pact's path as strings. The query alone is decoded.
     query: dict[str, tuple[str, ...]] = {}
     if query_string:
         if "%" in query_string or "+" in query_string:
