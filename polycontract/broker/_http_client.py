@@ -117,7 +117,10 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, HttpLabels, Broke
         repository_url: str | None = None,
         display_name: str | None = None,
     ) -> None:
-        """Create ``name`` (or update it): ``PUT /pacticipants/{name}``."""
+        """Create ``name`` (or update it): ``PATCH /pacticipants/{name}``.
+
+        PATCH, not PUT: the Pact Broker creates an unknown pacticipant on PATCH only (PUT answers 404).
+        """
         body: dict[str, Any] = {"name": name}
         if main_branch is not None:
             body["mainBranch"] = main_branch
@@ -125,7 +128,8 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, HttpLabels, Broke
             body["repositoryUrl"] = repository_url
         if display_name is not None:
             body["displayName"] = display_name
-        self._http.request("PUT", f"/pacticipants/{seg(name)}", json_body=body)
+        # Setting the same fields again changes nothing: safe to retry as the PUT it replaces was.
+        self._http.request("PATCH", f"/pacticipants/{seg(name)}", json_body=body, idempotent=True)
 
     def create_version(
         self,

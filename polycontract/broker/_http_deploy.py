@@ -130,10 +130,11 @@ async def get_pacticipant(request: Request) -> Response:
 
 
 async def put_pacticipant(request: Request) -> Response:
-    """``PUT``/``PATCH /pacticipants/{pacticipant}``: create it, or set ``mainBranch``, ``displayName`` and the like.
+    """``PUT``/``PATCH /pacticipants/{pacticipant}``: set ``mainBranch``, ``displayName`` and the like.
 
     As pact_broker ``lib/pact_broker/api/resources/pacticipant.rb``: ``application/json`` or (PATCH only)
-    ``application/merge-patch+json``; a PATCH of an unknown pacticipant creates it (201).
+    ``application/merge-patch+json``; a PATCH of an unknown pacticipant creates it (201), a PUT answers 404
+    (``put_can_create?`` is false) after the body is checked.
     """
     name = request.path_params["pacticipant"]
     media = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -149,6 +150,8 @@ async def put_pacticipant(request: Request) -> Response:
         repository = optional_str(body, "repository_url")
     broker = broker_of(request)
     existed = await run_in_threadpool(reads.pacticipant, broker, name)
+    if existed is None and request.method == "PUT":
+        raise HttpError(404, f"no pacticipant {name}; PATCH /pacticipants/{name} or POST /pacticipants creates it")
     main_branch = optional_str(body, "mainBranch")
     await run_in_threadpool(
         lambda: broker.create_pacticipant(

@@ -170,8 +170,8 @@ def _paths() -> dict[str, dict[str, Schema]]:
         },
         _P: {
             "get": s.operation("A pacticipant", "getPacticipant", {"200": ("Pacticipant", "The pacticipant")}, read),
-            "put": _pacticipant_write("putPacticipant"),
-            "patch": _pacticipant_write("patchPacticipant"),
+            "put": _pacticipant_write("putPacticipant", creates=False),
+            "patch": _pacticipant_write("patchPacticipant", creates=True),
         },
         _P + "/latest-version": {"get": s.operation("The newest version", "latestVersion", version, read)},
         _P + "/branches/{branch}/latest-version": {
@@ -335,13 +335,14 @@ def _verification(operation_id: str) -> dict[str, Schema]:
     }
 
 
-def _pacticipant_write(operation_id: str) -> Schema:
+def _pacticipant_write(operation_id: str, *, creates: bool) -> Schema:
+    # As the Pact Broker: PATCH creates an unknown pacticipant, PUT answers 404 for it.
     answer = ("Pacticipant", "The pacticipant")
     return s.operation(
-        "Create a pacticipant or set its main branch",
+        "Create a pacticipant or set its main branch" if creates else "Set a pacticipant's main branch and the like",
         operation_id,
-        {"201": answer, "200": answer},
-        (409, 413),
+        {"201": answer, "200": answer} if creates else {"200": answer},
+        (409, 413) if creates else (404, 409, 413),
         body=s.json_request(s.PACTICIPANT_BODY, "The pacticipant's settings", required=False),
         write=True,
     )

@@ -307,13 +307,26 @@ def test_an_unknown_environment_in_can_i_deploy_is_404(api: Api) -> None:
 
 
 def test_pacticipants_are_created_with_a_main_branch_and_listed(api: Api) -> None:
-    assert api("PUT", "/pacticipants/users", json={"mainBranch": "trunk"}).status_code == 201
-    assert api("PATCH", "/pacticipants/users", json={"mainBranch": "main"}).status_code == 200
+    # PATCH creates (201), PUT changes a known one (200): a PUT no longer creates, see the test below.
+    assert api("PATCH", "/pacticipants/users", json={"mainBranch": "trunk"}).status_code == 201
+    assert api("PUT", "/pacticipants/users", json={"mainBranch": "main"}).status_code == 200
     found = api.get("/pacticipants/users").json()
     assert found["mainBranch"] == "main" and "pb:branch-version" in found["_links"]
     assert [p["name"] for p in api.get("/pacticipants").json()["_embedded"]["pacticipants"]] == ["users"]
     assert api.get("/pacticipants/nobody").status_code == 404
     assert api("PUT", "/pacticipants/users/versions/1/tags/prod").status_code == 201
+
+
+def test_put_of_an_unknown_pacticipant_is_404_and_creates_nothing(api: Api) -> None:
+    # pact_broker lib/pact_broker/api/resources/pacticipant.rb: put_can_create? is false and from_json answers
+    # 404 for an unknown pacticipant unless request.patch? ("for backwards compatibility"); the body's schema is
+    # checked first (malformed_request?). PATCH still creates it.
+    missing = api("PUT", "/pacticipants/users", json={"mainBranch": "trunk"})
+    assert missing.status_code == 404 and "users" in missing.json()["error"]["message"]
+    assert api.get("/pacticipants/users").status_code == 404
+    assert api("PUT", "/pacticipants/users", json={"mainBranh": "trunk"}).status_code == 400
+    assert api("PATCH", "/pacticipants/users", json={"mainBranch": "trunk"}).status_code == 201
+    assert api.get("/pacticipants/users").json()["mainBranch"] == "trunk"
 
 
 def test_each_request_logs_one_json_line_without_headers(api: Api, caplog: pytest.LogCaptureFixture) -> None:

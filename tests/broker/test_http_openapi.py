@@ -80,14 +80,12 @@ def test_the_index_links_the_description() -> None:
 
 def test_the_description_is_served_by_a_real_server_without_a_token(embedded: Broker) -> None:
     pytest.importorskip("uvicorn")
-    from tests.broker.test_http_auth import _Server
+    from tests.broker.http_twin import serving
 
-    server = _Server(embedded, AuthConfig.from_json(json.dumps([{"name": "ops", "token": "x" * 32, "role": "admin"}])))
-    try:
-        answer = httpx.get(server.url + "/openapi.json")
-        index = httpx.get(server.url + "/")
-    finally:
-        server.stop()
+    auth = AuthConfig.from_json(json.dumps([{"name": "ops", "token": "x" * 32, "role": "admin"}]))
+    with serving(embedded, auth=auth) as url:
+        answer = httpx.get(url + "/openapi.json")
+        index = httpx.get(url + "/")
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("application/json")
     assert answer.json() == document()
