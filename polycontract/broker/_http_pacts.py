@@ -59,15 +59,20 @@ def pact_url(base: str, provider: str, consumer: str, content_hash: str) -> str:
     return f"{base}/pacts/provider/{seg(provider)}/consumer/{seg(consumer)}/pact-version/{content_hash}"
 
 
-def _pact_document(base: str, consumer: str, provider: str, content_hash: str, content: str) -> dict[str, Any]:
+def _pact_document(
+    base: str, consumer: str, provider: str, content_hash: str, content: str, metadata: str | None = None
+) -> dict[str, Any]:
     document: dict[str, Any] = json.loads(content)
     url = pact_url(base, provider, consumer, content_hash)
+    # pact_broker lib/pact_broker/api/pact_broker_urls.rb verification_publication_url(pact, base_url, metadata): the
+    # publish link keeps the URL's metadata, so a result published for a WIP pact reaches the broker as WIP
+    here = f"{url}/metadata/{seg(metadata)}" if metadata else url
     document["_links"] = {
-        "self": {"href": url, "title": f"Pact between {consumer} and {provider}"},
+        "self": {"href": here, "title": f"Pact between {consumer} and {provider}"},
         "pb:consumer": link(base, f"/pacticipants/{seg(consumer)}", name=consumer, title="Consumer"),
         "pb:provider": link(base, f"/pacticipants/{seg(provider)}", name=provider, title="Provider"),
         "pb:publish-verification-results": {
-            "href": url + "/verification-results",
+            "href": here + "/verification-results",
             "title": "Publish verification results",
         },
         # pact_broker lib/pact_broker/api/decorators/pact_decorator.rb: latest_verification_for_pact_url (permalink)
@@ -305,4 +310,5 @@ async def get_pact_by_hash(request: Request) -> Response:
     found = await run_in_threadpool(reads.pact_by_hash, broker_of(request), digest)
     if found is None or found[:2] != (consumer, provider):
         raise HttpError(404, f"no pact version {digest} between {consumer} and {provider}")
-    return hal(_pact_document(base_url(request), consumer, provider, digest, found[2]))
+    metadata = request.path_params.get("metadata")
+    return hal(_pact_document(base_url(request), consumer, provider, digest, found[2], metadata))

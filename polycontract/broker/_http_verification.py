@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from polycontract.broker import _http_reads as reads
+from polycontract.broker._http_codec import metadata_is_wip, wip_metadata
 from polycontract.broker._http_pacts import pact_url
 from polycontract.broker._http_support import (
     HttpError,
@@ -77,6 +78,9 @@ def _verification_entry(base: str, found: PactForVerification, pending_asked: bo
         {"when": "before_verification", "text": f"The pact at {url} is being verified because it matches {n}"}
         for n in found.notices
     ]
+    # pact_broker verifiable_pact_decorator.rb links a WIP pact to pact_version_url_with_metadata ({"w" => true}):
+    # the result published from that URL is recorded as WIP
+    href = f"{url}/metadata/{wip_metadata()}" if found.wip else url
     properties: dict[str, Any] = {"notices": notices}
     if pending_asked:
         properties["pending"] = found.pending
@@ -96,7 +100,7 @@ def _verification_entry(base: str, found: PactForVerification, pending_asked: bo
         "verificationProperties": properties,
         "_links": {
             "self": {
-                "href": pact_url(base, found.provider, found.consumer, found.content_hash),
+                "href": href,
                 "name": f"Pact between {found.consumer} ({versions}) and {found.provider}",
             }
         },
@@ -147,6 +151,8 @@ async def publish_verification_result(request: Request) -> Response:
     """``POST …/pact-version/{sha}[/metadata/{m}]/verification-results``: one provider version's result.
 
     Besides the Pact Broker's fields, the extension ``pending: true`` records that the pact was pending.
+    A result published to a WIP pact's URL (metadata ``w=true``) is recorded as WIP, as the Pact Broker does
+    (lib/pact_broker/api/resources/verifications.rb ``wip?``; the Pact verifier sends no ``wip`` member).
     """
     provider, consumer, digest = (request.path_params[k] for k in ("provider", "consumer", "sha"))
     body = await json_body(request)
@@ -159,6 +165,7 @@ async def publish_verification_result(request: Request) -> Response:
     branch = given or legacy
     pending = bool_field(body, "pending")  # extension: the verifier ran the pact as pending
     build_url = optional_str(body, "buildUrl")
+    wip = metadata_is_wip(request.path_params.get("metadata"))
     try:
         stored = normalize(body.get("testResults"), where="testResults")
     except UsageError as exc:
@@ -171,7 +178,7 @@ async def publish_verification_result(request: Request) -> Response:
             raise HttpError(404, f"no pact version {digest} between {consumer} and {provider}")
         known = reads.version(broker, provider, number)
         on_branch = branch or (known.branch if known is not None else None)
-        item: dict[str, Any] = {"content_hash": digest, "success": success, "pending": pending}
+        item: dict[str, Any] = {"content_hash": digest, "success": success, "pending": pending, "wip": wip}
         if stored is not None:
             item["test_results"] = stored["testResults"]
         recorded = broker.publish_verification_results(

@@ -14,7 +14,14 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from polycontract.broker._http_codec import as_mapping, embedded, hash_from_href, href, verification_reasons
+from polycontract.broker._http_codec import (
+    as_mapping,
+    embedded,
+    hash_from_href,
+    href,
+    verification_reasons,
+    wip_metadata,
+)
 from polycontract.broker._results import PublishedVerification
 from polycontract.broker._selection import PactForVerification, SelectorInput, as_utc, parse_selectors
 from polycontract.errors import PactFormatError, StorageError, UsageError
@@ -123,6 +130,7 @@ class HttpVerifying:
         pending: bool,
         test_results: list[dict[str, Any]] | None = None,
         build_url: str | None = None,
+        wip: bool = False,
     ) -> None:
         body: dict[str, Any] = {"success": success, "providerApplicationVersion": version}
         if build_url is not None:
@@ -133,9 +141,10 @@ class HttpVerifying:
             body["pending"] = True
         if test_results is not None:
             body["testResults"] = test_results
-        self._http.request(
-            "POST", self._pact_path(provider, consumer, digest) + "/verification-results", json_body=body
-        )
+        path = self._pact_path(provider, consumer, digest)
+        if wip:  # the Pact Broker records a result as WIP when it is published to the WIP pact's URL (metadata w=true)
+            path += f"/metadata/{wip_metadata()}"
+        self._http.request("POST", path + "/verification-results", json_body=body)
 
     def publish_verification(
         self,
@@ -185,13 +194,16 @@ class HttpVerifying:
         Each result's ``consumer`` (as ``VerificationResult.verifications()`` gives it) names the pact's
         URL; without it the consumer is looked up by content.
         """
-        from polycontract.broker._results import _parse, parse_test_results
+        from polycontract.broker._results import _parse, _wip, parse_test_results
 
         parsed: list[tuple[str, bool, bool, str]] = []
         details: dict[str, list[dict[str, Any]]] = {}
         unknown_set: set[str] = set()
+        wips: set[str] = set()
         for item in [*results]:
             digest, success, pending = _parse(item)
+            if _wip(item):
+                wips.add(digest)
             stored = parse_test_results(item)  # checked and bounded before anything is sent
             if stored is not None:
                 details[digest] = stored["testResults"]
@@ -219,7 +231,9 @@ class HttpVerifying:
             )
         for digest, success, pending, consumer in parsed:
             sent = details.get(digest)
-            self._post_result(provider, consumer, digest, provider_version, success, branch, pending, sent, build_url)
+            self._post_result(
+                provider, consumer, digest, provider_version, success, branch, pending, sent, build_url, digest in wips
+            )
         return tuple(
             PublishedVerification(
                 provider=provider,

@@ -5,7 +5,9 @@ The rule is the Pact Broker's (``PactVersion#pending_for_provider_branch?`` and
 version on B verified it successfully, or a provider version on *another* branch verified it
 successfully before B's first version was created (a new branch inherits what was verified when it
 was cut, not what other branches verify later). Without a branch, any successful verification by
-the provider ends pending.
+the provider ends pending. Pending counts every successful result (``PactVersion`` in pact_broker
+``lib/pact_broker/pacts/pact_version.rb`` has no WIP condition); whether a pact is still WIP counts
+only the results not published from a WIP pact (``non_wip_only``).
 """
 
 from __future__ import annotations
@@ -24,8 +26,14 @@ __all__ = ["not_pending"]
 _pv = versions_t.alias("pv")
 
 
-def not_pending(conn: Connection, provider_id: int, hashes: set[str], provider_branch: str | None) -> set[str]:
-    """The contents among ``hashes`` that are not pending for ``provider_branch`` (any branch when None)."""
+def not_pending(
+    conn: Connection, provider_id: int, hashes: set[str], provider_branch: str | None, *, non_wip_only: bool = False
+) -> set[str]:
+    """The contents among ``hashes`` that are not pending for ``provider_branch`` (any branch when None).
+
+    ``non_wip_only`` counts only results that were not published from a WIP pact: what decides whether a
+    pact is still work in progress (pact_broker ``successfully_verified_by_provider_branch_when_not_wip``).
+    """
     if not hashes:
         return set()
     query = (
@@ -42,6 +50,8 @@ def not_pending(conn: Connection, provider_id: int, hashes: set[str], provider_b
             one_of(conn, verifications.c.content_hash, hashes),
         )
     )
+    if non_wip_only:
+        query = query.where(~verifications.c.wip)
     found = conn.execute(query).all()
     if provider_branch is None:
         return {r.content_hash for r in found}

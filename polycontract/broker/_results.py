@@ -60,6 +60,14 @@ def _parse(item: Mapping[str, Any]) -> tuple[str, bool, bool]:
     return digest, success, pending
 
 
+def _wip(item: Mapping[str, Any]) -> bool:
+    """The item's ``wip`` flag: the pact was verified as work in progress (the Pact Broker's verifications.wip)."""
+    wip = item.get("wip", False)
+    if not isinstance(wip, bool):
+        raise UsageError(f"verification result {dict(item)!r} needs wip as True/False")
+    return wip
+
+
 def publish_results(
     conn: Connection,
     now: datetime,
@@ -81,6 +89,7 @@ def publish_results(
     items = list(results)
     parsed = [_parse(item) for item in items]
     details = [dump(parse_test_results(item)) for item in items]
+    wips = [_wip(item) for item in items]
     if not parsed:
         return ()
     hashes = {digest for digest, _, _ in parsed}
@@ -119,8 +128,9 @@ def publish_results(
                 "created_at": now,
                 "test_results": text,
                 "build_url": build_url,
+                "wip": wip,
             }
-            for (digest, success, pending), text in zip(parsed, details, strict=True)
+            for (digest, success, pending), text, wip in zip(parsed, details, wips, strict=True)
         ],
     ).scalars()
     return tuple(

@@ -20,13 +20,14 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
 __all__ = ["SCHEMA_REVISION", "metadata"]
 
 #: The Alembic head revision this code reads and writes.
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0007"
 
 metadata = MetaData()
 
@@ -121,6 +122,9 @@ verifications = Table(
     Column("test_results", Text),
     # revision 0005: the CI build that ran the verification (the Pact Broker's buildUrl)
     Column("build_url", Text),
+    # revision 0007: the result came from verifying a work-in-progress pact (the Pact Broker's verifications.wip);
+    # such results do not take a pact out of WIP (`polycontract.broker._selection`).
+    Column("wip", Boolean, nullable=False, server_default=false()),
     Index("ix_pc_verifications_content", "content_hash", "provider_version_id"),
     Index("ix_pc_verifications_provider_version", "provider_version_id"),
 )

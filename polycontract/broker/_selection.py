@@ -5,7 +5,9 @@ Consumer version selectors choose consumer versions; their pacts are de-duplicat
 for the provider branch being verified by the Pact Broker's rule (see `polycontract.broker._pending`:
 until that branch verified it, or another branch did before that branch was created; without a
 branch, until any provider version verified it); WIP pacts are the newest pact of each consumer branch published since a
-date that no selector chose and that branch has not verified yet, always pending.
+date that no selector chose and that branch has not verified yet, always pending. As in the Pact Broker
+(``PactsForVerificationRepository#find_wip``), there are WIP pacts only for a provider branch, and only
+results that were not themselves published from a WIP pact take a pact out of WIP.
 
 `PactForVerification` has the attributes of the verifier's ``SourcedPact`` and `BrokerSource` has
 its ``pacts()`` method, so the verifier takes a broker source as it is without the broker importing
@@ -156,8 +158,13 @@ def select_for_verification(
                 reasons.append(why)
     hashes = {p.content_hash for p in pubs}
     verified = not_pending(conn, provider_id, hashes, provider_branch) if include_pending or wip_since else hashes
-    if wip_since is not None:
-        _add_wip(entries, pubs, verified, wip_since)
+    # pact_broker lib/pact_broker/pacts/pacts_for_verification_repository.rb, find_wip: without provider tags or a
+    # provider branch "Cannot calculate WIP pacts. Returning an empty list." (polycontract has no provider tags).
+    if wip_since is not None and provider_branch is not None:
+        # remove_non_wip_for_branch: successfully_verified_by_provider_branch_when_not_wip and
+        # successfully_verified_by_provider_another_branch_before_this_branch_first_created (non-WIP results only)
+        done = not_pending(conn, provider_id, hashes, provider_branch, non_wip_only=True)
+        _add_wip(entries, pubs, done, wip_since)
     return _build(conn, entries, provider, verified, include_pending=include_pending)
 
 

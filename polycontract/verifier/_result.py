@@ -183,6 +183,8 @@ class PactOutcome:
     origin: str
     ok: bool
     pending: bool = False
+    #: True for a broker's work-in-progress pact (the broker records its result as WIP).
+    wip: bool = False
     url: str | None = None
     consumer_version: str | None = None
     #: Every consumer version whose pact has this content (from a broker source).
@@ -335,8 +337,9 @@ class VerificationResult:
         """One plain result per measured pact, what a broker records (``Broker.publish_verification_results``).
 
         Each is ``{"consumer", "consumer_version", "consumer_versions", "content_hash", "success",
-        "pending", "test_results"}``; ``success`` is False when any interaction of the pact failed,
-        pending or not (pending changes the exit code, not the result). ``test_results`` has one entry
+        "pending", "wip", "test_results"}``; ``wip`` marks a work-in-progress pact, whose result the broker
+        records as WIP (it does not take the pact out of WIP). ``success`` is False when any interaction of
+        the pact failed, pending or not (pending changes the exit code, not the result). ``test_results`` has one entry
         per interaction in the Pact Broker's ``testResults`` shape. A pact that could not be verified
         (an interaction not checked and none failed) is left out: only measured results are published.
         """
@@ -348,6 +351,7 @@ class VerificationResult:
                 "content_hash": p.content_hash,
                 "success": p.outcome == VERIFIED,
                 "pending": p.pending,
+                "wip": p.wip,
                 "test_results": [test_result(r) for r in p.results],
             }
             for p in self.measured_pacts

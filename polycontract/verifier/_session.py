@@ -115,6 +115,7 @@ class VerificationSession:
             ok=all(r.ok for r in results),
             results=tuple(results),
             pending=sourced.pending,
+            wip=sourced.wip,
             url=sourced.url,
             consumer_version=sourced.consumer_version,
             consumer_versions=sourced.consumer_versions,

@@ -50,6 +50,8 @@ class SourcedPact:
     consumer_versions: tuple[str, ...] = ()
     #: Why the broker chose each consumer version, e.g. ``1.0 (deployed to prod)``.
     notices: tuple[str, ...] = ()
+    #: True for a broker's work-in-progress pact: its result is published as WIP.
+    wip: bool = False
 
     @property
     def versions(self) -> tuple[str, ...]:
@@ -179,6 +181,7 @@ def _adopt(item: SourcedPact | SourcedPactLike) -> SourcedPact:
         consumer_version=getattr(item, "consumer_version", None) or (versions[-1] if versions else None),
         consumer_versions=versions,
         notices=tuple(str(n) for n in (getattr(item, "notices", ()) or ())),
+        wip=bool(getattr(item, "wip", False)),
     )
 
 

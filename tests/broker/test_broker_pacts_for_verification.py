@@ -193,13 +193,16 @@ def test_without_pending_status_nothing_is_pending(broker: Broker, make_pact: Ma
 
 
 def test_wip_pacts_are_unselected_branch_heads_published_since_the_date(broker: Broker, make_pact: Maker) -> None:
+    # WIP pacts are computed for the provider branch being verified (provider_branch="main"): without one the Pact
+    # Broker returns none (see test_without_a_provider_branch_there_are_no_wip_pacts)
     _estate(broker, make_pact)
-    found = broker.pacts_for_verification("users", selectors=[{"mainBranch": True}], include_wip_since=date(2026, 1, 1))
+    main = {"selectors": [{"mainBranch": True}], "provider_branch": "main"}
+    found = broker.pacts_for_verification("users", **main, include_wip_since=date(2026, 1, 1))
     wip = [p for p in found if p.wip]
     assert _versions(tuple(wip)) == [("app", ("7",)), ("web", ("3.0",))]
     assert all(p.pending for p in wip)
     assert wip[1].notices == ("3.0 (work in progress: latest from branch feat)",)
-    later = broker.pacts_for_verification("users", selectors=[{"mainBranch": True}], include_wip_since=date(2026, 2, 1))
+    later = broker.pacts_for_verification("users", **main, include_wip_since=date(2026, 2, 1))
     assert not any(p.wip for p in later)
     with pytest.raises(UsageError, match="WIP pacts are always pending"):
         broker.pacts_for_verification("users", include_pending=False, include_wip_since=date(2026, 1, 1))
@@ -211,8 +214,46 @@ def test_a_verified_branch_head_is_no_longer_wip(broker: Broker, make_pact: Make
     broker.publish_verification(
         provider="users", provider_version="p1", content_hash=feat.content_hash, success=True, branch="main"
     )
-    found = broker.pacts_for_verification("users", selectors=[{"mainBranch": True}], include_wip_since=date(2026, 1, 1))
+    found = broker.pacts_for_verification(
+        "users", selectors=[{"mainBranch": True}], provider_branch="main", include_wip_since=date(2026, 1, 1)
+    )
     assert [p.consumer_versions for p in found if p.wip] == [("7",)]
+
+
+def test_without_a_provider_branch_there_are_no_wip_pacts(broker: Broker, make_pact: Maker) -> None:
+    # pact_broker lib/pact_broker/pacts/pacts_for_verification_repository.rb, find_wip: with no provider tags and no
+    # provider branch it logs "No provider tags or branch provided. Cannot calculate WIP pacts." and returns [].
+    _estate(broker, make_pact)
+    found = broker.pacts_for_verification("users", selectors=[{"mainBranch": True}], include_wip_since=date(2026, 1, 1))
+    assert _versions(found) == [("web", ("2.0",))]
+    assert not any(p.wip for p in found)
+
+
+def test_a_result_published_from_a_wip_pact_leaves_it_wip(broker: Broker, make_pact: Maker) -> None:
+    # pact_broker pacts_for_verification_repository.rb remove_non_wip_for_branch only removes pacts
+    # successfully_verified_by_provider_branch_when_not_wip (pact_publication_wip_dataset_module.rb joins
+    # successful non-WIP verifications: the verifications.wip column, set by api/resources/verifications.rb from the
+    # w=true metadata of a WIP pact's URL). Pending is not WIP: pact_version.rb pending_for_provider_branch? counts
+    # every successful verification, so the WIP result still ends pending for a selector that picks the pact.
+    _estate(broker, make_pact)
+    main = {"selectors": [{"mainBranch": True}], "provider_branch": "main", "include_wip_since": date(2026, 1, 1)}
+    [feat] = [p for p in broker.pacts_for_verification("users", **main) if p.consumer == "web" and p.wip]
+    broker.publish_verification_results(
+        provider="users",
+        provider_version="p1",
+        branch="main",
+        results=[{"content_hash": feat.content_hash, "success": True, "pending": True, "wip": True}],
+    )
+    again = [p for p in broker.pacts_for_verification("users", **main) if p.wip]
+    assert _versions(tuple(again)) == [("app", ("7",)), ("web", ("3.0",))]
+    chosen = broker.pacts_for_verification("users", selectors=[{"branch": "feat"}], provider_branch="main")
+    assert [(p.consumer_versions, p.pending) for p in chosen] == [(("3.0",), False)]
+    with pytest.raises(UsageError, match="wip as True/False"):
+        broker.publish_verification_results(
+            provider="users",
+            provider_version="p1",
+            results=[{"content_hash": feat.content_hash, "success": True, "wip": 1}],
+        )
 
 
 def test_an_unknown_provider_has_nothing_to_verify_and_an_unknown_environment_is_an_error(

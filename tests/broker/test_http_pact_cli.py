@@ -8,6 +8,7 @@ when the ``pact`` binary is missing (``.ci/node`` installs it).
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
@@ -189,3 +190,30 @@ def test_the_pact_cli_prints_the_problem_detail_of_a_refused_request(
     (pacts / "web-users.json").write_text(dumps_pact(replace(changed, interactions=changed.interactions[:1])))
     code, out = pact("broker", "publish", str(pacts), "--consumer-app-version", "1", *url)
     assert code != 0 and "already published different pact content" in out, out
+
+
+def test_a_result_the_pact_verifier_publishes_for_a_wip_pact_leaves_it_wip(
+    estate: Estate,
+) -> None:
+    """The Pact verifier sends no ``wip`` member (pact-reference rust/pact_verifier/src/pact_broker.rs,
+    build_payload: success, providerApplicationVersion, verifiedBy, buildUrl, testResults); it posts to the
+    pact's ``pb:publish-verification-results`` link. The Pact Broker links a WIP pact with the metadata
+    ``w=true`` (api/pact_broker_urls.rb build_metadata_for_pact_for_verification, verification_publication_url)
+    and records the result as WIP (api/resources/verifications.rb ``wip?``), and such a result does not take
+    the pact out of WIP (pacts_for_verification_repository.rb remove_non_wip_for_branch)."""
+    broker, server, provider, pacts = estate
+    url = ["--broker-base-url", server.url]
+    assert pact("broker", "publish", str(pacts), "--consumer-app-version", "1", "--branch", "feat", *url)[0] == 0
+    verifier = ["verifier", "--broker-url", server.url, "-n", "users", "-h", "127.0.0.1", "-p", str(provider.port)]
+    wip = ["--consumer-version-selectors", '{"mainBranch": true}', "--enable-pending",
+           "--include-wip-pacts-since", "2020-01-01"]  # fmt: skip
+    code, out = pact(*verifier, *wip, "--publish", "--provider-version", "1", "--provider-branch", "main")
+    assert code == 0 and "get user 7" in out, out
+    assert [(r.provider_version, r.success) for r in broker.matrix("web", version="1")] == [("1", True)]
+
+    again = broker.pacts_for_verification(
+        "users", selectors=[{"mainBranch": True}], provider_branch="main", include_wip_since=date(2020, 1, 1)
+    )
+    assert [(p.consumer_versions, p.wip) for p in again] == [(("1",), True)]
+    code, out = pact(*verifier, *wip, "--provider-version", "2", "--provider-branch", "main")
+    assert code == 0 and "get user 7" in out, out  # still verified as WIP

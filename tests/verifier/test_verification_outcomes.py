@@ -7,7 +7,7 @@ from pathlib import Path
 
 from polycontract.codec import load_pact
 from polycontract.model import Pact
-from polycontract.verifier import Verifier
+from polycontract.verifier import SourcedPact, Verifier
 from tests.verifier.providers import UsersApp, get_user, users_pact
 
 
@@ -94,3 +94,28 @@ def test_a_state_change_url_that_refuses_connections_is_the_provider_being_down(
     [entry] = result
     assert entry.error_kind == "connection" and entry.outcome == "could-not-verify"
     assert result.unreachable and result.verifications() == []
+
+
+def test_the_result_of_a_wip_pact_is_published_as_wip(users_url: str, users_app: UsersApp) -> None:
+    # the Pact Broker records verifications.wip for a result from a WIP pact (pact_broker
+    # lib/pact_broker/api/resources/verifications.rb); verifications() carries the flag to the broker
+    users_app.users[1] = "alice"
+    verifier = Verifier(provider="users", base_url=users_url)
+    verifier.add_state("user exists", lambda: None)
+    wip = SourcedPact(pact=_pact("web", get_user(1)), origin="broker", pending=True, wip=True)
+    plain = SourcedPact(pact=_pact("app", get_user(1)), origin="broker")
+
+    result = verifier.verify(_Source(wip, plain))
+
+    assert [(v["consumer"], v["success"], v["wip"]) for v in result.verifications()] == [
+        ("web", True, True),
+        ("app", True, False),
+    ]
+
+
+class _Source:
+    def __init__(self, *found: SourcedPact) -> None:
+        self.found = found
+
+    def pacts(self) -> tuple[SourcedPact, ...]:
+        return self.found
