@@ -97,6 +97,22 @@ def _masked_url(url: str) -> str:
     return url.replace(f":{password}@", ":***@", 1)
 
 
+def _require_pacticipants(conn: Connection, *, consumer: str | None, provider: str | None) -> None:
+    """`StorageError` naming a ``consumer`` / ``provider`` that is not a known pacticipant.
+
+    As pact_broker ``lib/pact_broker/api/contracts/webhook_pacticipant_contract.rb``
+    (``pacticipant_with_name_exists``): a webhook names only pacticipants the broker knows.
+    """
+    for role, name in (("consumer", consumer), ("provider", provider)):
+        if name is None:
+            continue
+        if conn.execute(select(pacticipants.c.id).where(pacticipants.c.name == name)).first() is None:
+            raise StorageError(
+                f"{role}={name!r} is not a known pacticipant: create it (or publish a pact for it) first, "
+                f"or choose {role}s by label"
+            )
+
+
 def _read_back(r: Row[Any]) -> Webhook:
     return Webhook(
         id=r.uuid,
@@ -195,6 +211,9 @@ class Webhooks:
         ``webhook_id`` (16 to 64 letters, digits, ``-`` or ``_``, e.g. a UUID) the webhook gets that id, and
         an existing webhook with it is replaced (its delivery log kept), as the Pact Broker's
         ``PUT /webhooks/{uuid}`` does.
+
+        A ``consumer`` or ``provider`` given by name must be a known pacticipant (`StorageError` otherwise),
+        as the Pact Broker requires; a label may be one no pacticipant has yet.
         """
         if webhook_id is not None and not _WEBHOOK_ID.fullmatch(webhook_id):
             raise UsageError(f"webhook_id={webhook_id!r} must be 16 to 64 letters, digits, '-' or '_' (e.g. a UUID)")
@@ -214,6 +233,7 @@ class Webhooks:
                 checked_label(label)
         hook_id = webhook_id or str(uuid.uuid4())
         with self._transaction() as conn:
+            _require_pacticipants(conn, consumer=consumer, provider=provider)
             existing = conn.execute(select(webhooks_table.c.id).where(webhooks_table.c.uuid == hook_id)).scalar()
             statement = (
                 webhooks_table.insert().values(uuid=hook_id, created_at=self._clock())

@@ -202,6 +202,8 @@ def test_secret_headers_are_sent_but_never_shown(wb: Broker, receiver: Receiver,
 
 
 def test_filters_keep_other_integrations_quiet(wb: Broker, receiver: Receiver, make_pact: PactMaker) -> None:
+    wb.create_pacticipant("mobile")  # a webhook names only known pacticipants (see the test below)
+    wb.create_pacticipant("billing")
     quiet = wb.create_webhook(url=receiver.url + "/ok", events=[REQUIRING], consumer="mobile")
     wb.create_webhook(url=receiver.url + "/ok?billing", events=[REQUIRING], provider="billing")
     wb.publish_pact(make_pact("web", "auth", "/a"), consumer_version="1")
@@ -209,6 +211,21 @@ def test_filters_keep_other_integrations_quiet(wb: Broker, receiver: Receiver, m
     assert wb.flush_webhooks(10)
     assert [r["path"] for r in receiver.requests] == ["/ok?billing"]
     assert wb.webhook_deliveries(quiet.id) == ()
+
+
+def test_a_webhook_for_an_unknown_pacticipant_is_refused_naming_it(wb: Broker) -> None:
+    # pact_broker lib/pact_broker/api/contracts/webhook_pacticipant_contract.rb (pacticipant_with_name_exists):
+    # a webhook's consumer/provider name must be a known pacticipant; the HTTP server answers 400/404 for it.
+    with pytest.raises(StorageError, match="consumer='mobile' is not a known pacticipant"):
+        wb.create_webhook(url="http://ci.example/hook", events=[REQUIRING], consumer="mobile")
+    with pytest.raises(StorageError, match="provider='billing' is not a known pacticipant"):
+        wb.create_webhook(url="http://ci.example/hook", events=[REQUIRING], provider="billing")
+    assert wb.webhooks() == ()
+    # a label chooses pacticipants that may not exist yet
+    hook = wb.create_webhook(url="http://ci.example/hook", events=[REQUIRING], consumer_label="team-a")
+    assert (hook.consumer, hook.consumer_label) == (None, "team-a")
+    wb.create_pacticipant("mobile")
+    assert wb.create_webhook(url="http://ci.example/hook", events=[REQUIRING], consumer="mobile").consumer == "mobile"
 
 
 def test_invalid_webhooks_are_refused_and_delete_removes(wb: Broker, receiver: Receiver) -> None:
@@ -226,6 +243,10 @@ def test_invalid_webhooks_are_refused_and_delete_removes(wb: Broker, receiver: R
 
 
 def test_cli_creates_and_lists_webhooks_with_secrets_masked(broker_url: str, tmp_path: Path) -> None:
+    engine = make_engine(broker_url)
+    migrate(engine)
+    with Broker(engine) as broker:
+        broker.create_pacticipant("auth")  # a webhook names only known pacticipants
     template = tmp_path / "body.json"
     template.write_text('{"pact": "${pactbroker.pactUrl}"}')
     runner = CliRunner()

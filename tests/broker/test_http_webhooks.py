@@ -23,14 +23,13 @@ from polycontract.codec import dumps_pact
 from polycontract.errors import StorageError, UsageError
 from tests.broker.conftest import PactMaker
 from tests.broker.http_twin import serving, ticking_clock
+from tests.broker.pact_cli import needs_pact_cli, pact
 from tests.broker.test_broker_webhooks import Receiver, receiver
-from tests.broker.test_http_pact_cli import PACT_BIN, pact
 
 __all__ = ["receiver"]  # the fixture, re-used
 
 pytest.importorskip("uvicorn")
 
-needs_pact_cli = pytest.mark.skipif(not Path(PACT_BIN).exists(), reason=f"the Pact CLI is not installed ({PACT_BIN})")
 HOOK_ID = "9b5e3f3c-1b7a-4c1e-9a59-1f0e2b3c4d5e"
 
 
