@@ -23,9 +23,11 @@ import pytest
 from click.testing import CliRunner
 
 from polycontract.broker import Broker, connect
+from polycontract.broker._http_app import create_app
 from polycontract.cli import cli
 from polycontract.codec import content_hash, dumps_pact, load_pact
-from tests.broker.test_http_pact_cli import PACT_BIN, BrokerServer, pact
+from tests.broker.http_twin import Served
+from tests.broker.pact_cli import PACT_BIN, pact
 
 pytest.importorskip("uvicorn")
 pytestmark = [
@@ -122,10 +124,10 @@ class BlobProvider:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[Broker, BrokerServer, BlobProvider]]:
+def served(tmp_path: Path) -> Iterator[tuple[Broker, Served, BlobProvider]]:
     """An empty broker over SQLite served over HTTP, and the img-api provider."""
     with connect(f"sqlite:///{tmp_path / 'broker.db'}") as broker:
-        server = BrokerServer(broker)
+        server = Served(create_app(broker))
         provider = BlobProvider()
         try:
             yield broker, server, provider
@@ -138,14 +140,14 @@ def _interactions(document: dict[str, object]) -> list[object]:
     return sorted(document["interactions"], key=lambda i: i["description"])  # type: ignore[arg-type,index]
 
 
-def _served(server: BrokerServer, version: str) -> dict[str, object]:
+def _served(server: Served, version: str) -> dict[str, object]:
     path = f"/pacts/provider/img-api/consumer/img-web/version/{version}"
     document: dict[str, object] = httpx.get(server.url + path).json()
     return document
 
 
 def test_a_v3_pact_published_with_the_pact_cli_is_served_as_v3_with_its_base64_bodies(
-    v3_pacts: Path, served: tuple[Broker, BrokerServer, BlobProvider]
+    v3_pacts: Path, served: tuple[Broker, Served, BlobProvider]
 ) -> None:
     broker, server, _provider = served
     url = ["--broker-base-url", server.url]
@@ -168,7 +170,7 @@ def test_a_v3_pact_published_with_the_pact_cli_is_served_as_v3_with_its_base64_b
 
 
 def test_the_pact_verifier_passes_a_correct_binary_provider_from_the_broker_and_fails_a_broken_one(
-    v3_pacts: Path, served: tuple[Broker, BrokerServer, BlobProvider]
+    v3_pacts: Path, served: tuple[Broker, Served, BlobProvider]
 ) -> None:
     _broker, server, provider = served
     url = ["--broker-base-url", server.url]
@@ -188,7 +190,7 @@ def test_the_pact_verifier_passes_a_correct_binary_provider_from_the_broker_and_
 
 
 def test_polycontract_verifies_the_published_v3_pact_sending_the_bytes_it_encodes(
-    v3_pacts: Path, served: tuple[Broker, BrokerServer, BlobProvider]
+    v3_pacts: Path, served: tuple[Broker, Served, BlobProvider]
 ) -> None:
     _broker, server, provider = served
     url = ["--broker-base-url", server.url]
@@ -207,7 +209,7 @@ def test_polycontract_verifies_the_published_v3_pact_sending_the_bytes_it_encode
 
 
 def test_the_same_content_published_as_v4_later_is_served_in_the_form_first_published(
-    v3_pacts: Path, served: tuple[Broker, BrokerServer, BlobProvider]
+    v3_pacts: Path, served: tuple[Broker, Served, BlobProvider]
 ) -> None:
     """Contents are shared by hash: version 2 (published as V4) is served the V3 form, read the same by every tool."""
     broker, server, provider = served
@@ -228,7 +230,7 @@ def test_the_same_content_published_as_v4_later_is_served_in_the_form_first_publ
 
 
 def test_polycontract_publishes_a_v3_pact_file_to_a_broker_server_as_v3(
-    v3_pacts: Path, served: tuple[Broker, BrokerServer, BlobProvider]
+    v3_pacts: Path, served: tuple[Broker, Served, BlobProvider]
 ) -> None:
     _broker, server, _provider = served
     done = CliRunner().invoke(

@@ -22,7 +22,7 @@ import pytest
 from polycontract import Pact
 from polycontract.codec import dumps_pact
 from polycontract.verifier import Verifier
-from tests.broker.test_http_pact_cli import PACT_BIN
+from tests.broker.pact_cli import PACT_BIN
 from tests.broker.test_pact_served_as_published import ANSWER, PICTURE, UPLOAD, BlobProvider, _form
 
 pytestmark = pytest.mark.skipif(not Path(PACT_BIN).exists(), reason=f"the Pact CLI is not installed ({PACT_BIN})")
