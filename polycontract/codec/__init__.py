@@ -105,12 +105,18 @@ def content_hash(pact: Pact) -> str:
 
 
 def _normalise_headers(value: Any) -> Any:
-    """Header value lists joined as one comma-separated value: both spell the same contract."""
+    """Header value lists joined as one comma-separated value: both spell the same contract.
+
+    Content types with parameters (a ``Content-Type`` header, a body's or message's ``contentType``) are
+    spelled one way: `_canonical_content_type`.
+    """
     if isinstance(value, dict):
         return {
             k: (
-                {name: ", ".join(v) if isinstance(v, list) else v for name, v in item.items()}
+                {name: _header_value(name, v) for name, v in item.items()}
                 if k == "headers" and isinstance(item, dict)
+                else _canonical_content_type(item)
+                if k == "contentType" and isinstance(item, str)
                 else _normalise_headers(item)
             )
             for k, item in value.items()
@@ -118,6 +124,38 @@ def _normalise_headers(value: Any) -> Any:
     if isinstance(value, list):
         return [_normalise_headers(v) for v in value]
     return value
+
+
+def _header_value(name: str, value: Any) -> Any:
+    joined = ", ".join(value) if isinstance(value, list) else value
+    if name.lower() == "content-type" and isinstance(joined, str):
+        return _canonical_content_type(joined)
+    return joined
+
+
+def _canonical_content_type(value: str) -> str:
+    """``multipart/form-data;boundary=XyZ`` as ``multipart/form-data; boundary=XyZ``: one spelling per content type.
+
+    As pact_models (pact-reference ``rust/pact_models/src/content_types.rs``, ``ContentType::parse`` through the
+    ``mime`` crate) compares them: type, subtype and parameter names in lower case, the charset's value in lower
+    case, parameters by name, spaces around ``;`` and ``=`` not counted. Written with ``"; "``, the spelling most
+    pacts already use; a value without parameters is left exactly as it is, so its hash never changes.
+    """
+    if ";" not in value:
+        return value
+    kind, *parts = value.split(";")
+    if "/" not in kind:
+        return value
+    params: dict[str, str] = {}
+    for part in parts:
+        if not part.strip():
+            continue
+        name, equals, param = part.partition("=")
+        name, param = name.strip().lower(), param.strip()
+        if not equals or not name or name in params:
+            return value  # not a parameter list pact_models would read the same way: keep it verbatim
+        params[name] = param.lower() if name == "charset" else param
+    return "; ".join([kind.strip().lower(), *(f"{n}={params[n]}" for n in sorted(params))])
 
 
 def _canonical(value: Any) -> str:

@@ -333,6 +333,48 @@ def test_content_hash_changes_when_the_contract_changes() -> None:
     assert content_hash(load_pact(doc)) != content_hash(load_pact(changed))
 
 
+def _upload_pact(request_type: str, response_type: str) -> dict[str, Any]:
+    body = '--XyZ\r\nContent-Disposition: form-data; name="f"\r\n\r\nhi\r\n--XyZ--\r\n'
+    return {
+        "consumer": {"name": "web"},
+        "provider": {"name": "upload"},
+        "metadata": {"pactSpecification": {"version": "3.0.0"}},
+        "interactions": [
+            {
+                "description": "an upload",
+                "request": {
+                    "method": "POST",
+                    "path": "/files",
+                    "headers": {"Content-Type": request_type},
+                    "body": body,
+                },
+                "response": {"status": 201, "headers": {"Content-Type": response_type}, "body": {"id": 1}},
+            }
+        ],
+    }
+
+
+def test_content_hash_counts_content_type_parameters_as_pact_models_does() -> None:
+    # pact-reference rust/pact_models/src/content_types.rs: ContentType::parse (the mime crate) keeps type, subtype,
+    # a BTreeMap of parameters (names lower case, charset value lower case, see its parse_test) and compares those,
+    # so the spacing the Pact CLI rewrites on publish ("a; b=c" -> "a;b=c", its Display) is not a change.
+    published = content_hash(load_pact(_upload_pact("multipart/form-data; boundary=XyZ", "application/json")))
+    for request_type in ("multipart/form-data;boundary=XyZ", "Multipart/Form-Data ; Boundary = XyZ"):
+        assert content_hash(load_pact(_upload_pact(request_type, "application/json"))) == published
+    assert content_hash(load_pact(_upload_pact("multipart/form-data; boundary=xyz", "application/json"))) != published
+    charset = content_hash(load_pact(_upload_pact("text/plain", "application/json; charset=utf-8; v=2")))
+    assert content_hash(load_pact(_upload_pact("text/plain", "application/json;v=2;charset=UTF-8"))) == charset
+
+
+def test_content_hash_of_a_pact_without_content_type_parameters_is_unchanged() -> None:
+    # Hashes stored by brokers must not move: these were computed before content-type parameters were compared
+    # as pact_models compares them; a value already spelled "type/sub; name=value" keeps its hash too.
+    plain = load_pact(_upload_pact("text/plain", "application/json"))
+    assert content_hash(plain) == "ea7d33a14378c36c4e56f8e1e15628a5d5d6f4db61bcfb86bfef4a3b99c4eb1f"
+    spaced = load_pact(_upload_pact("multipart/form-data; boundary=XyZ", "application/json; charset=utf-8"))
+    assert content_hash(spaced) == "911d59a127dcd123cb6586357fc2c8d7a52150d010838d5ddeb97e4444c52ac6"
+
+
 def test_absent_body_is_distinct_from_null_body() -> None:
     doc = v3_pact()
     doc["interactions"][0]["request"]["body"] = None
