@@ -1,5 +1,7 @@
 """ISO 8601 examples as Java patterns, and hints naming the directive a rejected value needs.
 
+Internal interface of the core: matching and the time matchers share it; not part of the public API.
+
 `iso_pattern` reads the shape of an ISO 8601 example (``2024-05-01T10:00:00.123+02:00``) and gives the
 Java ``DateTimeFormatter`` pattern for that shape. The pattern accepts the example and what a provider
 writes in the same shape: any date and time, and the offset as ``Z`` or ``+02:00`` alike (``XXX``).

@@ -1,5 +1,8 @@
 """Java ``DateTimeFormatter`` patterns, as pact files carry them, translated to and from Python.
 
+Internal interface of the core: matching, the time matchers and generators share it; not part of the
+public API.
+
 Pact ``date``, ``time`` and ``datetime`` matchers name their format with a Java pattern
 (``yyyy-MM-dd``). This module turns Python ``strftime`` formats into such patterns, decides whether
 a string is a valid value of a pattern (a regex plus range checks, so ``2020-02-30`` is no date),

@@ -1,5 +1,8 @@
 """The machinery behind `polycontract.match`: matcher values, compiling a template, and argument checks.
 
+Internal interface of the core: `polycontract.pact` builds examples with `walk` as `match.compile` does;
+not part of the public API.
+
 A matcher is a `MatchingValue`; `compile` walks a template of plain values and matchers once and
 collects the example, the rules by path and the generators by path; `example_of` gives the example
 alone. The helpers below build matcher values and check matcher arguments, raising `UsageError`

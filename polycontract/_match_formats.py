@@ -108,7 +108,7 @@ def content_type(mime: str, example: str | bytes) -> MatchingValue:
         raise UsageError(f"content_type: mime={mime!r} must be a media type such as 'image/png'")
     if not isinstance(example, (str, bytes)) or not example:
         raise UsageError(f"content_type: example={example!r} must be non-empty str or bytes")
-    from polycontract.matching._content import sniff_media_type  # puremagic loads only when used
+    from polycontract.matching.support import sniff_media_type  # puremagic loads only when used
 
     data = example if isinstance(example, bytes) else example.encode("utf-8")
     found = sniff_media_type(data)

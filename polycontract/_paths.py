@@ -1,5 +1,7 @@
 """Pact matcher path expressions (``$.items[*].id``, ``$['a b']``): parsing and rendering.
 
+Internal interface of the core: the codec, matching and generators share it; not part of the public API.
+
 A parsed path is a tuple of tokens after the implicit root: a ``str`` is a field name, an ``int`` an
 array index and `STAR` the wildcard ``*`` / ``[*]``.
 

@@ -1,5 +1,7 @@
 """Regular expressions written by other Pact tools (Java, Rust, JavaScript) in Python's dialect.
 
+Internal interface of the core: the codec and matching share it; not part of the public API.
+
 Pact files carry patterns from pact-jvm (``\\Q...\\E`` quoting, possessive quantifiers) and the
 Rust core. `compile_pact_regex` translates the constructs that differ and compiles once.
 

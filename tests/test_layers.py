@@ -47,6 +47,11 @@ LAYERS = {
 ALLOWED_UPWARD = {
     ("pact", "mock"): "Pact.serve()/transport() start the mock provider on call; building a pact stays pure",
 }
+#: Private modules another package may still import, each with its reason (none: neighbours use public
+#: or documented internal interface modules such as ``polycontract/broker/server.py``).
+ALLOWED_PRIVATE: dict[str, str] = {}
+#: How a top-level private module (``polycontract/_paths.py``) says in its docstring that subpackages share it.
+CORE_INTERFACE = "Internal interface of the core"
 EDGES = {name for name, layer in LAYERS.items() if layer == 4}
 CORE = [name for name, layer in LAYERS.items() if layer <= 3]
 FORBIDDEN_IN_CORE = ("httpx", "click", "pytest", "sqlalchemy", "starlette", "uvicorn", "alembic", "hypothesis")
@@ -140,6 +145,40 @@ def _violations(top: str, path: Path, root: Path = PACKAGE) -> list[str]:
     return out
 
 
+def _private_module(module: str, root: Path) -> tuple[str, Path] | None:
+    """The first private module on ``module``'s dotted path and its file; None when there is none."""
+    parts = module.split(".")
+    for end in range(2, len(parts) + 1) if parts[0] == "polycontract" else ():
+        base = root.joinpath(*parts[1:end])
+        file = next((f for f in (base.with_suffix(".py"), base / "__init__.py") if f.is_file()), None)
+        if file is None:
+            return None  # a name imported from a module, not a module
+        if parts[end - 1].startswith("_") and not parts[end - 1].startswith("__"):
+            return ".".join(parts[:end]), file
+    return None
+
+
+def _subpackage(dotted: str) -> str:
+    """The subpackage of polycontract a package name lies in; "" for polycontract itself."""
+    return dotted.split(".")[1] if "." in dotted else ""
+
+
+def _private_crossings(path: Path, root: Path = PACKAGE) -> list[str]:
+    """Private modules of other packages that ``path`` imports (documented core interfaces aside)."""
+    own = _subpackage(_package_of(path, root))
+    out = []
+    for module in _imports(path, root):
+        found = _private_module(module, root)
+        if found is None or found[0] in out or found[0] in ALLOWED_PRIVATE:
+            continue
+        name, file = found
+        owner = _subpackage(name.rpartition(".")[0])
+        if owner == own or (owner == "" and CORE_INTERFACE in (ast.get_docstring(ast.parse(file.read_text())) or "")):
+            continue
+        out.append(name)
+    return out
+
+
 def _modules() -> list[tuple[str, Path]]:
     out = []
     for path in sorted(PACKAGE.rglob("*.py")):
@@ -158,6 +197,11 @@ def test_every_module_has_a_layer() -> None:
 @pytest.mark.parametrize(("top", "path"), _modules(), ids=[str(p.relative_to(PACKAGE)) for _, p in _modules()])
 def test_module_imports_only_its_own_or_lower_layers(top: str, path: Path) -> None:
     assert _violations(top, path) == []
+
+
+def test_no_module_imports_a_private_module_of_another_package() -> None:
+    crossings = {str(path.relative_to(PACKAGE)): _private_crossings(path) for _, path in _modules()}
+    assert {where: found for where, found in crossings.items() if found} == {}
 
 
 def test_importing_the_core_loads_no_io_libraries() -> None:
@@ -249,3 +293,37 @@ def test_the_checker_accepts_own_and_lower_layers_and_the_allowed_upward_imports
 
     assert _violations("verifier", root / "verifier" / "_probe.py", root) == []
     assert _violations("pact", root / "pact" / "_probe.py", root) == []
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "from polycontract.broker._app import create_app",
+        "from ..broker._app import create_app",
+        "from polycontract.broker import _app",
+        "import importlib\nimportlib.import_module('polycontract.broker._app')",
+        "def lazy():\n    from polycontract._helpers import helper",
+    ],
+)
+def test_the_checker_catches_a_private_module_of_another_package(tmp_path: Path, source: str) -> None:
+    root = _package(tmp_path, {"broker/_app.py": "", "_helpers.py": '"""Helpers."""', "cli/_probe.py": source})
+
+    assert len(_private_crossings(root / "cli" / "_probe.py", root)) == 1
+
+
+def test_the_checker_accepts_own_private_modules_interfaces_and_documented_core_interfaces(tmp_path: Path) -> None:
+    root = _package(
+        tmp_path,
+        {
+            "broker/_app.py": "",
+            "broker/server.py": "from ._app import create_app",
+            "broker/_migrations/env.py": "from polycontract.broker._app import create_app",
+            "_paths.py": f'"""Paths.\n\n{CORE_INTERFACE}: shared."""',
+            "match.py": "",
+            "cli/_probe.py": "from polycontract.broker.server import create_app\nfrom polycontract.match import _walk",
+            "matching/_probe.py": "from polycontract._paths import parse_path",
+        },
+    )
+
+    for probe in ("broker/server.py", "broker/_migrations/env.py", "cli/_probe.py", "matching/_probe.py"):
+        assert _private_crossings(root / probe, root) == [], probe

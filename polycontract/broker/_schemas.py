@@ -95,7 +95,7 @@ def normalise(kind: SchemaKind, document: Any, *, name: str) -> tuple[str, str]:
 
     A document that does not parse or validate raises `polycontract.errors.SchemaError` naming ``name``.
     """
-    from polycontract.compat._load import load_document
+    from polycontract.compat.support import load_document
 
     label = {"avro": "Avro schema", "jsonschema": "JSON Schema", "openapi": "OpenAPI document"}[kind]
     data = load_document(document, name=name, kind=label)

@@ -42,8 +42,7 @@ def configure_logging(level: str) -> None:
 def app_from_environment() -> object:
     """uvicorn factory for worker processes: the app over the database named by ``POLYCONTRACT_BROKER_DB``."""
     from polycontract.broker import connect
-    from polycontract.broker._http_app import create_app
-    from polycontract.broker._http_auth import AUTH_FILE_ENV, load_auth
+    from polycontract.broker.server import AUTH_FILE_ENV, create_app, load_auth
 
     configure_logging(os.environ.get(LOG_LEVEL_ENV, "info"))
     auth = load_auth(os.environ.get(AUTH_FILE_ENV))
@@ -119,8 +118,7 @@ def serve(
         )
         raise click.exceptions.Exit(2) from None
     from polycontract.broker import DEFAULT_URL, connect
-    from polycontract.broker._http_auth import AUTH_FILE_ENV, load_auth
-    from polycontract.broker._http_base_url import PUBLIC_URL_ENV
+    from polycontract.broker.server import AUTH_FILE_ENV, PUBLIC_URL_ENV, load_auth
 
     if (db_url is not None and not db_url.strip()) or (db_url is None and os.environ.get(DB_ENV) == ""):
         # click reads an empty variable as unset: a missing secret must not serve an empty local broker
@@ -198,7 +196,7 @@ def _announcing_server(config: Any, announce: Callable[[int], None]) -> Any:
 
 def _public_url(given: str | None, host: str, port: int) -> str:
     """The checked public URL; by default ``http://HOST:PORT`` when both name one address ("" otherwise)."""
-    from polycontract.broker._http_base_url import parse_public_url
+    from polycontract.broker.server import parse_public_url
 
     if given is not None and given.strip():
         return parse_public_url(given)

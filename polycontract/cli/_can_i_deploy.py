@@ -179,7 +179,7 @@ def _decision_text(decision: Decision, dry_run: bool) -> str:
 
 
 def _decision_json(decision: Decision, dry_run: bool) -> dict[str, Any]:
-    from polycontract.broker._test_results import report_json
+    from polycontract.broker.support import report_json
 
     counted = [r for r in decision.reasons if r.status != "ignored"]
     return {
@@ -214,7 +214,7 @@ def _decision_json(decision: Decision, dry_run: bool) -> dict[str, Any]:
 
 
 def _row_json(row: Row) -> dict[str, Any]:
-    from polycontract.broker._test_results import failures_json
+    from polycontract.broker.support import failures_json
 
     return {
         "consumer": {"name": row.consumer, "version": row.consumer_version},

@@ -37,7 +37,7 @@ def demo(keep: Path | None, output: str) -> None:
     breaking auth-svc release that would break the web-ui still running in PROD.
     """
     from polycontract.broker import connect
-    from polycontract.demo._story import Estate, tell
+    from polycontract.demo import Estate, tell
 
     started = time.perf_counter()
     lines: list[str] = []

@@ -71,7 +71,7 @@ def create_webhook(
     output: str,
 ) -> None:
     """Call URL with a templated JSON body when contracts or verification results are published."""
-    from polycontract.broker._webhook_events import parse_header
+    from polycontract.broker.support import parse_header
 
     with open_broker(broker_url) as broker:
         hook = broker.create_webhook(

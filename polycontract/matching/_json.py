@@ -186,8 +186,7 @@ class _Walker:
                 yield from self.compare(template, a, child, cur.descend(key))
 
     def array_contains(self, matcher: Matcher, exp: list[Any], act: list[Any], path: str) -> Iterator[Mismatch]:
-        from polycontract.codec._rules import parse_rule_category
-        from polycontract.codec._where import Where
+        from polycontract.codec.support import Where, parse_rule_category
 
         example = exp
         for n, variant in enumerate(matcher.params.get("variants", [])):

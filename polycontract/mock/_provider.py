@@ -27,9 +27,7 @@ from urllib.parse import parse_qsl, urlsplit
 from polycontract.codec import normalise_spec
 from polycontract.generate import GeneratorContext, generate_response
 from polycontract.matching import compare_request
-from polycontract.matching._body import UNDECODED
-from polycontract.matching._content import loads_json
-from polycontract.matching._quick import request_matches
+from polycontract.matching.support import UNDECODED, loads_json, request_matches
 from polycontract.mock._report import MockViolation, Problem, describe_interaction, describe_request, violation
 from polycontract.model import (
     ABSENT,

@@ -127,7 +127,7 @@ class Exercising(Declaring):
 
         For feeding them to the consumer yourself; `verify_message` does it and reports every failure.
         """
-        from polycontract.mock._messages import example_messages
+        from polycontract.mock.support import example_messages
 
         model = self.to_model()
         found = example_messages(model, description=description)
@@ -146,7 +146,7 @@ class Exercising(Declaring):
         >>> pact.expects_to_receive("an order event").with_content({"id": match.integer(7)})  # doctest: +SKIP
         >>> pact.verify_message(orders.handle_event)  # doctest: +SKIP
         """
-        from polycontract.mock._messages import deliver
+        from polycontract.mock.support import deliver
 
         model = self.to_model()
         deliver(model, handler, description=description)
@@ -154,7 +154,7 @@ class Exercising(Declaring):
 
     async def async_verify_message(self, handler: Callable[..., Any], *, description: str | None = None) -> None:
         """`verify_message` for async tests: the handler's awaitables run on the running event loop."""
-        from polycontract.mock._messages import async_deliver
+        from polycontract.mock.support import async_deliver
 
         model = self.to_model()
         await async_deliver(model, handler, description=description)

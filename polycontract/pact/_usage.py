@@ -45,7 +45,7 @@ def unexercised_message(
     consumer: str, provider: str, missing: Sequence[Interaction], mocks: Sequence[MockProvider]
 ) -> str:
     """The `ContractViolation` text of `Pact.verify`: each interaction never exercised, and the likely cause."""
-    from polycontract.mock._report import NO_REQUESTS
+    from polycontract.mock.support import NO_REQUESTS
 
     count = f"{len(missing)} declared interaction" + (" was" if len(missing) == 1 else "s were")
     lines = [f"{consumer} -> {provider}: {count} never exercised:"]

@@ -28,7 +28,7 @@ import pytest
 if TYPE_CHECKING:  # the verifier (and httpx) load only when a test uses provider verification
     from polycontract.model import Interaction, Pact
     from polycontract.verifier import InteractionResult, VerificationSession, Verifier
-    from polycontract.verifier._sources import Source
+    from polycontract.verifier.support import Source
 
 __all__ = ["PactInteraction", "pact_verification"]
 
@@ -106,7 +106,7 @@ def _session(verifier: Verifier) -> VerificationSession:
 
 def collect(verifier: Verifier, sources: tuple[Source, ...]) -> list[PactInteraction]:
     """One `PactInteraction` per interaction of the pacts for ``verifier.provider`` in ``sources``."""
-    from polycontract.verifier._sources import resolve_sources, triage
+    from polycontract.verifier.support import resolve_sources, triage
 
     cases: list[PactInteraction] = []
     for sourced in resolve_sources(sources):

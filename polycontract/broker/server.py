@@ -1,0 +1,15 @@
+"""Internal interface: what the CLI needs to serve the broker over HTTP.
+
+Not part of the public API. ``polycontract broker serve`` builds the ASGI app with `create_app`,
+reads the token file named by `AUTH_FILE_ENV` with `load_auth`, and checks the public URL
+(`PUBLIC_URL_ENV`) with `parse_public_url`. Importing this module loads Starlette, so the CLI
+imports it only when it serves.
+"""
+
+from __future__ import annotations
+
+from polycontract.broker._http_app import create_app
+from polycontract.broker._http_auth import AUTH_FILE_ENV, load_auth
+from polycontract.broker._http_base_url import PUBLIC_URL_ENV, parse_public_url
+
+__all__ = ["AUTH_FILE_ENV", "PUBLIC_URL_ENV", "create_app", "load_auth", "parse_public_url"]
