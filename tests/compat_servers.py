@@ -17,6 +17,7 @@ import base64
 import hashlib
 import json
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -90,7 +91,7 @@ class _Server:
         self.server.server_close()
 
 
-class _Serving:
+class _Serving(ABC):
     """``start`` serves ``_handle`` on a `_Server`; ``url`` is where, ``stop`` ends it."""
 
     _server: _Server | None
@@ -109,8 +110,9 @@ class _Serving:
             self._server.stop()
             self._server = None
 
+    @abstractmethod
     def _handle(self, method: str, target: str, headers: dict[str, str], data: bytes) -> Handled:
-        raise NotImplementedError
+        """The answer to one request."""
 
 
 @dataclass

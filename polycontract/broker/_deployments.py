@@ -46,8 +46,8 @@ class Deployments:
 
     _clock: Callable[[], datetime]
 
-    def _transaction(self, *, write: bool = True) -> AbstractContextManager[Connection]:
-        raise NotImplementedError  # pragma: no cover - supplied by Broker
+    #: ``Broker._transaction``: a connection in a transaction (``write=False`` for reads).
+    _transaction: Callable[..., AbstractContextManager[Connection]]
 
     def create_environment(
         self,

@@ -76,8 +76,8 @@ class PacticipantLabels:
 
     _clock: Callable[[], datetime]
 
-    def _transaction(self, *, write: bool = True) -> AbstractContextManager[Connection]:
-        raise NotImplementedError  # pragma: no cover - supplied by Broker
+    #: ``Broker._transaction``: a connection in a transaction (``write=False`` for reads).
+    _transaction: Callable[..., AbstractContextManager[Connection]]
 
     def label_pacticipant(self, pacticipant: str, label: str) -> None:
         """Give ``pacticipant`` the label ``label`` (idempotent; the pacticipant is created when new, as the

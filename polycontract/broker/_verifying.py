@@ -27,8 +27,8 @@ class ProviderVerification:
     _clock: Callable[[], datetime]
     _public_url: str
 
-    def _transaction(self, *, write: bool = True) -> AbstractContextManager[Connection]:
-        raise NotImplementedError  # provided by Broker
+    #: ``Broker._transaction``: a connection in a transaction (``write=False`` for reads).
+    _transaction: Callable[..., AbstractContextManager[Connection]]
 
     def pacts_for_verification(
         self,

@@ -7,6 +7,7 @@ it in can-i-deploy races with concurrent publishes, so pipelines should prefer a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 
 from sqlalchemy import func, select
@@ -42,8 +43,8 @@ def latest_version(conn: Connection, pacticipant: str, *, branch: str | None = N
 class VersionQueries:
     """Look-ups of pacticipant versions by recency."""
 
-    def _transaction(self, *, write: bool = True) -> AbstractContextManager[Connection]:
-        raise NotImplementedError  # pragma: no cover - supplied by Broker
+    #: ``Broker._transaction``: a connection in a transaction (``write=False`` for reads).
+    _transaction: Callable[..., AbstractContextManager[Connection]]
 
     def latest_version(self, pacticipant: str, *, branch: str | None = None) -> str:
         """The newest version number of ``pacticipant`` (on ``branch`` when given).

@@ -180,8 +180,8 @@ class Webhooks:
     _webhook_dispatcher: WebhookDispatcher
     _public_url: str
 
-    def _transaction(self, *, write: bool = True) -> AbstractContextManager[Connection]:
-        raise NotImplementedError  # provided by Broker
+    #: ``Broker._transaction``: a connection in a transaction (``write=False`` for reads).
+    _transaction: Callable[..., AbstractContextManager[Connection]]
 
     def create_webhook(
         self,
