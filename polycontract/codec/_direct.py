@@ -39,8 +39,9 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from polycontract.codec._json import Unsupported, _encode, _scalar, encode_into, scalar_text
+from polycontract.codec._read import header_content_type
 from polycontract.codec._rules import SINGLE, write_generators, write_rule_set
-from polycontract.codec._write import guess_content_type, header_content_type, write_body
+from polycontract.codec._write import guess_content_type, write_body
 from polycontract.model import Body, HttpInteraction, Request, Response, RuleSet
 
 __all__ = ["DirectWriter"]

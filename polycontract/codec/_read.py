@@ -239,6 +239,14 @@ def content_type_of(headers: Mapping[str, tuple[str, ...]]) -> str | None:
     return None
 
 
+def header_content_type(headers: Mapping[str, tuple[str, ...]] | None) -> str | None:
+    """The first ``Content-Type`` header value (any case), if any."""
+    for name, values in (headers or {}).items():
+        if name.lower() == "content-type" and values:
+            return values[0]
+    return None
+
+
 def is_binary_media_type(content_type: str | None) -> bool:
     """True when a body of ``content_type`` is binary: a ``type/subtype`` that is not text, XML, JSON or a form.
 
@@ -281,13 +289,11 @@ def read_body(
         return _read_v4_body(raw, where.at(key))
     if spec == "V4" and isinstance(raw, Mapping) and not raw:
         return ABSENT
-    if spec != "V4" and isinstance(raw, str) and raw and headers is not None:
-        declared = next((v[0] for k, v in headers.items() if k.lower() == "content-type" and v), None)
-        if is_binary_media_type(declared):
-            try:
-                return Body(content=base64.b64decode(raw, validate=True))
-            except (binascii.Error, ValueError):
-                pass  # not base64: the reference keeps the text
+    if spec != "V4" and isinstance(raw, str) and raw and is_binary_media_type(header_content_type(headers)):
+        try:
+            return Body(content=base64.b64decode(raw, validate=True))
+        except (binascii.Error, ValueError):
+            pass  # not base64: the reference keeps the text
     return Body(content=raw)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from polycontract.codec._json import LazyList, Writer
-from polycontract.codec._read import is_binary_media_type
+from polycontract.codec._read import header_content_type, is_binary_media_type
 from polycontract.codec._rules import write_generators, write_matching_rules
 from polycontract.errors import UsageError
 from polycontract.model import (
@@ -24,7 +24,6 @@ from polycontract.model import (
 )
 
 _SPEC_LABEL = {"V2": "2.0.0", "V3": "3.0.0", "V4": "4.0"}
-_RANK = {"V1": 1, "V1.1": 1, "V2": 2, "V3": 3, "V4": 4}
 
 
 def write_pact(pact: Pact, spec: SpecVersion, *, lazy: bool = False, direct: Writer | None = None) -> dict[str, Any]:
@@ -110,7 +109,7 @@ def _part_problems(
             problems.append(f"{label} {part_name}: {problem}")
     elif isinstance(body, Body) and body.content_type and not isinstance(part, MessageContents):
         declared = header_content_type(part.headers) or guess_content_type(body.content)
-        if declared.split(";")[0].strip().lower() != body.content_type.split(";")[0].strip().lower():
+        if _media(declared) != _media(body.content_type):
             problems.append(
                 f"{label} {part_name}: body content type {body.content_type!r} differs from {declared!r},"
                 " and only V4 records a body's own content type"
@@ -245,14 +244,6 @@ def write_body(body: Body, spec: SpecVersion, headers: Mapping[str, tuple[str, .
     if body.content_type_hint:
         out["contentTypeHint"] = body.content_type_hint
     return out
-
-
-def header_content_type(headers: Mapping[str, tuple[str, ...]] | None) -> str | None:
-    """The first ``Content-Type`` header value (any case), if any."""
-    for name, values in (headers or {}).items():
-        if name.lower() == "content-type" and values:
-            return values[0]
-    return None
 
 
 def guess_content_type(content: Any) -> str:
