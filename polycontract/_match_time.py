@@ -26,13 +26,8 @@ SHARED_SIZE = 1024
 #: The instant examples are rendered from when a date/time matcher has none; no clock is read.
 _FIXED_INSTANT = _dt.datetime(2000, 2, 1, 12, 30, tzinfo=_dt.UTC)
 
-#: Shared matchers of `datetime`, `date` and `time` by function and format: the Java pattern, matchers, rule set.
-_TEMPORAL_RULES: dict[str, dict[str, tuple[str, tuple[Matcher, ...], RuleSet]]] = {
-    "datetime": {},
-    "date": {},
-    "time": {},
-}
-_DATETIME_RULES = _TEMPORAL_RULES["datetime"]
+#: Shared matchers of `datetime` by Java pattern: the pattern, matchers, rule set (its quick path reads them).
+_DATETIME_RULES: dict[str, tuple[str, tuple[Matcher, ...], RuleSet]] = {}
 
 
 @functools.lru_cache(maxsize=256)
@@ -101,9 +96,8 @@ def _temporal(func: Kind, generator: str, example: Any, fmt: str | None) -> Matc
     if not _valid_example(example, java):
         raise UsageError(_bad_example(func, example, fmt, java))
     result = node(func, example, {"format": java}, generator=gen)
-    shared = _TEMPORAL_RULES[func]
-    if gen is None and result._rule_set is not None and len(shared) < SHARED_SIZE:
-        shared[java] = (java, result.matchers, result._rule_set)
+    if func == "datetime" and gen is None and result._rule_set is not None and len(_DATETIME_RULES) < SHARED_SIZE:
+        _DATETIME_RULES[java] = (java, result.matchers, result._rule_set)
         if fmt is not None and len(_KNOWN_FORMATS) < SHARED_SIZE:
             _KNOWN_FORMATS[fmt] = java
     return result
