@@ -64,11 +64,6 @@ def _selectors(values: tuple[str, ...]) -> list[dict[str, Any]]:
     return selectors
 
 
-def exit_code(result: VerificationResult) -> int:
-    """0 verified, 1 failed (the provider broke a pact), 2 could not verify."""
-    return result.exit_code
-
-
 def load_messages(spec: str) -> tuple[Any, Callable[..., Any] | None]:
     """``MODULE:OBJECT`` as (the object holding producers by description, a producer for any description).
 
