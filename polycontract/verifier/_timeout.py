@@ -69,11 +69,6 @@ class Watchdog:
         self._name = name
         self._worker: _Worker | None = None
 
-    @property
-    def thread(self) -> threading.Thread | None:
-        """The thread the next call runs in, if it has started."""
-        return self._worker.thread if self._worker is not None else None
-
     def call(
         self, call: Callable[[], Any], timeout: float, *, settle: Callable[[], float] | None = None
     ) -> tuple[bool, Any]:
