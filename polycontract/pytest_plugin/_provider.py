@@ -131,10 +131,11 @@ def collect(verifier: Verifier, sources: tuple[Source, ...]) -> list[PactInterac
 
 def unique_ids(cases: list[PactInteraction]) -> list[str]:
     """Each case's `PactInteraction.id`, made unique: a repeated id gets its pact file's name, then a number."""
+    from collections import Counter
     from pathlib import PurePath
 
     ids = [c.id for c in cases]
-    repeated = {i for i in ids if ids.count(i) > 1}
+    repeated = {i for i, n in Counter(ids).items() if n > 1}
     ids = [f"{i} [{PurePath(c.origin).name}]" if i in repeated else i for i, c in zip(ids, cases)]
     seen: dict[str, int] = {}
     out = []
