@@ -8,7 +8,6 @@ requirement of the name alone would fail at the pipeline's first step, so it is 
 
 from __future__ import annotations
 
-import json
 import re
 from importlib import metadata
 from pathlib import Path
@@ -112,21 +111,21 @@ def check_message_url(value: str) -> str:
 def message_descriptions(directory: Path, provider: str) -> list[str]:
     """Descriptions of the message interactions in the pact files of ``directory`` whose provider is
     ``provider`` (V3 ``messages``, V4 ``Asynchronous/Messages`` and ``Synchronous/Messages``)."""
+    from polycontract.codec import load_pact
+    from polycontract.errors import PolycontractError
+    from polycontract.model import AsynchronousMessage, SynchronousMessage
+
     if not directory.is_dir():
         raise click.BadParameter(f"{directory} is not a directory", param_hint="--pacts")
+
     found: list[str] = []
     for path in sorted(directory.glob("*.json")):
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            pact = load_pact(path)
+        except PolycontractError as exc:
             raise click.BadParameter(f"cannot read {path}: {exc}", param_hint="--pacts") from None
-        if not isinstance(document, dict) or (document.get("provider") or {}).get("name") != provider:
-            continue
-        messages = list(document.get("messages") or [])
-        messages += [
-            i
-            for i in document.get("interactions") or []
-            if isinstance(i, dict) and str(i.get("type", "")).endswith("/Messages")
-        ]
-        found += [str(m.get("description", "?")) for m in messages if isinstance(m, dict)]
+        if pact.provider == provider:
+            found += [
+                i.description for i in pact.interactions if isinstance(i, AsynchronousMessage | SynchronousMessage)
+            ]
     return found
