@@ -75,7 +75,8 @@ class Exercising(Declaring):
         found = [i for mock in self._mocks for i in mock.exercised()] + self._delivered
         ids = {id(i) for i in found}
         current = self._interactions.values()
-        stray = [i for i in found if id(i) not in {id(c) for c in current}] if found else []
+        current_ids = {id(c) for c in current}
+        stray = [i for i in found if id(i) not in current_ids]
         if stray:  # an interaction declared again (an equal, new object) after a mock was started
             ids |= {id(c) for c in current if c in stray}
         return ids

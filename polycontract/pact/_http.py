@@ -137,17 +137,13 @@ class HttpDeclarations(Declaring):
                 "extra": NO_ENTRIES,
             },
         )
-        request, description = draft.request, draft.description
-        assert isinstance(request, Request) and description is not None
+        request = draft.request
+        assert isinstance(request, Request)
         self._complete(
             from_fields(
                 HttpInteraction,
                 {
-                    "description": description,
-                    "provider_states": tuple(draft.states),
-                    "key": draft.key,
-                    "pending": draft.pending,
-                    "comments": draft.comments or NO_ENTRIES,
+                    **self._common(draft, {}),
                     "plugin_configuration": NO_ENTRIES,
                     "interaction_markup": NO_ENTRIES,
                     "extra": NO_ENTRIES,
