@@ -12,7 +12,6 @@ schemas), then pact contents nothing refers to any more.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +19,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.engine import Connection
 
 from polycontract.broker._broker import Broker
+from polycontract.broker._retention import delete_orphan_pacts, delete_versions
 from polycontract.broker._schema import (
     deployments,
     environments,
@@ -28,8 +28,6 @@ from polycontract.broker._schema import (
     pacticipants,
     publications,
     releases,
-    schema_publications,
-    schema_reads,
     tags,
     verifications,
     versions,
@@ -193,7 +191,8 @@ def delete_version(broker: Broker, name: str, number: str) -> bool:
         version_id = _version_id(conn, name, number)
         if version_id is None:
             return False
-        _delete_versions(conn, [version_id])
+        delete_versions(conn, [version_id])
+        delete_orphan_pacts(conn)
         return True
 
 
@@ -204,7 +203,9 @@ def delete_pacticipant(broker: Broker, name: str) -> bool:
         if pid is None:
             return False
         own = [int(r[0]) for r in conn.execute(select(versions.c.id).where(versions.c.pacticipant_id == pid))]
-        _delete_versions(conn, own)
+        if own:
+            delete_versions(conn, own)
+            delete_orphan_pacts(conn)
         conn.execute(delete(publications).where(publications.c.provider_id == pid))
         contents = select(pact_contents.c.content_hash).where(
             or_(pact_contents.c.consumer_id == pid, pact_contents.c.provider_id == pid)
@@ -240,23 +241,3 @@ def _version_id(conn: Connection, name: str, number: str) -> int | None:
         .where(pacticipants.c.name == name, versions.c.number == number)
     ).scalar()
     return None if found is None else int(found)
-
-
-def _delete_versions(conn: Connection, ids: Sequence[int]) -> None:
-    if not ids:
-        return
-    conn.execute(delete(tags).where(tags.c.version_id.in_(ids)))
-    conn.execute(delete(verifications).where(verifications.c.provider_version_id.in_(ids)))
-    conn.execute(delete(publications).where(publications.c.consumer_version_id.in_(ids)))
-    conn.execute(delete(deployments).where(deployments.c.version_id.in_(ids)))
-    conn.execute(delete(releases).where(releases.c.version_id.in_(ids)))
-    conn.execute(delete(schema_publications).where(schema_publications.c.version_id.in_(ids)))
-    conn.execute(delete(schema_reads).where(schema_reads.c.consumer_version_id.in_(ids)))
-    conn.execute(delete(versions).where(versions.c.id.in_(ids)))
-    orphans = select(pact_contents.c.content_hash).where(
-        pact_contents.c.content_hash.not_in(select(publications.c.content_hash))
-    )
-    orphan_hashes = [r[0] for r in conn.execute(orphans)]
-    if orphan_hashes:
-        conn.execute(delete(verifications).where(verifications.c.content_hash.in_(orphan_hashes)))
-        conn.execute(delete(pact_contents).where(pact_contents.c.content_hash.in_(orphan_hashes)))

@@ -33,7 +33,7 @@ from polycontract.broker._schema import (
     versions,
 )
 
-__all__ = ["PruneReport", "VersionFacts", "prunable", "prune"]
+__all__ = ["PruneReport", "VersionFacts", "delete_orphan_pacts", "delete_versions", "prunable", "prune"]
 
 _CHUNK = 500
 
@@ -82,7 +82,35 @@ def prune(conn: Connection, *, keep_latest: int, cutoff: datetime, dry_run: bool
     ids = [f.id for f in doomed]
     savepoint = conn.begin_nested()
     deleted_verifications = conn.execute(delete(verifications).where(_superseded(cutoff))).rowcount
-    deleted_publications = 0
+    by_versions, deleted_publications = delete_versions(conn, ids)
+    deleted_verifications += by_versions
+    conn.execute(
+        delete(schema_contents).where(
+            schema_contents.c.content_hash.not_in(select(schema_publications.c.content_hash)),
+            schema_contents.c.content_hash.not_in(select(schema_reads.c.content_hash)),
+        )
+    )
+    orphans, by_orphans = delete_orphan_pacts(conn)
+    deleted_verifications += by_orphans
+    if dry_run:
+        savepoint.rollback()
+    else:
+        savepoint.commit()
+    return PruneReport(
+        versions=tuple((f.pacticipant, f.number) for f in doomed),
+        publications=deleted_publications,
+        verifications=deleted_verifications,
+        pact_contents=orphans,
+        dry_run=dry_run,
+    )
+
+
+def delete_versions(conn: Connection, ids: Sequence[int]) -> tuple[int, int]:
+    """Delete versions ``ids`` and what hangs off them; returns (verifications, publications) deleted.
+
+    Pact contents left without a publication stay: `delete_orphan_pacts` removes them.
+    """
+    deleted_verifications = deleted_publications = 0
     for chunk in _chunks(ids):
         conn.execute(delete(tags).where(tags.c.version_id.in_(chunk)))
         deleted_verifications += conn.execute(
@@ -96,12 +124,11 @@ def prune(conn: Connection, *, keep_latest: int, cutoff: datetime, dry_run: bool
         conn.execute(delete(schema_publications).where(schema_publications.c.version_id.in_(chunk)))
         conn.execute(delete(schema_reads).where(schema_reads.c.consumer_version_id.in_(chunk)))
         conn.execute(delete(versions).where(versions.c.id.in_(chunk)))
-    conn.execute(
-        delete(schema_contents).where(
-            schema_contents.c.content_hash.not_in(select(schema_publications.c.content_hash)),
-            schema_contents.c.content_hash.not_in(select(schema_reads.c.content_hash)),
-        )
-    )
+    return deleted_verifications, deleted_publications
+
+
+def delete_orphan_pacts(conn: Connection) -> tuple[int, int]:
+    """Delete pact contents no publication refers to, with their results; returns (contents, verifications)."""
     orphans = list(
         conn.execute(
             select(pact_contents.c.content_hash).where(
@@ -109,22 +136,13 @@ def prune(conn: Connection, *, keep_latest: int, cutoff: datetime, dry_run: bool
             )
         ).scalars()
     )
+    deleted_verifications = 0
     for chunk in _chunks(orphans):
         deleted_verifications += conn.execute(
             delete(verifications).where(verifications.c.content_hash.in_(chunk))
         ).rowcount
         conn.execute(delete(pact_contents).where(pact_contents.c.content_hash.in_(chunk)))
-    if dry_run:
-        savepoint.rollback()
-    else:
-        savepoint.commit()
-    return PruneReport(
-        versions=tuple((f.pacticipant, f.number) for f in doomed),
-        publications=deleted_publications,
-        verifications=deleted_verifications,
-        pact_contents=len(orphans),
-        dry_run=dry_run,
-    )
+    return len(orphans), deleted_verifications
 
 
 def _facts(conn: Connection) -> list[VersionFacts]:
