@@ -62,12 +62,6 @@ class BrokerTarget:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
 
-    @property
-    def named_as(self) -> str:
-        """How an error names the setting: ``broker='…'`` or ``POLYCONTRACT_BROKER='…'``."""
-        name = BROKER_ENV if self.origin == BROKER_ENV else "broker"
-        return f"{name}={shown(self.url)!r}"
-
 
 def resolve_broker(
     url: str | None = None,
