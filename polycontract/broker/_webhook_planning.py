@@ -66,10 +66,9 @@ def _plan(conn: Connection, found: Sequence[Row[Any]], facts: Sequence[EventFact
     labelled = any(h.consumer_label or h.provider_label for h in found)
     labels = labels_of(conn, {n for f in facts for n in (f.consumer, f.provider)}) if labelled else {}
     for hook in found:
+        events = json.loads(hook.events)
         for fact in facts:
-            if listens(json.loads(hook.events), hook.consumer, hook.provider, fact) and _labels_admit(
-                hook, fact, labels
-            ):
+            if listens(events, hook.consumer, hook.provider, fact) and _labels_admit(hook, fact, labels):
                 planned.append(rendered(hook, fact, base_url))
 
 
