@@ -167,8 +167,7 @@ def serve(
 
     def announce(bound_port: int) -> None:
         if output == "json":
-            shown = f"[{host}]" if ":" in host else host
-            click.echo(json.dumps({**ready, "url": f"http://{shown}:{bound_port}"}))
+            click.echo(json.dumps({**ready, "url": f"http://{_url_host(host)}:{bound_port}"}))
 
     if workers > 1:
         from uvicorn.supervisors import Multiprocess
@@ -204,8 +203,12 @@ def _public_url(given: str | None, host: str, port: int) -> str:
         raise UsageError("--public-url is set but empty: give the URL clients use, e.g. https://pacts.example.com")
     if host in ("", "0.0.0.0", "::") or port == 0:
         return ""
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
+    return f"http://{_url_host(host)}:{port}"
+
+
+def _url_host(host: str) -> str:
+    """``host`` as a URL writes it: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host else host
 
 
 def _hidden(url: str) -> str:
