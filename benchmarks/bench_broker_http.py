@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
-from polycontract.broker._http_client import HttpBroker
+from polycontract.broker._client.http_broker import HttpBroker
 from polycontract.model import HttpInteraction, Pact, Request, Response
 
 POSTGRES_ENV = "POLYCONTRACT_TEST_POSTGRES_URL"

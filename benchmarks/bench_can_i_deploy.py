@@ -34,7 +34,7 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from polycontract.broker import _schema as s
+from polycontract.broker._store import tables as s
 from polycontract.broker import connect
 
 SERVICES = 100

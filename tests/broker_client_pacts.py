@@ -38,8 +38,8 @@ from sqlalchemy import func, select
 from starlette.types import Receive, Scope, Send
 
 from polycontract.broker import Broker, connect
-from polycontract.broker._http_app import create_app
-from polycontract.broker._http_support import environment_uuid
+from polycontract.broker._api.app import create_app
+from polycontract.broker._api.common import environment_uuid
 from polycontract.model import HttpInteraction, Pact, Request, Response
 from tests.broker.http_twin import ticking_clock
 
@@ -148,7 +148,7 @@ class Seeder:
 
     def deployed(self, pacticipant: str, version: str, environment: str, *, uuid: str, target: str | None) -> Seeder:
         """``create_deployed_version_for_consumer_version(uuid:, target:)``."""
-        from polycontract.broker._schema import deployments
+        from polycontract.broker._store.tables import deployments
 
         self.broker.record_deployment(pacticipant, version, environment, application_instance=target)
         with self.broker._engine.connect() as conn:  # the id this broker gave the deployment

@@ -236,7 +236,7 @@ def _package(tmp_path: Path, files: dict[str, str]) -> Path:
         ("from polycontract import pytest_plugin", "polycontract.pytest_plugin"),
         ("from ..verifier import Verifier", "polycontract.verifier"),
         ("from .. import cli", "polycontract.cli"),
-        ("from ..broker._http_app import app", "polycontract.broker._http_app"),
+        ("from ..broker._http_app import app", "polycontract.broker._api.app"),
         ("import importlib\nimportlib.import_module('polycontract.mock')", "polycontract.mock"),
         ("from importlib import import_module\nimport_module('..files', __package__)", "polycontract.files"),
         ("__import__('polycontract.demo')", "polycontract.demo"),
@@ -317,7 +317,7 @@ def test_the_checker_accepts_own_private_modules_interfaces_and_documented_core_
         {
             "broker/_app.py": "",
             "broker/server.py": "from ._app import create_app",
-            "broker/_migrations/env.py": "from polycontract.broker._app import create_app",
+            "broker/_store/migrations/env.py": "from polycontract.broker._app import create_app",
             "_paths.py": f'"""Paths.\n\n{CORE_INTERFACE}: shared."""',
             "match.py": "",
             "cli/_probe.py": "from polycontract.broker.server import create_app\nfrom polycontract.match import _walk",
@@ -325,5 +325,5 @@ def test_the_checker_accepts_own_private_modules_interfaces_and_documented_core_
         },
     )
 
-    for probe in ("broker/server.py", "broker/_migrations/env.py", "cli/_probe.py", "matching/_probe.py"):
+    for probe in ("broker/server.py", "broker/_store/migrations/env.py", "cli/_probe.py", "matching/_probe.py"):
         assert _private_crossings(root / probe, root) == [], probe

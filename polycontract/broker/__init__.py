@@ -22,18 +22,18 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from polycontract.broker._broker import Broker, Environment, PublishResult
-from polycontract.broker._engine import DEFAULT_URL, make_engine, migrate
+from polycontract.broker._embedded.broker import Broker, Environment, PublishResult
+from polycontract.broker._embedded.results import PublishedVerification
+from polycontract.broker._embedded.schemas import SchemaPublishResult
+from polycontract.broker._embedded.selection import BrokerSource, PactForVerification
 from polycontract.broker._resolve import resolve_broker
-from polycontract.broker._results import PublishedVerification
-from polycontract.broker._retention import PruneReport
-from polycontract.broker._schemas import SchemaPublishResult
-from polycontract.broker._selection import BrokerSource, PactForVerification
-from polycontract.broker._selectors import ConsumerVersionSelector
+from polycontract.broker._store.engine import DEFAULT_URL, make_engine, migrate
+from polycontract.broker._store.retention import PruneReport
+from polycontract.broker._values.selectors import ConsumerVersionSelector
 from polycontract.matrix import Decision, Ignore, LiveVersion, Reason, Row
 
 if TYPE_CHECKING:
-    from polycontract.broker._http_client import HttpBroker
+    from polycontract.broker._client.http_broker import HttpBroker
 
 __all__ = [
     "DEFAULT_URL",
@@ -86,7 +86,7 @@ def connect(
     """
     target = resolve_broker(url, token=token, username=username, password=password)
     if target.kind == "http":
-        from polycontract.broker._http_client import HttpBroker
+        from polycontract.broker._client.http_broker import HttpBroker
 
         return HttpBroker(target.url, token=target.token, username=target.username, password=target.password)
     engine = make_engine(target.url, create=create)
@@ -101,7 +101,7 @@ def connect(
 def __getattr__(name: str) -> Any:
     """`HttpBroker` on first use, so commands on an embedded broker never import httpx."""
     if name == "HttpBroker":
-        from polycontract.broker._http_client import HttpBroker
+        from polycontract.broker._client.http_broker import HttpBroker
 
         return HttpBroker
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

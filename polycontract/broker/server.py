@@ -8,8 +8,8 @@ imports it only when it serves.
 
 from __future__ import annotations
 
-from polycontract.broker._http_app import create_app
-from polycontract.broker._http_auth import AUTH_FILE_ENV, load_auth
-from polycontract.broker._http_base_url import PUBLIC_URL_ENV, parse_public_url
+from polycontract.broker._api.app import create_app
+from polycontract.broker._api.auth import AUTH_FILE_ENV, load_auth
+from polycontract.broker._api.base_url import PUBLIC_URL_ENV, parse_public_url
 
 __all__ = ["AUTH_FILE_ENV", "PUBLIC_URL_ENV", "create_app", "load_auth", "parse_public_url"]

@@ -8,7 +8,7 @@ broker does (`parse_header`).
 
 from __future__ import annotations
 
-from polycontract.broker._test_results import failures_json, report_json
-from polycontract.broker._webhook_events import parse_header
+from polycontract.broker._values.test_results import failures_json, report_json
+from polycontract.broker._webhooks.events import parse_header
 
 __all__ = ["failures_json", "parse_header", "report_json"]

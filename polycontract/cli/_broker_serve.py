@@ -3,7 +3,7 @@
 The database is migrated once before the server starts; with ``--workers N`` uvicorn starts N
 processes, each opening its own connection pool (use PostgreSQL for several workers: SQLite
 serialises writers). Access logs are JSON lines on stderr. ``--auth-file`` (or
-``POLYCONTRACT_BROKER_TOKENS``) turns token authentication on (see `polycontract.broker._http_auth`).
+``POLYCONTRACT_BROKER_TOKENS``) turns token authentication on (see `polycontract.broker._api.auth`).
 """
 
 from __future__ import annotations

@@ -299,6 +299,7 @@ def _check_json_body(func: str, name: str, example: Any, body_rules: Mapping[str
                 ) from None
         raise
 
+
 #: Matching rules of declared requests and responses, by their keys and the identity of their rule sets
 #: (the matchers of `polycontract.match` share rule sets): one read-only mapping for all declared alike.
 _SHARED_RULES: dict[tuple[Any, ...], MatchingRules] = {}

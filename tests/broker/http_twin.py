@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from polycontract.broker import Broker, Decision, HttpBroker, PactForVerification, Row
-from polycontract.broker._http_auth import AuthConfig
+from polycontract.broker._api.auth import AuthConfig
 from polycontract.errors import PolycontractError
 
 __all__ = ["Served", "Twin", "normalise", "serving", "ticking_clock"]
@@ -58,7 +58,7 @@ class Served:
 @contextmanager
 def serving(broker: Broker, *, auth: AuthConfig | None = None) -> Iterator[str]:
     """``http://127.0.0.1:PORT`` of a uvicorn server running the broker app over ``broker`` (with ``auth``)."""
-    from polycontract.broker._http_app import create_app
+    from polycontract.broker._api.app import create_app
 
     served = Served(create_app(broker, auth=auth))
     try:

@@ -99,7 +99,7 @@ Estate = tuple[Broker, Served, UsersProvider, Path]
 @contextmanager
 def open_estate(broker: Broker, folder: Path) -> Iterator[Estate]:
     """``broker`` served over HTTP, the provider, and ``folder/pacts`` holding web's pact for users."""
-    from polycontract.broker._http_app import create_app
+    from polycontract.broker._api.app import create_app
 
     pacts = folder / "pacts"
     pacts.mkdir()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import random
 
-from polycontract.broker import Broker, _reads
-from polycontract.broker._estate_query import environment_question
+from polycontract.broker import Broker
+from polycontract.broker._store import reads as _reads
+from polycontract.broker._store.estate_query import environment_question
 from polycontract.matrix import Estate, Ignore, decide
 from tests.broker.conftest import PactMaker
 

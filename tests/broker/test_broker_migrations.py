@@ -9,7 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, create_engine
 
 from polycontract.broker import connect
-from polycontract.broker._schema import SCHEMA_REVISION, metadata
+from polycontract.broker._store.tables import SCHEMA_REVISION, metadata
 
 
 def _engine(url: str) -> Engine:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from polycontract.broker import Broker, connect
-from polycontract.broker._http_auth import AuthConfig, token_sha256
+from polycontract.broker._api.auth import AuthConfig, token_sha256
 from polycontract.errors import BrokerError
 from tests.broker.http_twin import serving
 

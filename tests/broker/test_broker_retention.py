@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from polycontract.broker import Broker
-from polycontract.broker._retention import VersionFacts, prunable
+from polycontract.broker._store.retention import VersionFacts, prunable
 from polycontract.errors import UsageError
 from polycontract.model import Pact
 

@@ -16,8 +16,8 @@ from click.testing import CliRunner, Result
 from sqlalchemy import create_engine, func, select
 
 from polycontract.broker import Broker, connect
-from polycontract.broker._engine import _MIGRATIONS
-from polycontract.broker._schema import SCHEMA_REVISION, schema_contents
+from polycontract.broker._store.engine import _MIGRATIONS
+from polycontract.broker._store.tables import SCHEMA_REVISION, schema_contents
 from polycontract.cli import cli
 from polycontract.errors import SchemaError, StorageError, UsageError
 

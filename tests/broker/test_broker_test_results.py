@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from polycontract.broker import Broker, connect
-from polycontract.broker._test_results import MAX_MISMATCHES
+from polycontract.broker._values.test_results import MAX_MISMATCHES
 from polycontract.cli import cli
 from polycontract.errors import UsageError
 from polycontract.model import HttpInteraction, Pact, Request, Response
@@ -261,7 +261,7 @@ def _downgrade_to_0003(url: str) -> None:
     from alembic.config import Config
     from sqlalchemy import create_engine, inspect
 
-    import polycontract.broker._engine as engine_module
+    import polycontract.broker._store.engine as engine_module
 
     config = Config()
     config.set_main_option("script_location", str(engine_module._MIGRATIONS))

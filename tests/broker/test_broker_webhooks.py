@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from polycontract.broker import Broker
-from polycontract.broker._engine import make_engine, migrate
+from polycontract.broker._store.engine import make_engine, migrate
 from polycontract.cli import cli
 from polycontract.errors import StorageError, UsageError
 from tests.broker.conftest import PactMaker, ticking_clock

@@ -13,8 +13,8 @@ import httpx
 import pytest
 
 from polycontract.broker import Broker
-from polycontract.broker import _http_reads as reads
-from polycontract.broker._http_app import INDEX, create_app
+from polycontract.broker._api import queries as reads
+from polycontract.broker._api.app import INDEX, create_app
 from polycontract.codec import dumps_pact
 from polycontract.model import Pact
 from tests.broker.conftest import PactMaker

@@ -23,9 +23,9 @@ import pytest
 from click.testing import CliRunner
 
 from polycontract.broker import Broker, connect
-from polycontract.broker import _http_reads as reads
-from polycontract.broker._http_app import create_app
-from polycontract.broker._http_auth import AuthConfig, Role, load_auth, token_sha256
+from polycontract.broker._api import queries as reads
+from polycontract.broker._api.app import create_app
+from polycontract.broker._api.auth import AuthConfig, Role, load_auth, token_sha256
 from polycontract.codec import dumps_pact
 from polycontract.errors import UsageError
 from polycontract.model import Pact

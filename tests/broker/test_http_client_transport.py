@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from polycontract.broker import HttpBroker, connect
-from polycontract.broker._http_transport import Transport
+from polycontract.broker._client.transport import Transport
 from polycontract.errors import BrokerError, StorageError, UsageError
 from polycontract.model import HttpInteraction, Pact, Request, Response
 

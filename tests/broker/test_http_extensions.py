@@ -20,7 +20,7 @@ import httpx
 import pytest
 
 from polycontract.broker import Broker, HttpBroker, connect
-from polycontract.broker._http_auth import AuthConfig, token_sha256
+from polycontract.broker._api.auth import AuthConfig, token_sha256
 from polycontract.errors import BrokerError, SchemaError, StorageError, UsageError
 from polycontract.model import Pact
 from tests.broker.http_twin import Twin, serving, ticking_clock
@@ -373,8 +373,6 @@ def _auth() -> AuthConfig:
         ],
         "test",
     )
-
-
 
 
 @pytest.fixture

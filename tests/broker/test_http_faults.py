@@ -24,7 +24,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from polycontract.broker._http_client import HttpBroker
+from polycontract.broker._client.http_broker import HttpBroker
 from polycontract.model import HttpInteraction, Pact, Request, Response
 
 pytest.importorskip("uvicorn")

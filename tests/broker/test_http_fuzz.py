@@ -27,9 +27,9 @@ from hypothesis import HealthCheck, settings  # noqa: E402
 from schemathesis.config import SchemathesisConfig  # noqa: E402
 
 from polycontract.broker import Broker, connect  # noqa: E402
-from polycontract.broker._http_app import create_app  # noqa: E402
-from polycontract.broker._http_auth import AuthConfig  # noqa: E402
-from polycontract.broker._http_openapi import document  # noqa: E402
+from polycontract.broker._api.app import create_app  # noqa: E402
+from polycontract.broker._api.auth import AuthConfig  # noqa: E402
+from polycontract.broker._api.openapi.document import document  # noqa: E402
 from tests.broker.conftest import _make_pact, ticking_clock  # noqa: E402
 from tests.broker.test_http_api import Api  # noqa: E402
 

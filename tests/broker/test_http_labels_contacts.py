@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from polycontract.broker import Broker, HttpBroker
-from polycontract.broker._engine import make_engine, migrate
+from polycontract.broker._store.engine import make_engine, migrate
 from polycontract.errors import StorageError, UsageError
 from tests.broker.conftest import PactMaker
 from tests.broker.http_twin import serving, ticking_clock

@@ -11,9 +11,9 @@ import httpx
 import pytest
 
 from polycontract.broker import Broker, connect
-from polycontract.broker._http_app import INDEX, create_app
-from polycontract.broker._http_auth import AuthConfig
-from polycontract.broker._http_openapi import document
+from polycontract.broker._api.app import INDEX, create_app
+from polycontract.broker._api.auth import AuthConfig
+from polycontract.broker._api.openapi.document import document
 
 pytest.importorskip("starlette")
 

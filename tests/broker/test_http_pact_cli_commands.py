@@ -3,7 +3,7 @@
 The subcommands are read from ``pact broker --help``; each one is either exercised by a test below (listed in
 ``COVERED``) or named in ``NOT_BROKER_COMMANDS`` with the reason, and
 `test_every_subcommand_of_the_installed_pact_cli_is_covered_or_excused` fails when the installed CLI grows a
-subcommand that is neither. The server is the app of `polycontract.broker._http_app` served by uvicorn over
+subcommand that is neither. The server is the app of `polycontract.broker._api.app` served by uvicorn over
 SQLite (and PostgreSQL when ``POLYCONTRACT_TEST_POSTGRES_URL`` is set), as in ``test_http_pact_cli.py``.
 
 Routes the CLI builds (pact-foundation/pact-broker-cli):

@@ -91,7 +91,7 @@ def test_build_urls_of_consumer_versions_and_verifications_are_stored_and_shown(
 
 def test_the_embedded_broker_stores_build_urls_and_repository_urls(broker_url: str, tmp_path: Path) -> None:
     from polycontract.broker import connect
-    from polycontract.broker._http_reads import pacticipant, version
+    from polycontract.broker._api.queries import pacticipant, version
     from polycontract.codec import load_pact
 
     with connect(broker_url) as broker:

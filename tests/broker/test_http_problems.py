@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from polycontract.broker import Broker
-from polycontract.broker._http_support import problem_media_type
+from polycontract.broker._api.common import problem_media_type
 from polycontract.codec import dumps_pact
 from tests.broker.conftest import PactMaker
 from tests.broker.test_http_api import Api

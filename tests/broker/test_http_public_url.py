@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from polycontract.broker import Broker
-from polycontract.broker._engine import make_engine, migrate
+from polycontract.broker._store.engine import make_engine, migrate
 from polycontract.codec import dumps_pact
 from tests.broker.conftest import PactMaker
 from tests.broker.http_twin import serving, ticking_clock

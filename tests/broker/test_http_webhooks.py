@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from polycontract.broker import Broker, HttpBroker
-from polycontract.broker._engine import make_engine, migrate
+from polycontract.broker._store.engine import make_engine, migrate
 from polycontract.cli import cli
 from polycontract.codec import dumps_pact
 from polycontract.errors import StorageError, UsageError

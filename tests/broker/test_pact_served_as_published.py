@@ -23,7 +23,7 @@ import pytest
 from click.testing import CliRunner
 
 from polycontract.broker import Broker, connect
-from polycontract.broker._http_app import create_app
+from polycontract.broker._api.app import create_app
 from polycontract.cli import cli
 from polycontract.codec import content_hash, dumps_pact, load_pact
 from tests.broker.http_twin import Served

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from polycontract.broker._webhook_events import (
+from polycontract.broker._webhooks.events import (
     CONTENT_CHANGED,
     CONTRACT_PUBLISHED,
     MASK,

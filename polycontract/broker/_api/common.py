@@ -1,0 +1,406 @@
+"""Shared pieces of the broker's HTTP API: HAL responses, problem details, request bodies and access logs.
+
+Every 4xx/5xx is an RFC 9457 problem (``application/problem+json``; a client that accepts only HAL or
+JSON, like the Pact CLI, gets the same body under that type): ``type``, ``title``, ``status``,
+``detail`` and ``errors`` (one ``{detail, pointer}`` per bad body field, a JSON pointer into the
+request body, or ``{detail, parameter}`` for a query or path parameter), plus the Pact Broker's
+``error: {message}`` with the same text (the Pact clients print ``error.message``); polycontract
+errors map to status codes in `status_for`. The access log writes
+one JSON object per request to the ``polycontract.broker.access`` logger and never logs headers
+(so no ``Authorization`` value can leak); with auth on it names the token (``token_name``), never its value.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from polycontract.errors import BrokerError, PolycontractError, StorageError, UsageError
+
+if TYPE_CHECKING:
+    from polycontract.broker._embedded.broker import Broker
+
+__all__ = [
+    "HAL_JSON",
+    "HAL_JSON_UTF8",
+    "PROBLEM_JSON",
+    "AccessLog",
+    "HttpError",
+    "base_url",
+    "bool_field",
+    "broker_of",
+    "environment_uuid",
+    "error_response",
+    "hal",
+    "json_body",
+    "link",
+    "name_list",
+    "optional_str",
+    "pointer",
+    "problem_media_type",
+    "reject_unknown",
+    "required_str",
+    "seg",
+    "status_for",
+]
+
+HAL_JSON = "application/hal+json"
+#: The ``Content-Type`` the Pact Broker answers with (Webmachine's ``application/hal+json;charset=utf-8``); the
+#: Pact Broker's own client pacts expect exactly this value.
+HAL_JSON_UTF8 = HAL_JSON + ";charset=utf-8"
+PROBLEM_JSON = "application/problem+json"
+#: Largest request body the server reads (a pact of several MB is already unusual).
+MAX_BODY = 16 * 1024 * 1024
+_ENVIRONMENT_NS = uuid.UUID("6f0c1c52-4d8e-4f43-9a51-0c7c1b7d2a10")
+ACCESS_LOG = logging.getLogger("polycontract.broker.access")
+
+
+def pointer(*parts: str | int) -> str:
+    """The JSON pointer (RFC 6901) of ``parts`` in a request body: ``pointer("contracts", 0)`` is ``/contracts/0``."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+class HttpError(Exception):
+    """A request the API refuses: ``status``, a message for the client and the fields at fault.
+
+    ``pointer`` names a request-body field (a JSON pointer), ``parameter`` a query or path parameter;
+    ``errors`` gives several at once (each ``{detail, pointer}`` or ``{detail, parameter}``).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        pointer: str | None = None,
+        parameter: str | None = None,
+        errors: list[dict[str, str]] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = list(errors or [])
+        if pointer is not None:
+            self.errors.append({"detail": message, "pointer": pointer})
+        if parameter is not None:
+            self.errors.append({"detail": message, "parameter": parameter})
+
+
+class HalResponse(JSONResponse):
+    """JSON rendered as ``application/hal+json;charset=utf-8``, as the Pact Broker types it."""
+
+    media_type = HAL_JSON_UTF8
+
+
+def hal(document: Mapping[str, Any], status: int = 200) -> HalResponse:
+    """A HAL+JSON response."""
+    return HalResponse(dict(document), status_code=status)
+
+
+def problem_media_type(accept: str | None) -> str:
+    """The media type of a problem for a client sending ``Accept: accept``.
+
+    ``application/problem+json`` unless the client asks only for HAL or plain JSON, as the Pact
+    clients do (``application/hal+json``, ``application/json``): they read ``error.message`` only
+    from a body typed as one of those, so they get the same document under the type they asked for.
+    """
+    wanted = (accept or "").lower()
+    if not wanted.strip() or PROBLEM_JSON in wanted or "*/*" in wanted or "application/*" in wanted:
+        return PROBLEM_JSON
+    if HAL_JSON in wanted:
+        return HAL_JSON
+    if "application/json" in wanted:
+        return "application/json"
+    return PROBLEM_JSON
+
+
+class ProblemResponse(JSONResponse):
+    """An RFC 9457 problem: ``application/problem+json``, or the HAL/JSON type a Pact client asked for."""
+
+    media_type = PROBLEM_JSON
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Send the problem typed for the request's ``Accept`` header (`problem_media_type`)."""
+        accept = dict(scope.get("headers") or []).get(b"accept", b"").decode("latin-1")
+        chosen = problem_media_type(accept)
+        if chosen != PROBLEM_JSON:
+            typed = f"{chosen};charset=utf-8".encode("latin-1")
+            self.raw_headers = [(key, typed if key == b"content-type" else value) for key, value in self.raw_headers]
+        await super().__call__(scope, receive, send)
+
+
+def error_response(status: int, message: str, errors: list[dict[str, str]] | None = None) -> ProblemResponse:
+    """An RFC 9457 problem that also carries the Pact Broker's ``error.message`` (same text as ``detail``)."""
+    try:
+        title = HTTPStatus(status).phrase
+    except ValueError:
+        title = "Error"
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": message,
+        "error": {"message": message},
+    }
+    if errors:  # the Pact CLI prints a present ``errors`` instead of ``error.message``, so never an empty one
+        body["errors"] = list(errors)
+    return ProblemResponse(body, status_code=status)
+
+
+def broker_of(request: Request) -> Broker:
+    """The `Broker` the app serves."""
+    broker: Broker = request.app.state.broker
+    return broker
+
+
+def base_url(request: Request) -> str:
+    """The base URL of HAL links (no trailing slash): the configured public URL, else the address reached.
+
+    Never the request's ``Host`` header (see `polycontract.broker._api.base_url`).
+    """
+    from polycontract.broker._api.base_url import connection_base_url
+
+    public = getattr(request.app.state.broker, "_public_url", "")
+    return str(public).rstrip("/") if public else connection_base_url(request.scope)
+
+
+def status_for(exc: PolycontractError) -> int:
+    """The HTTP status of a polycontract error: 400 bad input, 404 unknown, 409 conflict, 503 storage down."""
+    text = str(exc)
+    if isinstance(exc, UsageError | ValueError):
+        return 400
+    if isinstance(exc, StorageError):
+        if "database refused" in text:
+            return 503
+        if "already published different" in text:
+            return 409
+        if "must be a non-empty" in text:
+            return 400
+        if any(word in text for word in ("does not exist", "not known", "published no", "holds no", "is not a pact")):
+            return 404
+        if "is not currently" in text:
+            return 404
+        return 409
+    if isinstance(exc, BrokerError):
+        return 503
+    return 400
+
+
+def seg(value: str) -> str:
+    """``value`` as one URL path segment."""
+    return quote(value, safe="")
+
+
+def link(base: str, path: str, **extra: Any) -> dict[str, Any]:
+    """A HAL link to ``path`` (already encoded) under ``base``."""
+    return {"href": base + path, **extra}
+
+
+def environment_uuid(name: str) -> str:
+    """The stable id of environment ``name`` (the same in every server process)."""
+    return str(uuid.uuid5(_ENVIRONMENT_NS, name))
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object body; 400 when it is not one, 413 when it is too large."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
+        raise HttpError(413, f"the request body is larger than {MAX_BODY} bytes")
+    raw = await request.body()
+    if len(raw) > MAX_BODY:
+        raise HttpError(413, f"the request body is larger than {MAX_BODY} bytes")
+    if not raw.strip():
+        return {}
+    try:
+        document = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested thousands deep
+        raise HttpError(400, f"the request body is not valid JSON: {exc}", pointer="") from None
+    if not isinstance(document, dict):
+        raise HttpError(400, f"the request body must be a JSON object, got {type(document).__name__}", pointer="")
+    return document
+
+
+def reject_unknown(body: Mapping[str, Any], allowed: frozenset[str] | set[str], at: str = "") -> None:
+    """400 naming every member of ``body`` (found at JSON pointer ``at``) that is not in ``allowed``."""
+    unknown = sorted(key for key in body if key not in allowed)
+    if not unknown:
+        return
+    where = at or "the request body"
+    errors = [{"detail": f"unknown field {key!r}", "pointer": at + pointer(key)} for key in unknown]
+    raise HttpError(400, f"unknown field(s) in {where}: {', '.join(unknown)}", errors=errors)
+
+
+def required_str(body: Mapping[str, Any], key: str, at: str = "") -> str:
+    """``body[key]`` as a non-empty string without control characters (400 otherwise); ``at`` is ``body``'s pointer."""
+    value = body.get(key)
+    where = at + pointer(key)
+    if not isinstance(value, str) or not value.strip():
+        raise HttpError(400, f"{_label(where)} is required and must be a non-empty string", pointer=where)
+    return _clean(where, value)
+
+
+def optional_str(body: Mapping[str, Any], key: str, at: str = "") -> str | None:
+    """``body[key]`` as a string, or None when absent or null (400 when another type)."""
+    value = body.get(key)
+    where = at + pointer(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise HttpError(400, f"{_label(where)} must be a string", pointer=where)
+    return _clean(where, value) if value else None
+
+
+def bool_field(body: Mapping[str, Any], key: str, default: bool = False) -> bool:
+    """``body[key]`` as a boolean (400 when another type)."""
+    value = body.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise HttpError(400, f"{key} must be true or false", pointer=pointer(key))
+    return value
+
+
+def name_list(body: Mapping[str, Any], key: str, at: str = "") -> list[str]:
+    """``body[key]`` as a list of names (strings, or ``{"name": …}`` objects); [] when absent or null."""
+    value = body.get(key)
+    where = at + pointer(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise HttpError(400, f"{_label(where)} must be a list of names", pointer=where)
+    names = []
+    for index, item in enumerate(value):
+        if isinstance(item, Mapping):
+            names.append(required_str(item, "name", f"{where}/{index}"))
+        elif isinstance(item, str) and item.strip():
+            names.append(_clean(f"{where}/{index}", item))
+        else:
+            raise HttpError(400, f"{_label(where)}[{index}] must be a non-empty name", pointer=f"{where}/{index}")
+    return names
+
+
+def _label(where: str) -> str:
+    """A body pointer as the dotted name messages use: ``/contracts/0/content`` -> ``contracts[0].content``."""
+    out = ""
+    for part in where.lstrip("/").split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out
+
+
+#: Longest name, version number, branch, tag or environment the database stores.
+MAX_NAME = 255
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+#: A control character in a query string, raw or percent-encoded (UTF-8 never encodes one in a longer sequence).
+_QUERY_CONTROL = re.compile("[\x00-\x1f\x7f]|%(?:[01][0-9a-fA-F]|7[fF])")
+
+
+def _has_control(value: str) -> bool:
+    return _CONTROL.search(value) is not None
+
+
+def _clean(where: str, value: str) -> str:
+    if _has_control(value):
+        raise HttpError(400, f"{_label(where)} must not contain control characters", pointer=where)
+    if len(value) > MAX_NAME:
+        raise HttpError(400, f"{_label(where)} is longer than {MAX_NAME} characters", pointer=where)
+    return value
+
+
+def _path_parameters(scope: Scope) -> dict[str, str]:
+    """The path parameters of the route ``scope`` matches (empty when none does or the app is unknown)."""
+    app = scope.get("app")
+    for route in getattr(app, "routes", None) or []:
+        try:
+            match, child = route.matches(scope)
+        except Exception:  # a route that cannot read this scope names no parameter
+            continue
+        if match is not Match.NONE:
+            return {str(k): str(v) for k, v in child.get("path_params", {}).items()}
+    return {}
+
+
+def _bad_input(scope: Scope) -> HttpError | None:
+    """Why a request's path or query cannot be served (control characters, an over-long name), or None."""
+    path = str(scope.get("path", ""))
+    if _has_control(path) or (len(path) > MAX_NAME and any(len(part) > MAX_NAME for part in path.split("/"))):
+        for name, value in _path_parameters(scope).items():
+            if _has_control(value):
+                return HttpError(400, f"{name} must not contain control characters", parameter=name)
+            if len(value) > MAX_NAME:
+                return HttpError(400, f"{name} is longer than {MAX_NAME} characters", parameter=name)
+        if _has_control(path):
+            return HttpError(400, "the path must not contain control characters", parameter="path")
+        return HttpError(400, f"a name or version in the path is longer than {MAX_NAME} characters", parameter="path")
+    query = scope.get("query_string", b"").decode("latin-1")
+    if _QUERY_CONTROL.search(query):  # the usual query has none: no need to decode it
+        for name, value in parse_qsl(query, keep_blank_values=True):
+            if _has_control(name) or _has_control(value):
+                shown = "".join(ch if not _has_control(ch) else "?" for ch in name)
+                return HttpError(400, f"{shown} must not contain control characters", parameter=shown)
+    return None
+
+
+class AccessLog:
+    """ASGI middleware: one JSON log line per HTTP request (method, path, status, duration; no headers).
+
+    It also refuses (400, naming the parameter) paths and queries that cannot name a resource: control
+    characters or a path segment longer than the database stores, so no such name reaches a handler
+    or the database.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        app = self.app
+        refused = _bad_input(scope)
+        if refused is not None:
+            app = error_response(refused.status, refused.message, refused.errors)
+        started = time.perf_counter()
+        status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = int(message["status"])
+            await send(message)
+
+        try:
+            await app(scope, receive, sending)
+        finally:
+            if ACCESS_LOG.isEnabledFor(logging.INFO):
+                _log_request(scope, status, started)
+
+
+def _log_request(scope: Scope, status: int, started: float) -> None:
+    """Write one request's JSON access line."""
+    client = scope.get("client")
+    entry = {
+        "event": "request",
+        "method": scope.get("method"),
+        "path": scope.get("path"),
+        "query": scope.get("query_string", b"").decode("latin-1") or None,
+        "status": status,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        "client": client[0] if client else None,
+        "token_name": scope.get("polycontract.token_name"),
+    }
+    ACCESS_LOG.info(json.dumps(entry, separators=(",", ":")))

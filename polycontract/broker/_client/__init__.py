@@ -1,0 +1,1 @@
+"""`HttpBroker`: the broker interface over a broker server's HTTP API."""

@@ -1,0 +1,448 @@
+"""`HttpBroker`: the `Broker` API over a broker server's HTTP API (Pact Broker HAL routes), via httpx.
+
+``connect("http://…")`` / ``connect("https://…")`` returns one, so every CLI command works against
+an embedded file or a server with only ``--broker`` changed:
+
+>>> # broker = connect("https://broker.example", token=os.environ["POLYCONTRACT_BROKER_TOKEN"])
+>>> # broker.can_i_deploy("web", "a1b2c3", to_environment="prod").ok
+
+Routes are the Pact Broker's (``/contracts/publish``, ``/pacts/provider/{p}/…``, ``/pacticipants/…``,
+``/environments``, deployed and released versions, ``/matrix``); what the Pact Broker has no route
+for (schema contracts, prune) goes to ``/polycontract/…`` extension routes. Arguments are checked
+here as the embedded broker checks them, so a wrong call fails the same way before any request.
+Retries, backoff and error mapping live in `polycontract.broker._client.transport`.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import httpx
+
+from polycontract.broker._client.codec import (
+    as_mapping,
+    decision_from_json,
+    hash_from_href,
+    row_from_json,
+)
+from polycontract.broker._client.deployments import HttpDeployments, seg
+from polycontract.broker._client.labels import HttpLabels
+from polycontract.broker._client.transport import Transport
+from polycontract.broker._client.verifying import HttpVerifying
+from polycontract.broker._client.webhooks import HttpWebhooks
+from polycontract.broker._embedded.broker import Broker, PublishResult, deploy_target
+from polycontract.broker._embedded.schemas import SchemaPublishResult, check_kind, check_level
+from polycontract.broker._store.retention import PruneReport
+from polycontract.errors import BrokerError, SchemaError, StorageError, UsageError
+from polycontract.matrix import Decision, Ignore, Row
+from polycontract.schema_matrix import SchemaKind
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from polycontract.model import Pact
+
+__all__ = ["HttpBroker"]
+
+_OUTCOMES = {"Pact published": "created", "Pact unchanged": "unchanged", "Pact overwritten": "overwritten"}
+
+
+class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, HttpLabels, Broker):
+    """A `Broker` whose storage is a broker server reached over HTTP (same methods, same return types).
+
+    ``token`` is sent as a bearer token, ``username``/``password`` as HTTP basic auth; neither is
+    logged or shown in errors. ``retries`` bounds retries of connection failures (any call) and of
+    5xx answers (idempotent calls only). ``transport`` takes an ``httpx`` transport (tests pass
+    ``httpx.ASGITransport(app)`` or ``httpx.MockTransport``).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        timeout: float = 30.0,
+        retries: int = 3,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise UsageError(f"base_url={base_url!r} must start with http:// or https://")
+        extra: dict[str, Any] = {} if sleep is None else {"sleep": sleep}
+        self._http = Transport(
+            base_url,
+            token=token,
+            username=username,
+            password=password,
+            timeout=timeout,
+            retries=retries,
+            transport=transport,
+            **extra,
+        )
+        self._environment_ids: dict[str, str] = {}
+        self._consumers: dict[str, str] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """The broker's base URL (credentials are never part of it)."""
+        return self._http.base_url
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        self._http.close()
+
+    def __enter__(self) -> HttpBroker:
+        return self
+
+    @contextmanager
+    def _transaction(self, *, write: bool = True) -> Iterator[Connection]:
+        raise BrokerError("an HTTP broker has no database transaction")  # pragma: no cover - guard
+        yield  # pragma: no cover
+
+    # -- pacticipants and versions ---------------------------------------------------------------
+
+    def create_pacticipant(
+        self,
+        name: str,
+        *,
+        main_branch: str | None = None,
+        repository_url: str | None = None,
+        display_name: str | None = None,
+    ) -> None:
+        """Create ``name`` (or update it): ``PATCH /pacticipants/{name}``.
+
+        PATCH, not PUT: the Pact Broker creates an unknown pacticipant on PATCH only (PUT answers 404).
+        """
+        body: dict[str, Any] = {"name": name}
+        if main_branch is not None:
+            body["mainBranch"] = main_branch
+        if repository_url is not None:
+            body["repositoryUrl"] = repository_url
+        if display_name is not None:
+            body["displayName"] = display_name
+        # Setting the same fields again changes nothing: safe to retry as the PUT it replaces was.
+        self._http.request("PATCH", f"/pacticipants/{seg(name)}", json_body=body, idempotent=True)
+
+    def create_version(
+        self,
+        pacticipant: str,
+        version: str,
+        *,
+        branch: str | None = None,
+        tags: Sequence[str] = (),
+        build_url: str | None = None,
+    ) -> None:
+        """Record ``version`` (idempotent): ``PUT /pacticipants/{p}/versions/{v}`` with branch, tags, build URL."""
+        body: dict[str, Any] = {}
+        if branch is not None:
+            body["branch"] = branch
+        if build_url is not None:
+            body["buildUrl"] = build_url
+        if tags:
+            body["tags"] = [{"name": t} for t in tags]
+        self._http.request("PUT", f"/pacticipants/{seg(pacticipant)}/versions/{seg(version)}", json_body=body)
+
+    def latest_version(self, pacticipant: str, *, branch: str | None = None) -> str:
+        """``GET /pacticipants/{p}/latest-version`` (``/branches/{b}/latest-version`` on a branch)."""
+        where = "" if branch is None else f"/branches/{seg(branch)}"
+        answer = as_mapping(
+            self._http.request("GET", f"/pacticipants/{seg(pacticipant)}{where}/latest-version"), "a version"
+        )
+        if not isinstance(answer.get("number"), str):
+            raise BrokerError("the broker's latest version has no number")
+        return str(answer["number"])
+
+    def pacticipants(self) -> tuple[str, ...]:
+        """``GET /pacticipants``: every application's name, sorted."""
+        answer = self._http.request("GET", "/pacticipants")
+        found = answer.get("_embedded", {}).get("pacticipants") if isinstance(answer, Mapping) else None
+        if not isinstance(found, list) or not all(isinstance(p, Mapping) and "name" in p for p in found):
+            raise self._http.malformed("/pacticipants", "a list of pacticipants with names")
+        return tuple(sorted(str(p["name"]) for p in found))
+
+    def has_version(self, pacticipant: str, version: str) -> bool:
+        """Whether ``pacticipant`` has ``version``: ``GET /pacticipants/{p}/versions/{v}`` (404: no)."""
+        path = f"/pacticipants/{seg(pacticipant)}/versions/{seg(version)}"
+        return self._http.request("GET", path, missing_ok=True) is not None
+
+    # -- pacts -----------------------------------------------------------------------------------
+
+    def publish_pact(
+        self,
+        pact: Pact,
+        *,
+        consumer_version: str,
+        branch: str | None = None,
+        tags: Sequence[str] = (),
+        allow_overwrite: bool = False,
+        build_url: str | None = None,
+    ) -> PublishResult:
+        """Publish ``pact`` with ``POST /contracts/publish``.
+
+        Retried like an idempotent call: publishing identical content again changes nothing.
+        ``allow_overwrite`` sends the extension member ``allowOverwrite: true``.
+        """
+        from polycontract.broker._values.pact_form import published_text
+        from polycontract.codec import content_hash
+
+        digest = content_hash(pact)
+        contract = {
+            "consumerName": pact.consumer,
+            "providerName": pact.provider,
+            "specification": "pact",
+            "contentType": "application/json",
+            "content": base64.b64encode(published_text(pact, digest).encode()).decode("ascii"),
+        }
+        body: dict[str, Any] = {
+            "pacticipantName": pact.consumer,
+            "pacticipantVersionNumber": consumer_version,
+            "tags": list(tags),
+            "contracts": [contract],
+        }
+        if branch is not None:
+            body["branch"] = branch
+        if allow_overwrite:
+            body["allowOverwrite"] = True
+        if build_url is not None:
+            body["buildUrl"] = build_url
+        answer = as_mapping(
+            self._http.request("POST", "/contracts/publish", json_body=body, idempotent=True), "publish"
+        )
+        outcome = "created"
+        for notice in answer.get("notices", ()):
+            text = notice.get("text", "") if isinstance(notice, Mapping) else ""
+            for prefix, name in _OUTCOMES.items():
+                if isinstance(text, str) and text.startswith(prefix) and f"provider {pact.provider}" in text:
+                    outcome = name
+        links = answer.get("_links", {}).get("pb:contracts") if isinstance(answer.get("_links"), Mapping) else None
+        for item in links if isinstance(links, list) else []:
+            found = hash_from_href(item.get("href") if isinstance(item, Mapping) else None)
+            if found is not None and found[0] == pact.provider:
+                digest = found[2]
+        self._consumers[digest] = pact.consumer
+        return PublishResult(
+            consumer=pact.consumer,
+            consumer_version=consumer_version,
+            provider=pact.provider,
+            content_hash=digest,
+            outcome=outcome,  # type: ignore[arg-type]
+        )
+
+    def _pact_document(self, consumer: str, consumer_version: str, provider: str) -> Mapping[str, Any]:
+        path = f"/pacts/provider/{seg(provider)}/consumer/{seg(consumer)}/version/{seg(consumer_version)}"
+        found = self._http.request("GET", path, missing_ok=True)
+        if found is None:
+            raise StorageError(f"{consumer} {consumer_version} has published no pact for {provider}")
+        return as_mapping(found, "a pact")
+
+    def pact(self, consumer: str, consumer_version: str, provider: str, *, revision: int | None = None) -> Pact:
+        """The pact ``consumer`` ``consumer_version`` published for ``provider``.
+
+        ``revision`` is sent as the extension query parameter ``?revision=N``.
+        """
+        from polycontract.codec import load_pact
+
+        if revision is None:
+            document = self._pact_document(consumer, consumer_version, provider)
+        else:
+            path = f"/pacts/provider/{seg(provider)}/consumer/{seg(consumer)}/version/{seg(consumer_version)}"
+            found = self._http.request("GET", path, params={"revision": revision}, missing_ok=True)
+            if found is None:
+                raise StorageError(f"{consumer} {consumer_version} has published no pact for {provider}")
+            document = as_mapping(found, "a pact")
+        content = {k: v for k, v in document.items() if k != "_links"}
+        return load_pact(content, name=f"broker pact {consumer} {consumer_version} -> {provider}")
+
+    def prune(
+        self, *, keep_latest: int = 20, older_than: timedelta = timedelta(days=90), dry_run: bool = False
+    ) -> PruneReport:
+        """Retention through the extension route ``POST /polycontract/prune``."""
+        if keep_latest < 1:
+            raise UsageError(f"keep_latest={keep_latest!r} must be at least 1")
+        body = {"keepLatest": keep_latest, "olderThanSeconds": older_than.total_seconds(), "dryRun": dry_run}
+        answer = as_mapping(self._http.request("POST", "/polycontract/prune", json_body=body), "prune")
+        versions = answer.get("versions", [])
+        return PruneReport(
+            versions=tuple((str(v[0]), str(v[1])) for v in versions if isinstance(v, list) and len(v) == 2),
+            publications=int(answer.get("publications", 0)),
+            verifications=int(answer.get("verifications", 0)),
+            pact_contents=int(answer.get("pactContents", 0)),
+            dry_run=bool(answer.get("dryRun", dry_run)),
+        )
+
+    # -- the matrix and can-i-deploy ---------------------------------------------------------------
+
+    def matrix(
+        self,
+        pacticipant: str,
+        *,
+        version: str | None = None,
+        branch: str | None = None,
+        environment: str | None = None,
+        limit: int = 1000,
+    ) -> tuple[Row, ...]:
+        """``GET /matrix?q[][pacticipant]=…&limit=N`` rows.
+
+        ``environment`` (counterparts narrowed to what is live there) has no Pact Broker form: ``/matrix``
+        with ``environment=`` asks can-i-deploy. It goes to the extension ``GET /polycontract/matrix``.
+        """
+        path = "/matrix"
+        params: list[tuple[str, str]] = [("q[][pacticipant]", pacticipant)]
+        if version is not None:
+            params.append(("q[][version]", version))
+        if branch is not None:
+            params.append(("q[][branch]", branch))
+        if environment is not None:
+            self._environment_uuid(environment)
+            path = "/polycontract/matrix"
+            params = [(k.removeprefix("q[][").removesuffix("]"), v) for k, v in params]
+            params.append(("environment", environment))
+        params.append(("limit", str(limit)))
+        answer = self._http.request("GET", path, params=params)
+        found = answer.get("matrix") if isinstance(answer, Mapping) else None
+        if not isinstance(found, list) or not all(isinstance(r, Mapping) for r in found):
+            raise self._http.malformed(path, "a matrix list of rows")
+        return tuple(row_from_json(r) for r in found)
+
+    def can_i_deploy(
+        self,
+        pacticipant: str,
+        version: str,
+        *,
+        to_environment: str | None = None,
+        to_main_branch: bool = False,
+        ignore: Sequence[str | Ignore] = (),
+        to_tag: str | None = None,
+    ) -> Decision:
+        """The Pact CLI's question: ``GET /matrix?q[][pacticipant]=P&q[][version]=V&latestby=cvp&environment=E``.
+
+        ``to_main_branch`` sends ``mainBranch=true&latest=true`` instead of ``environment``, ``to_tag``
+        ``tag=T&latest=true``.
+        """
+        target = deploy_target(to_environment, to_main_branch, to_tag)
+        params: list[tuple[str, str]] = [
+            ("q[][pacticipant]", pacticipant),
+            ("q[][version]", version),
+            ("latestby", "cvp"),
+        ]
+        if to_environment is not None:
+            params.append(("environment", to_environment))
+        elif to_tag is not None:
+            params += [("tag", to_tag), ("latest", "true")]
+        else:
+            params += [("mainBranch", "true"), ("latest", "true")]
+        for item in ignore:
+            chosen = Ignore(pacticipant=item) if isinstance(item, str) else item
+            params.append(("ignore[][pacticipant]", chosen.pacticipant))
+            if chosen.version is not None:
+                params.append(("ignore[][version]", chosen.version))
+        return decision_from_json(self._http.request("GET", "/matrix", params=params), pacticipant, version, target)
+
+    # -- schema contracts (polycontract extension routes) -----------------------------------------
+
+    def _schema_path(self, pacticipant: str, version: str, kind: str, subject: str) -> str:
+        return f"/polycontract{self._version_path(pacticipant, version)}/{kind}/{seg(subject)}"
+
+    def publish_schema(
+        self,
+        pacticipant: str,
+        version: str,
+        *,
+        subject: str,
+        kind: str,
+        schema: Any,
+        level: str | None = None,
+        branch: str | None = None,
+        allow_overwrite: bool = False,
+        name: str | None = None,
+    ) -> SchemaPublishResult:
+        """``PUT /polycontract/pacticipants/{p}/versions/{v}/schemas/{subject}`` (idempotent by content).
+
+        The server validates the schema (so the client needs no ``schema`` extra); one that does not
+        parse or validate raises `SchemaError` with the embedded broker's message.
+        """
+        body: dict[str, Any] = {"kind": check_kind(kind), "schema": _schema_value(schema)}
+        if level is not None:
+            body["level"] = check_level(level)
+        body.update(_present(branch=branch, name=name, allowOverwrite=allow_overwrite or None))
+        path = self._schema_path(pacticipant, version, "schemas", subject)
+        return self._put_schema(path, body, label=name or subject)
+
+    def record_schema_use(
+        self,
+        pacticipant: str,
+        version: str,
+        *,
+        subject: str,
+        schema: Any = None,
+        kind: str | None = None,
+        from_version: str | None = None,
+        from_pacticipant: str | None = None,
+        branch: str | None = None,
+        name: str | None = None,
+    ) -> SchemaPublishResult:
+        """``PUT /polycontract/pacticipants/{p}/versions/{v}/schema-reads/{subject}`` (replaces the earlier one)."""
+        if (schema is None) == (from_version is None):
+            raise UsageError("record a schema read with either a reader schema or from_version=…, not both or neither")
+        body = _present(
+            schema=None if schema is None else _schema_value(schema),
+            kind=None if kind is None else check_kind(kind),
+            fromVersion=from_version,
+            fromPacticipant=from_pacticipant,
+            branch=branch,
+            name=name,
+        )
+        path = self._schema_path(pacticipant, version, "schema-reads", subject)
+        return self._put_schema(path, body, label=name or f"{pacticipant} {version} {subject}")
+
+    def _put_schema(self, path: str, body: dict[str, Any], *, label: str) -> SchemaPublishResult:
+        """``PUT`` a schema document; the server's refusal of the schema itself (its message starts with
+        ``label``, the name the embedded broker would give it) is re-raised as that `SchemaError`."""
+        try:
+            return _schema_result(self._http.request("PUT", path, json_body=body))
+        except UsageError as exc:
+            text = str(exc)
+            if text.startswith(f"{label}: "):
+                raise SchemaError(text[len(label) + 2 :], source=label) from None
+            raise
+
+    def schema(self, pacticipant: str, version: str, subject: str) -> tuple[SchemaKind, Any]:
+        """``GET /polycontract/pacticipants/{p}/versions/{v}/schemas/{subject}``: (kind, document)."""
+        path = self._schema_path(pacticipant, version, "schemas", subject)
+        answer = as_mapping(self._http.request("GET", path), "schema")
+        return check_kind(str(answer.get("kind", ""))), answer.get("schema")
+
+
+def _present(**values: Any) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _schema_value(schema: Any) -> Any:
+    return schema.decode() if isinstance(schema, bytes) else schema
+
+
+def _schema_result(answer: Any) -> SchemaPublishResult:
+    body = as_mapping(answer, "a schema publication")
+    outcome = body.get("outcome")
+    if outcome not in ("created", "unchanged", "overwritten"):
+        _bad(f"outcome {outcome!r}")
+    return SchemaPublishResult(
+        pacticipant=str(body.get("pacticipant", "")),
+        version=str(body.get("version", "")),
+        subject=str(body.get("subject", "")),
+        kind=check_kind(str(body.get("kind", ""))),
+        content_hash=str(body.get("contentHash", "")),
+        outcome=outcome,
+    )
+
+
+def _bad(what: str) -> NoReturn:
+    raise BrokerError(f"the broker sent a schema publication with {what}")

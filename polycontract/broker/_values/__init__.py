@@ -1,0 +1,1 @@
+"""Plain values and argument checks both brokers share: no SQL, no HTTP."""

@@ -1,0 +1,1 @@
+"""Webhooks: the events a write fires, planning deliveries, sending them, and managing hooks."""

@@ -1,0 +1,320 @@
+"""The webhook side of `Broker`: configure webhooks, send a test delivery, read the delivery log.
+
+A mixin so `_broker.py` stays small; it uses the broker's ``_transaction`` and ``_clock``. Planning
+the deliveries an event fires (`plan_publication`, `plan_verification`, `take_planned`) lives in
+`polycontract.broker._webhooks.planning` and is re-exported here.
+Secret header values (``Authorization``, anything naming a token, secret, password or API key)
+are stored and sent but read back as ``***``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+
+from polycontract.broker._embedded.labels import checked_label
+from polycontract.broker._store.tables import pacticipant_labels, pacticipants, publications, versions
+from polycontract.broker._store.tables import webhook_deliveries as deliveries_table
+from polycontract.broker._store.tables import webhooks as webhooks_table
+from polycontract.broker._webhooks.delivery import WebhookDispatcher
+from polycontract.broker._webhooks.events import EVENTS, EventFacts, mask_headers, parse_template
+from polycontract.broker._webhooks.planning import plan_publication, plan_verification, rendered, take_planned
+from polycontract.errors import StorageError, UsageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Row
+
+__all__ = ["Webhook", "WebhookAttempt", "Webhooks", "plan_publication", "plan_verification", "take_planned"]
+
+_METHODS = ("POST", "PUT", "PATCH")
+_WEBHOOK_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class Webhook:
+    """A configured webhook as read back: secret header values are ``***``."""
+
+    id: str
+    description: str | None
+    events: tuple[str, ...]
+    url: str
+    method: str
+    headers: dict[str, str]
+    body_template: str
+    consumer: str | None
+    provider: str | None
+    enabled: bool
+    timeout: float
+    #: The webhook fires for every consumer (provider) with this label (the Pact Broker's ``{"label": …}``).
+    consumer_label: str | None = None
+    provider_label: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookAttempt:
+    """One delivery attempt: ``status_code`` None when no response came (see ``error``)."""
+
+    delivery: str
+    event: str
+    attempt: int
+    status_code: int | None
+    error: str | None
+    response: str | None
+    started_at: datetime
+    finished_at: datetime
+
+    @property
+    def ok(self) -> bool:
+        """Whether the receiver answered 2xx."""
+        return self.error is None
+
+
+def _is_http_url(url: str) -> bool:
+    """Whether ``url`` is an http(s) URL with a host (a malformed one, e.g. ``http://0[``, is not)."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return False
+
+
+def _masked_url(url: str) -> str:
+    try:
+        password = urlsplit(url).password
+    except ValueError:  # unparsable: hide whatever credentials it may hold
+        return re.sub(r"//[^/@]*@", "//***@", url)
+    if password is None:
+        return url
+    return url.replace(f":{password}@", ":***@", 1)
+
+
+def _require_pacticipants(conn: Connection, *, consumer: str | None, provider: str | None) -> None:
+    """`StorageError` naming a ``consumer`` / ``provider`` that is not a known pacticipant.
+
+    As pact_broker ``lib/pact_broker/api/contracts/webhook_pacticipant_contract.rb``
+    (``pacticipant_with_name_exists``): a webhook names only pacticipants the broker knows.
+    """
+    for role, name in (("consumer", consumer), ("provider", provider)):
+        if name is None:
+            continue
+        if conn.execute(select(pacticipants.c.id).where(pacticipants.c.name == name)).first() is None:
+            raise StorageError(
+                f"{role}={name!r} is not a known pacticipant: create it (or publish a pact for it) first, "
+                f"or choose {role}s by label"
+            )
+
+
+def _read_back(r: Row[Any]) -> Webhook:
+    return Webhook(
+        id=r.uuid,
+        description=r.description,
+        events=tuple(json.loads(r.events)),
+        url=_masked_url(r.url),
+        method=r.method,
+        headers=mask_headers(json.loads(r.headers)),
+        body_template=r.body,
+        consumer=r.consumer,
+        provider=r.provider,
+        enabled=r.enabled,
+        timeout=r.timeout_seconds,
+        consumer_label=r.consumer_label,
+        provider_label=r.provider_label,
+    )
+
+
+def _example_facts(conn: Connection, hook: Row[Any]) -> EventFacts:
+    """Facts for a test send: the newest publication the webhook's filters admit (names only if none)."""
+    consumer_table, provider_table = pacticipants.alias("consumer"), pacticipants.alias("provider")
+    query = (
+        select(
+            consumer_table.c.name,
+            provider_table.c.name,
+            publications.c.content_hash,
+            versions.c.number,
+            versions.c.branch,
+        )
+        .join(versions, versions.c.id == publications.c.consumer_version_id)
+        .join(consumer_table, consumer_table.c.id == versions.c.pacticipant_id)
+        .join(provider_table, provider_table.c.id == publications.c.provider_id)
+        .where(publications.c.is_current)
+        .order_by(publications.c.created_at.desc(), publications.c.id.desc())
+        .limit(1)
+    )
+    if hook.consumer is not None:
+        query = query.where(consumer_table.c.name == hook.consumer)
+    if hook.provider is not None:
+        query = query.where(provider_table.c.name == hook.provider)
+    for label, table in ((hook.consumer_label, consumer_table), (hook.provider_label, provider_table)):
+        if label is not None:
+            having = select(pacticipant_labels.c.pacticipant_id).where(pacticipant_labels.c.name == label)
+            query = query.where(table.c.id.in_(having))
+    event = json.loads(hook.events)[0]
+    found = conn.execute(query).first()
+    if found is None:
+        return EventFacts(event=event, consumer=hook.consumer or "", provider=hook.provider or "", content_hash="")
+    consumer, provider, content_hash, number, branch = found
+    return EventFacts(
+        event=event,
+        consumer=consumer,
+        provider=provider,
+        content_hash=content_hash,
+        consumer_version=number,
+        consumer_branch=branch or "",
+    )
+
+
+class Webhooks:
+    """`Broker.create_webhook`, `webhook`, `webhooks`, `delete_webhook`, `execute_webhook`, `webhook_deliveries`
+    and `flush_webhooks`."""
+
+    _clock: Callable[[], datetime]
+    _webhook_dispatcher: WebhookDispatcher
+    _public_url: str
+
+    #: ``Broker._transaction``: a connection in a transaction (``write=False`` for reads).
+    _transaction: Callable[..., AbstractContextManager[Connection]]
+
+    def create_webhook(
+        self,
+        *,
+        url: str,
+        events: Sequence[str],
+        method: str = "POST",
+        headers: Mapping[str, str] | None = None,
+        body_template: str | Mapping[str, Any] | None = None,
+        consumer: str | None = None,
+        provider: str | None = None,
+        description: str | None = None,
+        enabled: bool = True,
+        timeout: float = 5.0,
+        webhook_id: str | None = None,
+        consumer_label: str | None = None,
+        provider_label: str | None = None,
+    ) -> Webhook:
+        """Configure a webhook: on any of ``events`` (optionally only for ``consumer``/``provider``), send
+        ``method`` ``url`` with ``headers`` and ``body_template`` rendered (``${pactbroker.…}`` placeholders).
+
+        ``consumer_label`` / ``provider_label`` instead choose every consumer / provider with that label
+        (`label_pacticipant`), as a Pact Broker webhook's ``{"label": …}`` does; a role takes a name or a
+        label, not both.
+
+        Returns it as read back (secret headers masked); its ``id`` is what `delete_webhook` takes. With
+        ``webhook_id`` (16 to 64 letters, digits, ``-`` or ``_``, e.g. a UUID) the webhook gets that id, and
+        an existing webhook with it is replaced (its delivery log kept), as the Pact Broker's
+        ``PUT /webhooks/{uuid}`` does.
+
+        A ``consumer`` or ``provider`` given by name must be a known pacticipant (`StorageError` otherwise),
+        as the Pact Broker requires; a label may be one no pacticipant has yet.
+        """
+        if webhook_id is not None and not _WEBHOOK_ID.fullmatch(webhook_id):
+            raise UsageError(f"webhook_id={webhook_id!r} must be 16 to 64 letters, digits, '-' or '_' (e.g. a UUID)")
+        unknown = sorted(set(events) - set(EVENTS))
+        if not events or unknown:
+            raise UsageError(f"events={list(events)!r}: each must be one of {', '.join(EVENTS)}")
+        if not _is_http_url(url):
+            raise UsageError(f"url={_masked_url(url)!r} must be an http(s):// URL")
+        if method.upper() not in _METHODS:
+            raise UsageError(f"method={method!r} must be one of {', '.join(_METHODS)}")
+        if not 0 < timeout <= 120:
+            raise UsageError(f"timeout={timeout!r} must be between 0 and 120 seconds")
+        for role, name, label in (("consumer", consumer, consumer_label), ("provider", provider, provider_label)):
+            if label is not None and name is not None:
+                raise UsageError(f"{role}={name!r} and {role}_label={label!r}: give a name or a label, not both")
+            if label is not None:
+                checked_label(label)
+        hook_id = webhook_id or str(uuid.uuid4())
+        with self._transaction() as conn:
+            _require_pacticipants(conn, consumer=consumer, provider=provider)
+            existing = conn.execute(select(webhooks_table.c.id).where(webhooks_table.c.uuid == hook_id)).scalar()
+            statement = (
+                webhooks_table.insert().values(uuid=hook_id, created_at=self._clock())
+                if existing is None
+                else webhooks_table.update().where(webhooks_table.c.id == existing)
+            )
+            conn.execute(
+                statement.values(
+                    description=description,
+                    events=json.dumps(list(dict.fromkeys(events))),
+                    url=url,
+                    method=method.upper(),
+                    headers=json.dumps(dict(headers or {})),
+                    body=parse_template(body_template),
+                    consumer=consumer,
+                    provider=provider,
+                    consumer_label=consumer_label,
+                    provider_label=provider_label,
+                    enabled=enabled,
+                    timeout_seconds=float(timeout),
+                )
+            )
+        return self.webhook(hook_id)
+
+    def webhook(self, webhook_id: str) -> Webhook:
+        """One webhook by id (secret header values shown as ``***``); `StorageError` if there is none."""
+        with self._transaction(write=False) as conn:
+            row = conn.execute(select(webhooks_table).where(webhooks_table.c.uuid == webhook_id)).first()
+        if row is None:
+            raise StorageError(f"there is no webhook {webhook_id!r}")
+        return _read_back(row)
+
+    def webhooks(self) -> tuple[Webhook, ...]:
+        """Every configured webhook, oldest first, secret header values shown as ``***``."""
+        with self._transaction(write=False) as conn:
+            found = conn.execute(select(webhooks_table).order_by(webhooks_table.c.id)).all()
+        return tuple(_read_back(r) for r in found)
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        """Remove a webhook and its delivery log; `StorageError` if there is none with that id."""
+        with self._transaction() as conn:
+            row = conn.execute(select(webhooks_table.c.id).where(webhooks_table.c.uuid == webhook_id)).scalar()
+            if row is None:
+                raise StorageError(f"there is no webhook {webhook_id!r}")
+            conn.execute(deliveries_table.delete().where(deliveries_table.c.webhook_id == row))
+            conn.execute(webhooks_table.delete().where(webhooks_table.c.id == row))
+
+    def execute_webhook(self, webhook_id: str) -> WebhookAttempt:
+        """Send a webhook once now, as for its first event on the newest pact its filters admit, and return
+        the attempt (also in its delivery log): the Pact Broker's "test webhook". No retries."""
+        with self._transaction(write=False) as conn:
+            hook = conn.execute(select(webhooks_table).where(webhooks_table.c.uuid == webhook_id)).first()
+            if hook is None:
+                raise StorageError(f"there is no webhook {webhook_id!r}")
+            delivery = rendered(hook, _example_facts(conn, hook), self._public_url)
+        group = self._webhook_dispatcher.send_once(delivery)
+        return next(a for a in reversed(self.webhook_deliveries(webhook_id)) if a.delivery == group)
+
+    def webhook_deliveries(self, webhook_id: str) -> tuple[WebhookAttempt, ...]:
+        """Every delivery attempt of a webhook, oldest first."""
+        with self._transaction(write=False) as conn:
+            row = conn.execute(select(webhooks_table.c.id).where(webhooks_table.c.uuid == webhook_id)).scalar()
+            if row is None:
+                raise StorageError(f"there is no webhook {webhook_id!r}")
+            found = conn.execute(
+                select(deliveries_table).where(deliveries_table.c.webhook_id == row).order_by(deliveries_table.c.id)
+            ).all()
+        return tuple(
+            WebhookAttempt(
+                delivery=r.delivery,
+                event=r.event,
+                attempt=r.attempt,
+                status_code=r.status_code,
+                error=r.error,
+                response=r.response,
+                started_at=r.started_at,
+                finished_at=r.finished_at,
+            )
+            for r in found
+        )
+
+    def flush_webhooks(self, timeout: float | None = None) -> bool:
+        """Wait for every queued webhook delivery (all attempts); False if ``timeout`` ran out first."""
+        return self._webhook_dispatcher.flush(timeout)
