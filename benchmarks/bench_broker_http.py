@@ -46,7 +46,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from polycontract.broker._client.http_broker import HttpBroker
-from polycontract.model import HttpInteraction, Pact, Request, Response
+from polycontract.model import HttpInteraction, PactDocument, Request, Response
 
 POSTGRES_ENV = "POLYCONTRACT_TEST_POSTGRES_URL"
 OPERATIONS = ("publish", "verification", "deployment", "can-i-deploy")
@@ -56,13 +56,13 @@ WEIGHTS = (2, 2, 1, 5)
 WRITE_TABLES = {"publish": "pc_publications", "verification": "pc_verifications", "deployment": "pc_deployments"}
 
 
-def pact_for(consumer: str) -> Pact:
+def pact_for(consumer: str) -> PactDocument:
     """A small pact of ``consumer`` on provider ``api`` (three GET interactions)."""
     interactions = tuple(
         HttpInteraction(description=f"get {p}", request=Request(method="GET", path=p), response=Response(status=200))
         for p in ("/items", "/items/1", "/health")
     )
-    return Pact(consumer=consumer, provider="api", interactions=interactions)
+    return PactDocument(consumer=consumer, provider="api", interactions=interactions)
 
 
 # -- database ------------------------------------------------------------------------------------

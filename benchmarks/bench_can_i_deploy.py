@@ -34,8 +34,8 @@ from typing import Any
 
 from sqlalchemy import Table
 
-from polycontract.broker._store import tables as s
 from polycontract.broker import connect
+from polycontract.broker._store import tables as s
 
 SERVICES = 100
 PAIRS = 300

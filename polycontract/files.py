@@ -9,7 +9,7 @@ serialises writers in several processes.
 >>> import tempfile
 >>> from polycontract import model
 >>> ping = model.HttpInteraction(description="ping")
->>> written = write_pact(model.Pact(consumer="web", provider="users", interactions=(ping,)), tempfile.mkdtemp())
+>>> written = write_pact(model.PactDocument(consumer="web", provider="users", interactions=(ping,)), tempfile.mkdtemp())
 >>> written.path.name, written.interactions
 ('web-users.json', 1)
 """
@@ -30,7 +30,7 @@ from typing import Literal
 
 from polycontract.codec import dumps_pact_parts, load_pact, normalise_spec
 from polycontract.errors import PactFormatError, PolycontractError, UsageError
-from polycontract.model import Interaction, Pact
+from polycontract.model import Interaction, PactDocument
 
 __all__ = ["Written", "interaction_key", "merge_pacts", "pact_file_name", "read_pacts", "update_pact", "write_pact"]
 
@@ -74,7 +74,7 @@ def interaction_key(interaction: Interaction) -> tuple[str, tuple[tuple[str, str
     )
 
 
-def merge_pacts(pacts: Sequence[Pact], *, on_conflict: Literal["error", "replace"] = "error") -> Pact:
+def merge_pacts(pacts: Sequence[PactDocument], *, on_conflict: Literal["error", "replace"] = "error") -> PactDocument:
     """One pact holding the interactions of all ``pacts`` (same consumer and provider), sorted.
 
     An interaction declared twice with the same content is kept once. Declared twice with different
@@ -82,8 +82,8 @@ def merge_pacts(pacts: Sequence[Pact], *, on_conflict: Literal["error", "replace
     (``"replace"``). Metadata is merged with later pacts winning; the spec is the last pact's.
 
     >>> from polycontract import model
-    >>> a = model.Pact(consumer="w", provider="u", interactions=(model.HttpInteraction(description="b"),))
-    >>> b = model.Pact(consumer="w", provider="u", interactions=(model.HttpInteraction(description="a"),))
+    >>> a = model.PactDocument(consumer="w", provider="u", interactions=(model.HttpInteraction(description="b"),))
+    >>> b = model.PactDocument(consumer="w", provider="u", interactions=(model.HttpInteraction(description="a"),))
     >>> [i.description for i in merge_pacts([a, b]).interactions]
     ['a', 'b']
     """
@@ -125,7 +125,7 @@ def _conflict(interaction: Interaction) -> str:
 
 
 def write_pact(
-    pact: Pact,
+    pact: PactDocument,
     directory: str | os.PathLike[str],
     *,
     spec: str | None = None,
@@ -139,7 +139,7 @@ def write_pact(
     is a `UsageError` naming it.
     """
 
-    def merged(existing: Pact | None) -> Pact:
+    def merged(existing: PactDocument | None) -> PactDocument:
         if mode == "merge" and existing is not None:
             return merge_pacts([existing, pact], on_conflict="replace")
         return merge_pacts([pact])
@@ -153,7 +153,7 @@ def update_pact(
     consumer: str,
     provider: str,
     directory: str | os.PathLike[str],
-    update: Callable[[Pact | None], Pact | None],
+    update: Callable[[PactDocument | None], PactDocument | None],
     *,
     spec: str | None = None,
     read_existing: bool = True,
@@ -185,7 +185,7 @@ def update_pact(
     return Written(path=target, interactions=len(pact.interactions))
 
 
-def _existing(target: Path, consumer: str, provider: str) -> Pact:
+def _existing(target: Path, consumer: str, provider: str) -> PactDocument:
     try:
         found = load_pact(target)
     except PactFormatError as exc:
@@ -247,6 +247,6 @@ def _locked(target: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
             os.unlink(lock)
 
 
-def read_pacts(paths: Iterable[str | os.PathLike[str]]) -> list[Pact]:
+def read_pacts(paths: Iterable[str | os.PathLike[str]]) -> list[PactDocument]:
     """Load several pact files (e.g. the fragments of parallel workers), each error naming its file."""
     return [load_pact(Path(p)) for p in paths]

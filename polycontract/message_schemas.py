@@ -38,7 +38,7 @@ from functools import lru_cache
 from typing import Any
 
 from polycontract.matrix import LiveVersion, Reason
-from polycontract.model import AsynchronousMessage, Body, Interaction, MessageContents, Pact, SynchronousMessage
+from polycontract.model import AsynchronousMessage, Body, Interaction, MessageContents, PactDocument, SynchronousMessage
 from polycontract.schema_matrix import SchemaFinding, SchemaKind
 
 __all__ = [
@@ -93,7 +93,7 @@ def schema_subject(interaction: Interaction) -> str | None:
     return None
 
 
-def message_examples(pact: Pact, consumer_version: str) -> tuple[MessageExample, ...]:
+def message_examples(pact: PactDocument, consumer_version: str) -> tuple[MessageExample, ...]:
     """Every example message of ``pact`` that names a schema subject (replies of synchronous messages too)."""
     out: list[MessageExample] = []
     for interaction in pact.interactions:

@@ -28,7 +28,7 @@ __all__ = [
     "MatchingRules",
     "MessageContents",
     "Mismatch",
-    "Pact",
+    "PactDocument",
     "ProviderState",
     "ReadOnlyDict",
     "Request",
@@ -309,8 +309,8 @@ Interaction: TypeAlias = HttpInteraction | AsynchronousMessage | SynchronousMess
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class Pact:
-    """A contract between one consumer and one provider.
+class PactDocument:
+    """A contract between one consumer and one provider, as a pact file holds it (`polycontract.Pact` builds one).
 
     ``spec`` is the specification version the pact was read from (or is meant for);
     ``metadata`` and ``extra`` keep everything else in the file so that a round trip loses nothing.
@@ -341,3 +341,18 @@ class Mismatch:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
+
+
+def __getattr__(name: str) -> Any:
+    """``model.Pact``: the old name of `PactDocument`, kept for one release with a `DeprecationWarning`."""
+    if name == "Pact":
+        import warnings
+
+        warnings.warn(
+            "polycontract.model.Pact is renamed PactDocument (polycontract.Pact is the consumer builder); "
+            "the old name goes in the next release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return PactDocument
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

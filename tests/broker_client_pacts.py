@@ -40,7 +40,7 @@ from starlette.types import Receive, Scope, Send
 from polycontract.broker import Broker, connect
 from polycontract.broker._api.app import create_app
 from polycontract.broker._api.common import environment_uuid
-from polycontract.model import HttpInteraction, Pact, Request, Response
+from polycontract.model import HttpInteraction, PactDocument, Request, Response
 from tests.broker.http_twin import ticking_clock
 
 ENV = "POLYCONTRACT_BROKER_CLIENT_PACTS"
@@ -123,7 +123,7 @@ class Seeder:
             request=Request(method="GET", path=f"/things/{self._revision}"),
             response=Response(status=200),
         )
-        content = Pact(consumer=consumer, provider=provider, interactions=(interaction,) if revised else ())
+        content = PactDocument(consumer=consumer, provider=provider, interactions=(interaction,) if revised else ())
         self.broker.publish_pact(content, consumer_version=version, tags=tags, allow_overwrite=True)
         return self
 

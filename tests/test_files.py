@@ -11,7 +11,7 @@ import pytest
 from polycontract import Pact, PolycontractError, UsageError, match
 from polycontract.codec import load_pact
 from polycontract.files import merge_pacts, pact_file_name, read_pacts, update_pact, write_pact
-from polycontract.model import Pact as PactModel
+from polycontract.model import PactDocument as PactModel
 
 
 def declared(*descriptions: str, status: int = 200, spec: str = "V4") -> PactModel:
@@ -134,7 +134,7 @@ def test_merge_with_a_shared_description_orders_by_provider_states_too() -> None
         given = tuple(model.ProviderState(name=name, params=params) for name, params in states)
         return model.HttpInteraction(description=description, provider_states=given)
 
-    pact = model.Pact(
+    pact = model.PactDocument(
         consumer="web",
         provider="users",
         interactions=(

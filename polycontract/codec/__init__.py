@@ -19,7 +19,7 @@ from polycontract.codec._read import read_message_contents, read_pact, read_requ
 from polycontract.codec._where import Where
 from polycontract.codec._write import write_pact
 from polycontract.errors import PactFormatError, UsageError
-from polycontract.model import MessageContents, Pact, Request, Response, SpecVersion
+from polycontract.model import MessageContents, PactDocument, Request, Response, SpecVersion
 
 __all__ = [
     "content_hash",
@@ -42,7 +42,7 @@ def normalise_spec(spec: str) -> SpecVersion:
     return found
 
 
-def load_pact(source: str | bytes | Mapping[str, Any] | Path, *, name: str | None = None) -> Pact:
+def load_pact(source: str | bytes | Mapping[str, Any] | Path, *, name: str | None = None) -> PactDocument:
     """Read a pact from JSON text, a parsed dict or a file path, whatever its spec version.
 
     Errors are `PactFormatError` naming the source, the JSON path inside it and what was expected.
@@ -69,7 +69,7 @@ def load_pact(source: str | bytes | Mapping[str, Any] | Path, *, name: str | Non
     return read_pact(doc, where)
 
 
-def dump_pact(pact: Pact, *, spec: str | None = None) -> dict[str, Any]:
+def dump_pact(pact: PactDocument, *, spec: str | None = None) -> dict[str, Any]:
     """The pact as a JSON-ready dict of ``spec`` (default V4).
 
     Converting to V3 or V2 raises `UsageError` listing everything that version cannot express.
@@ -77,14 +77,14 @@ def dump_pact(pact: Pact, *, spec: str | None = None) -> dict[str, Any]:
     return write_pact(pact, normalise_spec(spec) if spec else "V4")
 
 
-def dumps_pact(pact: Pact, *, spec: str | None = None, indent: int | None = 2) -> str:
+def dumps_pact(pact: PactDocument, *, spec: str | None = None, indent: int | None = 2) -> str:
     """`dump_pact` as JSON text with stable key order."""
     if indent is None:
         return json.dumps(dump_pact(pact, spec=spec), ensure_ascii=False)
     return "".join(dumps_pact_parts(pact, spec=spec, indent=indent))
 
 
-def dumps_pact_parts(pact: Pact, *, spec: str | None = None, indent: int = 2) -> list[str]:
+def dumps_pact_parts(pact: PactDocument, *, spec: str | None = None, indent: int = 2) -> list[str]:
     """`dumps_pact` (indented) as the pieces of its text, in order, for writing out without joining them all."""
     # Each interaction is built as it is written, then dropped: a large pact is never held twice over.
     # V4 HTTP interactions are written straight as text, the rule sets they share written once.
@@ -93,7 +93,7 @@ def dumps_pact_parts(pact: Pact, *, spec: str | None = None, indent: int = 2) ->
     return dumps_indented_parts(write_pact(pact, version, lazy=True, direct=direct), indent)
 
 
-def content_hash(pact: Pact) -> str:
+def content_hash(pact: PactDocument) -> str:
     """SHA-256 of the pact's contract content, independent of key order, interaction order and metadata.
 
     Two pacts that ask the same of a provider hash the same, so a verification of one counts for the other.

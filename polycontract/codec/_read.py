@@ -18,7 +18,7 @@ from polycontract.model import (
     HttpInteraction,
     Interaction,
     MessageContents,
-    Pact,
+    PactDocument,
     ProviderState,
     Request,
     Response,
@@ -78,7 +78,7 @@ def detect_spec(doc: Mapping[str, Any]) -> SpecVersion:
     return "V2"
 
 
-def read_pact(doc: Any, where: Where) -> Pact:
+def read_pact(doc: Any, where: Where) -> PactDocument:
     """A whole pact document."""
     if not isinstance(doc, Mapping):
         where.fail("a pact must be a JSON object", expected="an object with consumer, provider and interactions")
@@ -100,7 +100,7 @@ def read_pact(doc: Any, where: Where) -> Pact:
     if not isinstance(metadata, Mapping):
         where.at("metadata").fail("metadata must be an object", expected="an object")
     extra = {k: v for k, v in doc.items() if k not in ("consumer", "provider", "interactions", "messages", "metadata")}
-    return Pact(
+    return PactDocument(
         consumer=consumer,
         provider=provider,
         interactions=tuple(interactions),

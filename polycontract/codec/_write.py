@@ -16,7 +16,7 @@ from polycontract.model import (
     HttpInteraction,
     Interaction,
     MessageContents,
-    Pact,
+    PactDocument,
     Request,
     Response,
     SpecVersion,
@@ -26,7 +26,9 @@ from polycontract.model import (
 _SPEC_LABEL = {"V2": "2.0.0", "V3": "3.0.0", "V4": "4.0"}
 
 
-def write_pact(pact: Pact, spec: SpecVersion, *, lazy: bool = False, direct: Writer | None = None) -> dict[str, Any]:
+def write_pact(
+    pact: PactDocument, spec: SpecVersion, *, lazy: bool = False, direct: Writer | None = None
+) -> dict[str, Any]:
     """A pact document of ``spec``; raises `UsageError` listing what that version cannot hold.
 
     With ``lazy``, the interactions (or messages) are a `LazyList` that builds each one as it is
@@ -59,7 +61,7 @@ def write_pact(pact: Pact, spec: SpecVersion, *, lazy: bool = False, direct: Wri
     return doc
 
 
-def _downgrade_problems(pact: Pact, spec: SpecVersion) -> list[str]:
+def _downgrade_problems(pact: PactDocument, spec: SpecVersion) -> list[str]:
     if spec == "V4":
         return []
     problems: list[str] = []

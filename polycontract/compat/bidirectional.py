@@ -28,7 +28,7 @@ from urllib.parse import urlparse
 from polycontract.compat._bidi_validate import BodyValidator, coerce, expand_arrays, undeclared_properties
 from polycontract.compat._load import pointer
 from polycontract.compat.openapi import load
-from polycontract.model import ABSENT, Body, HttpInteraction, Pact
+from polycontract.model import ABSENT, Body, HttpInteraction, PactDocument
 
 __all__ = ["Finding", "Report", "check"]
 
@@ -72,7 +72,7 @@ def check(pact: Any, document: Any, *, pact_name: str = "<pact>", document_name:
     Pacts that do not parse raise `polycontract.errors.PactFormatError`; documents that do not
     validate raise `polycontract.errors.SchemaError`. Message interactions are not checked.
     """
-    if not isinstance(pact, Pact):
+    if not isinstance(pact, PactDocument):
         from polycontract.codec import load_pact
 
         pact = load_pact(pact, name=pact_name)

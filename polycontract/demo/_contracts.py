@@ -16,7 +16,7 @@ from polycontract import Pact, match
 from polycontract.demo._services import AuthService, OrdersService, WebUI
 from polycontract.files import write_pact
 from polycontract.model import AsynchronousMessage, Body, HttpInteraction
-from polycontract.model import Pact as PactModel
+from polycontract.model import PactDocument as PactModel
 from polycontract.verifier import VerificationResult, Verifier
 
 __all__ = ["ORDER_1", "USER_7", "reads", "verify_auth", "verify_orders", "web_ui_consumer_tests"]

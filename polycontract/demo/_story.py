@@ -15,7 +15,7 @@ from typing import Any
 
 from polycontract.broker import Broker, Decision
 from polycontract.demo._contracts import reads, verify_auth, verify_orders, web_ui_consumer_tests
-from polycontract.model import Pact as PactModel
+from polycontract.model import PactDocument as PactModel
 
 __all__ = ["ENVIRONMENTS", "Estate", "tell"]
 

@@ -36,7 +36,7 @@ from polycontract.errors import ContractViolation, UsageError
 from polycontract.generate import GeneratorContext, generate_message
 from polycontract.mock._replies import check_reply
 from polycontract.model import AsynchronousMessage, Body, MessageContents, ProviderState, SynchronousMessage
-from polycontract.model import Pact as PactModel
+from polycontract.model import PactDocument as PactModel
 
 __all__ = ["Message", "MessageViolation", "async_deliver", "deliver", "example_messages"]
 

@@ -5,7 +5,7 @@ and hand it to `MockProvider.handle`, which returns a `Reply`. Nothing here know
 
 >>> from polycontract import model
 >>> interaction = model.HttpInteraction(description="ping", response=model.Response(status=204))
->>> provider = MockProvider(model.Pact(consumer="a", provider="b", interactions=(interaction,)))
+>>> provider = MockProvider(model.PactDocument(consumer="a", provider="b", interactions=(interaction,)))
 >>> provider.handle(model.Request(method="GET", path="/")).status
 204
 >>> provider.problems()
@@ -35,7 +35,7 @@ from polycontract.model import (
     HttpInteraction,
     Interaction,
     Mismatch,
-    Pact,
+    PactDocument,
     Request,
     Response,
     from_fields,
@@ -86,7 +86,7 @@ class MockProvider:
     """
 
     def __init__(
-        self, pact: Pact, *, mock_server_url: str | None = None, optional: Collection[Interaction] = ()
+        self, pact: PactDocument, *, mock_server_url: str | None = None, optional: Collection[Interaction] = ()
     ) -> None:
         self.pact = pact
         self.mock_server_url = mock_server_url

@@ -4,7 +4,7 @@ It binds port 0 (the system picks a free port; no bind-and-release race) and rep
 ``url``. Errors raised in its threads are kept and re-raised in the test when the ``with`` block ends.
 
 >>> from polycontract import model
->>> with MockServer(model.Pact(consumer="a", provider="b")) as server:  # doctest: +SKIP
+>>> with MockServer(model.PactDocument(consumer="a", provider="b")) as server:  # doctest: +SKIP
 ...     server.url
 'http://127.0.0.1:49731'
 """
@@ -24,7 +24,7 @@ from typing import Any
 
 from polycontract.errors import UsageError
 from polycontract.mock._provider import MockProvider, Reply, normalise_request
-from polycontract.model import Interaction, Pact
+from polycontract.model import Interaction, PactDocument
 
 __all__ = ["MockServer"]
 
@@ -152,7 +152,7 @@ class MockServer:
     """
 
     def __init__(
-        self, pact: Pact, *, host: str = "127.0.0.1", port: int = 0, optional: Collection[Interaction] = ()
+        self, pact: PactDocument, *, host: str = "127.0.0.1", port: int = 0, optional: Collection[Interaction] = ()
     ) -> None:
         if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
             raise UsageError(f"port={port!r} must be an integer from 0 to 65535 (0 picks a free port)")

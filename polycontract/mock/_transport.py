@@ -8,7 +8,7 @@ transport's own, or the client's, which enters the transport), every problem is 
 >>> import httpx
 >>> from polycontract import model
 >>> ping = model.HttpInteraction(description="ping", response=model.Response(status=204))
->>> with httpx.Client(transport=MockTransport(model.Pact(consumer="a", provider="b", interactions=(ping,))),
+>>> with httpx.Client(transport=MockTransport(model.PactDocument(consumer="a", provider="b", interactions=(ping,))),
 ...                   base_url="http://b") as client:
 ...     client.get("/").status_code
 204
@@ -23,7 +23,7 @@ from types import TracebackType
 import httpx
 
 from polycontract.mock._provider import MockProvider, Reply, group_headers, request_of
-from polycontract.model import Interaction, Pact, ReadOnlyDict
+from polycontract.model import Interaction, PactDocument, ReadOnlyDict
 
 __all__ = ["AsyncMockTransport", "MockTransport"]
 
@@ -61,7 +61,7 @@ class _Verifying:
     ``optional``: interactions the consumer may leave unused (see `MockProvider`).
     """
 
-    def __init__(self, pact: Pact, *, optional: Collection[Interaction] = ()) -> None:
+    def __init__(self, pact: PactDocument, *, optional: Collection[Interaction] = ()) -> None:
         self.pact = pact
         self.provider = MockProvider(pact, mock_server_url=_IN_PROCESS_URL, optional=optional)
         self._depth = 0

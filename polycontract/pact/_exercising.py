@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from polycontract.errors import ContractViolation, UsageError
 from polycontract.model import Interaction
-from polycontract.model import Pact as PactModel
+from polycontract.model import PactDocument as PactModel
 from polycontract.pact import _usage
 from polycontract.pact._draft import Declaring
 
@@ -22,7 +22,7 @@ class Exercising(Declaring):
     """`Pact.to_model`, `Pact.verify` and the ways to exercise a pact: `Pact.serve`, `Pact.transport`, messages."""
 
     def to_model(self, *, only_exercised: bool = False) -> PactModel:
-        """The declared interactions as a `model.Pact`; an unfinished declaration is a `UsageError`.
+        """The declared interactions as a `model.PactDocument`; an unfinished declaration is a `UsageError`.
 
         ``only_exercised=True``: only the interactions the test exercised (see `verify`), as the pytest
         plugin writes them.

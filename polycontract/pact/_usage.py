@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from polycontract.errors import UsageError
 from polycontract.model import AsynchronousMessage, HttpInteraction, Interaction, SynchronousMessage
-from polycontract.model import Pact as PactModel
+from polycontract.model import PactDocument as PactModel
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

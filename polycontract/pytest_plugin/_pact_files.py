@@ -34,7 +34,7 @@ from typing import Any, Literal
 from polycontract.codec import dump_pact, load_pact
 from polycontract.errors import PolycontractError, UsageError
 from polycontract.files import Written, interaction_key, pact_file_name, update_pact
-from polycontract.model import Interaction, Pact, SpecVersion
+from polycontract.model import Interaction, PactDocument, SpecVersion
 
 __all__ = ["Collected", "ConflictError"]
 
@@ -72,7 +72,7 @@ class Collected:
     #: The node ids of the tests that ran in this session, whatever their outcome.
     ran: set[str] = field(default_factory=set)
 
-    def check(self, pact: Pact, nodeid: str) -> None:
+    def check(self, pact: PactDocument, nodeid: str) -> None:
         """Raise `ConflictError` naming both tests if ``pact`` contradicts an interaction already collected."""
         found = self.pairs.get((pact.consumer, pact.provider), {})
         for interaction in pact.interactions:
@@ -80,7 +80,7 @@ class Collected:
             if old is not None and old.interaction != interaction:
                 raise ConflictError(conflict_message(pact, interaction, old.nodeid, nodeid))
 
-    def add(self, pact: Pact, nodeid: str) -> None:
+    def add(self, pact: PactDocument, nodeid: str) -> None:
         """Collect the interactions of ``pact``, declared by test ``nodeid`` (check it first with `check`)."""
         pair = (pact.consumer, pact.provider)
         found = self.pairs.setdefault(pair, {})
@@ -90,7 +90,7 @@ class Collected:
             if nodeid not in declared.nodeids:
                 declared.nodeids.append(nodeid)
 
-    def discard(self, pact: Pact) -> None:
+    def discard(self, pact: PactDocument) -> None:
         """Note the interactions of ``pact``, declared by a test that did not pass: none of them is written."""
         self.discarded.setdefault((pact.consumer, pact.provider), set()).update(
             interaction_key(i) for i in pact.interactions
@@ -105,7 +105,7 @@ class Collected:
                 for nodeid in declared.nodeids:
                     by_test.setdefault(nodeid, []).append(declared.interaction)
             for nodeid, interactions in by_test.items():
-                pact = Pact(consumer=consumer, provider=provider, interactions=tuple(interactions), spec="V4")
+                pact = PactDocument(consumer=consumer, provider=provider, interactions=tuple(interactions), spec="V4")
                 fragments.append(
                     {"nodeid": nodeid, "spec": self.specs[(consumer, provider)], "pact": dump_pact(pact, spec="V4")}
                 )
@@ -122,7 +122,7 @@ class Collected:
             raise UsageError(f"a pytest-xdist worker sent pact fragments in format={data.get('format')!r}")
         for fragment in data["fragments"]:
             pact = load_pact(fragment["pact"], name=f"<fragment of {fragment['nodeid']}>")
-            pact = Pact(
+            pact = PactDocument(
                 consumer=pact.consumer, provider=pact.provider, interactions=pact.interactions, spec=fragment["spec"]
             )
             try:
@@ -156,7 +156,7 @@ class Collected:
                 continue  # nothing to write, nothing written before
             had: list[bool] = []
 
-            def update(existing: Pact | None, pair: Pair = pair, had: list[bool] = had) -> Pact | None:
+            def update(existing: PactDocument | None, pair: Pair = pair, had: list[bool] = had) -> PactDocument | None:
                 had.append(existing is not None)
                 return self._updated(pair, self.pairs.get(pair, {}), existing)
 
@@ -165,7 +165,7 @@ class Collected:
                 written.append(result)
         return written
 
-    def _updated(self, pair: Pair, found: dict[Key, _Declared], existing: Pact | None) -> Pact | None:
+    def _updated(self, pair: Pair, found: dict[Key, _Declared], existing: PactDocument | None) -> PactDocument | None:
         """The pact to write for ``pair``: this session's interactions and what is kept of ``existing``."""
         owners: dict[Key, set[str]] = {}
         interactions: dict[Key, Interaction] = {}
@@ -191,7 +191,7 @@ class Collected:
         kept = existing.metadata if existing is not None else {}
         metadata = {**kept, _META: {"tests": dict(sorted(tests.items()))}}
         spec = self.specs.get(pair) or (existing.spec if existing is not None else "V4")
-        return Pact(
+        return PactDocument(
             consumer=pair[0],
             provider=pair[1],
             interactions=tuple(interactions.values()),
@@ -214,7 +214,7 @@ class Collected:
         return found
 
 
-def _owners(pact: Pact) -> dict[Key, set[str]]:
+def _owners(pact: PactDocument) -> dict[Key, set[str]]:
     """The tests that declared each interaction of ``pact``, as the file records them (none: unknown)."""
     record = pact.metadata.get(_META)
     tests = record.get("tests") if isinstance(record, dict) else None
@@ -238,7 +238,7 @@ def _key(data: Any) -> Key:
     return str(description), tuple((str(name), str(params)) for name, params in states)
 
 
-def conflict_message(pact: Pact, interaction: Interaction, first: str, second: str) -> str:
+def conflict_message(pact: PactDocument, interaction: Interaction, first: str, second: str) -> str:
     """Name both tests and the interaction they disagree on."""
     given = " and ".join(repr(s.name) for s in interaction.provider_states) or "no provider state"
     return (

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:  # the verifier (and httpx) load only when a test uses provider verification
-    from polycontract.model import Interaction, Pact
+    from polycontract.model import Interaction, PactDocument
     from polycontract.verifier import InteractionResult, VerificationSession, Verifier
     from polycontract.verifier.support import Source
 
@@ -45,7 +45,7 @@ class PactInteraction:
     """One interaction to verify as a pytest item (or a pact source that could not be read)."""
 
     verifier: Verifier
-    pact: Pact | None
+    pact: PactDocument | None
     interaction: Interaction | None
     origin: str
     pending: bool = False

@@ -7,7 +7,7 @@
 ...     return {"id": 1}          # values for ProviderState generators (optional)
 >>> # result = verifier.verify("pacts/"); assert result.ok, result.report()
 
-Pacts come from files, directories, `model.Pact` objects or any `PactSource` (the broker provides
+Pacts come from files, directories, `model.PactDocument` objects or any `PactSource` (the broker provides
 one). HTTP interactions are replayed with httpx (over a socket, or in-process to an ASGI/WSGI app);
 messages are verified by calling the producer registered with `Verifier.message` (or in a
 `MessageRegistry`), a ``message_producer``, or a ``message_url`` endpoint. Every result has an

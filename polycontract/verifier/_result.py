@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from polycontract.errors import ContractViolation
-from polycontract.model import Mismatch, Pact
+from polycontract.model import Mismatch, PactDocument
 from polycontract.verifier._report import jsonable, junit_xml, report, test_result
 
 __all__ = [
@@ -179,7 +179,7 @@ class PactOutcome:
     versions published it. ``results`` are the pact's interaction results.
     """
 
-    pact: Pact
+    pact: PactDocument
     origin: str
     ok: bool
     pending: bool = False

@@ -24,7 +24,7 @@ from polycontract.model import (
     HttpInteraction,
     Interaction,
     Mismatch,
-    Pact,
+    PactDocument,
     ProviderState,
     Response,
     SynchronousMessage,
@@ -123,7 +123,7 @@ class VerificationSession:
 
     def run(
         self,
-        pact: Pact,
+        pact: PactDocument,
         interaction: Interaction,
         *,
         pending: bool = False,
@@ -203,7 +203,7 @@ class VerificationSession:
         known = set(self._states.names())
         return tuple(s for s in states if s.name in known)
 
-    def _check(self, pact: Pact, interaction: Interaction, values: dict[str, Any]) -> list[Mismatch]:
+    def _check(self, pact: PactDocument, interaction: Interaction, values: dict[str, Any]) -> list[Mismatch]:
         if isinstance(interaction, HttpInteraction):
             return self._check_http(pact, interaction, values)
         assert isinstance(interaction, (AsynchronousMessage, SynchronousMessage))
@@ -242,7 +242,7 @@ class VerificationSession:
             "MODULE:OBJECT (a Python producer or registry) or --message-url URL (an endpoint that makes messages)",
         )
 
-    def _check_http(self, pact: Pact, interaction: HttpInteraction, values: dict[str, Any]) -> list[Mismatch]:
+    def _check_http(self, pact: PactDocument, interaction: HttpInteraction, values: dict[str, Any]) -> list[Mismatch]:
         assert self._transport is not None
         v = self.verifier
         request = interaction.request

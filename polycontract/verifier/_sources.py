@@ -1,11 +1,11 @@
-"""Where pacts to verify come from: files, directories, `model.Pact` objects, or any `PactSource`.
+"""Where pacts to verify come from: files, directories, `model.PactDocument` objects, or any `PactSource`.
 
 A source yields `SourcedPact` values: the pact plus where it came from (a path or URL) and whether the
 broker marked it pending. A pact that cannot be read becomes a `SourcedPact` with an ``error`` instead of
 an exception, so one bad file fails its own entry and the rest of the run goes on.
 
 >>> from polycontract import model
->>> [s.origin for s in resolve_sources([model.Pact(consumer="web", provider="api")])]
+>>> [s.origin for s in resolve_sources([model.PactDocument(consumer="web", provider="api")])]
 ['<pact web -> api>']
 """
 
@@ -19,7 +19,7 @@ from typing import Protocol, runtime_checkable
 
 from polycontract.codec import load_pact
 from polycontract.errors import PactFormatError, UsageError
-from polycontract.model import Pact
+from polycontract.model import PactDocument
 
 __all__ = ["PactSource", "Source", "SourcedPact", "SourcedPactLike", "resolve_sources", "triage"]
 
@@ -37,7 +37,7 @@ class SourcedPact:
     Exactly one of ``pact`` and ``error`` is set: ``error`` says why the source could not be read.
     """
 
-    pact: Pact | None
+    pact: PactDocument | None
     origin: str
     pending: bool = False
     url: str | None = None
@@ -79,7 +79,7 @@ class SourcedPactLike(Protocol):
     """
 
     @property
-    def pact(self) -> Pact | None:
+    def pact(self) -> PactDocument | None:
         """The pact, or None when it could not be read."""
         ...
 
@@ -116,7 +116,7 @@ class PactSource(Protocol):
 
 
 #: What `Verifier.verify` accepts: a pact file, a directory of them, a pact, or a `PactSource`.
-Source = str | Path | Pact | PactSource
+Source = str | Path | PactDocument | PactSource
 
 
 def _load_file(path: Path, *, from_directory: bool) -> SourcedPact:
@@ -147,7 +147,7 @@ def resolve_sources(sources: Iterable[Source]) -> Iterator[SourcedPact]:
     An argument of an unknown type is a `UsageError`: that is a programming mistake, not bad input.
     """
     for source in sources:
-        if isinstance(source, Pact):
+        if isinstance(source, PactDocument):
             yield SourcedPact(pact=source, origin=f"<pact {source.consumer} -> {source.provider}>")
         elif isinstance(source, (str, Path)):
             yield from _from_path(Path(source))
@@ -162,7 +162,7 @@ def resolve_sources(sources: Iterable[Source]) -> Iterator[SourcedPact]:
             yield from (_adopt(item) for item in listed)
         else:
             raise UsageError(
-                f"source={source!r} is not a pact file, a directory, a model.Pact or a PactSource "
+                f"source={source!r} is not a pact file, a directory, a model.PactDocument or a PactSource "
                 "(an object with a pacts() method)"
             )
 

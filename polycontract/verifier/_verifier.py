@@ -5,7 +5,8 @@
 ...     await send({"type": "http.response.start", "status": 204, "headers": []})
 ...     await send({"type": "http.response.body", "body": b""})
 >>> ping = model.HttpInteraction(description="ping", response=model.Response(status=204))
->>> result = Verifier(provider="api", app=app).verify(model.Pact(consumer="web", provider="api", interactions=(ping,)))
+>>> pact = model.PactDocument(consumer="web", provider="api", interactions=(ping,))
+>>> result = Verifier(provider="api", app=app).verify(pact)
 >>> result.ok, [r.description for r in result]
 (True, ['ping'])
 """
@@ -163,7 +164,7 @@ class Verifier:
     def verify(self, *sources: Source, allow_no_pacts: bool = False) -> VerificationResult:
         """Verify every interaction of every pact in ``sources`` and return the results.
 
-        A source is a pact file, a directory of pact files, a `model.Pact` or a `PactSource`. Nothing
+        A source is a pact file, a directory of pact files, a `model.PactDocument` or a `PactSource`. Nothing
         raises for bad input (unreadable pacts, an unreachable provider, failing state handlers): each
         problem becomes an entry that says what to do, and the result's ``outcome`` tells a broken pact
         (``"failed"``) from one that could not be checked (``"could-not-verify"``). Finding no pact for

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from polycontract.broker import Broker, connect
-from polycontract.model import HttpInteraction, Pact, Request, Response
+from polycontract.model import HttpInteraction, PactDocument, Request, Response
 from tests.broker.http_twin import ticking_clock
 from tests.broker.pact_cli import Estate, open_estate
 
@@ -54,7 +54,7 @@ def broker(broker_url: str) -> Iterator[Broker]:
         yield b
 
 
-PactMaker = Callable[..., Pact]
+PactMaker = Callable[..., PactDocument]
 
 
 @pytest.fixture
@@ -63,12 +63,12 @@ def make_pact() -> PactMaker:
     return _make_pact
 
 
-def _make_pact(consumer: str, provider: str, *paths: str) -> Pact:
+def _make_pact(consumer: str, provider: str, *paths: str) -> PactDocument:
     interactions = tuple(
         HttpInteraction(description=f"get {p}", request=Request(method="GET", path=p), response=Response(status=200))
         for p in paths
     )
-    return Pact(consumer=consumer, provider=provider, interactions=interactions)
+    return PactDocument(consumer=consumer, provider=provider, interactions=interactions)
 
 
 @pytest.fixture

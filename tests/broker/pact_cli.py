@@ -21,7 +21,7 @@ import pytest
 
 from polycontract.broker import Broker
 from polycontract.codec import dumps_pact
-from polycontract.model import HttpInteraction, Pact, Request, Response
+from polycontract.model import HttpInteraction, PactDocument, Request, Response
 from tests.broker.http_twin import Served
 
 __all__ = ["PACT_BIN", "Estate", "UsersProvider", "needs_pact_cli", "open_estate", "pact", "users_pact"]
@@ -78,7 +78,7 @@ class UsersProvider:
         self.httpd.server_close()
 
 
-def users_pact() -> Pact:
+def users_pact() -> PactDocument:
     """web's pact for users: user 7 is found, user 404 is not."""
     found = HttpInteraction(
         description="get user 7",
@@ -90,7 +90,7 @@ def users_pact() -> Pact:
         request=Request(method="GET", path="/users/404"),
         response=Response(status=404),
     )
-    return Pact(consumer="web", provider="users", interactions=(found, missing))
+    return PactDocument(consumer="web", provider="users", interactions=(found, missing))
 
 
 Estate = tuple[Broker, Served, UsersProvider, Path]

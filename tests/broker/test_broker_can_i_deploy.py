@@ -8,9 +8,9 @@ import pytest
 
 from polycontract.broker import Broker
 from polycontract.errors import StorageError, UsageError
-from polycontract.model import Pact
+from polycontract.model import PactDocument
 
-Maker = Callable[..., Pact]
+Maker = Callable[..., PactDocument]
 
 
 def verify(broker: Broker, provider: str, version: str, consumer: str, consumer_version: str, ok: bool) -> None:

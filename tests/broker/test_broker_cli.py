@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from polycontract.cli import _can_i_deploy as can_i_deploy_module
 from polycontract.cli import cli
 from polycontract.codec import dumps_pact
-from polycontract.model import Pact
+from polycontract.model import PactDocument
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def run(broker_url: str) -> Callable[..., Result]:
 
 
 @pytest.fixture
-def pact_file(tmp_path: Path, make_pact: Callable[..., Pact]) -> Path:
+def pact_file(tmp_path: Path, make_pact: Callable[..., PactDocument]) -> Path:
     path = tmp_path / "pacts" / "web-auth.json"
     path.parent.mkdir()
     path.write_text(dumps_pact(make_pact("web", "auth", "/users")))

@@ -10,14 +10,14 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from polycontract.broker import connect
-from polycontract.model import HttpInteraction, Pact, Request
+from polycontract.model import HttpInteraction, PactDocument, Request
 
 WORKERS = 6
 ROUNDS = 8
 
 
-def _pact(path: str) -> Pact:
-    return Pact(
+def _pact(path: str) -> PactDocument:
+    return PactDocument(
         consumer="web", provider="auth", interactions=(HttpInteraction(description=path, request=Request(path=path)),)
     )
 

@@ -13,7 +13,7 @@ from polycontract.broker import Broker
 from polycontract.cli import cli
 from polycontract.codec import dumps_pact
 from polycontract.errors import StorageError
-from polycontract.model import Pact
+from polycontract.model import PactDocument
 
 
 def test_latest_version_is_the_newest_created(broker: Broker) -> None:
@@ -41,7 +41,7 @@ def test_latest_version_on_a_branch_without_versions_names_the_branch(broker: Br
 
 
 @pytest.fixture
-def run(broker_url: str, tmp_path: Path, make_pact: Callable[..., Pact]) -> Callable[..., Result]:
+def run(broker_url: str, tmp_path: Path, make_pact: Callable[..., PactDocument]) -> Callable[..., Result]:
     """The CLI against a broker where web 1.0 (main) is verified by auth 2.0 in prod and web 1.1 (feat) is not."""
     runner = CliRunner()
 

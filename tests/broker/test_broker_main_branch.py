@@ -7,7 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import create_engine, text
 
 from polycontract.broker import Broker, connect
-from polycontract.model import Pact
+from polycontract.model import PactDocument
 
 
 def _main_branches(broker_url: str) -> dict[str, str | None]:
@@ -46,7 +46,7 @@ def test_a_version_without_a_candidate_branch_leaves_the_main_branch_unset(broke
 
 
 def test_publishing_a_pact_and_a_verification_detect_both_main_branches(
-    broker: Broker, broker_url: str, make_pact: Callable[..., Pact]
+    broker: Broker, broker_url: str, make_pact: Callable[..., PactDocument]
 ) -> None:
     broker.publish_pact(make_pact("web", "auth", "/a"), consumer_version="1.0", branch="master")
     broker.publish_verification(
@@ -56,7 +56,7 @@ def test_publishing_a_pact_and_a_verification_detect_both_main_branches(
 
 
 def test_a_detected_main_branch_is_what_can_i_merge_checks_against(
-    broker: Broker, make_pact: Callable[..., Pact]
+    broker: Broker, make_pact: Callable[..., PactDocument]
 ) -> None:
     broker.publish_pact(make_pact("web", "auth", "/a"), consumer_version="1.0", branch="feat")
     broker.create_version("auth", "2.0", branch="main")

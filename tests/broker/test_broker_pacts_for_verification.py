@@ -12,9 +12,9 @@ import pytest
 
 from polycontract.broker import Broker, BrokerSource, ConsumerVersionSelector, PactForVerification
 from polycontract.errors import StorageError, UsageError
-from polycontract.model import Pact
+from polycontract.model import PactDocument
 
-Maker = Callable[..., Pact]
+Maker = Callable[..., PactDocument]
 
 
 def _versions(found: tuple[PactForVerification, ...]) -> list[tuple[str, tuple[str, ...]]]:

@@ -20,10 +20,10 @@ from collections.abc import Callable
 import httpx
 
 from polycontract.broker import Broker
-from polycontract.model import Pact
+from polycontract.model import PactDocument
 from tests.broker.http_twin import serving
 
-Maker = Callable[..., Pact]
+Maker = Callable[..., PactDocument]
 
 
 def _pending(broker: Broker, provider_branch: str | None = None) -> bool:

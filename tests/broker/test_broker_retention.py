@@ -10,7 +10,7 @@ import pytest
 from polycontract.broker import Broker
 from polycontract.broker._store.retention import VersionFacts, prunable
 from polycontract.errors import UsageError
-from polycontract.model import Pact
+from polycontract.model import PactDocument
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -31,7 +31,7 @@ def test_the_policy_keeps_the_newest_the_protected_and_the_young() -> None:
     assert [f.number for f in doomed] == ["4", "1"]
 
 
-def _estate(broker: Broker, make_pact: Callable[..., Pact]) -> None:
+def _estate(broker: Broker, make_pact: Callable[..., PactDocument]) -> None:
     broker.create_pacticipant("auth", main_branch="main")
     contents = {1: "/a", 2: "/a", 3: "/b", 4: "/c", 5: "/c", 6: "/c"}
     for n, path in contents.items():
@@ -53,7 +53,9 @@ def _estate(broker: Broker, make_pact: Callable[..., Pact]) -> None:
     )
 
 
-def test_a_dry_run_reports_what_would_go_and_deletes_nothing(broker: Broker, make_pact: Callable[..., Pact]) -> None:
+def test_a_dry_run_reports_what_would_go_and_deletes_nothing(
+    broker: Broker, make_pact: Callable[..., PactDocument]
+) -> None:
     _estate(broker, make_pact)
     before = broker.matrix("web")
     report = broker.prune(keep_latest=2, older_than=timedelta(0), dry_run=True)
@@ -63,7 +65,7 @@ def test_a_dry_run_reports_what_would_go_and_deletes_nothing(broker: Broker, mak
     assert broker.matrix("web") == before
 
 
-def test_pruning_keeps_every_answer_that_still_counts(broker: Broker, make_pact: Callable[..., Pact]) -> None:
+def test_pruning_keeps_every_answer_that_still_counts(broker: Broker, make_pact: Callable[..., PactDocument]) -> None:
     _estate(broker, make_pact)
     asked = broker.can_i_deploy("web", "3", to_environment="prod")
     report = broker.prune(keep_latest=2, older_than=timedelta(0))
@@ -76,7 +78,7 @@ def test_pruning_keeps_every_answer_that_still_counts(broker: Broker, make_pact:
     assert broker.prune(keep_latest=2, older_than=timedelta(0)).versions == ()
 
 
-def test_superseded_results_go_but_the_latest_stays(broker: Broker, make_pact: Callable[..., Pact]) -> None:
+def test_superseded_results_go_but_the_latest_stays(broker: Broker, make_pact: Callable[..., PactDocument]) -> None:
     broker.publish_pact(make_pact("web", "auth", "/a"), consumer_version="1")
     for success in (True, False, True):
         broker.publish_verification(
@@ -87,7 +89,7 @@ def test_superseded_results_go_but_the_latest_stays(broker: Broker, make_pact: C
     assert [r.success for r in broker.matrix("web")] == [True]
 
 
-def test_recent_versions_are_kept_whatever_their_number(broker: Broker, make_pact: Callable[..., Pact]) -> None:
+def test_recent_versions_are_kept_whatever_their_number(broker: Broker, make_pact: Callable[..., PactDocument]) -> None:
     _estate(broker, make_pact)
     report = broker.prune(keep_latest=1, older_than=timedelta(days=1))
     assert (report.versions, report.verifications, report.pact_contents) == ((), 0, 0)

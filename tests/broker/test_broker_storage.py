@@ -10,10 +10,10 @@ from sqlalchemy import create_engine, text
 from polycontract.broker import Broker, connect
 from polycontract.codec import content_hash
 from polycontract.errors import BrokerError, StorageError, UsageError
-from polycontract.model import Pact
+from polycontract.model import PactDocument
 
 
-def test_publishing_new_content_creates_it(broker: Broker, make_pact: Callable[..., Pact]) -> None:
+def test_publishing_new_content_creates_it(broker: Broker, make_pact: Callable[..., PactDocument]) -> None:
     pact = make_pact("web", "auth", "/users")
     result = broker.publish_pact(pact, consumer_version="1.0", branch="main")
     assert result.outcome == "created"
@@ -21,14 +21,16 @@ def test_publishing_new_content_creates_it(broker: Broker, make_pact: Callable[.
     assert broker.pact("web", "1.0", "auth") == pact
 
 
-def test_republishing_identical_content_is_a_no_op(broker: Broker, make_pact: Callable[..., Pact]) -> None:
+def test_republishing_identical_content_is_a_no_op(broker: Broker, make_pact: Callable[..., PactDocument]) -> None:
     broker.publish_pact(make_pact("web", "auth", "/a", "/b"), consumer_version="1.0")
     again = broker.publish_pact(make_pact("web", "auth", "/b", "/a"), consumer_version="1.0")
     assert again.outcome == "unchanged"
     assert len(broker.matrix("web")) == 1
 
 
-def test_different_content_for_a_published_version_is_refused(broker: Broker, make_pact: Callable[..., Pact]) -> None:
+def test_different_content_for_a_published_version_is_refused(
+    broker: Broker, make_pact: Callable[..., PactDocument]
+) -> None:
     broker.publish_pact(make_pact("web", "auth", "/a"), consumer_version="1.0")
     with pytest.raises(StorageError, match="already published different pact content for auth"):
         broker.publish_pact(make_pact("web", "auth", "/b"), consumer_version="1.0", tags=["refused"])
@@ -36,7 +38,7 @@ def test_different_content_for_a_published_version_is_refused(broker: Broker, ma
 
 
 def test_a_refused_publication_leaves_nothing_half_written(
-    broker: Broker, make_pact: Callable[..., Pact], broker_url: str
+    broker: Broker, make_pact: Callable[..., PactDocument], broker_url: str
 ) -> None:
     broker.publish_pact(make_pact("web", "auth", "/a"), consumer_version="1.0")
     with pytest.raises(StorageError):
@@ -49,7 +51,9 @@ def test_a_refused_publication_leaves_nothing_half_written(
     engine.dispose()
 
 
-def test_overwriting_keeps_the_earlier_content_in_history(broker: Broker, make_pact: Callable[..., Pact]) -> None:
+def test_overwriting_keeps_the_earlier_content_in_history(
+    broker: Broker, make_pact: Callable[..., PactDocument]
+) -> None:
     first, second = make_pact("web", "auth", "/a"), make_pact("web", "auth", "/b")
     broker.publish_pact(first, consumer_version="1.0")
     assert broker.publish_pact(second, consumer_version="1.0", allow_overwrite=True).outcome == "overwritten"
@@ -58,7 +62,7 @@ def test_overwriting_keeps_the_earlier_content_in_history(broker: Broker, make_p
 
 
 def test_a_verification_counts_for_the_content_not_the_consumer_version(
-    broker: Broker, make_pact: Callable[..., Pact]
+    broker: Broker, make_pact: Callable[..., PactDocument]
 ) -> None:
     pact = make_pact("web", "auth", "/a")
     broker.publish_pact(pact, consumer_version="1.0")
@@ -83,7 +87,7 @@ def test_verifying_a_pact_that_was_never_published_is_refused(broker: Broker) ->
 
 
 def test_a_verification_by_content_hash_must_name_that_contents_provider(
-    broker: Broker, make_pact: Callable[..., Pact]
+    broker: Broker, make_pact: Callable[..., PactDocument]
 ) -> None:
     published = broker.publish_pact(make_pact("web", "auth", "/a"), consumer_version="1.0")
     with pytest.raises(StorageError, match="is a pact for auth, not for provider='billing'"):
@@ -104,7 +108,7 @@ def test_environments_keep_their_creation_order_and_can_be_updated(broker: Broke
 
 
 def test_a_new_deployment_replaces_only_the_same_application_instance(
-    broker: Broker, make_pact: Callable[..., Pact]
+    broker: Broker, make_pact: Callable[..., PactDocument]
 ) -> None:
     for version in ("1", "2", "3"):
         broker.create_version("auth", version)

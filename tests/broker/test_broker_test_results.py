@@ -20,13 +20,13 @@ from polycontract.broker import Broker, connect
 from polycontract.broker._values.test_results import MAX_MISMATCHES
 from polycontract.cli import cli
 from polycontract.errors import UsageError
-from polycontract.model import HttpInteraction, Pact, Request, Response
+from polycontract.model import HttpInteraction, PactDocument, Request, Response
 from tests.broker.http_twin import serving, ticking_clock
 
 NAME_MISSING = "Expected key 'name' with value \"Ann\" but it was missing"
 
 
-def _pact() -> Pact:
+def _pact() -> PactDocument:
     interactions = (
         HttpInteraction(
             description="a request for user 1",
@@ -39,7 +39,7 @@ def _pact() -> Pact:
             response=Response(status=200),
         ),
     )
-    return Pact(consumer="web", provider="auth", interactions=interactions)
+    return PactDocument(consumer="web", provider="auth", interactions=interactions)
 
 
 def _failed_run(content_hash: str) -> dict[str, Any]:

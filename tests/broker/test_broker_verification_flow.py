@@ -15,14 +15,14 @@ from click.testing import CliRunner
 from polycontract.broker import Broker, BrokerSource, connect
 from polycontract.cli import cli
 from polycontract.codec import load_pact
-from polycontract.model import Pact
+from polycontract.model import PactDocument
 from polycontract.verifier import VerificationResult, Verifier
 from tests.verifier.providers import UsersApp, get_user, serve, users_pact
 
 SELECTORS = [{"mainBranch": True}, {"deployedOrReleased": True}]
 
 
-def _pact(*user_ids: int) -> Pact:
+def _pact(*user_ids: int) -> PactDocument:
     return load_pact(users_pact(*(get_user(i, description=f"get user {i}") for i in user_ids)))
 
 

@@ -16,7 +16,7 @@ from polycontract.broker import Broker
 from polycontract.broker._api import queries as reads
 from polycontract.broker._api.app import INDEX, create_app
 from polycontract.codec import dumps_pact
-from polycontract.model import Pact
+from polycontract.model import PactDocument
 from tests.broker.conftest import PactMaker
 
 pytest.importorskip("starlette")
@@ -48,7 +48,7 @@ def api(broker: Broker) -> Iterator[Api]:
     yield Api(broker)
 
 
-def _publish(api: Api, pact: Pact, version: str, branch: str | None = "main") -> httpx.Response:
+def _publish(api: Api, pact: PactDocument, version: str, branch: str | None = "main") -> httpx.Response:
     content = base64.b64encode(dumps_pact(pact).encode()).decode()
     body: dict[str, Any] = {
         "pacticipantName": pact.consumer,

@@ -28,7 +28,7 @@ from polycontract.broker._api.app import create_app
 from polycontract.broker._api.auth import AuthConfig, Role, load_auth, token_sha256
 from polycontract.codec import dumps_pact
 from polycontract.errors import UsageError
-from polycontract.model import Pact
+from polycontract.model import PactDocument
 from tests.broker.conftest import PactMaker
 from tests.broker.http_twin import Served
 from tests.broker.pact_cli import PACT_BIN, needs_pact_cli
@@ -78,7 +78,7 @@ def api(broker: Broker) -> Iterator[Api]:
     yield Api(broker)
 
 
-def _publish_body(pact: Pact, version: str) -> dict[str, Any]:
+def _publish_body(pact: PactDocument, version: str) -> dict[str, Any]:
     content = base64.b64encode(dumps_pact(pact).encode()).decode()
     contract = {"consumerName": pact.consumer, "providerName": pact.provider, "specification": "pact",
                 "contentType": "application/json", "content": content}  # fmt: skip

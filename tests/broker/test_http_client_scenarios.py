@@ -22,7 +22,7 @@ from click.testing import CliRunner
 
 from polycontract.broker import Broker, HttpBroker, connect
 from polycontract.cli import cli
-from polycontract.model import HttpInteraction, Pact, Request, Response
+from polycontract.model import HttpInteraction, PactDocument, Request, Response
 from tests.broker.http_twin import Twin, serving, ticking_clock
 
 pytest.importorskip("uvicorn")
@@ -95,12 +95,12 @@ def broker(tmp_path: Path, server_url: str) -> Iterator[Broker]:
         yield twin  # a Twin has every Broker method
 
 
-def _pact(consumer: str, provider: str, *paths: str) -> Pact:
+def _pact(consumer: str, provider: str, *paths: str) -> PactDocument:
     interactions = tuple(
         HttpInteraction(description=f"get {p}", request=Request(method="GET", path=p), response=Response(status=200))
         for p in paths
     )
-    return Pact(consumer=consumer, provider=provider, interactions=interactions)
+    return PactDocument(consumer=consumer, provider=provider, interactions=interactions)
 
 
 def test_publish_verify_deploy_and_can_i_deploy_agree_with_the_embedded_broker(broker: Broker) -> None:

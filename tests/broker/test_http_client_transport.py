@@ -12,7 +12,7 @@ import pytest
 from polycontract.broker import HttpBroker, connect
 from polycontract.broker._client.transport import Transport
 from polycontract.errors import BrokerError, StorageError, UsageError
-from polycontract.model import HttpInteraction, Pact, Request, Response
+from polycontract.model import HttpInteraction, PactDocument, Request, Response
 
 Handler = Callable[[httpx.Request], httpx.Response]
 TOKEN = "tok-3f9a-very-secret"
@@ -53,9 +53,9 @@ def decision_json(deployable: bool | None) -> httpx.Response:
     return httpx.Response(200, json={"summary": {"deployable": deployable, "reason": "r"}, "notices": [], "matrix": []})
 
 
-def a_pact() -> Pact:
+def a_pact() -> PactDocument:
     interaction = HttpInteraction(description="get", request=Request(method="GET", path="/"), response=Response())
-    return Pact(consumer="web", provider="auth", interactions=(interaction,))
+    return PactDocument(consumer="web", provider="auth", interactions=(interaction,))
 
 
 def test_a_refused_connection_is_retried_with_growing_backoff_then_succeeds() -> None:

@@ -22,7 +22,7 @@ import pytest
 from polycontract.broker import Broker, HttpBroker, connect
 from polycontract.broker._api.auth import AuthConfig, token_sha256
 from polycontract.errors import BrokerError, SchemaError, StorageError, UsageError
-from polycontract.model import Pact
+from polycontract.model import PactDocument
 from tests.broker.http_twin import Twin, serving, ticking_clock
 
 pytest.importorskip("uvicorn")
@@ -157,7 +157,7 @@ def test_a_schema_that_does_not_validate_raises_the_embedded_brokers_schema_erro
         twin.http.schema("auth-svc", "1", "user-events")  # nothing was stored
 
 
-def _retention_estate(broker: Broker, make_pact: Callable[..., Pact]) -> None:
+def _retention_estate(broker: Broker, make_pact: Callable[..., PactDocument]) -> None:
     broker.create_pacticipant("auth", main_branch="main")
     for n, path in {1: "/a", 2: "/a", 3: "/b", 4: "/c", 5: "/c", 6: "/c"}.items():
         broker.create_version("auth", str(n), branch="main")
@@ -174,7 +174,9 @@ def _retention_estate(broker: Broker, make_pact: Callable[..., Pact]) -> None:
     broker.publish_schema("auth", "1", subject="user-events", kind="avro", schema=USER_V1)
 
 
-def test_prune_with_the_same_arguments_prunes_the_same_versions(twin: Broker, make_pact: Callable[..., Pact]) -> None:
+def test_prune_with_the_same_arguments_prunes_the_same_versions(
+    twin: Broker, make_pact: Callable[..., PactDocument]
+) -> None:
     _retention_estate(twin, make_pact)
     before = twin.matrix("web")
     dry = twin.prune(keep_latest=2, older_than=timedelta(0), dry_run=True)
@@ -191,7 +193,7 @@ def test_prune_with_the_same_arguments_prunes_the_same_versions(twin: Broker, ma
 
 
 def test_a_result_for_a_content_hash_alone_finds_its_consumer_on_the_server(
-    server: tuple[Broker, str], make_pact: Callable[..., Pact]
+    server: tuple[Broker, str], make_pact: Callable[..., PactDocument]
 ) -> None:
     served, url = server
     digest = served.publish_pact(make_pact("web", "auth", "/a"), consumer_version="1").content_hash
@@ -202,7 +204,9 @@ def test_a_result_for_a_content_hash_alone_finds_its_consumer_on_the_server(
     assert served.matrix("web")[0].success is True
 
 
-def test_publishing_with_allow_overwrite_replaces_the_pact(twin: Broker, make_pact: Callable[..., Pact]) -> None:
+def test_publishing_with_allow_overwrite_replaces_the_pact(
+    twin: Broker, make_pact: Callable[..., PactDocument]
+) -> None:
     twin.publish_pact(make_pact("web", "auth", "/a"), consumer_version="1")
     with pytest.raises(StorageError, match="already published different"):
         twin.publish_pact(make_pact("web", "auth", "/b"), consumer_version="1")

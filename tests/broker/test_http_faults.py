@@ -25,7 +25,7 @@ import httpx
 import pytest
 
 from polycontract.broker._client.http_broker import HttpBroker
-from polycontract.model import HttpInteraction, Pact, Request, Response
+from polycontract.model import HttpInteraction, PactDocument, Request, Response
 
 pytest.importorskip("uvicorn")
 
@@ -106,12 +106,12 @@ def _kill(process: subprocess.Popen[bytes], sig: int = signal.SIGKILL) -> None:
 # -- load ----------------------------------------------------------------------------------------
 
 
-def _pact(consumer: str) -> Pact:
+def _pact(consumer: str) -> PactDocument:
     interactions = tuple(
         HttpInteraction(description=f"get {p}", request=Request(method="GET", path=p), response=Response(status=200))
         for p in ("/items", "/items/1")
     )
-    return Pact(consumer=consumer, provider="api", interactions=interactions)
+    return PactDocument(consumer=consumer, provider="api", interactions=interactions)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from polycontract.broker import Broker, connect
-from polycontract.model import HttpInteraction, Pact, Request, Response
+from polycontract.model import HttpInteraction, PactDocument, Request, Response
 from tests.broker.test_broker_webhooks import Receiver, receiver
 from tests.broker.test_http_api import Api
 
@@ -32,9 +32,9 @@ def api(broker: Broker) -> Api:
     return Api(broker)
 
 
-def _pact(consumer: str = "web", provider: str = "users", path: str = "/a") -> Pact:
+def _pact(consumer: str = "web", provider: str = "users", path: str = "/a") -> PactDocument:
     interaction = HttpInteraction(description=path, request=Request(method="GET", path=path), response=Response())
-    return Pact(consumer=consumer, provider=provider, interactions=(interaction,))
+    return PactDocument(consumer=consumer, provider=provider, interactions=(interaction,))
 
 
 def test_the_latest_pact_names_its_consumer_version_in_a_header(broker: Broker, api: Api) -> None:

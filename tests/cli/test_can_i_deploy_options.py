@@ -21,7 +21,7 @@ from click.testing import CliRunner, Result
 
 from polycontract.cli import cli
 from polycontract.codec import dumps_pact
-from polycontract.model import HttpInteraction, Pact, Request, Response
+from polycontract.model import HttpInteraction, PactDocument, Request, Response
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def run(tmp_path: Path, broker_url: str) -> Callable[..., Result]:
     def invoke(*args: str) -> Result:
         return runner.invoke(cli, list(args), env=env, catch_exceptions=False)
 
-    pact = Pact(
+    pact = PactDocument(
         consumer="web",
         provider="auth",
         interactions=(

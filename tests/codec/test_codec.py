@@ -17,7 +17,7 @@ from polycontract.model import (
     Body,
     HttpInteraction,
     MessageContents,
-    Pact,
+    PactDocument,
     ProviderState,
     Request,
     SynchronousMessage,
@@ -153,7 +153,7 @@ def test_v3_message_pact_reads_and_writes_back_as_messages() -> None:
 
 
 def test_synchronous_message_cannot_be_written_as_v3() -> None:
-    pact = Pact(
+    pact = PactDocument(
         consumer="c",
         provider="p",
         interactions=(
@@ -213,7 +213,7 @@ def test_java_quoted_regex_is_translated() -> None:
 
 
 def test_binary_body_round_trips_through_base64() -> None:
-    pact = Pact(
+    pact = PactDocument(
         consumer="c",
         provider="p",
         interactions=(HttpInteraction(description="img"),),
@@ -390,7 +390,7 @@ def test_absent_body_is_distinct_from_null_body() -> None:
 
 
 def test_body_content_type_that_v3_cannot_record_is_refused() -> None:
-    pact = Pact(
+    pact = PactDocument(
         consumer="c",
         provider="p",
         interactions=(

@@ -15,7 +15,7 @@ from polycontract.model import (
     HttpInteraction,
     Matcher,
     MessageContents,
-    Pact,
+    PactDocument,
     ProviderState,
     Request,
     Response,
@@ -108,7 +108,7 @@ interactions = (
     | st.builds(SynchronousMessage, request=contents, response=st.lists(contents, max_size=2).map(tuple), **common)
 )
 pacts = st.builds(
-    Pact,
+    PactDocument,
     consumer=names,
     provider=names,
     interactions=st.lists(interactions, max_size=3).map(tuple),
@@ -118,19 +118,19 @@ pacts = st.builds(
 
 @settings(max_examples=60, deadline=None)
 @given(pacts)
-def test_v4_dump_then_load_returns_the_same_pact(pact: Pact) -> None:
+def test_v4_dump_then_load_returns_the_same_pact(pact: PactDocument) -> None:
     assert load_pact(dump_pact(pact)) == pact
 
 
 @settings(max_examples=40, deadline=None)
 @given(pacts)
-def test_content_hash_survives_a_v4_round_trip(pact: Pact) -> None:
+def test_content_hash_survives_a_v4_round_trip(pact: PactDocument) -> None:
     assert content_hash(load_pact(dump_pact(pact))) == content_hash(pact)
 
 
 @settings(max_examples=40, deadline=None)
 @given(pacts)
-def test_v3_conversion_round_trips_or_says_why_not(pact: Pact) -> None:
+def test_v3_conversion_round_trips_or_says_why_not(pact: PactDocument) -> None:
     from polycontract.errors import UsageError
 
     try:
@@ -141,7 +141,7 @@ def test_v3_conversion_round_trips_or_says_why_not(pact: Pact) -> None:
     assert content_hash(load_pact(v3)) == content_hash(pact)
 
 
-def _json_dumps_text(pact: Pact, spec: str, indent: int = 2) -> str:
+def _json_dumps_text(pact: PactDocument, spec: str, indent: int = 2) -> str:
     import json
 
     return json.dumps(dump_pact(pact, spec=spec), indent=indent, ensure_ascii=False)
@@ -149,11 +149,11 @@ def _json_dumps_text(pact: Pact, spec: str, indent: int = 2) -> str:
 
 @settings(max_examples=150, deadline=None)
 @given(pacts, st.sampled_from([1, 2, 4]))
-def test_pact_text_is_what_json_dumps_writes_of_the_pact_document(pact: Pact, copies: int) -> None:
+def test_pact_text_is_what_json_dumps_writes_of_the_pact_document(pact: PactDocument, copies: int) -> None:
     from polycontract.codec import dumps_pact
 
     # The same interactions several times over: rule sets, headers and states written once are reused.
-    pact = Pact(consumer=pact.consumer, provider=pact.provider, interactions=pact.interactions * copies)
+    pact = PactDocument(consumer=pact.consumer, provider=pact.provider, interactions=pact.interactions * copies)
     assert dumps_pact(pact) == _json_dumps_text(pact, "V4")
     assert dumps_pact(pact, indent=4) == _json_dumps_text(pact, "V4", indent=4)
 
@@ -194,7 +194,7 @@ def test_pact_text_of_unusual_http_interactions_is_what_json_dumps_writes() -> N
             response=Response(status=201, headers={"Accept": ("a/b",)}, body=Body(content=[1.25, -0.0, "x"])),
         ),
     )
-    pact = Pact(consumer="c", provider="p", interactions=interactions * 2)
+    pact = PactDocument(consumer="c", provider="p", interactions=interactions * 2)
     assert dumps_pact(pact) == _json_dumps_text(pact, "V4")
 
 
@@ -259,7 +259,7 @@ def test_pact_text_of_every_branch_of_the_direct_writer_is_what_json_dumps_write
         ),
     )
     for copies in (1, 3):
-        pact = Pact(consumer="c", provider="p", interactions=interactions * copies)
+        pact = PactDocument(consumer="c", provider="p", interactions=interactions * copies)
         assert dumps_pact(pact) == _json_dumps_text(pact, "V4")
         assert dumps_pact(pact, indent=4) == _json_dumps_text(pact, "V4", indent=4)
         assert "".join(dumps_pact_parts(pact)) == dumps_pact(pact)
@@ -278,5 +278,5 @@ def test_pact_text_falls_back_to_json_dumps_for_values_it_does_not_write_itself(
         HttpInteraction(description="n", request=Request(query={"a": (Name("1"),)})),
         HttpInteraction(description="n", request=Request(matching_rules={"body": {1: RuleSet(matchers=())}})),  # type: ignore[dict-item]
     ):
-        pact = Pact(consumer="c", provider="p", interactions=(interaction, interaction))
+        pact = PactDocument(consumer="c", provider="p", interactions=(interaction, interaction))
         assert dumps_pact(pact) == _json_dumps_text(pact, "V4")

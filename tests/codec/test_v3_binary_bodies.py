@@ -21,7 +21,7 @@ from polycontract.codec import dump_pact, load_pact, parse_request
 from polycontract.codec._read import is_binary_media_type
 from polycontract.errors import UsageError
 from polycontract.matching import compare_request, compare_response
-from polycontract.model import Body, HttpInteraction, Pact, Request, Response
+from polycontract.model import Body, HttpInteraction, PactDocument, Request, Response
 
 UPLOAD = b"\x00\x01\x02\xff"
 FORM = b'--XyZ\r\nContent-Disposition: form-data; name="file"\r\nContent-Type: image/png\r\n\r\n\x89PNG\x00\xff'
@@ -162,11 +162,11 @@ def test_a_binary_body_read_from_v4_is_written_to_v3_as_base64_and_reads_back_th
     assert again.interactions == load_pact(reference_v3_pact()).interactions
 
 
-def _binary_pact(headers: dict[str, tuple[str, ...]], body: Body) -> Pact:
+def _binary_pact(headers: dict[str, tuple[str, ...]], body: Body) -> PactDocument:
     interaction = HttpInteraction(
         description="upload", request=Request(method="POST", path="/", headers=headers, body=body), response=Response()
     )
-    return Pact(consumer="img-web", provider="img-api", interactions=(interaction,))
+    return PactDocument(consumer="img-web", provider="img-api", interactions=(interaction,))
 
 
 def test_v3_refuses_a_binary_body_without_a_content_type_header() -> None:

@@ -43,7 +43,7 @@ from polycontract.errors import ContractViolation
 from polycontract.files import write_pact
 from polycontract.mock import MockServer, Problem
 from polycontract.model import Body, Mismatch
-from polycontract.model import Pact as PactModel
+from polycontract.model import PactDocument as PactModel
 
 FEATURES = {
     "V1/http_consumer": 24,

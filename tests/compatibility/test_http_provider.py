@@ -37,7 +37,7 @@ from compat_suite import Step, StepRegistry, changed, headers_cell, interaction_
 
 from polycontract.broker import BrokerSource, connect
 from polycontract.codec import dump_pact
-from polycontract.model import Body, Pact, ProviderState
+from polycontract.model import Body, PactDocument, ProviderState
 from polycontract.verifier import VerificationResult, Verifier
 
 FEATURES = {
@@ -120,7 +120,7 @@ def _pact(world: World, number: int, **extra: Any) -> dict[str, Any]:
     # V1 and V2 cannot hold a binary body (the multipart and image rows): those pacts are written as V4.
     spec = "V4" if extra.get("pending") or extra.get("comments") or binary else world.spec
     written = "V2" if spec == "V1" else spec  # a V1 pact is a V2 pact without rules, labelled 1.0.0
-    model = Pact(consumer=f"c_{number}", provider="p", interactions=(interaction,), spec=written)  # type: ignore[arg-type]
+    model = PactDocument(consumer=f"c_{number}", provider="p", interactions=(interaction,), spec=written)  # type: ignore[arg-type]
     document = dump_pact(model, spec=written)
     if spec == "V1":
         document["metadata"]["pactSpecification"] = {"version": "1.0.0"}

@@ -143,7 +143,7 @@ def test_exception_in_the_server_thread_is_reraised_in_the_test(client: httpx.Cl
             generators={"body": {"$.day": model.Generator(type="Date", params={"expression": "when pigs fly"})}},
         ),
     )
-    pact = model.Pact(consumer="web", provider="users", interactions=(broken,))
+    pact = model.PactDocument(consumer="web", provider="users", interactions=(broken,))
     with pytest.raises(UsageError, match="pigs") as caught, MockServer(pact) as server:
         response = client.get(f"{server.url}/")
     assert response.status_code == 500
@@ -202,13 +202,13 @@ def test_port_in_use_is_a_usage_error_naming_it() -> None:
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(UsageError, match=f"port={port} is already in use"):
-            MockServer(model.Pact(consumer="a", provider="b"), port=port).start()
+            MockServer(model.PactDocument(consumer="a", provider="b"), port=port).start()
 
 
 @pytest.mark.parametrize("port", [-1, 70000, "80"])
 def test_bad_port_is_a_usage_error(port: object) -> None:
     with pytest.raises(UsageError, match=f"port={port!r}"):
-        MockServer(model.Pact(consumer="a", provider="b"), port=port)  # type: ignore[arg-type]
+        MockServer(model.PactDocument(consumer="a", provider="b"), port=port)  # type: ignore[arg-type]
 
 
 def test_chunked_request_body_is_read(client: httpx.Client) -> None:

@@ -85,7 +85,7 @@ def test_exception_while_answering_is_reraised() -> None:
         description="broken",
         response=model.Response(generators={"status": {"": model.Generator(type="RandomString")}}),
     )
-    transport = MockTransport(model.Pact(consumer="a", provider="b", interactions=(broken,)))
+    transport = MockTransport(model.PactDocument(consumer="a", provider="b", interactions=(broken,)))
     with pytest.raises(UsageError, match="status generator produced"), httpx.Client(transport=transport) as client:
         assert client.get("http://b/").status_code == 500
 

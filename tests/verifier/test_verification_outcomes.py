@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 from polycontract.codec import load_pact
-from polycontract.model import Pact
+from polycontract.model import PactDocument
 from polycontract.verifier import SourcedPact, Verifier
 from tests.verifier.providers import UsersApp, get_user, users_pact
 
 
-def _pact(consumer: str, *interactions: dict[str, object]) -> Pact:
+def _pact(consumer: str, *interactions: dict[str, object]) -> PactDocument:
     return load_pact({**users_pact(*interactions), "consumer": {"name": consumer}})
 
 

@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from polycontract.codec import load_pact
-from polycontract.model import Pact
+from polycontract.model import PactDocument
 from polycontract.verifier import PactSource, SourcedPact, Verifier
 from tests.verifier.providers import UsersApp, get_user, users_pact
 
@@ -105,7 +105,7 @@ def test_a_pact_source_that_fails_is_a_source_error() -> None:
 
 def test_result_json_lists_every_interaction() -> None:
     app = UsersApp()
-    pact: Pact = load_pact(users_pact(get_user(1, state=None)))
+    pact: PactDocument = load_pact(users_pact(get_user(1, state=None)))
 
     data = Verifier(provider="users", app=app, provider_version="2").verify(pact).to_json()
 

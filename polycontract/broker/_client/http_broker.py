@@ -44,7 +44,7 @@ from polycontract.schema_matrix import SchemaKind
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from polycontract.model import Pact
+    from polycontract.model import PactDocument
 
 __all__ = ["HttpBroker"]
 
@@ -177,7 +177,7 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, HttpLabels, Broke
 
     def publish_pact(
         self,
-        pact: Pact,
+        pact: PactDocument,
         *,
         consumer_version: str,
         branch: str | None = None,
@@ -243,7 +243,7 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, HttpLabels, Broke
             raise StorageError(f"{consumer} {consumer_version} has published no pact for {provider}")
         return as_mapping(found, "a pact")
 
-    def pact(self, consumer: str, consumer_version: str, provider: str, *, revision: int | None = None) -> Pact:
+    def pact(self, consumer: str, consumer_version: str, provider: str, *, revision: int | None = None) -> PactDocument:
         """The pact ``consumer`` ``consumer_version`` published for ``provider``.
 
         ``revision`` is sent as the extension query parameter ``?revision=N``.

@@ -37,7 +37,7 @@ from polycontract.errors import StorageError, UsageError
 from polycontract.matrix import Decision, Ignore, Row, decide, rows
 
 if TYPE_CHECKING:
-    from polycontract.model import Pact
+    from polycontract.model import PactDocument
 
 __all__ = ["Broker", "Environment", "PublishResult"]
 
@@ -172,7 +172,7 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks, Pa
 
     def publish_pact(
         self,
-        pact: Pact,
+        pact: PactDocument,
         *,
         consumer_version: str,
         branch: str | None = None,
@@ -197,7 +197,7 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks, Pa
 
     def _publish_all(
         self,
-        pacts: Sequence[Pact],
+        pacts: Sequence[PactDocument],
         *,
         consumer_version: str,
         branch: str | None = None,
@@ -229,7 +229,7 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks, Pa
                 set_version_build_url(conn, consumer, consumer_version, build_url)
             return published
 
-    def pact(self, consumer: str, consumer_version: str, provider: str, *, revision: int | None = None) -> Pact:
+    def pact(self, consumer: str, consumer_version: str, provider: str, *, revision: int | None = None) -> PactDocument:
         """The pact ``consumer`` ``consumer_version`` published for ``provider`` (latest revision by default)."""
         from polycontract.codec import load_pact
 

@@ -27,7 +27,7 @@ from polycontract.broker._webhooks.registry import plan_publication
 from polycontract.errors import StorageError
 
 if TYPE_CHECKING:
-    from polycontract.model import Pact
+    from polycontract.model import PactDocument
 
 __all__ = ["PublishResult", "publish_in"]
 
@@ -93,7 +93,7 @@ def _insert_ignore(dialect: str, table: Table, *, returning_id: bool = False) ->
 
 def publish_in(
     conn: Connection,
-    pact: Pact,
+    pact: PactDocument,
     *,
     consumer_version: str,
     branch: str | None,

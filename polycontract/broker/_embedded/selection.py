@@ -41,7 +41,7 @@ from polycontract.errors import StorageError, UsageError
 
 if TYPE_CHECKING:
     from polycontract.broker._embedded.broker import Broker
-    from polycontract.model import Pact
+    from polycontract.model import PactDocument
 
 __all__ = ["BrokerSource", "PactForVerification", "SelectorInput", "parse_selectors", "select_for_verification"]
 
@@ -69,7 +69,7 @@ class PactForVerification:
     notices: tuple[str, ...]
     pending: bool
     wip: bool = False
-    pact: Pact | None = field(default=None, repr=False)
+    pact: PactDocument | None = field(default=None, repr=False)
     error: str | None = None
     origin: str = ""
     url: str | None = None
@@ -308,7 +308,7 @@ def _build(
         notices = tuple(f"{entry.numbers[i]} ({'; '.join(entry.reasons[i])})" for i in ids)
         short = entry.content_hash[:8]
         origin = f"broker pact {entry.consumer} -> {provider} {short} ({entry.consumer} {', '.join(numbers)})"
-        pact: Pact | None = None
+        pact: PactDocument | None = None
         error = None
         try:
             pact = load_pact(contents[entry.content_hash], name=origin)

@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 from polycontract.errors import PolycontractError
 
 if TYPE_CHECKING:
-    from polycontract.model import Pact
+    from polycontract.model import PactDocument
 
 __all__ = ["published_text"]
 
 
-def published_text(pact: Pact, digest: str | None = None) -> str:
+def published_text(pact: PactDocument, digest: str | None = None) -> str:
     """``pact`` as JSON text of its own spec version (V1 and V1.1 as V2), or V4 when that would change it.
 
     ``digest`` is the pact's `polycontract.codec.content_hash` when the caller has it already.
