@@ -22,7 +22,8 @@ import functools
 import re
 from typing import Literal
 
-from polycontract._javatime import _Optional, _parse, java_to_regex
+from polycontract._javapattern import Section, parse_pattern
+from polycontract._javatime import java_to_regex
 from polycontract.errors import UsageError
 
 __all__ = ["Kind", "format_hints", "iso_pattern"]
@@ -88,9 +89,9 @@ def iso_pattern(value: str, kind: Kind) -> str | None:
 def _aspects(pattern: str) -> dict[str, str]:
     """The offset, fraction and seconds directives of a Java pattern (outside optional sections)."""
     found: dict[str, str] = {}
-    items = _parse(pattern)
+    items = parse_pattern(pattern)
     for i, item in enumerate(items):
-        if isinstance(item, _Optional):
+        if isinstance(item, Section):
             continue
         if isinstance(item, str):
             if item == "Z" and i == len(items) - 1:

@@ -23,10 +23,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from polycontract.mock._messages import Message, MessageViolation
-from polycontract.mock._provider import MockProvider, Reply, normalise_request
+from polycontract.mock._provider import MockProvider
 from polycontract.mock._replies import ReplyMismatch
 from polycontract.mock._report import MockViolation, Problem
 from polycontract.mock._server import MockServer
+from polycontract.mock._wire_reply import Reply
+from polycontract.mock._wire_request import normalise_request
 
 if TYPE_CHECKING:
     from polycontract.mock._transport import AsyncMockTransport, MockTransport

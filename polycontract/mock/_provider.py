@@ -1,7 +1,8 @@
 """The mock provider's brain: find the interaction an incoming request means, answer it, remember what happened.
 
 Both adapters (the socket server and the httpx transports) turn what they receive into a `model.Request`
-and hand it to `MockProvider.handle`, which returns a `Reply`. Nothing here knows about sockets.
+(`polycontract.mock._wire_request`) and hand it to `MockProvider.handle`, which returns a `Reply`
+(`polycontract.mock._wire_reply`). Nothing here knows about sockets.
 
 >>> from polycontract import model
 >>> interaction = model.HttpInteraction(description="ping", response=model.Response(status=204))
@@ -15,52 +16,23 @@ and hand it to `MockProvider.handle`, which returns a `Reply`. Nothing here know
 from __future__ import annotations
 
 import datetime
-import json
 import random
 import threading
-from collections.abc import Collection, Hashable, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any, ClassVar
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any
 
 from polycontract.codec import normalise_spec
 from polycontract.generate import GeneratorContext, generate_response
 from polycontract.matching import compare_request
-from polycontract.matching.support import UNDECODED, loads_json, request_matches
+from polycontract.matching.support import UNDECODED, request_matches
+from polycontract.mock._discriminator import Discriminator
 from polycontract.mock._report import MockViolation, Problem, describe_interaction, describe_request, violation
-from polycontract.model import (
-    ABSENT,
-    Body,
-    HttpInteraction,
-    Interaction,
-    Mismatch,
-    PactDocument,
-    Request,
-    Response,
-    from_fields,
-)
+from polycontract.mock._wire_reply import Reply, json_reply, reply_of
+from polycontract.model import HttpInteraction, Interaction, Mismatch, PactDocument, Request
 
-__all__ = ["MockProvider", "Reply", "group_headers", "normalise_request", "request_of"]
-
-#: ``json.dumps`` with these options, without building an encoder per call.
-_KEY_JSON = json.JSONEncoder(sort_keys=True, default=repr)
-_BODY_JSON = json.JSONEncoder(ensure_ascii=False)
-
-#: Header added to every reply built from an error, so a client can tell the mock provider answered.
-MISMATCH_HEADER = "X-Polycontract-Mismatch"
-
-
-@dataclass(frozen=True, kw_only=True)
-class Reply:
-    """What to send back: the status, the headers in order (repeats allowed) and the encoded body."""
-
-    status: int
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
-    #: What an adapter derived from the reply to send it (its wire headers), kept with a reply sent again.
-    #: Not a field: equality and repr ignore it; set with ``object.__setattr__``.
-    adapter_cache: ClassVar[Any] = None
+__all__ = ["MockProvider"]
 
 
 @dataclass
@@ -105,7 +77,7 @@ class MockProvider:
         self._exact: dict[tuple[str, str], tuple[int, ...]] = {key: tuple(found) for key, found in exact.items()}
         self._by_rule: dict[str, tuple[int, ...]] = {key: tuple(found) for key, found in by_rule.items()}
         self._keys = {
-            group: _Discriminator.of([self._interactions[i].request for i in indexes], indexes)
+            group: Discriminator.of([self._interactions[i].request for i in indexes], indexes)
             for group, indexes in self._exact.items()
             if len(indexes) > 1
         }
@@ -131,7 +103,7 @@ class MockProvider:
         except Exception as exc:
             with self._lock:
                 self._record.errors.append(exc)
-            return _json_reply(500, {"error": f"the mock provider failed: {type(exc).__name__}: {exc}"})
+            return json_reply(500, {"error": f"the mock provider failed: {type(exc).__name__}: {exc}"})
 
     def _handle(self, request: Request) -> Reply:
         method = request.method.upper()
@@ -189,7 +161,7 @@ class MockProvider:
             return reply
         response = self._interactions[index].response
         if not response.generators or not any(response.generators.values()):
-            reply = _reply(response)
+            reply = reply_of(response)
             if again:  # kept from the second answer on: most interactions are exercised once
                 self._fixed[index] = reply
             return reply
@@ -199,7 +171,7 @@ class MockProvider:
             mode="consumer",
             mock_server_url=self.mock_server_url,
         )
-        return _reply(generate_response(response, context))
+        return reply_of(generate_response(response, context))
 
     def _mismatch(self, request: Request, index: int, found: list[Mismatch]) -> Reply:
         interaction = self._interactions[index]
@@ -211,7 +183,7 @@ class MockProvider:
         )
         with self._lock:
             self._record.problems.append(problem)
-        return _json_reply(
+        return json_reply(
             500,
             {
                 "error": f"{problem.request} did not match the interaction {problem.interaction}",
@@ -226,7 +198,7 @@ class MockProvider:
         problem = Problem(kind="unexpected", request=describe_request(request), similar=tuple(same_path))
         with self._lock:
             self._record.problems.append(problem)
-        return _json_reply(500, {"error": f"unexpected request {problem.request}: no interaction declares it"})
+        return json_reply(500, {"error": f"unexpected request {problem.request}: no interaction declares it"})
 
     # -------------------------------------------------------------------------------------- reporting
 
@@ -316,90 +288,6 @@ class MockProvider:
             raise error
 
 
-@dataclass(frozen=True)
-class _Discriminator:
-    """A second index for interactions sharing a method and path: by the query values and JSON body
-    that must equal the request's exactly (no matching rule applies to them in any of the interactions).
-
-    Only an ordering hint: `MockProvider` still compares the request with each interaction it proposes
-    and falls back to all the interactions of the path, so a key that misses costs time, never a verdict.
-    """
-
-    names: tuple[str, ...]
-    body: bool
-    buckets: Mapping[Hashable, tuple[int, ...]]
-
-    @classmethod
-    def of(cls, requests: Sequence[Request], indexes: Sequence[int]) -> _Discriminator | None:
-        names = set.intersection(
-            *({n for n in r.query if n not in (r.matching_rules.get("query") or {})} for r in requests)
-        )
-        body = all(
-            isinstance(r.body, Body) and _is_json(r.body.content_type) and not r.matching_rules.get("body")
-            for r in requests
-        )
-        if not names and not body:
-            return None
-        found = cls(tuple(sorted(names)), body, {})
-        buckets: dict[Hashable, list[int]] = {}
-        for request, index in zip(requests, indexes):
-            key = found.key(request.query, request.body.content if isinstance(request.body, Body) else None)
-            buckets.setdefault(key, []).append(index)
-        return cls(found.names, body, {key: tuple(group) for key, group in buckets.items()})
-
-    def key(self, query: Mapping[str, Sequence[str]], body: Any) -> Hashable:
-        """The bucket of a request with this query and (decoded) body."""
-        if not self.body:  # the query values alone: no need for JSON text
-            return tuple([tuple(query.get(name, ())) for name in self.names])
-        values = tuple([tuple(query.get(name, ())) for name in self.names])
-        try:
-            key = (values, _frozen(body))
-            hash(key)
-        except TypeError:  # not a JSON value (mixed key types, something unhashable): its canonical text
-            return _KEY_JSON.encode([values, body])
-        return key
-
-    def lookup(self, request: Request) -> tuple[tuple[int, ...], Any]:
-        """The interactions whose exact parts equal the request's (none when none or undecodable), and the
-        request's body bytes as ``json.loads`` gives them (`UNDECODED` when not decoded), for comparing.
-        """
-        if not self.body:  # the query values alone
-            return self.buckets.get(self.key(request.query, None), ()), UNDECODED
-        if not isinstance(request.body, Body) or not _is_json(request.body.content_type):
-            return (), UNDECODED
-        content = request.body.content
-        decoded: Any = UNDECODED
-        try:
-            if type(content) is bytes:
-                body = decoded = loads_json(content)
-            else:
-                body = json.loads(content) if isinstance(content, bytes | str) else content
-        except ValueError:
-            return (), UNDECODED
-        return self.buckets.get(self.key(request.query, body), ()), decoded
-
-
-#: The JSON types `_frozen` turns into tuples; other values stand for themselves.
-_NESTED = (dict, list)
-
-
-def _frozen(value: Any) -> Hashable:
-    """A hashable stand-in for a JSON value: equal values give equal stand-ins whatever their key order.
-
-    Cheaper than canonical JSON text (``sort_keys``) for the small bodies requests carry. An object and an
-    array of pairs may share a stand-in: a bucket key is only a hint, the comparison decides.
-
-    >>> _frozen({"b": [1, {"c": 2}], "a": None}) == _frozen({"a": None, "b": [1, {"c": 2}]})
-    True
-    """
-    kind = type(value)
-    if kind is dict:  # scalars kept without a call
-        return tuple(sorted([(key, _frozen(item) if type(item) in _NESTED else item) for key, item in value.items()]))
-    if kind is list:
-        return tuple([_frozen(item) if type(item) in _NESTED else item for item in value])
-    return value  # type: ignore[no-any-return]
-
-
 def add_note(error: BaseException, text: str) -> None:
     """``error.add_note(text)`` where Python has it (3.11+)."""
     note = getattr(error, "add_note", None)
@@ -407,126 +295,9 @@ def add_note(error: BaseException, text: str) -> None:
         note(text)
 
 
-def normalise_request(method: str, target: str, headers: list[tuple[str, str]], body: bytes) -> Request:
-    """A `model.Request` from what came over the wire: the path as sent, the query decoded into a multimap.
-
-    The path keeps its percent escapes, as the Pact mock server compares it: a pact path
-    ``/a/Pricing%20Service`` matches what a client sends for it, a pact path with a raw space never does.
-
-    >>> request = normalise_request("get", "/a%20b?x=1&x=2", [("Accept", "text/plain")], b"")
-    >>> request.path, request.query
-    ('/a%20b', {'x': ('1', '2')})
-    """
-    grouped, content_type = group_headers(headers)
-    return request_of(method, target, grouped, content_type, body)
-
-
-def group_headers(headers: Sequence[tuple[str, str]]) -> tuple[dict[str, tuple[str, ...]], str | None]:
-    """The headers by name (repeats in order, names as sent) and the first ``Content-Type``, if any.
-
-    >>> group_headers([("Accept", "a"), ("Content-Type", "text/plain"), ("Accept", "b")])
-    ({'Accept': ('a', 'b'), 'Content-Type': ('text/plain',)}, 'text/plain')
-    """
-    grouped: dict[str, tuple[str, ...]] = {}
-    content_type = None
-    for name, value in headers:
-        if name in grouped:
-            grouped[name] = (*grouped[name], value)
-        else:
-            grouped[name] = (value,)
-            if content_type is None and name.lower() == "content-type":
-                content_type = value
-    return grouped, content_type
-
-
-def request_of(
-    method: str, target: str, headers: Mapping[str, tuple[str, ...]], content_type: str | None, body: bytes
-) -> Request:
-    """`normalise_request` with the headers already grouped (`group_headers`); the request keeps ``headers``."""
-    if target.startswith("/") and "#" not in target:  # origin-form, as clients send it: no need to parse
-        path, _, query_string = target.partition("?")
-    else:
-        parts = urlsplit(target)
-        path, query_string = parts.path, parts.query
-    # The path stays as it came (percent escapes kept), as the reference mock server compares it: its
-    # request path is hyper's ``PathAndQuery::path()``, the undecoded target, and ``pact_matching``'s
-    # ``match_path`` compares it to the pact's path as strings. The query alone is decoded.
-    query: dict[str, tuple[str, ...]] = {}
-    if query_string:
-        if "%" in query_string or "+" in query_string:
-            pairs = parse_qsl(query_string, keep_blank_values=True)
-        else:  # nothing to unquote: what parse_qsl gives, without its per-field work
-            pairs = [part.partition("=")[::2] for part in query_string.split("&") if part]
-        for key, value in pairs:
-            query[key] = (*query[key], value) if key in query else (value,)
-    # ``Request(method=..., path=..., query=..., headers=..., body=Body(...))``: built for one request.
-    return from_fields(
-        Request,
-        {
-            "method": method.upper(),
-            "path": path or "/",
-            "query": query,
-            "headers": headers,
-            "body": from_fields(
-                Body, {"content": body, "content_type": content_type, "encoded": False, "content_type_hint": None}
-            )
-            if body
-            else ABSENT,
-            "matching_rules": {},
-            "generators": {},
-            "raw_query": None,
-            "extra": {},
-        },
-    )
-
-
-def _reply(response: Response) -> Reply:
-    """The reply carrying ``response`` as it is (generators already applied)."""
-    headers = [(name, value) for name, values in response.headers.items() for value in values]
-    body = response.body
-    data = b""
-    if isinstance(body, Body):
-        data = _encode(body)
-        content_type = body.content_type
-        if content_type and not _has_content_type(headers):
-            headers.append(("Content-Type", content_type))
-    return from_fields(Reply, {"status": response.status, "headers": headers, "body": data})
-
-
-def _has_content_type(headers: list[tuple[str, str]]) -> bool:
-    # Only names of 12 characters can lower to "content-type": no character lowers to several ASCII ones.
-    return any(len(name) == 12 and name.lower() == "content-type" for name, _ in headers) if headers else False
-
-
 def _request_line(interaction: HttpInteraction) -> str:
     return f"{interaction.request.method.upper()} {interaction.request.path}"
 
 
-def _encode(body: Body) -> bytes:
-    content = body.content
-    kind = type(content)
-    if kind is dict or kind is list:  # the usual JSON body
-        return _BODY_JSON.encode(content).encode("utf-8")
-    if isinstance(content, bytes):
-        return content
-    if isinstance(content, str) and not _is_json(body.content_type):
-        return content.encode("utf-8")
-    if content is None:
-        return b""
-    return _BODY_JSON.encode(content).encode("utf-8")
-
-
-def _is_json(content_type: str | None) -> bool:
-    if content_type == "application/json":  # the usual one, without parsing it
-        return True
-    media = (content_type or "application/json").split(";", 1)[0].strip().lower()
-    return media.endswith(("/json", "+json"))
-
-
 def _mismatch_json(m: Mismatch) -> dict[str, Any]:
     return {"kind": m.kind, "path": m.path, "expected": m.expected, "actual": m.actual, "message": m.message}
-
-
-def _json_reply(status: int, doc: Mapping[str, Any]) -> Reply:
-    body = json.dumps(doc, default=repr, ensure_ascii=False).encode("utf-8")
-    return Reply(status=status, headers=[("Content-Type", "application/json"), (MISMATCH_HEADER, "true")], body=body)

@@ -23,7 +23,9 @@ from types import TracebackType
 from typing import Any
 
 from polycontract.errors import UsageError
-from polycontract.mock._provider import MockProvider, Reply, normalise_request
+from polycontract.mock._provider import MockProvider
+from polycontract.mock._wire_reply import Reply
+from polycontract.mock._wire_request import normalise_request
 from polycontract.model import Interaction, PactDocument
 
 __all__ = ["MockServer"]

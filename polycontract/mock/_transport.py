@@ -22,7 +22,9 @@ from types import TracebackType
 
 import httpx
 
-from polycontract.mock._provider import MockProvider, Reply, group_headers, request_of
+from polycontract.mock._provider import MockProvider
+from polycontract.mock._wire_reply import Reply
+from polycontract.mock._wire_request import group_headers, request_of
 from polycontract.model import Interaction, PactDocument, ReadOnlyDict
 
 __all__ = ["AsyncMockTransport", "MockTransport"]

@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from polycontract import Pact, match, model
 from polycontract.matching import compare_request
-from polycontract.mock._provider import MockProvider, _frozen, _reply
+from polycontract.mock._discriminator import frozen
+from polycontract.mock._provider import MockProvider
+from polycontract.mock._wire_reply import reply_of
 
 _json = st.recursive(
     st.none() | st.booleans() | st.integers(-2, 2) | st.sampled_from([0.5, 1e300, -0.0]) | st.text(max_size=3),
@@ -24,7 +26,7 @@ _json = st.recursive(
 @given(content=_json, content_type=st.sampled_from([None, "application/json", "text/plain"]))
 def test_a_reply_body_is_the_json_text_of_the_response_body(content: Any, content_type: str | None) -> None:
     body = model.Body(content=content, content_type=content_type)
-    reply = _reply(model.Response(status=200, headers={"X-A": ("1", "2")}, body=body))
+    reply = reply_of(model.Response(status=200, headers={"X-A": ("1", "2")}, body=body))
     if isinstance(content, dict | list):
         assert reply.body == json.dumps(content, ensure_ascii=False).encode("utf-8")
     expected_headers = [("X-A", "1"), ("X-A", "2")] + ([("Content-Type", content_type)] if content_type else [])
@@ -33,7 +35,7 @@ def test_a_reply_body_is_the_json_text_of_the_response_body(content: Any, conten
 
 def test_a_reply_keeps_the_declared_content_type_header_whatever_its_case() -> None:
     body = model.Body(content={"a": "é"}, content_type="application/json")
-    reply = _reply(model.Response(status=201, headers={"content-TYPE": ("application/hal+json",)}, body=body))
+    reply = reply_of(model.Response(status=201, headers={"content-TYPE": ("application/hal+json",)}, body=body))
     assert reply.headers == [("content-TYPE", "application/hal+json")]
     assert reply.body == '{"a": "é"}'.encode()
 
@@ -43,8 +45,8 @@ def test_a_reply_keeps_the_declared_content_type_header_whatever_its_case() -> N
 def test_frozen_stand_ins_are_equal_for_equal_values_in_any_key_order(value: Any) -> None:
     if isinstance(value, dict):
         reordered = dict(reversed(list(value.items())))
-        assert _frozen(value) == _frozen(reordered)
-    assert _frozen(value) == _frozen(json.loads(json.dumps(value)))
+        assert frozen(value) == frozen(reordered)
+    assert frozen(value) == frozen(json.loads(json.dumps(value)))
 
 
 def _shared_path_pact() -> Pact:
