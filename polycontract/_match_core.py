@@ -1,24 +1,23 @@
-"""The machinery behind `polycontract.match`: matcher values, compiling a template, and argument checks.
+"""The machinery behind `polycontract.match`: matcher values and compiling a template of them.
 
 Internal interface of the core: `polycontract.pact` builds examples with `walk` as `match.compile` does;
 not part of the public API.
 
 A matcher is a `MatchingValue`; `compile` walks a template of plain values and matchers once and
 collects the example, the rules by path and the generators by path; `example_of` gives the example
-alone. The helpers below build matcher values and check matcher arguments, raising `UsageError`
-quoting ``name=value``. Users import all of this from `polycontract.match`.
+alone; `node` builds one matcher value. The checks of matcher arguments are in `polycontract._match_args`.
+Users import all of this from `polycontract.match`.
 """
 
 from __future__ import annotations
 
 import copy
-import functools
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any, ClassVar, Literal, TypeAlias
+from typing import Any, ClassVar, Literal
 
 from polycontract.errors import UsageError
 from polycontract.model import Generator, Matcher, RuleSet, from_fields
@@ -26,20 +25,11 @@ from polycontract.model import Generator, Matcher, RuleSet, from_fields
 __all__ = [
     "Compiled",
     "MatchingValue",
-    "Rules",
-    "bounds",
-    "check_number",
-    "check_rules",
-    "combine",
     "compile",
-    "compile_regex",
     "example_of",
-    "int_arg",
     "matching_value",
     "node",
-    "rule_list",
     "snapshot",
-    "type_params",
     "walk",
 ]
 
@@ -83,9 +73,6 @@ class MatchingValue:
             found = RuleSet(matchers=self.matchers, combine=self.combine)
             object.__setattr__(self, "_rule_set", found)  # a cache, not a field: eq, repr and replace ignore it
         return found
-
-
-Rules: TypeAlias = "MatchingValue | Sequence[MatchingValue]"
 
 
 def matching_value(
@@ -341,95 +328,3 @@ def node(
     if shape == "wildcard":
         compile(result)  # entries under ".*" must agree on their rules: say so now, not at pact-writing time
     return result
-
-
-def int_arg(func: str, name: str, value: Any, *, at_least: int | None = None) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise UsageError(f"{func}: {name}={value!r} must be an int")
-    if at_least is not None and value < at_least:
-        raise UsageError(f"{func}: {name}={value!r} must be >= {at_least}")
-
-
-def bounds(func: str, min_: int | None, max_: int | None, *, max_at_least: int = 0) -> None:
-    int_arg(func, "min", min_, at_least=0)
-    int_arg(func, "max", max_, at_least=max_at_least)
-    if min_ is not None and max_ is not None and min_ > max_:
-        raise UsageError(f"{func}: min={min_!r} is greater than max={max_!r}")
-
-
-def type_params(min: int | None, max: int | None) -> dict[str, int]:
-    if min is None and max is None:
-        return {}
-    params = {} if min is None else {"min": min}
-    if max is not None:
-        params["max"] = max
-    return params
-
-
-@functools.lru_cache(maxsize=1024)
-def compile_regex(func: str, pattern: str) -> re.Pattern[str]:
-    try:
-        return re.compile(pattern)
-    except re.error as err:
-        raise UsageError(f"{func}: pattern={pattern!r} is not a valid regular expression: {err}") from None
-
-
-def check_number(func: str, example: Any, kinds: tuple[type, ...], what: str) -> None:
-    if isinstance(example, bool) or not isinstance(example, kinds):
-        raise UsageError(f"{func}: example={example!r} must be {what}")
-    if isinstance(example, (float, Decimal)) and not math.isfinite(example):
-        raise UsageError(f"{func}: example={example!r} is not a JSON number")
-
-
-def rule_list(func: str, rules: Rules) -> list[Matcher]:
-    given = [rules] if isinstance(rules, MatchingValue) else rules
-    if isinstance(given, (str, bytes)) or not isinstance(given, Sequence) or not given:
-        raise UsageError(f"{func}: rules={rules!r} must be one matcher or a non-empty list of matchers")
-    out: list[Matcher] = []
-    for rule in given:
-        if not isinstance(rule, MatchingValue) or rule.shape != "node" or rule.combine != "AND":
-            raise UsageError(f"{func}: rules entry {rule!r} must be a simple matcher such as match.regex(...)")
-        out.extend(rule.matchers)
-    return out
-
-
-def check_rules(func: str, what: str, items: Sequence[Any], rules: list[Matcher]) -> None:
-    for rule in rules:
-        if rule.match == "regex":
-            pattern = compile_regex(func, rule.params["regex"])
-            for item in items:
-                if isinstance(item, str) and pattern.fullmatch(item) is None:
-                    raise UsageError(f"{func}: {what}={item!r} in the example does not match {pattern.pattern!r}")
-
-
-def combine(func: str, matchers: tuple[MatchingValue, ...], how: Literal["AND", "OR"]) -> MatchingValue:
-    if not matchers or not all(isinstance(m, MatchingValue) for m in matchers):
-        raise UsageError(f"{func}: give one or more matchers, got {matchers!r}")
-    if any(m.combine == "OR" and len(m.matchers) > 1 for m in matchers):
-        raise UsageError(f"{func}: an any_of() cannot be nested in {func}()")
-    structural = [m for m in matchers if m.shape != "node" or _has_matchers(m.value)]
-    rules = tuple(r for m in matchers for r in m.matchers)
-    if how == "OR":
-        if structural or len(rules) != len(matchers):
-            raise UsageError("any_of: alternatives must be one-rule matchers with nothing nested (no each_like)")
-        return replace(matchers[0], matchers=rules, combine="OR")
-    examples = [m.example for m in matchers]
-    if any(e != examples[0] for e in examples):
-        raise UsageError(f"all_of: the matchers' examples differ ({examples!r}); they must share one example")
-    generators = [m.generator for m in matchers if m.generator is not None]
-    if any(g != generators[0] for g in generators):
-        raise UsageError(f"all_of: the matchers have different generators ({generators!r})")
-    if len(structural) > 1:
-        raise UsageError("all_of: at most one of the matchers may have matchers nested inside it")
-    base = structural[0] if structural else matchers[0]
-    return replace(base, matchers=rules, generator=generators[0] if generators else None)
-
-
-def _has_matchers(value: Any) -> bool:
-    if isinstance(value, MatchingValue):
-        return True
-    if isinstance(value, Mapping):
-        return any(_has_matchers(v) for v in value.values())
-    return isinstance(value, list) and any(_has_matchers(v) for v in value)

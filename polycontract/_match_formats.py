@@ -11,7 +11,8 @@ import uuid as _uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from polycontract._match_core import MatchingValue, compile_regex, node
+from polycontract._match_args import compile_regex
+from polycontract._match_core import MatchingValue, node
 from polycontract.errors import UsageError
 from polycontract.model import Generator
 

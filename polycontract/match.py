@@ -25,24 +25,18 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from polycontract._match_core import (
-    Compiled,
-    MatchingValue,
+from polycontract._match_args import (
     Rules,
     bounds,
     check_number,
     check_rules,
     combine,
-    compile,
     compile_regex,
-    example_of,
     int_arg,
-    matching_value,
-    node,
     rule_list,
-    snapshot,
     type_params,
 )
+from polycontract._match_core import Compiled, MatchingValue, compile, example_of, matching_value, node, snapshot
 from polycontract._match_formats import STATUS_CLASSES, content_type, includes, semver, status_code, uuid
 from polycontract._match_time import SHARED_SIZE as _SHARED_SIZE
 from polycontract._match_time import date, datetime, time
