@@ -35,6 +35,7 @@ LAYERS = {
     "compat": 3,
     "strategies": 3,
     "matrix": 3,
+    "_matrix_values": 3,
     "_failure_report": 3,
     "schema_matrix": 3,
     "message_schemas": 3,
