@@ -2,13 +2,13 @@
 
 Writing a pact spends most of its time on text that repeats: every interaction built with the same
 matchers carries the same matching rules, and the DSL shares one `RuleSet` object per rule and
-parameters. `DirectWriter` writes an interaction without building its dict, and each rule set, all the
-matching rules of a part (same categories and keys, same rule set objects) and each set of headers
-once per indentation, reusing the text for every other interaction that holds the same objects (or equal
-headers). The fixed text of the layout (keys, indentation, the opening of a body of each content type, the
-name of each provider state) is made once per document, so an interaction is written in a few pieces. Other
-interactions (messages, ``extra`` keys) are built as dicts, and a value the fast path cannot write sends
-the whole document to `json.dumps` as `dumps_indented` does: the text is byte for byte what
+parameters. `DirectWriter` writes an interaction without building its dict, and each set of headers
+once per indentation, reusing the text for every other interaction with equal headers; the matching
+rules of a part are written and kept alike by `polycontract.codec._rule_text.RuleTexts`. The fixed text
+of the layout (keys, indentation, the opening of a body of each content type, the name of each provider
+state) is made once per document, so an interaction is written in a few pieces. Other interactions
+(messages, ``extra`` keys) are built as dicts, and a value the fast path cannot write sends the whole
+document to `json.dumps` as `dumps_indented` does: the text is byte for byte what
 ``json.dumps(doc, indent=n, ensure_ascii=False)`` writes.
 
 >>> from polycontract import model
@@ -38,17 +38,16 @@ from collections.abc import Mapping
 from json.encoder import encode_basestring
 from typing import Any
 
-from polycontract.codec._json import Unsupported, _encode, _scalar, encode_into, scalar_text
-from polycontract.codec._read import header_content_type
-from polycontract.codec._rules import SINGLE, write_generators, write_rule_set
+from polycontract.codec._bodies import header_content_type
+from polycontract.codec._json import _encode, _scalar, encode_into, scalar_text
+from polycontract.codec._rule_text import RuleTexts
+from polycontract.codec._rules import write_generators
 from polycontract.codec._write import guess_content_type, write_body
-from polycontract.model import Body, HttpInteraction, Request, Response, RuleSet
+from polycontract.model import Body, HttpInteraction, Request, Response
 
 __all__ = ["DirectWriter"]
 
 _HTTP_TYPE = encode_basestring(HttpInteraction.type_name)
-#: Second item of the key of matching rules with several categories (never a category: those have one key).
-_MANY = object()
 
 
 class DirectWriter:
@@ -58,13 +57,11 @@ class DirectWriter:
     alive for as long as the document is being written.
     """
 
-    __slots__ = ("_all_rules", "_categories", "_headers", "_layout", "_rule_sets")
+    __slots__ = ("_headers", "_layout", "_rule_texts")
 
     def __init__(self) -> None:
-        self._all_rules: dict[tuple[Any, ...], tuple[tuple[RuleSet, ...], str]] = {}
         self._layout: _Layout | None = None
-        self._rule_sets: dict[tuple[int, str], tuple[RuleSet, str]] = {}
-        self._categories: dict[tuple[str, tuple[str, ...], tuple[int, ...]], tuple[tuple[RuleSet, ...], str]] = {}
+        self._rule_texts = RuleTexts()
         self._headers: dict[tuple[Any, ...], str] = {}
 
     def write(self, interaction: Any, newline: str, step: str, out: list[str]) -> bool:
@@ -187,7 +184,7 @@ class DirectWriter:
                 _pair(lay.sep2, "body", write_body(body, "V4", headers), newline, step, out)
         if rules:  # its text apart: often long, and the same object for every part ruled alike
             out.append(rest + lay.rules)
-            out.append(self._rules_text(rules, newline, step))
+            out.append(self._rule_texts.text(rules, newline, step))
             rest = ""
         if generators:
             if rest:
@@ -217,71 +214,6 @@ class DirectWriter:
         parts: list[str] = []
         encode_into({k: list(v) for k, v in headers.items()}, newline, step, parts)
         return "".join(parts)
-
-    def _rules_text(self, rules: Mapping[str, Mapping[str, RuleSet]], newline: str, step: str) -> str:
-        # All the matching rules of a part, kept by their categories, keys and the identity of their rule sets.
-        if len(rules) == 1:  # the usual case: (newline, category, *keys, *ids) says it all
-            [(category, entries)] = rules.items()
-            key: tuple[Any, ...] = (newline, category, *entries, *map(id, entries.values()))
-        else:  # with each category's count of keys, so that no two layouts give the same sequence
-            parts: list[Any] = [newline, _MANY]
-            for category, entries in rules.items():
-                parts.append(category)
-                parts.append(len(entries))
-                parts.extend(entries)
-                parts.extend(map(id, entries.values()))
-            key = tuple(parts)
-        found = self._all_rules.get(key)
-        if found is None:  # the entry keeps the rule sets alive: no other object can have their ids
-            text: list[str] = []
-            self._rules(rules, newline, step, text)
-            held = tuple(rule_set for entries in rules.values() for rule_set in entries.values())
-            found = self._all_rules[key] = (held, "".join(text))
-        return found[1]
-
-    def _rules(self, rules: Mapping[str, Mapping[str, RuleSet]], newline: str, step: str, out: list[str]) -> None:
-        # `write_matching_rules` (V3/V4 layout) as text.
-        inner = newline + step
-        sep = "{" + inner
-        for category, entries in rules.items():
-            if type(category) is not str:
-                raise Unsupported  # as `dumps_indented` does for a key that is not a str
-            if category in SINGLE and len(entries) == 1 and "" in entries:
-                out.append(f"{sep}{encode_basestring(category)}: {self._rule_set(entries[''], inner, step)}")
-            elif not entries:
-                out.append(f"{sep}{encode_basestring(category)}: {{}}")
-            else:
-                out.append(f"{sep}{encode_basestring(category)}: {self._category(entries, inner, step)}")
-            sep = "," + inner
-        out.append(newline + "}")
-
-    def _category(self, entries: Mapping[str, RuleSet], newline: str, step: str) -> str:
-        # The rules of one category, kept by their keys and the identity of their rule sets: interactions
-        # declared alike carry the same rule set objects under the same keys.
-        values = tuple(entries.values())
-        key = (newline, tuple(entries), tuple(map(id, values)))
-        found = self._categories.get(key)
-        if found is None:  # the entry keeps the rule sets alive: no other object can have their ids
-            inner = newline + step
-            parts: list[str] = []
-            sep = "{" + inner
-            for name, rule_set in entries.items():
-                if type(name) is not str:
-                    raise Unsupported
-                parts.append(f"{sep}{encode_basestring(name)}: {self._rule_set(rule_set, inner, step)}")
-                sep = "," + inner
-            parts.append(newline + "}")
-            found = self._categories[key] = (values, "".join(parts))
-        return found[1]
-
-    def _rule_set(self, rule_set: RuleSet, newline: str, step: str) -> str:
-        key = (id(rule_set), newline)
-        found = self._rule_sets.get(key)
-        if found is None or found[0] is not rule_set:
-            parts: list[str] = []
-            encode_into(write_rule_set(rule_set), newline, step, parts)
-            found = self._rule_sets[key] = (rule_set, "".join(parts))
-        return found[1]
 
 
 class _Layout:

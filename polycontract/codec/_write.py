@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
+from polycontract.codec._bodies import header_content_type, is_binary_media_type
 from polycontract.codec._json import LazyList, Writer
-from polycontract.codec._read import header_content_type, is_binary_media_type
 from polycontract.codec._rules import write_generators, write_matching_rules
 from polycontract.errors import UsageError
 from polycontract.model import (

@@ -1,19 +1,100 @@
 """Rendering verification results: the text report, JUnit XML and the Pact Broker's ``testResults`` entries.
 
+The renderers read results through the small protocols below (`ResultView`, `InteractionView`), which
+`VerificationResult` and `InteractionResult` satisfy, so the results module uses this one and not the
+other way round.
+
 >>> jsonable((b"a", {1: None}))
 ['a', {'1': None}]
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
-    from polycontract.verifier._result import InteractionResult, VerificationResult
+    from polycontract.model import Mismatch
 
-__all__ = ["jsonable", "junit_xml", "report", "test_name", "test_result", "text_comments"]
+__all__ = [
+    "InteractionView",
+    "ResultView",
+    "SourceErrorView",
+    "jsonable",
+    "junit_xml",
+    "report",
+    "test_name",
+    "test_result",
+    "text_comments",
+]
+
+
+class InteractionView(Protocol):
+    """What the renderers read of one interaction's result (`InteractionResult` is one)."""
+
+    @property
+    def key(self) -> str | None: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def origin(self) -> str: ...
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def pending(self) -> bool: ...
+    @property
+    def failed(self) -> bool: ...
+    @property
+    def unverified(self) -> bool: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def mismatches(self) -> Sequence[Mismatch]: ...
+    @property
+    def error(self) -> str | None: ...
+    @property
+    def duration(self) -> float: ...
+    @property
+    def comments(self) -> Sequence[str]: ...
+    @property
+    def test_name(self) -> str | None: ...
+    def explain(self) -> str: ...
+
+
+class SourceErrorView(Protocol):
+    """What the renderers read of a pact source that could not be verified (`SourceError` is one)."""
+
+    @property
+    def origin(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+
+
+class ResultView(Protocol):
+    """What the renderers read of a whole verification (`VerificationResult` is one)."""
+
+    @property
+    def provider(self) -> str: ...
+    @property
+    def provider_version(self) -> str | None: ...
+    @property
+    def interactions(self) -> Sequence[InteractionView]: ...
+    @property
+    def source_errors(self) -> Sequence[SourceErrorView]: ...
+    @property
+    def unverified(self) -> Sequence[InteractionView]: ...
+    @property
+    def outcome(self) -> str: ...
+    @property
+    def no_pacts(self) -> bool: ...
+    @property
+    def allow_no_pacts(self) -> bool: ...
+    @property
+    def duration(self) -> float: ...
+
 
 _STATUS = {
     ("verified", False): "ok",
@@ -68,7 +149,7 @@ def test_name(comments: Mapping[str, Any]) -> str | None:
     return text or None
 
 
-def _commentary(r: InteractionResult) -> list[str]:
+def _commentary(r: InteractionView) -> list[str]:
     """The lines under an interaction's line: its test name and text comments (as the Pact verifier prints
     them after the interaction: ``Test Name: …`` then ``Comments:`` and one line per comment)."""
     lines = [f"      Test Name: {r.test_name}"] if r.test_name else []
@@ -77,7 +158,7 @@ def _commentary(r: InteractionResult) -> list[str]:
     return lines
 
 
-def test_result(r: InteractionResult) -> dict[str, Any]:
+def test_result(r: InteractionView) -> dict[str, Any]:
     """One interaction in the Pact Broker's ``testResults`` shape (as the Pact reference verifier sends it)."""
     entry: dict[str, Any] = {
         "interactionId": r.key,
@@ -99,7 +180,7 @@ def test_result(r: InteractionResult) -> dict[str, Any]:
     return entry
 
 
-def report(result: VerificationResult) -> str:
+def report(result: ResultView) -> str:
     """The text report: one line per interaction, the details of what went wrong, counts and the outcome."""
     lines = [
         f"Verifying provider {result.provider}"
@@ -129,7 +210,7 @@ def report(result: VerificationResult) -> str:
     return "\n".join(lines)
 
 
-def _verdict(result: VerificationResult) -> str:
+def _verdict(result: ResultView) -> str:
     outcome = result.outcome
     if outcome == "verified":
         if result.no_pacts:
@@ -148,7 +229,7 @@ def _verdict(result: VerificationResult) -> str:
     return text
 
 
-def junit_xml(result: VerificationResult) -> str:
+def junit_xml(result: ResultView) -> str:
     """One test suite per consumer (version), one test case per interaction; failed ones are ``<failure>``,
     unchecked ones ``<error>``, pending ones ``<skipped>``."""
     import xml.etree.ElementTree as ET

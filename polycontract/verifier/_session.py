@@ -11,8 +11,8 @@ import dataclasses
 import datetime
 import random
 import time
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
 
 import httpx
 
@@ -41,12 +41,44 @@ from polycontract.verifier._messages import (
 from polycontract.verifier._report import test_name, text_comments
 from polycontract.verifier._result import InteractionResult, PactOutcome, SourceError
 from polycontract.verifier._sources import SourcedPact, triage
-from polycontract.verifier._states import StateError, StateRunner, StateSetup
+from polycontract.verifier._states import StateError, StateHandler, StateRunner, StateSetup
 
-if TYPE_CHECKING:
-    from polycontract.verifier._verifier import Verifier
+__all__ = ["VerificationSession", "VerifierSettings"]
 
-__all__ = ["VerificationSession"]
+
+class VerifierSettings(Protocol):
+    """What a session reads of its `Verifier`: the provider, how to reach it, its states and message producers.
+
+    The state handlers are read when the session opens; the message producers each time one is looked up, so a
+    producer registered while a session is open counts.
+    """
+
+    @property
+    def provider(self) -> str: ...
+    @property
+    def base_url(self) -> str | None: ...
+    @property
+    def app(self) -> Any: ...
+    @property
+    def base_path(self) -> str: ...
+    @property
+    def headers(self) -> dict[str, str]: ...
+    @property
+    def timeout(self) -> float: ...
+    @property
+    def state_timeout(self) -> float | None: ...
+    @property
+    def request_hook(self) -> RequestHook | None: ...
+    @property
+    def state_change_url(self) -> str | None: ...
+    @property
+    def state_change_teardown(self) -> bool: ...
+    @property
+    def message_producer(self) -> Callable[..., Any] | None: ...
+    @property
+    def message_url(self) -> str | None: ...
+    def state_handlers(self) -> dict[str, StateHandler]: ...
+    def message_producers(self) -> dict[str, MessageProducer]: ...
 
 
 class VerificationSession:
@@ -56,7 +88,7 @@ class VerificationSession:
     opens one per call.
     """
 
-    def __init__(self, verifier: Verifier) -> None:
+    def __init__(self, verifier: VerifierSettings) -> None:
         self.verifier = verifier
         self._transport: Transport | None = None
         self._states: StateRunner | None = None
@@ -75,7 +107,7 @@ class VerificationSession:
             send=self._transport.send_httpx if relative else None,
             run_async=self._transport.run_async,
         )
-        for name, handler in v._states.items():
+        for name, handler in v.state_handlers().items():
             self._states.add(name, handler)
         if v.message_url is not None:
             self._endpoint = MessageEndpoint(v.message_url, timeout=v.timeout)
@@ -194,7 +226,7 @@ class VerificationSession:
             # state for an interaction that names none (pact-reference rust/pact_verifier/src/lib.rs,
             # `execute_provider_states`); Python state handlers are called only for the states named.
             return (ProviderState(name=""),)
-        if isinstance(interaction, HttpInteraction) or self.verifier._messages.get(interaction.description):
+        if isinstance(interaction, HttpInteraction) or self.verifier.message_producers().get(interaction.description):
             return tuple(states)
         if self.verifier.message_producer is None and self._endpoint is None:
             return tuple(states)
@@ -227,14 +259,15 @@ class VerificationSession:
     def _producer(self, interaction: AsynchronousMessage | SynchronousMessage) -> MessageProducer:
         """The producer for ``interaction``: registered, then ``message_producer``, then ``message_url``."""
         v = self.verifier
-        producer = v._messages.get(interaction.description)
+        producers = v.message_producers()
+        producer = producers.get(interaction.description)
         if producer is not None:
             return producer
         if v.message_producer is not None:
             return from_states_producer(v.message_producer, interaction)
         if self._endpoint is not None:
             return self._endpoint.producer(interaction)
-        known = ", ".join(repr(d) for d in sorted(v._messages)) or "none"
+        known = ", ".join(repr(d) for d in sorted(producers)) or "none"
         raise _Failed(
             "producer",
             f"no message producer for {interaction.description!r} (registered: {known}); register one with "

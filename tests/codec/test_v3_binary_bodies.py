@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from polycontract.codec import dump_pact, load_pact, parse_request
-from polycontract.codec._read import is_binary_media_type
+from polycontract.codec._bodies import is_binary_media_type
 from polycontract.errors import UsageError
 from polycontract.matching import compare_request, compare_response
 from polycontract.model import Body, HttpInteraction, PactDocument, Request, Response
