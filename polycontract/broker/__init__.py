@@ -22,13 +22,18 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from polycontract.broker._embedded.broker import Broker, Environment, PublishResult
-from polycontract.broker._embedded.results import PublishedVerification
-from polycontract.broker._embedded.schemas import SchemaPublishResult
-from polycontract.broker._embedded.selection import BrokerSource, PactForVerification
+from polycontract.broker._embedded.broker import Broker
+from polycontract.broker._embedded.selection import BrokerSource
 from polycontract.broker._resolve import resolve_broker
 from polycontract.broker._store.engine import DEFAULT_URL, make_engine, migrate
-from polycontract.broker._store.retention import PruneReport
+from polycontract.broker._values.records import (
+    Environment,
+    PactForVerification,
+    PruneReport,
+    PublishedVerification,
+    PublishResult,
+    SchemaPublishResult,
+)
 from polycontract.broker._values.selectors import ConsumerVersionSelector
 from polycontract.matrix import Decision, Ignore, LiveVersion, Reason, Row
 

@@ -27,8 +27,8 @@ from polycontract.broker._api.common import (
     reject_unknown,
     required_str,
 )
-from polycontract.broker._embedded.broker import Environment
-from polycontract.broker._embedded.labels import checked_contacts
+from polycontract.broker._values.checks import checked_contacts
+from polycontract.broker._values.records import Environment
 from polycontract.errors import UsageError
 
 __all__ = [

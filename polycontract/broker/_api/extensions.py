@@ -52,7 +52,8 @@ from polycontract.broker._api.common import (
     reject_unknown,
     seg,
 )
-from polycontract.broker._embedded.schemas import SchemaPublishResult, check_kind, check_level
+from polycontract.broker._values.checks import check_kind, check_level
+from polycontract.broker._values.records import SchemaPublishResult
 from polycontract.errors import SchemaError, UsageError
 from polycontract.schema_matrix import SchemaKind
 

@@ -26,7 +26,7 @@ from starlette.routing import Route
 from polycontract.broker._api import queries as reads
 from polycontract.broker._api.common import HttpError, base_url, broker_of, hal, link, seg
 from polycontract.broker._api.pacticipants import pacticipant_json
-from polycontract.broker._embedded.labels import checked_label
+from polycontract.broker._values.checks import checked_label
 from polycontract.errors import StorageError, UsageError
 
 __all__ = ["label_routes"]

@@ -25,7 +25,8 @@ from polycontract.broker._api import matrix_pairs as pairs
 from polycontract.broker._api.common import HttpError, base_url, hal, seg
 from polycontract.broker._api.pacts import pact_url
 from polycontract.broker._api.verification_reads import verification_href
-from polycontract.broker._embedded.broker import Broker, deploy_target
+from polycontract.broker._embedded.broker import Broker
+from polycontract.broker._values.checks import deploy_target
 from polycontract.broker._values.test_results import failures_json, report_json
 from polycontract.matrix import Decision, Ignore, Reason, Row
 

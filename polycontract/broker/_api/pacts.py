@@ -32,8 +32,9 @@ from polycontract.broker._api.common import (
     required_str,
     seg,
 )
-from polycontract.broker._embedded.broker import Broker, PublishResult
+from polycontract.broker._embedded.broker import Broker
 from polycontract.broker._store import reads as _reads
+from polycontract.broker._values.records import PublishResult
 from polycontract.errors import PactFormatError
 
 #: ``POST /contracts/publish`` members: the Pact Broker's (what the Pact CLI sends) and ``allowOverwrite``.

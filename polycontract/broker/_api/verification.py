@@ -33,7 +33,7 @@ from polycontract.broker._api.common import (
 from polycontract.broker._api.pacts import pact_url
 from polycontract.broker._client.codec import metadata_is_wip, wip_metadata
 from polycontract.broker._embedded.results import stored_result
-from polycontract.broker._embedded.selection import PactForVerification
+from polycontract.broker._values.records import PactForVerification
 from polycontract.broker._values.test_results import normalize
 from polycontract.errors import UsageError
 

@@ -51,8 +51,8 @@ from polycontract.broker._api.common import (
     seg,
 )
 from polycontract.broker._api.pact_broker_errors import pact_broker_errors
+from polycontract.broker._values.records import Webhook, WebhookAttempt
 from polycontract.broker._webhooks.events import EVENTS
-from polycontract.broker._webhooks.registry import Webhook, WebhookAttempt
 from polycontract.errors import StorageError, UsageError
 
 __all__ = ["webhook_routes"]

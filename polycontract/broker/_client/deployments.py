@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from polycontract.broker._client.codec import deployed_entries, embedded
-from polycontract.broker._embedded.broker import Environment
-from polycontract.broker._embedded.labels import checked_contacts
+from polycontract.broker._values.checks import checked_contacts
+from polycontract.broker._values.records import Environment
 from polycontract.errors import StorageError, UsageError
 from polycontract.matrix import LiveVersion
 

@@ -34,9 +34,9 @@ from polycontract.broker._client.labels import HttpLabels
 from polycontract.broker._client.transport import Transport
 from polycontract.broker._client.verifying import HttpVerifying
 from polycontract.broker._client.webhooks import HttpWebhooks
-from polycontract.broker._embedded.broker import Broker, PublishResult, deploy_target
-from polycontract.broker._embedded.schemas import SchemaPublishResult, check_kind, check_level
-from polycontract.broker._store.retention import PruneReport
+from polycontract.broker._embedded.broker import Broker
+from polycontract.broker._values.checks import check_kind, check_level, deploy_target
+from polycontract.broker._values.records import PruneReport, PublishResult, SchemaPublishResult
 from polycontract.errors import BrokerError, SchemaError, StorageError, UsageError
 from polycontract.matrix import Decision, Ignore, Row
 from polycontract.schema_matrix import SchemaKind

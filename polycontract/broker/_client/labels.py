@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from polycontract.broker._client.deployments import seg
-from polycontract.broker._embedded.labels import checked_label
+from polycontract.broker._values.checks import checked_label
 
 if TYPE_CHECKING:
     from polycontract.broker._client.transport import Transport

@@ -22,8 +22,15 @@ from polycontract.broker._client.codec import (
     verification_reasons,
     wip_metadata,
 )
-from polycontract.broker._embedded.results import PublishedVerification
-from polycontract.broker._embedded.selection import PactForVerification, SelectorInput, as_utc, parse_selectors
+from polycontract.broker._values.checks import (
+    SelectorInput,
+    as_utc,
+    parse_result,
+    parse_selectors,
+    parse_test_results,
+    wip_flag,
+)
+from polycontract.broker._values.records import PactForVerification, PublishedVerification
 from polycontract.errors import PactFormatError, StorageError, UsageError
 
 if TYPE_CHECKING:
@@ -194,15 +201,13 @@ class HttpVerifying:
         Each result's ``consumer`` (as ``VerificationResult.verifications()`` gives it) names the pact's
         URL; without it the consumer is looked up by content.
         """
-        from polycontract.broker._embedded.results import _parse, _wip, parse_test_results
-
         parsed: list[tuple[str, bool, bool, str]] = []
         details: dict[str, list[dict[str, Any]]] = {}
         unknown_set: set[str] = set()
         wips: set[str] = set()
         for item in [*results]:
-            digest, success, pending = _parse(item)
-            if _wip(item):
+            digest, success, pending = parse_result(item)
+            if wip_flag(item):
                 wips.add(digest)
             stored = parse_test_results(item)  # checked and bounded before anything is sent
             if stored is not None:

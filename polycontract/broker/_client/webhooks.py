@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from polycontract.broker._client.deployments import seg
-from polycontract.broker._webhooks.registry import Webhook, WebhookAttempt
+from polycontract.broker._values.records import Webhook, WebhookAttempt
 from polycontract.errors import BrokerError
 
 if TYPE_CHECKING:

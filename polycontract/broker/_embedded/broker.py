@@ -31,6 +31,7 @@ from polycontract.broker._store.main_branch import MAIN_BRANCH_CANDIDATES, candi
 from polycontract.broker._store.retention import PruneReport, prune
 from polycontract.broker._store.tables import pacticipants, verifications
 from polycontract.broker._store.writes import ensure_pacticipant, ensure_version
+from polycontract.broker._values.checks import deploy_target
 from polycontract.broker._webhooks.delivery import WebhookDispatcher
 from polycontract.broker._webhooks.registry import Webhooks, plan_verification, take_planned
 from polycontract.errors import StorageError, UsageError
@@ -40,15 +41,6 @@ if TYPE_CHECKING:
     from polycontract.model import PactDocument
 
 __all__ = ["Broker", "Environment", "PublishResult"]
-
-
-def deploy_target(to_environment: str | None, to_main_branch: bool, to_tag: str | None) -> str:
-    """The target can-i-deploy names for exactly one of its three questions; `UsageError` otherwise."""
-    if [to_environment is not None, to_main_branch, to_tag is not None].count(True) != 1:
-        raise UsageError("can_i_deploy needs exactly one of to_environment=…, to_main_branch=True or to_tag=…")
-    if to_environment is not None:
-        return to_environment
-    return f"the latest versions tagged {to_tag}" if to_tag is not None else "the main branches"
 
 
 class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks, PacticipantLabels, Deployments):

@@ -9,16 +9,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from polycontract.broker._embedded.labels import checked_contacts
 from polycontract.broker._store import reads as _reads
 from polycontract.broker._store.tables import deployments, environments, pacticipants, releases
 from polycontract.broker._store.writes import existing_version, insert_ignore, lock
+from polycontract.broker._values.checks import checked_contacts
+from polycontract.broker._values.records import Environment
 from polycontract.errors import StorageError, UsageError
 from polycontract.matrix import LiveVersion
 
@@ -26,18 +26,6 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 __all__ = ["Deployments", "Environment"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class Environment:
-    """A deployment target; ``order`` sorts them DEV → QA → PROD; ``contacts`` as the Pact Broker keeps them
-    (``{"name": …, "details": {…}}`` each)."""
-
-    name: str
-    display_name: str | None
-    production: bool
-    order: int
-    contacts: tuple[Mapping[str, Any], ...] = ()
 
 
 class Deployments:

@@ -13,47 +13,19 @@ Broker stores and shows back but never reasons about.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from polycontract.broker._store.tables import pacticipant_labels, pacticipants
 from polycontract.broker._store.writes import ensure_pacticipant, insert_ignore
-from polycontract.errors import StorageError, UsageError
+from polycontract.broker._values.checks import checked_contacts, checked_label
+from polycontract.errors import StorageError
 
 __all__ = ["PacticipantLabels", "checked_contacts", "checked_label", "labels_of"]
-
-
-def checked_label(label: str) -> str:
-    """``label`` when it is a non-empty single-line name of at most 255 characters; a `UsageError` otherwise."""
-    if not isinstance(label, str) or not label.strip() or "\n" in label or len(label) > 255:
-        raise UsageError(f"label={label!r} must be a non-empty single-line name of at most 255 characters")
-    return label
-
-
-def checked_contacts(contacts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """``contacts`` as stored: each ``{name, details?}`` with a non-empty single-line ``name`` and an object of
-    ``details`` (pact_broker ``lib/pact_broker/api/contracts/environment_schema.rb``); a `UsageError` otherwise."""
-    if isinstance(contacts, str | bytes | Mapping):
-        raise UsageError(f"contacts={contacts!r} must be a list of {{name, details?}} objects")
-    out = []
-    for index, contact in enumerate(contacts):
-        if not isinstance(contact, Mapping):
-            raise UsageError(f"contacts[{index}]={contact!r} must be an object {{name, details?}}")
-        unknown = sorted(set(contact) - {"name", "details"})
-        name, details = contact.get("name"), contact.get("details")
-        if unknown:
-            raise UsageError(f"contacts[{index}] has unknown members {unknown}; a contact is {{name, details?}}")
-        if not isinstance(name, str) or not name.strip() or "\n" in name:
-            raise UsageError(f"contacts[{index}].name={name!r} must be a non-empty single-line name")
-        if details is not None and not isinstance(details, Mapping):
-            raise UsageError(f"contacts[{index}].details={details!r} must be an object")
-        out.append({"name": name, **({} if details is None else {"details": dict(details)})})
-    return out
 
 
 def labels_of(conn: Connection, names: Iterable[str]) -> Mapping[str, frozenset[str]]:

@@ -12,9 +12,9 @@ publishers of one consumer version queue instead of both creating revision 1.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Table, and_, bindparam, select
 from sqlalchemy.engine import Connection
@@ -23,6 +23,7 @@ from polycontract.broker._store.main_branch import maybe_set_main_branch
 from polycontract.broker._store.tables import pact_contents, pacticipants, publications, versions
 from polycontract.broker._store.writes import ensure_pacticipant, ensure_version
 from polycontract.broker._values.pact_form import published_text
+from polycontract.broker._values.records import PublishResult
 from polycontract.broker._webhooks.registry import plan_publication
 from polycontract.errors import StorageError
 
@@ -30,17 +31,6 @@ if TYPE_CHECKING:
     from polycontract.model import PactDocument
 
 __all__ = ["PublishResult", "publish_in"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class PublishResult:
-    """What publishing did: ``created`` new, ``unchanged`` (identical content) or ``overwritten``."""
-
-    consumer: str
-    consumer_version: str
-    provider: str
-    content_hash: str
-    outcome: Literal["created", "unchanged", "overwritten"]
 
 
 #: The consumer and provider (by name), with the consumer's version ``number`` when it exists.

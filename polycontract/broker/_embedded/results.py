@@ -9,7 +9,6 @@ results with their mismatches, stored bounded as `polycontract.broker._values.te
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,51 +20,14 @@ from polycontract.broker._store.reads import one_of
 from polycontract.broker._store.tables import pact_contents, pacticipants, verifications
 from polycontract.broker._store.tables import versions as versions_t
 from polycontract.broker._store.writes import ensure_pacticipant, ensure_version
-from polycontract.broker._values.test_results import dump, load, normalize
-from polycontract.errors import StorageError, UsageError
+from polycontract.broker._values.checks import parse_result as _parse
+from polycontract.broker._values.checks import parse_test_results
+from polycontract.broker._values.checks import wip_flag as _wip
+from polycontract.broker._values.records import PublishedVerification
+from polycontract.broker._values.test_results import dump, load
+from polycontract.errors import StorageError
 
 __all__ = ["PublishedVerification", "parse_test_results", "publish_results", "stored_result"]
-
-
-@dataclass(frozen=True, kw_only=True)
-class PublishedVerification:
-    """One verification result the broker recorded."""
-
-    provider: str
-    provider_version: str
-    consumer: str
-    content_hash: str
-    success: bool
-    pending: bool
-    #: The stored result's id (the ``verification-results/{id}`` resource); None over HTTP. Not compared.
-    id: int | None = field(default=None, compare=False)
-
-
-def parse_test_results(item: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The bounded, stored form of an item's ``test_results`` (None when it has none)."""
-    try:
-        return normalize(item.get("test_results"), where="test_results")
-    except UsageError as exc:
-        raise UsageError(f"the result for pact content {str(item.get('content_hash', ''))[:8]}: {exc}") from None
-
-
-def _parse(item: Mapping[str, Any]) -> tuple[str, bool, bool]:
-    if not isinstance(item, Mapping):
-        raise UsageError(f"a verification result is a mapping with content_hash and success, got {item!r}")
-    digest, success, pending = item.get("content_hash"), item.get("success"), item.get("pending", False)
-    if not isinstance(digest, str) or not digest:
-        raise UsageError(f"verification result {dict(item)!r} needs content_hash (a pact content hash)")
-    if not isinstance(success, bool) or not isinstance(pending, bool):
-        raise UsageError(f"verification result {dict(item)!r} needs success (and pending) as True/False")
-    return digest, success, pending
-
-
-def _wip(item: Mapping[str, Any]) -> bool:
-    """The item's ``wip`` flag: the pact was verified as work in progress (the Pact Broker's verifications.wip)."""
-    wip = item.get("wip", False)
-    if not isinstance(wip, bool):
-        raise UsageError(f"verification result {dict(item)!r} needs wip as True/False")
-    return wip
 
 
 def publish_results(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -28,11 +27,11 @@ from polycontract.broker._store.tables import (
 )
 from polycontract.broker._store.tables import versions as versions_t
 from polycontract.broker._store.writes import ensure_pacticipant, ensure_version, existing_version, insert_ignore, lock
+from polycontract.broker._values.checks import check_kind, check_level
+from polycontract.broker._values.records import SchemaPublishResult
 from polycontract.errors import StorageError, UsageError
 from polycontract.matrix import LiveVersion
 from polycontract.schema_matrix import (
-    KINDS,
-    LEVELS,
     SchemaEstate,
     SchemaKind,
     SchemaPublication,
@@ -50,44 +49,6 @@ __all__ = [
     "record_schema_read",
     "schema_document",
 ]
-
-
-@dataclass(frozen=True, kw_only=True)
-class SchemaPublishResult:
-    """What publishing a schema (or recording a read) did: ``created``, ``unchanged`` or ``overwritten``."""
-
-    pacticipant: str
-    version: str
-    subject: str
-    kind: SchemaKind
-    content_hash: str
-    outcome: Literal["created", "unchanged", "overwritten"]
-
-    def to_json(self) -> dict[str, str]:
-        """The JSON form the CLI prints and the HTTP API answers (camelCase keys)."""
-        return {
-            "pacticipant": self.pacticipant,
-            "version": self.version,
-            "subject": self.subject,
-            "kind": self.kind,
-            "contentHash": self.content_hash,
-            "outcome": self.outcome,
-        }
-
-
-def check_kind(kind: str) -> SchemaKind:
-    """``kind`` as a `SchemaKind`, or a `UsageError` listing the kinds."""
-    for known in KINDS:
-        if kind.lower() == known:
-            return known
-    raise UsageError(f"kind={kind!r} is not a schema kind (expected one of {', '.join(KINDS)})")
-
-
-def check_level(level: str) -> str:
-    """``level`` upper-cased, or a `UsageError` listing the compatibility levels."""
-    if level.upper() not in LEVELS:
-        raise UsageError(f"level={level!r} is not a compatibility level (expected one of {', '.join(LEVELS)})")
-    return level.upper()
 
 
 def normalise(kind: SchemaKind, document: Any, *, name: str) -> tuple[str, str]:

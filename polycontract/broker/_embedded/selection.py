@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -36,7 +36,10 @@ from polycontract.broker._store.tables import (
     tags,
 )
 from polycontract.broker._store.tables import versions as versions_t
-from polycontract.broker._values.selectors import DEFAULT_SELECTORS, ConsumerVersionSelector
+from polycontract.broker._values.checks import SelectorInput, parse_selectors
+from polycontract.broker._values.checks import utc as _utc
+from polycontract.broker._values.records import PactForVerification
+from polycontract.broker._values.selectors import ConsumerVersionSelector
 from polycontract.errors import StorageError, UsageError
 
 if TYPE_CHECKING:
@@ -45,56 +48,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BrokerSource", "PactForVerification", "SelectorInput", "parse_selectors", "select_for_verification"]
 
-#: A selector as an object or in the Pact Broker's JSON form.
-SelectorInput = ConsumerVersionSelector | dict[str, Any]
-
 _consumer = pacticipants.alias("consumer")
 _cv = versions_t.alias("cv")
-
-
-@dataclass(frozen=True, kw_only=True)
-class PactForVerification:
-    """One pact content to verify, with every consumer version it is verified for and why.
-
-    ``notices`` has one line per consumer version (``1.0: deployed to prod``). ``pending`` failures
-    must not fail the provider's build; ``wip`` marks a work-in-progress pact (always pending).
-    The attributes ``pact``, ``origin``, ``pending``, ``url``, ``error``, ``consumer_version`` and
-    ``consumer_versions`` are those of the verifier's ``SourcedPact``.
-    """
-
-    consumer: str
-    provider: str
-    content_hash: str
-    consumer_versions: tuple[str, ...]
-    notices: tuple[str, ...]
-    pending: bool
-    wip: bool = False
-    pact: PactDocument | None = field(default=None, repr=False)
-    error: str | None = None
-    origin: str = ""
-    url: str | None = None
-    from_directory: bool = False
-
-    @property
-    def consumer_version(self) -> str | None:
-        """The newest consumer version this content is verified for."""
-        return self.consumer_versions[-1] if self.consumer_versions else None
-
-    def describe(self) -> str:
-        """``web -> api pact 1ddcf3a4 [pending] for web 1.0 (deployed to prod), 2.0 (latest from …)``."""
-        flags = " [wip, pending]" if self.wip else (" [pending]" if self.pending else "")
-        why = ", ".join(self.notices)
-        return f"{self.consumer} -> {self.provider} pact {self.content_hash[:8]}{flags} for {self.consumer} {why}"
-
-
-def parse_selectors(selectors: Iterable[SelectorInput] | None) -> tuple[ConsumerVersionSelector, ...]:
-    """Selectors as objects (JSON dicts parsed); none given means the defaults."""
-    if selectors is None:
-        return DEFAULT_SELECTORS
-    parsed = tuple(
-        s if isinstance(s, ConsumerVersionSelector) else ConsumerVersionSelector.from_json(s) for s in selectors
-    )
-    return parsed or DEFAULT_SELECTORS
 
 
 @dataclass
@@ -329,17 +284,6 @@ def _build(
             )
         )
     return out
-
-
-def as_utc(moment: date | datetime) -> datetime:
-    """A date (midnight UTC) or datetime as an aware UTC datetime (naive means UTC)."""
-    if not isinstance(moment, datetime):
-        moment = datetime.combine(moment, time(), tzinfo=UTC)
-    return _utc(moment)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 class BrokerSource:

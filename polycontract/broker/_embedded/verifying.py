@@ -10,13 +10,13 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from polycontract.errors import UsageError
+from polycontract.broker._values.checks import checked_wip_since, parse_selectors
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from polycontract.broker._embedded.results import PublishedVerification
-    from polycontract.broker._embedded.selection import PactForVerification, SelectorInput
+    from polycontract.broker._values.checks import SelectorInput
+    from polycontract.broker._values.records import PactForVerification, PublishedVerification
 
 __all__ = ["ProviderVerification"]
 
@@ -48,12 +48,10 @@ class ProviderVerification:
         branch, until any provider version verified it.
         ``include_wip_since`` adds work-in-progress pacts (see `polycontract.broker._embedded.selection`).
         """
-        from polycontract.broker._embedded.selection import as_utc, parse_selectors, select_for_verification
+        from polycontract.broker._embedded.selection import select_for_verification
 
-        if include_wip_since is not None and not include_pending:
-            raise UsageError("include_wip_since needs include_pending=True: WIP pacts are always pending")
+        since = checked_wip_since(include_pending, include_wip_since)
         chosen = parse_selectors(selectors)
-        since = None if include_wip_since is None else as_utc(include_wip_since)
         with self._transaction(write=False) as conn:
             found = select_for_verification(
                 conn,

@@ -32,6 +32,7 @@ from polycontract.broker._store.tables import (
     verifications,
     versions,
 )
+from polycontract.broker._values.records import PruneReport
 
 __all__ = ["PruneReport", "VersionFacts", "delete_orphan_pacts", "delete_versions", "prunable", "prune"]
 
@@ -47,17 +48,6 @@ class VersionFacts:
     number: str
     created_at: datetime
     protected: bool
-
-
-@dataclass(frozen=True, kw_only=True)
-class PruneReport:
-    """What a prune deleted (or, with ``dry_run``, would delete)."""
-
-    versions: tuple[tuple[str, str], ...]
-    publications: int
-    verifications: int
-    pact_contents: int
-    dry_run: bool
 
 
 def prunable(facts: Iterable[VersionFacts], *, keep_latest: int, cutoff: datetime) -> list[VersionFacts]:

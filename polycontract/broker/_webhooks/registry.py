@@ -14,17 +14,18 @@ import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from polycontract.broker._embedded.labels import checked_label
 from polycontract.broker._store.tables import pacticipant_labels, pacticipants, publications, versions
 from polycontract.broker._store.tables import webhook_deliveries as deliveries_table
 from polycontract.broker._store.tables import webhooks as webhooks_table
+from polycontract.broker._values.checks import WEBHOOK_ID as _WEBHOOK_ID
+from polycontract.broker._values.checks import checked_label
+from polycontract.broker._values.records import Webhook, WebhookAttempt
 from polycontract.broker._webhooks.delivery import WebhookDispatcher
 from polycontract.broker._webhooks.events import EVENTS, EventFacts, mask_headers, parse_template
 from polycontract.broker._webhooks.planning import plan_publication, plan_verification, rendered, take_planned
@@ -36,46 +37,6 @@ if TYPE_CHECKING:
 __all__ = ["Webhook", "WebhookAttempt", "Webhooks", "plan_publication", "plan_verification", "take_planned"]
 
 _METHODS = ("POST", "PUT", "PATCH")
-_WEBHOOK_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
-
-
-@dataclass(frozen=True, kw_only=True)
-class Webhook:
-    """A configured webhook as read back: secret header values are ``***``."""
-
-    id: str
-    description: str | None
-    events: tuple[str, ...]
-    url: str
-    method: str
-    headers: dict[str, str]
-    body_template: str
-    consumer: str | None
-    provider: str | None
-    enabled: bool
-    timeout: float
-    #: The webhook fires for every consumer (provider) with this label (the Pact Broker's ``{"label": …}``).
-    consumer_label: str | None = None
-    provider_label: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class WebhookAttempt:
-    """One delivery attempt: ``status_code`` None when no response came (see ``error``)."""
-
-    delivery: str
-    event: str
-    attempt: int
-    status_code: int | None
-    error: str | None
-    response: str | None
-    started_at: datetime
-    finished_at: datetime
-
-    @property
-    def ok(self) -> bool:
-        """Whether the receiver answered 2xx."""
-        return self.error is None
 
 
 def _is_http_url(url: str) -> bool:

@@ -13,8 +13,8 @@ from typing import Any
 from polycontract.broker._api.extensions import _KEEP_LATEST, _MAX_AGE, _MAX_LABEL, _OLDER_THAN
 from polycontract.broker._api.openapi import answers as a
 from polycontract.broker._api.openapi import schemas as s
+from polycontract.broker._values.checks import WEBHOOK_ID as _WEBHOOK_ID_RE
 from polycontract.broker._webhooks.events import EVENTS
-from polycontract.broker._webhooks.registry import _WEBHOOK_ID as _WEBHOOK_ID_RE
 from polycontract.schema_matrix import KINDS, LEVELS
 
 __all__ = ["extension_paths", "extension_schemas"]
