@@ -6,7 +6,9 @@ line and exits 2.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -28,6 +30,18 @@ _pacticipant = click.option("--pacticipant", "-a", required=True, help="The appl
 _version = click.option("--version", "-e", "version", required=True, help="The application version (e.g. git SHA).")
 _environment = click.option("--environment", required=True, help="The environment's name, e.g. prod.")
 _instance = click.option("--application-instance", default=None, help="Which of several parallel deployments.")
+
+
+def _release_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options of a release command: ``--pacticipant``, ``--version``, ``--environment``, broker and output."""
+    for option in (output_option, broker_option, _environment, _version, _pacticipant):
+        command = option(command)
+    return command
+
+
+def _deployment(pacticipant: str, version: str | None, environment: str, instance: str | None) -> dict[str, Any]:
+    """What a deployment command prints for ``--output json``."""
+    return {"pacticipant": pacticipant, "version": version, "environment": environment, "applicationInstance": instance}
 
 
 def _pact_files(paths: tuple[Path, ...]) -> list[Path]:
@@ -151,12 +165,7 @@ def record_deployment(
     with open_broker(broker_url) as broker:
         broker.record_deployment(pacticipant, version, environment, application_instance=application_instance)
     where = f" (instance {application_instance})" if application_instance else ""
-    document = {
-        "pacticipant": pacticipant,
-        "version": version,
-        "environment": environment,
-        "applicationInstance": application_instance,
-    }
+    document = _deployment(pacticipant, version, environment, application_instance)
     emit(output, document, f"recorded deployment of {pacticipant} {version} to {environment}{where}")
 
 
@@ -173,21 +182,12 @@ def record_undeployment(
     with open_broker(broker_url) as broker:
         version = broker.record_undeployment(pacticipant, environment, application_instance=application_instance)
     where = f" (instance {application_instance})" if application_instance else ""
-    document = {
-        "pacticipant": pacticipant,
-        "version": version,
-        "environment": environment,
-        "applicationInstance": application_instance,
-    }
+    document = _deployment(pacticipant, version, environment, application_instance)
     emit(output, document, f"recorded undeployment of {pacticipant} {version} from {environment}{where}")
 
 
 @click.command("record-release")
-@_pacticipant
-@_version
-@_environment
-@broker_option
-@output_option
+@_release_options
 def record_release(pacticipant: str, version: str, environment: str, broker_url: str | None, output: str) -> None:
     """Record a release (app store, library); releases accumulate until support ends."""
     with open_broker(broker_url) as broker:
@@ -197,11 +197,7 @@ def record_release(pacticipant: str, version: str, environment: str, broker_url:
 
 
 @click.command("record-support-ended")
-@_pacticipant
-@_version
-@_environment
-@broker_option
-@output_option
+@_release_options
 def record_support_ended(pacticipant: str, version: str, environment: str, broker_url: str | None, output: str) -> None:
     """Record that a released version is no longer supported, so can-i-deploy stops counting it."""
     with open_broker(broker_url) as broker:
