@@ -30,7 +30,7 @@ from typing import Literal
 
 from polycontract.codec import dumps_pact_parts, load_pact, normalise_spec
 from polycontract.errors import PactFormatError, PolycontractError, UsageError
-from polycontract.model import Interaction, PactDocument
+from polycontract.model import Interaction, PactDocument, require_document
 
 __all__ = ["Written", "interaction_key", "merge_pacts", "pact_file_name", "read_pacts", "update_pact", "write_pact"]
 
@@ -89,6 +89,8 @@ def merge_pacts(pacts: Sequence[PactDocument], *, on_conflict: Literal["error", 
     """
     if not pacts:
         raise UsageError("merge_pacts: pacts=[] must hold at least one pact")
+    for index, pact in enumerate(pacts):
+        require_document(pact, f"merge_pacts(pacts[{index}])")
     first = pacts[0]
     for pact in pacts[1:]:
         if (pact.consumer, pact.provider) != (first.consumer, first.provider):
@@ -138,6 +140,7 @@ def write_pact(
     overwritten: that is a `PolycontractError` naming it. A directory that cannot be created or written
     is a `UsageError` naming it.
     """
+    require_document(pact, "write_pact(pact)")
 
     def merged(existing: PactDocument | None) -> PactDocument:
         if mode == "merge" and existing is not None:
@@ -173,6 +176,7 @@ def update_pact(
     with _locked(target):
         found = _existing(target, consumer, provider) if read_existing and target.exists() else None
         pact = update(found)
+        require_document(pact, "update_pact(update=...)")
         if pact is None:
             with contextlib.suppress(FileNotFoundError):
                 target.unlink()

@@ -11,9 +11,13 @@ values only; reading and writing JSON is the job of `polycontract.codec`.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeAlias, TypeVar
+
+from polycontract._renamed import old_name
+from polycontract.errors import UsageError
 
 __all__ = [
     "ABSENT",
@@ -343,16 +347,31 @@ class Mismatch:
         return f"{self.path}: {self.message}"
 
 
+def require_document(pact: object, where: str) -> None:
+    """Raise a `UsageError` if ``pact`` is the consumer builder `polycontract.Pact` where a `PactDocument` belongs.
+
+    ``where`` names the call for the message (``"dump_pact(pact)"``). The builder declares a pact and
+    `polycontract.Pact.to_model` gives its `PactDocument`; anything else passes unchecked.
+
+    >>> from polycontract import Pact
+    >>> require_document(Pact(consumer="web", provider="users"), "dump_pact(pact)")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    polycontract.errors.UsageError: dump_pact(pact) got the consumer builder polycontract.Pact(...); pass ...
+    """
+    if type(pact) is PactDocument:
+        return
+    builder = sys.modules.get("polycontract.pact")  # not loaded: nothing can be a builder
+    if builder is not None and isinstance(pact, builder.Pact):
+        raise UsageError(
+            f"{where} got the consumer builder polycontract.{pact!r}; "
+            "pass pact.to_model(), the polycontract.model.PactDocument it declares"
+        )
+
+
+#: Old names of this module, kept for one release: old name -> (new name, what it is).
+_RENAMED = {"Pact": ("PactDocument", "polycontract.Pact is the consumer builder")}
+
+
 def __getattr__(name: str) -> Any:
     """``model.Pact``: the old name of `PactDocument`, kept for one release with a `DeprecationWarning`."""
-    if name == "Pact":
-        import warnings
-
-        warnings.warn(
-            "polycontract.model.Pact is renamed PactDocument (polycontract.Pact is the consumer builder); "
-            "the old name goes in the next release",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return PactDocument
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return old_name(__name__, name, _RENAMED, globals())

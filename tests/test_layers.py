@@ -14,6 +14,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "polycontract"
 #: Layer of each top-level module or package of polycontract (private helpers sit with their users).
 LAYERS = {
     "errors": 1,
+    "_renamed": 1,
     "model": 2,
     "codec": 2,
     "_paths": 2,

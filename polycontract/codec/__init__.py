@@ -19,7 +19,7 @@ from polycontract.codec._read import read_message_contents, read_pact, read_requ
 from polycontract.codec._where import Where
 from polycontract.codec._write import write_pact
 from polycontract.errors import PactFormatError, UsageError
-from polycontract.model import MessageContents, PactDocument, Request, Response, SpecVersion
+from polycontract.model import MessageContents, PactDocument, Request, Response, SpecVersion, require_document
 
 __all__ = [
     "content_hash",
@@ -74,11 +74,13 @@ def dump_pact(pact: PactDocument, *, spec: str | None = None) -> dict[str, Any]:
 
     Converting to V3 or V2 raises `UsageError` listing everything that version cannot express.
     """
+    require_document(pact, "dump_pact(pact)")
     return write_pact(pact, normalise_spec(spec) if spec else "V4")
 
 
 def dumps_pact(pact: PactDocument, *, spec: str | None = None, indent: int | None = 2) -> str:
     """`dump_pact` as JSON text with stable key order."""
+    require_document(pact, "dumps_pact(pact)")
     if indent is None:
         return json.dumps(dump_pact(pact, spec=spec), ensure_ascii=False)
     return "".join(dumps_pact_parts(pact, spec=spec, indent=indent))
@@ -88,6 +90,7 @@ def dumps_pact_parts(pact: PactDocument, *, spec: str | None = None, indent: int
     """`dumps_pact` (indented) as the pieces of its text, in order, for writing out without joining them all."""
     # Each interaction is built as it is written, then dropped: a large pact is never held twice over.
     # V4 HTTP interactions are written straight as text, the rule sets they share written once.
+    require_document(pact, "dumps_pact_parts(pact)")
     version = normalise_spec(spec) if spec else "V4"
     direct = DirectWriter().write if version == "V4" else None
     return dumps_indented_parts(write_pact(pact, version, lazy=True, direct=direct), indent)
@@ -98,6 +101,7 @@ def content_hash(pact: PactDocument) -> str:
 
     Two pacts that ask the same of a provider hash the same, so a verification of one counts for the other.
     """
+    require_document(pact, "content_hash(pact)")
     doc = write_pact(pact, "V4")
     interactions = sorted(_canonical(_normalise_headers(i)) for i in doc.get("interactions", []))
     canonical = _canonical({"consumer": doc["consumer"], "provider": doc["provider"], "interactions": interactions})

@@ -28,7 +28,7 @@ from urllib.parse import urlparse
 from polycontract.compat._bidi_validate import BodyValidator, coerce, expand_arrays, undeclared_properties
 from polycontract.compat._load import pointer
 from polycontract.compat.openapi import load
-from polycontract.model import ABSENT, Body, HttpInteraction, PactDocument
+from polycontract.model import ABSENT, Body, HttpInteraction, PactDocument, require_document
 
 __all__ = ["Finding", "Report", "check"]
 
@@ -67,12 +67,13 @@ class Report:
 
 
 def check(pact: Any, document: Any, *, pact_name: str = "<pact>", document_name: str = "<openapi>") -> Report:
-    """Check every HTTP interaction of ``pact`` (a `Pact`, dict or JSON text) against ``document``.
+    """Check every HTTP interaction of ``pact`` (a `PactDocument`, dict or JSON text) against ``document``.
 
     Pacts that do not parse raise `polycontract.errors.PactFormatError`; documents that do not
     validate raise `polycontract.errors.SchemaError`. Message interactions are not checked.
     """
     if not isinstance(pact, PactDocument):
+        require_document(pact, "bidirectional.check(pact)")
         from polycontract.codec import load_pact
 
         pact = load_pact(pact, name=pact_name)

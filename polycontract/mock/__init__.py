@@ -22,7 +22,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from polycontract.mock._messages import Message, MessageViolation
+from polycontract._renamed import old_name
+from polycontract.mock._messages import ExampleMessage, MessageViolation
 from polycontract.mock._provider import MockProvider
 from polycontract.mock._replies import ReplyMismatch
 from polycontract.mock._report import MockViolation, Problem
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AsyncMockTransport",
-    "Message",
+    "ExampleMessage",
     "MessageViolation",
     "MockProvider",
     "MockServer",
@@ -48,10 +49,16 @@ __all__ = [
 ]
 
 
+#: Old names of this package, kept for one release: old name -> (new name, what it is).
+_RENAMED = {
+    "Message": ("ExampleMessage", "a pact's example message; polycontract.verifier.ProducedMessage is a producer's"),
+}
+
+
 def __getattr__(name: str) -> Any:
     # The transports load httpx; the socket server does not need it.
     if name in ("MockTransport", "AsyncMockTransport"):
         from polycontract.mock import _transport
 
         return getattr(_transport, name)
-    raise AttributeError(f"module 'polycontract.mock' has no attribute {name!r}")
+    return old_name(__name__, name, _RENAMED, globals())

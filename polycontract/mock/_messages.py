@@ -38,15 +38,19 @@ from polycontract.mock._replies import check_reply
 from polycontract.model import AsynchronousMessage, Body, MessageContents, ProviderState, SynchronousMessage
 from polycontract.model import PactDocument as PactModel
 
-__all__ = ["Message", "MessageViolation", "async_deliver", "deliver", "example_messages"]
+__all__ = ["ExampleMessage", "MessageViolation", "async_deliver", "deliver", "example_messages"]
 
 Handler = Callable[..., Any]
 _SHOWN = 200
 
 
 @dataclass(frozen=True, kw_only=True)
-class Message:
-    """One example message as the consumer receives it: decoded contents (JSON value, text or bytes)."""
+class ExampleMessage:
+    """One example message of a pact, as the consumer receives it: decoded contents (JSON value, text or bytes).
+
+    Built from the pact's declaration, generators applied (a message a provider's producer made, checked by
+    the verifier, is a `polycontract.verifier.ProducedMessage`).
+    """
 
     description: str
     provider_states: tuple[ProviderState, ...] = ()
@@ -62,16 +66,16 @@ class Message:
 class MessageViolation(ContractViolation):
     """The consumer's handler raised for one or more declared messages; ``failures`` pairs them with the errors."""
 
-    def __init__(self, message: str, failures: tuple[tuple[Message, BaseException], ...]) -> None:
+    def __init__(self, message: str, failures: tuple[tuple[ExampleMessage, BaseException], ...]) -> None:
         super().__init__(message)
         self.failures = failures
 
 
 #: A message to deliver and, for a synchronous message, the responses the handler's reply must match.
-_Case = tuple[Message, tuple[MessageContents, ...] | None]
+_Case = tuple[ExampleMessage, tuple[MessageContents, ...] | None]
 
 
-def example_messages(pact: PactModel, *, description: str | None = None) -> list[Message]:
+def example_messages(pact: PactModel, *, description: str | None = None) -> list[ExampleMessage]:
     """The asynchronous messages of ``pact`` (only ``description`` if given), generators applied now."""
     cases = _cases(pact, description, synchronous=False)
     if not cases:
@@ -99,7 +103,7 @@ def _cases(pact: PactModel, description: str | None, *, synchronous: bool = True
             continue
         generated = generate_message(contents, context)
         body = generated.contents
-        message = Message(
+        message = ExampleMessage(
             description=interaction.description,
             provider_states=interaction.provider_states,
             contents=body.content if isinstance(body, Body) else None,
@@ -121,7 +125,7 @@ def _all_cases(pact: PactModel, description: str | None) -> list[_Case]:
     return cases
 
 
-def deliver(pact: PactModel, handler: Handler, *, description: str | None = None) -> list[Message]:
+def deliver(pact: PactModel, handler: Handler, *, description: str | None = None) -> list[ExampleMessage]:
     """Call ``handler`` with every declared message; raise `MessageViolation` if it failed any.
 
     It fails a message by raising, or, for a synchronous message, by returning a reply that matches none
@@ -131,7 +135,7 @@ def deliver(pact: PactModel, handler: Handler, *, description: str | None = None
     """
     _check_handler(handler)
     cases = _all_cases(pact, description)
-    failures: list[tuple[Message, BaseException]] = []
+    failures: list[tuple[ExampleMessage, BaseException]] = []
     for message, expected in cases:
         try:
             result = _call(handler, message)
@@ -146,11 +150,11 @@ def deliver(pact: PactModel, handler: Handler, *, description: str | None = None
     return messages
 
 
-async def async_deliver(pact: PactModel, handler: Handler, *, description: str | None = None) -> list[Message]:
+async def async_deliver(pact: PactModel, handler: Handler, *, description: str | None = None) -> list[ExampleMessage]:
     """`deliver` for async code: awaits the handler's awaitables on the running event loop."""
     _check_handler(handler)
     cases = _all_cases(pact, description)
-    failures: list[tuple[Message, BaseException]] = []
+    failures: list[tuple[ExampleMessage, BaseException]] = []
     for message, expected in cases:
         try:
             result = _call(handler, message)
@@ -179,7 +183,7 @@ def _takes_metadata(handler: Handler) -> bool:
     return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in parameters)
 
 
-def _call(handler: Handler, message: Message) -> Any:
+def _call(handler: Handler, message: ExampleMessage) -> Any:
     if _takes_metadata(handler):
         return handler(message.contents, dict(message.metadata))
     return handler(message.contents)
@@ -197,7 +201,9 @@ def _run(awaitable: Awaitable[Any]) -> Any:
         return pool.submit(asyncio.run, wait()).result()
 
 
-def _raise_failures(pact: PactModel, messages: list[Message], failures: list[tuple[Message, BaseException]]) -> None:
+def _raise_failures(
+    pact: PactModel, messages: list[ExampleMessage], failures: list[tuple[ExampleMessage, BaseException]]
+) -> None:
     if not failures:
         return
     lines = [

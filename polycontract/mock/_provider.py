@@ -30,7 +30,7 @@ from polycontract.matching.support import UNDECODED, request_matches
 from polycontract.mock._discriminator import Discriminator
 from polycontract.mock._report import MockViolation, Problem, describe_interaction, describe_request, violation
 from polycontract.mock._wire_reply import Reply, json_reply, reply_of
-from polycontract.model import HttpInteraction, Interaction, Mismatch, PactDocument, Request
+from polycontract.model import HttpInteraction, Interaction, Mismatch, PactDocument, Request, require_document
 
 __all__ = ["MockProvider"]
 
@@ -60,6 +60,7 @@ class MockProvider:
     def __init__(
         self, pact: PactDocument, *, mock_server_url: str | None = None, optional: Collection[Interaction] = ()
     ) -> None:
+        require_document(pact, "MockProvider(pact)")
         self.pact = pact
         self.mock_server_url = mock_server_url
         self._interactions = [i for i in pact.interactions if isinstance(i, HttpInteraction)]

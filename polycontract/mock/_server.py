@@ -26,7 +26,7 @@ from polycontract.errors import UsageError
 from polycontract.mock._provider import MockProvider
 from polycontract.mock._wire_reply import Reply
 from polycontract.mock._wire_request import normalise_request
-from polycontract.model import Interaction, PactDocument
+from polycontract.model import Interaction, PactDocument, require_document
 
 __all__ = ["MockServer"]
 
@@ -156,6 +156,7 @@ class MockServer:
     def __init__(
         self, pact: PactDocument, *, host: str = "127.0.0.1", port: int = 0, optional: Collection[Interaction] = ()
     ) -> None:
+        require_document(pact, "MockServer(pact)")
         if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
             raise UsageError(f"port={port!r} must be an integer from 0 to 65535 (0 picks a free port)")
         self.pact = pact

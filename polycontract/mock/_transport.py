@@ -25,7 +25,7 @@ import httpx
 from polycontract.mock._provider import MockProvider
 from polycontract.mock._wire_reply import Reply
 from polycontract.mock._wire_request import group_headers, request_of
-from polycontract.model import Interaction, PactDocument, ReadOnlyDict
+from polycontract.model import Interaction, PactDocument, ReadOnlyDict, require_document
 
 __all__ = ["AsyncMockTransport", "MockTransport"]
 
@@ -64,6 +64,7 @@ class _Verifying:
     """
 
     def __init__(self, pact: PactDocument, *, optional: Collection[Interaction] = ()) -> None:
+        require_document(pact, f"{type(self).__name__}(pact)")
         self.pact = pact
         self.provider = MockProvider(pact, mock_server_url=_IN_PROCESS_URL, optional=optional)
         self._depth = 0

@@ -13,7 +13,7 @@ from polycontract.pact._draft import Declaring
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from polycontract.mock import AsyncMockTransport, Message, MockServer, MockTransport
+    from polycontract.mock import AsyncMockTransport, ExampleMessage, MockServer, MockTransport
 
 __all__ = ["Exercising"]
 
@@ -123,7 +123,7 @@ class Exercising(Declaring):
         self._mocks.append(transport.provider)
         return transport
 
-    def messages(self, *, description: str | None = None) -> list[Message]:
+    def messages(self, *, description: str | None = None) -> list[ExampleMessage]:
         """The declared asynchronous messages as the consumer receives them, generators applied.
 
         For feeding them to the consumer yourself; `verify_message` does it and reports every failure.

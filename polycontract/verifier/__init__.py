@@ -16,17 +16,20 @@ messages are verified by calling the producer registered with `Verifier.message`
 
 from __future__ import annotations
 
-from polycontract.verifier._messages import Message, MessageRegistry
+from typing import Any
+
+from polycontract._renamed import old_name
+from polycontract.verifier._messages import MessageRegistry, ProducedMessage
 from polycontract.verifier._result import InteractionResult, PactOutcome, SourceError, VerificationResult
 from polycontract.verifier._sources import PactSource, SourcedPact, SourcedPactLike
 from polycontract.verifier._verifier import VerificationSession, Verifier
 
 __all__ = [
     "InteractionResult",
-    "Message",
     "MessageRegistry",
     "PactOutcome",
     "PactSource",
+    "ProducedMessage",
     "SourceError",
     "SourcedPact",
     "SourcedPactLike",
@@ -34,3 +37,13 @@ __all__ = [
     "VerificationSession",
     "Verifier",
 ]
+
+#: Old names of this package, kept for one release: old name -> (new name, what it is).
+_RENAMED = {
+    "Message": ("ProducedMessage", "a message a producer made; polycontract.mock.ExampleMessage is a pact's example"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """``verifier.Message``: the old name of `ProducedMessage`, kept for one release with a `DeprecationWarning`."""
+    return old_name(__name__, name, _RENAMED, globals())

@@ -1,7 +1,7 @@
 """Verifying messages: call the producer of a description (or a message endpoint), compare what it made.
 
 A message producer returns the message contents (a JSON value, text or bytes), a ``(contents, metadata)``
-pair, or a `Message`. For a V4 synchronous message it is called with the request contents and returns
+pair, or a `ProducedMessage`. For a V4 synchronous message it is called with the request contents and returns
 the response (or a list of responses).
 
 >>> from polycontract import model
@@ -21,6 +21,7 @@ import base64
 import binascii
 import inspect
 import json
+import sys
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,10 +32,10 @@ from polycontract.model import ABSENT, AsynchronousMessage, Body, MessageContent
 
 __all__ = [
     "EndpointError",
-    "Message",
     "MessageEndpoint",
     "MessageProducer",
     "MessageRegistry",
+    "ProducedMessage",
     "from_states_producer",
     "verify_message",
 ]
@@ -43,10 +44,13 @@ MessageProducer = Callable[..., Any]
 
 
 @dataclass(frozen=True, kw_only=True)
-class Message:
+class ProducedMessage:
     """A message as a producer made it: contents, metadata and (optionally) its content type.
 
-    >>> Message(contents={"id": 1}, metadata={"topic": "users"}).metadata
+    What a provider's producer may return to the verifier (a consumer test's example of a message is a
+    `polycontract.mock.ExampleMessage`).
+
+    >>> ProducedMessage(contents={"id": 1}, metadata={"topic": "users"}).metadata
     {'topic': 'users'}
     """
 
@@ -67,12 +71,20 @@ def _expected_type(expected: MessageContents) -> str | None:
 def _as_contents(produced: Any, expected: MessageContents) -> MessageContents:
     if isinstance(produced, MessageContents):
         return produced
-    if isinstance(produced, Message):
+    mock = sys.modules.get("polycontract.mock")  # not loaded: nothing can be one of its example messages
+    if mock is not None and isinstance(produced, mock.ExampleMessage):
+        raise UsageError(
+            f"the producer returned polycontract.mock.ExampleMessage {produced.label()}, an example from a consumer's "
+            "pact; return "
+            "what the provider's code makes: the contents, (contents, metadata) or polycontract.verifier."
+            "ProducedMessage(contents=..., metadata=...)"
+        )
+    if isinstance(produced, ProducedMessage):
         message = produced
     elif isinstance(produced, tuple) and len(produced) == 2 and isinstance(produced[1], Mapping):
-        message = Message(contents=produced[0], metadata=produced[1])
+        message = ProducedMessage(contents=produced[0], metadata=produced[1])
     else:
-        message = Message(contents=produced)
+        message = ProducedMessage(contents=produced)
     content_type = message.content_type or _metadata_type(message.metadata) or _expected_type(expected)
     if content_type is None and not isinstance(message.contents, (str, bytes)):
         content_type = "application/json"
@@ -249,7 +261,7 @@ class MessageEndpoint:
             return lambda: self.fetch(body)
         return lambda request: self.fetch({**body, "request": request})
 
-    def fetch(self, body: dict[str, Any]) -> Message:
+    def fetch(self, body: dict[str, Any]) -> ProducedMessage:
         """POST ``body`` and read the message from the answer; raises `EndpointError`."""
         import httpx
 
@@ -273,7 +285,9 @@ class MessageEndpoint:
                 f"{what} answered {response.status_code}: {response.text[:200]}; the endpoint could not make "
                 "the message (is there a producer for this description and its provider states?)",
             )
-        return Message(contents=_decoded(response), metadata=_metadata(response, what), content_type=_type(response))
+        return ProducedMessage(
+            contents=_decoded(response), metadata=_metadata(response, what), content_type=_type(response)
+        )
 
     def close(self) -> None:
         """Close the HTTP client."""

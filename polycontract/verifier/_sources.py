@@ -19,7 +19,7 @@ from typing import Protocol, runtime_checkable
 
 from polycontract.codec import load_pact
 from polycontract.errors import PactFormatError, UsageError
-from polycontract.model import PactDocument
+from polycontract.model import PactDocument, require_document
 
 __all__ = ["PactSource", "Source", "SourcedPact", "SourcedPactLike", "resolve_sources", "triage"]
 
@@ -161,6 +161,7 @@ def resolve_sources(sources: Iterable[Source]) -> Iterator[SourcedPact]:
                 continue
             yield from (_adopt(item) for item in listed)
         else:
+            require_document(source, "Verifier.verify(source)")
             raise UsageError(
                 f"source={source!r} is not a pact file, a directory, a model.PactDocument or a PactSource "
                 "(an object with a pacts() method)"

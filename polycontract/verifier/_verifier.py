@@ -134,7 +134,7 @@ class Verifier:
         """Decorator registering the producer of the message with this ``description``.
 
         It returns the contents (JSON value, text or bytes), ``(contents, metadata)`` or a
-        `polycontract.verifier.Message`; for a synchronous message it receives the request contents.
+        `polycontract.verifier.ProducedMessage`; for a synchronous message it receives the request contents.
         """
         if not isinstance(description, str) or not description:
             raise UsageError(f"message description={description!r} must be a non-empty string")

@@ -11,10 +11,10 @@ import polycontract.verifier
 def test_the_public_names_are_pinned() -> None:
     assert sorted(polycontract.verifier.__all__) == [
         "InteractionResult",
-        "Message",
         "MessageRegistry",
         "PactOutcome",
         "PactSource",
+        "ProducedMessage",
         "SourceError",
         "SourcedPact",
         "SourcedPactLike",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from polycontract.codec import load_pact
-from polycontract.verifier import Message, Verifier
+from polycontract.verifier import ProducedMessage, Verifier
 
 
 def _v3_messages(*messages: dict[str, Any]) -> dict[str, Any]:
@@ -57,9 +57,9 @@ def test_an_async_message_producer_that_matches_passes_after_its_state() -> None
     verifier.add_state("user exists", lambda params: calls.append("state"))
 
     @verifier.message("a user created event")
-    def created() -> Message:
+    def created() -> ProducedMessage:
         calls.append("produce")
-        return Message(contents={"id": 7, "name": "alice"}, metadata={"topic": "users"})
+        return ProducedMessage(contents={"id": 7, "name": "alice"}, metadata={"topic": "users"})
 
     result = verifier.verify(load_pact(_v3_messages(USER_CREATED)))
 

@@ -39,6 +39,7 @@ from polycontract.broker._values.checks import check_kind, check_level, deploy_t
 from polycontract.broker._values.records import PruneReport, PublishResult, SchemaPublishResult
 from polycontract.errors import BrokerError, SchemaError, StorageError, UsageError
 from polycontract.matrix import Decision, Ignore, Row
+from polycontract.model import require_document
 from polycontract.schema_matrix import SchemaKind
 
 if TYPE_CHECKING:
@@ -193,6 +194,7 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, HttpLabels, Broke
         from polycontract.broker._values.pact_form import published_text
         from polycontract.codec import content_hash
 
+        require_document(pact, "publish_pact(pact)")
         digest = content_hash(pact)
         contract = {
             "consumerName": pact.consumer,

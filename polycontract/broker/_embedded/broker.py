@@ -36,6 +36,7 @@ from polycontract.broker._webhooks.delivery import WebhookDispatcher
 from polycontract.broker._webhooks.registry import Webhooks, plan_verification, take_planned
 from polycontract.errors import StorageError, UsageError
 from polycontract.matrix import Decision, Ignore, Row, decide, rows
+from polycontract.model import require_document
 
 if TYPE_CHECKING:
     from polycontract.model import PactDocument
@@ -178,6 +179,7 @@ class Broker(ProviderVerification, SchemaContracts, VersionQueries, Webhooks, Pa
         provider raises `StorageError` unless ``allow_overwrite=True``; the earlier content stays in
         the history either way. ``build_url`` records the CI build of the consumer version.
         """
+        require_document(pact, "publish_pact(pact)")
         return self._publish_all(
             [pact],
             consumer_version=consumer_version,
