@@ -103,9 +103,10 @@ from polycontract.broker._api import environments as envs
 from polycontract.broker._api import extensions, matrix, pacts, verification
 from polycontract.broker._api import pacticipants as deploy
 from polycontract.broker._api import queries as reads
+from polycontract.broker._api.access_log import AccessLog
 from polycontract.broker._api.auth import AuthConfig, TokenAuth
 from polycontract.broker._api.catalog import catalog_routes
-from polycontract.broker._api.common import AccessLog, HttpError, base_url, error_response, hal, status_for
+from polycontract.broker._api.common import HttpError, base_url, error_response, hal, status_for
 from polycontract.broker._api.labels import label_routes
 from polycontract.broker._api.openapi import document as openapi
 from polycontract.broker._api.pact_broker_errors import pact_broker_errors

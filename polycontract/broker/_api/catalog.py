@@ -23,7 +23,8 @@ GET     ``/pacts/latest``                                           ``pacts[]``:
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -47,11 +48,13 @@ from polycontract.broker._api.common import (
     seg,
 )
 from polycontract.broker._api.pacts import pact_url
+from polycontract.broker._embedded.broker import Broker
 
 __all__ = ["catalog_routes"]
 
 _P = "/pacticipants/{pacticipant}"
 _NEW_PACTICIPANT_FIELDS = frozenset({"name", "mainBranch", "displayName", "repositoryUrl"})
+_T = TypeVar("_T")
 
 
 def _no_content() -> Response:
@@ -60,6 +63,15 @@ def _no_content() -> Response:
 
 def _params(request: Request, *names: str) -> list[str]:
     return [request.path_params[n] for n in names]
+
+
+async def _of_pacticipant(request: Request, read: Callable[[Broker, str], _T | None]) -> tuple[str, _T, str]:
+    """The path's pacticipant, what ``read`` finds of it and the base URL; 404 when the pacticipant is unknown."""
+    (name,) = _params(request, "pacticipant")
+    found = await run_in_threadpool(read, broker_of(request), name)
+    if found is None:
+        raise HttpError(404, f"no pacticipant named {name}")
+    return name, found, base_url(request)
 
 
 async def create_pacticipant(request: Request) -> Response:
@@ -93,11 +105,7 @@ async def delete_pacticipant(request: Request) -> Response:
 
 async def list_versions(request: Request) -> Response:
     """``GET /pacticipants/{pacticipant}/versions``: every version, newest first (the ``pb:versions`` link)."""
-    (name,) = _params(request, "pacticipant")
-    numbers = await run_in_threadpool(catalog.version_numbers, broker_of(request), name)
-    if numbers is None:
-        raise HttpError(404, f"no pacticipant named {name}")
-    base = base_url(request)
+    name, numbers, base = await _of_pacticipant(request, catalog.version_numbers)
     path = f"/pacticipants/{seg(name)}/versions"
     return hal(
         {
@@ -150,11 +158,7 @@ def _branch_json(base: str, info: catalog.BranchInfo) -> dict[str, Any]:
 
 async def list_branches(request: Request) -> Response:
     """``GET /pacticipants/{pacticipant}/branches``."""
-    (name,) = _params(request, "pacticipant")
-    found = await run_in_threadpool(catalog.branches, broker_of(request), name)
-    if found is None:
-        raise HttpError(404, f"no pacticipant named {name}")
-    base = base_url(request)
+    name, found, base = await _of_pacticipant(request, catalog.branches)
     return hal(
         {
             "_embedded": {"branches": [_branch_json(base, b) for b in found]},

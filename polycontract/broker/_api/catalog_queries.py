@@ -19,6 +19,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.engine import Connection
 
 from polycontract.broker._embedded.broker import Broker
+from polycontract.broker._store.lookups import find_pacticipant_id
 from polycontract.broker._store.retention import delete_orphan_pacts, delete_versions
 from polycontract.broker._store.tables import (
     deployments,
@@ -70,11 +71,6 @@ class LatestPact:
     created_at: datetime
 
 
-def _pacticipant_id(conn: Connection, name: str) -> int | None:
-    found = conn.execute(select(pacticipants.c.id).where(pacticipants.c.name == name)).scalar()
-    return None if found is None else int(found)
-
-
 def selector_versions(
     broker: Broker,
     name: str,
@@ -110,7 +106,7 @@ def selector_versions(
 def version_numbers(broker: Broker, name: str) -> list[str] | None:
     """Every version number of ``name``, newest first; None when the pacticipant is unknown."""
     with broker._transaction(write=False) as conn:
-        pid = _pacticipant_id(conn, name)
+        pid = find_pacticipant_id(conn, name)
         if pid is None:
             return None
         query = select(versions.c.number).where(versions.c.pacticipant_id == pid).order_by(versions.c.id.desc())
@@ -120,7 +116,7 @@ def version_numbers(broker: Broker, name: str) -> list[str] | None:
 def branches(broker: Broker, name: str) -> list[BranchInfo] | None:
     """The branches of ``name`` (sorted by name); None when the pacticipant is unknown."""
     with broker._transaction(write=False) as conn:
-        pid = _pacticipant_id(conn, name)
+        pid = find_pacticipant_id(conn, name)
         if pid is None:
             return None
         rows = conn.execute(
@@ -164,7 +160,7 @@ def latest_pacts(broker: Broker) -> list[LatestPact]:
 def delete_branch(broker: Broker, name: str, branch_name: str) -> bool:
     """Take every version of ``name`` off ``branch_name``; False when none was on it."""
     with broker._transaction() as conn:
-        pid = _pacticipant_id(conn, name)
+        pid = find_pacticipant_id(conn, name)
         if pid is None:
             return False
         done = conn.execute(
@@ -199,7 +195,7 @@ def delete_version(broker: Broker, name: str, number: str) -> bool:
 def delete_pacticipant(broker: Broker, name: str) -> bool:
     """Delete pacticipant ``name``, its versions and its pacts (either side); False when it does not exist."""
     with broker._transaction() as conn:
-        pid = _pacticipant_id(conn, name)
+        pid = find_pacticipant_id(conn, name)
         if pid is None:
             return False
         own = [int(r[0]) for r in conn.execute(select(versions.c.id).where(versions.c.pacticipant_id == pid))]

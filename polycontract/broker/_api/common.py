@@ -1,31 +1,26 @@
-"""Shared pieces of the broker's HTTP API: HAL responses, problem details, request bodies and access logs.
+"""Shared pieces of the broker's HTTP API: HAL responses, problem details and request bodies.
 
 Every 4xx/5xx is an RFC 9457 problem (``application/problem+json``; a client that accepts only HAL or
 JSON, like the Pact CLI, gets the same body under that type): ``type``, ``title``, ``status``,
 ``detail`` and ``errors`` (one ``{detail, pointer}`` per bad body field, a JSON pointer into the
 request body, or ``{detail, parameter}`` for a query or path parameter), plus the Pact Broker's
 ``error: {message}`` with the same text (the Pact clients print ``error.message``); polycontract
-errors map to status codes in `status_for`. The access log writes
-one JSON object per request to the ``polycontract.broker.access`` logger and never logs headers
-(so no ``Authorization`` value can leak); with auth on it names the token (``token_name``), never its value.
+errors map to status codes in `status_for`. The access log is `polycontract.broker._api.access_log`.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import re
-import time
 import uuid
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Match
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from polycontract.errors import BrokerError, PolycontractError, StorageError, UsageError
 
@@ -36,7 +31,6 @@ __all__ = [
     "HAL_JSON",
     "HAL_JSON_UTF8",
     "PROBLEM_JSON",
-    "AccessLog",
     "HttpError",
     "base_url",
     "bool_field",
@@ -44,6 +38,7 @@ __all__ = [
     "environment_uuid",
     "error_response",
     "hal",
+    "has_control",
     "json_body",
     "link",
     "name_list",
@@ -64,7 +59,6 @@ PROBLEM_JSON = "application/problem+json"
 #: Largest request body the server reads (a pact of several MB is already unusual).
 MAX_BODY = 16 * 1024 * 1024
 _ENVIRONMENT_NS = uuid.UUID("6f0c1c52-4d8e-4f43-9a51-0c7c1b7d2a10")
-ACCESS_LOG = logging.getLogger("polycontract.broker.access")
 
 
 def pointer(*parts: str | int) -> str:
@@ -305,102 +299,16 @@ MAX_NAME = 255
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f]")
-#: A control character in a query string, raw or percent-encoded (UTF-8 never encodes one in a longer sequence).
-_QUERY_CONTROL = re.compile("[\x00-\x1f\x7f]|%(?:[01][0-9a-fA-F]|7[fF])")
 
 
-def _has_control(value: str) -> bool:
+def has_control(value: str) -> bool:
+    """Whether ``value`` holds a control character (no name, version or path may)."""
     return _CONTROL.search(value) is not None
 
 
 def _clean(where: str, value: str) -> str:
-    if _has_control(value):
+    if has_control(value):
         raise HttpError(400, f"{_label(where)} must not contain control characters", pointer=where)
     if len(value) > MAX_NAME:
         raise HttpError(400, f"{_label(where)} is longer than {MAX_NAME} characters", pointer=where)
     return value
-
-
-def _path_parameters(scope: Scope) -> dict[str, str]:
-    """The path parameters of the route ``scope`` matches (empty when none does or the app is unknown)."""
-    app = scope.get("app")
-    for route in getattr(app, "routes", None) or []:
-        try:
-            match, child = route.matches(scope)
-        except Exception:  # a route that cannot read this scope names no parameter
-            continue
-        if match is not Match.NONE:
-            return {str(k): str(v) for k, v in child.get("path_params", {}).items()}
-    return {}
-
-
-def _bad_input(scope: Scope) -> HttpError | None:
-    """Why a request's path or query cannot be served (control characters, an over-long name), or None."""
-    path = str(scope.get("path", ""))
-    if _has_control(path) or (len(path) > MAX_NAME and any(len(part) > MAX_NAME for part in path.split("/"))):
-        for name, value in _path_parameters(scope).items():
-            if _has_control(value):
-                return HttpError(400, f"{name} must not contain control characters", parameter=name)
-            if len(value) > MAX_NAME:
-                return HttpError(400, f"{name} is longer than {MAX_NAME} characters", parameter=name)
-        if _has_control(path):
-            return HttpError(400, "the path must not contain control characters", parameter="path")
-        return HttpError(400, f"a name or version in the path is longer than {MAX_NAME} characters", parameter="path")
-    query = scope.get("query_string", b"").decode("latin-1")
-    if _QUERY_CONTROL.search(query):  # the usual query has none: no need to decode it
-        for name, value in parse_qsl(query, keep_blank_values=True):
-            if _has_control(name) or _has_control(value):
-                shown = "".join(ch if not _has_control(ch) else "?" for ch in name)
-                return HttpError(400, f"{shown} must not contain control characters", parameter=shown)
-    return None
-
-
-class AccessLog:
-    """ASGI middleware: one JSON log line per HTTP request (method, path, status, duration; no headers).
-
-    It also refuses (400, naming the parameter) paths and queries that cannot name a resource: control
-    characters or a path segment longer than the database stores, so no such name reaches a handler
-    or the database.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        app = self.app
-        refused = _bad_input(scope)
-        if refused is not None:
-            app = error_response(refused.status, refused.message, refused.errors)
-        started = time.perf_counter()
-        status = 500
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await app(scope, receive, sending)
-        finally:
-            if ACCESS_LOG.isEnabledFor(logging.INFO):
-                _log_request(scope, status, started)
-
-
-def _log_request(scope: Scope, status: int, started: float) -> None:
-    """Write one request's JSON access line."""
-    client = scope.get("client")
-    entry = {
-        "event": "request",
-        "method": scope.get("method"),
-        "path": scope.get("path"),
-        "query": scope.get("query_string", b"").decode("latin-1") or None,
-        "status": status,
-        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-        "client": client[0] if client else None,
-        "token_name": scope.get("polycontract.token_name"),
-    }
-    ACCESS_LOG.info(json.dumps(entry, separators=(",", ":")))

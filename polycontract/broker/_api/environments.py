@@ -7,7 +7,8 @@ addressed by their row id (``/deployed-versions/{id}``), which is what the Pact 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Literal
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -27,6 +28,7 @@ from polycontract.broker._api.common import (
     reject_unknown,
     required_str,
 )
+from polycontract.broker._embedded.broker import Broker
 from polycontract.broker._values.checks import checked_contacts
 from polycontract.broker._values.records import Environment
 from polycontract.errors import UsageError
@@ -268,39 +270,42 @@ def _record_id(request: Request) -> int:
 
 async def patch_deployed_version(request: Request) -> Response:
     """``PATCH /deployed-versions/{id}`` ``{currentlyDeployed: false}``: record the undeployment."""
-    body = await json_body(request)
-    reject_unknown(body, {"currentlyDeployed"})
-    if body.get("currentlyDeployed", False) is not False:
-        raise HttpError(400, "currentlyDeployed can only be set to false", pointer="/currentlyDeployed")
-    broker = broker_of(request)
-    record = await run_in_threadpool(reads.deployment, broker, _record_id(request))
-    if record is None:
-        raise HttpError(404, f"no deployed version {request.path_params['id']}")
-    if record.current:
-        await run_in_threadpool(
-            lambda: broker.record_undeployment(
-                record.pacticipant, record.environment, application_instance=record.application_instance
-            )
+
+    def undeploy(broker: Broker, record: reads.LiveRecord) -> None:
+        broker.record_undeployment(
+            record.pacticipant, record.environment, application_instance=record.application_instance
         )
-    updated = await run_in_threadpool(reads.deployment, broker, record.id)
-    assert updated is not None
-    return hal(live_json(base_url(request), updated, "deployed"))
+
+    return await _end_record(request, "currentlyDeployed", "deployed", reads.deployment, undeploy)
 
 
 async def patch_released_version(request: Request) -> Response:
     """``PATCH /released-versions/{id}`` ``{currentlySupported: false}``: record that support ended."""
+
+    def end_support(broker: Broker, record: reads.LiveRecord) -> None:
+        broker.record_support_ended(record.pacticipant, record.version, record.environment)
+
+    return await _end_record(request, "currentlySupported", "released", reads.release, end_support)
+
+
+async def _end_record(
+    request: Request,
+    flag: str,
+    kind: Literal["deployed", "released"],
+    read: Callable[[Broker, int], reads.LiveRecord | None],
+    end: Callable[[Broker, reads.LiveRecord], None],
+) -> Response:
+    """Set ``flag`` of the record in the path to false (``end`` it unless it has ended) and answer the record."""
     body = await json_body(request)
-    reject_unknown(body, {"currentlySupported"})
-    if body.get("currentlySupported", False) is not False:
-        raise HttpError(400, "currentlySupported can only be set to false", pointer="/currentlySupported")
+    reject_unknown(body, {flag})
+    if body.get(flag, False) is not False:
+        raise HttpError(400, f"{flag} can only be set to false", pointer=f"/{flag}")
     broker = broker_of(request)
-    record = await run_in_threadpool(reads.release, broker, _record_id(request))
+    record = await run_in_threadpool(read, broker, _record_id(request))
     if record is None:
-        raise HttpError(404, f"no released version {request.path_params['id']}")
+        raise HttpError(404, f"no {kind} version {request.path_params['id']}")
     if record.current:
-        await run_in_threadpool(
-            lambda: broker.record_support_ended(record.pacticipant, record.version, record.environment)
-        )
-    updated = await run_in_threadpool(reads.release, broker, record.id)
+        await run_in_threadpool(end, broker, record)
+    updated = await run_in_threadpool(read, broker, record.id)
     assert updated is not None
-    return hal(live_json(base_url(request), updated, "released"))
+    return hal(live_json(base_url(request), updated, kind))

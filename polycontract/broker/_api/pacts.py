@@ -33,7 +33,7 @@ from polycontract.broker._api.common import (
     seg,
 )
 from polycontract.broker._embedded.broker import Broker
-from polycontract.broker._store import reads as _reads
+from polycontract.broker._store import lookups as _lookups
 from polycontract.broker._values.records import PublishResult
 from polycontract.errors import PactFormatError
 
@@ -223,14 +223,8 @@ def _pact_at(
         number = reads.latest_pact_version(broker, consumer, provider)
         if number is None:
             return None
-    if revision is not None:
-        return reads.pact_revision(broker, consumer, number, provider, revision)
     with broker._transaction(write=False) as conn:
-        digest = _reads.current_hash(conn, consumer, number, provider)
-    if digest is None:
-        return None
-    found = reads.pact_by_hash(broker, digest)
-    return None if found is None else (digest, found[2])
+        return _lookups.publication(conn, consumer, number, provider, revision)
 
 
 async def get_pact_by_version(request: Request) -> Response:

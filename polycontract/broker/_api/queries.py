@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from polycontract.broker._embedded.broker import Broker
 from polycontract.broker._embedded.labels import labels_of
+from polycontract.broker._store.published import CONSUMER, CONSUMER_VERSION, PROVIDER, PUBLISHED
 from polycontract.broker._store.tables import (
     deployments,
     environments,
@@ -34,7 +35,6 @@ __all__ = [
     "latest_pact_version",
     "latest_provider_pacts",
     "pact_by_hash",
-    "pact_revision",
     "pacticipant",
     "pacticipant_names",
     "ping",
@@ -106,53 +106,26 @@ def pact_by_hash(broker: Broker, content_hash: str) -> tuple[str, str, str] | No
 
 def latest_pact_version(broker: Broker, consumer: str, provider: str) -> str | None:
     """The newest consumer version of ``consumer`` with a pact for ``provider``."""
-    cv = versions.alias("cv")
+    cv = CONSUMER_VERSION
     with broker._transaction(write=False) as conn:
         row = conn.execute(
             select(cv.c.number)
-            .select_from(publications)
-            .join(cv, cv.c.id == publications.c.consumer_version_id)
-            .join(_consumer, _consumer.c.id == cv.c.pacticipant_id)
-            .join(_provider, _provider.c.id == publications.c.provider_id)
-            .where(_consumer.c.name == consumer, _provider.c.name == provider, publications.c.is_current)
+            .select_from(PUBLISHED)
+            .where(CONSUMER.c.name == consumer, PROVIDER.c.name == provider, publications.c.is_current)
             .order_by(cv.c.created_at.desc(), cv.c.id.desc())
             .limit(1)
         ).first()
     return None if row is None else str(row[0])
 
 
-def pact_revision(broker: Broker, consumer: str, number: str, provider: str, revision: int) -> tuple[str, str] | None:
-    """``(content hash, pact JSON)`` of publication ``revision`` of a consumer version's pact."""
-    cv = versions.alias("cv")
-    with broker._transaction(write=False) as conn:
-        row = conn.execute(
-            select(publications.c.content_hash, pact_contents.c.content)
-            .select_from(publications)
-            .join(pact_contents, pact_contents.c.content_hash == publications.c.content_hash)
-            .join(cv, cv.c.id == publications.c.consumer_version_id)
-            .join(_consumer, _consumer.c.id == cv.c.pacticipant_id)
-            .join(_provider, _provider.c.id == publications.c.provider_id)
-            .where(
-                _consumer.c.name == consumer,
-                cv.c.number == number,
-                _provider.c.name == provider,
-                publications.c.revision == revision,
-            )
-        ).first()
-    return None if row is None else (row[0], row[1])
-
-
 def latest_provider_pacts(broker: Broker, provider: str) -> list[tuple[str, str, str]]:
     """``(consumer, consumer version, content hash)`` of each consumer's newest pact for ``provider``."""
-    cv = versions.alias("cv")
+    cv = CONSUMER_VERSION
     with broker._transaction(write=False) as conn:
         found = conn.execute(
-            select(_consumer.c.name, cv.c.number, publications.c.content_hash)
-            .select_from(publications)
-            .join(cv, cv.c.id == publications.c.consumer_version_id)
-            .join(_consumer, _consumer.c.id == cv.c.pacticipant_id)
-            .join(_provider, _provider.c.id == publications.c.provider_id)
-            .where(_provider.c.name == provider, publications.c.is_current)
+            select(CONSUMER.c.name, cv.c.number, publications.c.content_hash)
+            .select_from(PUBLISHED)
+            .where(PROVIDER.c.name == provider, publications.c.is_current)
             .order_by(cv.c.created_at, cv.c.id)
         ).all()
     latest = {row[0]: (row[0], row[1], row[2]) for row in found}
@@ -212,14 +185,20 @@ def version(broker: Broker, name: str, number: str | None, *, branch: str | None
     return VersionInfo(name, row[1], row[2], tag_names, row[3], row[4])
 
 
-def _live_query(table: Any, flag: Any) -> Any:
+def _current_flag(table: Any) -> Any:
+    """The column that says a deployment is current or a release still supported."""
+    return table.c.currently_deployed if table is deployments else table.c.currently_supported
+
+
+def _live_query(table: Any) -> Any:
+    """Deployment or release records (``table``) with their pacticipant, version and environment names."""
     return (
         select(
             table.c.id,
             pacticipants.c.name,
             versions.c.number,
             environments.c.name.label("environment"),
-            flag.label("current"),
+            _current_flag(table).label("current"),
             table.c.created_at,
             *([table.c.application_instance] if table is deployments else []),
         )
@@ -246,22 +225,21 @@ def deployed_versions(
     broker: Broker, environment: str | None, *, pacticipant: str | None = None, version: str | None = None
 ) -> list[LiveRecord]:
     """Current deployments (to ``environment`` when given), optionally of one pacticipant (version)."""
-    query = _live_query(deployments, deployments.c.currently_deployed).where(deployments.c.currently_deployed)
-    if environment is not None:
-        query = query.where(environments.c.name == environment)
-    if pacticipant is not None:
-        query = query.where(pacticipants.c.name == pacticipant)
-    if version is not None:
-        query = query.where(versions.c.number == version)
-    with broker._transaction(write=False) as conn:
-        return [_record(r, True) for r in conn.execute(query)]
+    return _current(broker, deployments, environment, pacticipant, version)
 
 
 def released_versions(
     broker: Broker, environment: str | None, *, pacticipant: str | None = None, version: str | None = None
 ) -> list[LiveRecord]:
     """Supported releases (to ``environment`` when given), optionally of one pacticipant (version)."""
-    query = _live_query(releases, releases.c.currently_supported).where(releases.c.currently_supported)
+    return _current(broker, releases, environment, pacticipant, version)
+
+
+def _current(
+    broker: Broker, table: Any, environment: str | None, pacticipant: str | None, version: str | None
+) -> list[LiveRecord]:
+    """The current records of ``table``, narrowed to ``environment``, ``pacticipant`` and ``version`` when given."""
+    query = _live_query(table).where(_current_flag(table))
     if environment is not None:
         query = query.where(environments.c.name == environment)
     if pacticipant is not None:
@@ -269,22 +247,20 @@ def released_versions(
     if version is not None:
         query = query.where(versions.c.number == version)
     with broker._transaction(write=False) as conn:
-        return [_record(r, False) for r in conn.execute(query)]
+        return [_record(r, table is deployments) for r in conn.execute(query)]
 
 
 def deployment(broker: Broker, record_id: int) -> LiveRecord | None:
     """Deployment ``record_id`` (current or not)."""
-    with broker._transaction(write=False) as conn:
-        row = conn.execute(
-            _live_query(deployments, deployments.c.currently_deployed).where(deployments.c.id == record_id)
-        ).first()
-    return None if row is None else _record(row, True)
+    return _by_id(broker, deployments, record_id)
 
 
 def release(broker: Broker, record_id: int) -> LiveRecord | None:
     """Release ``record_id`` (supported or not)."""
+    return _by_id(broker, releases, record_id)
+
+
+def _by_id(broker: Broker, table: Any, record_id: int) -> LiveRecord | None:
     with broker._transaction(write=False) as conn:
-        row = conn.execute(
-            _live_query(releases, releases.c.currently_supported).where(releases.c.id == record_id)
-        ).first()
-    return None if row is None else _record(row, False)
+        row = conn.execute(_live_query(table).where(table.c.id == record_id)).first()
+    return None if row is None else _record(row, table is deployments)

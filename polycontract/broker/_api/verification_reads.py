@@ -31,7 +31,7 @@ from starlette.routing import Route
 from polycontract.broker._api.common import HttpError, base_url, broker_of, hal
 from polycontract.broker._api.pacts import pact_url
 from polycontract.broker._embedded.results import stored_result
-from polycontract.broker._store import reads as _reads
+from polycontract.broker._store import lookups as _lookups
 from polycontract.broker._store.tables import verifications
 from polycontract.matrix import Row
 
@@ -53,7 +53,7 @@ def _latest(request: Request, digest: str | None) -> dict[str, Any] | None:
     broker = broker_of(request)
     with broker._transaction(write=False) as conn:
         if digest is None:
-            digest = _reads.current_hash(conn, consumer, request.path_params["version"], provider)
+            digest = _lookups.current_hash(conn, consumer, request.path_params["version"], provider)
             if digest is None:
                 return None
         newest = conn.execute(

@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import ARRAY, Select, and_, any_, false, func, literal, or_, select, true, union_all
 from sqlalchemy.engine import Connection
 
+from polycontract.broker._store.lookups import environment_id, find_version
+from polycontract.broker._store.published import CONSUMER, CONSUMER_VERSION, PROVIDER, PUBLISHED
 from polycontract.broker._store.tables import (
     deployments,
     environments,
-    pact_contents,
     pacticipants,
     publications,
     releases,
@@ -26,15 +27,10 @@ from polycontract.broker._store.tables import (
 from polycontract.broker._store.tables import tags as tags_t
 from polycontract.broker._store.tables import versions as versions_t
 from polycontract.broker._values.test_results import failures_from_stored, load
-from polycontract.errors import StorageError
 from polycontract.matrix import Estate, Ignore, LiveVersion, Publication, Verification
 
 __all__ = [
     "attach_failures",
-    "content_provider",
-    "current_deployment",
-    "current_hash",
-    "environment_id",
     "known_ignores",
     "latest_with_tag",
     "live_in_environment",
@@ -42,24 +38,9 @@ __all__ = [
     "load_estate",
     "load_matrix",
     "one_of",
-    "pacticipant_id",
-    "publication_content",
 ]
 
-_consumer = pacticipants.alias("consumer")
-_provider = pacticipants.alias("provider")
-_cv = versions_t.alias("cv")
 _pv = versions_t.alias("pv")
-
-
-def environment_id(conn: Connection, name: str) -> int:
-    """The id of environment ``name``, or a `StorageError` listing the environments that exist."""
-    found = conn.execute(select(environments.c.id).where(environments.c.name == name)).scalar()
-    if found is None:
-        known = conn.execute(select(environments.c.name).order_by(environments.c.display_order)).scalars().all()
-        listed = ", ".join(known) or "none yet; create one with create-environment"
-        raise StorageError(f"environment={name!r} does not exist (known environments: {listed})")
-    return int(found)
 
 
 def one_of(conn: Connection, column: Any, values: Iterable[Any]) -> Any:
@@ -69,70 +50,6 @@ def one_of(conn: Connection, column: Any, values: Iterable[Any]) -> Any:
     if conn.dialect.name == "postgresql":
         return column == any_(literal(items, ARRAY(column.type)))
     return column.in_(items)
-
-
-def pacticipant_id(conn: Connection, name: str) -> int:
-    """The id of pacticipant ``name``, or a `StorageError`."""
-    found = conn.execute(select(pacticipants.c.id).where(pacticipants.c.name == name)).scalar()
-    if found is None:
-        raise StorageError(f"pacticipant={name!r} is not known to the broker")
-    return int(found)
-
-
-def current_deployment(conn: Connection, pacticipant: int, environment: int, instance: str) -> tuple[int, str] | None:
-    """(deployment id, version number) of what runs in that application instance, if anything."""
-    found = conn.execute(
-        select(deployments.c.id, versions_t.c.number)
-        .join(versions_t, versions_t.c.id == deployments.c.version_id)
-        .where(
-            deployments.c.pacticipant_id == pacticipant,
-            deployments.c.environment_id == environment,
-            deployments.c.application_instance == instance,
-            deployments.c.currently_deployed,
-        )
-    ).first()
-    return None if found is None else (int(found[0]), str(found[1]))
-
-
-def current_hash(conn: Connection, consumer: str, consumer_version: str, provider: str) -> str | None:
-    """The content hash ``consumer`` ``consumer_version`` currently publishes for ``provider``."""
-    found = conn.execute(
-        _publication_query().where(
-            _consumer.c.name == consumer,
-            _cv.c.number == consumer_version,
-            _provider.c.name == provider,
-            publications.c.is_current,
-        )
-    ).first()
-    return None if found is None else str(found.content_hash)
-
-
-def content_provider(conn: Connection, content_hash: str) -> str | None:
-    """The provider named by pact content ``content_hash``, or None when the broker does not hold it."""
-    found = conn.execute(
-        select(pacticipants.c.name)
-        .join(pact_contents, pact_contents.c.provider_id == pacticipants.c.id)
-        .where(pact_contents.c.content_hash == content_hash)
-    ).scalar()
-    return None if found is None else str(found)
-
-
-def publication_content(
-    conn: Connection, consumer: str, consumer_version: str, provider: str, revision: int | None
-) -> str | None:
-    """The pact JSON of a publication: the current one, or revision ``revision`` (1 = first) from history."""
-    query = (
-        select(pact_contents.c.content)
-        .select_from(publications)
-        .join(pact_contents, pact_contents.c.content_hash == publications.c.content_hash)
-        .join(_cv, _cv.c.id == publications.c.consumer_version_id)
-        .join(_consumer, _consumer.c.id == _cv.c.pacticipant_id)
-        .join(_provider, _provider.c.id == publications.c.provider_id)
-        .where(_consumer.c.name == consumer, _cv.c.number == consumer_version, _provider.c.name == provider)
-    )
-    query = query.where(publications.c.is_current if revision is None else publications.c.revision == revision)
-    found = conn.execute(query).scalar()
-    return None if found is None else str(found)
 
 
 def live_in_environment(conn: Connection, name: str) -> list[tuple[int, LiveVersion]]:
@@ -224,15 +141,11 @@ def load_estate(
     ignore: Iterable[Ignore] = (),
 ) -> Estate:
     """The publications, verifications and versions `matrix.decide` needs for ``pacticipant`` ``version``."""
-    found = conn.execute(
-        select(versions_t.c.id, pacticipants.c.id)
-        .join(pacticipants, pacticipants.c.id == versions_t.c.pacticipant_id)
-        .where(pacticipants.c.name == pacticipant, versions_t.c.number == version)
-    ).first()
+    found = find_version(conn, pacticipant, version)
     known = {(lv.pacticipant, lv.version) for _, lv in live} | known_ignores(conn, ignore)
     if found is None:
         return Estate(live=tuple(lv for _, lv in live), versions=frozenset(known))
-    version_id, pacticipant_id = found
+    pacticipant_id, version_id = found
     live_ids = [vid for vid, _ in live]
     own = conn.execute(
         _publication_query().where(publications.c.consumer_version_id == version_id, publications.c.is_current)
@@ -285,20 +198,20 @@ def load_matrix(
         conditions += [alias.c.branch == branch] if branch is not None else []
         return and_(*conditions) if conditions else true()
 
-    as_consumer = _consumer.c.name == pacticipant
-    as_provider = _provider.c.name == pacticipant
-    counterpart_cv = true() if live_ids is None else one_of(conn, _cv.c.id, live_ids)
+    as_consumer = CONSUMER.c.name == pacticipant
+    as_provider = PROVIDER.c.name == pacticipant
+    counterpart_cv = true() if live_ids is None else one_of(conn, CONSUMER_VERSION.c.id, live_ids)
     pubs = conn.execute(
         _publication_query()
         .where(publications.c.is_current)
-        .where(or_(and_(as_consumer, own_side(_cv)), and_(as_provider, counterpart_cv)))
-        .order_by(_cv.c.id)
+        .where(or_(and_(as_consumer, own_side(CONSUMER_VERSION)), and_(as_provider, counterpart_cv)))
+        .order_by(CONSUMER_VERSION.c.id)
         .limit(limit)
     ).all()
     hashes = {r.content_hash for r in pubs}
     provider_filter = or_(
-        and_(_provider.c.name == pacticipant, own_side(_pv)),
-        and_(_provider.c.name != pacticipant, true() if live_ids is None else one_of(conn, _pv.c.id, live_ids)),
+        and_(PROVIDER.c.name == pacticipant, own_side(_pv)),
+        and_(PROVIDER.c.name != pacticipant, true() if live_ids is None else one_of(conn, _pv.c.id, live_ids)),
     )
     results = conn.execute(
         _verification_query().where(one_of(conn, verifications.c.content_hash, hashes), provider_filter)
@@ -335,25 +248,19 @@ def attach_failures(conn: Connection, found: Sequence[tuple[int, Verification]])
 
 
 def _publication_query() -> Select[Any]:
-    return (
-        select(
-            _consumer.c.name.label("consumer"),
-            _cv.c.number.label("consumer_version"),
-            _provider.c.name.label("provider"),
-            publications.c.content_hash,
-        )
-        .select_from(publications)
-        .join(_cv, _cv.c.id == publications.c.consumer_version_id)
-        .join(_consumer, _consumer.c.id == _cv.c.pacticipant_id)
-        .join(_provider, _provider.c.id == publications.c.provider_id)
-    )
+    return select(
+        CONSUMER.c.name.label("consumer"),
+        CONSUMER_VERSION.c.number.label("consumer_version"),
+        PROVIDER.c.name.label("provider"),
+        publications.c.content_hash,
+    ).select_from(PUBLISHED)
 
 
 def _verification_query() -> Select[Any]:
     return (
         select(
             verifications.c.id,
-            _provider.c.name.label("provider"),
+            PROVIDER.c.name.label("provider"),
             _pv.c.number.label("provider_version"),
             verifications.c.content_hash,
             verifications.c.success,
@@ -363,7 +270,7 @@ def _verification_query() -> Select[Any]:
         )
         .select_from(verifications)
         .join(_pv, _pv.c.id == verifications.c.provider_version_id)
-        .join(_provider, _provider.c.id == _pv.c.pacticipant_id)
+        .join(PROVIDER, PROVIDER.c.id == _pv.c.pacticipant_id)
         .order_by(verifications.c.id)
     )
 

@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Connection
 
+from polycontract.broker._store.lookups import find_pacticipant_id, pacticipant_id
 from polycontract.broker._store.main_branch import maybe_set_main_branch
 from polycontract.broker._store.tables import pacticipants, tags, versions
 from polycontract.errors import StorageError
 
-__all__ = ["ensure_pacticipant", "ensure_version", "existing_version", "insert_ignore", "lock"]
+__all__ = ["ensure_pacticipant", "ensure_version", "insert_ignore", "lock"]
 
 
 def insert_ignore(conn: Connection, table: Table, values: Mapping[str, Any]) -> None:
@@ -42,11 +43,11 @@ def ensure_pacticipant(conn: Connection, name: str, now: datetime) -> int:
     """The id of pacticipant ``name``, created when new."""
     if not name or not name.strip():
         raise StorageError(f"pacticipant={name!r} must be a non-empty name")
-    found = conn.execute(select(pacticipants.c.id).where(pacticipants.c.name == name)).scalar()
+    found = find_pacticipant_id(conn, name)
     if found is None:
         insert_ignore(conn, pacticipants, {"name": name, "created_at": now})
-        found = conn.execute(select(pacticipants.c.id).where(pacticipants.c.name == name)).scalar_one()
-    return int(found)
+        found = pacticipant_id(conn, name)
+    return found
 
 
 def ensure_version(
@@ -74,20 +75,3 @@ def ensure_version(
     for tag in tag_names:
         insert_ignore(conn, tags, {"version_id": version_id, "name": tag})
     return version_id
-
-
-def existing_version(conn: Connection, pacticipant: str, number: str) -> tuple[int, int]:
-    """(pacticipant id, version id) of an existing version, or a `StorageError` saying how to create it."""
-    pacticipant_id = conn.execute(select(pacticipants.c.id).where(pacticipants.c.name == pacticipant)).scalar()
-    if pacticipant_id is None:
-        raise StorageError(
-            f"pacticipant={pacticipant!r} is not known to the broker; publish a pact or create-version first"
-        )
-    version_id = conn.execute(
-        select(versions.c.id).where(versions.c.pacticipant_id == pacticipant_id, versions.c.number == number)
-    ).scalar()
-    if version_id is None:
-        raise StorageError(
-            f"{pacticipant} version={number!r} is not known to the broker; publish a pact or create-version first"
-        )
-    return int(pacticipant_id), int(version_id)

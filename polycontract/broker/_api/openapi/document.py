@@ -5,7 +5,8 @@ path and query parameters, the JSON request bodies the handlers accept (``additi
 false`` where a handler refuses unknown members), the main members of the HAL answers (HAL documents
 stay open to more members), the RFC 9457 problems of every refusal and the bearer/basic security
 schemes. Request schemas are in `_api.openapi.schemas`, answers in `_api.openapi.answers`, the
-extension and webhook routes in `_api.openapi.extensions`. A test checks that the description and
+extension and webhook routes in `_api.openapi.extensions`, environments and deployments in
+`_api.openapi.environments`. A test checks that the description and
 the app's routes name the same operations, and schemathesis fuzzes the app against it.
 """
 
@@ -21,6 +22,7 @@ from starlette.responses import Response
 from polycontract.broker._api.openapi import answers as a
 from polycontract.broker._api.openapi import schemas as s
 from polycontract.broker._api.openapi.catalog import catalog_operations, catalog_schemas, merged
+from polycontract.broker._api.openapi.environments import environment_operations
 from polycontract.broker._api.openapi.extensions import extension_paths, extension_schemas
 from polycontract.broker._api.openapi.labels import label_operations, label_schemas
 from polycontract.broker._api.openapi.provider_pacts import provider_pact_operations, provider_pact_schemas
@@ -32,7 +34,6 @@ Schema = dict[str, Any]
 _P = "/pacticipants/{pacticipant}"
 _PACT = "/pacts/provider/{provider}/consumer/{consumer}"
 _SHA = _PACT + "/pact-version/{sha}"
-_ENV = "/environments/{uuid}"
 
 
 def _matrix_query() -> list[Schema]:
@@ -206,79 +207,6 @@ def _paths() -> dict[str, dict[str, Schema]]:
                 write=True,
             )
         },
-        _P + "/versions/{version}/deployed-versions/environment/{uuid}": {
-            "post": s.operation(
-                "Record a deployment",
-                "recordDeployment",
-                {"201": ("DeployedVersion", "The deployment")},
-                (404, 409, 413),
-                body=s.json_request(s.DEPLOYMENT, "The application instance", required=False),
-                write=True,
-            )
-        },
-        _P + "/versions/{version}/released-versions/environment/{uuid}": {
-            "post": s.operation(
-                "Record a release",
-                "recordRelease",
-                {"201": ("ReleasedVersion", "The release")},
-                (404, 409),
-                write=True,
-            )
-        },
-        "/environments": {
-            "get": s.operation(
-                "Every environment",
-                "listEnvironments",
-                {"200": ("Environments", "The environments")},
-                (),
-                query=[s.query("name", "Only the environment of this name.")],
-            ),
-            "post": s.operation(
-                "Create an environment",
-                "createEnvironment",
-                {"201": ("Environment", "The new environment")},
-                (409, 413),
-                body=s.json_request(s.ENVIRONMENT_NEW, "The environment"),
-                write=True,
-            ),
-        },
-        _ENV: {
-            "get": s.operation("An environment", "getEnvironment", {"200": ("Environment", "The environment")}, read),
-            "put": s.operation(
-                "Update an environment",
-                "updateEnvironment",
-                {"200": ("Environment", "The environment")},
-                (404, 409, 413),
-                body=s.json_request(s.ENVIRONMENT_UPDATE, "The environment's new settings", required=False),
-                write=True,
-            ),
-        },
-        _ENV + "/deployed-versions/currently-deployed": {
-            "get": s.operation(
-                "What is deployed in an environment",
-                "currentlyDeployed",
-                {"200": ("CurrentlyDeployed", "The current deployments")},
-                read,
-                query=[
-                    s.query("pacticipant", "Only this pacticipant's deployments."),
-                    s.query("applicationInstance", "Only this application instance (empty: none)."),
-                ],
-            )
-        },
-        _ENV + "/released-versions/currently-supported": {
-            "get": s.operation(
-                "What is released and supported in an environment",
-                "currentlySupported",
-                {"200": ("CurrentlySupported", "The supported releases")},
-                read,
-                query=[
-                    s.query("pacticipant", "Only this pacticipant's releases."),
-                    s.query("version", "Only this version's releases."),
-                ],
-            )
-        },
-        "/deployed-versions/{id}": {"patch": _end("DeployedVersion", "currentlyDeployed", "patchDeployedVersion")},
-        "/released-versions/{id}": {"patch": _end("ReleasedVersion", "currentlySupported", "patchReleasedVersion")},
         "/matrix": {
             "get": s.operation(
                 "The matrix, or can-i-deploy / can-i-merge with environment or mainBranch",
@@ -348,18 +276,6 @@ def _pacticipant_write(operation_id: str, *, creates: bool) -> Schema:
     )
 
 
-def _end(schema: str, flag: str, operation_id: str) -> Schema:
-    body = {"type": "object", "additionalProperties": False, "properties": {flag: {"const": False}}}
-    return s.operation(
-        f"Set {flag} to false",
-        operation_id,
-        {"200": (schema, "The updated record")},
-        (404, 409, 413),
-        body=s.json_request(body, f"{{{flag}: false}}", required=False),
-        write=True,
-    )
-
-
 def _with_path_parameters(paths: dict[str, dict[str, Schema]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for path, operations in paths.items():
@@ -392,7 +308,13 @@ def document() -> dict[str, Any]:
             ),
         },
         "paths": _with_path_parameters(
-            merged(_paths(), catalog_operations(), provider_pact_operations(), label_operations())
+            merged(
+                _paths(),
+                catalog_operations(),
+                environment_operations(),
+                provider_pact_operations(),
+                label_operations(),
+            )
         )
         | extension_paths(),
         "components": components,
