@@ -8,12 +8,13 @@ True
 
 `connect` accepts ``sqlite:///path`` (embedded, WAL mode) and ``postgresql://…`` (psycopg 3); the
 schema is migrated on connect. ``http://…`` / ``https://…`` returns an `HttpBroker` speaking a broker
-server's HTTP API (``polycontract broker serve``) with the same methods. ``connect()`` without a URL
+server's HTTP API (``polycontract broker serve``). Both implement `BrokerAPI`, the operations every
+broker offers, each on its own; code that takes any broker is typed `BrokerAPI`. ``connect()`` without a URL
 reads ``POLYCONTRACT_BROKER`` and ``POLYCONTRACT_BROKER_TOKEN`` as the command line does; the
 embedded ``.polycontract/broker.db`` is used only when nothing names a broker.
 
 Providers verify through `BrokerSource` (consumer version selectors, pending and WIP pacts; see
-`Broker.pacts_for_verification`) and record a run with `Broker.publish_verification_results`.
+`BrokerAPI.pacts_for_verification`) and record a run with `BrokerAPI.publish_verification_results`.
 """
 
 from __future__ import annotations
@@ -22,10 +23,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from polycontract.broker._embedded.broker import Broker
-from polycontract.broker._embedded.selection import BrokerSource
+from polycontract.broker._interface import BrokerAPI
 from polycontract.broker._resolve import resolve_broker
-from polycontract.broker._store.engine import DEFAULT_URL, make_engine, migrate
 from polycontract.broker._values.records import (
     Environment,
     PactForVerification,
@@ -39,10 +38,14 @@ from polycontract.matrix import Decision, Ignore, LiveVersion, Reason, Row
 
 if TYPE_CHECKING:
     from polycontract.broker._client.http_broker import HttpBroker
+    from polycontract.broker._embedded.broker import Broker
+    from polycontract.broker._embedded.selection import BrokerSource
+    from polycontract.broker._store.engine import DEFAULT_URL
 
 __all__ = [
     "DEFAULT_URL",
     "Broker",
+    "BrokerAPI",
     "BrokerSource",
     "ConsumerVersionSelector",
     "Decision",
@@ -70,11 +73,12 @@ def connect(
     username: str | None = None,
     password: str | None = None,
     create: bool = True,
-) -> Broker:
+) -> BrokerAPI:
     """Open the broker ``url`` names, resolved exactly as the ``polycontract`` command line does.
 
     Without ``url``: ``POLYCONTRACT_BROKER``; only when nothing names a broker, the embedded SQLite file
-    `DEFAULT_URL`. ``http(s)://…`` returns an `HttpBroker`; its credentials are ``token`` (bearer) or
+    `DEFAULT_URL`. A database URL returns the embedded `Broker`, ``http(s)://…`` an `HttpBroker` (both a
+    `BrokerAPI`); the `HttpBroker`'s credentials are ``token`` (bearer) or
     ``username``/``password`` (basic auth), else ``user:password@`` in the URL, else
     ``POLYCONTRACT_BROKER_TOKEN``, else ``POLYCONTRACT_BROKER_USERNAME``/``POLYCONTRACT_BROKER_PASSWORD``.
 
@@ -94,6 +98,9 @@ def connect(
         from polycontract.broker._client.http_broker import HttpBroker
 
         return HttpBroker(target.url, token=target.token, username=target.username, password=target.password)
+    from polycontract.broker._embedded.broker import Broker
+    from polycontract.broker._store.engine import make_engine, migrate
+
     engine = make_engine(target.url, create=create)
     try:
         migrate(engine)
@@ -104,9 +111,22 @@ def connect(
 
 
 def __getattr__(name: str) -> Any:
-    """`HttpBroker` on first use, so commands on an embedded broker never import httpx."""
+    """`Broker`, `BrokerSource`, `DEFAULT_URL` and `HttpBroker` on first use: the HTTP client never loads
+    SQLAlchemy, and commands on an embedded broker never import httpx."""
     if name == "HttpBroker":
         from polycontract.broker._client.http_broker import HttpBroker
 
         return HttpBroker
+    if name == "Broker":
+        from polycontract.broker._embedded.broker import Broker
+
+        return Broker
+    if name == "BrokerSource":
+        from polycontract.broker._embedded.selection import BrokerSource
+
+        return BrokerSource
+    if name == "DEFAULT_URL":
+        from polycontract.broker._store.engine import DEFAULT_URL
+
+        return DEFAULT_URL
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,7 +16,7 @@ import click
 from polycontract.errors import PolycontractError
 
 if TYPE_CHECKING:
-    from polycontract.broker import Broker
+    from polycontract.broker import BrokerAPI
 
 __all__ = ["broker_option", "emit", "open_broker", "output_option", "print_table", "reporting_errors"]
 
@@ -64,7 +64,7 @@ def reporting_errors() -> Iterator[None]:
 
 
 @contextmanager
-def open_broker(url: str | None, *, create: bool = True) -> Iterator[Broker]:
+def open_broker(url: str | None, *, create: bool = True) -> Iterator[BrokerAPI]:
     """Connect to the broker (errors reported as one line, exit 2) and close it afterwards.
 
     ``url`` is ``--broker``; without it `polycontract.broker.connect` resolves ``POLYCONTRACT_BROKER``

@@ -41,12 +41,16 @@ def configure_logging(level: str) -> None:
 
 def app_from_environment() -> object:
     """uvicorn factory for worker processes: the app over the database named by ``POLYCONTRACT_BROKER_DB``."""
-    from polycontract.broker import connect
+    from polycontract.broker import Broker, connect
     from polycontract.broker.server import AUTH_FILE_ENV, create_app, load_auth
 
     configure_logging(os.environ.get(LOG_LEVEL_ENV, "info"))
     auth = load_auth(os.environ.get(AUTH_FILE_ENV))
-    return create_app(connect(os.environ[DB_ENV]), auth=auth)
+    database = connect(os.environ[DB_ENV])
+    if not isinstance(database, Broker):  # the server keeps pacts in a database, not in another broker server
+        database.close()
+        raise UsageError(f"{DB_ENV} must name a database (sqlite:///… or postgresql://…), not a broker server")
+    return create_app(database, auth=auth)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -14,7 +14,7 @@ import click
 from polycontract.cli._broker_common import broker_option, emit, open_broker, output_option, print_table
 
 if TYPE_CHECKING:
-    from polycontract.broker import Broker
+    from polycontract.broker import BrokerAPI
     from polycontract.matrix import Decision, Ignore, Row
 
 __all__ = ["can_i_deploy", "matrix"]
@@ -145,7 +145,7 @@ def matrix(
     emit(output, {"matrix": [_row_json(r) for r in rows]}, text)
 
 
-def _check_known(broker: Broker, pacticipant: str, version: str | None) -> None:
+def _check_known(broker: BrokerAPI, pacticipant: str, version: str | None) -> None:
     """An unknown application or version is an error (exit 2), not an empty matrix read as "nothing to check"."""
     from polycontract.errors import StorageError
 

@@ -27,7 +27,7 @@ from polycontract.errors import UsageError
 from polycontract.verifier import SourcedPact, VerificationResult, Verifier
 
 if TYPE_CHECKING:
-    from polycontract.broker import Broker, PactForVerification
+    from polycontract.broker import BrokerAPI, PactForVerification
 
 
 def _headers(values: tuple[str, ...]) -> dict[str, str]:
@@ -293,7 +293,7 @@ def _report(result: VerificationResult, output: str, junit_xml: Path | None, pro
             click.echo(f"\nThe provider is not reachable{where}: start it or fix --provider-url.", err=True)
 
 
-def _publish(broker: Broker, result: VerificationResult) -> None:
+def _publish(broker: BrokerAPI, result: VerificationResult) -> None:
     """One verification result per measured pact, keyed by its content so every consumer version sharing it
     counts; pacts that could not be verified are named and left out."""
     assert result.provider_version is not None

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from polycontract.broker import Broker, Decision
+from polycontract.broker import BrokerAPI, Decision
 from polycontract.demo._contracts import reads, verify_auth, verify_orders, web_ui_consumer_tests
 from polycontract.model import PactDocument as PactModel
 
@@ -27,7 +27,7 @@ Say = Callable[[str], None]
 class Estate:
     """The broker plus what each team's pipeline does to it, narrated through ``say``."""
 
-    def __init__(self, broker: Broker, workdir: Path, say: Say) -> None:
+    def __init__(self, broker: BrokerAPI, workdir: Path, say: Say) -> None:
         self.broker = broker
         self.workdir = workdir
         self.say = say

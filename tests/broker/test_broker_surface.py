@@ -12,6 +12,7 @@ import polycontract.matrix
 def test_broker_exports_are_pinned() -> None:
     assert sorted(polycontract.broker.__all__) == [
         "Broker",
+        "BrokerAPI",
         "BrokerSource",
         "ConsumerVersionSelector",
         "DEFAULT_URL",

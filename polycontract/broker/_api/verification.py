@@ -31,7 +31,7 @@ from polycontract.broker._api.common import (
     seg,
 )
 from polycontract.broker._api.pacts import pact_url
-from polycontract.broker._client.codec import metadata_is_wip, wip_metadata
+from polycontract.broker._values.pact_metadata import metadata_is_wip, wip_metadata
 from polycontract.broker._embedded.results import stored_result
 from polycontract.broker._values.records import PactForVerification
 from polycontract.broker._values.test_results import normalize

@@ -1,4 +1,4 @@
-"""Turning the broker API's HAL+JSON answers into the `Broker`'s return types (and a few requests into JSON).
+"""Turning the broker API's HAL+JSON answers into the `BrokerAPI`'s return types (and a few requests into JSON).
 
 The readers accept the Pact Broker's documented shapes and prefer polycontract's extension
 members when the server sends them, so answers through `HttpBroker` equal the embedded broker's:
@@ -14,13 +14,11 @@ members when the server sends them, so answers through `HttpBroker` equal the em
 
 from __future__ import annotations
 
-import base64
-import binascii
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
-from urllib.parse import parse_qs, unquote
+from urllib.parse import unquote
 
 from polycontract.errors import BrokerError
 from polycontract.matrix import Decision, InteractionFailure, Reason, Row, Status
@@ -31,11 +29,10 @@ __all__ = [
     "embedded",
     "hash_from_href",
     "href",
-    "metadata_is_wip",
     "notice_reasons",
     "parse_time",
+    "present",
     "row_from_json",
-    "wip_metadata",
 ]
 
 _STATUSES = {"ok", "failed", "unverified", "missing", "ignored", "unknown-version", "no-dependencies"}
@@ -48,6 +45,11 @@ _NOTICE_STATUS: dict[str, Status] = {
 }
 _PACT_VERSION = re.compile(r"/pacts/provider/([^/]+)/consumer/([^/]+)/pact-version/([^/?#]+)")
 _MATCHES = re.compile(r"because it matches (.*)$", re.DOTALL)
+
+
+def present(**members: Any) -> dict[str, Any]:
+    """The members of a request body that have a value: None means "not sent"."""
+    return {k: v for k, v in members.items() if v is not None}
 
 
 def as_mapping(value: Any, what: str) -> Mapping[str, Any]:
@@ -80,33 +82,6 @@ def href(document: Mapping[str, Any], relation: str) -> str | None:
     if isinstance(found, Mapping) and isinstance(found.get("href"), str):
         return str(found["href"])
     return None
-
-
-#: The metadata segment of a WIP pact's URL. pact_broker lib/pact_broker/api/pact_broker_urls.rb:
-#: build_metadata_for_pact_for_verification gives ``{"w" => true}`` for a WIP pact and encode_metadata is
-#: ``Base64.strict_encode64(Rack::Utils.build_nested_query(metadata))``, i.e. base64 of ``w=true``.
-_WIP_METADATA = base64.b64encode(b"w=true").decode("ascii")
-
-
-def wip_metadata() -> str:
-    """The ``/metadata/{m}`` segment value that marks a work-in-progress pact (what the Pact Broker sends)."""
-    return _WIP_METADATA
-
-
-def metadata_is_wip(raw: str | None) -> bool:
-    """True when a pact URL's metadata segment says the pact is WIP (``w=true``, as the Pact Broker decodes it).
-
-    pact_broker lib/pact_broker/api/resources/verifications.rb: ``wip?`` is ``metadata[:wip] == "true"``; metadata
-    that cannot be decoded counts as none (decode_pact_metadata answers ``{}``).
-    """
-    if not raw:
-        return False
-    try:
-        query = base64.b64decode(raw, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return False
-    parsed = parse_qs(query)
-    return "true" in parsed.get("w", []) or "true" in parsed.get("wip", [])
 
 
 def hash_from_href(url: str | None) -> tuple[str, str, str] | None:

@@ -1,6 +1,6 @@
 """The environments, deployments and releases of `HttpBroker`: the Pact Broker's environment routes.
 
-A mixin so `_http_client.py` stays small; it uses the client's ``_http`` transport. Environments
+A part of the client that uses only its ``_http`` transport. Environments
 are addressed by the UUID the server lists for each name (remembered per client); deployed and
 released versions by the ``self`` link the server gives them, which is PATCHed to end them.
 """
@@ -9,23 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from polycontract.broker._client.codec import deployed_entries, embedded
-from polycontract.broker._values.checks import checked_contacts
+from polycontract.broker._client.paths import seg, version_path
+from polycontract.broker._values.checks import checked_contacts, checked_environment_name
 from polycontract.broker._values.records import Environment
-from polycontract.errors import StorageError, UsageError
+from polycontract.errors import StorageError
 from polycontract.matrix import LiveVersion
 
 if TYPE_CHECKING:
     from polycontract.broker._client.transport import Transport
 
 __all__ = ["HttpDeployments"]
-
-
-def seg(value: str) -> str:
-    """``value`` as one URL path segment."""
-    return quote(value, safe="")
 
 
 class HttpDeployments:
@@ -56,8 +51,7 @@ class HttpDeployments:
         contacts: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         """Create (``POST /environments``) or update (``PUT /environments/{uuid}``) environment ``name``."""
-        if not name or not name.strip():
-            raise UsageError(f"environment={name!r} must be a non-empty name")
+        checked_environment_name(name)
         listed = None if contacts is None else checked_contacts(contacts)
         existing = {str(e.get("name")): e for e in self._environment_list()}
         if name not in existing:
@@ -101,16 +95,13 @@ class HttpDeployments:
             )
         return tuple(out)
 
-    def _version_path(self, pacticipant: str, version: str) -> str:
-        return f"/pacticipants/{seg(pacticipant)}/versions/{seg(version)}"
-
     def record_deployment(
         self, pacticipant: str, version: str, environment: str, *, application_instance: str | None = None
     ) -> None:
         """``POST /pacticipants/{p}/versions/{v}/deployed-versions/environment/{uuid}``."""
         uid = self._environment_uuid(environment)
         body = {} if application_instance is None else {"applicationInstance": application_instance}
-        path = f"{self._version_path(pacticipant, version)}/deployed-versions/environment/{seg(uid)}"
+        path = f"{version_path(pacticipant, version)}/deployed-versions/environment/{seg(uid)}"
         self._http.request("POST", path, json_body=body)
 
     def record_undeployment(
@@ -133,7 +124,7 @@ class HttpDeployments:
     def record_release(self, pacticipant: str, version: str, environment: str) -> None:
         """``POST /pacticipants/{p}/versions/{v}/released-versions/environment/{uuid}`` (idempotent)."""
         uid = self._environment_uuid(environment)
-        path = f"{self._version_path(pacticipant, version)}/released-versions/environment/{seg(uid)}"
+        path = f"{version_path(pacticipant, version)}/released-versions/environment/{seg(uid)}"
         self._http.request("POST", path, json_body={}, idempotent=True)
 
     def record_support_ended(self, pacticipant: str, version: str, environment: str) -> None:

@@ -1,4 +1,4 @@
-"""`HttpBroker`: the `Broker` API over a broker server's HTTP API (Pact Broker HAL routes), via httpx.
+"""`HttpBroker`: the `BrokerAPI` over a broker server's HTTP API (Pact Broker HAL routes), via httpx.
 
 ``connect("http://…")`` / ``connect("https://…")`` returns one, so every CLI command works against
 an embedded file or a server with only ``--broker`` changed:
@@ -10,41 +10,36 @@ Routes are the Pact Broker's (``/contracts/publish``, ``/pacts/provider/{p}/…`
 ``/environments``, deployed and released versions, ``/matrix``); what the Pact Broker has no route
 for (schema contracts, prune) goes to ``/polycontract/…`` extension routes. Arguments are checked
 here as the embedded broker checks them, so a wrong call fails the same way before any request.
-Retries, backoff and error mapping live in `polycontract.broker._client.transport`.
+Retries, backoff and error mapping live in `polycontract.broker._client.transport`. The client shares
+no code with the embedded broker beyond the values and argument checks of `polycontract.broker._values`,
+and never loads SQLAlchemy.
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from polycontract.broker._client.codec import (
-    as_mapping,
-    decision_from_json,
-    hash_from_href,
-    row_from_json,
-)
-from polycontract.broker._client.deployments import HttpDeployments, seg
+from polycontract.broker._client.codec import as_mapping, decision_from_json, hash_from_href, present, row_from_json
+from polycontract.broker._client.deployments import HttpDeployments
 from polycontract.broker._client.labels import HttpLabels
+from polycontract.broker._client.pacticipants import HttpPacticipants
+from polycontract.broker._client.paths import seg
+from polycontract.broker._client.schemas import HttpSchemas
 from polycontract.broker._client.transport import Transport
 from polycontract.broker._client.verifying import HttpVerifying
 from polycontract.broker._client.webhooks import HttpWebhooks
-from polycontract.broker._embedded.broker import Broker
-from polycontract.broker._values.checks import check_kind, check_level, deploy_target
-from polycontract.broker._values.records import PruneReport, PublishResult, SchemaPublishResult
-from polycontract.errors import BrokerError, SchemaError, StorageError, UsageError
+from polycontract.broker._values.checks import checked_keep_latest, deploy_target
+from polycontract.broker._values.records import PruneReport, PublishResult
+from polycontract.errors import StorageError, UsageError
 from polycontract.matrix import Decision, Ignore, Row
 from polycontract.model import require_document
-from polycontract.schema_matrix import SchemaKind
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
     from polycontract.model import PactDocument
 
 __all__ = ["HttpBroker"]
@@ -52,8 +47,9 @@ __all__ = ["HttpBroker"]
 _OUTCOMES = {"Pact published": "created", "Pact unchanged": "unchanged", "Pact overwritten": "overwritten"}
 
 
-class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, HttpLabels, Broker):
-    """A `Broker` whose storage is a broker server reached over HTTP (same methods, same return types).
+class HttpBroker(HttpPacticipants, HttpVerifying, HttpDeployments, HttpWebhooks, HttpLabels, HttpSchemas):
+    """A `BrokerAPI` whose storage is a broker server reached over HTTP (the embedded `Broker`'s operations,
+    same parameters, same return types).
 
     ``token`` is sent as a bearer token, ``username``/``password`` as HTTP basic auth; neither is
     logged or shown in errors. ``retries`` bounds retries of connection failures (any call) and of
@@ -101,78 +97,12 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, HttpLabels, Broke
         self._http.close()
 
     def __enter__(self) -> HttpBroker:
+        """The client itself; leaving the ``with`` block closes it."""
         return self
 
-    @contextmanager
-    def _transaction(self, *, write: bool = True) -> Iterator[Connection]:
-        raise BrokerError("an HTTP broker has no database transaction")  # pragma: no cover - guard
-        yield  # pragma: no cover
-
-    # -- pacticipants and versions ---------------------------------------------------------------
-
-    def create_pacticipant(
-        self,
-        name: str,
-        *,
-        main_branch: str | None = None,
-        repository_url: str | None = None,
-        display_name: str | None = None,
-    ) -> None:
-        """Create ``name`` (or update it): ``PATCH /pacticipants/{name}``.
-
-        PATCH, not PUT: the Pact Broker creates an unknown pacticipant on PATCH only (PUT answers 404).
-        """
-        body: dict[str, Any] = {"name": name}
-        if main_branch is not None:
-            body["mainBranch"] = main_branch
-        if repository_url is not None:
-            body["repositoryUrl"] = repository_url
-        if display_name is not None:
-            body["displayName"] = display_name
-        # Setting the same fields again changes nothing: safe to retry as the PUT it replaces was.
-        self._http.request("PATCH", f"/pacticipants/{seg(name)}", json_body=body, idempotent=True)
-
-    def create_version(
-        self,
-        pacticipant: str,
-        version: str,
-        *,
-        branch: str | None = None,
-        tags: Sequence[str] = (),
-        build_url: str | None = None,
-    ) -> None:
-        """Record ``version`` (idempotent): ``PUT /pacticipants/{p}/versions/{v}`` with branch, tags, build URL."""
-        body: dict[str, Any] = {}
-        if branch is not None:
-            body["branch"] = branch
-        if build_url is not None:
-            body["buildUrl"] = build_url
-        if tags:
-            body["tags"] = [{"name": t} for t in tags]
-        self._http.request("PUT", f"/pacticipants/{seg(pacticipant)}/versions/{seg(version)}", json_body=body)
-
-    def latest_version(self, pacticipant: str, *, branch: str | None = None) -> str:
-        """``GET /pacticipants/{p}/latest-version`` (``/branches/{b}/latest-version`` on a branch)."""
-        where = "" if branch is None else f"/branches/{seg(branch)}"
-        answer = as_mapping(
-            self._http.request("GET", f"/pacticipants/{seg(pacticipant)}{where}/latest-version"), "a version"
-        )
-        if not isinstance(answer.get("number"), str):
-            raise BrokerError("the broker's latest version has no number")
-        return str(answer["number"])
-
-    def pacticipants(self) -> tuple[str, ...]:
-        """``GET /pacticipants``: every application's name, sorted."""
-        answer = self._http.request("GET", "/pacticipants")
-        found = answer.get("_embedded", {}).get("pacticipants") if isinstance(answer, Mapping) else None
-        if not isinstance(found, list) or not all(isinstance(p, Mapping) and "name" in p for p in found):
-            raise self._http.malformed("/pacticipants", "a list of pacticipants with names")
-        return tuple(sorted(str(p["name"]) for p in found))
-
-    def has_version(self, pacticipant: str, version: str) -> bool:
-        """Whether ``pacticipant`` has ``version``: ``GET /pacticipants/{p}/versions/{v}`` (404: no)."""
-        path = f"/pacticipants/{seg(pacticipant)}/versions/{seg(version)}"
-        return self._http.request("GET", path, missing_ok=True) is not None
+    def __exit__(self, *exc: object) -> None:
+        """`close` the client."""
+        self.close()
 
     # -- pacts -----------------------------------------------------------------------------------
 
@@ -208,13 +138,8 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, HttpLabels, Broke
             "pacticipantVersionNumber": consumer_version,
             "tags": list(tags),
             "contracts": [contract],
+            **present(branch=branch, allowOverwrite=allow_overwrite or None, buildUrl=build_url),
         }
-        if branch is not None:
-            body["branch"] = branch
-        if allow_overwrite:
-            body["allowOverwrite"] = True
-        if build_url is not None:
-            body["buildUrl"] = build_url
         answer = as_mapping(
             self._http.request("POST", "/contracts/publish", json_body=body, idempotent=True), "publish"
         )
@@ -267,9 +192,11 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, HttpLabels, Broke
         self, *, keep_latest: int = 20, older_than: timedelta = timedelta(days=90), dry_run: bool = False
     ) -> PruneReport:
         """Retention through the extension route ``POST /polycontract/prune``."""
-        if keep_latest < 1:
-            raise UsageError(f"keep_latest={keep_latest!r} must be at least 1")
-        body = {"keepLatest": keep_latest, "olderThanSeconds": older_than.total_seconds(), "dryRun": dry_run}
+        body = {
+            "keepLatest": checked_keep_latest(keep_latest),
+            "olderThanSeconds": older_than.total_seconds(),
+            "dryRun": dry_run,
+        }
         answer = as_mapping(self._http.request("POST", "/polycontract/prune", json_body=body), "prune")
         versions = answer.get("versions", [])
         return PruneReport(
@@ -347,104 +274,3 @@ class HttpBroker(HttpVerifying, HttpDeployments, HttpWebhooks, HttpLabels, Broke
             if chosen.version is not None:
                 params.append(("ignore[][version]", chosen.version))
         return decision_from_json(self._http.request("GET", "/matrix", params=params), pacticipant, version, target)
-
-    # -- schema contracts (polycontract extension routes) -----------------------------------------
-
-    def _schema_path(self, pacticipant: str, version: str, kind: str, subject: str) -> str:
-        return f"/polycontract{self._version_path(pacticipant, version)}/{kind}/{seg(subject)}"
-
-    def publish_schema(
-        self,
-        pacticipant: str,
-        version: str,
-        *,
-        subject: str,
-        kind: str,
-        schema: Any,
-        level: str | None = None,
-        branch: str | None = None,
-        allow_overwrite: bool = False,
-        name: str | None = None,
-    ) -> SchemaPublishResult:
-        """``PUT /polycontract/pacticipants/{p}/versions/{v}/schemas/{subject}`` (idempotent by content).
-
-        The server validates the schema (so the client needs no ``schema`` extra); one that does not
-        parse or validate raises `SchemaError` with the embedded broker's message.
-        """
-        body: dict[str, Any] = {"kind": check_kind(kind), "schema": _schema_value(schema)}
-        if level is not None:
-            body["level"] = check_level(level)
-        body.update(_present(branch=branch, name=name, allowOverwrite=allow_overwrite or None))
-        path = self._schema_path(pacticipant, version, "schemas", subject)
-        return self._put_schema(path, body, label=name or subject)
-
-    def record_schema_use(
-        self,
-        pacticipant: str,
-        version: str,
-        *,
-        subject: str,
-        schema: Any = None,
-        kind: str | None = None,
-        from_version: str | None = None,
-        from_pacticipant: str | None = None,
-        branch: str | None = None,
-        name: str | None = None,
-    ) -> SchemaPublishResult:
-        """``PUT /polycontract/pacticipants/{p}/versions/{v}/schema-reads/{subject}`` (replaces the earlier one)."""
-        if (schema is None) == (from_version is None):
-            raise UsageError("record a schema read with either a reader schema or from_version=…, not both or neither")
-        body = _present(
-            schema=None if schema is None else _schema_value(schema),
-            kind=None if kind is None else check_kind(kind),
-            fromVersion=from_version,
-            fromPacticipant=from_pacticipant,
-            branch=branch,
-            name=name,
-        )
-        path = self._schema_path(pacticipant, version, "schema-reads", subject)
-        return self._put_schema(path, body, label=name or f"{pacticipant} {version} {subject}")
-
-    def _put_schema(self, path: str, body: dict[str, Any], *, label: str) -> SchemaPublishResult:
-        """``PUT`` a schema document; the server's refusal of the schema itself (its message starts with
-        ``label``, the name the embedded broker would give it) is re-raised as that `SchemaError`."""
-        try:
-            return _schema_result(self._http.request("PUT", path, json_body=body))
-        except UsageError as exc:
-            text = str(exc)
-            if text.startswith(f"{label}: "):
-                raise SchemaError(text[len(label) + 2 :], source=label) from None
-            raise
-
-    def schema(self, pacticipant: str, version: str, subject: str) -> tuple[SchemaKind, Any]:
-        """``GET /polycontract/pacticipants/{p}/versions/{v}/schemas/{subject}``: (kind, document)."""
-        path = self._schema_path(pacticipant, version, "schemas", subject)
-        answer = as_mapping(self._http.request("GET", path), "schema")
-        return check_kind(str(answer.get("kind", ""))), answer.get("schema")
-
-
-def _present(**values: Any) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
-
-
-def _schema_value(schema: Any) -> Any:
-    return schema.decode() if isinstance(schema, bytes) else schema
-
-
-def _schema_result(answer: Any) -> SchemaPublishResult:
-    body = as_mapping(answer, "a schema publication")
-    outcome = body.get("outcome")
-    if outcome not in ("created", "unchanged", "overwritten"):
-        _bad(f"outcome {outcome!r}")
-    return SchemaPublishResult(
-        pacticipant=str(body.get("pacticipant", "")),
-        version=str(body.get("version", "")),
-        subject=str(body.get("subject", "")),
-        kind=check_kind(str(body.get("kind", ""))),
-        content_hash=str(body.get("contentHash", "")),
-        outcome=outcome,
-    )
-
-
-def _bad(what: str) -> NoReturn:
-    raise BrokerError(f"the broker sent a schema publication with {what}")

@@ -1,6 +1,6 @@
 """The pacticipant label methods of `HttpBroker`: the server's ``/pacticipants/{p}/labels/{label}`` routes.
 
-A mixin so `_http_client.py` stays small; it uses the client's ``_http`` transport.
+A part of the client that uses only its ``_http`` transport.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from polycontract.broker._client.deployments import seg
+from polycontract.broker._client.paths import seg
 from polycontract.broker._values.checks import checked_label
 
 if TYPE_CHECKING:

@@ -1,6 +1,6 @@
 """The provider-verification side of `HttpBroker`: pacts for verification and publishing results.
 
-A mixin so `_http_client.py` stays small; it uses the client's ``_http`` transport. Pacts for
+A part of the client that uses only its ``_http`` transport. Pacts for
 verification come from ``POST /pacts/provider/{p}/for-verification`` and each pact's content from its
 ``self`` link; results go to ``…/pact-version/{hash}/verification-results`` (the Pact Broker's
 routes, with the interactions' mismatches as ``testResults``), one request per result after every
@@ -12,24 +12,25 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from polycontract.broker._client.codec import (
     as_mapping,
     embedded,
     hash_from_href,
     href,
+    present,
     verification_reasons,
-    wip_metadata,
 )
+from polycontract.broker._client.paths import pact_path, seg
 from polycontract.broker._values.checks import (
     SelectorInput,
-    as_utc,
+    checked_wip_since,
     parse_result,
     parse_selectors,
     parse_test_results,
     wip_flag,
 )
+from polycontract.broker._values.pact_metadata import wip_metadata
 from polycontract.broker._values.records import PactForVerification, PublishedVerification
 from polycontract.errors import PactFormatError, StorageError, UsageError
 
@@ -37,10 +38,6 @@ if TYPE_CHECKING:
     from polycontract.broker._client.transport import Transport
 
 __all__ = ["HttpVerifying"]
-
-
-def _seg(value: str) -> str:
-    return quote(value, safe="")
 
 
 class HttpVerifying:
@@ -54,14 +51,11 @@ class HttpVerifying:
         """The consumer of content ``content_hash``: remembered, else ``GET /polycontract/pact-versions/{hash}``."""
         if content_hash in self._consumers:
             return self._consumers[content_hash]
-        found = self._http.request("GET", f"/polycontract/pact-versions/{_seg(content_hash)}", missing_ok=True)
+        found = self._http.request("GET", f"/polycontract/pact-versions/{seg(content_hash)}", missing_ok=True)
         if isinstance(found, Mapping) and found.get("provider") == provider and isinstance(found.get("consumer"), str):
             self._consumers[content_hash] = str(found["consumer"])
             return self._consumers[content_hash]
         return None
-
-    def _pact_path(self, provider: str, consumer: str, content_hash: str) -> str:
-        return f"/pacts/provider/{_seg(provider)}/consumer/{_seg(consumer)}/pact-version/{_seg(content_hash)}"
 
     def pacts_for_verification(
         self,
@@ -73,17 +67,16 @@ class HttpVerifying:
         include_wip_since: date | datetime | None = None,
     ) -> tuple[PactForVerification, ...]:
         """The pacts ``provider`` must verify (see `Broker.pacts_for_verification`), each with its content."""
-        if include_wip_since is not None and not include_pending:
-            raise UsageError("include_wip_since needs include_pending=True: WIP pacts are always pending")
+        since = checked_wip_since(include_pending, include_wip_since)
         body: dict[str, Any] = {
             "consumerVersionSelectors": [s.to_json() for s in parse_selectors(selectors)],
             "includePendingStatus": include_pending,
         }
         if provider_branch is not None:
             body["providerVersionBranch"] = provider_branch
-        if include_wip_since is not None:
-            body["includeWipPactsSince"] = as_utc(include_wip_since).isoformat()
-        path = f"/pacts/provider/{_seg(provider)}/for-verification"
+        if since is not None:
+            body["includeWipPactsSince"] = since.isoformat()
+        path = f"/pacts/provider/{seg(provider)}/for-verification"
         answer = self._http.request("POST", path, json_body=body, idempotent=True)
         return tuple(self._sourced(provider, entry, include_pending) for entry in embedded(answer, "pacts"))
 
@@ -139,16 +132,14 @@ class HttpVerifying:
         build_url: str | None = None,
         wip: bool = False,
     ) -> None:
-        body: dict[str, Any] = {"success": success, "providerApplicationVersion": version}
-        if build_url is not None:
-            body["buildUrl"] = build_url
-        if branch is not None:
-            body["providerVersionBranch"] = branch
-        if pending:
-            body["pending"] = True
-        if test_results is not None:
-            body["testResults"] = test_results
-        path = self._pact_path(provider, consumer, digest)
+        body = {
+            "success": success,
+            "providerApplicationVersion": version,
+            **present(
+                buildUrl=build_url, providerVersionBranch=branch, pending=pending or None, testResults=test_results
+            ),
+        }
+        path = pact_path(provider, consumer, digest)
         if wip:  # the Pact Broker records a result as WIP when it is published to the WIP pact's URL (metadata w=true)
             path += f"/metadata/{wip_metadata()}"
         self._http.request("POST", path + "/verification-results", json_body=body)
@@ -172,7 +163,7 @@ class HttpVerifying:
         if content_hash is None:
             if consumer is None or consumer_version is None:
                 raise UsageError("publish_verification needs consumer= and consumer_version=, or content_hash=")
-            path = f"/pacts/provider/{_seg(provider)}/consumer/{_seg(consumer)}/version/{_seg(consumer_version)}"
+            path = f"/pacts/provider/{seg(provider)}/consumer/{seg(consumer)}/version/{seg(consumer_version)}"
             document = self._http.request("GET", path, missing_ok=True)
             found = hash_from_href(href(document, "self")) if isinstance(document, Mapping) else None
             if found is None:
@@ -226,7 +217,7 @@ class HttpVerifying:
             | {
                 digest[:8]
                 for digest, _, _, consumer in parsed
-                if self._http.request("GET", self._pact_path(provider, consumer, digest), missing_ok=True) is None
+                if self._http.request("GET", pact_path(provider, consumer, digest), missing_ok=True) is None
             }
         )
         if unknown:

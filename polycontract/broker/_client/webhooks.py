@@ -1,6 +1,6 @@
 """The webhook methods of `HttpBroker`: the server's ``/webhooks`` routes (the Pact Broker's shape).
 
-A mixin so `_http_client.py` stays small; it uses the client's ``_http`` transport. Deliveries are
+A part of the client that uses only its ``_http`` transport. Deliveries are
 sent by the server's own broker, so a client cannot wait for them: `flush_webhooks` raises instead of
 answering True for deliveries it never saw.
 """
@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from polycontract.broker._client.deployments import seg
+from polycontract.broker._client.paths import seg
+from polycontract.broker._values.checks import checked_webhook_id
 from polycontract.broker._values.records import Webhook, WebhookAttempt
 from polycontract.errors import BrokerError
 
@@ -86,7 +87,8 @@ class HttpWebhooks:
         consumer_label: str | None = None,
         provider_label: str | None = None,
     ) -> Webhook:
-        """``POST /webhooks`` (``PUT /webhooks/{id}`` with ``webhook_id``); the server checks the arguments."""
+        """``POST /webhooks`` (``PUT /webhooks/{id}`` with ``webhook_id``); the server checks the other arguments."""
+        checked_webhook_id(webhook_id)
         body: dict[str, Any] = {
             "events": [{"name": name} for name in events],
             "request": {
