@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 from polycontract.broker._store import reads as _reads
 from polycontract.broker._store.tables import deployments, environments, pacticipants, releases
 from polycontract.broker._store.writes import existing_version, insert_ignore, lock
-from polycontract.broker._values.checks import checked_contacts
+from polycontract.broker._values.checks import checked_contacts, checked_environment_name
 from polycontract.broker._values.records import Environment
-from polycontract.errors import StorageError, UsageError
+from polycontract.errors import StorageError
 from polycontract.matrix import LiveVersion
 
 if TYPE_CHECKING:
@@ -50,8 +50,7 @@ class Deployments:
         ``contacts`` (the Pact Broker's: ``[{"name": "Team A", "details": {"emailAddress": …}}]``) replace the
         stored ones; None leaves them as they are.
         """
-        if not name or not name.strip():
-            raise UsageError(f"environment={name!r} must be a non-empty name")
+        checked_environment_name(name)
         stored = None if contacts is None else json.dumps(checked_contacts(contacts))
         with self._transaction() as conn:
             order = conn.execute(select(func.coalesce(func.max(environments.c.display_order), 0))).scalar_one() + 1

@@ -23,8 +23,7 @@ from sqlalchemy import select
 from polycontract.broker._store.tables import pacticipant_labels, pacticipants, publications, versions
 from polycontract.broker._store.tables import webhook_deliveries as deliveries_table
 from polycontract.broker._store.tables import webhooks as webhooks_table
-from polycontract.broker._values.checks import WEBHOOK_ID as _WEBHOOK_ID
-from polycontract.broker._values.checks import checked_label
+from polycontract.broker._values.checks import checked_label, checked_webhook_id
 from polycontract.broker._values.records import Webhook, WebhookAttempt
 from polycontract.broker._webhooks.delivery import WebhookDispatcher
 from polycontract.broker._webhooks.events import EVENTS, EventFacts, mask_headers, parse_template
@@ -176,8 +175,7 @@ class Webhooks:
         A ``consumer`` or ``provider`` given by name must be a known pacticipant (`StorageError` otherwise),
         as the Pact Broker requires; a label may be one no pacticipant has yet.
         """
-        if webhook_id is not None and not _WEBHOOK_ID.fullmatch(webhook_id):
-            raise UsageError(f"webhook_id={webhook_id!r} must be 16 to 64 letters, digits, '-' or '_' (e.g. a UUID)")
+        checked_webhook_id(webhook_id)
         unknown = sorted(set(events) - set(EVENTS))
         if not events or unknown:
             raise UsageError(f"events={list(events)!r}: each must be one of {', '.join(EVENTS)}")
