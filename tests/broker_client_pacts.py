@@ -151,7 +151,7 @@ class Seeder:
         from polycontract.broker._store.tables import deployments
 
         self.broker.record_deployment(pacticipant, version, environment, application_instance=target)
-        with self.broker._engine.connect() as conn:  # the id this broker gave the deployment
+        with self.broker.internals.store.engine.connect() as conn:  # the id this broker gave the deployment
             self.ids[uuid] = str(conn.execute(select(func.max(deployments.c.id))).scalar_one())
         return self
 

@@ -62,7 +62,7 @@ def test_one_statement_loader_reads_what_the_multi_query_loaders_read(broker: Br
         questions = [(name, f"{major}.{minor}") for name in SERVICES for major in range(7) for minor in range(3)]
         ignores = (Ignore(pacticipant="billing"), Ignore(pacticipant="ghost"))
         for name, version in [*questions, ("ghost", "1.0")]:
-            with broker._transaction(write=False) as conn:
+            with broker.internals.store.transaction(write=False) as conn:
                 live = _reads.live_in_environment(conn, "prod")
                 expected = _reads.load_estate(conn, name, version, live, ignores)
                 known = frozenset(_reads.known_ignores(conn, ignores))
@@ -79,9 +79,9 @@ def test_one_statement_loader_leaves_unknown_environments_and_schemas_to_the_ful
     broker: Broker, make_pact: PactMaker
 ) -> None:
     broker.publish_pact(make_pact("web", "api", "/a"), consumer_version="1", branch="main")
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         assert environment_question(conn, "web", "1", "staging") is None
         assert environment_question(conn, "web", "1", "prod") is not None
     broker.publish_schema("api", "1", subject="orders", kind="jsonschema", schema={"type": "object"})
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         assert environment_question(conn, "web", "1", "prod") is None

@@ -85,7 +85,7 @@ def selector_versions(
     ``branch``, ``tag`` and ``main_branch`` narrow the versions (all of them together); ``latest`` keeps
     only the newest. No filter and no ``latest`` picks every version.
     """
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         row = conn.execute(select(pacticipants.c.id, pacticipants.c.main_branch).where(pacticipants.c.name == name))
         found = row.first()
         if found is None or (main_branch and found[1] is None):
@@ -105,7 +105,7 @@ def selector_versions(
 
 def version_numbers(broker: Broker, name: str) -> list[str] | None:
     """Every version number of ``name``, newest first; None when the pacticipant is unknown."""
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         pid = find_pacticipant_id(conn, name)
         if pid is None:
             return None
@@ -115,7 +115,7 @@ def version_numbers(broker: Broker, name: str) -> list[str] | None:
 
 def branches(broker: Broker, name: str) -> list[BranchInfo] | None:
     """The branches of ``name`` (sorted by name); None when the pacticipant is unknown."""
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         pid = find_pacticipant_id(conn, name)
         if pid is None:
             return None
@@ -142,7 +142,7 @@ def branch(broker: Broker, name: str, branch_name: str) -> BranchInfo | None:
 def latest_pacts(broker: Broker) -> list[LatestPact]:
     """The newest current pact of every consumer/provider pair, sorted by consumer then provider."""
     consumer, provider = pacticipants.alias("consumer"), pacticipants.alias("provider")
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         rows = conn.execute(
             select(consumer.c.name, provider.c.name, versions.c.number, publications.c.content_hash)
             .add_columns(publications.c.created_at)
@@ -159,7 +159,7 @@ def latest_pacts(broker: Broker) -> list[LatestPact]:
 
 def delete_branch(broker: Broker, name: str, branch_name: str) -> bool:
     """Take every version of ``name`` off ``branch_name``; False when none was on it."""
-    with broker._transaction() as conn:
+    with broker.internals.store.transaction() as conn:
         pid = find_pacticipant_id(conn, name)
         if pid is None:
             return False
@@ -173,7 +173,7 @@ def delete_branch(broker: Broker, name: str, branch_name: str) -> bool:
 
 def delete_tag(broker: Broker, name: str, number: str, tag: str) -> bool:
     """Remove tag ``tag`` from version ``number`` of ``name``; False when the version did not have it."""
-    with broker._transaction() as conn:
+    with broker.internals.store.transaction() as conn:
         version_id = _version_id(conn, name, number)
         if version_id is None:
             return False
@@ -183,7 +183,7 @@ def delete_tag(broker: Broker, name: str, number: str, tag: str) -> bool:
 
 def delete_version(broker: Broker, name: str, number: str) -> bool:
     """Delete version ``number`` of ``name`` and what hangs off it; False when it does not exist."""
-    with broker._transaction() as conn:
+    with broker.internals.store.transaction() as conn:
         version_id = _version_id(conn, name, number)
         if version_id is None:
             return False
@@ -194,7 +194,7 @@ def delete_version(broker: Broker, name: str, number: str) -> bool:
 
 def delete_pacticipant(broker: Broker, name: str) -> bool:
     """Delete pacticipant ``name``, its versions and its pacts (either side); False when it does not exist."""
-    with broker._transaction() as conn:
+    with broker.internals.store.transaction() as conn:
         pid = find_pacticipant_id(conn, name)
         if pid is None:
             return False
@@ -220,7 +220,7 @@ def delete_pacticipant(broker: Broker, name: str) -> bool:
 
 def delete_environment(broker: Broker, name: str) -> bool:
     """Delete environment ``name`` with its deployment and release records; False when it does not exist."""
-    with broker._transaction() as conn:
+    with broker.internals.store.transaction() as conn:
         env_id = conn.execute(select(environments.c.id).where(environments.c.name == name)).scalar()
         if env_id is None:
             return False

@@ -209,7 +209,7 @@ async def record_schema_read(request: Request) -> Response:
     broker = broker_of(request)
     if schema is not None and kind is None:
         try:
-            kind = await run_in_threadpool(broker._subject_kind, subject)
+            kind = await run_in_threadpool(broker.internals.schemas.subject_kind, subject)
         except UsageError as exc:
             raise HttpError(400, str(exc), pointer="/kind") from None
     try:

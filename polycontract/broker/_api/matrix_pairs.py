@@ -133,7 +133,7 @@ def _published_at(broker: Broker, rows: Sequence[Row]) -> dict[tuple[str, str, s
         .join(pacticipants, versions.c.pacticipant_id == pacticipants.c.id)
         .where(publications.c.content_hash.in_(sorted(hashes)), publications.c.is_current)
     )
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         return {(r.name, r.number, r.content_hash): r.created_at.isoformat() for r in conn.execute(query)}
 
 

@@ -144,7 +144,7 @@ async def publish_contracts(request: Request) -> Response:
     broker = broker_of(request)
     # One transaction for every contract: a conflict in any of them (409) publishes none.
     results: list[PublishResult] = await run_in_threadpool(
-        lambda: broker._publish_all(
+        lambda: broker.internals.pacts.publish_all(
             pacts, consumer_version=number, branch=branch, tags=tag_list, allow_overwrite=allow, build_url=build_url
         )
     )
@@ -223,7 +223,7 @@ def _pact_at(
         number = reads.latest_pact_version(broker, consumer, provider)
         if number is None:
             return None
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         return _lookups.publication(conn, consumer, number, provider, revision)
 
 

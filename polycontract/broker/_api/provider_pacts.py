@@ -84,7 +84,7 @@ def _rows(broker: Broker, query: Any, provider: str, consumer: str | None, lates
     query = query.where(_provider.c.name == provider)
     if consumer is not None:
         query = query.where(_consumer.c.name == consumer)
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         names = [provider] if consumer is None else [provider, consumer]
         known = conn.execute(select(pacticipants.c.name).where(pacticipants.c.name.in_(names))).scalars().all()
         if len(set(known)) < len(names):
@@ -143,7 +143,7 @@ def _states_of(content: str) -> list[tuple[str, Any]]:
 def provider_states(broker: Broker, chosen: list[BranchPact]) -> list[dict[str, Any]]:
     """The Pact Broker's ``providerStates``: each distinct name and params, with the consumers asking, by name."""
     merged: dict[str, dict[str, Any]] = {}
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         for row in chosen:
             content = conn.execute(
                 select(pact_contents.c.content).where(pact_contents.c.content_hash == row.content_hash)

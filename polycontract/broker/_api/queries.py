@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from polycontract.broker._embedded.broker import Broker
-from polycontract.broker._embedded.labels import labels_of
+from polycontract.broker._store.labels import labels_of
 from polycontract.broker._store.published import CONSUMER, CONSUMER_VERSION, PROVIDER, PUBLISHED
 from polycontract.broker._store.tables import (
     deployments,
@@ -88,13 +88,13 @@ class LiveRecord:
 
 def ping(broker: Broker) -> None:
     """Touch the database (readiness); raises when it is unreachable."""
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         conn.execute(select(environments.c.id).limit(1)).all()
 
 
 def pact_by_hash(broker: Broker, content_hash: str) -> tuple[str, str, str] | None:
     """``(consumer, provider, pact JSON)`` of a stored content."""
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         row = conn.execute(
             select(_consumer.c.name, _provider.c.name, pact_contents.c.content)
             .join(_consumer, _consumer.c.id == pact_contents.c.consumer_id)
@@ -107,7 +107,7 @@ def pact_by_hash(broker: Broker, content_hash: str) -> tuple[str, str, str] | No
 def latest_pact_version(broker: Broker, consumer: str, provider: str) -> str | None:
     """The newest consumer version of ``consumer`` with a pact for ``provider``."""
     cv = CONSUMER_VERSION
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         row = conn.execute(
             select(cv.c.number)
             .select_from(PUBLISHED)
@@ -121,7 +121,7 @@ def latest_pact_version(broker: Broker, consumer: str, provider: str) -> str | N
 def latest_provider_pacts(broker: Broker, provider: str) -> list[tuple[str, str, str]]:
     """``(consumer, consumer version, content hash)`` of each consumer's newest pact for ``provider``."""
     cv = CONSUMER_VERSION
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         found = conn.execute(
             select(CONSUMER.c.name, cv.c.number, publications.c.content_hash)
             .select_from(PUBLISHED)
@@ -141,7 +141,7 @@ def pacticipant(broker: Broker, name: str) -> PacticipantInfo | None:
         .limit(1)
         .scalar_subquery()
     )
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         row = conn.execute(
             select(
                 pacticipants.c.name,
@@ -160,7 +160,7 @@ def pacticipant(broker: Broker, name: str) -> PacticipantInfo | None:
 
 def pacticipant_names(broker: Broker) -> list[str]:
     """Every pacticipant's name, sorted."""
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         return [r[0] for r in conn.execute(select(pacticipants.c.name).order_by(pacticipants.c.name))]
 
 
@@ -176,7 +176,7 @@ def version(broker: Broker, name: str, number: str | None, *, branch: str | None
     if branch is not None:
         query = query.where(versions.c.branch == branch)
     query = query.order_by(versions.c.created_at.desc(), versions.c.id.desc()).limit(1)
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         row = conn.execute(query).first()
         if row is None:
             return None
@@ -246,7 +246,7 @@ def _current(
         query = query.where(pacticipants.c.name == pacticipant)
     if version is not None:
         query = query.where(versions.c.number == version)
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         return [_record(r, table is deployments) for r in conn.execute(query)]
 
 
@@ -261,6 +261,6 @@ def release(broker: Broker, record_id: int) -> LiveRecord | None:
 
 
 def _by_id(broker: Broker, table: Any, record_id: int) -> LiveRecord | None:
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         row = conn.execute(_live_query(table).where(table.c.id == record_id)).first()
     return None if row is None else _record(row, table is deployments)

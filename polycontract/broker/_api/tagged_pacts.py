@@ -52,7 +52,7 @@ def tagged_pacts(broker: Broker, provider: str, tag: str, consumer: str | None =
     )
     if consumer is not None:
         query = query.where(_consumer.c.name == consumer)
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         found = conn.execute(query).all()
     latest = {row[0]: (str(row[0]), str(row[1]), str(row[2])) for row in found}
     return [latest[name] for name in sorted(latest)]

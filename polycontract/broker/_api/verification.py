@@ -212,7 +212,7 @@ async def get_verification_result(request: Request) -> Response:
     broker = broker_of(request)
 
     def read() -> dict[str, Any] | None:
-        with broker._transaction(write=False) as conn:
+        with broker.internals.store.transaction(write=False) as conn:
             return stored_result(conn, provider, consumer, digest, int(raw))
 
     found = await run_in_threadpool(read)

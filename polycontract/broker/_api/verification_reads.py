@@ -51,7 +51,7 @@ def _latest(request: Request, digest: str | None) -> dict[str, Any] | None:
     """The newest stored result for ``digest`` (or the content ``version`` publishes) with its links, or None."""
     provider, consumer = request.path_params["provider"], request.path_params["consumer"]
     broker = broker_of(request)
-    with broker._transaction(write=False) as conn:
+    with broker.internals.store.transaction(write=False) as conn:
         if digest is None:
             digest = _lookups.current_hash(conn, consumer, request.path_params["version"], provider)
             if digest is None:

@@ -1,29 +1,30 @@
 """The environment side of `Broker`: environments, deployments, releases and what is live where.
 
-A mixin so `_broker.py` stays small; it uses the broker's ``_transaction`` and ``_clock``.
-`Environment` is re-exported from `polycontract.broker`.
+A collaborator of `Broker`: it works through the broker's `Store` and clock.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
+from polycontract.broker._store import lookups as _lookups
 from polycontract.broker._store import reads as _reads
+from polycontract.broker._store.lookups import existing_version
+from polycontract.broker._store.session import Store
 from polycontract.broker._store.tables import deployments, environments, pacticipants, releases
-from polycontract.broker._store.writes import existing_version, insert_ignore, lock
+from polycontract.broker._store.writes import insert_ignore, lock
 from polycontract.broker._values.checks import checked_contacts, checked_environment_name
 from polycontract.broker._values.records import Environment
 from polycontract.errors import StorageError
 from polycontract.matrix import LiveVersion
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    pass
 
 __all__ = ["Deployments", "Environment"]
 
@@ -32,10 +33,9 @@ class Deployments:
     """`Broker.create_environment`, `environments`, `record_deployment`, `record_undeployment`, `record_release`,
     `record_support_ended` and `live`."""
 
-    _clock: Callable[[], datetime]
-
-    #: ``Broker._transaction``: a connection in a transaction (``write=False`` for reads).
-    _transaction: Callable[..., AbstractContextManager[Connection]]
+    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+        self._store = store
+        self._clock = clock
 
     def create_environment(
         self,
@@ -52,7 +52,7 @@ class Deployments:
         """
         checked_environment_name(name)
         stored = None if contacts is None else json.dumps(checked_contacts(contacts))
-        with self._transaction() as conn:
+        with self._store.transaction() as conn:
             order = conn.execute(select(func.coalesce(func.max(environments.c.display_order), 0))).scalar_one() + 1
             values = {"name": name, "production": production, "display_order": order, "created_at": self._clock()}
             insert_ignore(conn, environments, {**values, "display_name": display_name, "contacts": stored})
@@ -65,7 +65,7 @@ class Deployments:
 
     def environments(self) -> tuple[Environment, ...]:
         """Every environment, in display order."""
-        with self._transaction(write=False) as conn:
+        with self._store.transaction(write=False) as conn:
             found = conn.execute(select(environments).order_by(environments.c.display_order, environments.c.id))
             return tuple(
                 Environment(
@@ -83,9 +83,9 @@ class Deployments:
     ) -> None:
         """``version`` is now deployed to ``environment``, replacing what that application instance ran before."""
         instance = application_instance or ""
-        with self._transaction() as conn:
+        with self._store.transaction() as conn:
             pid, vid = existing_version(conn, pacticipant, version)
-            env = _reads.environment_id(conn, environment)
+            env = _lookups.environment_id(conn, environment)
             lock(conn, pacticipants, pid)
             slot = (deployments.c.pacticipant_id == pid, deployments.c.environment_id == env)
             current = conn.execute(
@@ -118,11 +118,11 @@ class Deployments:
     ) -> str:
         """``pacticipant`` no longer runs in ``environment`` (that instance); returns the version it ran."""
         instance = application_instance or ""
-        with self._transaction() as conn:
-            pid = _reads.pacticipant_id(conn, pacticipant)
-            env = _reads.environment_id(conn, environment)
+        with self._store.transaction() as conn:
+            pid = _lookups.pacticipant_id(conn, pacticipant)
+            env = _lookups.environment_id(conn, environment)
             lock(conn, pacticipants, pid)
-            found = _reads.current_deployment(conn, pid, env, instance)
+            found = _lookups.current_deployment(conn, pid, env, instance)
             if found is None:
                 where = f" (application instance {application_instance})" if application_instance else ""
                 raise StorageError(f"{pacticipant} is not currently deployed to {environment}{where}")
@@ -135,17 +135,17 @@ class Deployments:
 
     def record_release(self, pacticipant: str, version: str, environment: str) -> None:
         """``version`` is released to ``environment``; earlier releases stay supported until support ends."""
-        with self._transaction() as conn:
+        with self._store.transaction() as conn:
             pid, vid = existing_version(conn, pacticipant, version)
-            env = _reads.environment_id(conn, environment)
+            env = _lookups.environment_id(conn, environment)
             values = {"pacticipant_id": pid, "version_id": vid, "environment_id": env, "created_at": self._clock()}
             insert_ignore(conn, releases, {**values, "currently_supported": True})
 
     def record_support_ended(self, pacticipant: str, version: str, environment: str) -> None:
         """``version`` released to ``environment`` is no longer supported, so it no longer counts."""
-        with self._transaction() as conn:
+        with self._store.transaction() as conn:
             _pid, vid = existing_version(conn, pacticipant, version)
-            env = _reads.environment_id(conn, environment)
+            env = _lookups.environment_id(conn, environment)
             ended = conn.execute(
                 releases.update()
                 .where(releases.c.version_id == vid, releases.c.environment_id == env, releases.c.currently_supported)
@@ -156,5 +156,5 @@ class Deployments:
 
     def live(self, environment: str) -> tuple[LiveVersion, ...]:
         """Every version currently deployed (per instance) or released-and-supported in ``environment``."""
-        with self._transaction(write=False) as conn:
+        with self._store.transaction(write=False) as conn:
             return tuple(lv for _, lv in _reads.live_in_environment(conn, environment))

@@ -4,52 +4,34 @@ Labels are added with ``PUT /pacticipants/{p}/labels/{label}`` (which creates th
 shown in the pacticipant resource (``_embedded.labels``), listed by ``GET /pacticipants/label/{label}`` and
 choose the consumers or providers of a webhook whose ``consumer``/``provider`` is ``{"label": …}`` (pact_broker
 ``lib/pact_broker/labels/service.rb``, ``lib/pact_broker/api/resources/label.rb``,
-``lib/pact_broker/domain/webhook_pacticipant.rb``). `PacticipantLabels` is the `Broker` mixin; the helpers
-run inside the caller's transaction.
-
-An environment's ``contacts`` are checked here too (`checked_contacts`): like labels, annotations the Pact
-Broker stores and shows back but never reasons about.
+``lib/pact_broker/domain/webhook_pacticipant.rb``). `PacticipantLabels` is the `Broker`'s collaborator for them;
+`labels_of` (in `polycontract.broker._store.labels`) reads them inside the caller's transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
 
+from polycontract.broker._store.labels import labels_of
+from polycontract.broker._store.lookups import find_pacticipant_id
+from polycontract.broker._store.session import Store
 from polycontract.broker._store.tables import pacticipant_labels, pacticipants
 from polycontract.broker._store.writes import ensure_pacticipant, insert_ignore
-from polycontract.broker._values.checks import checked_contacts, checked_label
+from polycontract.broker._values.checks import checked_label
 from polycontract.errors import StorageError
 
-__all__ = ["PacticipantLabels", "checked_contacts", "checked_label", "labels_of"]
-
-
-def labels_of(conn: Connection, names: Iterable[str]) -> Mapping[str, frozenset[str]]:
-    """Each of ``names`` -> its labels (an unknown or unlabelled pacticipant has none)."""
-    wanted = sorted(set(names))
-    found: dict[str, set[str]] = {name: set() for name in wanted}
-    if wanted:
-        rows = conn.execute(
-            select(pacticipants.c.name, pacticipant_labels.c.name)
-            .join(pacticipant_labels, pacticipant_labels.c.pacticipant_id == pacticipants.c.id)
-            .where(pacticipants.c.name.in_(wanted))
-        )
-        for pacticipant, label in rows:
-            found[pacticipant].add(label)
-    return {name: frozenset(labels) for name, labels in found.items()}
+__all__ = ["PacticipantLabels"]
 
 
 class PacticipantLabels:
     """`Broker.label_pacticipant`, `unlabel_pacticipant`, `pacticipant_labels` and `labelled_pacticipants`."""
 
-    _clock: Callable[[], datetime]
-
-    #: ``Broker._transaction``: a connection in a transaction (``write=False`` for reads).
-    _transaction: Callable[..., AbstractContextManager[Connection]]
+    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+        self._store = store
+        self._clock = clock
 
     def label_pacticipant(self, pacticipant: str, label: str) -> None:
         """Give ``pacticipant`` the label ``label`` (idempotent; the pacticipant is created when new, as the
@@ -58,15 +40,15 @@ class PacticipantLabels:
         >>> # broker.label_pacticipant("billing", "payments")   # webhooks for {"label": "payments"} now fire for it
         """
         checked_label(label)
-        with self._transaction() as conn:
+        with self._store.transaction() as conn:
             now = self._clock()
             pid = ensure_pacticipant(conn, pacticipant, now)
             insert_ignore(conn, pacticipant_labels, {"pacticipant_id": pid, "name": label, "created_at": now})
 
     def unlabel_pacticipant(self, pacticipant: str, label: str) -> None:
         """Take ``label`` off ``pacticipant``; `StorageError` when it does not have it."""
-        with self._transaction() as conn:
-            pid = conn.execute(select(pacticipants.c.id).where(pacticipants.c.name == pacticipant)).scalar()
+        with self._store.transaction() as conn:
+            pid = find_pacticipant_id(conn, pacticipant)
             gone = conn.execute(
                 pacticipant_labels.delete().where(
                     pacticipant_labels.c.pacticipant_id == pid, pacticipant_labels.c.name == label
@@ -77,12 +59,12 @@ class PacticipantLabels:
 
     def pacticipant_labels(self, pacticipant: str) -> tuple[str, ...]:
         """The labels of ``pacticipant``, sorted (none for an unknown pacticipant)."""
-        with self._transaction(write=False) as conn:
+        with self._store.transaction(write=False) as conn:
             return tuple(sorted(labels_of(conn, [pacticipant])[pacticipant]))
 
     def labelled_pacticipants(self, label: str) -> tuple[str, ...]:
         """The names of every pacticipant with ``label``, sorted."""
-        with self._transaction(write=False) as conn:
+        with self._store.transaction(write=False) as conn:
             rows = conn.execute(
                 select(pacticipants.c.name)
                 .join(pacticipant_labels, pacticipant_labels.c.pacticipant_id == pacticipants.c.id)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from polycontract.broker._embedded.schemas import check_kind
+from polycontract.broker._store.lookups import find_version
 from polycontract.broker._store.reads import one_of
 from polycontract.broker._store.tables import (
     pact_contents,
@@ -66,9 +67,8 @@ def load_message_facts(
     subjects = {e.subject for e in examples}
     if not subjects:
         return MessageFacts()
-    own = select(versions_t.c.id).join(pacticipants, pacticipants.c.id == versions_t.c.pacticipant_id)
-    own_id = conn.execute(own.where(pacticipants.c.name == pacticipant, versions_t.c.number == version)).scalar()
-    version_ids = {vid for vid, _ in live} | ({own_id} if own_id is not None else set())
+    own = find_version(conn, pacticipant, version)
+    version_ids = {vid for vid, _ in live} | ({own[1]} if own is not None else set())
     rows = conn.execute(
         select(
             pacticipants.c.name,

@@ -24,7 +24,7 @@ from polycontract.broker._store.tables import pact_contents, pacticipants, publi
 from polycontract.broker._store.writes import ensure_pacticipant, ensure_version
 from polycontract.broker._values.pact_form import published_text
 from polycontract.broker._values.records import PublishResult
-from polycontract.broker._webhooks.registry import plan_publication
+from polycontract.broker._webhooks.planning import plan_publication
 from polycontract.errors import StorageError
 
 if TYPE_CHECKING:

@@ -1,13 +1,12 @@
 """The `Broker`'s schema-contract methods: publish schemas, record what consumers read, fetch a schema.
 
-A mixin, so the schema feature lives beside the core broker rather than inside it; `Broker`
-supplies ``_transaction`` and ``_clock``. can-i-deploy folds `schema_reasons` into its decision.
+A collaborator of `Broker`, so the schema feature lives beside the core broker rather than inside it; it
+works through the broker's `Store` and clock. can-i-deploy folds `can_i_deploy_reasons` into its decision.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
@@ -15,19 +14,19 @@ from sqlalchemy.engine import Connection
 
 from polycontract.broker._embedded import schemas as _schemas
 from polycontract.broker._embedded.schemas import SchemaPublishResult
+from polycontract.broker._store.session import Store
 from polycontract.matrix import LiveVersion, Reason
 from polycontract.schema_matrix import SchemaEstate, SchemaKind, schema_reasons
 
-__all__ = ["SchemaContracts", "SchemaPublishResult"]
+__all__ = ["SchemaContracts", "SchemaPublishResult", "can_i_deploy_facts", "can_i_deploy_reasons"]
 
 
 class SchemaContracts:
     """Schema contracts per pacticipant version (Avro, JSON Schema, OpenAPI), counted by can-i-deploy."""
 
-    _clock: Callable[[], datetime]
-
-    #: ``Broker._transaction``: a connection in a transaction (``write=False`` for reads).
-    _transaction: Callable[..., AbstractContextManager[Connection]]
+    def __init__(self, store: Store, clock: Callable[[], datetime]) -> None:
+        self._store = store
+        self._clock = clock
 
     def publish_schema(
         self,
@@ -53,7 +52,7 @@ class SchemaContracts:
         checked_kind = _schemas.check_kind(kind)
         checked_level = None if level is None else _schemas.check_level(level)
         normalised = _schemas.normalise(checked_kind, schema, name=name or subject)
-        with self._transaction() as conn:
+        with self._store.transaction() as conn:
             return _schemas.publish_schema(
                 conn,
                 self._clock(),
@@ -90,9 +89,9 @@ class SchemaContracts:
         normalised = None
         checked_kind = None
         if schema is not None:
-            checked_kind = _schemas.check_kind(kind) if kind is not None else self._subject_kind(subject)
+            checked_kind = _schemas.check_kind(kind) if kind is not None else self.subject_kind(subject)
             normalised = _schemas.normalise(checked_kind, schema, name=name or f"{pacticipant} {version} {subject}")
-        with self._transaction() as conn:
+        with self._store.transaction() as conn:
             return _schemas.record_schema_read(
                 conn,
                 self._clock(),
@@ -108,36 +107,37 @@ class SchemaContracts:
 
     def schema(self, pacticipant: str, version: str, subject: str) -> tuple[SchemaKind, Any]:
         """(kind, document) of the ``subject`` schema ``pacticipant`` ``version`` published."""
-        with self._transaction(write=False) as conn:
+        with self._store.transaction(write=False) as conn:
             return _schemas.schema_document(conn, pacticipant, version, subject)
 
-    def _subject_kind(self, subject: str) -> SchemaKind:
+    def subject_kind(self, subject: str) -> SchemaKind:
+        """The kind of schema ``subject`` holds; `UsageError` when the subject is new."""
         from sqlalchemy import select
 
         from polycontract.broker._store.tables import schema_subjects
         from polycontract.errors import UsageError
 
-        with self._transaction(write=False) as conn:
+        with self._store.transaction(write=False) as conn:
             found = conn.execute(select(schema_subjects.c.kind).where(schema_subjects.c.name == subject)).scalar()
         if found is None:
             raise UsageError(f"subject {subject!r} is new: give the reader schema's kind (avro, jsonschema or openapi)")
         return _schemas.check_kind(found)
 
-    @staticmethod
-    def _schema_facts(
-        conn: Connection, pacticipant: str, version: str, live: Sequence[tuple[int, LiveVersion]]
-    ) -> SchemaEstate:
-        """The schema facts of one can-i-deploy question, read in its transaction."""
-        return _schemas.load_schema_estate(conn, pacticipant, version, live)
 
-    @staticmethod
-    def _schema_reasons(
-        schemas: SchemaEstate, live: Sequence[tuple[int, LiveVersion]], pacticipant: str, version: str, target: str
-    ) -> tuple[Reason, ...]:
-        """The schema reasons of one can-i-deploy question (none when no schema touches the version).
+def can_i_deploy_facts(
+    conn: Connection, pacticipant: str, version: str, live: Sequence[tuple[int, LiveVersion]]
+) -> SchemaEstate:
+    """The schema facts of one can-i-deploy question, read in its transaction."""
+    return _schemas.load_schema_estate(conn, pacticipant, version, live)
 
-        Runs the compatibility checks outside the database transaction.
-        """
-        if not schemas.subjects:
-            return ()
-        return schema_reasons(schemas, [lv for _, lv in live], pacticipant, version, target=target)
+
+def can_i_deploy_reasons(
+    schemas: SchemaEstate, live: Sequence[tuple[int, LiveVersion]], pacticipant: str, version: str, target: str
+) -> tuple[Reason, ...]:
+    """The schema reasons of one can-i-deploy question (none when no schema touches the version).
+
+    Runs the compatibility checks outside the database transaction.
+    """
+    if not schemas.subjects:
+        return ()
+    return schema_reasons(schemas, [lv for _, lv in live], pacticipant, version, target=target)

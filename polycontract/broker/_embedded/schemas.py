@@ -17,6 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import literal, select, union_all
 from sqlalchemy.engine import Connection
 
+from polycontract.broker._store.lookups import existing_version
 from polycontract.broker._store.reads import one_of
 from polycontract.broker._store.tables import (
     pacticipants,
@@ -26,7 +27,7 @@ from polycontract.broker._store.tables import (
     schema_subjects,
 )
 from polycontract.broker._store.tables import versions as versions_t
-from polycontract.broker._store.writes import ensure_pacticipant, ensure_version, existing_version, insert_ignore, lock
+from polycontract.broker._store.writes import ensure_pacticipant, ensure_version, insert_ignore, lock
 from polycontract.broker._values.checks import check_kind, check_level
 from polycontract.broker._values.records import SchemaPublishResult
 from polycontract.errors import StorageError, UsageError

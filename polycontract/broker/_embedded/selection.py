@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
+from polycontract.broker._store.lookups import find_pacticipant_id
 from polycontract.broker._store.pending import not_pending
 from polycontract.broker._store.reads import one_of
 from polycontract.broker._store.tables import (
@@ -43,7 +44,7 @@ from polycontract.broker._values.selectors import ConsumerVersionSelector
 from polycontract.errors import StorageError, UsageError
 
 if TYPE_CHECKING:
-    from polycontract.broker._embedded.broker import Broker
+    from polycontract.broker._interface import BrokerAPI
     from polycontract.model import PactDocument
 
 __all__ = ["BrokerSource", "PactForVerification", "SelectorInput", "parse_selectors", "select_for_verification"]
@@ -71,11 +72,9 @@ def select_for_verification(
     wip_since: datetime | None,
 ) -> list[PactForVerification]:
     """The pacts ``provider`` must verify for ``selectors`` (plus WIP pacts since ``wip_since``)."""
-    found = conn.execute(select(pacticipants.c.id).where(pacticipants.c.name == provider))
-    row = found.first()
-    if row is None:
+    provider_id = find_pacticipant_id(conn, provider)
+    if provider_id is None:
         return []
-    provider_id = int(row[0])
     if any(s.matching_branch for s in selectors) and not provider_branch:
         raise UsageError("a matchingBranch selector needs the provider's branch (provider_branch=… / --branch)")
     for selector in selectors:
@@ -296,7 +295,7 @@ class BrokerSource:
 
     def __init__(
         self,
-        broker: Broker,
+        broker: BrokerAPI,
         provider: str,
         *,
         selectors: Iterable[SelectorInput] | None = None,

@@ -1,20 +1,24 @@
-"""The provider-verification side of `Broker`: which pacts to verify, and recording a run's results.
+"""The provider-verification side of `Broker`: which pacts to verify, and recording verification results.
 
-A mixin so `_broker.py` stays small; it uses the broker's ``_transaction`` and ``_clock``.
+A collaborator of `Broker`: it works through the broker's `Store` and clock, and plans the webhooks a
+result fires with the broker's public URL as it is at that moment.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from polycontract.broker._store import lookups as _lookups
+from polycontract.broker._store.tables import verifications
+from polycontract.broker._store.writes import ensure_pacticipant, ensure_version
 from polycontract.broker._values.checks import checked_wip_since, parse_selectors
+from polycontract.broker._webhooks.planning import plan_verification
+from polycontract.errors import StorageError, UsageError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
+    from polycontract.broker._store.session import Store
     from polycontract.broker._values.checks import SelectorInput
     from polycontract.broker._values.records import PactForVerification, PublishedVerification
 
@@ -22,13 +26,15 @@ __all__ = ["ProviderVerification"]
 
 
 class ProviderVerification:
-    """`Broker.pacts_for_verification` and `Broker.publish_verification_results`."""
+    """`Broker.pacts_for_verification`, `Broker.publish_verification` and `Broker.publish_verification_results`.
 
-    _clock: Callable[[], datetime]
-    _public_url: str
+    ``public_url`` gives the broker's public URL when a result is recorded (the start of a webhook's pact URL).
+    """
 
-    #: ``Broker._transaction``: a connection in a transaction (``write=False`` for reads).
-    _transaction: Callable[..., AbstractContextManager[Connection]]
+    def __init__(self, store: Store, clock: Callable[[], datetime], public_url: Callable[[], str]) -> None:
+        self._store = store
+        self._clock = clock
+        self._public_url = public_url
 
     def pacts_for_verification(
         self,
@@ -39,20 +45,12 @@ class ProviderVerification:
         include_pending: bool = True,
         include_wip_since: date | datetime | None = None,
     ) -> tuple[PactForVerification, ...]:
-        """The pacts ``provider`` must verify: one per content, naming the consumer versions it serves.
-
-        ``selectors`` (`ConsumerVersionSelector` objects or their Pact JSON form; default: latest
-        main branch + everything deployed or released) choose consumer versions. As in the Pact
-        Broker, a content is pending for ``provider_branch`` until a provider version on that branch
-        verified it, or one on another branch did before ``provider_branch`` was created; without a
-        branch, until any provider version verified it.
-        ``include_wip_since`` adds work-in-progress pacts (see `polycontract.broker._embedded.selection`).
-        """
+        """The pacts ``provider`` must verify (see `polycontract.broker._embedded.selection`)."""
         from polycontract.broker._embedded.selection import select_for_verification
 
         since = checked_wip_since(include_pending, include_wip_since)
         chosen = parse_selectors(selectors)
-        with self._transaction(write=False) as conn:
+        with self._store.transaction(write=False) as conn:
             found = select_for_verification(
                 conn,
                 provider,
@@ -63,6 +61,48 @@ class ProviderVerification:
             )
         return tuple(found)
 
+    def publish_verification(
+        self,
+        *,
+        provider: str,
+        provider_version: str,
+        consumer: str | None = None,
+        consumer_version: str | None = None,
+        success: bool,
+        branch: str | None = None,
+        content_hash: str | None = None,
+        pending: bool = False,
+    ) -> str:
+        """Record one result, for a pact found by consumer version or by content hash; the content hash verified."""
+        with self._store.transaction() as conn:
+            if content_hash is None:
+                if consumer is None or consumer_version is None:
+                    raise UsageError("publish_verification needs consumer= and consumer_version=, or content_hash=")
+                content_hash = _lookups.current_hash(conn, consumer, consumer_version, provider)
+                if content_hash is None:
+                    raise StorageError(f"{consumer} {consumer_version} has published no pact for {provider}")
+            else:
+                owner = _lookups.content_provider(conn, content_hash)
+                if owner != provider:
+                    known = "is not a pact content known to the broker" if owner is None else f"is a pact for {owner}"
+                    raise StorageError(f"content_hash={content_hash!r} {known}, not for provider={provider!r}")
+            now = self._clock()
+            pid = ensure_pacticipant(conn, provider, now)
+            version_id = ensure_version(conn, pid, provider_version, now, branch=branch, tag_names=())
+            conn.execute(
+                verifications.insert().values(
+                    content_hash=content_hash,
+                    provider_version_id=version_id,
+                    success=success,
+                    pending=pending,
+                    branch=branch,
+                    created_at=now,
+                )
+            )
+            fired = (provider, provider_version, branch, content_hash, success)
+            plan_verification(conn, *fired, base_url=self._public_url())
+        return content_hash
+
     def publish_verification_results(
         self,
         *,
@@ -72,18 +112,10 @@ class ProviderVerification:
         branch: str | None = None,
         build_url: str | None = None,
     ) -> tuple[PublishedVerification, ...]:
-        """Record a whole verification run in one transaction (``VerificationResult.verifications()``).
-
-        Each result is a mapping with ``content_hash``, ``success`` and optionally ``pending`` and
-        ``test_results`` (one entry per interaction with its mismatches, the Pact Broker's ``testResults``;
-        stored bounded, see `polycontract.broker._values.test_results`, and shown by can-i-deploy and the matrix
-        for a failed result); it counts for every consumer version that published that content.
-        ``build_url`` is the CI build that ran the verification (the Pact Broker's ``buildUrl``).
-        """
+        """Record a whole verification run in one transaction (see `polycontract.broker._embedded.results`)."""
         from polycontract.broker._embedded.results import publish_results
-        from polycontract.broker._webhooks.registry import plan_verification
 
-        with self._transaction() as conn:
+        with self._store.transaction() as conn:
             recorded = publish_results(
                 conn,
                 self._clock(),
@@ -95,5 +127,5 @@ class ProviderVerification:
             )
             for r in recorded:
                 fired = (provider, provider_version, branch, r.content_hash, r.success)
-                plan_verification(conn, *fired, base_url=self._public_url)
+                plan_verification(conn, *fired, base_url=self._public_url())
             return recorded

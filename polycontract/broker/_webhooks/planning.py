@@ -1,21 +1,22 @@
 """Planning webhook deliveries: which enabled webhooks an event fires, rendered ready to send.
 
 Writes that fire events call `plan_publication` / `plan_verification` inside their transaction; the
-rendered requests ride on the connection (`take_planned`) and are sent only after the commit.
+rendered requests ride on the connection (`take_planned`) and are sent only after the commit
+(`deliver_after_commit`, the `Store` hook that hands them to the `WebhookDispatcher`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from polycontract.broker._embedded.labels import labels_of
+from polycontract.broker._store.labels import labels_of
 from polycontract.broker._store.tables import pact_contents, pacticipants, publications, verifications, versions
 from polycontract.broker._store.tables import webhooks as webhooks_table
-from polycontract.broker._webhooks.delivery import PlannedDelivery
+from polycontract.broker._webhooks.delivery import PlannedDelivery, WebhookDispatcher
 from polycontract.broker._webhooks.events import (
     EventFacts,
     listens,
@@ -29,9 +30,10 @@ from polycontract.broker._webhooks.events import (
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Row
 
-    from polycontract.broker._embedded.broker import PublishResult
+    from polycontract.broker._store.session import AfterCommit
+    from polycontract.broker._values.records import PublishResult
 
-__all__ = ["plan_publication", "plan_verification", "rendered", "take_planned"]
+__all__ = ["deliver_after_commit", "plan_publication", "plan_verification", "rendered", "take_planned"]
 
 _PLANNED = "polycontract_planned_webhooks"
 
@@ -40,6 +42,16 @@ def take_planned(conn: Connection) -> list[PlannedDelivery]:
     """The deliveries planned on ``conn`` so far (removed from it)."""
     planned: list[PlannedDelivery] = conn.info.pop(_PLANNED, [])
     return planned
+
+
+def deliver_after_commit(dispatcher: WebhookDispatcher) -> AfterCommit:
+    """The `Store` hook that takes what a transaction planned and gives it to ``dispatcher`` once it committed."""
+
+    def take(conn: Connection) -> Callable[[], None]:
+        planned = take_planned(conn)
+        return lambda: dispatcher.submit(planned)
+
+    return take
 
 
 def _enabled(conn: Connection) -> Sequence[Row[Any]]:

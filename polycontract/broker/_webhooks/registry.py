@@ -1,8 +1,7 @@
 """The webhook side of `Broker`: configure webhooks, send a test delivery, read the delivery log.
 
-A mixin so `_broker.py` stays small; it uses the broker's ``_transaction`` and ``_clock``. Planning
-the deliveries an event fires (`plan_publication`, `plan_verification`, `take_planned`) lives in
-`polycontract.broker._webhooks.planning` and is re-exported here.
+A collaborator of `Broker`: it works through the broker's `Store`, clock and `WebhookDispatcher`. Planning
+the deliveries an event fires lives in `polycontract.broker._webhooks.planning`.
 Secret header values (``Authorization``, anything naming a token, secret, password or API key)
 are stored and sent but read back as ``***``.
 """
@@ -13,13 +12,14 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
+from polycontract.broker._store.lookups import find_pacticipant_id
+from polycontract.broker._store.session import Store
 from polycontract.broker._store.tables import pacticipant_labels, pacticipants, publications, versions
 from polycontract.broker._store.tables import webhook_deliveries as deliveries_table
 from polycontract.broker._store.tables import webhooks as webhooks_table
@@ -27,13 +27,13 @@ from polycontract.broker._values.checks import checked_label, checked_webhook_id
 from polycontract.broker._values.records import Webhook, WebhookAttempt
 from polycontract.broker._webhooks.delivery import WebhookDispatcher
 from polycontract.broker._webhooks.events import EVENTS, EventFacts, mask_headers, parse_template
-from polycontract.broker._webhooks.planning import plan_publication, plan_verification, rendered, take_planned
+from polycontract.broker._webhooks.planning import rendered
 from polycontract.errors import StorageError, UsageError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Row
 
-__all__ = ["Webhook", "WebhookAttempt", "Webhooks", "plan_publication", "plan_verification", "take_planned"]
+__all__ = ["Webhook", "WebhookAttempt", "Webhooks"]
 
 _METHODS = ("POST", "PUT", "PATCH")
 
@@ -66,7 +66,7 @@ def _require_pacticipants(conn: Connection, *, consumer: str | None, provider: s
     for role, name in (("consumer", consumer), ("provider", provider)):
         if name is None:
             continue
-        if conn.execute(select(pacticipants.c.id).where(pacticipants.c.name == name)).first() is None:
+        if find_pacticipant_id(conn, name) is None:
             raise StorageError(
                 f"{role}={name!r} is not a known pacticipant: create it (or publish a pact for it) first, "
                 f"or choose {role}s by label"
@@ -134,14 +134,22 @@ def _example_facts(conn: Connection, hook: Row[Any]) -> EventFacts:
 
 class Webhooks:
     """`Broker.create_webhook`, `webhook`, `webhooks`, `delete_webhook`, `execute_webhook`, `webhook_deliveries`
-    and `flush_webhooks`."""
+    and `flush_webhooks`.
 
-    _clock: Callable[[], datetime]
-    _webhook_dispatcher: WebhookDispatcher
-    _public_url: str
+    ``public_url`` gives the broker's public URL when a test delivery is rendered (the start of its pact URL).
+    """
 
-    #: ``Broker._transaction``: a connection in a transaction (``write=False`` for reads).
-    _transaction: Callable[..., AbstractContextManager[Connection]]
+    def __init__(
+        self,
+        store: Store,
+        clock: Callable[[], datetime],
+        dispatcher: WebhookDispatcher,
+        public_url: Callable[[], str],
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._dispatcher = dispatcher
+        self._public_url = public_url
 
     def create_webhook(
         self,
@@ -191,7 +199,7 @@ class Webhooks:
             if label is not None:
                 checked_label(label)
         hook_id = webhook_id or str(uuid.uuid4())
-        with self._transaction() as conn:
+        with self._store.transaction() as conn:
             _require_pacticipants(conn, consumer=consumer, provider=provider)
             existing = conn.execute(select(webhooks_table.c.id).where(webhooks_table.c.uuid == hook_id)).scalar()
             statement = (
@@ -219,7 +227,7 @@ class Webhooks:
 
     def webhook(self, webhook_id: str) -> Webhook:
         """One webhook by id (secret header values shown as ``***``); `StorageError` if there is none."""
-        with self._transaction(write=False) as conn:
+        with self._store.transaction(write=False) as conn:
             row = conn.execute(select(webhooks_table).where(webhooks_table.c.uuid == webhook_id)).first()
         if row is None:
             raise StorageError(f"there is no webhook {webhook_id!r}")
@@ -227,13 +235,13 @@ class Webhooks:
 
     def webhooks(self) -> tuple[Webhook, ...]:
         """Every configured webhook, oldest first, secret header values shown as ``***``."""
-        with self._transaction(write=False) as conn:
+        with self._store.transaction(write=False) as conn:
             found = conn.execute(select(webhooks_table).order_by(webhooks_table.c.id)).all()
         return tuple(_read_back(r) for r in found)
 
     def delete_webhook(self, webhook_id: str) -> None:
         """Remove a webhook and its delivery log; `StorageError` if there is none with that id."""
-        with self._transaction() as conn:
+        with self._store.transaction() as conn:
             row = conn.execute(select(webhooks_table.c.id).where(webhooks_table.c.uuid == webhook_id)).scalar()
             if row is None:
                 raise StorageError(f"there is no webhook {webhook_id!r}")
@@ -243,17 +251,17 @@ class Webhooks:
     def execute_webhook(self, webhook_id: str) -> WebhookAttempt:
         """Send a webhook once now, as for its first event on the newest pact its filters admit, and return
         the attempt (also in its delivery log): the Pact Broker's "test webhook". No retries."""
-        with self._transaction(write=False) as conn:
+        with self._store.transaction(write=False) as conn:
             hook = conn.execute(select(webhooks_table).where(webhooks_table.c.uuid == webhook_id)).first()
             if hook is None:
                 raise StorageError(f"there is no webhook {webhook_id!r}")
-            delivery = rendered(hook, _example_facts(conn, hook), self._public_url)
-        group = self._webhook_dispatcher.send_once(delivery)
+            delivery = rendered(hook, _example_facts(conn, hook), self._public_url())
+        group = self._dispatcher.send_once(delivery)
         return next(a for a in reversed(self.webhook_deliveries(webhook_id)) if a.delivery == group)
 
     def webhook_deliveries(self, webhook_id: str) -> tuple[WebhookAttempt, ...]:
         """Every delivery attempt of a webhook, oldest first."""
-        with self._transaction(write=False) as conn:
+        with self._store.transaction(write=False) as conn:
             row = conn.execute(select(webhooks_table.c.id).where(webhooks_table.c.uuid == webhook_id)).scalar()
             if row is None:
                 raise StorageError(f"there is no webhook {webhook_id!r}")
@@ -276,4 +284,4 @@ class Webhooks:
 
     def flush_webhooks(self, timeout: float | None = None) -> bool:
         """Wait for every queued webhook delivery (all attempts); False if ``timeout`` ran out first."""
-        return self._webhook_dispatcher.flush(timeout)
+        return self._dispatcher.flush(timeout)
