@@ -166,7 +166,7 @@ def base_url(request: Request) -> str:
     """
     from polycontract.broker._api.base_url import connection_base_url
 
-    public = getattr(request.app.state.broker, "_public_url", "")
+    public = request.app.state.broker.internals.public_url()
     return str(public).rstrip("/") if public else connection_base_url(request.scope)
 
 

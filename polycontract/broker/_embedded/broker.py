@@ -46,12 +46,14 @@ class BrokerInternals:
     """What the broker's HTTP server uses beyond the public operations: not for users, it may change in any release.
 
     ``store`` gives its queries a connection; ``pacts.publish_all`` publishes several contracts in one
-    transaction (``POST /contracts/publish``); ``schemas.subject_kind`` tells a subject's schema kind.
+    transaction (``POST /contracts/publish``); ``schemas.subject_kind`` tells a subject's schema kind;
+    ``public_url()`` is the start of links and webhook pact URLs ("" when none is configured).
     """
 
     store: Store
     pacts: Pacts
     schemas: SchemaContracts
+    public_url: Callable[[], str]
 
 
 class Broker(BrokerAnnex):
@@ -86,7 +88,7 @@ class Broker(BrokerAnnex):
         self._verification = ProviderVerification(store, now, links)
         self._decisions = Decisions(store)
         #: The HTTP server's access to the database and to what the public API does not offer (`BrokerInternals`).
-        self.internals = BrokerInternals(store=store, pacts=self._pacts, schemas=self._schemas)
+        self.internals = BrokerInternals(store=store, pacts=self._pacts, schemas=self._schemas, public_url=links)
 
     def _current_public_url(self) -> str:
         return self._public_url
