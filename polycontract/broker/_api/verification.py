@@ -31,8 +31,8 @@ from polycontract.broker._api.common import (
     seg,
 )
 from polycontract.broker._api.pacts import pact_url
-from polycontract.broker._values.pact_metadata import metadata_is_wip, wip_metadata
 from polycontract.broker._embedded.results import stored_result
+from polycontract.broker._values.pact_metadata import metadata_is_wip, wip_metadata
 from polycontract.broker._values.records import PactForVerification
 from polycontract.broker._values.test_results import normalize
 from polycontract.errors import UsageError
