@@ -11,7 +11,7 @@ the webhook receiver (``/ok`` answers 200, anything else 500). The generator fun
 Registry: `exercises` records which operations each test exercises and checks, when the test passes,
 that it called them; `interface_operations` is what `BrokerAPI` offers, so the suite fails when an
 operation has no test. Error tables: `WRONG_ARGUMENTS` (each a `UsageError` before any request) and
-`UNKNOWN_THINGS` (each a `StorageError`), with the cases where `HttpBroker` differs and why.
+`UNKNOWN_THINGS` (each a `StorageError`).
 """
 
 from __future__ import annotations
@@ -37,14 +37,11 @@ from tests.broker.conftest import POSTGRES_ENV
 from tests.broker.http_twin import Served, ticking_clock
 
 __all__ = [
-    "ACCEPTED_OVER_HTTP",
     "AVRO_V1",
     "AVRO_V2",
     "BACKENDS",
-    "CHECKED_BY_THE_SERVER",
     "EXERCISED",
     "IMPLEMENTATIONS",
-    "OTHER_ERROR_OVER_HTTP",
     "UNKNOWN_THINGS",
     "WRONG_ARGUMENTS",
     "Backend",
@@ -351,30 +348,3 @@ UNKNOWN_THINGS: dict[str, Call] = {
 
 def _pact() -> PactDocument:
     return PactDocument(consumer="web", provider="auth", interactions=())
-
-
-#: Wrong arguments `HttpBroker` sends for its server to refuse (the same `UsageError`, one request later),
-#: although its module promises "a wrong call fails the same way before any request".
-CHECKED_BY_THE_SERVER = {
-    **{
-        f"create_pacticipant {argument}": "HttpBroker.create_pacticipant leaves its arguments to the server"
-        for argument in ("display_name", "repository_url")
-    },
-    "create_version build_url": "HttpBroker.create_version leaves build_url to the server",
-    **{
-        f"create_webhook {argument}": "HttpBroker.create_webhook leaves its arguments to the server"
-        for argument in ("events", "url", "method")
-    },
-}
-
-#: Wrong arguments `HttpBroker` accepts.
-ACCEPTED_OVER_HTTP = {
-    "publish_pact build_url": "HttpBroker.publish_pact sends buildUrl '' and the server takes it for no build URL;"
-    " the embedded broker refuses an empty build_url",
-}
-
-#: Unknown things `HttpBroker` reports with another error class than the embedded broker.
-OTHER_ERROR_OVER_HTTP = {
-    "create_webhook consumer": "the server answers 400 for a webhook naming an unknown pacticipant, which"
-    " HttpBroker raises as UsageError; the embedded broker raises StorageError",
-}

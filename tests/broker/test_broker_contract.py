@@ -4,8 +4,8 @@ The ``broker`` fixture here is a fresh, empty broker of each implementation over
 the embedded `Broker` and `HttpBroker` (against ``polycontract broker serve``'s app on 127.0.0.1),
 each over SQLite and PostgreSQL (see `tests.broker.contract_brokers`). Every test says which
 operations it exercises (`exercises`, checked when it runs), and one test fails when the broker
-interface has an operation no test exercises. Where an implementation legitimately differs, that
-one case is a strict xfail saying why.
+interface has an operation no test exercises. The four agree on every case: a wrong argument is the
+same `UsageError` before any request, an unknown thing the same `StorageError`.
 """
 
 from __future__ import annotations
@@ -20,14 +20,11 @@ from polycontract.errors import SchemaError, StorageError, UsageError
 from polycontract.matrix import LiveVersion
 from tests.broker.conftest import PactMaker
 from tests.broker.contract_brokers import (
-    ACCEPTED_OVER_HTTP,
     AVRO_V1,
     AVRO_V2,
     BACKENDS,
-    CHECKED_BY_THE_SERVER,
     EXERCISED,
     IMPLEMENTATIONS,
-    OTHER_ERROR_OVER_HTTP,
     UNKNOWN_THINGS,
     WRONG_ARGUMENTS,
     Backend,
@@ -77,12 +74,6 @@ def sent(implementation: Implementation, request: pytest.FixtureRequest) -> Call
         return lambda: 0
     app: SwitchedApp = request.getfixturevalue("switch")[0]
     return lambda: app.requests
-
-
-def differs(request: pytest.FixtureRequest, implementation: Implementation, which: Implementation, why: str) -> None:
-    """Mark this case a strict xfail when it runs on ``which``: that implementation legitimately differs."""
-    if implementation == which:
-        request.applymarker(pytest.mark.xfail(strict=True, reason=why))
 
 
 def _estate(broker: BrokerAPI, make_pact: PactMaker) -> str:
@@ -469,25 +460,17 @@ def test_a_wrong_argument_is_a_usage_error_before_any_request(
     broker: BrokerAPI,
     implementation: Implementation,
     sent: Callable[[], int],
-    request: pytest.FixtureRequest,
     case: str,
 ) -> None:
-    if case in ACCEPTED_OVER_HTTP:
-        differs(request, implementation, "http", ACCEPTED_OVER_HTTP[case])
     with pytest.raises(UsageError):
         WRONG_ARGUMENTS[case](broker)
-    if implementation == "http" and case in CHECKED_BY_THE_SERVER:
-        assert sent() > 0, f"HttpBroker now checks {case} itself: take it out of CHECKED_BY_THE_SERVER"
-        pytest.xfail(CHECKED_BY_THE_SERVER[case])
     assert sent() == 0
 
 
 @pytest.mark.parametrize("case", UNKNOWN_THINGS)
 def test_naming_what_the_broker_does_not_have_is_a_storage_error(
-    broker: BrokerAPI, make_pact: PactMaker, implementation: Implementation, request: pytest.FixtureRequest, case: str
+    broker: BrokerAPI, make_pact: PactMaker, case: str
 ) -> None:
-    if case in OTHER_ERROR_OVER_HTTP:
-        differs(request, implementation, "http", OTHER_ERROR_OVER_HTTP[case])
     _estate(broker, make_pact)
     with pytest.raises(StorageError):
         UNKNOWN_THINGS[case](broker)

@@ -33,7 +33,7 @@ from polycontract.broker._client.schemas import HttpSchemas
 from polycontract.broker._client.transport import Transport
 from polycontract.broker._client.verifying import HttpVerifying
 from polycontract.broker._client.webhooks import HttpWebhooks
-from polycontract.broker._values.checks import checked_keep_latest, deploy_target
+from polycontract.broker._values.checks import checked_keep_latest, checked_url, deploy_target
 from polycontract.broker._values.records import PruneReport, PublishResult
 from polycontract.errors import StorageError, UsageError
 from polycontract.matrix import Decision, Ignore, Row
@@ -125,6 +125,7 @@ class HttpBroker(HttpPacticipants, HttpVerifying, HttpDeployments, HttpWebhooks,
         from polycontract.codec import content_hash
 
         require_document(pact, "publish_pact(pact)")
+        checked_url(build_url, "build_url")
         digest = content_hash(pact)
         contract = {
             "consumerName": pact.consumer,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from polycontract.broker._client.codec import as_mapping, present
 from polycontract.broker._client.paths import seg, version_path
+from polycontract.broker._values.checks import checked_display_name, checked_url
 from polycontract.errors import BrokerError
 
 if TYPE_CHECKING:
@@ -35,6 +36,8 @@ class HttpPacticipants:
 
         PATCH, not PUT: the Pact Broker creates an unknown pacticipant on PATCH only (PUT answers 404).
         """
+        checked_url(repository_url, "repository_url")
+        checked_display_name(display_name)
         body = {"name": name, **present(mainBranch=main_branch, repositoryUrl=repository_url, displayName=display_name)}
         # Setting the same fields again changes nothing: safe to retry as the PUT it replaces was.
         self._http.request("PATCH", f"/pacticipants/{seg(name)}", json_body=body, idempotent=True)
@@ -49,6 +52,7 @@ class HttpPacticipants:
         build_url: str | None = None,
     ) -> None:
         """Record ``version`` (idempotent): ``PUT /pacticipants/{p}/versions/{v}`` with branch, tags, build URL."""
+        checked_url(build_url, "build_url")
         body = present(branch=branch, buildUrl=build_url, tags=[{"name": t} for t in tags] or None)
         self._http.request("PUT", version_path(pacticipant, version), json_body=body)
 

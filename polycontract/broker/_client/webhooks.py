@@ -13,8 +13,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from polycontract.broker._client.paths import seg
-from polycontract.broker._values.checks import checked_webhook_id
 from polycontract.broker._values.records import Webhook, WebhookAttempt
+from polycontract.broker._values.webhooks import checked_webhook, unknown_pacticipant
 from polycontract.errors import BrokerError
 
 if TYPE_CHECKING:
@@ -87,8 +87,16 @@ class HttpWebhooks:
         consumer_label: str | None = None,
         provider_label: str | None = None,
     ) -> Webhook:
-        """``POST /webhooks`` (``PUT /webhooks/{id}`` with ``webhook_id``); the server checks the other arguments."""
-        checked_webhook_id(webhook_id)
+        """``POST /webhooks`` (``PUT /webhooks/{id}`` with ``webhook_id``), its arguments checked first."""
+        checked_webhook(
+            url=url,
+            events=events,
+            method=method,
+            timeout=timeout,
+            webhook_id=webhook_id,
+            consumer=(consumer, consumer_label),
+            provider=(provider, provider_label),
+        )
         body: dict[str, Any] = {
             "events": [{"name": name} for name in events],
             "request": {
@@ -104,6 +112,9 @@ class HttpWebhooks:
             body["description"] = description
         for role, name in (("consumer", consumer), ("provider", provider)):
             if name is not None:
+                # Asked first, so an unknown one is the embedded broker's StorageError, not the server's 400.
+                if self._http.request("GET", f"/pacticipants/{seg(name)}", missing_ok=True) is None:
+                    raise unknown_pacticipant(role, name)
                 body[role] = {"name": name}
         for role, label in (("consumer", consumer_label), ("provider", provider_label)):
             if label is not None:

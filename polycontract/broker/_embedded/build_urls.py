@@ -12,23 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from polycontract.broker._store.tables import pacticipants, versions
-from polycontract.errors import UsageError
 
-__all__ = ["checked_url", "set_repository_url", "set_version_build_url"]
-
-#: The longest URL stored (longer ones are refused, not cut).
-MAX_URL = 2048
-
-
-def checked_url(value: str | None, name: str) -> str | None:
-    """``value`` when it is None or a non-empty URL of at most `MAX_URL` characters; a `UsageError` otherwise."""
-    if value is None:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise UsageError(f"{name}={value!r} must be a non-empty URL")
-    if len(value) > MAX_URL:
-        raise UsageError(f"{name} is {len(value)} characters long; at most {MAX_URL} are stored")
-    return value
+__all__ = ["set_repository_url", "set_version_build_url"]
 
 
 def set_version_build_url(conn: Connection, pacticipant: str, number: str, build_url: str | None) -> None:

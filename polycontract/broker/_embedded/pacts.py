@@ -10,9 +10,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from polycontract.broker._embedded.build_urls import checked_url, set_version_build_url
+from polycontract.broker._embedded.build_urls import set_version_build_url
 from polycontract.broker._embedded.publish import publish_in
 from polycontract.broker._store import lookups as _lookups
+from polycontract.broker._values.checks import checked_url
 from polycontract.errors import StorageError
 from polycontract.model import require_document
 

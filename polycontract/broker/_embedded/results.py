@@ -15,13 +15,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
-from polycontract.broker._embedded.build_urls import checked_url
 from polycontract.broker._store.reads import one_of
 from polycontract.broker._store.tables import pact_contents, pacticipants, verifications
 from polycontract.broker._store.tables import versions as versions_t
 from polycontract.broker._store.writes import ensure_pacticipant, ensure_version
+from polycontract.broker._values.checks import checked_url, parse_test_results
 from polycontract.broker._values.checks import parse_result as _parse
-from polycontract.broker._values.checks import parse_test_results
 from polycontract.broker._values.checks import wip_flag as _wip
 from polycontract.broker._values.records import PublishedVerification
 from polycontract.broker._values.test_results import dump, load

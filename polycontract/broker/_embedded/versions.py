@@ -13,15 +13,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from polycontract.broker._embedded.build_urls import checked_url, set_repository_url, set_version_build_url
+from polycontract.broker._embedded.build_urls import set_repository_url, set_version_build_url
 from polycontract.broker._store import lookups as _lookups
 from polycontract.broker._store.retention import prune
 from polycontract.broker._store.session import Store
 from polycontract.broker._store.tables import pacticipants, versions
 from polycontract.broker._store.writes import ensure_pacticipant, ensure_version
-from polycontract.broker._values.checks import checked_keep_latest
+from polycontract.broker._values.checks import checked_display_name, checked_keep_latest, checked_url
 from polycontract.broker._values.records import PruneReport
-from polycontract.errors import StorageError, UsageError
+from polycontract.errors import StorageError
 
 __all__ = ["Pacticipants", "latest_version"]
 
@@ -60,8 +60,7 @@ class Pacticipants:
     ) -> None:
         """Create ``name`` or update what is given of it (None leaves a stored value as it is)."""
         repository_url = checked_url(repository_url, "repository_url")
-        if display_name is not None and (not display_name.strip() or len(display_name) > 255):
-            raise UsageError(f"display_name={display_name!r} must be a non-empty name of at most 255 characters")
+        checked_display_name(display_name)
         with self._store.transaction() as conn:
             pid = ensure_pacticipant(conn, name, self._clock())
             if main_branch is not None:

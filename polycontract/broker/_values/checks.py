@@ -23,9 +23,11 @@ __all__ = [
     "check_kind",
     "check_level",
     "checked_contacts",
+    "checked_display_name",
     "checked_environment_name",
     "checked_keep_latest",
     "checked_label",
+    "checked_url",
     "checked_webhook_id",
     "checked_wip_since",
     "deploy_target",
@@ -39,8 +41,29 @@ __all__ = [
 #: A selector as an object or in the Pact Broker's JSON form.
 SelectorInput = ConsumerVersionSelector | dict[str, Any]
 
+#: The longest URL stored (longer ones are refused, not cut).
+MAX_URL = 2048
+
 #: A webhook id chosen by the caller: 16 to 64 letters, digits, ``-`` or ``_`` (a UUID fits).
 WEBHOOK_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+
+def checked_url(value: str | None, name: str) -> str | None:
+    """``value`` when it is None or a non-empty URL of at most `MAX_URL` characters; a `UsageError` otherwise."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise UsageError(f"{name}={value!r} must be a non-empty URL")
+    if len(value) > MAX_URL:
+        raise UsageError(f"{name} is {len(value)} characters long; at most {MAX_URL} are stored")
+    return value
+
+
+def checked_display_name(display_name: str | None) -> str | None:
+    """``display_name`` when it is None or a non-empty name of at most 255 characters; a `UsageError` otherwise."""
+    if display_name is not None and (not display_name.strip() or len(display_name) > 255):
+        raise UsageError(f"display_name={display_name!r} must be a non-empty name of at most 255 characters")
+    return display_name
 
 
 def deploy_target(to_environment: str | None, to_main_branch: bool, to_tag: str | None) -> str:

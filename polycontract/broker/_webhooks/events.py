@@ -14,6 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from polycontract.broker._values.webhooks import (
+    CONTENT_CHANGED,
+    CONTRACT_PUBLISHED,
+    EVENTS,
+    REQUIRING_VERIFICATION,
+    VERIFICATION_FAILED,
+    VERIFICATION_PUBLISHED,
+    VERIFICATION_SUCCEEDED,
+)
 from polycontract.errors import UsageError
 
 __all__ = [
@@ -39,23 +48,6 @@ __all__ = [
     "template_context",
     "verification_events",
 ]
-
-REQUIRING_VERIFICATION = "contract_requiring_verification_published"
-CONTENT_CHANGED = "contract_content_changed"
-VERIFICATION_PUBLISHED = "provider_verification_published"
-CONTRACT_PUBLISHED = "contract_published"
-VERIFICATION_SUCCEEDED = "provider_verification_succeeded"
-VERIFICATION_FAILED = "provider_verification_failed"
-
-#: Every event a webhook can listen to (the Pact Broker's names).
-EVENTS = (
-    REQUIRING_VERIFICATION,
-    CONTENT_CHANGED,
-    VERIFICATION_PUBLISHED,
-    CONTRACT_PUBLISHED,
-    VERIFICATION_SUCCEEDED,
-    VERIFICATION_FAILED,
-)
 
 #: What a secret header's value reads as in listings.
 MASK = "***"

@@ -9,12 +9,10 @@ are stored and sent but read back as ``***``.
 from __future__ import annotations
 
 import json
-import re
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -23,54 +21,26 @@ from polycontract.broker._store.session import Store
 from polycontract.broker._store.tables import pacticipant_labels, pacticipants, publications, versions
 from polycontract.broker._store.tables import webhook_deliveries as deliveries_table
 from polycontract.broker._store.tables import webhooks as webhooks_table
-from polycontract.broker._values.checks import checked_label, checked_webhook_id
 from polycontract.broker._values.records import Webhook, WebhookAttempt
+from polycontract.broker._values.webhooks import checked_webhook, masked_url, unknown_pacticipant
 from polycontract.broker._webhooks.delivery import WebhookDispatcher
-from polycontract.broker._webhooks.events import EVENTS, EventFacts, mask_headers, parse_template
+from polycontract.broker._webhooks.events import EventFacts, mask_headers, parse_template
 from polycontract.broker._webhooks.planning import rendered
-from polycontract.errors import StorageError, UsageError
+from polycontract.errors import StorageError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Row
 
 __all__ = ["Webhook", "WebhookAttempt", "Webhooks"]
 
-_METHODS = ("POST", "PUT", "PATCH")
-
-
-def _is_http_url(url: str) -> bool:
-    """Whether ``url`` is an http(s) URL with a host (a malformed one, e.g. ``http://0[``, is not)."""
-    try:
-        parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:
-        return False
-
-
-def _masked_url(url: str) -> str:
-    try:
-        password = urlsplit(url).password
-    except ValueError:  # unparsable: hide whatever credentials it may hold
-        return re.sub(r"//[^/@]*@", "//***@", url)
-    if password is None:
-        return url
-    return url.replace(f":{password}@", ":***@", 1)
-
 
 def _require_pacticipants(conn: Connection, *, consumer: str | None, provider: str | None) -> None:
-    """`StorageError` naming a ``consumer`` / ``provider`` that is not a known pacticipant.
-
-    As pact_broker ``lib/pact_broker/api/contracts/webhook_pacticipant_contract.rb``
-    (``pacticipant_with_name_exists``): a webhook names only pacticipants the broker knows.
-    """
+    """`StorageError` naming a ``consumer`` / ``provider`` that is not a known pacticipant."""
     for role, name in (("consumer", consumer), ("provider", provider)):
         if name is None:
             continue
         if find_pacticipant_id(conn, name) is None:
-            raise StorageError(
-                f"{role}={name!r} is not a known pacticipant: create it (or publish a pact for it) first, "
-                f"or choose {role}s by label"
-            )
+            raise unknown_pacticipant(role, name)
 
 
 def _read_back(r: Row[Any]) -> Webhook:
@@ -78,7 +48,7 @@ def _read_back(r: Row[Any]) -> Webhook:
         id=r.uuid,
         description=r.description,
         events=tuple(json.loads(r.events)),
-        url=_masked_url(r.url),
+        url=masked_url(r.url),
         method=r.method,
         headers=mask_headers(json.loads(r.headers)),
         body_template=r.body,
@@ -183,21 +153,15 @@ class Webhooks:
         A ``consumer`` or ``provider`` given by name must be a known pacticipant (`StorageError` otherwise),
         as the Pact Broker requires; a label may be one no pacticipant has yet.
         """
-        checked_webhook_id(webhook_id)
-        unknown = sorted(set(events) - set(EVENTS))
-        if not events or unknown:
-            raise UsageError(f"events={list(events)!r}: each must be one of {', '.join(EVENTS)}")
-        if not _is_http_url(url):
-            raise UsageError(f"url={_masked_url(url)!r} must be an http(s):// URL")
-        if method.upper() not in _METHODS:
-            raise UsageError(f"method={method!r} must be one of {', '.join(_METHODS)}")
-        if not 0 < timeout <= 120:
-            raise UsageError(f"timeout={timeout!r} must be between 0 and 120 seconds")
-        for role, name, label in (("consumer", consumer, consumer_label), ("provider", provider, provider_label)):
-            if label is not None and name is not None:
-                raise UsageError(f"{role}={name!r} and {role}_label={label!r}: give a name or a label, not both")
-            if label is not None:
-                checked_label(label)
+        checked_webhook(
+            url=url,
+            events=events,
+            method=method,
+            timeout=timeout,
+            webhook_id=webhook_id,
+            consumer=(consumer, consumer_label),
+            provider=(provider, provider_label),
+        )
         hook_id = webhook_id or str(uuid.uuid4())
         with self._store.transaction() as conn:
             _require_pacticipants(conn, consumer=consumer, provider=provider)
