@@ -24,7 +24,7 @@ import pytest
 from polycontract.cli import cli
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+PAGES = [ROOT / "README.md", ROOT / "ARCHITECTURE.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.MULTILINE | re.DOTALL)
 MARK = "<!-- tests/test_docs.py runs this page -->"
 RUNNABLE = [page for page in PAGES if MARK in page.read_text()]
