@@ -1,42 +1,36 @@
 """The `Broker`: publish pacts and verification results, record what is where, and answer can-i-deploy.
 
 The same class serves every database backend; each method is one transaction, so a failed call
-leaves nothing half-written. `Broker` composes one collaborator per part of the work (pacticipants,
-pacts, verification and decisions here; schemas, deployments, labels and webhooks in its base class
-`BrokerAnnex`), each given the `Store`, the clock and what else it uses; every public method delegates to
-one of them. What each operation does is documented on `polycontract.broker.BrokerAPI`.
+leaves nothing half-written. `Broker` composes one collaborator per part of the work (pacticipants, pacts,
+verification, decisions, schemas, deployments, labels, webhooks), each given the `Store`, the clock and what
+else it uses; each public operation is one collaborator's method (`delegate`). What each operation does is
+documented on `polycontract.broker.BrokerAPI`.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from polycontract.broker._embedded.annex import BrokerAnnex
 from polycontract.broker._embedded.deciding import Decisions
+from polycontract.broker._embedded.delegate import delegate
+from polycontract.broker._embedded.deployments import Deployments
+from polycontract.broker._embedded.labels import PacticipantLabels
 from polycontract.broker._embedded.pacts import Pacts
+from polycontract.broker._embedded.schema_contracts import SchemaContracts
 from polycontract.broker._embedded.verifying import ProviderVerification
 from polycontract.broker._embedded.versions import Pacticipants
 from polycontract.broker._store.session import Store
 from polycontract.broker._webhooks.delivery import WebhookDispatcher
 from polycontract.broker._webhooks.planning import deliver_after_commit
+from polycontract.broker._webhooks.registry import Webhooks
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from polycontract.broker._embedded.schema_contracts import SchemaContracts
-    from polycontract.broker._values.checks import SelectorInput
-    from polycontract.broker._values.records import (
-        PactForVerification,
-        PruneReport,
-        PublishedVerification,
-        PublishResult,
-    )
-    from polycontract.matrix import Decision, Ignore, Row
-    from polycontract.model import PactDocument
 
 __all__ = ["Broker", "BrokerInternals"]
 
@@ -56,7 +50,7 @@ class BrokerInternals:
     public_url: Callable[[], str]
 
 
-class Broker(BrokerAnnex):
+class Broker:
     """A pact broker over one database (see `polycontract.broker.connect`, also for ``auto_detect_main_branch``).
 
     Webhooks are sent after the firing write commits, by a thread pool `close` drains: up to
@@ -81,12 +75,15 @@ class Broker(BrokerAnnex):
         links = self._current_public_url
         self._dispatcher = WebhookDispatcher(store.writer, now, attempts=webhook_attempts, backoff=webhook_backoff)
         store.after_commit(deliver_after_commit(self._dispatcher))
-        super().__init__(store, now, self._dispatcher, links)
         self._store = store
         self._pacticipants = Pacticipants(store, now)
         self._pacts = Pacts(store, now, links)
         self._verification = ProviderVerification(store, now, links)
         self._decisions = Decisions(store)
+        self._schemas = SchemaContracts(store, now)
+        self._deployments = Deployments(store, now)
+        self._labels = PacticipantLabels(store, now)
+        self._webhooks = Webhooks(store, now, self._dispatcher, links)
         #: The HTTP server's access to the database and to what the public API does not offer (`BrokerInternals`).
         self.internals = BrokerInternals(store=store, pacts=self._pacts, schemas=self._schemas, public_url=links)
 
@@ -109,163 +106,46 @@ class Broker(BrokerAnnex):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- pacticipants and versions ------------------------------------------------------------
+    # -- each operation is one collaborator's (documented on `polycontract.broker.BrokerAPI`) -----------------
 
-    def create_pacticipant(
-        self,
-        name: str,
-        *,
-        main_branch: str | None = None,
-        repository_url: str | None = None,
-        display_name: str | None = None,
-    ) -> None:
-        """Create or update a pacticipant (see `BrokerAPI.create_pacticipant`)."""
-        self._pacticipants.create_pacticipant(
-            name, main_branch=main_branch, repository_url=repository_url, display_name=display_name
-        )
+    create_pacticipant = delegate("_pacticipants", Pacticipants.create_pacticipant)
+    create_version = delegate("_pacticipants", Pacticipants.create_version)
+    latest_version = delegate("_pacticipants", Pacticipants.latest_version)
+    pacticipants = delegate("_pacticipants", Pacticipants.pacticipants)
+    has_version = delegate("_pacticipants", Pacticipants.has_version)
+    prune = delegate("_pacticipants", Pacticipants.prune)
 
-    def create_version(
-        self,
-        pacticipant: str,
-        version: str,
-        *,
-        branch: str | None = None,
-        tags: Sequence[str] = (),
-        build_url: str | None = None,
-    ) -> None:
-        """Record a version (see `BrokerAPI.create_version`)."""
-        self._pacticipants.create_version(pacticipant, version, branch=branch, tags=tags, build_url=build_url)
+    publish_pact = delegate("_pacts", Pacts.publish_pact)
+    pact = delegate("_pacts", Pacts.pact)
 
-    def latest_version(self, pacticipant: str, *, branch: str | None = None) -> str:
-        """The newest version number (see `BrokerAPI.latest_version`)."""
-        return self._pacticipants.latest_version(pacticipant, branch=branch)
+    publish_verification = delegate("_verification", ProviderVerification.publish_verification)
+    pacts_for_verification = delegate("_verification", ProviderVerification.pacts_for_verification)
+    publish_verification_results = delegate("_verification", ProviderVerification.publish_verification_results)
 
-    def pacticipants(self) -> tuple[str, ...]:
-        """Every pacticipant's name (see `BrokerAPI.pacticipants`)."""
-        return self._pacticipants.pacticipants()
+    matrix = delegate("_decisions", Decisions.matrix)
+    can_i_deploy = delegate("_decisions", Decisions.can_i_deploy)
 
-    def has_version(self, pacticipant: str, version: str) -> bool:
-        """Whether the version is recorded (see `BrokerAPI.has_version`)."""
-        return self._pacticipants.has_version(pacticipant, version)
+    publish_schema = delegate("_schemas", SchemaContracts.publish_schema)
+    record_schema_use = delegate("_schemas", SchemaContracts.record_schema_use)
+    schema = delegate("_schemas", SchemaContracts.schema)
 
-    def prune(
-        self, *, keep_latest: int = 20, older_than: timedelta = timedelta(days=90), dry_run: bool = False
-    ) -> PruneReport:
-        """Delete old versions and superseded results (see `BrokerAPI.prune`)."""
-        return self._pacticipants.prune(keep_latest=keep_latest, older_than=older_than, dry_run=dry_run)
+    create_environment = delegate("_deployments", Deployments.create_environment)
+    environments = delegate("_deployments", Deployments.environments)
+    record_deployment = delegate("_deployments", Deployments.record_deployment)
+    record_undeployment = delegate("_deployments", Deployments.record_undeployment)
+    record_release = delegate("_deployments", Deployments.record_release)
+    record_support_ended = delegate("_deployments", Deployments.record_support_ended)
+    live = delegate("_deployments", Deployments.live)
 
-    # -- pacts and verification results -------------------------------------------------------
+    label_pacticipant = delegate("_labels", PacticipantLabels.label_pacticipant)
+    unlabel_pacticipant = delegate("_labels", PacticipantLabels.unlabel_pacticipant)
+    pacticipant_labels = delegate("_labels", PacticipantLabels.pacticipant_labels)
+    labelled_pacticipants = delegate("_labels", PacticipantLabels.labelled_pacticipants)
 
-    def publish_pact(
-        self,
-        pact: PactDocument,
-        *,
-        consumer_version: str,
-        branch: str | None = None,
-        tags: Sequence[str] = (),
-        allow_overwrite: bool = False,
-        build_url: str | None = None,
-    ) -> PublishResult:
-        """Publish a pact (see `BrokerAPI.publish_pact`)."""
-        return self._pacts.publish_pact(
-            pact,
-            consumer_version=consumer_version,
-            branch=branch,
-            tags=tags,
-            allow_overwrite=allow_overwrite,
-            build_url=build_url,
-        )
-
-    def pact(self, consumer: str, consumer_version: str, provider: str, *, revision: int | None = None) -> PactDocument:
-        """A published pact (see `BrokerAPI.pact`)."""
-        return self._pacts.pact(consumer, consumer_version, provider, revision=revision)
-
-    def publish_verification(
-        self,
-        *,
-        provider: str,
-        provider_version: str,
-        consumer: str | None = None,
-        consumer_version: str | None = None,
-        success: bool,
-        branch: str | None = None,
-        content_hash: str | None = None,
-        pending: bool = False,
-    ) -> str:
-        """Record one verification result (see `BrokerAPI.publish_verification`)."""
-        return self._verification.publish_verification(
-            provider=provider,
-            provider_version=provider_version,
-            consumer=consumer,
-            consumer_version=consumer_version,
-            success=success,
-            branch=branch,
-            content_hash=content_hash,
-            pending=pending,
-        )
-
-    def pacts_for_verification(
-        self,
-        provider: str,
-        *,
-        selectors: Iterable[SelectorInput] | None = None,
-        provider_branch: str | None = None,
-        include_pending: bool = True,
-        include_wip_since: date | datetime | None = None,
-    ) -> tuple[PactForVerification, ...]:
-        """The pacts a provider must verify (see `BrokerAPI.pacts_for_verification`)."""
-        return self._verification.pacts_for_verification(
-            provider,
-            selectors=selectors,
-            provider_branch=provider_branch,
-            include_pending=include_pending,
-            include_wip_since=include_wip_since,
-        )
-
-    def publish_verification_results(
-        self,
-        *,
-        provider: str,
-        provider_version: str,
-        results: Iterable[Mapping[str, Any]],
-        branch: str | None = None,
-        build_url: str | None = None,
-    ) -> tuple[PublishedVerification, ...]:
-        """Record a whole verification run (see `BrokerAPI.publish_verification_results`)."""
-        return self._verification.publish_verification_results(
-            provider=provider, provider_version=provider_version, results=results, branch=branch, build_url=build_url
-        )
-
-    # -- the matrix and can-i-deploy ----------------------------------------------------------
-
-    def matrix(
-        self,
-        pacticipant: str,
-        *,
-        version: str | None = None,
-        branch: str | None = None,
-        environment: str | None = None,
-        limit: int = 1000,
-    ) -> tuple[Row, ...]:
-        """The matrix rows of a pacticipant (see `BrokerAPI.matrix`)."""
-        return self._decisions.matrix(pacticipant, version=version, branch=branch, environment=environment, limit=limit)
-
-    def can_i_deploy(
-        self,
-        pacticipant: str,
-        version: str,
-        *,
-        to_environment: str | None = None,
-        to_main_branch: bool = False,
-        ignore: Sequence[str | Ignore] = (),
-        to_tag: str | None = None,
-    ) -> Decision:
-        """Whether a version can be deployed or merged (see `BrokerAPI.can_i_deploy`)."""
-        return self._decisions.can_i_deploy(
-            pacticipant,
-            version,
-            to_environment=to_environment,
-            to_main_branch=to_main_branch,
-            ignore=ignore,
-            to_tag=to_tag,
-        )
+    create_webhook = delegate("_webhooks", Webhooks.create_webhook)
+    webhook = delegate("_webhooks", Webhooks.webhook)
+    webhooks = delegate("_webhooks", Webhooks.webhooks)
+    delete_webhook = delegate("_webhooks", Webhooks.delete_webhook)
+    execute_webhook = delegate("_webhooks", Webhooks.execute_webhook)
+    webhook_deliveries = delegate("_webhooks", Webhooks.webhook_deliveries)
+    flush_webhooks = delegate("_webhooks", Webhooks.flush_webhooks)
