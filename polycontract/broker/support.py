@@ -1,14 +1,14 @@
 """Internal interface: the broker's JSON forms the CLI writes and reads.
 
 Not part of the public API. The JSON output of ``polycontract can-i-deploy`` and ``polycontract
-matrix`` shows failure reports and failed interactions as the broker's HTTP API does (`report_json`,
-`failures_json`), and ``polycontract create-webhook --header`` reads ``"Name: value"`` lines as the
+matrix`` shows failure reports, reasons and failed interactions as the broker's HTTP API does (`report_json`,
+`reasons_json`, `failures_json`), and ``polycontract create-webhook --header`` reads ``"Name: value"`` lines as the
 broker does (`parse_header`).
 """
 
 from __future__ import annotations
 
-from polycontract.broker._values.test_results import failures_json, report_json
+from polycontract.broker._values.test_results import failures_json, reasons_json, report_json
 from polycontract.broker._webhooks.events import parse_header
 
-__all__ = ["failures_json", "parse_header", "report_json"]
+__all__ = ["failures_json", "parse_header", "reasons_json", "report_json"]

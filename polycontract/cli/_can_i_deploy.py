@@ -179,7 +179,7 @@ def _decision_text(decision: Decision, dry_run: bool) -> str:
 
 
 def _decision_json(decision: Decision, dry_run: bool) -> dict[str, Any]:
-    from polycontract.broker.support import report_json
+    from polycontract.broker.support import reasons_json
 
     counted = [r for r in decision.reasons if r.status != "ignored"]
     return {
@@ -196,17 +196,7 @@ def _decision_json(decision: Decision, dry_run: bool) -> dict[str, Any]:
         "pacticipant": decision.pacticipant,
         "version": decision.version,
         "target": decision.target,
-        "reasons": [
-            {
-                "status": r.status,
-                "message": r.message,
-                "nextAction": r.next_action,
-                "counterpart": r.counterpart,
-                "counterpartVersion": r.counterpart_version,
-                "report": report_json(r.report),
-            }
-            for r in decision.reasons
-        ],
+        "reasons": reasons_json(decision.reasons),
         "nextActions": list(decision.next_actions),
         "warnings": list(decision.warnings),
         "matrix": [_row_json(r) for r in decision.rows],

@@ -27,7 +27,7 @@ from polycontract.broker._api.pacts import pact_url
 from polycontract.broker._api.verification_reads import verification_href
 from polycontract.broker._embedded.broker import Broker
 from polycontract.broker._values.checks import deploy_target
-from polycontract.broker._values.test_results import failures_json, report_json
+from polycontract.broker._values.test_results import failures_json, reasons_json
 from polycontract.matrix import Decision, Ignore, Reason, Row
 
 __all__ = ["can_i_deploy", "matrix", "rows_extension"]
@@ -100,17 +100,7 @@ def _decision_json(base: str, decision: Decision) -> dict[str, Any]:
         "matrix": [_row_json(base, r) for r in decision.rows],
         "polycontract": {
             "target": decision.target,
-            "reasons": [
-                {
-                    "status": r.status,
-                    "message": r.message,
-                    "nextAction": r.next_action,
-                    "counterpart": r.counterpart,
-                    "counterpartVersion": r.counterpart_version,
-                    "report": report_json(r.report),
-                }
-                for r in decision.reasons
-            ],
+            "reasons": reasons_json(decision.reasons),
             "warnings": list(decision.warnings),
         },
     }

@@ -19,11 +19,11 @@ counted in ``omitted``).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from polycontract.errors import UsageError
-from polycontract.matrix import FailureReport, InteractionFailure, MismatchDetail
+from polycontract.matrix import FailureReport, InteractionFailure, MismatchDetail, Reason
 
 __all__ = [
     "MAX_BYTES",
@@ -207,6 +207,21 @@ def report_json(report: FailureReport | None) -> dict[str, Any] | None:
         "testResults": failures_json(report.failures),
         "lines": list(report.lines()),
     }
+
+
+def reasons_json(reasons: Iterable[Reason]) -> list[dict[str, Any]]:
+    """can-i-deploy's reasons as JSON, each with its `report_json` (the CLI's ``--output json`` and the server's)."""
+    return [
+        {
+            "status": r.status,
+            "message": r.message,
+            "nextAction": r.next_action,
+            "counterpart": r.counterpart,
+            "counterpartVersion": r.counterpart_version,
+            "report": report_json(r.report),
+        }
+        for r in reasons
+    ]
 
 
 def report_from_json(item: Any) -> FailureReport | None:
