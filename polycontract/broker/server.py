@@ -2,7 +2,8 @@
 
 Not part of the public API. ``polycontract broker serve`` builds the ASGI app with `create_app`,
 reads the token file named by `AUTH_FILE_ENV` with `load_auth`, and checks the public URL
-(`PUBLIC_URL_ENV`) with `parse_public_url`. Importing this module loads Starlette, so the CLI
+(`PUBLIC_URL_ENV`) with `parse_public_url`; it sets SQLite's durability for every process with
+`SQLITE_SYNCHRONOUS_ENV`. Importing this module loads Starlette, so the CLI
 imports it only when it serves.
 """
 
@@ -11,5 +12,13 @@ from __future__ import annotations
 from polycontract.broker._api.app import create_app
 from polycontract.broker._api.auth import AUTH_FILE_ENV, load_auth
 from polycontract.broker._api.base_url import PUBLIC_URL_ENV, parse_public_url
+from polycontract.broker._store.engine import SQLITE_SYNCHRONOUS_ENV
 
-__all__ = ["AUTH_FILE_ENV", "PUBLIC_URL_ENV", "create_app", "load_auth", "parse_public_url"]
+__all__ = [
+    "AUTH_FILE_ENV",
+    "PUBLIC_URL_ENV",
+    "SQLITE_SYNCHRONOUS_ENV",
+    "create_app",
+    "load_auth",
+    "parse_public_url",
+]

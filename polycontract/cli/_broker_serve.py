@@ -8,9 +8,11 @@ serialises writers). Access logs are JSON lines on stderr. ``--auth-file`` (or
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
+import socket
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -51,6 +53,12 @@ def app_from_environment() -> object:
         database.close()
         raise UsageError(f"{DB_ENV} must name a database (sqlite:///… or postgresql://…), not a broker server")
     return create_app(database, auth=auth)
+
+
+def _seconds_option(name: str, default: float, text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A ``SECONDS`` option between 0.1 and 3600 (whole seconds when ``default`` is an int, as uvicorn's)."""
+    kind = click.IntRange(1, 3600) if isinstance(default, int) else click.FloatRange(0.1, 3600)
+    return click.option(name, default=default, show_default=True, type=kind, metavar="SECONDS", help=text)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -94,6 +102,43 @@ def broker() -> None:
     " webhook ${pactbroker.pactUrl} starts with it [env POLYCONTRACT_BROKER_PUBLIC_URL; default: http://HOST:PORT"
     " when listening on one address, else links use the address each connection reached; never the Host header].",
 )
+@click.option(
+    "--allow-anonymous",
+    is_flag=True,
+    help="Serve without tokens on an address other than loopback (refused by default: anyone who reaches the"
+    " port could read and write every pact).",
+)
+@_seconds_option(
+    "--header-timeout",
+    10.0,
+    "A request head must arrive whole within this time (from the connection, or from its first byte on a"
+    " kept-alive connection); else 408 and the connection is closed.",
+)
+@_seconds_option(
+    "--body-timeout",
+    60.0,
+    "A request body must arrive whole within this time of its head; else 408 and the connection is closed.",
+)
+@_seconds_option("--keep-alive-timeout", 5, "An idle kept-alive connection is closed after this time.")
+@click.option(
+    "--max-connections",
+    default=2048,
+    show_default=True,
+    type=click.IntRange(1, 1_000_000),
+    metavar="N",
+    help="Connections each worker process holds at once; one more gets a fast 503 and is closed. Lowered to fit"
+    " the file-descriptor limit (ulimit -n), with a warning.",
+)
+@click.option(
+    "--sqlite-synchronous",
+    envvar="POLYCONTRACT_BROKER_SQLITE_SYNCHRONOUS",
+    default="full",
+    show_default=True,
+    type=click.Choice(["full", "extra", "normal"], case_sensitive=False),
+    help="SQLite's durability: full writes every commit to disk before answering; normal (the embedded default"
+    " of the command line) may lose the last commits when the machine loses power [env"
+    " POLYCONTRACT_BROKER_SQLITE_SYNCHRONOUS].",
+)
 @output_option
 def serve(
     db_url: str | None,
@@ -103,6 +148,12 @@ def serve(
     log_level: str,
     auth_file: str | None,
     public_url: str | None,
+    allow_anonymous: bool,
+    header_timeout: float,
+    body_timeout: float,
+    keep_alive_timeout: int,
+    max_connections: int,
+    sqlite_synchronous: str,
     output: str,
 ) -> None:
     """Serve the Pact Broker HTTP API (the Pact CLI and verifiers use it unchanged).
@@ -122,7 +173,7 @@ def serve(
         )
         raise click.exceptions.Exit(2) from None
     from polycontract.broker import DEFAULT_URL, connect
-    from polycontract.broker.server import AUTH_FILE_ENV, PUBLIC_URL_ENV, load_auth
+    from polycontract.broker.server import AUTH_FILE_ENV, PUBLIC_URL_ENV, SQLITE_SYNCHRONOUS_ENV, load_auth
 
     if (db_url is not None and not db_url.strip()) or (db_url is None and os.environ.get(DB_ENV) == ""):
         # click reads an empty variable as unset: a missing secret must not serve an empty local broker
@@ -133,6 +184,17 @@ def serve(
     with reporting_errors():  # a broken token configuration or public URL fails here, before any worker starts
         auth = load_auth(os.path.abspath(auth_file) if auth_file else None)
         public = _public_url(public_url, host, port)
+    if auth is None and not _loopback(host):
+        if not allow_anonymous:
+            click.echo(
+                f"error: --host {host} is reachable from other machines and no tokens are configured, so anyone"
+                " who reaches it could read and write every pact: configure tokens (--auth-file or"
+                " POLYCONTRACT_BROKER_TOKENS), listen on 127.0.0.1, or pass --allow-anonymous",
+                err=True,
+            )
+            raise click.exceptions.Exit(2)
+        click.echo(f"warning: --allow-anonymous: anyone who reaches {host}:{port} can read and write", err=True)
+    os.environ[SQLITE_SYNCHRONOUS_ENV] = sqlite_synchronous.lower()  # read by every engine, here and in workers
     with reporting_errors(), connect(url):  # migrate once, and fail fast on a bad URL
         pass
     os.environ[DB_ENV] = url
@@ -160,6 +222,10 @@ def serve(
         workers=workers,
         log_level=log_level,
         access_log=False,
+        timeout_keep_alive=keep_alive_timeout,
+        header_timeout=header_timeout,
+        body_timeout=body_timeout,
+        max_connections=max_connections,
     )
     ready: dict[str, Any] = {
         "event": "listening",
@@ -208,6 +274,21 @@ def _public_url(given: str | None, host: str, port: int) -> str:
     if host in ("", "0.0.0.0", "::") or port == 0:
         return ""
     return f"http://{_url_host(host)}:{port}"
+
+
+def _loopback(host: str) -> bool:
+    """True when ``host`` names only loopback addresses (``localhost``, 127.0.0.0/8, ``::1``)."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    if not host:
+        return False
+    try:
+        found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        return False
+    return bool(found) and all(ipaddress.ip_address(str(address[4][0]).split("%")[0]).is_loopback for address in found)
 
 
 def _url_host(host: str) -> str:

@@ -1,7 +1,10 @@
 """Engines for the broker's backends and the schema migration that runs on connect.
 
 ``sqlite:///path`` opens an embedded file in WAL mode (write transactions take the write lock up
-front with ``BEGIN IMMEDIATE`` so concurrent writers queue instead of failing);
+front with ``BEGIN IMMEDIATE`` so concurrent writers queue instead of failing) with the durability
+`SQLITE_SYNCHRONOUS_ENV` names: ``normal`` by default (a commit survives the process crashing, not
+always the machine losing power), ``full`` for ``broker serve`` (every commit is on disk before it
+is acknowledged);
 ``postgresql://`` uses psycopg 3 (pooled connections checked without a round trip). Migrations run
 with Alembic only when the database is not already at `SCHEMA_REVISION`, so an up-to-date broker
 opens without importing Alembic.
@@ -29,7 +32,15 @@ try:
 except ImportError:  # pragma: no cover - not on POSIX: SQLite's own retries only
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["DEFAULT_URL", "WRITE", "WriterQueue", "make_engine", "migrate", "writer_queue"]
+__all__ = [
+    "DEFAULT_URL",
+    "SQLITE_SYNCHRONOUS_ENV",
+    "WRITE",
+    "WriterQueue",
+    "make_engine",
+    "migrate",
+    "writer_queue",
+]
 
 #: Execution option marking a write transaction (``BEGIN IMMEDIATE`` on SQLite).
 WRITE = "polycontract_write"
@@ -37,6 +48,10 @@ WRITE = "polycontract_write"
 #: Connections each process keeps: a server runs requests in a thread pool, and a connection opened beyond
 #: the pool's size is closed again when returned, so a pool smaller than the usual concurrency reconnects often.
 POOL = {"pool_size": 10, "max_overflow": 10}
+
+#: Environment variable choosing SQLite's ``synchronous`` setting: normal (the default), full or extra.
+SQLITE_SYNCHRONOUS_ENV = "POLYCONTRACT_BROKER_SQLITE_SYNCHRONOUS"
+_SYNCHRONOUS = ("normal", "full", "extra")
 
 LOG = logging.getLogger("polycontract.broker.storage")
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -135,6 +150,12 @@ def _server_closed(dbapi_connection: Any) -> bool:
 
 
 def _sqlite_engine(database: str) -> Engine:
+    synchronous = (os.environ.get(SQLITE_SYNCHRONOUS_ENV) or "normal").strip().lower()
+    if synchronous not in _SYNCHRONOUS:
+        raise BrokerError(
+            f"{SQLITE_SYNCHRONOUS_ENV}={synchronous!r} is not one of {', '.join(_SYNCHRONOUS)}"
+            " (full waits for the disk on every commit; normal may lose the last commits on power loss)"
+        )
     pool = POOL if database and database != ":memory:" else {}  # an in-memory database is one connection
     engine = create_engine(f"sqlite:///{database}", connect_args={"check_same_thread": False, "timeout": 30}, **pool)
 
@@ -144,7 +165,7 @@ def _sqlite_engine(database: str) -> Engine:
         cursor = dbapi_connection.cursor()
         if database and database != ":memory:":
             cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
