@@ -45,6 +45,7 @@ __all__ = [
     "publish_events",
     "render",
     "render_text",
+    "render_url",
     "template_context",
     "verification_events",
 ]
@@ -172,8 +173,18 @@ def render(template: str, context: Mapping[str, str]) -> str:
 
 
 def render_text(text: str, context: Mapping[str, str]) -> str:
-    """A URL or header value with placeholders filled in."""
+    """A header value with placeholders filled in."""
     return _substitute(text, context)
+
+
+def render_url(url: str, context: Mapping[str, str]) -> str:
+    """A webhook URL with placeholders filled in, each value percent-encoded (``/``, ``?``, ``&``, ``#`` too).
+
+    A value then stays one piece of the path or query: a name cannot add query parameters or change the
+    host, as pact_broker ``lib/pact_broker/webhooks/webhook_request_template.rb`` (``build_url``) escapes them.
+    """
+    encoded = {name: quote(value, safe="") for name, value in context.items()}
+    return _substitute(url, encoded)
 
 
 def parse_template(template: Any) -> str:

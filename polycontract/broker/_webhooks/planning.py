@@ -23,6 +23,7 @@ from polycontract.broker._webhooks.events import (
     publish_events,
     render,
     render_text,
+    render_url,
     template_context,
     verification_events,
 )
@@ -66,7 +67,7 @@ def rendered(hook: Row[Any], fact: EventFacts, base_url: str) -> PlannedDelivery
         webhook_id=hook.id,
         event=fact.event,
         method=hook.method,
-        url=render_text(hook.url, context),
+        url=render_url(hook.url, context),
         headers=headers,
         body=render(hook.body, context),
         timeout=hook.timeout_seconds,
