@@ -44,7 +44,7 @@ def configure_logging(level: str) -> None:
 def app_from_environment() -> object:
     """uvicorn factory for worker processes: the app over the database named by ``POLYCONTRACT_BROKER_DB``."""
     from polycontract.broker import Broker, connect
-    from polycontract.broker.server import AUTH_FILE_ENV, create_app, load_auth
+    from polycontract.broker.server import AUTH_FILE_ENV, WEBHOOK_POLICY_ENV, WebhookPolicy, create_app, load_auth
 
     configure_logging(os.environ.get(LOG_LEVEL_ENV, "info"))
     auth = load_auth(os.environ.get(AUTH_FILE_ENV))
@@ -52,6 +52,7 @@ def app_from_environment() -> object:
     if not isinstance(database, Broker):  # the server keeps pacts in a database, not in another broker server
         database.close()
         raise UsageError(f"{DB_ENV} must name a database (sqlite:///… or postgresql://…), not a broker server")
+    database.webhook_policy = WebhookPolicy.from_env(os.environ.get(WEBHOOK_POLICY_ENV))
     return create_app(database, auth=auth)
 
 
@@ -139,6 +140,28 @@ def broker() -> None:
     " of the command line) may lose the last commits when the machine loses power [env"
     " POLYCONTRACT_BROKER_SQLITE_SYNCHRONOUS].",
 )
+@click.option(
+    "--webhook-allow-scheme",
+    "webhook_schemes",
+    multiple=True,
+    default=("https",),
+    show_default=True,
+    type=click.Choice(["https", "http"], case_sensitive=False),
+    envvar="POLYCONTRACT_BROKER_WEBHOOK_ALLOW_SCHEME",
+    help="A URL scheme webhooks may use; repeat for both (as the Pact Broker's webhook_scheme_whitelist)"
+    " [env POLYCONTRACT_BROKER_WEBHOOK_ALLOW_SCHEME, space-separated].",
+)
+@click.option(
+    "--webhook-allow-host",
+    "webhook_hosts",
+    multiple=True,
+    metavar="HOST",
+    envvar="POLYCONTRACT_BROKER_WEBHOOK_ALLOW_HOST",
+    help="A host webhooks may call: a name (ci.example.com), *.example.com, an IP address or a CIDR range; repeat"
+    " for more. With any, webhooks may call only those. Private, loopback, link-local and cloud metadata"
+    " addresses are refused unless an entry allows them (checked on creation and on every delivery, after DNS)"
+    " [env POLYCONTRACT_BROKER_WEBHOOK_ALLOW_HOST, space-separated].",
+)
 @output_option
 def serve(
     db_url: str | None,
@@ -154,6 +177,8 @@ def serve(
     keep_alive_timeout: int,
     max_connections: int,
     sqlite_synchronous: str,
+    webhook_schemes: tuple[str, ...],
+    webhook_hosts: tuple[str, ...],
     output: str,
 ) -> None:
     """Serve the Pact Broker HTTP API (the Pact CLI and verifiers use it unchanged).
@@ -173,7 +198,14 @@ def serve(
         )
         raise click.exceptions.Exit(2) from None
     from polycontract.broker import DEFAULT_URL, connect
-    from polycontract.broker.server import AUTH_FILE_ENV, PUBLIC_URL_ENV, SQLITE_SYNCHRONOUS_ENV, load_auth
+    from polycontract.broker.server import (
+        AUTH_FILE_ENV,
+        PUBLIC_URL_ENV,
+        SQLITE_SYNCHRONOUS_ENV,
+        WEBHOOK_POLICY_ENV,
+        WebhookPolicy,
+        load_auth,
+    )
 
     if (db_url is not None and not db_url.strip()) or (db_url is None and os.environ.get(DB_ENV) == ""):
         # click reads an empty variable as unset: a missing secret must not serve an empty local broker
@@ -183,6 +215,7 @@ def serve(
     url = db_url or DEFAULT_URL
     with reporting_errors():  # a broken token configuration or public URL fails here, before any worker starts
         auth = load_auth(os.path.abspath(auth_file) if auth_file else None)
+        webhook_policy = WebhookPolicy.strict(schemes=webhook_schemes, hosts=webhook_hosts)
         public = _public_url(public_url, host, port)
     if auth is None and not _loopback(host):
         if not allow_anonymous:
@@ -199,6 +232,7 @@ def serve(
         pass
     os.environ[DB_ENV] = url
     os.environ[LOG_LEVEL_ENV] = log_level
+    os.environ[WEBHOOK_POLICY_ENV] = webhook_policy.to_env()
     os.environ[PUBLIC_URL_ENV] = public
     if not public:
         click.echo(

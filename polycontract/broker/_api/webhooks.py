@@ -36,6 +36,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from polycontract.broker._api import queries as reads
+from polycontract.broker._api.bounded_pool import BoundedPool
 from polycontract.broker._api.common import (
     HttpError,
     base_url,
@@ -62,6 +63,7 @@ _REQUEST_FIELDS = frozenset({"method", "url", "headers", "body", "username", "pa
 #: Where a `UsageError` from `Broker.create_webhook` points, by the argument its message starts with.
 _ARGUMENT_POINTERS = {
     "url=": "/request/url",
+    "url refused": "/request/url",
     "method=": "/request/method",
     "body_template": "/request/body",
     "events=": "/events",
@@ -301,11 +303,17 @@ def _attempt_json(attempt: WebhookAttempt) -> dict[str, Any]:
     }
 
 
+#: Test sends wait on other servers (up to a webhook's deadline): they get threads of their own, not the request pool.
+_EXECUTIONS = BoundedPool("webhook-execute", workers=4, waiting=4)
+
+
 async def execute_webhook(request: Request) -> Response:
-    """``POST /webhooks/{uuid}/execute``: send it once now (the Pact CLI's ``test-webhook``); 200 either way."""
+    """``POST /webhooks/{uuid}/execute``: send it once now (the Pact CLI's ``test-webhook``); 200 either way,
+    503 at once when test sends already fill their own small pool (`BoundedPool`)."""
     webhook_id = request.path_params["uuid"]
     await _known(request, webhook_id)
-    attempt = await run_in_threadpool(broker_of(request).execute_webhook, webhook_id)
+    broker = broker_of(request)
+    attempt = await _EXECUTIONS.run(lambda: broker.execute_webhook(webhook_id))
     status = f"HTTP {attempt.status_code}" if attempt.status_code is not None else "no response"
     logs = f"{attempt.event}: {status}" + (f" ({attempt.error})" if attempt.error else "")
     return hal({**_attempt_json(attempt), "logs": logs, "_links": {"self": link(base_url(request), request.url.path)}})

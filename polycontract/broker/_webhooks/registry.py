@@ -26,6 +26,7 @@ from polycontract.broker._values.webhooks import checked_webhook, masked_url, un
 from polycontract.broker._webhooks.delivery import WebhookDispatcher
 from polycontract.broker._webhooks.events import EventFacts, mask_headers, parse_template
 from polycontract.broker._webhooks.planning import rendered
+from polycontract.broker._webhooks.targets import TargetRefused, WebhookPolicy, check_target
 from polycontract.errors import StorageError
 
 if TYPE_CHECKING:
@@ -115,11 +116,14 @@ class Webhooks:
         clock: Callable[[], datetime],
         dispatcher: WebhookDispatcher,
         public_url: Callable[[], str],
+        *,
+        policy: Callable[[], WebhookPolicy] = WebhookPolicy.permissive,
     ) -> None:
         self._store = store
         self._clock = clock
         self._dispatcher = dispatcher
         self._public_url = public_url
+        self._policy = policy
 
     def create_webhook(
         self,
@@ -151,7 +155,9 @@ class Webhooks:
         ``PUT /webhooks/{uuid}`` does.
 
         A ``consumer`` or ``provider`` given by name must be a known pacticipant (`StorageError` otherwise),
-        as the Pact Broker requires; a label may be one no pacticipant has yet.
+        as the Pact Broker requires; a label may be one no pacticipant has yet. A ``url`` the broker's
+        ``webhook_policy`` refuses (its scheme, its host, or an address the host resolves to) is a `UsageError`
+        naming the rule.
         """
         checked_webhook(
             url=url,
@@ -162,6 +168,10 @@ class Webhooks:
             consumer=(consumer, consumer_label),
             provider=(provider, provider_label),
         )
+        try:  # DNS included: a target the broker may not send to is refused now, not on each delivery
+            check_target(url, self._policy())
+        except TargetRefused as exc:
+            raise TargetRefused(f"url refused: {exc}") from None
         hook_id = webhook_id or str(uuid.uuid4())
         with self._store.transaction() as conn:
             _require_pacticipants(conn, consumer=consumer, provider=provider)
