@@ -317,10 +317,11 @@ class BrokerAPI(Protocol):
         """
 
     def webhook(self, webhook_id: str) -> Webhook:
-        """One webhook by id (secret header values shown as ``***``); `StorageError` if there is none."""
+        """One webhook by id, its secrets (credential headers, URL credentials and query values, literal body
+        text) shown as ``***``; `StorageError` if there is none."""
 
     def webhooks(self) -> tuple[Webhook, ...]:
-        """Every configured webhook, oldest first, secret header values shown as ``***``."""
+        """Every configured webhook, oldest first, secrets shown as ``***`` (as `webhook`)."""
 
     def delete_webhook(self, webhook_id: str) -> None:
         """Remove a webhook and its delivery log; `StorageError` if there is none with that id."""
@@ -330,7 +331,7 @@ class BrokerAPI(Protocol):
         the attempt (also in its delivery log): the Pact Broker's "test webhook". No retries."""
 
     def webhook_deliveries(self, webhook_id: str) -> tuple[WebhookAttempt, ...]:
-        """Every delivery attempt of a webhook, oldest first."""
+        """Every delivery attempt of a webhook, oldest first; its secrets in errors and answers read ``***``."""
 
     # -- retention, the matrix and can-i-deploy -------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 The log goes to the ``polycontract.broker.access`` logger and never holds headers (so no
 ``Authorization`` value can leak); with auth on it names the token (``token_name``), never its value.
+A query parameter named like a credential (``?token=``, ``?api_key=``, ``?password=``) is logged as ``***``.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import json
 import logging
 import re
 import time
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, unquote_plus
 
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from polycontract.broker._api.common import MAX_NAME, HttpError, error_response, has_control
+from polycontract.broker._values.redaction import MASK, is_secret_name
 
 __all__ = ["ACCESS_LOG", "AccessLog"]
 
@@ -93,6 +95,15 @@ class AccessLog:
                 _log_request(scope, status, started)
 
 
+def _logged_query(query: str) -> str:
+    """``query`` with the value of every parameter named like a credential shown as ``***``."""
+    pairs = []
+    for pair in query.split("&"):
+        name, sep, _ = pair.partition("=")
+        pairs.append(f"{name}={MASK}" if sep and is_secret_name(unquote_plus(name)) else pair)
+    return "&".join(pairs)
+
+
 def _log_request(scope: Scope, status: int, started: float) -> None:
     """Write one request's JSON access line."""
     client = scope.get("client")
@@ -100,7 +111,7 @@ def _log_request(scope: Scope, status: int, started: float) -> None:
         "event": "request",
         "method": scope.get("method"),
         "path": scope.get("path"),
-        "query": scope.get("query_string", b"").decode("latin-1") or None,
+        "query": _logged_query(scope.get("query_string", b"").decode("latin-1")) or None,
         "status": status,
         "duration_ms": round((time.perf_counter() - started) * 1000, 2),
         "client": client[0] if client else None,

@@ -43,6 +43,7 @@ from polycontract.errors import UsageError
 
 __all__ = [
     "AUTH_FILE_ENV",
+    "ROLE_KEY",
     "SCOPE_KEY",
     "TOKENS_ENV",
     "AuthConfig",
@@ -59,6 +60,8 @@ TOKENS_ENV = "POLYCONTRACT_BROKER_TOKENS"
 AUTH_FILE_ENV = "POLYCONTRACT_BROKER_AUTH_FILE"
 #: ASGI scope key where the middleware records the authenticated token's name (read by the access log).
 SCOPE_KEY = "polycontract.token_name"
+#: ASGI scope key where the middleware records the authenticated token's role (``"admin"`` reads webhook secrets).
+ROLE_KEY = "polycontract.token_role"
 #: Shortest plain-text token accepted in a configuration (hashes are always 64 hex digits).
 MIN_TOKEN_LENGTH = 16
 _CHALLENGES = ('Bearer realm="polycontract-broker"', 'Basic realm="polycontract-broker"')
@@ -259,6 +262,7 @@ class TokenAuth:
             await refusal(scope, receive, send)
             return
         scope[SCOPE_KEY] = entry.name
+        scope[ROLE_KEY] = entry.role.value
         method, path = str(scope.get("method", "")).upper(), str(scope.get("path", ""))
         if entry.role is Role.ADMIN or method in _READ_METHODS or _FOR_VERIFICATION.match(path):
             await self.app(scope, receive, send)

@@ -2,11 +2,13 @@
 
 A webhook document is ``{description?, enabled?, consumer? {name|label}, provider? {name|label}, events: [{name}],
 request {method?, url, headers?, body?, username?, password?}}``. ``username``/``password`` become an
-``Authorization: Basic`` header, which like every secret header is stored and sent but read back as
-``***``. A body may be any JSON value (or a string holding JSON); none sends polycontract's default
-body of event facts. ``request.timeout`` (seconds per attempt, default 5) is an extension; listings
-also embed the full webhooks (``_embedded.webhooks``) so a client needs one request. Writes need an
-admin token when auth is on (a webhook sends requests, with secrets, to any URL).
+``Authorization: Basic`` header. Secrets (credential headers, URL credentials and query values, literal
+body text, their echoes in the delivery log) are stored and sent as written; only an admin token reads them
+back, every other reader sees ``***`` (`polycontract.broker._values.redaction`). A body may be any JSON
+value (or a string holding JSON); none sends polycontract's default body of event facts. ``request.timeout``
+(seconds per attempt, default 5) is an extension; listings also embed the full webhooks (``_embedded.webhooks``)
+so a client needs one request. Writes need an admin token when auth is on (a webhook sends requests, with
+secrets, to any URL).
 
 ======  ============================================================  =====================================
 Verb    Path                                                          Answer
@@ -36,6 +38,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from polycontract.broker._api import queries as reads
+from polycontract.broker._api.auth import ROLE_KEY, Role
 from polycontract.broker._api.bounded_pool import BoundedPool
 from polycontract.broker._api.common import (
     HttpError,
@@ -54,6 +57,7 @@ from polycontract.broker._api.common import (
 from polycontract.broker._api.pact_broker_errors import pact_broker_errors
 from polycontract.broker._values.records import Webhook, WebhookAttempt
 from polycontract.broker._webhooks.events import EVENTS
+from polycontract.broker._webhooks.registry import read_deliveries, read_webhooks
 from polycontract.errors import StorageError, UsageError
 
 __all__ = ["webhook_routes"]
@@ -219,19 +223,35 @@ async def _create(request: Request, arguments: dict[str, Any], status: int = 201
         if message.startswith("webhook_id="):
             raise HttpError(400, message, parameter="uuid") from None
         raise HttpError(400, message, pointer=where) from None
-    return hal(_webhook_json(base_url(request), hook), status)
+    return hal(_webhook_json(base_url(request), await _shown(request, hook)), status)
+
+
+def _reveals(request: Request) -> bool:
+    """Whether the request may read webhook secrets: only an admin token does (a server without auth has none)."""
+    return request.scope.get(ROLE_KEY) == Role.ADMIN.value
+
+
+async def _read(request: Request, webhook_id: str | None = None) -> tuple[Webhook, ...]:
+    """`read_webhooks`, secrets masked for every reader but an admin token."""
+    store, reveal = broker_of(request).internals.store, _reveals(request)
+    return await run_in_threadpool(lambda: read_webhooks(store, webhook_id, reveal=reveal))
+
+
+async def _shown(request: Request, hook: Webhook) -> Webhook:
+    """``hook`` (as `Broker` methods read it back, masked) as this request may see it."""
+    return (await _read(request, hook.id))[0] if _reveals(request) else hook
 
 
 async def _known(request: Request, webhook_id: str) -> Webhook:
     try:
-        return await run_in_threadpool(broker_of(request).webhook, webhook_id)
+        return (await _read(request, webhook_id))[0]
     except StorageError:
         raise HttpError(404, f"there is no webhook {webhook_id!r}", parameter="uuid") from None
 
 
 async def list_webhooks(request: Request) -> Response:
     """``GET /webhooks`` and ``GET /webhooks/provider/{provider}/consumer/{consumer}``."""
-    hooks = await run_in_threadpool(broker_of(request).webhooks)
+    hooks = await _read(request)
     provider, consumer = request.path_params.get("provider"), request.path_params.get("consumer")
     if provider is not None:
         hooks = tuple(h for h in hooks if h.provider == provider and h.consumer == consumer)
@@ -323,7 +343,8 @@ async def deliveries(request: Request) -> Response:
     """``GET /polycontract/webhooks/{uuid}/deliveries``: every attempt, oldest first (extension)."""
     webhook_id = request.path_params["uuid"]
     await _known(request, webhook_id)
-    found = await run_in_threadpool(broker_of(request).webhook_deliveries, webhook_id)
+    store, reveal = broker_of(request).internals.store, _reveals(request)
+    found = await run_in_threadpool(lambda: read_deliveries(store, webhook_id, reveal=reveal))
     return hal({"deliveries": [_attempt_json(a) for a in found]})
 
 

@@ -136,7 +136,7 @@ class PactForVerification:
 
 @dataclass(frozen=True, kw_only=True)
 class Webhook:
-    """A configured webhook as read back: secret header values are ``***``."""
+    """A configured webhook as read back: its secrets are ``***`` (`polycontract.broker._values.redaction`)."""
 
     id: str
     description: str | None

@@ -5,11 +5,11 @@ The event names are the Pact Broker's; `polycontract.broker._webhooks.events` de
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from polycontract.broker._values.checks import checked_label, checked_webhook_id
+from polycontract.broker._values.redaction import masked_url
 from polycontract.errors import StorageError, UsageError
 
 __all__ = [
@@ -54,17 +54,6 @@ def _is_http_url(url: str) -> bool:
         return parts.scheme in ("http", "https") and bool(parts.hostname)
     except ValueError:
         return False
-
-
-def masked_url(url: str) -> str:
-    """``url`` with the password of its credentials (if any) shown as ``***``."""
-    try:
-        password = urlsplit(url).password
-    except ValueError:  # unparsable: hide whatever credentials it may hold
-        return re.sub(r"//[^/@]*@", "//***@", url)
-    if password is None:
-        return url
-    return url.replace(f":{password}@", ":***@", 1)
 
 
 def checked_webhook(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from polycontract.broker._values.redaction import MASK, is_secret_header, mask_headers
 from polycontract.broker._values.webhooks import (
     CONTENT_CHANGED,
     CONTRACT_PUBLISHED,
@@ -50,11 +51,6 @@ __all__ = [
     "verification_events",
 ]
 
-#: What a secret header's value reads as in listings.
-MASK = "***"
-
-_SECRET_NAMES = ("authorization", "proxy-authorization", "cookie")
-_SECRET_PARTS = ("token", "secret", "password", "api-key", "apikey")
 _PLACEHOLDER = re.compile(r"\$\{pactbroker\.([A-Za-z]+)\}")
 
 #: The body sent when a webhook has no template: the facts a CI trigger usually needs.
@@ -211,17 +207,6 @@ def parse_header(line: str) -> tuple[str, str]:
     if not sep or not name.strip() or any(c.isspace() for c in name.strip()):
         raise UsageError(f"header {line.split(':', 1)[0]!r} must be written 'Name: value'")
     return name.strip(), value.strip()
-
-
-def is_secret_header(name: str) -> bool:
-    """Headers whose values are credentials: stored and sent, never shown back."""
-    lowered = name.lower()
-    return lowered in _SECRET_NAMES or any(part in lowered for part in _SECRET_PARTS)
-
-
-def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """``headers`` with every secret value replaced by `MASK`."""
-    return {k: MASK if is_secret_header(k) else v for k, v in headers.items()}
 
 
 def backoff_delay(attempt: int, base: float) -> float:

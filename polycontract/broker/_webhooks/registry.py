@@ -2,8 +2,9 @@
 
 A collaborator of `Broker`: it works through the broker's `Store`, clock and `WebhookDispatcher`. Planning
 the deliveries an event fires lives in `polycontract.broker._webhooks.planning`.
-Secret header values (``Authorization``, anything naming a token, secret, password or API key)
-are stored and sent but read back as ``***``.
+Secrets (credential headers, URL credentials and query values, literal body text, and their echoes in the
+delivery log) are stored and sent as written but read back as ``***`` (`polycontract.broker._values.redaction`);
+`read_webhooks` and `read_deliveries` with ``reveal`` give the HTTP server's admin tokens the stored values.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ from polycontract.broker._store.tables import pacticipant_labels, pacticipants, 
 from polycontract.broker._store.tables import webhook_deliveries as deliveries_table
 from polycontract.broker._store.tables import webhooks as webhooks_table
 from polycontract.broker._values.records import Webhook, WebhookAttempt
-from polycontract.broker._values.webhooks import checked_webhook, masked_url, unknown_pacticipant
+from polycontract.broker._values.redaction import redacted_attempt, redacted_webhook, secrets_of
+from polycontract.broker._values.webhooks import checked_webhook, unknown_pacticipant
 from polycontract.broker._webhooks.delivery import WebhookDispatcher
-from polycontract.broker._webhooks.events import EventFacts, mask_headers, parse_template
+from polycontract.broker._webhooks.events import EventFacts, parse_template
 from polycontract.broker._webhooks.planning import rendered
 from polycontract.broker._webhooks.targets import TargetRefused, WebhookPolicy, check_target
 from polycontract.errors import StorageError
@@ -32,7 +34,7 @@ from polycontract.errors import StorageError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Row
 
-__all__ = ["Webhook", "WebhookAttempt", "Webhooks"]
+__all__ = ["Webhook", "WebhookAttempt", "Webhooks", "read_deliveries", "read_webhooks"]
 
 
 def _require_pacticipants(conn: Connection, *, consumer: str | None, provider: str | None) -> None:
@@ -44,14 +46,14 @@ def _require_pacticipants(conn: Connection, *, consumer: str | None, provider: s
             raise unknown_pacticipant(role, name)
 
 
-def _read_back(r: Row[Any]) -> Webhook:
+def _stored(r: Row[Any]) -> Webhook:
     return Webhook(
         id=r.uuid,
         description=r.description,
         events=tuple(json.loads(r.events)),
-        url=masked_url(r.url),
+        url=r.url,
         method=r.method,
-        headers=mask_headers(json.loads(r.headers)),
+        headers=json.loads(r.headers),
         body_template=r.body,
         consumer=r.consumer,
         provider=r.provider,
@@ -60,6 +62,52 @@ def _read_back(r: Row[Any]) -> Webhook:
         consumer_label=r.consumer_label,
         provider_label=r.provider_label,
     )
+
+
+def read_webhooks(store: Store, webhook_id: str | None = None, *, reveal: bool = False) -> tuple[Webhook, ...]:
+    """Every configured webhook, oldest first (or only ``webhook_id``'s: `StorageError` if there is none).
+
+    Secrets read as ``***`` (`redacted_webhook`) unless ``reveal``: the stored configuration, for an admin.
+    """
+    query = select(webhooks_table).order_by(webhooks_table.c.id)
+    if webhook_id is not None:
+        query = query.where(webhooks_table.c.uuid == webhook_id)
+    with store.transaction(write=False) as conn:
+        found = tuple(_stored(r) for r in conn.execute(query).all())
+    if webhook_id is not None and not found:
+        raise StorageError(f"there is no webhook {webhook_id!r}")
+    return found if reveal else tuple(redacted_webhook(h) for h in found)
+
+
+def read_deliveries(store: Store, webhook_id: str, *, reveal: bool = False) -> tuple[WebhookAttempt, ...]:
+    """Every delivery attempt of a webhook, oldest first; `StorageError` if there is no such webhook.
+
+    Errors and answers are redacted with the webhook's secrets (`redacted_attempt`) unless ``reveal``.
+    """
+    with store.transaction(write=False) as conn:
+        row = conn.execute(select(webhooks_table).where(webhooks_table.c.uuid == webhook_id)).first()
+        if row is None:
+            raise StorageError(f"there is no webhook {webhook_id!r}")
+        found = conn.execute(
+            select(deliveries_table).where(deliveries_table.c.webhook_id == row.id).order_by(deliveries_table.c.id)
+        ).all()
+    attempts = tuple(
+        WebhookAttempt(
+            delivery=r.delivery,
+            event=r.event,
+            attempt=r.attempt,
+            status_code=r.status_code,
+            error=r.error,
+            response=r.response,
+            started_at=r.started_at,
+            finished_at=r.finished_at,
+        )
+        for r in found
+    )
+    if reveal:
+        return attempts
+    secrets = secrets_of(_stored(row))
+    return tuple(redacted_attempt(a, secrets) for a in attempts)
 
 
 def _example_facts(conn: Connection, hook: Row[Any]) -> EventFacts:
@@ -200,18 +248,12 @@ class Webhooks:
         return self.webhook(hook_id)
 
     def webhook(self, webhook_id: str) -> Webhook:
-        """One webhook by id (secret header values shown as ``***``); `StorageError` if there is none."""
-        with self._store.transaction(write=False) as conn:
-            row = conn.execute(select(webhooks_table).where(webhooks_table.c.uuid == webhook_id)).first()
-        if row is None:
-            raise StorageError(f"there is no webhook {webhook_id!r}")
-        return _read_back(row)
+        """One webhook by id, its secrets shown as ``***``; `StorageError` if there is none."""
+        return read_webhooks(self._store, webhook_id)[0]
 
     def webhooks(self) -> tuple[Webhook, ...]:
-        """Every configured webhook, oldest first, secret header values shown as ``***``."""
-        with self._store.transaction(write=False) as conn:
-            found = conn.execute(select(webhooks_table).order_by(webhooks_table.c.id)).all()
-        return tuple(_read_back(r) for r in found)
+        """Every configured webhook, oldest first, secrets shown as ``***``."""
+        return read_webhooks(self._store)
 
     def delete_webhook(self, webhook_id: str) -> None:
         """Remove a webhook and its delivery log; `StorageError` if there is none with that id."""
@@ -234,27 +276,8 @@ class Webhooks:
         return next(a for a in reversed(self.webhook_deliveries(webhook_id)) if a.delivery == group)
 
     def webhook_deliveries(self, webhook_id: str) -> tuple[WebhookAttempt, ...]:
-        """Every delivery attempt of a webhook, oldest first."""
-        with self._store.transaction(write=False) as conn:
-            row = conn.execute(select(webhooks_table.c.id).where(webhooks_table.c.uuid == webhook_id)).scalar()
-            if row is None:
-                raise StorageError(f"there is no webhook {webhook_id!r}")
-            found = conn.execute(
-                select(deliveries_table).where(deliveries_table.c.webhook_id == row).order_by(deliveries_table.c.id)
-            ).all()
-        return tuple(
-            WebhookAttempt(
-                delivery=r.delivery,
-                event=r.event,
-                attempt=r.attempt,
-                status_code=r.status_code,
-                error=r.error,
-                response=r.response,
-                started_at=r.started_at,
-                finished_at=r.finished_at,
-            )
-            for r in found
-        )
+        """Every delivery attempt of a webhook, oldest first, the webhook's secrets shown as ``***``."""
+        return read_deliveries(self._store, webhook_id)
 
     def flush_webhooks(self, timeout: float | None = None) -> bool:
         """Wait for every queued webhook delivery (all attempts); False if ``timeout`` ran out first."""
