@@ -53,7 +53,7 @@ def app_from_environment() -> object:
         database.close()
         raise UsageError(f"{DB_ENV} must name a database (sqlite:///… or postgresql://…), not a broker server")
     database.webhook_policy = WebhookPolicy.from_env(os.environ.get(WEBHOOK_POLICY_ENV))
-    return create_app(database, auth=auth)
+    return create_app(database, auth=auth, close_broker=True)  # closed on shutdown: webhooks in flight finish
 
 
 def _seconds_option(name: str, default: float, text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

@@ -42,20 +42,25 @@ class BrokerInternals:
 
     ``store`` gives its queries a connection; ``pacts.publish_all`` publishes several contracts in one
     transaction (``POST /contracts/publish``); ``schemas.subject_kind`` tells a subject's schema kind;
-    ``public_url()`` is the start of links and webhook pact URLs ("" when none is configured).
+    ``public_url()`` is the start of links and webhook pact URLs ("" when none is configured); ``webhooks`` sends
+    the outbox's deliveries (the server starts it, so deliveries a stopped process left are resumed, and
+    drains it on shutdown).
     """
 
     store: Store
     pacts: Pacts
     schemas: SchemaContracts
     public_url: Callable[[], str]
+    webhooks: WebhookDispatcher
 
 
 class Broker:
     """A pact broker over one database (see `polycontract.broker.connect`, also for ``auto_detect_main_branch``).
 
     Webhooks are sent after the firing write commits, by a thread pool `close` drains: up to
-    ``webhook_attempts`` tries, backing off ``webhook_backoff`` seconds, doubling each time. Their
+    ``webhook_attempts`` tries, backing off ``webhook_backoff`` seconds, doubling each time. The firing
+    transaction writes them to an outbox table, so deliveries a stopped process did not finish are sent by the
+    next broker process that sends webhooks on the database (at least once). Their
     ``${pactbroker.pactUrl}`` starts with ``public_url`` (default: ``POLYCONTRACT_BROKER_PUBLIC_URL``).
     ``webhook_policy`` says which webhook targets are allowed, checked when a webhook is created and again on
     every delivery; the default allows http(s) to any address (this process is the user's own), while
@@ -81,7 +86,9 @@ class Broker:
         #: Which webhook targets are allowed (`WebhookPolicy`); read on every creation and delivery.
         self.webhook_policy = webhook_policy or WebhookPolicy.permissive()
         policy = self._current_webhook_policy
-        self._dispatcher = WebhookDispatcher(store.writer, now, attempts=webhook_attempts, backoff=webhook_backoff)
+        self._dispatcher = WebhookDispatcher(
+            store.writer, now, attempts=webhook_attempts, backoff=webhook_backoff, policy=policy
+        )
         store.after_commit(deliver_after_commit(self._dispatcher))
         self._store = store
         self._pacticipants = Pacticipants(store, now)
@@ -93,7 +100,9 @@ class Broker:
         self._labels = PacticipantLabels(store, now)
         self._webhooks = Webhooks(store, now, self._dispatcher, links, policy=policy)
         #: The HTTP server's access to the database and to what the public API does not offer (`BrokerInternals`).
-        self.internals = BrokerInternals(store=store, pacts=self._pacts, schemas=self._schemas, public_url=links)
+        self.internals = BrokerInternals(
+            store=store, pacts=self._pacts, schemas=self._schemas, public_url=links, webhooks=self._dispatcher
+        )
 
     def _current_public_url(self) -> str:
         return self._public_url

@@ -2,7 +2,7 @@
 
 A `Store` owns the engine and what a write needs around it: the writer engine (``BEGIN IMMEDIATE`` on
 SQLite, the main branch candidates as an execution option) and the SQLite writer queue. Work that
-must wait for a commit (sending webhooks) registers an `AfterCommit` hook: the hook sees each
+must wait for a commit (waking the webhook dispatcher) registers an `AfterCommit` hook: the hook sees each
 transaction's connection as the transaction ends, committed or not, and what it returns runs only
 once the transaction committed.
 """

@@ -27,7 +27,7 @@ from sqlalchemy import (
 __all__ = ["SCHEMA_REVISION", "metadata"]
 
 #: The Alembic head revision this code reads and writes.
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0008"
 
 metadata = MetaData()
 
@@ -277,4 +277,30 @@ webhook_deliveries = Table(
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True), nullable=False),
     Index("ix_pc_webhook_deliveries_webhook", "webhook_id", "id"),
+)
+
+#: revision 0008: deliveries planned but not yet finished, written in the transaction that fired them (an outbox).
+#: A dispatcher claims a row by setting ``claim`` and ``lease_until``; a claim whose lease ran out (its process
+#: died) is taken again. The row is deleted in the transaction that logs its last attempt, so a delivery is
+#: sent at least once. ``due_at`` is when the next attempt may start (retries back off); ``attempts`` counts the
+#: attempts logged so far. ``headers`` is JSON text; ``delivery`` groups the attempts in the delivery log.
+webhook_outbox = Table(
+    "pc_webhook_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("webhook_id", Integer, ForeignKey("pc_webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("delivery", String(36), nullable=False, unique=True),
+    Column("event", String(64), nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("headers", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("timeout_seconds", Float, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("claim", String(36)),
+    Column("lease_until", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_pc_webhook_outbox_due", "due_at", "id"),
+    Index("ix_pc_webhook_outbox_webhook", "webhook_id"),
 )

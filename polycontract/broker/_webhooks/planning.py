@@ -1,8 +1,10 @@
 """Planning webhook deliveries: which enabled webhooks an event fires, rendered ready to send.
 
 Writes that fire events call `plan_publication` / `plan_verification` inside their transaction; the
-rendered requests ride on the connection (`take_planned`) and are sent only after the commit
-(`deliver_after_commit`, the `Store` hook that hands them to the `WebhookDispatcher`).
+rendered requests go into the outbox in that same transaction (`polycontract.broker._webhooks.outbox`), so
+they exist exactly when the write committed. Their ids ride on the connection (`take_planned`) and, once
+the transaction committed, wake the dispatcher (`deliver_after_commit`, the `Store` hook); a dispatcher that
+never hears of them (the process died) still finds them in the outbox.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from sqlalchemy import select
 from polycontract.broker._store.labels import labels_of
 from polycontract.broker._store.tables import pact_contents, pacticipants, publications, verifications, versions
 from polycontract.broker._store.tables import webhooks as webhooks_table
-from polycontract.broker._webhooks.delivery import PlannedDelivery, WebhookDispatcher
+from polycontract.broker._webhooks.delivery import WebhookDispatcher
 from polycontract.broker._webhooks.events import (
     EventFacts,
     listens,
@@ -27,6 +29,7 @@ from polycontract.broker._webhooks.events import (
     template_context,
     verification_events,
 )
+from polycontract.broker._webhooks.outbox import PlannedDelivery, enqueue
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Row
@@ -39,14 +42,14 @@ __all__ = ["deliver_after_commit", "plan_publication", "plan_verification", "ren
 _PLANNED = "polycontract_planned_webhooks"
 
 
-def take_planned(conn: Connection) -> list[PlannedDelivery]:
-    """The deliveries planned on ``conn`` so far (removed from it)."""
-    planned: list[PlannedDelivery] = conn.info.pop(_PLANNED, [])
+def take_planned(conn: Connection) -> list[str]:
+    """The ids of the outbox rows planned on ``conn`` so far (forgotten by it)."""
+    planned: list[str] = conn.info.pop(_PLANNED, [])
     return planned
 
 
 def deliver_after_commit(dispatcher: WebhookDispatcher) -> AfterCommit:
-    """The `Store` hook that takes what a transaction planned and gives it to ``dispatcher`` once it committed."""
+    """The `Store` hook that hands ``dispatcher`` the outbox rows a transaction planned, once it committed."""
 
     def take(conn: Connection) -> Callable[[], None]:
         planned = take_planned(conn)
@@ -75,14 +78,16 @@ def rendered(hook: Row[Any], fact: EventFacts, base_url: str) -> PlannedDelivery
 
 
 def _plan(conn: Connection, found: Sequence[Row[Any]], facts: Sequence[EventFacts], base_url: str) -> None:
-    planned = conn.info.setdefault(_PLANNED, [])
+    """Put the deliveries ``facts`` fire into the outbox (in the firing transaction) and note them on ``conn``."""
     labelled = any(h.consumer_label or h.provider_label for h in found)
     labels = labels_of(conn, {n for f in facts for n in (f.consumer, f.provider)}) if labelled else {}
-    for hook in found:
-        events = json.loads(hook.events)
-        for fact in facts:
-            if listens(events, hook.consumer, hook.provider, fact) and _labels_admit(hook, fact, labels):
-                planned.append(rendered(hook, fact, base_url))
+    planned = [
+        rendered(hook, fact, base_url)
+        for hook in found
+        for fact in facts
+        if listens(json.loads(hook.events), hook.consumer, hook.provider, fact) and _labels_admit(hook, fact, labels)
+    ]
+    conn.info.setdefault(_PLANNED, []).extend(enqueue(conn, planned))
 
 
 def _labels_admit(hook: Row[Any], fact: EventFacts, labels: Mapping[str, frozenset[str]]) -> bool:
