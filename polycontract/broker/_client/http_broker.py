@@ -34,6 +34,7 @@ from polycontract.broker._client.transport import Transport
 from polycontract.broker._client.verifying import HttpVerifying
 from polycontract.broker._client.webhooks import HttpWebhooks
 from polycontract.broker._values.checks import checked_keep_latest, checked_url, deploy_target
+from polycontract.broker._values.names import checked_pact_names, names_checked
 from polycontract.broker._values.records import PruneReport, PublishResult
 from polycontract.errors import StorageError, UsageError
 from polycontract.matrix import Decision, Ignore, Row
@@ -47,6 +48,7 @@ __all__ = ["HttpBroker"]
 _OUTCOMES = {"Pact published": "created", "Pact unchanged": "unchanged", "Pact overwritten": "overwritten"}
 
 
+@names_checked
 class HttpBroker(HttpPacticipants, HttpVerifying, HttpDeployments, HttpWebhooks, HttpLabels, HttpSchemas):
     """A `BrokerAPI` whose storage is a broker server reached over HTTP (the embedded `Broker`'s operations,
     same parameters, same return types).
@@ -125,6 +127,7 @@ class HttpBroker(HttpPacticipants, HttpVerifying, HttpDeployments, HttpWebhooks,
         from polycontract.codec import content_hash
 
         require_document(pact, "publish_pact(pact)")
+        pact = checked_pact_names(pact)
         checked_url(build_url, "build_url")
         digest = content_hash(pact)
         contract = {

@@ -14,6 +14,7 @@ from polycontract.broker._embedded.build_urls import set_version_build_url
 from polycontract.broker._embedded.publish import publish_in
 from polycontract.broker._store import lookups as _lookups
 from polycontract.broker._values.checks import checked_url
+from polycontract.broker._values.names import checked_name, checked_pact_names
 from polycontract.errors import StorageError
 from polycontract.model import require_document
 
@@ -69,8 +70,11 @@ class Pacts:
         (``POST /contracts/publish``: a conflict in any contract publishes none of them.)
         """
         build_url = checked_url(build_url, "build_url")
+        pacts = [checked_pact_names(p) for p in pacts]
+        consumer_version = checked_name(consumer_version, "consumer_version", slash=True)
+        branch = None if branch is None else checked_name(branch, "branch", slash=True)
         with self._store.transaction() as conn:
-            labels = tuple(tags)
+            labels = tuple(checked_name(tag, "tag", slash=True) for tag in tags)
             published = [
                 publish_in(
                     conn,

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from polycontract.broker._values.names import checked_name
 from polycontract.broker._values.selectors import DEFAULT_SELECTORS, ConsumerVersionSelector
 from polycontract.broker._values.test_results import normalize
 from polycontract.errors import UsageError
@@ -91,10 +92,9 @@ def check_level(level: str) -> str:
 
 
 def checked_label(label: str) -> str:
-    """``label`` when it is a non-empty single-line name of at most 255 characters; a `UsageError` otherwise."""
-    if not isinstance(label, str) or not label.strip() or "\n" in label or len(label) > 255:
-        raise UsageError(f"label={label!r} must be a non-empty single-line name of at most 255 characters")
-    return label
+    """``label`` NFC-normalised when it is a valid name (`checked_name`: no ``/``, nothing invisible, at most 255
+    characters); a `UsageError` otherwise."""
+    return checked_name(label, "label")
 
 
 def checked_contacts(contacts: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -119,10 +119,8 @@ def checked_contacts(contacts: Sequence[Mapping[str, Any]]) -> list[dict[str, An
 
 
 def checked_environment_name(name: str) -> str:
-    """``name`` when it is a non-empty environment name; a `UsageError` otherwise."""
-    if not name or not name.strip():
-        raise UsageError(f"environment={name!r} must be a non-empty name")
-    return name
+    """``name`` NFC-normalised when it is a valid environment name (`checked_name`); a `UsageError` otherwise."""
+    return checked_name(name, "environment")
 
 
 def checked_keep_latest(keep_latest: int) -> int:

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from polycontract.broker._api.common import HAL_JSON, MAX_NAME
+from polycontract.broker._values.names import UNSEEN_CLASS
 
 __all__ = [
     "DEPLOYMENT",
@@ -70,16 +71,15 @@ _BOOL: Schema = {"type": "boolean"}
 _OPT_BOOL: Schema = {"type": ["boolean", "null"]}
 _ANY: Schema = {"description": "Accepted and not stored."}
 
-#: A path segment: what the server can route (no ``/``) and store (no control characters, at most 255).
-SEGMENT: Schema = {
-    "type": "string",
-    "minLength": 1,
-    "maxLength": MAX_NAME,
-    "not": {"type": "string", "pattern": r"[/\x00-\x1f\x7f]"},
-}
+#: Nothing a name may not hold (`polycontract.broker._values.names`: controls, zero-width and bidi characters, ...).
+SEEN: Schema = {"not": {"type": "string", "pattern": f"[{UNSEEN_CLASS}]"}}
+#: A version number, branch or tag in a path: it may hold ``/``, sent ``%2F``-encoded (as to the Pact Broker).
+SLASHED_SEGMENT: Schema = {"type": "string", "minLength": 1, "maxLength": MAX_NAME, "pattern": r"\S", **SEEN}
+#: A name in a path: no ``/``, nothing invisible, at most 255 characters.
+SEGMENT: Schema = {**SLASHED_SEGMENT, "not": {"type": "string", "pattern": f"[/{UNSEEN_CLASS}]"}}
 #: Query text: the server refuses control characters anywhere in the query.
 QUERY_TEXT: Schema = {"type": "string", **PRINTABLE}
-QUERY_NAME: Schema = {"type": "string", "minLength": 1, **PRINTABLE}
+QUERY_NAME: Schema = {"type": "string", "minLength": 1, **SEEN}
 LIMIT: Schema = {"type": "integer", "minimum": 1, "maximum": 100_000, "default": 1000}
 REVISION: Schema = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 #: A required name: non-empty, not only whitespace, printable, at most 255 characters.
@@ -88,7 +88,7 @@ NAME: Schema = {
     "minLength": 1,
     "maxLength": MAX_NAME,
     "pattern": r"\S",
-    **PRINTABLE,
+    **SEEN,
 }
 #: An optional string: null or empty means absent.
 OPT_TEXT: Schema = {"type": ["string", "null"], "maxLength": MAX_NAME, **PRINTABLE}
@@ -259,7 +259,7 @@ def path_parameters(path: str, special: dict[str, Schema] | None = None) -> list
                 "in": "path",
                 "required": True,
                 "description": description,
-                "schema": SEGMENT,
+                "schema": SLASHED_SEGMENT if name in ("version", "branch", "tag") else SEGMENT,
                 "example": example,
             }
         )
@@ -298,7 +298,8 @@ def operation(
     """One operation: ``answers`` maps statuses to (schema name, description); ``errors`` adds problem statuses.
 
     Every operation may answer 400 (a control character in the path or query); all but the ``public`` ones
-    401 (auth on, no token) and 503 (database down); ``write`` ones also 403 (the token may not write that).
+    401 (auth on, no token) and 503 (database down); ``write`` ones also 403 (the token may not write that);
+    ``write`` ones and those with a ``body`` also 415 (a body not typed as JSON).
     ``query`` lists the operation's own parameters (query ones, or a path one it narrows).
     """
     responses: dict[str, Any] = {
@@ -308,6 +309,7 @@ def operation(
         for code, (name, text) in answers.items()
     }
     refusals = {400, *errors} | (set() if public else {401, 503}) | ({403} if write else set())
+    refusals |= {415} if write or body is not None else set()  # a write not typed as JSON (`_api.bodies`)
     for code in sorted(refusals - {int(c) for c in answers}):
         responses[str(code)] = {"$ref": f"#/components/responses/Problem{code}"}
     described: Schema = {"summary": summary, "operationId": operation_id, "responses": responses}
