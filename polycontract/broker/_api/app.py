@@ -90,6 +90,8 @@ HTTP client; Pact clients ignore them.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -121,6 +123,10 @@ from polycontract.errors import PolycontractError
 __all__ = ["INDEX", "create_app"]
 
 _LOG = logging.getLogger("polycontract.broker.server")
+
+#: On shutdown, how long webhook attempts in flight may take to finish and be logged (queued deliveries stay in
+#: the outbox for the next start).
+SHUTDOWN_DRAIN_SECONDS = 10.0
 
 _P = "/pacticipants/{pacticipant}"
 _PACT = "/pacts/provider/{provider}/consumer/{consumer}"
@@ -283,11 +289,31 @@ def _routes() -> list[Route]:
     ]
 
 
-def create_app(broker: Broker, *, auth: AuthConfig | None = None) -> Starlette:
-    """The ASGI app serving ``broker`` (the caller keeps ownership and closes it).
+def _lifespan(close_broker: bool) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """Start sending webhooks when the server starts (resuming what stopped processes left in the outbox); with
+    ``close_broker``, let attempts in flight finish on shutdown (`SHUTDOWN_DRAIN_SECONDS`) and close the broker."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        broker: Broker = app.state.broker
+        broker.internals.webhooks.start()
+        try:
+            yield
+        finally:
+            if close_broker:
+                await run_in_threadpool(broker.internals.webhooks.close, SHUTDOWN_DRAIN_SECONDS, drain_queue=False)
+                await run_in_threadpool(broker.close)
+
+    return lifespan
+
+
+def create_app(broker: Broker, *, auth: AuthConfig | None = None, close_broker: bool = False) -> Starlette:
+    """The ASGI app serving ``broker`` (the caller keeps ownership and closes it, unless ``close_broker``).
 
     With ``auth`` every request but ``GET /health`` and ``GET /openapi.json`` needs a token of a sufficient role
-    (`TokenAuth`).
+    (`TokenAuth`). Run with its lifespan, the app sends the webhook deliveries waiting in the database from the
+    start, and with ``close_broker`` closes the broker on shutdown: attempts in flight finish and are logged,
+    deliveries not yet started wait in the database for the next start (so SIGTERM loses none).
     """
     middleware = [Middleware(AccessLog), Middleware(RouteNames)]
     if auth is not None:
@@ -295,6 +321,7 @@ def create_app(broker: Broker, *, auth: AuthConfig | None = None) -> Starlette:
     app = Starlette(
         routes=_routes(),
         middleware=middleware,
+        lifespan=_lifespan(close_broker),
         exception_handlers={
             HttpError: _http_error,
             PolycontractError: _polycontract_error,

@@ -28,6 +28,7 @@ from polycontract.broker._values.names import names_checked
 from polycontract.broker._webhooks.delivery import WebhookDispatcher
 from polycontract.broker._webhooks.planning import deliver_after_commit
 from polycontract.broker._webhooks.registry import Webhooks
+from polycontract.broker._webhooks.targets import WebhookPolicy
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -42,13 +43,16 @@ class BrokerInternals:
 
     ``store`` gives its queries a connection; ``pacts.publish_all`` publishes several contracts in one
     transaction (``POST /contracts/publish``); ``schemas.subject_kind`` tells a subject's schema kind;
-    ``public_url()`` is the start of links and webhook pact URLs ("" when none is configured).
+    ``public_url()`` is the start of links and webhook pact URLs ("" when none is configured); ``webhooks`` sends
+    the outbox's deliveries (the server starts it, so deliveries a stopped process left are resumed, and
+    drains it on shutdown).
     """
 
     store: Store
     pacts: Pacts
     schemas: SchemaContracts
     public_url: Callable[[], str]
+    webhooks: WebhookDispatcher
 
 
 @names_checked
@@ -56,8 +60,13 @@ class Broker:
     """A pact broker over one database (see `polycontract.broker.connect`, also for ``auto_detect_main_branch``).
 
     Webhooks are sent after the firing write commits, by a thread pool `close` drains: up to
-    ``webhook_attempts`` tries, backing off ``webhook_backoff`` seconds, doubling each time. Their
+    ``webhook_attempts`` tries, backing off ``webhook_backoff`` seconds, doubling each time. The firing
+    transaction writes them to an outbox table, so deliveries a stopped process did not finish are sent by the
+    next broker process that sends webhooks on the database (at least once). Their
     ``${pactbroker.pactUrl}`` starts with ``public_url`` (default: ``POLYCONTRACT_BROKER_PUBLIC_URL``).
+    ``webhook_policy`` says which webhook targets are allowed, checked when a webhook is created and again on
+    every delivery; the default allows http(s) to any address (this process is the user's own), while
+    ``polycontract broker serve`` refuses private, loopback and metadata addresses unless allowed.
     """
 
     def __init__(
@@ -69,13 +78,19 @@ class Broker:
         public_url: str | None = None,
         webhook_attempts: int = 3,
         webhook_backoff: float = 1.0,
+        webhook_policy: WebhookPolicy | None = None,
     ) -> None:
         store = Store(engine, auto_detect_main_branch=auto_detect_main_branch)
         now = clock or (lambda: datetime.now(UTC))
         #: The start of links and webhook pact URLs; the HTTP server may set it once it knows its address.
         self._public_url = os.environ.get("POLYCONTRACT_BROKER_PUBLIC_URL", "") if public_url is None else public_url
         links = self._current_public_url
-        self._dispatcher = WebhookDispatcher(store.writer, now, attempts=webhook_attempts, backoff=webhook_backoff)
+        #: Which webhook targets are allowed (`WebhookPolicy`); read on every creation and delivery.
+        self.webhook_policy = webhook_policy or WebhookPolicy.permissive()
+        policy = self._current_webhook_policy
+        self._dispatcher = WebhookDispatcher(
+            store.writer, now, attempts=webhook_attempts, backoff=webhook_backoff, policy=policy
+        )
         store.after_commit(deliver_after_commit(self._dispatcher))
         self._store = store
         self._pacticipants = Pacticipants(store, now)
@@ -85,12 +100,17 @@ class Broker:
         self._schemas = SchemaContracts(store, now)
         self._deployments = Deployments(store, now)
         self._labels = PacticipantLabels(store, now)
-        self._webhooks = Webhooks(store, now, self._dispatcher, links)
+        self._webhooks = Webhooks(store, now, self._dispatcher, links, policy=policy)
         #: The HTTP server's access to the database and to what the public API does not offer (`BrokerInternals`).
-        self.internals = BrokerInternals(store=store, pacts=self._pacts, schemas=self._schemas, public_url=links)
+        self.internals = BrokerInternals(
+            store=store, pacts=self._pacts, schemas=self._schemas, public_url=links, webhooks=self._dispatcher
+        )
 
     def _current_public_url(self) -> str:
         return self._public_url
+
+    def _current_webhook_policy(self) -> WebhookPolicy:
+        return self.webhook_policy
 
     @property
     def url(self) -> str:
