@@ -33,6 +33,7 @@ LAYERS = {
     "_generator_values": 3,
     "_regexgen": 3,
     "_dateexpr": 3,
+    "_safe_documents": 3,
     "compat": 3,
     "strategies": 3,
     "matrix": 3,

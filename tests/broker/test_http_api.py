@@ -210,7 +210,9 @@ def test_deployments_are_recorded_listed_and_undeployed_through_the_version_link
                   json={"currentlyDeployed": False})  # fmt: skip
     assert patched.status_code == 200 and patched.json()["currentlyDeployed"] is False
     assert broker.live("prod") == ()
-    assert api.post(f"/pacticipants/users/versions/404/deployed-versions/environment/{prod}").status_code == 404
+    assert (
+        api.post(f"/pacticipants/users/versions/404/deployed-versions/environment/{prod}", json={}).status_code == 404
+    )
 
 
 def test_releases_accumulate_and_support_ends_through_the_released_version(api: Api, broker: Broker) -> None:
@@ -219,7 +221,10 @@ def test_releases_accumulate_and_support_ends_through_the_released_version(api: 
     assert api.get("/pacticipants/app/versions/1.0").json()["_embedded"]["tags"] == [{"name": "store"}]
     prod = _env_uuid(api, "prod")
     for number in ("1.0", "2.0"):
-        assert api.post(f"/pacticipants/app/versions/{number}/released-versions/environment/{prod}").status_code == 201
+        assert (
+            api.post(f"/pacticipants/app/versions/{number}/released-versions/environment/{prod}", json={}).status_code
+            == 201
+        )
     supported = api.get(f"/environments/{prod}/released-versions/currently-supported", params={"version": "1.0"})
     [release] = supported.json()["_embedded"]["releasedVersions"]
     api("PATCH", release["_links"]["self"]["href"].removeprefix("http://broker"), json={"currentlySupported": False})
@@ -277,7 +282,7 @@ def test_can_i_deploy_and_the_matrix_answer_as_the_pact_cli_asks(api: Api, make_
     api("PUT", "/pacticipants/users/versions/5")
     api.post(url.removeprefix("http://broker") + "/verification-results",
              json={"success": False, "providerApplicationVersion": "5"})  # fmt: skip
-    api.post(f"/pacticipants/users/versions/5/deployed-versions/environment/{prod}")
+    api.post(f"/pacticipants/users/versions/5/deployed-versions/environment/{prod}", json={})
     failed = api.get(f"/matrix?{query}").json()
     assert failed["summary"]["deployable"] is False and failed["summary"]["failed"] == 1
     row = failed["matrix"][0]

@@ -186,7 +186,8 @@ def test_a_write_token_publishes_only_for_its_pacticipants(api: Api, broker: Bro
     assert api("PUT", "/pacts/provider/users/consumer/admin-ui/version/3", ADMIN, json=other).status_code in (200, 201)
     assert [v for v in ("1", "3") if broker.pact("web", v, "users")] == ["1", "3"]
     # malformed bodies still reach the handler for their 400 (nothing is written either way)
-    assert api("POST", "/contracts/publish", WEB, content=b"{not json").status_code == 400
+    typed = {"content-type": "application/json"}
+    assert api("POST", "/contracts/publish", WEB, content=b"{not json", headers=typed).status_code == 400
     assert api("POST", "/contracts/publish", WEB, json={"pacticipantVersionNumber": "9"}).status_code == 400
 
 

@@ -73,7 +73,7 @@ def test_not_found_and_method_errors_are_problems(api: Api) -> None:
     ],
 )
 def test_bad_publish_bodies_name_the_field(api: Api, body: bytes, field: str) -> None:
-    found = _problem(api.post("/contracts/publish", content=body), 400)
+    found = _problem(api.post("/contracts/publish", content=body, headers={"content-type": "application/json"}), 400)
     assert field in _fields(found)
 
 

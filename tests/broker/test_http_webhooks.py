@@ -197,7 +197,7 @@ def _hook(request: Any = None, events: Any = None, **extra: Any) -> dict[str, An
         ("POST", "/webhooks", _hook(provider={}), 400, "/provider"),
         ("PUT", "/webhooks/short", _hook(), 400, "uuid"),
         ("GET", f"/webhooks/{HOOK_ID}", None, 404, "uuid"),
-        ("POST", f"/webhooks/{HOOK_ID}/execute", None, 404, "uuid"),
+        ("POST", f"/webhooks/{HOOK_ID}/execute", {}, 404, "uuid"),  # a POST is typed as JSON, even empty
     ],
 )
 def test_bad_webhook_requests_are_problems_naming_the_field(

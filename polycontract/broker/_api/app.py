@@ -7,7 +7,7 @@ in Starlette's thread pool. Errors are RFC 9457 problems (``application/problem+
 ``title``, ``status``, ``detail``, ``errors[]`` naming each bad field) that also carry the Pact Broker's
 ``error.message`` (see `polycontract.broker._api.common`): 400 bad input,
 404 unknown resource, 409 conflicting content (a different pact for a published consumer version,
-an existing environment), 413 body too large, 503 database unavailable.
+an existing environment), 413 body too large, 415 a write not typed as JSON, 503 database unavailable.
 
 Routes (``{p}`` pacticipant, ``{v}`` version, ``{c}``/``{prov}`` consumer/provider, ``{sha}`` content hash):
 
@@ -107,6 +107,7 @@ from polycontract.broker._api import pacticipants as deploy
 from polycontract.broker._api import queries as reads
 from polycontract.broker._api.access_log import AccessLog
 from polycontract.broker._api.auth import AuthConfig, TokenAuth
+from polycontract.broker._api.bodies import JsonWrites
 from polycontract.broker._api.catalog import catalog_routes
 from polycontract.broker._api.common import HttpError, base_url, error_response, hal, status_for
 from polycontract.broker._api.labels import label_routes
@@ -315,7 +316,7 @@ def create_app(broker: Broker, *, auth: AuthConfig | None = None, close_broker: 
     start, and with ``close_broker`` closes the broker on shutdown: attempts in flight finish and are logged,
     deliveries not yet started wait in the database for the next start (so SIGTERM loses none).
     """
-    middleware = [Middleware(AccessLog), Middleware(RouteNames)]
+    middleware = [Middleware(AccessLog), Middleware(RouteNames), Middleware(JsonWrites)]
     if auth is not None:
         middleware.append(Middleware(TokenAuth, config=auth))
     app = Starlette(

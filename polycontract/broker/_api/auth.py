@@ -30,15 +30,17 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from polycontract.broker._api.common import MAX_BODY, error_response
+from polycontract._safe_documents import loads_yaml
+from polycontract.broker._api.common import MAX_DEPTH, HttpError, error_response, parse_json, read_body
 from polycontract.errors import UsageError
 
 __all__ = [
@@ -150,9 +152,7 @@ class AuthConfig:
         suffix = file.suffix.lower()
         try:
             if suffix in (".yaml", ".yml"):
-                import yaml
-
-                document: Any = yaml.safe_load(text)
+                document: Any = loads_yaml(text, max_depth=MAX_DEPTH)
             elif suffix == ".toml":
                 document = tomllib.loads(text)
             else:
@@ -270,7 +270,11 @@ class TokenAuth:
         if entry.role is Role.READ:
             await error_response(403, f"token {entry.name} may only read")(scope, receive, send)
             return
-        receive, pacticipants = await self._written_for(scope, receive, method, path)
+        try:
+            receive, pacticipants = await self._written_for(scope, receive, method, path)
+        except HttpError as exc:  # a body too large (413) or not JSON (400): the answer the route would give
+            await error_response(exc.status, exc.message, exc.errors)(scope, receive, send)
+            return
         if pacticipants is None:
             message = f"{method} {path} needs an admin token"
         else:
@@ -289,7 +293,7 @@ class TokenAuth:
         ``POST /contracts/publish`` names them in its body, which is read here and replayed to the app.
         """
         if method == "POST" and path == "/contracts/publish":
-            body, receive = await _buffered(receive)
+            body, receive = await _buffered(scope, receive)
             return receive, _publishers(body)
         if method == "PUT" and (found := _PUT_PACT.match(path)):
             return receive, {found.group(2)}
@@ -303,11 +307,13 @@ class TokenAuth:
 
 
 def _publishers(body: bytes) -> set[str]:
-    """The pacticipants a ``/contracts/publish`` body publishes for (empty when the app will refuse it as 400)."""
-    try:
-        document = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    """The pacticipants a ``/contracts/publish`` body publishes for (empty when the app will refuse it as 400).
+
+    A body that is not strict JSON within the depth limit is refused here as the app would (`parse_json`).
+    """
+    if not body.strip():
         return set()
+    document = parse_json(body)
     if not isinstance(document, dict):
         return set()
     names = [document.get("pacticipantName")]  # a list: a name may be any JSON value, a dict included
@@ -318,27 +324,26 @@ def _publishers(body: bytes) -> set[str]:
     return {name for name in names if isinstance(name, str)}
 
 
-async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
-    """The whole request body (up to `MAX_BODY` plus one byte) and a ``receive`` that replays it."""
-    chunks: list[bytes] = []
-    size = 0
-    more = True
-    while more and size <= MAX_BODY:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunk = message.get("body", b"")
-        chunks.append(chunk)
-        size += len(chunk)
-        more = bool(message.get("more_body", False))
-    body = b"".join(chunks)
+async def _buffered(scope: Scope, receive: Receive) -> tuple[bytes, Receive]:
+    """The whole request body (413 beyond `MAX_BODY`, counted while read) and a ``receive`` that replays it."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            yield message.get("body", b"")
+            if not message.get("more_body", False):
+                return
+
+    body = await read_body(Headers(scope=scope), chunks())
     replayed = False
 
     async def replay() -> Message:
         nonlocal replayed
         if not replayed:
             replayed = True
-            return {"type": "http.request", "body": body, "more_body": more}
+            return {"type": "http.request", "body": body, "more_body": False}
         return await receive()
 
     return body, replay

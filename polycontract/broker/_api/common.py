@@ -10,10 +10,9 @@ errors map to status codes in `status_for`. The access log is `polycontract.brok
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -22,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
+from polycontract._safe_documents import DocumentRefused, loads_json
 from polycontract.errors import BrokerError, PolycontractError, StorageError, UsageError
 
 if TYPE_CHECKING:
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 __all__ = [
     "HAL_JSON",
     "HAL_JSON_UTF8",
+    "MAX_BODY",
+    "MAX_DEPTH",
     "PROBLEM_JSON",
     "HttpError",
     "base_url",
@@ -43,8 +45,10 @@ __all__ = [
     "link",
     "name_list",
     "optional_str",
+    "parse_json",
     "pointer",
     "problem_media_type",
+    "read_body",
     "reject_unknown",
     "required_str",
     "seg",
@@ -58,6 +62,9 @@ HAL_JSON_UTF8 = HAL_JSON + ";charset=utf-8"
 PROBLEM_JSON = "application/problem+json"
 #: Largest request body the server reads (a pact of several MB is already unusual).
 MAX_BODY = 16 * 1024 * 1024
+#: Deepest nesting of arrays and objects in a JSON body or pact: the Pact Broker's (``max_nesting: 50`` in
+#: pact_broker ``lib/pact_broker/json.rb``); the deepest pact of the Pact specification's cases is 11 deep.
+MAX_DEPTH = 50
 _ENVIRONMENT_NS = uuid.UUID("6f0c1c52-4d8e-4f43-9a51-0c7c1b7d2a10")
 
 
@@ -207,20 +214,43 @@ def environment_uuid(name: str) -> str:
     return str(uuid.uuid5(_ENVIRONMENT_NS, name))
 
 
-async def json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object body; 400 when it is not one, 413 when it is too large."""
-    declared = request.headers.get("content-length")
+async def read_body(headers: Mapping[str, str], chunks: AsyncIterator[bytes]) -> bytes:
+    """The body arriving as ``chunks``; 413 as soon as it passes `MAX_BODY`, whatever its transfer encoding.
+
+    A declared ``Content-Length`` over the limit is refused before a byte is read; a chunked body is
+    counted while it is read and no more than `MAX_BODY` bytes are ever held.
+    """
+    declared = headers.get("content-length")
     if declared is not None and declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
         raise HttpError(413, f"the request body is larger than {MAX_BODY} bytes")
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        raise HttpError(413, f"the request body is larger than {MAX_BODY} bytes")
+    parts: list[bytes] = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise HttpError(413, f"the request body is larger than {MAX_BODY} bytes")
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def parse_json(raw: bytes | str, what: str = "the request body", at: str = "") -> Any:
+    """``raw`` as strict JSON at most `MAX_DEPTH` deep; 400 naming ``what`` (at body pointer ``at``) otherwise.
+
+    ``NaN``, ``Infinity`` and numbers beyond a float are refused (RFC 8259 has none; the Pact Broker's parser
+    refuses them too), and so is nesting deeper than `MAX_DEPTH`, with the line and column at fault.
+    """
+    try:
+        return loads_json(raw, max_depth=MAX_DEPTH)
+    except DocumentRefused as exc:
+        raise HttpError(400, f"{what} is not valid JSON: {exc}", pointer=at) from None
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object body; 400 when it is not one (`parse_json`), 413 when too large (`read_body`)."""
+    raw = await read_body(request.headers, request.stream())
     if not raw.strip():
         return {}
-    try:
-        document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: nested thousands deep
-        raise HttpError(400, f"the request body is not valid JSON: {exc}", pointer="") from None
+    document = parse_json(raw)
     if not isinstance(document, dict):
         raise HttpError(400, f"the request body must be a JSON object, got {type(document).__name__}", pointer="")
     return document

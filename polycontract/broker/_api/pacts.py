@@ -27,6 +27,7 @@ from polycontract.broker._api.common import (
     link,
     name_list,
     optional_str,
+    parse_json,
     pointer,
     reject_unknown,
     required_str,
@@ -131,7 +132,7 @@ async def publish_contracts(request: Request) -> Response:
             text = base64.b64decode(content, validate=True)
         except (binascii.Error, ValueError):
             raise HttpError(400, f"{where}.content must be base64-encoded pact JSON", pointer=at + "/content") from None
-        pact = _load(text, where, at + "/content")
+        pact = _load(parse_json(text, f"{where}.content", at + "/content"), where, at + "/content")
         names = required_str(contract, "consumerName", at), required_str(contract, "providerName", at)
         _check_names(pact, *names, where, at + "/content")
         if pact.consumer != consumer:

@@ -142,7 +142,7 @@ class HttpWebhooks:
 
     def execute_webhook(self, webhook_id: str) -> WebhookAttempt:
         """``POST /webhooks/{id}/execute``: the server sends it once now."""
-        return _attempt(self._http.request("POST", _path(webhook_id) + "/execute"))
+        return _attempt(self._http.request("POST", _path(webhook_id) + "/execute", json_body={}))
 
     def webhook_deliveries(self, webhook_id: str) -> tuple[WebhookAttempt, ...]:
         """``GET /polycontract/webhooks/{id}/deliveries``: every attempt, oldest first."""

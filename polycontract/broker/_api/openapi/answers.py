@@ -299,6 +299,7 @@ _PROBLEM_TITLES = {
     404: "No such resource",
     409: "Conflicts with what the broker holds",
     413: "The body is larger than the server reads",
+    415: "The body is not typed as JSON (Content-Type application/json, application/hal+json or merge-patch+json)",
     503: "The database is unavailable",
 }
 
