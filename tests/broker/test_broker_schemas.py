@@ -233,3 +233,18 @@ def test_openapi_subjects_are_checked_from_the_clients_side(broker: Broker) -> N
     decision = broker.can_i_deploy("auth-svc", "2", to_environment="prod")
     assert decision.ok is False
     assert "/me" in decision.reasons[0].message and "web-ui 1" in decision.reasons[0].message
+
+
+def test_a_yaml_openapi_document_with_a_date_is_stored_as_the_json_it_stands_for(broker: Broker) -> None:
+    """YAML reads an unquoted ``2024-01-01`` as a date; the stored document holds the ISO text, not a crash."""
+    document = (
+        "openapi: 3.0.3\ninfo: {title: auth, version: '1'}\npaths:\n  /users:\n    get:\n      responses:\n"
+        "        '200':\n          description: ok\n          content:\n            application/json:\n"
+        "              schema: {type: string, format: date, example: 2024-01-01}\n"
+    )
+    result = broker.publish_schema("auth-svc", "1", subject="auth-api", kind="openapi", schema=document)
+
+    assert result.outcome == "created"
+    _kind, stored = broker.schema("auth-svc", "1", "auth-api")
+    schema = stored["paths"]["/users"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema["example"] == "2024-01-01"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import literal, select, union_all
@@ -73,8 +73,16 @@ def normalise(kind: SchemaKind, document: Any, *, name: str) -> tuple[str, str]:
         from polycontract.compat import openapi
 
         openapi.load(data, name=name, validate=True)
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # YAML reads an unquoted 2024-01-01 as a date: stored as the JSON text it stands for.
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=_iso_date)
     return hashlib.sha256(text.encode("utf-8")).hexdigest(), text
+
+
+def _iso_date(value: object) -> str:
+    """A YAML date or timestamp as ISO 8601 text (json.dumps's ``default``); anything else is not JSON."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def _ensure_subject(conn: Connection, subject: str, kind: SchemaKind | None, level: str | None, now: datetime) -> int:
