@@ -144,6 +144,18 @@ def test_a_request_body_that_does_not_arrive_within_the_body_timeout_gets_408(tm
         assert httpx.get(f"{server.url}/environments").json()["_embedded"]["environments"] == []
 
 
+def test_a_client_that_hangs_up_mid_body_costs_one_access_line_not_a_traceback(tmp_path: Path) -> None:
+    with serving(tmp_path) as server:
+        for _ in range(3):
+            with server.connect() as sock:
+                head = b"POST /environments HTTP/1.1\r\nHost: broker\r\nContent-Type: application/json\r\n"
+                sock.sendall(head + b"Content-Length: 100\r\n\r\n{")
+        time.sleep(0.5)
+        assert httpx.get(f"{server.url}/environments").json()["_embedded"]["environments"] == []
+        log = server.log.read_text()
+    assert "Traceback" not in log and "Exception in ASGI application" not in log, log
+
+
 def test_beyond_the_connection_cap_a_new_connection_gets_a_fast_503_and_one_warning(tmp_path: Path) -> None:
     with serving(tmp_path, "--max-connections", "3") as server:
         held = [server.connect() for _ in range(3)]

@@ -97,7 +97,7 @@ from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 
@@ -197,6 +197,11 @@ async def ready(request: Request) -> Response:
         _LOG.warning("readiness check failed: %s", type(exc).__name__)
         return hal({"status": "unavailable", "database": "unreachable"}, 503)
     return hal({"status": "ready", "database": "ok"})
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The client hung up before its request body arrived: nothing to answer, nothing to log but the access line."""
+    return Response(status_code=400)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -324,6 +329,7 @@ def create_app(broker: Broker, *, auth: AuthConfig | None = None, close_broker: 
         middleware=middleware,
         lifespan=_lifespan(close_broker),
         exception_handlers={
+            ClientDisconnect: _client_gone,
             HttpError: _http_error,
             PolycontractError: _polycontract_error,
             HTTPException: _starlette_error,
