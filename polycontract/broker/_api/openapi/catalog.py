@@ -16,7 +16,7 @@ _STR: Schema = {"type": "string"}
 _NEW_PACTICIPANT = s.obj(
     ["name"],
     {
-        "name": {"type": "string", "pattern": r"\S", "description": "The pacticipant's name."},
+        "name": {**s.PACTICIPANT_NAME, "description": "The pacticipant's name (no /)."},
         "mainBranch": s.OPT_TEXT,
         "displayName": s.OPT_TEXT,
         "repositoryUrl": s.OPT_TEXT,

@@ -240,9 +240,9 @@ def _paths() -> dict[str, dict[str, Schema]]:
                 (404, 409),
                 query=[
                     s.query("pacticipant", "The pacticipant.", s.QUERY_NAME, required=True, example="users"),
-                    s.query("version", "Only this version."),
-                    s.query("branch", "Only versions on this branch."),
-                    s.query("environment", "Only counterparts live in this environment."),
+                    s.query("version", "Only this version.", s.QUERY_NAME),
+                    s.query("branch", "Only versions on this branch.", s.QUERY_NAME),
+                    s.query("environment", "Only counterparts live in this environment.", s.QUERY_NAME),
                     s.query("limit", "The most rows.", s.LIMIT),
                 ],
             )

@@ -12,6 +12,8 @@ Schema = dict[str, Any]
 
 _P = "/pacticipants/{pacticipant}"
 _ENV = "/environments/{uuid}"
+#: A body the route does not read (the Pact Broker's clients send ``{}``).
+_IGNORED: Schema = {"type": "object"}
 
 
 def environment_operations() -> dict[str, dict[str, Schema]]:
@@ -24,7 +26,7 @@ def environment_operations() -> dict[str, dict[str, Schema]]:
                 "recordDeployment",
                 {"201": ("DeployedVersion", "The deployment")},
                 (404, 409, 413),
-                body=s.json_request(s.DEPLOYMENT, "The application instance", required=False),
+                body=s.json_request(s.DEPLOYMENT, "The application instance (a POST is typed as JSON: CSRF-safe)"),
                 write=True,
             )
         },
@@ -33,7 +35,8 @@ def environment_operations() -> dict[str, dict[str, Schema]]:
                 "Record a release",
                 "recordRelease",
                 {"201": ("ReleasedVersion", "The release")},
-                (404, 409),
+                (404, 409, 413),
+                body=s.json_request(_IGNORED, "Ignored, as the Pact Broker ignores it (a POST is typed as JSON)"),
                 write=True,
             )
         },

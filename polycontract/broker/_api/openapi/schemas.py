@@ -22,9 +22,11 @@ __all__ = [
     "FOR_VERIFICATION",
     "LIMIT",
     "NAME",
+    "OPT_BRANCH",
     "OPT_TEXT",
     "PACT",
     "PACTICIPANT_BODY",
+    "PACTICIPANT_NAME",
     "PRINTABLE",
     "PUBLISH",
     "QUERY_NAME",
@@ -92,6 +94,20 @@ NAME: Schema = {
 }
 #: An optional string: null or empty means absent.
 OPT_TEXT: Schema = {"type": ["string", "null"], "maxLength": MAX_NAME, **PRINTABLE}
+#: An optional branch: null or empty means absent; otherwise checked as every name is (`SEEN`).
+OPT_BRANCH: Schema = {"type": ["string", "null"], "maxLength": MAX_NAME, **SEEN}
+#: A pacticipant's name in a body: as in a path, no ``/`` (`SEGMENT`).
+PACTICIPANT_NAME: Schema = SEGMENT
+_TEST_RESULT = obj(
+    ["success"],
+    {
+        "success": _BOOL,
+        "interactionId": {"description": "Stored as text."},
+        "interactionDescription": {"description": "Stored as text."},
+        "mismatches": {"type": ["array", "null"], "items": {"type": "object"}},
+        "exceptions": {"type": ["array", "null"]},
+    },
+)
 _NAMES: Schema = {
     "type": ["array", "null"],
     "items": {"anyOf": [NAME, obj(["name"], {"name": NAME})]},
@@ -101,8 +117,8 @@ _NAMES: Schema = {
 _CONTRACT = obj(
     ["consumerName", "providerName", "content"],
     {
-        "consumerName": NAME,
-        "providerName": NAME,
+        "consumerName": PACTICIPANT_NAME,
+        "providerName": PACTICIPANT_NAME,
         "specification": {"enum": ["pact"], "default": "pact"},
         "contentType": {"description": "application/json (not checked)."},
         "content": {
@@ -119,9 +135,9 @@ _CONTRACT = obj(
 PUBLISH = obj(
     ["pacticipantName", "pacticipantVersionNumber", "contracts"],
     {
-        "pacticipantName": NAME,
+        "pacticipantName": PACTICIPANT_NAME,
         "pacticipantVersionNumber": NAME,
-        "branch": OPT_TEXT,
+        "branch": OPT_BRANCH,
         "tags": _NAMES,
         "buildUrl": OPT_TEXT,
         "contracts": {"type": "array", "minItems": 1, "items": _CONTRACT},
@@ -129,7 +145,7 @@ PUBLISH = obj(
     },
     closed=True,
 )
-_PARTY = obj(["name"], {"name": NAME})
+_PARTY = obj(["name"], {"name": PACTICIPANT_NAME})
 PACT = obj(
     ["consumer", "provider"],
     {
@@ -145,12 +161,12 @@ VERIFICATION = obj(
     {
         "success": _BOOL,
         "providerApplicationVersion": NAME,
-        "providerVersionBranch": OPT_TEXT,
-        "branch": OPT_TEXT,
+        "providerVersionBranch": OPT_BRANCH,
+        "branch": OPT_BRANCH,
         "pending": {**_OPT_BOOL, "description": "The verifier ran the pact as pending (extension)."},
-        "testResults": _ANY,
+        "testResults": {"type": ["array", "null"], "items": _TEST_RESULT},
         "verifiedBy": _ANY,
-        "buildUrl": _ANY,
+        "buildUrl": OPT_TEXT,
     },
     closed=True,
 )
@@ -185,15 +201,27 @@ PACTICIPANT_BODY = obj(
     [],
     {
         "name": {"type": "string", "description": "The URL's pacticipant name."},
-        "mainBranch": OPT_TEXT,
+        "mainBranch": OPT_BRANCH,
         "displayName": OPT_TEXT,
         "repositoryUrl": OPT_TEXT,
         "repository_url": {**OPT_TEXT, "description": "The Pact Broker client's older name of repositoryUrl."},
     },
     closed=True,
 )
-VERSION_BODY = obj([], {"branch": OPT_TEXT, "tags": _NAMES, "buildUrl": OPT_TEXT}, closed=True)
+VERSION_BODY = obj([], {"branch": OPT_BRANCH, "tags": _NAMES, "buildUrl": OPT_TEXT}, closed=True)
 DEPLOYMENT = obj([], {"applicationInstance": OPT_TEXT, "target": OPT_TEXT}, closed=True)
+_CONTACTS: Schema = {
+    "type": ["array", "null"],
+    "items": obj(
+        ["name"],
+        {
+            "name": {"type": "string", "pattern": r"\S", "not": {"type": "string", "pattern": "\n"}},
+            "details": {"type": ["object", "null"]},
+        },
+        closed=True,
+    ),
+    "description": "People to ask about the environment (the Pact Broker's contacts).",
+}
 ENVIRONMENT_NEW = obj(
     ["name"],
     {
@@ -201,11 +229,11 @@ ENVIRONMENT_NEW = obj(
             "type": "string",
             "minLength": 1,
             "maxLength": MAX_NAME,
-            "not": {"type": "string", "pattern": r"[\s\x00-\x1f\x7f]"},
+            "not": {"type": "string", "pattern": f"[\\s/{UNSEEN_CLASS}]"},
         },
         "displayName": OPT_TEXT,
         "production": _OPT_BOOL,
-        "contacts": _ANY,
+        "contacts": _CONTACTS,
     },
     closed=True,
 )
@@ -215,7 +243,7 @@ ENVIRONMENT_UPDATE = obj(
         "name": {**OPT_TEXT, "description": "The environment's name, which cannot change."},
         "displayName": OPT_TEXT,
         "production": _OPT_BOOL,
-        "contacts": _ANY,
+        "contacts": _CONTACTS,
     },
     closed=True,
 )
