@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from polycontract.broker._client.paths import seg
 from polycontract.broker._values.records import Webhook, WebhookAttempt
+from polycontract.broker._values.redaction import redacted_webhook
 from polycontract.broker._values.webhooks import checked_webhook, unknown_pacticipant
 from polycontract.errors import BrokerError
 
@@ -28,22 +29,26 @@ def _path(webhook_id: str) -> str:
 
 
 def _webhook(document: Any) -> Webhook:
+    """A webhook document as the `Broker` methods read one back: secrets masked (`redacted_webhook`), as the
+    embedded broker shows them whatever the server reveals to an admin token."""
     try:
         request = document["request"]
-        return Webhook(
-            id=str(document["uuid"]),
-            description=document.get("description"),
-            events=tuple(str(e["name"]) for e in document["events"]),
-            url=str(request["url"]),
-            method=str(request["method"]),
-            headers={str(k): str(v) for k, v in (request.get("headers") or {}).items()},
-            body_template=json.dumps(request.get("body")),
-            consumer=(document.get("consumer") or {}).get("name"),
-            provider=(document.get("provider") or {}).get("name"),
-            enabled=bool(document.get("enabled", True)),
-            timeout=float(request.get("timeout", 5.0)),
-            consumer_label=(document.get("consumer") or {}).get("label"),
-            provider_label=(document.get("provider") or {}).get("label"),
+        return redacted_webhook(
+            Webhook(
+                id=str(document["uuid"]),
+                description=document.get("description"),
+                events=tuple(str(e["name"]) for e in document["events"]),
+                url=str(request["url"]),
+                method=str(request["method"]),
+                headers={str(k): str(v) for k, v in (request.get("headers") or {}).items()},
+                body_template=json.dumps(request.get("body")),
+                consumer=(document.get("consumer") or {}).get("name"),
+                provider=(document.get("provider") or {}).get("name"),
+                enabled=bool(document.get("enabled", True)),
+                timeout=float(request.get("timeout", 5.0)),
+                consumer_label=(document.get("consumer") or {}).get("label"),
+                provider_label=(document.get("provider") or {}).get("label"),
+            )
         )
     except (KeyError, TypeError, AttributeError, ValueError) as exc:
         raise BrokerError(f"the broker sent a webhook document this client cannot read ({exc!r})") from None
