@@ -19,7 +19,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -199,7 +198,7 @@ class WebhookDispatcher:
         with self._slots.hold(held.request.url) as free:
             if not free:  # its target is busy with another attempt: the row waits a moment, not counted as one
                 with self._engine.begin() as conn:
-                    outbox.settle(conn, replace(held, attempt=held.attempt - 1), last=False, retry_in=_BUSY_RETRY)
+                    outbox.release(conn, held, retry_in=_BUSY_RETRY)
                 return
             outcome = self._send(held.request)
         last = outcome[1] is None or held.attempt >= self.attempts

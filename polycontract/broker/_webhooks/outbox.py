@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy import ColumnElement, Engine
     from sqlalchemy.engine import Connection, Row
 
-__all__ = ["Claimed", "PlannedDelivery", "claim", "enqueue", "next_due", "now", "pending", "settle"]
+__all__ = ["Claimed", "PlannedDelivery", "claim", "enqueue", "next_due", "now", "pending", "release", "settle"]
 
 #: How many delivery ids one ``IN (…)`` lists (SQLite allows a few thousand bound values per statement).
 _CHUNK = 500
@@ -146,14 +146,28 @@ def _claimed(row: Row[Any], token: str) -> Claimed:
 def settle(conn: Connection, held: Claimed, *, last: bool, retry_in: float) -> None:
     """After an attempt (in the transaction that logs it): remove the row if it was the ``last``, else make it
     due again in ``retry_in`` seconds. A claim taken over meanwhile (its lease ran out) is left to its new holder."""
-    mine = and_(outbox.c.id == held.id, outbox.c.claim == held.claim)
     if last:
-        conn.execute(outbox.delete().where(mine))
+        conn.execute(outbox.delete().where(_mine(held)))
     else:
-        again = now() + timedelta(seconds=retry_in)
-        conn.execute(
-            outbox.update().where(mine).values(attempts=held.attempt, due_at=again, claim=None, lease_until=None)
-        )
+        _hand_back(conn, held, retry_in, attempts=held.attempt)
+
+
+def release(conn: Connection, held: Claimed, *, retry_in: float) -> None:
+    """Hand a claimed row back without an attempt (its target was busy): due again in ``retry_in`` seconds, its
+    attempts as they were."""
+    _hand_back(conn, held, retry_in, attempts=held.attempt - 1)
+
+
+def _mine(held: Claimed) -> ColumnElement[bool]:
+    """The row ``held`` names, while its claim is still this one."""
+    return and_(outbox.c.id == held.id, outbox.c.claim == held.claim)
+
+
+def _hand_back(conn: Connection, held: Claimed, retry_in: float, *, attempts: int) -> None:
+    again = now() + timedelta(seconds=retry_in)
+    conn.execute(
+        outbox.update().where(_mine(held)).values(attempts=attempts, due_at=again, claim=None, lease_until=None)
+    )
 
 
 def next_due(reader: Engine) -> datetime | None:
