@@ -9,11 +9,9 @@ building a fresh meta-schema validator each time.
 This module performs the same two passes with the same rules and messages, faster:
 
 1. The document is validated against the OpenAPI JSON Schema that openapi-spec-validator ships
-   (``openapi_spec_validator.schemas.schema_v30``/``schema_v31``) by a ``jsonschema`` validator
-   compiled once per process. Its ``$ref`` keyword remembers, for one document, which
-   ``(reference site, sub-document content)`` pairs were already found valid, so identical
-   sub-structures are validated once. A draft-04/2020-12 ``$ref`` from a fixed site in a fixed
-   schema resolves to the same subschema whatever the instance, so the answer is the same.
+   by a ``jsonschema`` validator compiled once per process (`_openapi_document`). Its ``$ref``
+   keyword remembers which ``(reference site, sub-document content)`` pairs were already found
+   valid, so identical sub-structures are validated once, in this document and the next.
 2. The semantic walk of openapi-spec-validator (``RootValidator`` and the keyword validators of
    ``openapi_spec_validator.validation.keywords``) over plain dicts with a local ``$ref``
    resolver: duplicate tags, duplicate parameters, unresolved path parameters, duplicate
@@ -27,22 +25,18 @@ Other OpenAPI versions (3.2) go through openapi-spec-validator itself. Errors ar
 
 from __future__ import annotations
 
-import contextvars
 import functools
 import json
 import string
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, cast
+
+from polycontract.compat._openapi_document import first_error, is_plain
 
 __all__ = ["OpenAPIInvalid", "UnresolvableRef", "supports", "validate"]
 
 _OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _MAX_HOPS = 50
-
-#: ``(id of the $ref site, content fingerprint)`` pairs found valid in the current document.
-_VALID: contextvars.ContextVar[set[tuple[int, str]] | None] = contextvars.ContextVar("_VALID", default=None)
-#: Fingerprints of the current document's containers, by ``id`` (the document outlives the pass).
-_PRINTS: contextvars.ContextVar[dict[int, str | None] | None] = contextvars.ContextVar("_PRINTS", default=None)
 
 
 class OpenAPIInvalid(Exception):
@@ -71,73 +65,11 @@ def supports(version: str) -> bool:
 def validate(spec: Mapping[str, Any]) -> None:
     """Validate an OpenAPI 3.0/3.1 document; raise `OpenAPIInvalid` or `UnresolvableRef` on the first error."""
     version = "3.1" if str(spec.get("openapi", "")).startswith("3.1") else "3.0"
-    plain = _is_plain(spec)
-    valid_token = _VALID.set(set() if plain else None)
-    prints_token = _PRINTS.set({})
-    try:
-        error = next(iter(_document_validator(version).iter_errors(spec)), None)
-    finally:
-        _VALID.reset(valid_token)
-        _PRINTS.reset(prints_token)
+    plain = is_plain(spec)
+    error = first_error(spec, version, plain=plain)
     if error is not None:
-        raise OpenAPIInvalid(error.message, tuple(error.path))
+        raise OpenAPIInvalid(*error)
     _Walker(spec, version, memoise=plain).run()
-
-
-def _is_plain(node: Any) -> bool:
-    """Whether ``node`` is plain JSON (string keys; no dates, tuples or NaN), so its JSON text identifies it."""
-    if isinstance(node, dict):
-        return all(isinstance(key, str) and _is_plain(value) for key, value in node.items())
-    if isinstance(node, list):
-        return all(_is_plain(value) for value in node)
-    if isinstance(node, float):
-        return node == node and node not in (float("inf"), float("-inf"))
-    return node is None or isinstance(node, str | int)
-
-
-def _fingerprint(node: Any) -> str | None:
-    """Canonical JSON text of ``node`` (``None`` when it is not plain JSON), cached by ``id`` for the pass."""
-    prints = _PRINTS.get()
-    key = id(node)
-    if prints is not None and key in prints:
-        return prints[key]
-    try:
-        text: str | None = json.dumps(node, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    except (TypeError, ValueError):
-        text = None
-    if prints is not None:
-        prints[key] = text
-    return text
-
-
-@functools.cache
-def _document_validator(version: str) -> Any:
-    """A validator for the OpenAPI ``version`` document schema, with a memoising ``$ref``; built once."""
-    from jsonschema.validators import extend, validator_for
-    from openapi_spec_validator.schemas import schema_v30, schema_v31
-
-    schema = dict(cast(Mapping[str, Any], schema_v31 if version == "3.1" else schema_v30))
-    base = validator_for(schema)
-    original: Callable[..., Iterator[Any]] = base.VALIDATORS["$ref"]
-
-    def ref(validator: Any, reference: Any, instance: Any, site: Any) -> Iterator[Any]:
-        valid = _VALID.get()
-        if valid is None or not isinstance(instance, dict | list) or not instance:
-            yield from original(validator, reference, instance, site)
-            return
-        fingerprint = _fingerprint(instance)
-        if fingerprint is None:
-            yield from original(validator, reference, instance, site)
-            return
-        key = (id(site), fingerprint)
-        if key in valid:
-            return
-        errors = list(original(validator, reference, instance, site))
-        if not errors:
-            valid.add(key)
-        yield from errors
-
-    return extend(base, validators={"$ref": ref})(schema)
 
 
 @functools.cache
