@@ -37,6 +37,9 @@ __all__ = ["OpenAPIInvalid", "UnresolvableRef", "supports", "validate"]
 
 _OPERATIONS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _MAX_HOPS = 50
+#: Meta-check results of Schema Objects by ``(dialect, JSON text)``, for every plain-JSON document.
+_META_RESULTS: dict[tuple[str, str], tuple[str, tuple[str | int, ...]] | None] = {}
+_META_RESULTS_SIZE = 20_000
 
 
 class OpenAPIInvalid(Exception):
@@ -108,10 +111,8 @@ class _Walker:
     def __init__(self, spec: Mapping[str, Any], version: str, *, memoise: bool) -> None:
         self.spec = spec
         self.version = version
-        #: Meta-check results by ``(dialect, JSON text)`` when the document is plain JSON.
-        self.meta_results: dict[tuple[str, str], tuple[str, tuple[str | int, ...]] | None] | None = (
-            {} if memoise else None
-        )
+        #: Meta-check results by ``(dialect, JSON text)`` when the document is plain JSON (kept across documents).
+        self.meta_results = _META_RESULTS if memoise else None
         self.operation_ids: set[Any] = set()
         self.meta_checked: set[int] = set()
         self.visited: set[int] = set()
@@ -289,8 +290,11 @@ class _Walker:
         if self.meta_results is None:
             error = _meta_error(dialect, schema)
         else:
-            key = (dialect, json.dumps(schema, sort_keys=True, separators=(",", ":")))
+            # In key order: which error comes first can depend on the order of a schema's properties.
+            key = (dialect, json.dumps(schema, separators=(",", ":")))
             if key not in self.meta_results:
+                if len(self.meta_results) >= _META_RESULTS_SIZE:
+                    self.meta_results.clear()
                 self.meta_results[key] = _meta_error(dialect, schema)
             error = self.meta_results[key]
         if error is not None:
