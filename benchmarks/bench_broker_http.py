@@ -1,364 +1,282 @@
-"""Load on ``polycontract broker serve``: N client threads mixing the four calls CI makes, on SQLite and PostgreSQL.
+"""can-i-deploy through ``polycontract broker serve`` (2 workers) at full data scale, on SQLite and PostgreSQL.
 
-The server runs as a subprocess (``--workers 2``, 127.0.0.1, ``--port 0``; the bound port is read from
-uvicorn's "running on" line). Each client thread owns one `HttpBroker` (httpx, no retries, so every
-answer is counted once) and one consumer ``web-<thread>``; for ``--seconds`` it mixes
+The estate is `bench_can_i_deploy`'s (scale 1.0: 100 services x 200 versions, ~300 integrations, 60,000
+publications of 12,000 distinct pact documents, 200,000 verifications, deployments and releases in dev/qa/prod),
+bulk-inserted straight into the broker's tables. ``--keep-seed`` keeps the seeded SQLite file in the system temp
+folder and reuses it on later runs (the file name carries the scale and the schema revision).
 
-* ``publish``       -- ``publish_pact`` of a new consumer version (``POST /contracts/publish``),
-* ``verification``  -- ``publish_verification`` of that thread's latest pact by provider ``api``,
-* ``deployment``    -- ``record_deployment`` of that thread's latest consumer version to ``prod``
-  (recording the version already deployed is acknowledged but adds no row, so only changes count),
-* ``can-i-deploy``  -- ``can_i_deploy`` of that version to ``prod`` (``GET /matrix``).
+The server is a subprocess (``broker serve --workers N --host 127.0.0.1 --port 0``, default log level: an access
+line per request, to a file); the load comes from another
+process (``--client`` mode of this script): C keep-alive connections over raw sockets (asyncio streams, HTTP/1.1),
+each sending its next request when the answer arrives. Requests alternate the two forms clients use:
+``GET /can-i-deploy?pacticipant=&version=&environment=`` and the Pact CLI's
+``GET /matrix?q[][pacticipant]=&q[][version]=&latestby=cvp&environment=``.
 
-Afterwards the database is counted directly: rows added to publications, verifications and
-deployments must equal the writes the server acknowledged (a failed call may or may not have
-landed, so with errors the check is ``acknowledged <= rows <= acknowledged + failed``).
-
-Latencies are per call as a client sees it: ``verification`` is two requests (it looks the pact up
-first), the others one. ``--only OP`` loads with one operation (the floors are per operation).
-``--nodelay-fix`` serves with uvicorn's pre-bound listener rebuilt as TCP (uvicorn issue #3149:
-with ``--workers N`` no accepted connection gets ``TCP_NODELAY``, so every keep-alive response
-waits ~40 ms for the client's delayed ACK) to show the figures once ``broker serve`` fixes that.
+Phases: **cold** asks every distinct question once (100 services x 3 recent versions x 3 environments x 2
+forms; nothing computed before), **warm** then asks them again in a random order for ``--seconds`` (what CI
+polling and repeated pipelines do). Each phase prints requests/s, p50/p99 latency, the server's CPU per request
+(user + system time of every process of the server's process group, from /proc, divided by the requests) and the
+load client's CPU, with the goal beside. The machine's cores are shared by server and client: the client's CPU
+is printed so the reader can judge.
 
 Run:
-    python benchmarks/bench_broker_http.py [--clients 8] [--seconds 10] [--backend sqlite|postgresql|both]
-        [--workers 2] [--only publish|verification|deployment|can-i-deploy] [--nodelay-fix]
+    python benchmarks/bench_broker_http.py [--backend sqlite postgresql] [--scale 1.0] [--seconds 10]
+        [--clients 16] [--workers 2] [--keep-seed] [--quick]
 PostgreSQL reads POLYCONTRACT_TEST_POSTGRES_URL (a throwaway schema is created and dropped).
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
 import os
 import random
 import re
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import quote
 
-from polycontract.broker._client.http_broker import HttpBroker
-from polycontract.model import HttpInteraction, PactDocument, Request, Response
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-POSTGRES_ENV = "POLYCONTRACT_TEST_POSTGRES_URL"
-OPERATIONS = ("publish", "verification", "deployment", "can-i-deploy")
-#: Share of each operation in the mix (can-i-deploy dominates, as in CI pipelines).
-WEIGHTS = (2, 2, 1, 5)
-#: Tables whose row count grows by exactly one per acknowledged write.
-WRITE_TABLES = {"publish": "pc_publications", "verification": "pc_verifications", "deployment": "pc_deployments"}
+import bench_can_i_deploy as estate_bench  # noqa: E402  (the estate and its seeding, shared)
+
+GOAL_RPS, GOAL_P99_MS = 1000.0, 50.0
+SERVICES = estate_bench.SERVICES
+ENVIRONMENTS = estate_bench.ENVIRONMENTS
 
 
-def pact_for(consumer: str) -> PactDocument:
-    """A small pact of ``consumer`` on provider ``api`` (three GET interactions)."""
-    interactions = tuple(
-        HttpInteraction(description=f"get {p}", request=Request(method="GET", path=p), response=Response(status=200))
-        for p in ("/items", "/items/1", "/health")
-    )
-    return PactDocument(consumer=consumer, provider="api", interactions=interactions)
+# -- questions ------------------------------------------------------------------------------------
 
 
-# -- database ------------------------------------------------------------------------------------
+def questions(scale: float) -> list[str]:
+    """Every distinct can-i-deploy request target (path + query) of the benchmark, in a fixed shuffled order."""
+    n_versions = max(10, int(200 * scale))
+    found = []
+    for service in range(SERVICES):
+        for back in range(3):
+            name, version = f"svc-{service:03d}", f"1.0.{n_versions - 1 - back}"
+            for env in ENVIRONMENTS:
+                found.append(f"/can-i-deploy?pacticipant={name}&version={version}&environment={env}")
+                found.append(
+                    f"/matrix?q%5B%5D%5Bpacticipant%5D={name}&q%5B%5D%5Bversion%5D={version}"
+                    f"&latestby=cvp&environment={env}"
+                )
+    random.Random(5).shuffle(found)
+    return found
 
 
-@contextmanager
-def postgres_schema(base: str) -> Iterator[str]:
-    """A URL on a fresh PostgreSQL schema of ``base``, dropped (with all its objects) on exit."""
-    import psycopg
+# -- load client (its own process) ----------------------------------------------------------------
 
-    schema = f"pc_bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(base, autocommit=True) as admin:
-        admin.execute(f'CREATE SCHEMA "{schema}"')
-    separator = "&" if "?" in base else "?"
+
+async def _connection(host: str, port: int, targets: list[str], until: float, latencies: list[float]) -> int:
+    """One keep-alive connection asking ``targets`` in turn (cycling until ``until`` when it is > 0)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    failures, i = 0, 0
     try:
-        yield f"{base}{separator}options={quote(f'-csearch_path={schema}')}"
+        while time.monotonic() < until if until else i < len(targets):
+            target = targets[i % len(targets)]
+            i += 1
+            started = time.perf_counter()
+            writer.write(
+                f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/hal+json\r\n\r\n".encode()
+            )
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))  # type: ignore[union-attr]
+            body = await reader.readexactly(length)
+            latencies.append(time.perf_counter() - started)
+            if not head.startswith(b"HTTP/1.1 200") or b'"deployable"' not in body:
+                failures += 1
     finally:
-        with psycopg.connect(base, autocommit=True) as admin:
-            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        writer.close()
+    return failures
 
 
-def count_rows(db_url: str) -> dict[str, int]:
-    """Rows per write table, read straight from the database (not through the server)."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(db_url.replace("postgresql://", "postgresql+psycopg://", 1))
-    try:
-        with engine.connect() as conn:
-            return {
-                op: int(conn.execute(text(f"SELECT count(*) FROM {t}")).scalar_one()) for op, t in WRITE_TABLES.items()
-            }
-    finally:
-        engine.dispose()
-
-
-# -- server --------------------------------------------------------------------------------------
-
-
-@dataclass
-class Server:
-    """A ``polycontract broker serve`` subprocess (its own process group) and its base URL."""
-
-    process: subprocess.Popen[bytes]
-    url: str
-    log: Path
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 20.0) -> None:
-        """Signal the server's process group and wait; SIGKILL the group if it does not exit in time."""
-        if self.process.poll() is None:
-            with suppress(ProcessLookupError):
-                os.killpg(self.process.pid, sig)
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=timeout)
+async def _load(host: str, port: int, targets: list[str], clients: int, seconds: float) -> dict[str, object]:
+    latencies: list[float] = []
+    until = time.monotonic() + seconds if seconds else 0.0
+    shares = [targets[i::clients] for i in range(clients)]
+    if seconds:  # warm: every connection cycles through all questions from its own starting point
+        shares = [
+            targets[i * len(targets) // clients :] + targets[: i * len(targets) // clients] for i in range(clients)
+        ]
+    started, cpu = time.monotonic(), time.process_time()
+    failures = await asyncio.gather(*[_connection(host, port, s, until, latencies) for s in shares if s])
+    return {
+        "elapsed": time.monotonic() - started,
+        "client_cpu": time.process_time() - cpu,
+        "latencies": latencies,
+        "failures": sum(failures),
+    }
 
 
-#: Run the CLI with uvicorn's pre-bound listener rebuilt as ``IPPROTO_TCP`` (uvicorn issue #3149):
-#: with ``--workers N`` the listener has ``proto == 0``, so asyncio never sets ``TCP_NODELAY`` on
-#: accepted connections and each keep-alive response waits ~40 ms for the client's delayed ACK.
-NODELAY_FIX = """
-import socket
-import uvicorn.config
-
-_bind = uvicorn.config.Config.bind_socket
+def client_main(host: str, port: int, targets_file: str, clients: int, seconds: float) -> None:
+    """``--client`` mode: load the server, print the figures as one JSON line."""
+    targets = json.loads(Path(targets_file).read_text())
+    print(json.dumps(asyncio.run(_load(host, port, targets, clients, seconds))))
 
 
-def bind_socket(self):
-    sock = _bind(self)
-    if sock.family in (socket.AF_INET, socket.AF_INET6) and sock.proto == 0:
-        sock = socket.socket(sock.family, sock.type, socket.IPPROTO_TCP, fileno=sock.detach())
-        sock.set_inheritable(True)
-    return sock
+# -- server ---------------------------------------------------------------------------------------
 
 
-uvicorn.config.Config.bind_socket = bind_socket
-from polycontract.cli import main
-
-main()
-"""
-
-
-def start_server(
-    db_url: str, workers: int, log_dir: Path, *, timeout: float = 60.0, nodelay_fix: bool = False
-) -> Server:
-    """Start ``broker serve --port 0`` on 127.0.0.1 and wait until it answers ``/health``.
-
-    ``nodelay_fix`` starts the CLI with `NODELAY_FIX` applied (what the figures would be once
-    ``broker serve`` sets ``TCP_NODELAY`` with several workers).
-    """
-    log = log_dir / f"serve-{uuid.uuid4().hex[:8]}.log"
-    entry = ["-c", NODELAY_FIX] if nodelay_fix else ["-m", "polycontract.cli"]
-    command = [sys.executable, *entry, "broker", "serve", "--db", db_url]
-    command += ["--host", "127.0.0.1", "--port", "0", "--workers", str(workers), "--log-level", "info"]
+def start_server(db_url: str, workers: int, log: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """``broker serve`` on 127.0.0.1 port 0; returns the process (own process group) and the bound port."""
+    command = [sys.executable, "-m", "polycontract.cli", "broker", "serve", "--db", db_url]
+    command += ["--host", "127.0.0.1", "--port", "0", "--workers", str(workers), "--output", "json"]
     with log.open("wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
-    server = Server(process, "", log)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = re.search(r"Uvicorn running on (http://127\.0\.0\.1:(\d+))", log.read_text(errors="replace"))
-        if found and found.group(2) != "0" and _healthy(found.group(1)):  # workers listen after the bind line
-            server.url = found.group(1)
-            return server
-        if process.poll() is not None:
-            break
-        time.sleep(0.05)
-    server.stop(signal.SIGKILL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        found = re.search(r'"url": "http://127\.0\.0\.1:(\d+)"', log.read_text(errors="replace"))
+        if found and found.group(1) != "0" and _healthy(int(found.group(1))):
+            return process, int(found.group(1))
+        time.sleep(0.1)
+    stop_server(process)
     raise RuntimeError("the server did not start:\n" + log.read_text(errors="replace"))
 
 
-def _healthy(url: str) -> bool:
-    """True when ``GET /health`` answers 200 (the workers are accepting connections)."""
-    import httpx
+def _healthy(port: int) -> bool:
+    import socket
 
     try:
-        return httpx.get(f"{url}/health", timeout=2.0).status_code == 200
-    except httpx.HTTPError:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+            sock.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            return sock.recv(64).startswith(b"HTTP/1.1 200")
+    except OSError:
         return False
 
 
-# -- load ----------------------------------------------------------------------------------------
-
-
-@dataclass
-class Tally:
-    """One client thread's latencies (seconds) and failures per operation."""
-
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {op: [] for op in OPERATIONS})
-    failures: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OPERATIONS, 0))
-    errors: list[str] = field(default_factory=list)
-    new_deployments: int = 0
-    crashed: bool = False
-
-
-def run_client(
-    url: str, index: int, until: float, tally: Tally, *, weights: tuple[int, ...] = WEIGHTS, max_calls: int = 1_000_000
-) -> None:
-    """Mix the four operations (by ``weights``) against ``url`` until monotonic ``until`` (at most ``max_calls``)."""
-    rng = random.Random(index)
-    consumer = f"web-{index}"
-    pact = pact_for(consumer)
-    with HttpBroker(url, retries=0, timeout=30.0) as broker:
-        broker.publish_pact(pact, consumer_version=f"{index}.0", branch="main")
-        tally.latencies["publish"].append(0.0)  # acknowledged write: counted, latency excluded below
-        latest, published, verified, deployed = f"{index}.0", 0, 0, ""
-        for _ in range(max_calls):
-            if time.monotonic() >= until:
-                break
-            op = rng.choices(OPERATIONS, weights)[0]
-            started = time.perf_counter()
-            try:
-                if op == "publish":
-                    version = f"{index}.{published + 1}"
-                    broker.publish_pact(pact, consumer_version=version, branch="main")
-                    published, latest = published + 1, version
-                elif op == "verification":
-                    verified += 1
-                    broker.publish_verification(
-                        provider="api",
-                        provider_version=f"api-{index}.{verified}",
-                        consumer=consumer,
-                        consumer_version=latest,
-                        success=True,
-                        branch="main",
-                    )
-                elif op == "deployment":
-                    broker.record_deployment(consumer, latest, "prod")
-                    if latest != deployed:  # redeploying the deployed version adds no row
-                        deployed = latest
-                        tally.new_deployments += 1
-                else:
-                    broker.can_i_deploy(consumer, latest, to_environment="prod")
-            except Exception as error:  # counted and reported, the load goes on
-                tally.failures[op] += 1
-                if len(tally.errors) < 5:
-                    tally.errors.append(f"{op}: {type(error).__name__}: {error}"[:300])
-                continue
-            tally.latencies[op].append(time.perf_counter() - started)
-
-
-def _guarded(url: str, index: int, until: float, tally: Tally, weights: tuple[int, ...]) -> None:
-    """`run_client`, recording a crash of the thread itself (a failed seed publish, a bug) in ``tally``."""
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the server's process group; SIGKILL it if it has not exited after 20 s."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
     try:
-        run_client(url, index, until, tally, weights=weights)
-    except Exception as error:
-        tally.crashed = True
-        tally.errors.append(f"client {index} crashed: {type(error).__name__}: {error}"[:300])
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=20)
 
 
-def percentile(values: list[float], q: float) -> float:
-    """The ``q`` quantile (0..1) of ``values`` by nearest rank; 0 for no values."""
-    if not values:
-        return 0.0
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds of every live process in process group ``pgid`` (Linux /proc)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after ")": state ppid pgrp ... utime(11) stime(12)
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
-def bench(
-    db_url: str,
-    label: str,
-    *,
-    clients: int,
-    seconds: float,
-    workers: int,
-    log_dir: Path,
-    nodelay_fix: bool = False,
-    only: str | None = None,
-) -> bool:
-    """Load one server over ``db_url``; print per-operation figures; True when every write is accounted for."""
-    server = start_server(db_url, workers, log_dir, nodelay_fix=nodelay_fix)
-    try:
-        with HttpBroker(server.url, retries=0) as admin:
-            admin.create_environment("prod", production=True)
-        before = count_rows(db_url)
-        tallies = [Tally() for _ in range(clients)]
-        weights = WEIGHTS if only is None else tuple(int(op == only) for op in OPERATIONS)
-        until = time.monotonic() + seconds
-        threads = [
-            threading.Thread(target=_guarded, args=(server.url, i, until, tallies[i], weights), daemon=True)
-            for i in range(clients)
-        ]
-        started, client_cpu = time.monotonic(), time.process_time()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=seconds + 120)
-        elapsed = time.monotonic() - started
-        client_cpu = time.process_time() - client_cpu  # the load generator shares the machine's cores
-        hung = sum(thread.is_alive() for thread in threads) + sum(tally.crashed for tally in tallies)
-    finally:
-        server.stop()
-    after = count_rows(db_url)
-    fix = (", TCP_NODELAY fix" if nodelay_fix else "") + (f", only {only}" if only else ", mixed")
-    print(f"\n== {label}: {clients} clients, {seconds:g}s, --workers {workers}{fix}, {os.cpu_count()} CPU(s) ==")
-    print(f"{'operation':<14}{'ok':>8}{'failed':>8}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
-    total, consistent = 0, hung == 0
-    for op in OPERATIONS:
-        timed = [t for tally in tallies for t in tally.latencies[op] if t > 0.0]
-        failed = sum(tally.failures[op] for tally in tallies)
-        total += len(timed)
-        print(
-            f"{op:<14}{len(timed):>8}{failed:>8}{len(timed) / elapsed:>9.1f}"
-            f"{percentile(timed, 0.5) * 1000:>9.1f}{percentile(timed, 0.99) * 1000:>9.1f}"
-        )
-    print(f"{'all':<14}{total:>8}{'':>8}{total / elapsed:>9.1f}   (client threads used {client_cpu / elapsed:.2f} CPU)")
-    for op, table in WRITE_TABLES.items():
-        acknowledged = sum(
-            tally.new_deployments if op == "deployment" else len(tally.latencies[op]) for tally in tallies
-        )
-        failed = sum(tally.failures[op] for tally in tallies)
-        rows = after[op] - before[op]
-        ok = acknowledged <= rows <= acknowledged + failed
-        consistent &= ok
-        verdict = "OK" if ok else "MISMATCH"
-        print(f"accounting {op:<13} acknowledged={acknowledged} rows added to {table}={rows} -> {verdict}")
-    for error in {e for tally in tallies for e in tally.errors}:
-        print(f"  error sample: {error}")
-    if hung:
-        print(f"  {hung} client thread(s) crashed or did not finish")
-    return consistent
+# -- database -------------------------------------------------------------------------------------
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Parse arguments, run the chosen backends, exit 1 when any write is unaccounted for."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
-    parser.add_argument(
-        "--nodelay-fix", action="store_true", help="serve with uvicorn's listener patched for TCP_NODELAY (#3149)"
+def seeded_sqlite(scale: float, folder: Path, keep: bool) -> tuple[str, str]:
+    """A seeded SQLite file (reused from the temp folder with ``keep``); returns its URL and how it was made."""
+    from polycontract.broker._store.tables import SCHEMA_REVISION
+
+    cached = Path(tempfile.gettempdir()) / f"polycontract-bench-broker-http-{scale:g}-{SCHEMA_REVISION}.db"
+    target = folder / "broker.db"
+    if keep and cached.exists():
+        shutil.copyfile(cached, target)
+        return f"sqlite:///{target}", f"reused {cached}"
+    seconds = estate_bench.seed(f"sqlite:///{target}", estate_bench.build_estate(scale))
+    if keep:
+        shutil.copyfile(target, cached)
+    return f"sqlite:///{target}", f"seeded in {seconds:.1f}s"
+
+
+@contextmanager
+def database(backend: str, scale: float, folder: Path, keep: bool) -> Iterator[tuple[str, str]]:
+    """The URL of a seeded database of ``backend`` and a note on how it was made."""
+    if backend == "sqlite":
+        yield seeded_sqlite(scale, folder, keep)
+        return
+    with estate_bench.database("postgresql") as url:
+        seconds = estate_bench.seed(url, estate_bench.build_estate(scale))
+        yield url, f"seeded in {seconds:.1f}s"
+
+
+# -- one run --------------------------------------------------------------------------------------
+
+
+def _phase(name: str, port: int, pgid: int, targets_file: Path, clients: int, seconds: float) -> None:
+    cpu_before = group_cpu_seconds(pgid)
+    out = subprocess.run(
+        [sys.executable, __file__, "--client", str(port), str(targets_file), str(clients), str(seconds)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    server_cpu = group_cpu_seconds(pgid) - cpu_before
+    result = json.loads(out.strip().splitlines()[-1])
+    latencies = sorted(result["latencies"])
+    n, elapsed = len(latencies), result["elapsed"]
+    p50 = latencies[n // 2] * 1000 if n else 0.0
+    p99 = latencies[min(n - 1, int(n * 0.99))] * 1000 if n else 0.0
+    rps = n / elapsed if elapsed else 0.0
+    verdict = "met" if rps >= GOAL_RPS and p99 <= GOAL_P99_MS else "NOT met"
+    print(
+        f"  {name:<5} {n:>6} req {rps:>8.0f} req/s (goal >= {GOAL_RPS:.0f})  p50 {p50:>6.2f} ms  "
+        f"p99 {p99:>6.2f} ms (goal <= {GOAL_P99_MS:.0f})  server CPU {server_cpu / max(n, 1) * 1000:>5.2f} ms/req  "
+        f"client CPU {result['client_cpu'] / max(elapsed, 1e-9):.2f} cores  failed {result['failures']}  [{verdict}]",
+        flush=True,
     )
-    parser.add_argument("--only", choices=OPERATIONS, default=None, help="load with one operation instead of the mix")
-    args = parser.parse_args(argv)
-    run = {
-        "only": args.only,
-        "clients": args.clients,
-        "seconds": args.seconds,
-        "workers": args.workers,
-        "nodelay_fix": args.nodelay_fix,
-    }
-    ok = True
+
+
+def bench(backend: str, args: argparse.Namespace, folder: Path) -> None:
+    """Seed ``backend``, serve it, and print the cold and warm phases."""
+    with database(backend, args.scale, folder, args.keep_seed) as (url, how):
+        targets_file = folder / "targets.json"
+        targets_file.write_text(json.dumps(questions(args.scale)))
+        process, port = start_server(url, args.workers, folder / f"serve-{backend}.log")
+        try:
+            print(
+                f"{backend}: scale {args.scale:g} ({how}), --workers {args.workers}, {args.clients} keep-alive "
+                f"connections from a separate process, {os.cpu_count()} CPU(s) shared by server and client",
+                flush=True,
+            )
+            _phase("cold", port, process.pid, targets_file, args.clients, 0.0)
+            _phase("warm", port, process.pid, targets_file, args.clients, args.seconds)
+        finally:
+            stop_server(process)
+
+
+def main() -> None:
+    """Parse arguments (or run as the load client) and benchmark each backend."""
+    if len(sys.argv) > 1 and sys.argv[1] == "--client":
+        _, _, port, targets, clients, seconds = sys.argv
+        client_main("127.0.0.1", int(port), targets, int(clients), float(seconds))
+        return
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--backend", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seconds", type=float, default=10.0, help="length of the warm phase")
+    parser.add_argument("--clients", type=int, default=16, help="keep-alive connections")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--keep-seed", action="store_true", help="reuse (or keep) the seeded SQLite file in temp")
+    parser.add_argument("--quick", action="store_true", help="scale 0.1, 3 s warm phase")
+    args = parser.parse_args()
+    if args.quick:
+        args.scale, args.seconds = 0.1, 3.0
+    if "postgresql" in args.backend and not os.environ.get("POLYCONTRACT_TEST_POSTGRES_URL"):
+        print("postgresql skipped: POLYCONTRACT_TEST_POSTGRES_URL is not set")
+        args.backend = [b for b in args.backend if b != "postgresql"]
     with tempfile.TemporaryDirectory(prefix="pc-bench-http-") as tmp:
-        log_dir = Path(tmp)
-        if args.backend in ("sqlite", "both"):
-            ok &= bench(f"sqlite:///{log_dir / 'broker.db'}", "sqlite", log_dir=log_dir, **run)
-        if args.backend in ("postgresql", "both"):
-            base = os.environ.get(POSTGRES_ENV)
-            if not base:
-                print(f"postgresql skipped: {POSTGRES_ENV} is not set")
-            else:
-                with postgres_schema(base) as url:
-                    ok &= bench(url, "postgresql", log_dir=log_dir, **run)
-    return 0 if ok else 1
+        for backend in args.backend:
+            bench(backend, args, Path(tmp))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -1,7 +1,8 @@
 """can-i-deploy latency over a synthetic estate, in-process and as a whole CLI process, on SQLite and PostgreSQL.
 
 The estate (scale 1.0): 100 services x 200 versions, ~300 consumer-provider pairs each publishing a
-pact per consumer version (content changes every 5 versions), 200,000 verifications, deployments in
+pact per consumer version (content changes every 5 versions; each content is a distinct pact document),
+200,000 verifications, deployments in
 DEV/QA/PROD (a fifth of the services with a second application instance) and supported mobile
 releases. Scale 0.1 keeps the services and pairs but a tenth of the history (versions, verifications).
 Seeding uses bulk inserts straight into the broker tables.
@@ -123,10 +124,17 @@ class _Estate:
                 digest = _hash(f"{c}->{p}#{v // 5}")
                 if v % 5 == 0:
                     contents.append((c, p, v // 5, digest))
-                    pact = {
+                    pact = {  # distinct content per pact version, as the hash says
                         "consumer": {"name": self.names[c]},
                         "provider": {"name": self.names[p]},
-                        "interactions": [],
+                        "interactions": [
+                            {
+                                "description": f"get item {v // 5}",
+                                "request": {"method": "GET", "path": f"/items/{v // 5}"},
+                                "response": {"status": 200, "body": {"id": v // 5, "rev": digest[:12]}},
+                            }
+                        ],
+                        "metadata": {"pactSpecification": {"version": "3.0.0"}},
                     }
                     self.rows[s.pact_contents].append(
                         {"content_hash": digest, "consumer_id": c + 1, "provider_id": p + 1}
@@ -169,7 +177,7 @@ def seed(url: str, rows: dict[Table, list[dict[str, Any]]]) -> float:
     """Create the schema (via connect) and bulk-insert the estate; returns seconds taken."""
     started = time.perf_counter()
     broker = connect(url)
-    with broker._engine.begin() as conn:
+    with broker.internals.store.engine.begin() as conn:
         for table in s.metadata.sorted_tables:
             batch = rows.get(table, [])
             for i in range(0, len(batch), 20_000):

@@ -106,6 +106,7 @@ from polycontract.broker._api import extensions, matrix, pacts, verification
 from polycontract.broker._api import pacticipants as deploy
 from polycontract.broker._api import queries as reads
 from polycontract.broker._api.access_log import AccessLog
+from polycontract.broker._api.answer_cache import AnswerCache
 from polycontract.broker._api.auth import AuthConfig, TokenAuth
 from polycontract.broker._api.bodies import JsonWrites
 from polycontract.broker._api.catalog import catalog_routes
@@ -338,4 +339,5 @@ def create_app(broker: Broker, *, auth: AuthConfig | None = None, close_broker: 
     )
     restore_slashes(app.routes)
     app.state.broker = broker
+    app.state.answers = AnswerCache()
     return app

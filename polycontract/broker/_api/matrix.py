@@ -22,7 +22,7 @@ from starlette.responses import Response
 
 from polycontract.broker._api import catalog_queries as catalog
 from polycontract.broker._api import matrix_pairs as pairs
-from polycontract.broker._api.common import HttpError, base_url, hal, seg
+from polycontract.broker._api.common import HAL_JSON_UTF8, HttpError, base_url, hal, seg
 from polycontract.broker._api.pacts import pact_url
 from polycontract.broker._api.verification_reads import verification_href
 from polycontract.broker._embedded.broker import Broker
@@ -132,8 +132,17 @@ async def _answer(
     broker: Broker = request.app.state.broker
     base = base_url(request)
     name = selector["pacticipant"]
-    numbers = await _selected_versions(broker, selector)
     if environment is not None or main_branch or tag is not None:
+        if set(selector) == {"pacticipant", "version"}:  # the usual question: one hand-off, answers reused
+            number, answers = selector["version"], request.app.state.answers
+            key = ("can-i-deploy", base, name, number, environment, main_branch, tag, tuple(ignores))
+
+            def compute() -> bytes:
+                return _rendered(_decision_answer(broker, base, name, [number], environment, main_branch, ignores, tag))
+
+            body = await run_in_threadpool(answers.answer, broker.internals.store, key, compute)
+            return Response(body, media_type=HAL_JSON_UTF8)
+        numbers = await _selected_versions(broker, selector)
         if numbers is None:
             raise HttpError(
                 400,
@@ -143,21 +152,13 @@ async def _answer(
             )
         if not numbers:
             return hal(_decision_json(base, _nothing_selected(name, selector, environment, main_branch, tag)))
-
-        def decide(number: str) -> Decision:
-            return broker.can_i_deploy(
-                name,
-                number,
-                to_environment=environment,
-                to_main_branch=main_branch and environment is None,
-                ignore=ignores,
-                to_tag=tag if environment is None and not main_branch else None,
+        chosen = numbers
+        return hal(
+            await run_in_threadpool(
+                lambda: _decision_answer(broker, base, name, chosen, environment, main_branch, ignores, tag)
             )
-
-        decisions = [await run_in_threadpool(decide, number) for number in numbers]
-        combined = _combined(decisions)
-        answer = _decision_json(base, combined)
-        return hal(await run_in_threadpool(pairs.with_created_at, broker, combined.rows, answer))
+        )
+    numbers = await _selected_versions(broker, selector)
     branch, limit = selector.get("branch"), _limit(request)
     if numbers is None or set(selector) <= {"pacticipant", "version", "branch"}:
         version = selector.get("version")
@@ -168,6 +169,37 @@ async def _answer(
         rows += await run_in_threadpool(partial(broker.matrix, name, version=number, limit=limit))
     kept = tuple(rows[:limit])
     return hal(await run_in_threadpool(pairs.with_created_at, broker, kept, _rows_json(base, kept)))
+
+
+def _decision_answer(
+    broker: Broker,
+    base: str,
+    name: str,
+    numbers: list[str],
+    environment: str | None,
+    main_branch: bool,
+    ignores: list[Ignore],
+    tag: str | None,
+) -> dict[str, Any]:
+    """The ``/matrix`` document deciding each of ``numbers`` (one thread-pool hand-off for the whole answer)."""
+    decisions = [
+        broker.can_i_deploy(
+            name,
+            number,
+            to_environment=environment,
+            to_main_branch=main_branch and environment is None,
+            ignore=ignores,
+            to_tag=tag if environment is None and not main_branch else None,
+        )
+        for number in numbers
+    ]
+    combined = _combined(decisions)
+    return pairs.with_created_at(broker, combined.rows, _decision_json(base, combined))
+
+
+def _rendered(document: dict[str, Any]) -> bytes:
+    """``document`` as the bytes `hal` sends."""
+    return bytes(hal(document).body)
 
 
 async def _selected_versions(broker: Broker, selector: dict[str, str]) -> list[str] | None:

@@ -21,6 +21,7 @@ from starlette.responses import Response
 from polycontract.broker._api import catalog_queries as catalog
 from polycontract.broker._api.common import HttpError, base_url, hal
 from polycontract.broker._embedded.broker import Broker
+from polycontract.broker._store.reads import one_of
 from polycontract.broker._store.tables import pacticipants, publications, versions
 from polycontract.matrix import Ignore, Row
 
@@ -123,18 +124,31 @@ def with_created_at(broker: Broker, rows: Sequence[Row], answer: dict[str, Any])
 
 
 def _published_at(broker: Broker, rows: Sequence[Row]) -> dict[tuple[str, str, str | None], str]:
-    """When each row's consumer version published the row's pact (the Pact Broker's ``pact.createdAt``)."""
-    hashes = {r.content_hash for r in rows if r.content_hash is not None}
-    if not hashes:
+    """When each row's consumer version published the row's pact (the Pact Broker's ``pact.createdAt``).
+
+    Found through the rows' consumer versions (indexed), not their content hashes: publications are not indexed
+    by content, so that lookup read every publication of the broker.
+    """
+    wanted = {(r.consumer, r.consumer_version, r.content_hash) for r in rows if r.content_hash is not None}
+    if not wanted:
         return {}
-    query = (
-        select(pacticipants.c.name, versions.c.number, publications.c.content_hash, publications.c.created_at)
-        .select_from(publications.join(versions, publications.c.consumer_version_id == versions.c.id))
-        .join(pacticipants, versions.c.pacticipant_id == pacticipants.c.id)
-        .where(publications.c.content_hash.in_(sorted(hashes)), publications.c.is_current)
-    )
     with broker.internals.store.transaction(write=False) as conn:
-        return {(r.name, r.number, r.content_hash): r.created_at.isoformat() for r in conn.execute(query)}
+        query = (
+            select(pacticipants.c.name, versions.c.number, publications.c.content_hash, publications.c.created_at)
+            .select_from(pacticipants.join(versions, versions.c.pacticipant_id == pacticipants.c.id))
+            .join(publications, publications.c.consumer_version_id == versions.c.id)
+            .where(
+                one_of(conn, pacticipants.c.name, {name for name, _, _ in wanted}),
+                one_of(conn, versions.c.number, {number for _, number, _ in wanted}),
+                publications.c.is_current,
+            )
+        )
+        found = conn.execute(query).all()
+    return {
+        (r.name, r.number, r.content_hash): r.created_at.isoformat()
+        for r in found
+        if (r.name, r.number, r.content_hash) in wanted
+    }
 
 
 def _answer(base: str, rows: list[Row], missing_versions: list[str], row_json: RowJson) -> dict[str, Any]:

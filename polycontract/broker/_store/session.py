@@ -4,7 +4,8 @@ A `Store` owns the engine and what a write needs around it: the writer engine (`
 SQLite, the main branch candidates as an execution option) and the SQLite writer queue. Work that
 must wait for a commit (waking the webhook dispatcher) registers an `AfterCommit` hook: the hook sees each
 transaction's connection as the transaction ends, committed or not, and what it returns runs only
-once the transaction committed.
+once the transaction committed. Every write transaction replaces the data's revision token last, before its
+commit (`polycontract.broker._store.revision`), so `Store.revision_token` tells readers whether anything changed.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
 
+from polycontract.broker._store import revision
 from polycontract.broker._store.engine import WRITE, writer_queue
 from polycontract.broker._store.main_branch import MAIN_BRANCH_CANDIDATES, candidates_option
 from polycontract.errors import StorageError
@@ -54,6 +56,8 @@ class Store:
             with queue, (self.writer if write else self.engine).begin() as conn:
                 try:
                     yield conn
+                    if write:  # last, so PostgreSQL holds the revision row only while committing
+                        revision.bump(conn)
                 finally:
                     then = [hook(conn) for hook in self._after_commit]
         except DBAPIError as exc:
@@ -74,6 +78,14 @@ class Store:
                 yield conn
         except DBAPIError as exc:
             raise _refused(exc) from None
+
+    def revision_token(self) -> str | None:
+        """The data's revision token (`polycontract.broker._store.revision`); None when it cannot be read."""
+        try:
+            with self.single_read() as conn:
+                return revision.current(conn)
+        except Exception:  # no token to trust: the caller recomputes, and meets the error there if it persists
+            return None
 
     def close(self) -> None:
         """Release the database connections and the writer queue's lock file."""

@@ -27,7 +27,7 @@ from sqlalchemy import (
 __all__ = ["SCHEMA_REVISION", "metadata"]
 
 #: The Alembic head revision this code reads and writes.
-SCHEMA_REVISION = "0008"
+SCHEMA_REVISION = "0009"
 
 metadata = MetaData()
 
@@ -303,4 +303,14 @@ webhook_outbox = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_pc_webhook_outbox_due", "due_at", "id"),
     Index("ix_pc_webhook_outbox_webhook", "webhook_id"),
+)
+
+#: revision 0009: one row (``id`` 1) whose ``token`` every write transaction replaces with a fresh random value just
+#: before it commits (`polycontract.broker._store.revision`). Two reads that see the same token see the same data,
+#: so the HTTP server may reuse an answer computed under that token; a missing row means "unknown: recompute".
+revision = Table(
+    "pc_revision",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("token", String(32), nullable=False),
 )
