@@ -1,26 +1,50 @@
-"""Provider verification throughput: polycontract against pact-python 4's verifier, same provider, same pact.
+"""Provider verification throughput: polycontract beside pact-python 4's verifier, same pact, same providers.
 
-A stdlib HTTP provider in a child process answers ``GET /items/<i>`` for N interactions, each with the
-provider state ``item exists`` (params ``{"id": i}``) set up and torn down by an in-process Python
-handler. Both tools verify the same N-interaction pact file; then polycontract verifies the same pact
-against an in-process ASGI app, and the state handler overhead is measured on its own.
+Every interaction of the N-interaction pact (``GET /items/<i>``, type/integer/decimal/regex/min rules) has the
+provider state ``item exists`` (params ``{"id": i}``), set up and torn down by a Python handler. It is verified
+against
 
-Run: python benchmarks/bench_verify.py 1000 [--skip-pact-python]
+* (a) ``http.server`` writing headers and body in separate writes (``wbufsize = 0``, HTTP/1.1: the
+  default ``BaseHTTPRequestHandler``, and how Flask's and many dev servers answer), a child process;
+* (b) ``http.server`` writing the whole answer in one write, a child process;
+* (c) uvicorn + Starlette, a child process;
+* an in-process ASGI app and an in-process WSGI app (no socket).
+
+pact-python 4 (``from pact import Verifier``, its Rust verifier) verifies the same pact with the same state
+handler against (a) and (c) in the same run. A minimal raw-socket client (one keep-alive connection,
+``TCP_QUICKACK`` re-armed before each read on Linux, no states) gives the floor of each server.
+
+Each verifier runs in a fresh child process: ``cold`` is its first ``verify()`` (imports done, nothing else),
+``warm`` the median of the later ones. Figures are interactions per second.
+
+Run: python benchmarks/bench_verify.py [N] [--repeat R] [--skip-pact-python]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import socket
+import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+SERVERS = {
+    "split": "(a) http.server, separate writes",
+    "single": "(b) http.server, one write",
+    "uvicorn": "(c) uvicorn + Starlette",
+}
+GOALS = {"split": 500.0, "single": 500.0, "uvicorn": 2000.0, "asgi": 5000.0, "wsgi": 5000.0}
+PEER_GOAL = 10.0  # at least 10x pact-python on (a)
 
 
 def item(i: int) -> dict[str, Any]:
@@ -52,6 +76,7 @@ def interaction(i: int) -> dict[str, Any]:
 
 
 def write_pact(n: int, directory: Path) -> Path:
+    """The N-interaction pact file, in ``directory``."""
     path = directory / "shop-items.json"
     doc = {
         "consumer": {"name": "shop"},
@@ -63,22 +88,24 @@ def write_pact(n: int, directory: Path) -> Path:
     return path
 
 
+def route(path: str) -> tuple[int, bytes]:
+    """Status and JSON body for ``path``: the one route every provider kind shares."""
+    parts = path.split("/")
+    if len(parts) == 3 and parts[1] == "items" and parts[2].isdigit():
+        return 200, json.dumps(item(int(parts[2]))).encode()
+    return 404, b'{"error": "not found"}'
+
+
 # ------------------------------------------------------------------------------------------ providers
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _SplitHandler(BaseHTTPRequestHandler):
+    """The default handler: unbuffered writes, so end_headers() sends the header block, then the body follows."""
+
     protocol_version = "HTTP/1.1"
-    wbufsize = 1 << 16  # headers and body leave in one write (flushed after each request), as real servers do
 
     def do_GET(self) -> None:
-        parts = self.path.split("/")
-        if len(parts) == 3 and parts[1] == "items":
-            self._send(200, item(int(parts[2])))
-        else:
-            self._send(404, {"error": "not found"})
-
-    def _send(self, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
+        status, data = route(self.path)
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
@@ -89,136 +116,237 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def serve() -> None:
-    """Child-process mode: serve on 127.0.0.1 port 0, print the port, run until stdin closes."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    server.daemon_threads = True
-    print(server.server_address[1], flush=True)
-    import threading
-
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    sys.stdin.read()
+class _SingleHandler(_SplitHandler):
+    wbufsize = 1 << 16  # headers and body leave in one write (the buffer is flushed after each request)
 
 
-async def asgi_app(scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
-    """The same provider as a bare ASGI app, for in-process verification."""
-    parts = scope["path"].split("/")
-    status, payload = (200, item(int(parts[2]))) if len(parts) == 3 and parts[1] == "items" else (404, {})
-    data = json.dumps(payload).encode()
+async def _asgi(scope: dict[str, Any], receive: Callable[..., Any], send: Callable[..., Any]) -> None:
+    """The provider as a bare ASGI app, for in-process verification."""
+    status, data = route(scope["path"])
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": data})
 
 
-# ---------------------------------------------------------------------------------------------- tools
+def _wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+    """The provider as a bare WSGI app, for in-process verification."""
+    status, data = route(environ["PATH_INFO"])
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(data)))]
+    start_response("200 OK" if status == 200 else "404 Not Found", headers)
+    return [data]
 
 
-def run_polycontract(pact: Any, n: int, **target: Any) -> float:
-    from polycontract.verifier import Verifier
+def _starlette() -> Any:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
 
-    seen: set[int] = set()
-    verifier = Verifier(provider="items", **target)
+    async def get_item(request: Request) -> Response:
+        return JSONResponse(item(int(request.path_params["i"])))
 
-    @verifier.state("item exists")
-    def item_exists(params: dict[str, int]) -> Callable[[], None]:
-        seen.add(params["id"])
-        return lambda: seen.discard(params["id"])
-
-    started = time.perf_counter()
-    result = verifier.verify(pact)
-    elapsed = time.perf_counter() - started
-    assert result.ok and len(result) == n, result.report()
-    return elapsed
+    return Starlette(routes=[Route("/items/{i:int}", get_item)])
 
 
-def run_pact_python(pact: Path, n: int, url: str) -> float:
-    os.environ["PACT_DO_NOT_TRACK"] = "true"
-    from pact import Verifier as PactVerifier
+def serve(kind: str) -> None:
+    """Child-process mode: serve ``kind`` on 127.0.0.1 port 0, print the port, run until stdin closes."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    if kind == "uvicorn":
+        import uvicorn
 
-    seen: set[int] = set()
-
-    def item_exists(state: str, action: str, parameters: dict[str, Any] | None) -> None:
-        ident = int((parameters or {})["id"])
-        seen.add(ident) if action == "setup" else seen.discard(ident)
-
-    verifier = (
-        PactVerifier("items", host="127.0.0.1")
-        .add_transport(url=url)
-        .add_source(str(pact))
-        .state_handler({"item exists": item_exists}, teardown=True)
-    )
-    sys.stdout.flush()
-    saved = os.dup(1)  # its Rust core prints a report per interaction straight to fd 1
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    try:
-        started = time.perf_counter()
-        verifier.verify()
-        return time.perf_counter() - started
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
+        config = uvicorn.Config(_starlette(), log_level="warning", access_log=False, lifespan="off")
+        server = uvicorn.Server(config)
+        threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True).start()
+        while not server.started:
+            time.sleep(0.01)
+    else:
+        handler = _SplitHandler if kind == "split" else _SingleHandler
+        httpd = ThreadingHTTPServer(sock.getsockname(), handler, bind_and_activate=False)
+        httpd.socket.close()
+        httpd.socket = sock
+        httpd.daemon_threads = True
+        httpd.server_activate()
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    print(sock.getsockname()[1], flush=True)
+    sys.stdin.read()
 
 
-def state_overhead(calls: int, timeout: float | None) -> float:
-    """Microseconds per setup + teardown of a no-op state handler."""
-    from polycontract.model import ProviderState
-    from polycontract.verifier._states import StateRunner
-
-    runner = StateRunner(timeout=timeout)
-    runner.add("s", lambda params: lambda: None)
-    state = ProviderState(name="s", params={"id": 1})
-    started = time.perf_counter()
-    for _ in range(calls):
-        runner.teardown(runner.setup(state), state)
-    elapsed = time.perf_counter() - started
-    runner.close()
-    return elapsed / calls * 1e6
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("n", type=int, nargs="?", default=1000, help="number of interactions")
-    parser.add_argument("--skip-pact-python", action="store_true")
-    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.serve:
-        serve()
-        return
-    n = args.n
+@contextlib.contextmanager
+def provider(kind: str) -> Iterator[str]:
+    """A provider of ``kind`` in a child process; yields its base URL and stops it on exit."""
     child = subprocess.Popen(
-        [sys.executable, __file__, "--serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        [sys.executable, __file__, "--serve", kind], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     try:
         assert child.stdout is not None
-        url = f"http://127.0.0.1:{child.stdout.readline().strip()}"
-        with tempfile.TemporaryDirectory() as tmp:
-            pact = write_pact(n, Path(tmp))
-            # In-process first: pact-python leaves threads behind that would slow later runs on a small box.
-            local = run_polycontract(pact, n, app=asgi_app)
-            print(f"polycontract, in-process ASGI:  N={n}  {local:7.3f} s  {n / local:9.0f} interactions/s")
-            from polycontract.codec import load_pact
-
-            started = time.perf_counter()
-            loaded = load_pact(pact)
-            parse = time.perf_counter() - started
-            local = run_polycontract(loaded, n, app=asgi_app)
-            print(f"  same, pact already parsed:    N={n}  {local:7.3f} s  {n / local:9.0f} interactions/s")
-            print(f"  (parsing the {pact.stat().st_size // 1024} KiB pact file alone: {parse:.3f} s)")
-            ours = run_polycontract(pact, n, base_url=url)
-            print(f"polycontract, real HTTP:        N={n}  {ours:7.3f} s  {n / ours:9.0f} interactions/s")
-            if not args.skip_pact_python:
-                theirs = run_pact_python(pact, n, url)
-                print(f"pact-python 4 verifier:         N={n}  {theirs:7.3f} s  {n / theirs:9.0f} interactions/s")
-                print(f"ratio (polycontract / pact-python, real HTTP): {theirs / ours:.1f}x")
+        yield f"http://127.0.0.1:{child.stdout.readline().strip()}"
     finally:
-        if child.stdin:
-            child.stdin.close()
-        child.wait(10)
-    timed = state_overhead(2000, 30.0)
-    direct = state_overhead(2000, None)
-    print(f"state handler overhead per setup+teardown: {timed:.1f} us with a timeout, {direct:.1f} us without")
+        assert child.stdin is not None
+        child.stdin.close()
+        try:
+            child.wait(10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+# ---------------------------------------------------------------------------------------------- clients
+
+
+def run_polycontract(pact: Path, n: int, target: str, repeat: int) -> list[float]:
+    """Seconds for each of ``repeat`` verify() calls against ``target`` (a URL, ``asgi`` or ``wsgi``)."""
+    from polycontract.verifier import Verifier
+
+    apps = {"asgi": _asgi, "wsgi": _wsgi}
+    where: dict[str, Any] = {"app": apps[target]} if target in apps else {"base_url": target}
+    times = []
+    for _ in range(repeat):
+        live: set[int] = set()
+        verifier = Verifier(provider="items", **where)
+
+        @verifier.state("item exists")
+        def item_exists(params: dict[str, int], live: set[int] = live) -> Callable[[], None]:
+            live.add(params["id"])
+            return lambda: live.discard(params["id"])
+
+        started = time.perf_counter()
+        result = verifier.verify(pact)
+        times.append(time.perf_counter() - started)
+        if not (result.ok and len(result) == n and not live):
+            raise SystemExit(f"polycontract did not verify {target}:\n{result.report()[:2000]}")
+    return times
+
+
+def run_pact_python(pact: Path, n: int, url: str, repeat: int) -> list[float]:
+    """Seconds for each of ``repeat`` pact-python verifications of ``pact`` against ``url``."""
+    os.environ["PACT_DO_NOT_TRACK"] = "true"
+    from pact import Verifier as PactVerifier
+
+    times = []
+    for _ in range(repeat):
+        calls = [0]
+
+        def item_exists(state: str, action: str, parameters: dict[str, Any] | None, calls: list[int] = calls) -> None:
+            int((parameters or {})["id"])
+            calls[0] += 1
+
+        verifier = (
+            PactVerifier("items", host="127.0.0.1")
+            .add_transport(url=url)
+            .add_source(str(pact))
+            .state_handler({"item exists": item_exists}, teardown=True)
+        )
+        sys.stdout.flush()
+        saved = os.dup(1)  # its Rust core prints a report per interaction straight to fd 1
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        try:
+            started = time.perf_counter()
+            verifier.verify()  # raises when an interaction fails
+            times.append(time.perf_counter() - started)
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+        if calls[0] != 2 * n:
+            raise SystemExit(f"pact-python called the state handler {calls[0]} times, not {2 * n}")
+    return times
+
+
+def raw_floor(url: str, requests: int) -> float:
+    """Requests per second of a minimal keep-alive client re-arming TCP_QUICKACK before each read (no states)."""
+    host, port = url.removeprefix("http://").split(":")
+    quickack = getattr(socket, "TCP_QUICKACK", None)
+    with socket.create_connection((host, int(port))) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        started = time.perf_counter()
+        for i in range(requests):
+            sock.sendall(f"GET /items/{i} HTTP/1.1\r\nHost: {host}\r\nAccept: application/json\r\n\r\n".encode())
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += _recv(sock, quickack)
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = next(int(line[15:]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+            while len(body) < length:
+                body += _recv(sock, quickack)
+        return requests / (time.perf_counter() - started)
+
+
+def _recv(sock: socket.socket, quickack: int | None) -> bytes:
+    if quickack is not None:
+        sock.setsockopt(socket.IPPROTO_TCP, quickack, 1)
+    chunk = sock.recv(65536)
+    if not chunk:
+        raise ConnectionError("the provider closed the connection")
+    return chunk
+
+
+def in_child(args: list[str]) -> list[float]:
+    """Run ``bench_verify.py --client ...`` in a fresh process; its list of seconds per run."""
+    out = subprocess.run([sys.executable, __file__, "--client", *args], capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
+    times: list[float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return times
+
+
+def client(tool: str, pact: Path, n: int, target: str, repeat: int) -> None:
+    """Child-process mode: verify and print the seconds of each run as JSON."""
+    runner = run_pact_python if tool == "pact-python" else run_polycontract
+    print(json.dumps(runner(pact, n, target, repeat)))
+
+
+# ------------------------------------------------------------------------------------------------ main
+
+
+def _rates(n: int, times: list[float]) -> tuple[float, float]:
+    warm = times[1:] or times
+    return n / times[0], n / statistics.median(warm)
+
+
+def _line(what: str, tool: str, cold: float, warm: float, goal: str) -> None:
+    print(f"{what:<36} {tool:<13} {cold:>9.0f} {warm:>9.0f}   {goal}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("n", type=int, nargs="?", default=1000, help="interactions in the pact (default 1000)")
+    parser.add_argument("--repeat", type=int, default=4, help="polycontract runs per provider (the first is cold)")
+    parser.add_argument("--skip-pact-python", action="store_true")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    parser.add_argument("--client", nargs=4, metavar=("TOOL", "PACT", "TARGET", "REPEAT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve(args.serve)
+        return
+    n = args.n
+    if args.client:
+        tool, pact_file, target, repeat = args.client
+        client(tool, Path(pact_file), n, target, int(repeat))
+        return
+    peer_repeat = 2
+    print(f"N={n} interactions, each with a provider state set up and torn down; figures are interactions/s")
+    print(f"{'provider':<36} {'tool':<13} {'cold':>9} {'warm':>9}   goal")
+    with tempfile.TemporaryDirectory() as tmp:
+        pact = write_pact(n, Path(tmp))
+        for kind in ("asgi", "wsgi"):
+            cold, warm = _rates(n, in_child(["polycontract", str(pact), kind, str(args.repeat), str(n)]))
+            _line(f"in-process {kind.upper()}", "polycontract", cold, warm, f">= {GOALS[kind]:,.0f}/s")
+        for kind, title in SERVERS.items():
+            with provider(kind) as url:
+                floor = raw_floor(url, n)
+                ours = _rates(n, in_child(["polycontract", str(pact), url, str(args.repeat), str(n)]))
+                goal = f">= {GOALS[kind]:,.0f}/s"
+                if kind in ("split", "uvicorn") and not args.skip_pact_python:
+                    peer = _rates(n, in_child(["pact-python", str(pact), url, str(peer_repeat), str(n)]))
+                    goal += f"; >= {PEER_GOAL:.0f}x pact-python" if kind == "split" else ""
+                    _line(title, "polycontract", *ours, goal)
+                    _line("", "pact-python", *peer, "")
+                    print(f"{'':<36} {'ratio':<13} {ours[0] / peer[0]:>8.1f}x {ours[1] / peer[1]:>8.1f}x")
+                else:
+                    _line(title, "polycontract", *ours, goal)
+                print(f"{'':<36} {'raw socket':<13} {'':>9} {floor:>9.0f}   (floor: no states, no checks)")
 
 
 if __name__ == "__main__":

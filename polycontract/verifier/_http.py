@@ -1,9 +1,9 @@
 """Talking HTTP to the provider: `model.Request` → bytes on the wire → `model.Response`.
 
-`Transport` hides whether the provider is a real server (a pooled ``httpx.Client``), an in-process
-ASGI app (called directly, on one private event loop) or a WSGI app (``httpx.WSGITransport``). All
-three are used synchronously, one request at a time. A request hook sees an ``httpx.Request`` whatever
-the transport.
+`Transport` hides whether the provider is a real server (one keep-alive connection of a lean HTTP/1.1
+client, httpx for what that client leaves to it), an in-process ASGI app (called directly, on one
+private event loop) or a WSGI app (called directly, as ``httpx.WSGITransport`` would). All three are used synchronously, one request at a time. A request hook
+sees an ``httpx.Request`` whatever the transport.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import asyncio
 import inspect
 import json
 import re
-import socket
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -21,8 +20,11 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from polycontract.model import ABSENT, Body, Request, Response
-from polycontract.verifier._asgi import AppError, call_asgi
+from polycontract.verifier._asgi import call_asgi
+from polycontract.verifier._network import quickack_transport
 from polycontract.verifier._timeout import Alarm
+from polycontract.verifier._wire import Connection, plain
+from polycontract.verifier._wsgi import call_wsgi
 
 __all__ = ["Outgoing", "RequestHook", "Transport", "is_asgi", "prepare", "quote_path"]
 
@@ -122,26 +124,44 @@ def _response(status: int, pairs: list[tuple[str, str]], content: bytes) -> Resp
     return Response(status=status, headers={k: tuple(v) for k, v in headers.items()}, body=body)
 
 
+def _answer(status: int, raw: list[tuple[bytes, bytes]], content: bytes) -> Response:
+    """The model of a raw answer, read as httpx reads it: names lower-cased, the body decoded per Content-Encoding."""
+    headers = httpx.Headers(raw)
+    if content and "content-encoding" in headers:
+        content = httpx.Response(status, headers=raw, content=content).content
+    return _response(status, headers.multi_items(), content)
+
+
 class Transport:
-    """Sends requests to the provider, whichever way it is reached, with a per-request timeout."""
+    """Sends requests to the provider, whichever way it is reached, with a per-request timeout.
+
+    A running provider over plain HTTP gets the requests on one keep-alive connection of the lean client
+    (`polycontract.verifier._wire`); what that client leaves to httpx (TLS, another origin, unusual framing)
+    goes through an ``httpx.Client`` on the quick-ACK transport (`polycontract.verifier._network`).
+    """
 
     def __init__(self, *, base_url: str | None, app: Any, timeout: float) -> None:
         self.timeout = timeout
         self._loop: asyncio.AbstractEventLoop | None = None
         self._app: Any = None
+        self._wsgi: Any = None
         self._client: httpx.Client | None = None
+        self._wire: Connection | None = None
+        self._origin: tuple[str, str, int] | None = None
         self._alarm: Alarm | None = None
         self.base_url = base_url or _IN_PROCESS_URL
         if app is not None and is_asgi(app):
             self._loop = asyncio.new_event_loop()
             self._app = app
         elif app is not None:
-            self._client = httpx.Client(transport=httpx.WSGITransport(app=app), timeout=timeout)
-            self._alarm = Alarm()  # httpx cannot time a WSGI call out; on the main thread SIGALRM can
+            self._wsgi = app
+            self._alarm = Alarm()  # a WSGI call cannot be timed out from outside; on the main thread SIGALRM can
         else:
-            # TCP_NODELAY: a request written in pieces must not wait for a delayed ACK (40 ms a request).
-            transport = httpx.HTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
-            self._client = httpx.Client(timeout=timeout, transport=transport)
+            self._client = httpx.Client(timeout=timeout, transport=quickack_transport())
+            url = httpx.URL(self.base_url)
+            if url.scheme == "http" and url.host and not url.userinfo:
+                self._origin = ("http", url.host, url.port or 80)
+                self._wire = Connection(url.host, url.port or 80, timeout)
 
     @property
     def in_process(self) -> bool:
@@ -161,32 +181,50 @@ class Transport:
         if hook is not None:
             changed = hook(request)
             request = changed if changed is not None else request
+        if self._wsgi is not None:
+            return _answer(*self._call_wsgi(request))
+        wire = self._wire_for(request)
+        if wire is not None:
+            return _answer(*wire.request(request.method, request.url.raw_path, request.headers.raw, request.content))
         response = self.send_httpx(request)
         return _response(response.status_code, response.headers.multi_items(), response.content)
 
     def send_httpx(self, request: httpx.Request) -> httpx.Response:
         """Send an ``httpx.Request`` and read the whole response."""
-        if self._client is not None and self._alarm is None:
+        if self._wsgi is not None:
+            status, raw, content = self._call_wsgi(request)
+            return httpx.Response(status, headers=raw, content=content, request=request)
+        wire = self._wire_for(request)
+        if wire is not None:
+            status, raw, content = wire.request(
+                request.method, request.url.raw_path, request.headers.raw, request.content
+            )
+            return httpx.Response(status, headers=raw, content=content, request=request)
+        if self._client is not None:
             return self._client.send(request)
-        if self._client is not None:  # an in-process WSGI app
-            return self._send_wsgi(self._client, request)
         headers = [(n.lower(), v) for n, v in request.headers.raw]
         target = request.url.raw_path.decode("ascii")
         status, raw, content = self._run_asgi(request.method, target, headers, request.read())
         return httpx.Response(status, headers=raw, content=content, request=request)
 
-    def _send_wsgi(self, client: httpx.Client, request: httpx.Request) -> httpx.Response:
-        try:
-            if self._alarm is not None and self._alarm.usable():
-                finished, response = self._alarm.call(lambda: client.send(request), self.timeout)
-                if not finished:
-                    raise httpx.ReadTimeout(f"the app did not answer within {self.timeout} s", request=request)
-                return response  # type: ignore[no-any-return]
-            return client.send(request)
-        except httpx.HTTPError:
-            raise
-        except Exception as exc:
-            raise AppError(f"the app raised {type(exc).__name__}: {exc}") from exc
+    def _wire_for(self, request: httpx.Request) -> Connection | None:
+        """The lean connection when it sends ``request`` as httpx would (same origin, plain framing), else None."""
+        if self._wire is None:
+            return None
+        url = request.url
+        if (url.scheme, url.host, url.port or 80) != self._origin:
+            return None
+        if not plain(request.method, url.raw_path, request.headers.raw, request.read()):
+            return None
+        return self._wire
+
+    def _call_wsgi(self, request: httpx.Request) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        if self._alarm is not None and self._alarm.usable():
+            finished, answer = self._alarm.call(lambda: call_wsgi(self._wsgi, request), self.timeout)
+            if not finished:
+                raise httpx.ReadTimeout(f"the app did not answer within {self.timeout} s", request=request)
+            return answer  # type: ignore[no-any-return]
+        return call_wsgi(self._wsgi, request)
 
     def _run_asgi(
         self, method: str, target: str, headers: list[tuple[bytes, bytes]], body: bytes
@@ -208,6 +246,8 @@ class Transport:
         """Release connections, the event loop and the SIGALRM handler."""
         if self._alarm is not None:
             self._alarm.release()
+        if self._wire is not None:
+            self._wire.close()
         if self._client is not None:
             self._client.close()
         if self._loop is not None:
