@@ -23,24 +23,24 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from polycontract.broker._interface import BrokerAPI
 from polycontract.broker._resolve import resolve_broker
-from polycontract.broker._values.records import (
-    Environment,
-    PactForVerification,
-    PruneReport,
-    PublishedVerification,
-    PublishResult,
-    SchemaPublishResult,
-)
-from polycontract.broker._values.selectors import ConsumerVersionSelector
-from polycontract.matrix import Decision, Ignore, LiveVersion, Reason, Row
 
 if TYPE_CHECKING:
     from polycontract.broker._client.http_broker import HttpBroker
     from polycontract.broker._embedded.broker import Broker
     from polycontract.broker._embedded.selection import BrokerSource
+    from polycontract.broker._interface import BrokerAPI
     from polycontract.broker._store.engine import DEFAULT_URL
+    from polycontract.broker._values.records import (
+        Environment,
+        PactForVerification,
+        PruneReport,
+        PublishedVerification,
+        PublishResult,
+        SchemaPublishResult,
+    )
+    from polycontract.broker._values.selectors import ConsumerVersionSelector
+    from polycontract.matrix import Decision, Ignore, LiveVersion, Reason, Row
 
 __all__ = [
     "DEFAULT_URL",
@@ -110,23 +110,40 @@ def connect(
     return Broker(engine, clock=clock, auto_detect_main_branch=auto_detect_main_branch)
 
 
+#: public name -> the module that defines it, imported on first use (see `__getattr__`).
+_LAZY: dict[str, str] = {
+    "Broker": "polycontract.broker._embedded.broker",
+    "BrokerAPI": "polycontract.broker._interface",
+    "BrokerSource": "polycontract.broker._embedded.selection",
+    "ConsumerVersionSelector": "polycontract.broker._values.selectors",
+    "DEFAULT_URL": "polycontract.broker._store.engine",
+    "Decision": "polycontract.matrix",
+    "Environment": "polycontract.broker._values.records",
+    "HttpBroker": "polycontract.broker._client.http_broker",
+    "Ignore": "polycontract.matrix",
+    "LiveVersion": "polycontract.matrix",
+    "PactForVerification": "polycontract.broker._values.records",
+    "PruneReport": "polycontract.broker._values.records",
+    "PublishResult": "polycontract.broker._values.records",
+    "PublishedVerification": "polycontract.broker._values.records",
+    "Reason": "polycontract.matrix",
+    "Row": "polycontract.matrix",
+    "SchemaPublishResult": "polycontract.broker._values.records",
+}
+
+
 def __getattr__(name: str) -> Any:
-    """`Broker`, `BrokerSource`, `DEFAULT_URL` and `HttpBroker` on first use: the HTTP client never loads
-    SQLAlchemy, and commands on an embedded broker never import httpx."""
-    if name == "HttpBroker":
-        from polycontract.broker._client.http_broker import HttpBroker
+    """Every public name but `connect` on first use: the HTTP client never loads SQLAlchemy, commands on an
+    embedded broker never import httpx, and ``polycontract can-i-deploy`` loads only the records it reads."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
 
-        return HttpBroker
-    if name == "Broker":
-        from polycontract.broker._embedded.broker import Broker
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
-        return Broker
-    if name == "BrokerSource":
-        from polycontract.broker._embedded.selection import BrokerSource
 
-        return BrokerSource
-    if name == "DEFAULT_URL":
-        from polycontract.broker._store.engine import DEFAULT_URL
-
-        return DEFAULT_URL
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -114,7 +114,10 @@ def can_i_deploy(
             click.echo(f"waiting for verification results ({attempt + 1}/{retry_while_unknown})...", err=True)
             sleep(retry_interval)
     decision = replace(decision, warnings=warnings + decision.warnings)
-    emit(output, _decision_json(decision, dry_run), _decision_text(decision, dry_run))
+    if output == "json":  # only the form printed is built: the text form loads no JSON helpers
+        emit(output, _decision_json(decision, dry_run), "")
+    else:
+        emit(output, {}, _decision_text(decision, dry_run))
     if decision.ok is not True and not dry_run:
         raise click.exceptions.Exit(1)
 
@@ -141,8 +144,10 @@ def matrix(
         rows = broker.matrix(pacticipant, version=version, branch=branch, environment=environment, limit=limit)
         if not rows:
             _check_known(broker, pacticipant, version)
-    text = "\n".join([_rows_text(rows), *_failure_lines(rows)]) if rows else "no pacts found"
-    emit(output, {"matrix": [_row_json(r) for r in rows]}, text)
+    if output == "json":
+        emit(output, {"matrix": [_row_json(r) for r in rows]}, "")
+    else:
+        emit(output, {}, "\n".join([_rows_text(rows), *_failure_lines(rows)]) if rows else "no pacts found")
 
 
 def _check_known(broker: BrokerAPI, pacticipant: str, version: str | None) -> None:

@@ -38,7 +38,6 @@ from polycontract.broker._values.names import checked_pact_names, names_checked
 from polycontract.broker._values.records import PruneReport, PublishResult
 from polycontract.errors import StorageError, UsageError
 from polycontract.matrix import Decision, Ignore, Row
-from polycontract.model import require_document
 
 if TYPE_CHECKING:
     from polycontract.model import PactDocument
@@ -125,6 +124,7 @@ class HttpBroker(HttpPacticipants, HttpVerifying, HttpDeployments, HttpWebhooks,
         """
         from polycontract.broker._values.pact_form import published_text
         from polycontract.codec import content_hash
+        from polycontract.model import require_document
 
         require_document(pact, "publish_pact(pact)")
         pact = checked_pact_names(pact)

@@ -20,12 +20,14 @@ import base64
 import json
 import logging
 import random
+import ssl
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import httpx
 
+from polycontract.broker._client.tls import DeferredContext
 from polycontract.errors import BrokerError, StorageError, UsageError
 
 __all__ = ["Transport"]
@@ -73,8 +75,17 @@ class Transport:
         elif username is not None:
             pair = f"{username}:{password or ''}".encode()
             headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+        verify: ssl.SSLContext | bool = True
+        if transport is None and self.base_url.startswith("http://"):
+            # Plain HTTP needs no CA bundle: load it only if a redirect or proxy ever asks for TLS.
+            verify = DeferredContext()
         self._client = httpx.Client(
-            base_url=self.base_url, headers=headers, timeout=timeout, transport=transport, follow_redirects=True
+            base_url=self.base_url,
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
+            follow_redirects=True,
+            verify=verify,
         )
 
     def close(self) -> None:
