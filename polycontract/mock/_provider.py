@@ -28,6 +28,7 @@ from polycontract.generate import GeneratorContext, generate_response
 from polycontract.matching import compare_request
 from polycontract.matching.support import UNDECODED, request_matches
 from polycontract.mock._discriminator import Discriminator
+from polycontract.mock._exact_parts import ExactParts
 from polycontract.mock._report import MockViolation, Problem, describe_interaction, describe_request, violation
 from polycontract.mock._wire_reply import Reply, json_reply, reply_of
 from polycontract.model import HttpInteraction, Interaction, Mismatch, PactDocument, Request, require_document
@@ -82,13 +83,19 @@ class MockProvider:
             for group, indexes in self._exact.items()
             if len(indexes) > 1
         }
+        self._spec = normalise_spec(pact.spec)
+        #: For a path many interactions share: which of them a request can match at all (see `ExactParts`).
+        self._parts = {
+            group: ExactParts.of([self._interactions[i].request for i in indexes], indexes, spec=self._spec)
+            for group, indexes in self._exact.items()
+            if len(indexes) > 1
+        }
         #: The reply of each interaction whose response has no generators and that was answered more than
         #: once: built again for the second answer, then sent every time.
         self._fixed: dict[int, Reply] = {}
-        self._spec = normalise_spec(pact.spec)
         self._lock = threading.Lock()
         self._record = _Record()
-        self._rng = random.Random()  # seeded once from the system: seeding per request costs more than matching
+        self._rng: random.Random | None = None  # made when first needed: seeding from the system costs
 
     # ---------------------------------------------------------------------------------------- serving
 
@@ -121,6 +128,14 @@ class MockProvider:
                     return self._answer(index, again=self._exercise(index))
         exact = self._exact.get(key)
         by_rule = self._by_rule.get(method)
+        parts = self._parts.get(key) if exact is not None else None
+        if parts is not None:
+            # Only the interactions whose literal parts equal the request's can match it: try those alone.
+            possible, decoded = parts.narrow(request, decoded)
+            if possible is not None:
+                answer = self._first_match(possible + by_rule if by_rule else possible, request, decoded)
+                if answer is not None:
+                    return answer
         candidates = (exact or ()) + by_rule if by_rule else exact or ()
         best: tuple[int, list[Mismatch]] | None = None
         matched: list[int] = []
@@ -137,6 +152,21 @@ class MockProvider:
         if best is not None:
             return self._mismatch(request, *best)
         return self._unexpected(request)
+
+    def _first_match(self, candidates: Sequence[int], request: Request, decoded: Any) -> Reply | None:
+        """The answer of the first candidate ``request`` matches that was not exercised yet, else of the first
+        it matches; None when it matches none (the caller words the mismatch).
+        """
+        exercised = self._record.exercised
+        again: int | None = None
+        for index in candidates:
+            if index in exercised and again is not None:
+                continue  # the first matched one is answered again only when no other fits
+            if not self._compare(index, request, decoded):
+                if index not in exercised:
+                    return self._answer(index, again=self._exercise(index))
+                again = index
+        return None if again is None else self._answer(again, again=self._exercise(again))
 
     def _exercise(self, index: int) -> bool:
         """Record that interaction ``index`` was exercised; True if it had been before."""
@@ -166,6 +196,8 @@ class MockProvider:
             if again:  # kept from the second answer on: most interactions are exercised once
                 self._fixed[index] = reply
             return reply
+        if self._rng is None:  # seeded once from the system: seeding per request costs more than matching
+            self._rng = random.Random()
         context = GeneratorContext(
             now=datetime.datetime.now(datetime.UTC),
             rng=self._rng,

@@ -15,6 +15,7 @@ import contextlib
 import errno
 import selectors
 import socket
+import socketserver
 import sys
 import threading
 from collections.abc import Collection
@@ -26,6 +27,7 @@ from polycontract.errors import UsageError
 from polycontract.mock._provider import MockProvider
 from polycontract.mock._wire_reply import Reply
 from polycontract.mock._wire_request import normalise_request
+from polycontract.mock._workers import submit
 from polycontract.model import Interaction, PactDocument, require_document
 
 __all__ = ["MockServer"]
@@ -53,6 +55,9 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
     timeout = _IDLE_TIMEOUT
+    #: Buffered: the status line, headers and body leave in one write when the request is answered
+    #: (``handle_one_request`` flushes), not one per part, which a client would wake for in turn.
+    wbufsize = -1
 
     def setup(self) -> None:
         super().setup()
@@ -67,6 +72,12 @@ class _Handler(BaseHTTPRequestHandler):
             super().handle_one_request()
         except (ConnectionError, TimeoutError, OSError):
             self.close_connection = True
+
+    def handle_expect_100(self) -> bool:
+        """Answer ``Expect: 100-continue`` at once: the client waits for it before sending the body."""
+        ok = super().handle_expect_100()
+        self.wfile.flush()
+        return ok
 
     def _serve(self) -> None:
         body = self._read_body()
@@ -104,34 +115,84 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _Server(ThreadingHTTPServer):
+    """A threading HTTP server whose accept loop and connections run on the process's shared threads.
+
+    Leader and followers: the thread waiting for a connection accepts it, hands the waiting on to
+    another thread (an idle one, so no thread starts) and serves the connection itself, so a request
+    reaches the thread that answers it with no hand-off in between.
+    """
+
     daemon_threads = True
-    timeout = 0  # `handle_request` is only called when a connection is waiting
+    timeout = 0
 
     def __init__(self, address: tuple[str, int], provider: MockProvider) -> None:
         self.provider = provider
         self.connections: set[socket.socket] = set()
         self.crashes: list[BaseException] = []
         self._wake_read, self._wake_write = socket.socketpair()
+        self._selector = selectors.DefaultSelector()  # before binding: a failed bind closes it
         super().__init__(address, _Handler)
+        self._selector.register(self.socket, selectors.EVENT_READ, "accept")
+        self._selector.register(self._wake_read, selectors.EVENT_READ, "wake")
+        #: Accept loops running or handed on (at most one waits at a time); `stop` waits for none.
+        self._leaders = 0
+        self._done = threading.Condition()
 
-    def serve_until_woken(self) -> None:
-        """Accept connections until `wake` is called; unlike ``serve_forever`` it stops at once, not at a poll."""
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.socket, selectors.EVENT_READ, "accept")
-            selector.register(self._wake_read, selectors.EVENT_READ, "wake")
-            while True:
-                events = selector.select()
-                if any(key.data == "wake" for key, _ in events):
-                    return
-                self.handle_request()
+    def server_bind(self) -> None:
+        """Bind, naming the server by its address: ``HTTPServer`` asks DNS for its name (``getfqdn``),
+        a reverse lookup per server that nothing here reads.
+        """
+        socketserver.TCPServer.server_bind(self)
+        host, port = self.server_address[:2]
+        self.server_name, self.server_port = str(host), int(port)
+
+    def serve_in_background(self) -> None:
+        """Accept connections on a shared thread until `wake` is called; returns at once."""
+        with self._done:
+            self._leaders += 1
+        submit(self._lead)
+
+    def _lead(self) -> None:
+        accepted: tuple[Any, Any] | None = None
+        try:
+            accepted = self._accept()
+        except Exception as exc:
+            self.crashes.append(exc)
+        finally:
+            with self._done:
+                self._leaders -= 1
+                self._done.notify_all()
+        if accepted is not None:
+            self.process_request_thread(*accepted)  # serves the connection, reports errors, closes it
+
+    def _accept(self) -> tuple[Any, Any] | None:
+        """Wait for a connection and accept it, handing the waiting on; None once woken."""
+        while True:
+            events = self._selector.select()
+            if any(key.data == "wake" for key, _ in events):
+                return None
+            try:
+                accepted = self.get_request()
+            except OSError:
+                continue
+            with self._done:
+                self._leaders += 1
+            submit(self._lead)
+            return accepted
+
+    def wait_stopped(self, timeout: float) -> bool:
+        """After `wake`: wait until no accept loop runs; False if one still did after ``timeout`` seconds."""
+        with self._done:
+            return self._done.wait_for(lambda: self._leaders == 0, timeout)
 
     def wake(self) -> None:
-        """Make `serve_until_woken` return."""
+        """Make the accept loop return (now, not at a poll)."""
         with contextlib.suppress(OSError):
             self._wake_write.send(b"x")
 
     def server_close(self) -> None:
         super().server_close()
+        self._selector.close()
         self._wake_read.close()
         self._wake_write.close()
 
@@ -163,7 +224,6 @@ class MockServer:
         self.provider = MockProvider(pact, optional=optional)
         self._address = (host, port)
         self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
         self._crashes: list[BaseException] = []
         self.url = ""
 
@@ -190,9 +250,7 @@ class MockServer:
         host = str(server.server_address[0])
         self.url = f"http://{host if ':' not in host else f'[{host}]'}:{server.server_address[1]}"
         self.provider.mock_server_url = self.url
-        self._thread = threading.Thread(target=server.serve_until_woken, name=f"polycontract-mock {self.url}")
-        self._thread.daemon = True
-        self._thread.start()
+        server.serve_in_background()
         return self
 
     def stop(self) -> None:
@@ -201,8 +259,7 @@ class MockServer:
         if server is None:
             return
         server.wake()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        server.wait_stopped(timeout=5)
         for conn in list(server.connections):
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
