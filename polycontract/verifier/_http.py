@@ -2,8 +2,8 @@
 
 `Transport` hides whether the provider is a real server (one keep-alive connection of a lean HTTP/1.1
 client, httpx for what that client leaves to it), an in-process ASGI app (called directly, on one
-private event loop) or a WSGI app (called directly, as ``httpx.WSGITransport`` would). All three are used synchronously, one request at a time. A request hook
-sees an ``httpx.Request`` whatever the transport.
+private event loop) or a WSGI app (called directly, as ``httpx.WSGITransport`` would). All three are used
+synchronously, one request at a time. A request hook sees an ``httpx.Request`` whatever the transport.
 """
 
 from __future__ import annotations
@@ -22,9 +22,10 @@ import httpx
 from polycontract.model import ABSENT, Body, Request, Response
 from polycontract.verifier._asgi import call_asgi
 from polycontract.verifier._network import quickack_transport
+from polycontract.verifier._outgoing import Origin
 from polycontract.verifier._timeout import Alarm
 from polycontract.verifier._wire import Connection, plain
-from polycontract.verifier._wsgi import call_wsgi
+from polycontract.verifier._wsgi import call_wsgi, call_wsgi_request
 
 __all__ = ["Outgoing", "RequestHook", "Transport", "is_asgi", "prepare", "quote_path"]
 
@@ -150,6 +151,7 @@ class Transport:
         self._origin: tuple[str, str, int] | None = None
         self._alarm: Alarm | None = None
         self.base_url = base_url or _IN_PROCESS_URL
+        self._origin_url = Origin(self.base_url)
         if app is not None and is_asgi(app):
             self._loop = asyncio.new_event_loop()
             self._app = app
@@ -177,22 +179,43 @@ class Transport:
             headers = [(n.lower().encode("latin-1"), v.encode("latin-1")) for n, v in outgoing.headers]
             status, raw, content = self._run_asgi(outgoing.method, outgoing.target, headers, outgoing.content)
             return _response(status, [(n.decode("latin-1"), v.decode("latin-1")) for n, v in raw], content)
+        if hook is None and (fast := self._fast(outgoing)) is not None:
+            return _answer(*fast)
         request = outgoing.to_httpx(self.base_url)
         if hook is not None:
             changed = hook(request)
             request = changed if changed is not None else request
         if self._wsgi is not None:
-            return _answer(*self._call_wsgi(request))
+            return _answer(*self._call_wsgi(lambda: call_wsgi_request(self._wsgi, request)))
         wire = self._wire_for(request)
         if wire is not None:
             return _answer(*wire.request(request.method, request.url.raw_path, request.headers.raw, request.content))
         response = self.send_httpx(request)
         return _response(response.status_code, response.headers.multi_items(), response.content)
 
+    def _fast(self, outgoing: Outgoing) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+        """The answer, sent without an ``httpx.Request`` when `Origin.encode` knows its bytes; else None."""
+        if self._wsgi is None and self._wire is None:
+            return None
+        method, content = outgoing.method, outgoing.content
+        encoded = self._origin_url.encode(method, outgoing.target, outgoing.headers, content)
+        if encoded is None:
+            return None
+        target, headers = encoded
+        if self._wsgi is not None:
+            url = self._origin_url.url
+            return self._call_wsgi(
+                lambda: call_wsgi(self._wsgi, method=method, url=url, target=target, headers=headers, body=content)
+            )
+        assert self._wire is not None
+        if not plain(method, target, headers, content):
+            return None
+        return self._wire.request(method, target, headers, content)
+
     def send_httpx(self, request: httpx.Request) -> httpx.Response:
         """Send an ``httpx.Request`` and read the whole response."""
         if self._wsgi is not None:
-            status, raw, content = self._call_wsgi(request)
+            status, raw, content = self._call_wsgi(lambda: call_wsgi_request(self._wsgi, request))
             return httpx.Response(status, headers=raw, content=content, request=request)
         wire = self._wire_for(request)
         if wire is not None:
@@ -218,13 +241,15 @@ class Transport:
             return None
         return self._wire
 
-    def _call_wsgi(self, request: httpx.Request) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    def _call_wsgi(
+        self, call: Callable[[], tuple[int, list[tuple[bytes, bytes]], bytes]]
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         if self._alarm is not None and self._alarm.usable():
-            finished, answer = self._alarm.call(lambda: call_wsgi(self._wsgi, request), self.timeout)
+            finished, answer = self._alarm.call(call, self.timeout)
             if not finished:
-                raise httpx.ReadTimeout(f"the app did not answer within {self.timeout} s", request=request)
+                raise httpx.ReadTimeout(f"the app did not answer within {self.timeout} s")
             return answer  # type: ignore[no-any-return]
-        return call_wsgi(self._wsgi, request)
+        return call()
 
     def _run_asgi(
         self, method: str, target: str, headers: list[tuple[bytes, bytes]], body: bytes
