@@ -99,11 +99,13 @@ def test_twins_on_a_busy_path_are_each_exercised_once_then_the_first_answers_aga
 def test_a_request_matching_nothing_on_a_busy_path_names_the_closest_interaction() -> None:
     pact = _graphql(50)
 
-    with pytest.raises(ContractViolation) as raised:
-        with httpx.Client(transport=pact.transport(), base_url="http://api") as client:
-            assert _post(client, "op 7", "not a number").status_code == 500
-            for i in range(50):
-                _post(client, f"op {i}")
+    with (
+        pytest.raises(ContractViolation) as raised,
+        httpx.Client(transport=pact.transport(), base_url="http://api") as client,
+    ):
+        assert _post(client, "op 7", "not a number").status_code == 500
+        for i in range(50):
+            _post(client, f"op {i}")
 
     problems = raised.value.problems  # type: ignore[attr-defined]
     assert [p.kind for p in problems] == ["mismatch"]
