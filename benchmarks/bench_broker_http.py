@@ -45,7 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import bench_can_i_deploy as estate_bench  # noqa: E402  (the estate and its seeding, shared)
+import bench_can_i_deploy as estate_bench  # the estate and its seeding, shared
 
 GOAL_RPS, GOAL_P99_MS = 1000.0, 50.0
 SERVICES = estate_bench.SERVICES

@@ -124,31 +124,18 @@ def with_created_at(broker: Broker, rows: Sequence[Row], answer: dict[str, Any])
 
 
 def _published_at(broker: Broker, rows: Sequence[Row]) -> dict[tuple[str, str, str | None], str]:
-    """When each row's consumer version published the row's pact (the Pact Broker's ``pact.createdAt``).
-
-    Found through the rows' consumer versions (indexed), not their content hashes: publications are not indexed
-    by content, so that lookup read every publication of the broker.
-    """
-    wanted = {(r.consumer, r.consumer_version, r.content_hash) for r in rows if r.content_hash is not None}
-    if not wanted:
+    """When each row's consumer version published the row's pact (the Pact Broker's ``pact.createdAt``)."""
+    hashes = {r.content_hash for r in rows if r.content_hash is not None}
+    if not hashes:
         return {}
     with broker.internals.store.transaction(write=False) as conn:
         query = (
             select(pacticipants.c.name, versions.c.number, publications.c.content_hash, publications.c.created_at)
-            .select_from(pacticipants.join(versions, versions.c.pacticipant_id == pacticipants.c.id))
-            .join(publications, publications.c.consumer_version_id == versions.c.id)
-            .where(
-                one_of(conn, pacticipants.c.name, {name for name, _, _ in wanted}),
-                one_of(conn, versions.c.number, {number for _, number, _ in wanted}),
-                publications.c.is_current,
-            )
+            .select_from(publications.join(versions, publications.c.consumer_version_id == versions.c.id))
+            .join(pacticipants, versions.c.pacticipant_id == pacticipants.c.id)
+            .where(one_of(conn, publications.c.content_hash, hashes), publications.c.is_current)
         )
-        found = conn.execute(query).all()
-    return {
-        (r.name, r.number, r.content_hash): r.created_at.isoformat()
-        for r in found
-        if (r.name, r.number, r.content_hash) in wanted
-    }
+        return {(r.name, r.number, r.content_hash): r.created_at.isoformat() for r in conn.execute(query)}
 
 
 def _answer(base: str, rows: list[Row], missing_versions: list[str], row_json: RowJson) -> dict[str, Any]:

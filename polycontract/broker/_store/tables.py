@@ -97,6 +97,8 @@ publications = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("consumer_version_id", "provider_id", "revision", name="uq_pc_publications_revision"),
     Index("ix_pc_publications_provider", "provider_id", "consumer_version_id"),
+    # revision 0009: the publications of a content (the matrix's ``pact.createdAt`` of each row)
+    Index("ix_pc_publications_content", "content_hash"),
     Index(
         "uq_pc_publications_current",
         "consumer_version_id",

@@ -1,4 +1,5 @@
-"""A data revision token: every write transaction replaces it, so readers can tell whether anything changed.
+"""A data revision token (every write transaction replaces it, so readers can tell whether anything changed), and
+publications indexed by content (the matrix shows when each row's pact was published).
 
 Revision ID: 0009
 Revises: 0008
@@ -26,8 +27,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.bulk_insert(table, [{"id": 1, "token": uuid.uuid4().hex}])
+    op.create_index("ix_pc_publications_content", "pc_publications", ["content_hash"], unique=False)
 
 
 def downgrade() -> None:
-    """Drop the token (older code neither reads nor writes it)."""
+    """Drop the index and the token (older code neither reads nor writes it)."""
+    op.drop_index("ix_pc_publications_content", table_name="pc_publications")
     op.drop_table("pc_revision")
