@@ -134,9 +134,11 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self._selector.register(self.socket, selectors.EVENT_READ, "accept")
         self._selector.register(self._wake_read, selectors.EVENT_READ, "wake")
-        #: Accept loops running or handed on (at most one waits at a time); `stop` waits for none.
+        #: Accept loops running or handed on (at most one waits at a time); the last to end after `stop`
+        #: closes the selector and the wake-up pair, so `stop` need not wait for it.
         self._leaders = 0
-        self._done = threading.Condition()
+        self._stopping = False
+        self._lock = threading.Lock()
 
     def server_bind(self) -> None:
         """Bind, naming the server by its address: ``HTTPServer`` asks DNS for its name (``getfqdn``),
@@ -147,8 +149,8 @@ class _Server(ThreadingHTTPServer):
         self.server_name, self.server_port = str(host), int(port)
 
     def serve_in_background(self) -> None:
-        """Accept connections on a shared thread until `wake` is called; returns at once."""
-        with self._done:
+        """Accept connections on a shared thread until `stop`; returns at once."""
+        with self._lock:
             self._leaders += 1
         submit(self._lead)
 
@@ -159,42 +161,56 @@ class _Server(ThreadingHTTPServer):
         except Exception as exc:
             self.crashes.append(exc)
         finally:
-            with self._done:
+            with self._lock:
                 self._leaders -= 1
-                self._done.notify_all()
+                last = self._leaders == 0 and self._stopping
+            if last:
+                self._close_wake()
         if accepted is not None:
             self.process_request_thread(*accepted)  # serves the connection, reports errors, closes it
 
     def _accept(self) -> tuple[Any, Any] | None:
-        """Wait for a connection and accept it, handing the waiting on; None once woken."""
+        """Wait for a connection and accept it, handing the waiting on; None once stopped."""
         while True:
-            events = self._selector.select()
+            try:
+                events = self._selector.select()
+            except OSError:
+                if self._stopping:  # the listening socket closed under a select() that does not allow it
+                    return None
+                raise
             if any(key.data == "wake" for key, _ in events):
                 return None
             try:
                 accepted = self.get_request()
             except OSError:
                 continue
-            with self._done:
+            with self._lock:
                 self._leaders += 1
             submit(self._lead)
             return accepted
 
-    def wait_stopped(self, timeout: float) -> bool:
-        """After `wake`: wait until no accept loop runs; False if one still did after ``timeout`` seconds."""
-        with self._done:
-            return self._done.wait_for(lambda: self._leaders == 0, timeout)
-
-    def wake(self) -> None:
-        """Make the accept loop return (now, not at a poll)."""
+    def stop(self) -> None:
+        """Stop accepting and close the listening socket (the port is free when this returns), without
+        waiting for the accept loop: woken, it returns and closes what it used.
+        """
+        with self._lock:
+            self._stopping = True
+            idle = self._leaders == 0
         with contextlib.suppress(OSError):
-            self._wake_write.send(b"x")
+            self._wake_write.send(b"x")  # before the close: a select() that sees the socket go sees this too
+        self.socket.close()
+        if idle:
+            self._close_wake()
 
-    def server_close(self) -> None:
-        super().server_close()
+    def _close_wake(self) -> None:
         self._selector.close()
         self._wake_read.close()
         self._wake_write.close()
+
+    def server_close(self) -> None:
+        """Close everything at once (a failed bind; `stop` is the way out of a running server)."""
+        super().server_close()
+        self._close_wake()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         error = sys.exc_info()[1]
@@ -258,12 +274,10 @@ class MockServer:
         server, self._server = self._server, None
         if server is None:
             return
-        server.wake()
-        server.wait_stopped(timeout=5)
+        server.stop()
         for conn in list(server.connections):
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
-        server.server_close()
         self._crashes = list(server.crashes)
 
     def verify(self) -> None:
