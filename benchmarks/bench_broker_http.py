@@ -13,15 +13,16 @@ each sending its next request when the answer arrives. Requests alternate the tw
 ``GET /matrix?q[][pacticipant]=&q[][version]=&latestby=cvp&environment=``.
 
 Phases: **cold** asks every distinct question once (100 services x 3 recent versions x 3 environments x 2
-forms; nothing computed before), **warm** then asks them again in a random order for ``--seconds`` (what CI
-polling and repeated pipelines do). Each phase prints requests/s, p50/p99 latency, the server's CPU per request
-(user + system time of every process of the server's process group, from /proc, divided by the requests) and the
-load client's CPU, with the goal beside. The machine's cores are shared by server and client: the client's CPU
-is printed so the reader can judge.
+forms = 1,800; nothing computed before), **warm** asks ``--warm-questions`` of them again and again for
+``--seconds`` (what CI polling and repeated pipelines do) after an untimed pass in which every connection asks
+each once (so every server worker has answered each). Each phase prints requests/s, p50/p99 latency, the
+server's CPU per request (user + system time of every process of the server's process group, from /proc, over
+the timed requests) and the load client's CPU, with the goal beside. The machine's cores are shared by server
+and client: the client's CPU is printed so the reader can judge.
 
 Run:
     python benchmarks/bench_broker_http.py [--backend sqlite postgresql] [--scale 1.0] [--seconds 10]
-        [--clients 16] [--workers 2] [--keep-seed] [--quick]
+        [--clients 16] [--workers 2] [--warm-questions 300] [--keep-seed] [--quick]
 PostgreSQL reads POLYCONTRACT_TEST_POSTGRES_URL (a throwaway schema is created and dropped).
 """
 
@@ -75,51 +76,62 @@ def questions(scale: float) -> list[str]:
 # -- load client (its own process) ----------------------------------------------------------------
 
 
-async def _connection(host: str, port: int, targets: list[str], until: float, latencies: list[float]) -> int:
-    """One keep-alive connection asking ``targets`` in turn (cycling until ``until`` when it is > 0)."""
-    reader, writer = await asyncio.open_connection(host, port)
+async def _ask(
+    streams: tuple[asyncio.StreamReader, asyncio.StreamWriter], target: str, latencies: list[float] | None
+) -> bool:
+    """One request on a keep-alive connection; True when it was answered 200 with a can-i-deploy summary."""
+    reader, writer = streams
+    started = time.perf_counter()
+    writer.write(f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/hal+json\r\n\r\n".encode())
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))  # type: ignore[union-attr]
+    body = await reader.readexactly(length)
+    if latencies is not None:
+        latencies.append(time.perf_counter() - started)
+    return head.startswith(b"HTTP/1.1 200") and b'"deployable"' in body
+
+
+async def _run(
+    streams: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+    targets: list[str],
+    until: float,
+    latencies: list[float] | None,
+) -> int:
+    """Ask ``targets`` in turn on one connection: once each, or cycling until monotonic ``until`` (when > 0)."""
     failures, i = 0, 0
-    try:
-        while time.monotonic() < until if until else i < len(targets):
-            target = targets[i % len(targets)]
-            i += 1
-            started = time.perf_counter()
-            writer.write(
-                f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: application/hal+json\r\n\r\n".encode()
-            )
-            head = await reader.readuntil(b"\r\n\r\n")
-            length = int(re.search(rb"(?i)content-length:\s*(\d+)", head).group(1))  # type: ignore[union-attr]
-            body = await reader.readexactly(length)
-            latencies.append(time.perf_counter() - started)
-            if not head.startswith(b"HTTP/1.1 200") or b'"deployable"' not in body:
-                failures += 1
-    finally:
-        writer.close()
+    while time.monotonic() < until if until else i < len(targets):
+        failures += not await _ask(streams, targets[i % len(targets)], latencies)
+        i += 1
     return failures
 
 
-async def _load(host: str, port: int, targets: list[str], clients: int, seconds: float) -> dict[str, object]:
+async def _load(port: int, targets: list[str], clients: int, seconds: float) -> dict[str, object]:
+    """Cold (``seconds`` 0): the connections share ``targets``, each asked once. Warm: every connection first asks
+    every target once (untimed, so each server worker has computed each answer; prints ``filled``), then the
+    connections cycle through them for ``seconds``."""
+    connections = [await asyncio.open_connection("127.0.0.1", port) for _ in range(clients)]
     latencies: list[float] = []
+    if seconds:
+        offsets = [i * len(targets) // clients for i in range(clients)]
+        shares = [targets[o:] + targets[:o] for o in offsets]
+        await asyncio.gather(*[_run(c, s, 0.0, None) for c, s in zip(connections, shares, strict=True)])
+        print("filled", flush=True)
+        sys.stdin.readline()  # the parent has read the server's CPU time
+    else:
+        shares = [targets[i::clients] for i in range(clients)]
     until = time.monotonic() + seconds if seconds else 0.0
-    shares = [targets[i::clients] for i in range(clients)]
-    if seconds:  # warm: every connection cycles through all questions from its own starting point
-        shares = [
-            targets[i * len(targets) // clients :] + targets[: i * len(targets) // clients] for i in range(clients)
-        ]
     started, cpu = time.monotonic(), time.process_time()
-    failures = await asyncio.gather(*[_connection(host, port, s, until, latencies) for s in shares if s])
-    return {
-        "elapsed": time.monotonic() - started,
-        "client_cpu": time.process_time() - cpu,
-        "latencies": latencies,
-        "failures": sum(failures),
-    }
+    failures = await asyncio.gather(*[_run(c, s, until, latencies) for c, s in zip(connections, shares, strict=True)])
+    result = {"elapsed": time.monotonic() - started, "client_cpu": time.process_time() - cpu}
+    for _, writer in connections:
+        writer.close()
+    return {**result, "latencies": latencies, "failures": sum(failures)}
 
 
-def client_main(host: str, port: int, targets_file: str, clients: int, seconds: float) -> None:
+def client_main(port: int, targets_file: str, clients: int, seconds: float) -> None:
     """``--client`` mode: load the server, print the figures as one JSON line."""
     targets = json.loads(Path(targets_file).read_text())
-    print(json.dumps(asyncio.run(_load(host, port, targets, clients, seconds))))
+    print(json.dumps(asyncio.run(_load(port, targets, clients, seconds))), flush=True)
 
 
 # -- server ---------------------------------------------------------------------------------------
@@ -211,15 +223,22 @@ def database(backend: str, scale: float, folder: Path, keep: bool) -> Iterator[t
 # -- one run --------------------------------------------------------------------------------------
 
 
-def _phase(name: str, port: int, pgid: int, targets_file: Path, clients: int, seconds: float) -> None:
+def _phase(name: str, port: int, pgid: int, targets: list[str], folder: Path, clients: int, seconds: float) -> None:
+    """Run one load client process and print its figures with the server's CPU time over the timed part."""
+    targets_file = folder / f"{name}.json"
+    targets_file.write_text(json.dumps(targets))
+    command = [sys.executable, __file__, "--client", str(port), str(targets_file), str(clients), str(seconds)]
+    client = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert client.stdin is not None and client.stdout is not None
+    if seconds and client.stdout.readline().strip() != "filled":
+        raise RuntimeError("the load client failed before the warm phase")
     cpu_before = group_cpu_seconds(pgid)
-    out = subprocess.run(
-        [sys.executable, __file__, "--client", str(port), str(targets_file), str(clients), str(seconds)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    client.stdin.write("go\n")
+    client.stdin.flush()
+    out = client.stdout.read()
     server_cpu = group_cpu_seconds(pgid) - cpu_before
+    if client.wait() != 0:
+        raise RuntimeError("the load client failed")
     result = json.loads(out.strip().splitlines()[-1])
     latencies = sorted(result["latencies"])
     n, elapsed = len(latencies), result["elapsed"]
@@ -238,8 +257,7 @@ def _phase(name: str, port: int, pgid: int, targets_file: Path, clients: int, se
 def bench(backend: str, args: argparse.Namespace, folder: Path) -> None:
     """Seed ``backend``, serve it, and print the cold and warm phases."""
     with database(backend, args.scale, folder, args.keep_seed) as (url, how):
-        targets_file = folder / "targets.json"
-        targets_file.write_text(json.dumps(questions(args.scale)))
+        asked = questions(args.scale)
         process, port = start_server(url, args.workers, folder / f"serve-{backend}.log")
         try:
             print(
@@ -247,8 +265,8 @@ def bench(backend: str, args: argparse.Namespace, folder: Path) -> None:
                 f"connections from a separate process, {os.cpu_count()} CPU(s) shared by server and client",
                 flush=True,
             )
-            _phase("cold", port, process.pid, targets_file, args.clients, 0.0)
-            _phase("warm", port, process.pid, targets_file, args.clients, args.seconds)
+            _phase("cold", port, process.pid, asked, folder, args.clients, 0.0)
+            _phase("warm", port, process.pid, asked[: args.warm_questions], folder, args.clients, args.seconds)
         finally:
             stop_server(process)
 
@@ -257,7 +275,7 @@ def main() -> None:
     """Parse arguments (or run as the load client) and benchmark each backend."""
     if len(sys.argv) > 1 and sys.argv[1] == "--client":
         _, _, port, targets, clients, seconds = sys.argv
-        client_main("127.0.0.1", int(port), targets, int(clients), float(seconds))
+        client_main(int(port), targets, int(clients), float(seconds))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--backend", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
@@ -265,6 +283,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the warm phase")
     parser.add_argument("--clients", type=int, default=16, help="keep-alive connections")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--warm-questions", type=int, default=300, help="distinct questions of the warm phase")
     parser.add_argument("--keep-seed", action="store_true", help="reuse (or keep) the seeded SQLite file in temp")
     parser.add_argument("--quick", action="store_true", help="scale 0.1, 3 s warm phase")
     args = parser.parse_args()

@@ -56,6 +56,11 @@ class AnswerCache:
             while len(self._kept) > self._entries:
                 self._kept.popitem(last=False)
 
+    def kept(self, store: Store, key: Hashable) -> bytes | None:
+        """The answer kept for ``key`` if the data is still at the revision it was computed under."""
+        token = store.revision_token()
+        return None if token is None else self.get(key, token)
+
     def answer(self, store: Store, key: Hashable, compute: Callable[[], bytes]) -> bytes:
         """The answer for ``key``: reused when the data is still at the revision it was computed under, else
         ``compute()`` (kept when no write landed while it ran)."""

@@ -140,7 +140,9 @@ async def _answer(
             def compute() -> bytes:
                 return _rendered(_decision_answer(broker, base, name, [number], environment, main_branch, ignores, tag))
 
-            body = await run_in_threadpool(answers.answer, broker.internals.store, key, compute)
+            store = broker.internals.store
+            kept = answers.kept(store, key) if store.inline_revision else None  # no hand-off to reuse an answer
+            body = kept or await run_in_threadpool(answers.answer, store, key, compute)
             return Response(body, media_type=HAL_JSON_UTF8)
         numbers = await _selected_versions(broker, selector)
         if numbers is None:

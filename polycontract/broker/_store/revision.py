@@ -9,17 +9,19 @@ backup, or emptied and written again, never repeats a token a process has alread
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 
 from sqlalchemy import String, text
 from sqlalchemy.engine import Connection
 
-__all__ = ["bump", "current"]
+__all__ = ["bump", "current", "current_sqlite"]
 
 _BUMP = text(
     "INSERT INTO pc_revision (id, token) VALUES (1, :token) ON CONFLICT (id) DO UPDATE SET token = excluded.token"
 )
-_CURRENT = text("SELECT token FROM pc_revision WHERE id = 1").columns(token=String)
+_SELECT = "SELECT token FROM pc_revision WHERE id = 1"
+_CURRENT = text(_SELECT).columns(token=String)
 
 
 def bump(conn: Connection) -> None:
@@ -31,3 +33,9 @@ def current(conn: Connection) -> str | None:
     """The data's revision token, or None when there is none to trust."""
     token = conn.execute(_CURRENT).scalar()
     return None if token is None else str(token)
+
+
+def current_sqlite(connection: sqlite3.Connection) -> str | None:
+    """`current` on a plain ``sqlite3`` connection in autocommit mode (the statement is its own snapshot)."""
+    row = connection.execute(_SELECT).fetchone()
+    return None if row is None or row[0] is None else str(row[0])

@@ -10,6 +10,8 @@ commit (`polycontract.broker._store.revision`), so `Store.revision_token` tells 
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import TYPE_CHECKING
@@ -43,6 +45,18 @@ class Store:
         #: One-statement reads need no transaction: on PostgreSQL that saves the BEGIN and COMMIT round trips.
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT") if _autocommits(engine) else None
         self._after_commit: list[AfterCommit] = []
+        #: An SQLite file's revision token is read on a connection of the reading thread's own, outside the pool.
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._sqlite_file = database if database and database != ":memory:" else None
+        self._own = threading.local()
+        self._own_connections: list[sqlite3.Connection] = []
+        self._own_lock = threading.Lock()
+
+    @property
+    def inline_revision(self) -> bool:
+        """Whether `revision_token` takes microseconds and never waits for a pooled connection (an SQLite file),
+        so an event loop may call it itself."""
+        return self._sqlite_file is not None
 
     def after_commit(self, hook: AfterCommit) -> None:
         """Give every later transaction ``hook`` (see `AfterCommit`)."""
@@ -82,14 +96,31 @@ class Store:
     def revision_token(self) -> str | None:
         """The data's revision token (`polycontract.broker._store.revision`); None when it cannot be read."""
         try:
+            if self._sqlite_file is not None:  # one autocommit SELECT: atomic, and in WAL mode never blocked
+                return revision.current_sqlite(self._own_sqlite())
             with self.single_read() as conn:
                 return revision.current(conn)
         except Exception:  # no token to trust: the caller recomputes, and meets the error there if it persists
             return None
 
+    def _own_sqlite(self) -> sqlite3.Connection:
+        """This thread's own read connection to the SQLite file (made on first use, closed by `close`)."""
+        own: sqlite3.Connection | None = getattr(self._own, "connection", None)
+        if own is None:
+            assert self._sqlite_file is not None
+            own = sqlite3.connect(self._sqlite_file, timeout=1.0, isolation_level=None, check_same_thread=False)
+            self._own.connection = own
+            with self._own_lock:
+                self._own_connections.append(own)
+        return own
+
     def close(self) -> None:
         """Release the database connections and the writer queue's lock file."""
         self.engine.dispose()
+        with self._own_lock:
+            for own in self._own_connections:
+                own.close()
+            self._own_connections.clear()
         if self._queue is not None:
             self._queue.close()
 
