@@ -2,10 +2,11 @@
 that no matching rule governs.
 
 `MockProvider` keeps one `ExactParts` for each method and path that several interactions share (a
-GraphQL endpoint, a JSON-RPC one). Where every interaction of the path fixes a query parameter, or a
-top-level field of its JSON object body, to a literal value that no matching rule reaches, a request
+GraphQL endpoint, a JSON-RPC one). Where every interaction of the path fixes a query parameter, a header,
+or a top-level field of its JSON object body, to a literal value that no matching rule reaches, a request
 whose value there differs cannot match that interaction: `compare_request` compares such a value by JSON
-equality (query values as lists of text), and equal values give equal `frozen` stand-ins. So the
+equality (query values as lists of text, header values item by item between commas), and equal values
+give equal `frozen` stand-ins. So the
 interactions of the request's bucket are the only ones of the path that can match it; the others are
 left uncompared, and a request seen before is answered in the time one comparison takes, however many
 interactions share its path.
@@ -42,6 +43,9 @@ _ABSENT_FIELD = ("polycontract: absent field",)
 #: The specifications whose query comparison is by value: V1 compares the raw query strings.
 _BY_VALUE = frozenset({"V2", "V3", "V4"})
 
+#: Headers compared as media types (parameters, case): not indexed.
+_MEDIA = frozenset({"content-type", "accept"})
+
 
 @dataclass(frozen=True)
 class ExactParts:
@@ -54,6 +58,8 @@ class ExactParts:
 
     names: tuple[str, ...]
     fields: tuple[str, ...]
+    #: Header names (lower case) every interaction sets to a literal value, media types aside.
+    headers: tuple[str, ...]
     buckets: Mapping[Hashable, tuple[int, ...]]
 
     @classmethod
@@ -65,22 +71,27 @@ class ExactParts:
             return None
         names = set.intersection(*(_literal_names(r) for r in requests))
         fields = set.intersection(*(_literal_fields(r) for r in requests))
-        if not names and not fields:
+        headers = set.intersection(*(_literal_headers(r) for r in requests))
+        if not names and not fields and not headers:
             return None
-        found = cls(tuple(sorted(names)), tuple(sorted(fields)), {})
+        found = cls(tuple(sorted(names)), tuple(sorted(fields)), tuple(sorted(headers)), {})
         buckets: dict[Hashable, list[int]] = {}
         for request, index in zip(requests, indexes):
             content = request.body.content if fields and isinstance(request.body, Body) else {}
-            key = found._key(request.query, content)
+            key = found._key(request.query, request.headers, content)
             try:
                 hash(key)
             except TypeError:
                 return None
             buckets.setdefault(key, []).append(index)
-        return cls(found.names, found.fields, {key: tuple(group) for key, group in buckets.items()})
+        return cls(found.names, found.fields, found.headers, {key: tuple(group) for key, group in buckets.items()})
 
-    def _key(self, query: Mapping[str, Sequence[str]], content: Mapping[str, Any]) -> Hashable:
-        values = tuple([tuple(query.get(name, ())) for name in self.names])
+    def _key(
+        self, query: Mapping[str, Sequence[str]], headers: Mapping[str, Sequence[str]], content: Mapping[str, Any]
+    ) -> Hashable:
+        values: tuple[Any, ...] = tuple([tuple(query.get(name, ())) for name in self.names])
+        if self.headers:
+            values += tuple([_header_items(headers, name) for name in self.headers])
         if not self.fields:
             return values
         return (values, tuple([frozen(content.get(name, _ABSENT_FIELD)) for name in self.fields]))
@@ -92,7 +103,7 @@ class ExactParts:
         ``decoded``: the body bytes decoded already, if they were.
         """
         if not self.fields:
-            return self.buckets.get(self._key(request.query, {}), ()), decoded
+            return self.buckets.get(self._key(request.query, request.headers, {}), ()), decoded
         body = request.body
         if not isinstance(body, Body) or not is_json(body.content_type):
             return None, decoded
@@ -109,7 +120,7 @@ class ExactParts:
         if type(value) is not dict:  # a JSON string may hold JSON text the comparison decodes again
             return None, decoded
         try:
-            return self.buckets.get(self._key(request.query, value), ()), decoded
+            return self.buckets.get(self._key(request.query, request.headers, value), ()), decoded
         except TypeError:  # unhashable: not a JSON value
             return None, decoded
 
@@ -136,6 +147,22 @@ def _literal_fields(request: Request) -> set[str]:
             return set()
         fields.discard(tokens[0])
     return fields
+
+
+def _literal_headers(request: Request) -> set[str]:
+    """Lower-case names of the headers no rule governs (media types aside: compared as media types)."""
+    rules = request.matching_rules.get("header") or {}
+    ruled = {name.lower() for name in rules}
+    names = [name.lower() for name in request.headers]
+    return {name for name in names if names.count(name) == 1 and name not in ruled and name not in _MEDIA}
+
+
+def _header_items(headers: Mapping[str, Sequence[str]], name: str) -> tuple[str, ...] | None:
+    """The comma-separated items of the first header called ``name`` (any case), as compared; None if absent."""
+    for key, values in headers.items():
+        if key.lower() == name:
+            return tuple([part.strip() for value in values for part in value.split(",")])
+    return None
 
 
 def _rule_paths(rules: Mapping[str, RuleSet] | None) -> list[str]:

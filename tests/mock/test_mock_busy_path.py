@@ -144,3 +144,27 @@ def test_a_body_that_is_json_text_in_a_string_is_compared_with_every_interaction
 
     assert with_text.status == fresh.handle(Request(method="POST", path="/graphql", body=as_text)).status
     assert provider.handle(Request(method="POST", path="/graphql", body=plain)).status == 200
+
+
+def test_a_busy_path_told_apart_by_a_header_answers_each_request_whatever_its_spacing_and_case() -> None:
+    pact = Pact(consumer="web", provider="api")
+    for i in range(100):
+        pact.upon_receiving(f"operation for tenant {i}").with_request(
+            "POST", "/graphql", headers={"X-Tenant": f"t{i}, eu"}, body={"query": "op", "variables": {"id": 1}}
+        ).will_respond_with(200, body={"n": i})
+    body = {"query": "op", "variables": {"id": 1}}
+
+    with (
+        pytest.raises(ContractViolation) as raised,
+        httpx.Client(transport=pact.transport(), base_url="http://api") as client,
+    ):
+        answers = [
+            client.post("/graphql", headers={"x-tenant": f"t{i},eu"}, json=body).json()["n"] for i in (42, 42, 7)
+        ]
+        client.post("/graphql", json=body)  # no header: the first interaction is the closest
+        for i in range(100):
+            client.post("/graphql", headers={"X-Tenant": f"t{i}, eu"}, json=body)
+
+    assert answers == [42, 42, 7]
+    problems = raised.value.problems  # type: ignore[attr-defined]
+    assert [(p.kind, p.interaction) for p in problems] == [("mismatch", "'operation for tenant 0'")]
