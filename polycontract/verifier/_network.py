@@ -35,13 +35,21 @@ from __future__ import annotations
 
 import socket
 import ssl
+import urllib.request
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import httpcore
 import httpx
 
-__all__ = ["QuickAckBackend", "QuickAckStream", "quickack_option", "quickack_transport", "rearm"]
+__all__ = [
+    "QuickAckBackend",
+    "QuickAckStream",
+    "quickack_client",
+    "quickack_option",
+    "quickack_transport",
+    "rearm",
+]
 
 _NODELAY = (socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
@@ -178,7 +186,15 @@ class _QuickAckTransport(httpx.BaseTransport):
     """httpx's HTTP transport over `QuickAckBackend` (httpx offers no ``network_backend`` argument)."""
 
     def __init__(self) -> None:
-        self._pool = httpcore.ConnectionPool(network_backend=QuickAckBackend())
+        # As httpx.HTTPTransport() builds its pool: the same TLS context (SSL_CERT_FILE / SSL_CERT_DIR honoured)
+        # and limits; only the network backend differs.
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=100,
+            max_keepalive_connections=20,
+            keepalive_expiry=5.0,
+            network_backend=QuickAckBackend(),
+        )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
@@ -206,5 +222,20 @@ class _QuickAckTransport(httpx.BaseTransport):
 
 
 def quickack_transport() -> httpx.BaseTransport:
-    """An httpx transport whose connections set ``TCP_NODELAY`` and re-arm ``TCP_QUICKACK`` before each read."""
+    """An httpx transport whose connections set ``TCP_NODELAY`` and re-arm ``TCP_QUICKACK`` before each read.
+
+    It is ``httpx.HTTPTransport()`` but for the backend. Like any transport given to ``httpx.Client``, it
+    takes no proxy from the environment: see `quickack_client`.
+    """
     return _QuickAckTransport()
+
+
+def quickack_client(timeout: float | None) -> httpx.Client:
+    """``httpx.Client(timeout=timeout)`` on `quickack_transport`, unless the environment names a proxy.
+
+    A client given a transport ignores ``HTTP_PROXY`` and the like; where they are set, the plain client
+    (which honours them) is returned instead, so the proxy is still used.
+    """
+    if urllib.request.getproxies():
+        return httpx.Client(timeout=timeout)
+    return httpx.Client(timeout=timeout, transport=quickack_transport())

@@ -38,6 +38,7 @@ import httpx
 
 from polycontract.errors import UsageError
 from polycontract.model import ProviderState
+from polycontract.verifier._network import quickack_client
 from polycontract.verifier._timeout import Watchdog
 
 __all__ = ["StateError", "StateHandler", "StateRunner", "StateSetup"]
@@ -220,8 +221,8 @@ class StateRunner:
             if self._send is not None:
                 response = self._send(request)
             else:
-                if self._client is None:
-                    self._client = httpx.Client(timeout=self.timeout)
+                if self._client is None:  # TCP_QUICKACK: a state endpoint writing in two parts does not stall
+                    self._client = quickack_client(self.timeout)
                 response = self._client.send(request)
         except httpx.HTTPError as exc:
             raise StateError(

@@ -14,9 +14,11 @@ import httpcore
 import httpx
 import pytest
 
+from polycontract.codec import load_pact
 from polycontract.model import Request
+from polycontract.verifier import Verifier
 from polycontract.verifier._http import Transport, prepare
-from polycontract.verifier._network import QuickAckStream, quickack_option, quickack_transport, rearm
+from polycontract.verifier._network import QuickAckStream, quickack_client, quickack_option, quickack_transport, rearm
 
 
 class _SplitWrites(BaseHTTPRequestHandler):
@@ -36,6 +38,10 @@ class _SplitWrites(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def do_POST(self) -> None:  # a state change endpoint, answering in two writes too
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.do_GET()
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -83,6 +89,41 @@ def test_the_httpx_transport_does_not_stall_on_a_split_write_server_either() -> 
 
     assert statuses == [200] * 50 and len(connections) == 1
     assert elapsed < 1.0, f"50 requests took {elapsed:.2f} s: the delayed-ACK stall is back"
+
+
+@pytest.mark.skipif(quickack_option() is None, reason="TCP_QUICKACK is Linux's; elsewhere the stall is documented")
+def test_state_changes_posted_to_an_absolute_url_do_not_stall_either() -> None:
+    interactions = [
+        {
+            "description": f"item {i}",
+            "providerStates": [{"name": "item exists", "params": {"id": i}}],
+            "request": {"method": "GET", "path": f"/items/{i}"},
+            "response": {"status": 200},
+        }
+        for i in range(20)
+    ]
+    pact = load_pact({"consumer": {"name": "web"}, "provider": {"name": "items"}, "interactions": interactions})
+
+    with _split_server() as (url, _):
+        verifier = Verifier(provider="items", base_url=url, state_change_url=f"{url}/_pact/state")
+        started = time.perf_counter()
+        result = verifier.verify(pact)
+        elapsed = time.perf_counter() - started
+
+    assert result.ok, result.report()
+    assert elapsed < 1.0, f"20 interactions (60 requests) took {elapsed:.2f} s: the delayed-ACK stall is back"
+
+
+def test_a_proxy_named_in_the_environment_is_still_used_for_state_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    with socket.socket() as closed:  # bound, not listening: a proxy that refuses connections
+        closed.bind(("127.0.0.1", 0))
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed.getsockname()[1]}")
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        with _split_server() as (url, connections), quickack_client(5.0) as client, pytest.raises(httpx.ConnectError):
+            client.get(f"{url}/items/1")
+
+    assert connections == []  # the request went to the proxy, not straight to the server
 
 
 def test_without_tcp_quickack_the_transports_still_answer(monkeypatch: pytest.MonkeyPatch) -> None:
