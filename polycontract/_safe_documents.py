@@ -35,6 +35,12 @@ _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 _NON_FINITE = frozenset({"NaN", "Infinity", "-Infinity"})
 _NOT_A_NUMBER = "{} is not a JSON number (JSON has no NaN or infinity)"
 _YAML = "tag:yaml.org,2002:"
+#: Text the libyaml path leaves to the pure one, where the two parsers read it differently: a character the
+#: pure reader refuses (not printable), a tab (libyaml reads it as a space where the pure scanner refuses it),
+#: a byte order mark (libyaml drops one anywhere), a comment right after a block scalar's indicators.
+_PURE_ONLY = re.compile(
+    "[^\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[|>][-+0-9]*#"
+)
 _YAML_SCALARS = frozenset(_YAML + name for name in ("null", "bool", "int", "float", "str", "merge"))
 
 
@@ -134,6 +140,9 @@ def loads_yaml(text: str, *, max_depth: int, max_expanded: int = MAX_EXPANDED, d
     Raises `DocumentRefused` for a limit or a value JSON cannot hold, and ``yaml.YAMLError`` for text
     that is not YAML.
     """
+    document = _fast_load(text, max_depth, max_expanded, dates)
+    if document is not _UNSURE:
+        return document
     loader = _loader_class(dates)(text)
     try:
         try:
@@ -235,3 +244,149 @@ def _check_tag(node: Any, dates: bool) -> None:
 def _mark(node: Any) -> tuple[int | None, int | None]:
     mark = getattr(node, "start_mark", None)
     return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+
+
+#: What `_fast_load` returns for a document it leaves to the pure-Python path (which reads it as ever).
+_UNSURE: Any = object()
+
+
+class _Unsure(Exception):
+    """The libyaml path met something only the pure-Python path answers: a refusal, an error, a rare form."""
+
+
+def _fast_load(text: str, max_depth: int, max_expanded: int, dates: bool) -> Any:
+    """``text`` read by libyaml into the data `loads_yaml` returns, or `_UNSURE` for any other outcome.
+
+    One pass over libyaml's events composes, measures and constructs (an alias reuses the object its
+    anchor built, as `construct_document` does) with the pure path's resolver and scalar constructors.
+    What the pure path refuses or raises for, and the forms it reads apart (merge keys, non-scalar keys,
+    `_PURE_ONLY` text), give `_UNSURE`: refusals and errors keep their messages, lines and columns.
+    """
+    import yaml
+
+    if not getattr(yaml, "__with_libyaml__", False) or _PURE_ONLY.search(text):
+        return _UNSURE
+    loader = _loader_class(dates)("")
+    parser = yaml.CSafeLoader(text)
+    try:
+        if loader.yaml_path_resolvers:
+            return _UNSURE
+        return _compose(parser.get_event, _scalars(loader, dates), max_depth, max_expanded)
+    except Exception:  # any surprise is the pure path's to report
+        return _UNSURE
+    finally:
+        parser.dispose()
+        loader.dispose()
+
+
+def _scalars(loader: Any, dates: bool) -> Any:
+    """A function of a scalar event to its value, resolved and constructed as the pure loader does."""
+    import yaml
+
+    allowed = _YAML_SCALARS - {_YAML + "merge"} | ({_YAML + "timestamp"} if dates else set())
+    string = _YAML + "str"
+    resolved: dict[tuple[str, Any], str] = {}
+    built: dict[tuple[str, str], Any] = {}
+    plain_first = frozenset(key for key in loader.yaml_implicit_resolvers if key is not None)
+    wildcard = None in loader.yaml_implicit_resolvers
+
+    def value_of(event: Any) -> Any:
+        tag, value = event.tag, event.value
+        if tag == "!":  # the two parsers flag an empty scalar so tagged differently
+            raise _Unsure(tag)
+        if tag is None:
+            implicit = event.implicit
+            if implicit[0] and (wildcard or value == "" or value[0] in plain_first):
+                key = (value, implicit)
+                tag = resolved.get(key)
+                if tag is None:
+                    tag = resolved[key] = loader.resolve(yaml.ScalarNode, value, implicit)
+            else:
+                tag = string
+        if tag == string:
+            return value
+        if tag not in allowed:
+            raise _Unsure(tag)
+        key = (tag, value)
+        if key not in built:
+            data = loader.yaml_constructors[tag](loader, yaml.ScalarNode(tag, value))
+            if isinstance(data, float) and not math.isfinite(data):
+                raise _Unsure(value)
+            built[key] = data
+        return built[key]
+
+    return value_of
+
+
+def _compose(next_event: Any, scalar: Any, max_depth: int, max_expanded: int) -> Any:
+    """The one document of an event stream as JSON data, measured as `_measure` does (`_Unsure` past a limit).
+
+    Each finished node is a triple (data, expanded size, depth); a frame of the stack is
+    ``[container, size, depth, anchor, key, flow]`` with ``key`` `_UNSURE` where a mapping waits for its next
+    key and ``flow`` true inside a flow collection.
+    """
+    import yaml
+
+    anchors: dict[str, tuple[Any, int, int] | None] = {}
+    next_event()  # the stream's start
+    if type(event := next_event()) is yaml.StreamEndEvent:
+        return None  # a stream holding no document
+    if type(event) is not yaml.DocumentStartEvent:
+        raise _Unsure("document")
+    stack: list[list[Any]] = []
+    while True:
+        event = next_event()
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            value, anchor = event.value, event.anchor
+            if stack and stack[-1][5] and not event.style and ("?" in value or ":" in value):
+                raise _Unsure("the pure scanner ends a plain scalar in a flow collection at ? or :")
+            if anchor is not None and anchor in anchors:
+                raise _Unsure("duplicate anchor")
+            item = (scalar(event), 1 + len(value), 0)
+        elif kind is yaml.AliasEvent:
+            anchor, found = None, anchors.get(event.anchor)
+            if found is None:  # undefined, or a node that contains the alias (a cycle)
+                raise _Unsure("alias")
+            item = found
+        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            mapping, anchor = kind is yaml.MappingStartEvent, event.anchor
+            if event.tag not in (None, "!", _YAML + ("map" if mapping else "seq")) or len(stack) >= max_depth:
+                raise _Unsure("collection")
+            if anchor is not None:
+                if anchor in anchors:
+                    raise _Unsure("duplicate anchor")
+                anchors[anchor] = None  # open: an alias to it now would be a cycle
+            flow = bool(event.flow_style) or bool(stack and stack[-1][5])
+            stack.append([{} if mapping else [], 1, 0, anchor, _UNSURE, flow])
+            continue
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            data, size, depth, anchor, _, _ = stack.pop()
+            item = (data, size, depth + 1)
+            if size > max_expanded:
+                raise _Unsure("size")
+        else:
+            raise _Unsure("event")
+        if anchor is not None:
+            anchors[anchor] = item
+        if not stack:
+            break
+        frame = stack[-1]
+        frame[1] += item[1]
+        if item[2] > frame[2]:
+            frame[2] = item[2]
+        container = frame[0]
+        if type(container) is list:
+            container.append(item[0])
+        elif frame[4] is _UNSURE:
+            if item[2]:  # a sequence or mapping as a key: the pure path raises for it
+                raise _Unsure("key")
+            frame[4] = item[0]
+        else:
+            container[frame[4]] = item[0]
+            frame[4] = _UNSURE
+    if item[1] > max_expanded or item[2] > max_depth:
+        raise _Unsure("limit")
+    if type(next_event()) is not yaml.DocumentEndEvent or type(next_event()) is not yaml.StreamEndEvent:
+        raise _Unsure("more than one document")
+    return item[0]
