@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_can_i_deploy as estate_bench  # the estate and its seeding, shared
 
 GOAL_RPS, GOAL_P99_MS = 1000.0, 50.0
+_BOTH = {"both": ["sqlite", "postgresql"]}
 SERVICES = estate_bench.SERVICES
 ENVIRONMENTS = estate_bench.ENVIRONMENTS
 
@@ -278,7 +279,9 @@ def main() -> None:
         client_main(int(port), targets, int(clients), float(seconds))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--backend", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
+    parser.add_argument(
+        "--backend", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql", "both"]
+    )
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=10.0, help="length of the warm phase")
     parser.add_argument("--clients", type=int, default=16, help="keep-alive connections")
@@ -287,6 +290,7 @@ def main() -> None:
     parser.add_argument("--keep-seed", action="store_true", help="reuse (or keep) the seeded SQLite file in temp")
     parser.add_argument("--quick", action="store_true", help="scale 0.1, 3 s warm phase")
     args = parser.parse_args()
+    args.backend = list(dict.fromkeys(b for name in args.backend for b in _BOTH.get(name, [name])))
     if args.quick:
         args.scale, args.seconds = 0.1, 3.0
     if "postgresql" in args.backend and not os.environ.get("POLYCONTRACT_TEST_POSTGRES_URL"):

@@ -12,7 +12,7 @@ question the first time; warm: asked again, as CI polling does) and with the who
 
 Run:
     python benchmarks/bench_can_i_deploy.py [--scale 1.0 0.1] [--backend sqlite postgresql]
-        [--queries 300] [--cli-runs 20] [--quick]
+        [--queries 300] [--cli-runs 10] [--quick]
 PostgreSQL reads POLYCONTRACT_TEST_POSTGRES_URL (a throwaway schema is created and dropped).
 """
 
@@ -309,7 +309,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, nargs="+", default=[1.0, 0.1])
     parser.add_argument("--backend", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
     parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--cli-runs", type=int, default=20)
+    parser.add_argument("--cli-runs", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="scale 1.0 on SQLite only, 100 queries, 5 CLI runs")
     args = parser.parse_args()
     if args.quick:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ARRAY, String, any_, bindparam, select
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,7 +21,6 @@ from starlette.responses import Response
 from polycontract.broker._api import catalog_queries as catalog
 from polycontract.broker._api.common import HttpError, base_url, hal
 from polycontract.broker._embedded.broker import Broker
-from polycontract.broker._store.reads import one_of
 from polycontract.broker._store.tables import pacticipants, publications, versions
 from polycontract.matrix import Ignore, Row
 
@@ -123,19 +122,31 @@ def with_created_at(broker: Broker, rows: Sequence[Row], answer: dict[str, Any])
     return answer
 
 
+def _published_query(array: bool) -> Any:
+    """Each current publication of some contents (``:hashes``) with its consumer and version; ``array``: the list
+    is one PostgreSQL array parameter (one statement text whatever its length), else an expanding ``IN``."""
+    hashes = bindparam("hashes", type_=ARRAY(String)) if array else bindparam("hashes", expanding=True)
+    wanted = publications.c.content_hash == any_(hashes) if array else publications.c.content_hash.in_(hashes)
+    return (
+        select(pacticipants.c.name, versions.c.number, publications.c.content_hash, publications.c.created_at)
+        .select_from(publications.join(versions, publications.c.consumer_version_id == versions.c.id))
+        .join(pacticipants, versions.c.pacticipant_id == pacticipants.c.id)
+        .where(wanted, publications.c.is_current)
+    )
+
+
+_PUBLISHED = {False: _published_query(array=False), True: _published_query(array=True)}
+
+
 def _published_at(broker: Broker, rows: Sequence[Row]) -> dict[tuple[str, str, str | None], str]:
     """When each row's consumer version published the row's pact (the Pact Broker's ``pact.createdAt``)."""
-    hashes = {r.content_hash for r in rows if r.content_hash is not None}
+    hashes = sorted({r.content_hash for r in rows if r.content_hash is not None})
     if not hashes:
         return {}
-    with broker.internals.store.transaction(write=False) as conn:
-        query = (
-            select(pacticipants.c.name, versions.c.number, publications.c.content_hash, publications.c.created_at)
-            .select_from(publications.join(versions, publications.c.consumer_version_id == versions.c.id))
-            .join(pacticipants, versions.c.pacticipant_id == pacticipants.c.id)
-            .where(one_of(conn, publications.c.content_hash, hashes), publications.c.is_current)
-        )
-        return {(r.name, r.number, r.content_hash): r.created_at.isoformat() for r in conn.execute(query)}
+    with broker.internals.store.single_read() as conn:
+        query = _PUBLISHED[conn.dialect.name == "postgresql"]
+        found = conn.execute(query, {"hashes": hashes})
+        return {(name, number, content): created.isoformat() for name, number, content, created in found}
 
 
 def _answer(base: str, rows: list[Row], missing_versions: list[str], row_json: RowJson) -> dict[str, Any]:

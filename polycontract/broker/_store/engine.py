@@ -47,11 +47,16 @@ WRITE = "polycontract_write"
 
 #: Connections each process keeps: a server runs requests in a thread pool, and a connection opened beyond
 #: the pool's size is closed again when returned, so a pool smaller than the usual concurrency reconnects often.
-POOL = {"pool_size": 10, "max_overflow": 10}
+#: The most recently returned connection is handed out first, so a quiet server reuses the connections whose caches
+#: are warm (SQLite keeps a page cache per connection) rather than rotating through all of them.
+POOL = {"pool_size": 10, "max_overflow": 10, "pool_use_lifo": True}
 
 #: Environment variable choosing SQLite's ``synchronous`` setting: normal (the default), full or extra.
 SQLITE_SYNCHRONOUS_ENV = "POLYCONTRACT_BROKER_SQLITE_SYNCHRONOUS"
 _SYNCHRONOUS = ("normal", "full", "extra")
+
+#: How much of an SQLite broker file reads may map into memory (the full-scale benchmark estate is ~60 MB).
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 
 LOG = logging.getLogger("polycontract.broker.storage")
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -165,6 +170,9 @@ def _sqlite_engine(database: str) -> Engine:
         cursor = dbapi_connection.cursor()
         if database and database != ":memory:":
             cursor.execute("PRAGMA journal_mode=WAL")
+            # Reads map the file instead of copying pages through read() (can-i-deploy's statement ~20 % faster);
+            # writes still go through SQLite's usual file I/O.
+            cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
         cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")

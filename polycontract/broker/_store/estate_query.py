@@ -17,7 +17,7 @@ the multi-query loaders read.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Boolean, DateTime, Integer, String, text
 from sqlalchemy.engine import Connection
@@ -92,6 +92,7 @@ WHERE vr.content_hash IN (SELECT content_hash FROM pubs WHERE own = 0)
     AND vr.provider_version_id IN (SELECT version_id FROM me)
 """
 
+_STATEMENT_TIMESTAMP = DateTime(timezone=True)
 _STATEMENT = text(_SQL).columns(
     tag=String,
     n=Integer,
@@ -102,8 +103,24 @@ _STATEMENT = text(_SQL).columns(
     d=String,
     success=Boolean,
     pending=Boolean,
-    created_at=DateTime(timezone=True),
+    created_at=_STATEMENT_TIMESTAMP,
 )
+
+
+def _rows(conn: Connection, params: dict[str, str]) -> list[Any]:
+    """The statement's rows as plain tuples, each column decoded as `_STATEMENT` types it.
+
+    On SQLite the driver runs `_SQL` as written (its named parameters are SQLite's) and only the timestamps need
+    decoding, done with the dialect's own converter: the same values as through `_STATEMENT`, without a
+    result-processing step per row.
+    """
+    if conn.dialect.name != "sqlite":
+        return list(conn.execute(_STATEMENT, params))
+    to_datetime = _STATEMENT_TIMESTAMP.dialect_impl(conn.dialect).result_processor(conn.dialect, None)
+    rows = conn.exec_driver_sql(_SQL, params).fetchall()
+    if to_datetime is None:
+        return list(rows)
+    return [(*row[:9], None if row[9] is None else to_datetime(row[9])) if row[0] == "ver" else row for row in rows]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,30 +146,29 @@ def environment_question(
     own: list[tuple[int, Publication]] = []
     theirs: list[tuple[int, Publication]] = []
     results: dict[int, Verification] = {}
-    for row in conn.execute(_STATEMENT, params):
-        tag = row.tag
+    for tag, n, vid, a, b, c, d, success, pending, created_at in _rows(conn, params):
         if tag == "ver":
-            results[row.n] = Verification(
-                provider=row.a,
-                provider_version=row.b,
-                content_hash=row.d,
-                success=bool(row.success),
-                verified_at=row.created_at,
-                pending=bool(row.pending),
-                branch=row.c,
-                id=row.n,
+            results[n] = Verification(
+                provider=a,
+                provider_version=b,
+                content_hash=d,
+                success=bool(success),
+                verified_at=created_at,
+                pending=bool(pending),
+                branch=c,
+                id=n,
             )
         elif tag == "pub":
-            publication = Publication(consumer=row.a, consumer_version=row.b, provider=row.c, content_hash=row.d)
-            (own if row.n else theirs).append((row.vid, publication))
+            publication = Publication(consumer=a, consumer_version=b, provider=c, content_hash=d)
+            (own if n else theirs).append((vid, publication))
         elif tag == "live":
-            kind: Literal["deployed", "released"] = "deployed" if row.c == "deployed" else "released"
+            kind: Literal["deployed", "released"] = "deployed" if c == "deployed" else "released"
             live_version = LiveVersion(
-                pacticipant=row.a, version=row.b, target=environment, kind=kind, application_instance=row.d or None
+                pacticipant=a, version=b, target=environment, kind=kind, application_instance=d or None
             )
-            live.append((row.n, row.vid, live_version))
+            live.append((n, vid, live_version))
         else:
-            found_env, schemas, found_me = True, bool(row.n), row.vid is not None
+            found_env, schemas, found_me = True, bool(n), vid is not None
     if not found_env or schemas:
         return None
     live.sort(key=lambda item: (item[0] % 2, item[0]))  # deployments, then releases, each by id
