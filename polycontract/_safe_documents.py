@@ -8,7 +8,8 @@ it, and the broker's HTTP server reads request bodies and pact content with it.
 ``max_depth`` arrays and objects. `loads_yaml` reads YAML as JSON data: timestamps stay text (unless
 asked for as dates), tags without a JSON equivalent (``!!binary``, ``!!set``, Python tags) are refused, and
 aliases may repeat a node only while the document they expand to stays under ``max_expanded``
-(an alias bomb of a few hundred bytes is refused before anything is expanded), never round a cycle.
+(an alias bomb of a few hundred bytes is refused before anything is expanded), never round a cycle. It
+reads through libyaml where PyYAML has it, giving the pure-Python loader's data, refusals and errors.
 Both raise `DocumentRefused` naming the problem and, where known, the line and column.
 """
 
@@ -37,10 +38,9 @@ _NOT_A_NUMBER = "{} is not a JSON number (JSON has no NaN or infinity)"
 _YAML = "tag:yaml.org,2002:"
 #: Text the libyaml path leaves to the pure one, where the two parsers read it differently: a character the
 #: pure reader refuses (not printable), a tab (libyaml reads it as a space where the pure scanner refuses it),
-#: a byte order mark (libyaml drops one anywhere), a comment right after a block scalar's indicators.
-_PURE_ONLY = re.compile(
-    "[^\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[|>][-+0-9]*#"
-)
+#: a byte order mark (libyaml drops one anywhere); and a comment right after a block scalar's indicators.
+_PURE_ONLY = re.compile("[^\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+_COMMENT_AFTER_INDICATOR = re.compile("[|>][-+0-9]*#")
 _YAML_SCALARS = frozenset(_YAML + name for name in ("null", "bool", "int", "float", "str", "merge"))
 
 
@@ -264,14 +264,18 @@ def _fast_load(text: str, max_depth: int, max_expanded: int, dates: bool) -> Any
     """
     import yaml
 
-    if not getattr(yaml, "__with_libyaml__", False) or _PURE_ONLY.search(text):
+    if not getattr(yaml, "__with_libyaml__", False) or not isinstance(text, str) or _PURE_ONLY.search(text):
+        return _UNSURE
+    if "#" in text and _COMMENT_AFTER_INDICATOR.search(text):
         return _UNSURE
     loader = _loader_class(dates)("")
     parser = yaml.CSafeLoader(text)
     try:
-        if loader.yaml_path_resolvers:
+        resolvers = loader.yaml_implicit_resolvers
+        if loader.yaml_path_resolvers or None in resolvers:
             return _UNSURE
-        return _compose(parser.get_event, _scalars(loader, dates), max_depth, max_expanded)
+        plain_first = frozenset(resolvers)  # the first characters of plain scalars that may not be strings
+        return _compose(parser.get_event, _scalars(loader, dates, plain_first), plain_first, max_depth, max_expanded)
     except Exception:  # any surprise is the pure path's to report
         return _UNSURE
     finally:
@@ -279,7 +283,7 @@ def _fast_load(text: str, max_depth: int, max_expanded: int, dates: bool) -> Any
         loader.dispose()
 
 
-def _scalars(loader: Any, dates: bool) -> Any:
+def _scalars(loader: Any, dates: bool, plain_first: frozenset[str]) -> Any:
     """A function of a scalar event to its value, resolved and constructed as the pure loader does."""
     import yaml
 
@@ -287,8 +291,6 @@ def _scalars(loader: Any, dates: bool) -> Any:
     string = _YAML + "str"
     resolved: dict[tuple[str, Any], str] = {}
     built: dict[tuple[str, str], Any] = {}
-    plain_first = frozenset(key for key in loader.yaml_implicit_resolvers if key is not None)
-    wildcard = None in loader.yaml_implicit_resolvers
 
     def value_of(event: Any) -> Any:
         tag, value = event.tag, event.value
@@ -296,7 +298,7 @@ def _scalars(loader: Any, dates: bool) -> Any:
             raise _Unsure(tag)
         if tag is None:
             implicit = event.implicit
-            if implicit[0] and (wildcard or value == "" or value[0] in plain_first):
+            if implicit[0] and value[:1] in plain_first:
                 key = (value, implicit)
                 tag = resolved.get(key)
                 if tag is None:
@@ -318,7 +320,7 @@ def _scalars(loader: Any, dates: bool) -> Any:
     return value_of
 
 
-def _compose(next_event: Any, scalar: Any, max_depth: int, max_expanded: int) -> Any:
+def _compose(next_event: Any, scalar: Any, plain_first: frozenset[str], max_depth: int, max_expanded: int) -> Any:
     """The one document of an event stream as JSON data, measured as `_measure` does (`_Unsure` past a limit).
 
     Each finished node is a triple (data, expanded size, depth); a frame of the stack is
@@ -326,6 +328,7 @@ def _compose(next_event: Any, scalar: Any, max_depth: int, max_expanded: int) ->
     key and ``flow`` true inside a flow collection.
     """
     import yaml
+    from yaml import AliasEvent, MappingEndEvent, MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent
 
     anchors: dict[str, tuple[Any, int, int] | None] = {}
     next_event()  # the stream's start
@@ -337,20 +340,23 @@ def _compose(next_event: Any, scalar: Any, max_depth: int, max_expanded: int) ->
     while True:
         event = next_event()
         kind = type(event)
-        if kind is yaml.ScalarEvent:
+        if kind is ScalarEvent:
             value, anchor = event.value, event.anchor
             if stack and stack[-1][5] and not event.style and ("?" in value or ":" in value):
                 raise _Unsure("the pure scanner ends a plain scalar in a flow collection at ? or :")
             if anchor is not None and anchor in anchors:
                 raise _Unsure("duplicate anchor")
-            item = (scalar(event), 1 + len(value), 0)
-        elif kind is yaml.AliasEvent:
+            if event.tag is None and (value[:1] not in plain_first or not event.implicit[0]):
+                item = (value, 1 + len(value), 0)  # a string (the common case, kept out of a call)
+            else:
+                item = (scalar(event), 1 + len(value), 0)
+        elif kind is AliasEvent:
             anchor, found = None, anchors.get(event.anchor)
             if found is None:  # undefined, or a node that contains the alias (a cycle)
                 raise _Unsure("alias")
             item = found
-        elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
-            mapping, anchor = kind is yaml.MappingStartEvent, event.anchor
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            mapping, anchor = kind is MappingStartEvent, event.anchor
             if event.tag not in (None, "!", _YAML + ("map" if mapping else "seq")) or len(stack) >= max_depth:
                 raise _Unsure("collection")
             if anchor is not None:
@@ -360,7 +366,7 @@ def _compose(next_event: Any, scalar: Any, max_depth: int, max_expanded: int) ->
             flow = bool(event.flow_style) or bool(stack and stack[-1][5])
             stack.append([{} if mapping else [], 1, 0, anchor, _UNSURE, flow])
             continue
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
             data, size, depth, anchor, _, _ = stack.pop()
             item = (data, size, depth + 1)
             if size > max_expanded:
