@@ -50,6 +50,15 @@ def plain(method: str, target: bytes, headers: Sequence[tuple[bytes, bytes]], co
     return (length is None and not content) or length == str(len(content)).encode()
 
 
+def _readable(sock: socket.socket) -> bool:
+    """True when an idle kept-alive socket has something to read: the server closed it (or misbehaved)."""
+    if hasattr(select, "poll"):  # select.select refuses file descriptors over 1023
+        poller = select.poll()
+        poller.register(sock, select.POLLIN)
+        return bool(poller.poll(0))
+    return bool(select.select([sock], [], [], 0)[0])
+
+
 class Connection:
     """One keep-alive HTTP/1.1 connection to ``host:port``, opened on first use and again when it closes."""
 
@@ -95,8 +104,7 @@ class Connection:
     def _connected(self) -> socket.socket:
         sock = self._sock
         if sock is not None:
-            readable, _, _ = select.select([sock], [], [], 0)
-            if not readable:
+            if not _readable(sock):
                 return sock
             self.close()  # the server closed it (or sent what was not asked for): as httpcore, start afresh
         try:
