@@ -23,6 +23,7 @@ from polycontract.matching._http import (
     compare_query,
     compare_status,
 )
+from polycontract.matching._quick import headers_match, query_matches
 from polycontract.model import MessageContents, Mismatch, Request, Response
 
 __all__ = ["Mismatch", "compare_message", "compare_request", "compare_response"]
@@ -30,8 +31,18 @@ __all__ = ["Mismatch", "compare_message", "compare_request", "compare_response"]
 _ORDER = {"status": 0, "method": 0, "path": 1, "query": 2, "header": 3, "metadata": 3, "body": 4}
 
 
+#: Spec names already in their normal form, looked up before `normalise_spec` parses one.
+_NORMAL = {spec: spec for spec in ("V1", "V1.1", "V2", "V3", "V4")}
+
+
 def _sorted(found: list[Mismatch]) -> list[Mismatch]:
+    if len(found) < 2:
+        return found
     return sorted(found, key=lambda m: _ORDER.get(m.kind, 9))
+
+
+def _version(spec: str) -> str:
+    return _NORMAL.get(spec) or normalise_spec(spec)
 
 
 def _v1_query(text: str) -> list[str]:
@@ -49,7 +60,11 @@ def _headers_and_body(
 ) -> list[Mismatch]:
     """The parts requests and responses share: headers, then the body (lenient for responses)."""
     rules = exp.matching_rules
-    found = list(compare_headers(exp.headers, act.headers, rules.get("header"), media_types=version in ("V3", "V4")))
+    header_rules = rules.get("header")
+    if exp.headers and not headers_match(exp.headers, act.headers, header_rules or {}):
+        found = list(compare_headers(exp.headers, act.headers, header_rules, media_types=version in ("V3", "V4")))
+    else:
+        found = []  # every expected header certainly matches
     found += compare_body(
         exp.body,
         act.body,
@@ -66,11 +81,15 @@ def compare_request(
     expected: Request | Mapping[str, Any], actual: Request | Mapping[str, Any], *, spec: str = "V4"
 ) -> list[Mismatch]:
     """Mismatches of an actual HTTP request against an expected one (strict: no unexpected body keys)."""
-    version = normalise_spec(spec)
+    version = _version(spec)
     exp, act = _request(expected, version), _request(actual, version)
     rules = exp.matching_rules
-    found = list(compare_method(exp.method, act.method))
-    found += compare_path(exp.path, act.path, rules.get("path"))
+    path_rules = rules.get("path")
+    if exp.method == act.method and exp.path == act.path and not path_rules:
+        found: list[Mismatch] = []  # what `compare_method` and `compare_path` find for equal ones
+    else:
+        found = list(compare_method(exp.method, act.method))
+        found += compare_path(exp.path, act.path, path_rules)
     if version == "V1":
         exp_q, act_q = exp.raw_query or "", act.raw_query or ""
         if exp.raw_query is None and exp.query:
@@ -87,8 +106,10 @@ def compare_request(
                     message=f"Expected query string {exp_q!r} but received {act_q!r}",
                 )
             )
-    else:
-        found += compare_query(exp.query, act.query, rules.get("query"))
+    elif exp.query or act.query:
+        query_rules = rules.get("query")
+        if not query_matches(exp.query, act.query, query_rules or {}):
+            found += compare_query(exp.query, act.query, query_rules)
     found += _headers_and_body(exp, act, version, lenient=False, cache=exp is expected)
     return _sorted(found)
 
@@ -97,7 +118,7 @@ def compare_response(
     expected: Response | Mapping[str, Any], actual: Response | Mapping[str, Any], *, spec: str = "V4"
 ) -> list[Mismatch]:
     """Mismatches of an actual HTTP response against an expected one (lenient: extra keys allowed)."""
-    version = normalise_spec(spec)
+    version = _version(spec)
     exp = expected if isinstance(expected, Response) else parse_response(expected, spec=version)
     act = actual if isinstance(actual, Response) else parse_response(actual, spec=version)
     rules = exp.matching_rules
@@ -110,7 +131,7 @@ def compare_message(
     expected: MessageContents | Mapping[str, Any], actual: MessageContents | Mapping[str, Any], *, spec: str = "V4"
 ) -> list[Mismatch]:
     """Mismatches of actual message contents and metadata against expected ones."""
-    version = normalise_spec(spec)
+    version = _version(spec)
     exp = expected if isinstance(expected, MessageContents) else parse_message(expected, spec=version)
     act = actual if isinstance(actual, MessageContents) else parse_message(actual, spec=version)
     rules = exp.matching_rules

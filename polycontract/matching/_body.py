@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from polycontract.matching._accept import json_accepts
 from polycontract.matching._cache import IdentityCache
 from polycontract.matching._content import (
     base_type,
@@ -112,9 +113,10 @@ class _Expected:
         if plan is None:
             if not self.compared:
                 self.compared = True
-                return compare_json(
-                    self.value, actual, compile_rules(self.rules), path=self.path, allow_extra_keys=self.lenient
-                )
+                if json_accepts(self.value, actual, self.rules, lenient=self.lenient):
+                    return []  # what the walker finds for a value that passes every check
+                cursor = compile_rules(self.rules)
+                return compare_json(self.value, actual, cursor, path=self.path, allow_extra_keys=self.lenient)
             plan = self._plan = compile_plan(self.value, compile_rules(self.rules), lenient=self.lenient)
         return plan.compare(actual, path=self.path)
 

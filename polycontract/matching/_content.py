@@ -62,9 +62,9 @@ def body_kind(content_type: str | None, content: Any) -> str:
 
 def decode(kind: str, content: Any) -> tuple[Any, str | None]:
     """The value to compare for a body of ``kind``, and an error message when it cannot be decoded."""
-    if kind == "json" and isinstance(content, (bytes, str)) and not isinstance(content, str):
+    if kind == "json" and isinstance(content, bytes):
         try:
-            return json.loads(content), None
+            return loads_json(content), None
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             return content, f"body is not valid JSON: {exc}"
     if kind in ("text", "xml", "form") and isinstance(content, bytes):

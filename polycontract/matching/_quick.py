@@ -27,7 +27,7 @@ from polycontract.matching._body import UNDECODED, compare_body, json_body_match
 from polycontract.matching._fast import text_test_for
 from polycontract.model import ABSENT, Body, Request, RuleSet
 
-__all__ = ["request_matches"]
+__all__ = ["headers_match", "query_matches", "request_matches"]
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -79,7 +79,7 @@ def _find(headers: Mapping[str, tuple[str, ...]], name: str) -> tuple[str, ...] 
     return None
 
 
-def _query_matches(expected: Mapping[str, Any], actual: Mapping[str, Any], rules: Mapping[str, RuleSet]) -> bool:
+def query_matches(expected: Mapping[str, Any], actual: Mapping[str, Any], rules: Mapping[str, RuleSet]) -> bool:
     if len(actual) != len(expected):
         return False
     for name, exp_values in expected.items():
@@ -99,7 +99,7 @@ def _query_matches(expected: Mapping[str, Any], actual: Mapping[str, Any], rules
     return True
 
 
-def _headers_match(
+def headers_match(
     expected: Mapping[str, tuple[str, ...]], actual: Mapping[str, tuple[str, ...]], rules: Mapping[str, RuleSet]
 ) -> bool:
     for name, exp_values in expected.items():
@@ -135,9 +135,9 @@ def request_matches(expected: Request, actual: Request, *, spec: str, decoded: A
     rules = expected.matching_rules
     if spec == "V1" or rules.get("path"):
         return False  # V1 compares raw query strings; a path rule needs `compare_path`
-    if (expected.query or actual.query) and not _query_matches(expected.query, actual.query, rules.get("query") or {}):
+    if (expected.query or actual.query) and not query_matches(expected.query, actual.query, rules.get("query") or {}):
         return False
-    if expected.headers and not _headers_match(expected.headers, actual.headers, rules.get("header") or {}):
+    if expected.headers and not headers_match(expected.headers, actual.headers, rules.get("header") or {}):
         return False
     body = expected.body
     if body is ABSENT:

@@ -1,0 +1,192 @@
+"""A quick pass/fail walk of a JSON value, for an expected body compared once (the cold path).
+
+A verifier compares each expected body of a freshly read pact once, so nothing compiled for it
+is used again. `json_accepts` walks the expected and actual values together, exactly as the
+reference walker `compare_json` does, but only asks whether every check passes: it stops at the
+first failure and builds no path strings and no `Mismatch` values. It says True only when
+`compare_json` finds no mismatch; on False the caller runs `compare_json`, which then words every
+mismatch, so the answer and its messages are always the walker's own. Subtrees under the container
+matchers (``values``, ``eachKey``, ``eachValue``, ``arrayContains``) say False, so the walker
+decides them. Rules are selected by position through a `Shape` shared by every rule set at the
+same paths, and matchers are tested by `passes`, which keeps compiled regexes and date tests by
+their pattern text.
+
+>>> from polycontract.model import Matcher, RuleSet
+>>> rules = {"$.id": RuleSet(matchers=(Matcher(match="integer"),))}
+>>> json_accepts({"id": 1, "name": "a"}, {"id": 7, "name": "a"}, rules, lenient=False)
+True
+>>> json_accepts({"id": 1, "name": "a"}, {"id": "7", "name": "a"}, rules, lenient=False)
+False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from polycontract.matching._matchers import TYPE_LIKE, _json_equal, check, check_size
+from polycontract.matching._passes import _EQUAL, _SAME_TYPE, _TEXT, _TYPES, Leaf, leaf_of, passes
+from polycontract.matching._shape import Shape, shape_of
+from polycontract.model import RuleSet
+
+__all__ = ["json_accepts"]
+
+_MISSING: Any = object()
+#: Container matchers whose subtrees the walker decides; inherited, they do not judge scalars.
+_WALKER_ONLY = frozenset({"values", "eachKey", "eachValue", "arrayContains"})
+#: Exact types of JSON scalars (a value of one of these is never walked into).
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+_CONTAINERS = frozenset({dict, list})
+
+
+def json_accepts(expected: Any, actual: Any, rules: Mapping[str, RuleSet] | None, *, lenient: bool) -> bool:
+    """True only when ``compare_json(expected, actual, compile_rules(rules), allow_extra_keys=lenient)``
+    is empty. False means "a mismatch, or not sure": ask `compare_json`.
+    """
+    if not rules:
+        return _plain_equal(expected, actual, lenient)
+    return _Accept(tuple(rules.values()), lenient).value(expected, actual, shape_of(tuple(rules)))
+
+
+def _plain_equal(exp: Any, act: Any, lenient: bool) -> bool:
+    """The walker's verdict without rules anywhere below: JSON equality (extra keys when ``lenient``)."""
+    kind = type(exp)
+    if kind is str:
+        return type(act) is str and exp == act
+    if kind is dict:
+        if type(act) is not dict or (len(act) != len(exp) and not lenient):
+            return False
+        get = act.get
+        for key, e in exp.items():
+            a = get(key, _MISSING)
+            if type(e) is str:  # the usual leaf, without a call
+                if type(a) is not str or e != a:
+                    return False
+            elif a is _MISSING or not _plain_equal(e, a, lenient):
+                return False
+        return True
+    if kind is list:
+        if type(act) is not list or len(act) != len(exp):
+            return False
+        return all(_plain_equal(e, a, lenient) for e, a in zip(exp, act))
+    if (kind is int or kind is float) and (type(act) is int or type(act) is float):
+        return bool(exp == act)
+    if exp is None or kind is bool:
+        return act is exp
+    if isinstance(exp, (dict, list)):
+        return False  # subclasses: the walker decides
+    return _json_equal(exp, act)
+
+
+class _Accept:
+    __slots__ = ("leaves", "lenient", "rule_sets")
+
+    def __init__(self, rule_sets: tuple[RuleSet, ...], lenient: bool) -> None:
+        self.rule_sets = rule_sets
+        self.lenient = lenient
+        self.leaves: list[Leaf] = [leaf_of(rule_set) for rule_set in rule_sets]
+
+    def value(self, exp: Any, act: Any, shape: Shape) -> bool:
+        best = shape.best
+        if best is not None:
+            position = best[0]
+            if self.leaves[position][0] != _EQUAL:  # not only equality
+                rules = self.rule_sets[position]
+                if type(exp) in _CONTAINERS and type(act) in _CONTAINERS:
+                    return self.container(exp, act, shape, rules, best[2])
+                return self.with_rules(exp, act, shape, rules, best[2])
+        if shape.ends:
+            return _plain_equal(exp, act, self.lenient)
+        return self.plain(exp, act, shape)
+
+    def plain(self, exp: Any, act: Any, shape: Shape) -> bool:
+        if isinstance(exp, dict):
+            return isinstance(act, dict) and self.fields(exp, act, shape, allow_extra=self.lenient)
+        if isinstance(exp, list):
+            if not isinstance(act, list) or len(exp) != len(act):
+                return False
+            value, descend = self.value, shape.descend
+            return all(value(e, a, descend(i)) for i, (e, a) in enumerate(zip(exp, act)))
+        return _plain_equal(exp, act, self.lenient)
+
+    def fields(self, exp: dict[str, Any], act: dict[str, Any], shape: Shape, *, allow_extra: bool) -> bool:
+        """Every expected key present and accepted (and no other key unless ``allow_extra``)."""
+        if not allow_extra and len(act) != len(exp):
+            return False  # a key missing or one unexpected: every expected key must be there
+        leaves, memo, descend = self.leaves, shape.memo, shape.descend
+        text, types, same_type, equal, scalars = _TEXT, _TYPES, _SAME_TYPE, _EQUAL, _SCALARS
+        for key, e in exp.items():
+            if key not in act:
+                return False
+            a = act[key]
+            child = memo.get(key) or descend(key)
+            position = child.position
+            if position < 0:
+                if child.ends:
+                    if type(e) is str:  # the usual plain leaf, without a call
+                        if type(a) is not str or e != a:
+                            return False
+                    elif not _plain_equal(e, a, self.lenient):
+                        return False
+                    continue
+            else:
+                code, arg = leaves[position]
+                if code == text:
+                    if type(a) is str and arg(a):
+                        continue
+                elif code == same_type:
+                    if type(e) is type(a) and type(a) in scalars:
+                        continue  # one exact scalar type: the same JSON type
+                elif code == types:
+                    if type(a) in arg:
+                        continue
+                elif code == equal and type(e) is type(a) and type(a) in scalars:
+                    if e == a:  # JSON equality, for two scalars of one exact type
+                        continue
+                    return False
+            if not self.value(e, a, child):
+                return False
+        return True
+
+    def with_rules(self, exp: Any, act: Any, shape: Shape, rules: RuleSet, cascaded: bool) -> bool:
+        if isinstance(act, (dict, list)) and isinstance(exp, (dict, list)):
+            return self.container(exp, act, shape, rules, cascaded)
+        if rules.combine == "OR":
+            skipped = True
+            for matcher in rules.matchers:
+                if cascaded and matcher.match in _WALKER_ONLY:
+                    continue
+                if passes(matcher, exp, act):
+                    return True
+                skipped = False
+            return skipped  # every matcher skipped: nothing failed
+        for matcher in rules.matchers:
+            if cascaded and matcher.match in _WALKER_ONLY:
+                continue
+            if not passes(matcher, exp, act):
+                return False
+        return True
+
+    def container(self, exp: Any, act: Any, shape: Shape, rules: RuleSet, cascaded: bool) -> bool:
+        """The rule's own matchers on a container (AND, as the walker applies them), then its structure."""
+        for matcher in rules.matchers:
+            kind = matcher.match
+            if kind in TYPE_LIKE:
+                if isinstance(exp, dict) is not isinstance(act, dict):
+                    return False
+                if not cascaded and check_size(matcher.params, act) is not None:
+                    return False
+            elif kind == "equality":
+                return self.plain(exp, act, shape)
+            elif cascaded:
+                continue  # an inherited value rule does not judge a container
+            elif kind in _WALKER_ONLY or check(matcher, exp, act) is not None:
+                return False  # the walker decides container matchers
+        if isinstance(exp, dict):
+            return isinstance(act, dict) and self.fields(exp, act, shape, allow_extra=True)
+        if not isinstance(act, list):
+            return False
+        if not exp:
+            return True
+        value, descend, size, first = self.value, shape.descend, len(exp), exp[0]
+        return all(value(exp[i] if i < size else first, a, descend(i)) for i, a in enumerate(act))
