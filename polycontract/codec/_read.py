@@ -15,6 +15,7 @@ from polycontract.codec._where import Where
 from polycontract.model import (
     AsynchronousMessage,
     Body,
+    Generator,
     HttpInteraction,
     Interaction,
     MessageContents,
@@ -22,6 +23,7 @@ from polycontract.model import (
     ProviderState,
     Request,
     Response,
+    RuleSet,
     SpecVersion,
     SynchronousMessage,
 )
@@ -171,15 +173,16 @@ def read_provider_states(data: Mapping[str, Any], where: Where) -> tuple[Provide
             where.at("providerStates").fail("providerStates must be a list", expected="a list of {name, params}")
         out = []
         for i, state in enumerate(states):
-            sw = where.at("providerStates").at(i)
             if isinstance(state, str):
                 out.append(ProviderState(name=state))
                 continue
             if not isinstance(state, Mapping) or not isinstance(state.get("name"), str):
-                sw.fail("a provider state needs a name", expected='{"name": "...", "params": {...}}')
+                where.at("providerStates").at(i).fail(
+                    "a provider state needs a name", expected='{"name": "...", "params": {...}}'
+                )
             params = state.get("params") or {}
             if not isinstance(params, Mapping):
-                sw.at("params").fail("params must be an object", expected="an object")
+                where.at("providerStates").at(i).at("params").fail("params must be an object", expected="an object")
             out.append(ProviderState(name=state["name"], params=dict(params)))
         return tuple(out)
     for key in ("providerState", "provider_state"):
@@ -191,11 +194,22 @@ def read_provider_states(data: Mapping[str, Any], where: Where) -> tuple[Provide
     return ()
 
 
-def _headers(data: Any, where: Where) -> dict[str, tuple[str, ...]]:
+def _rules(data: Any, where: Where) -> dict[str, dict[str, RuleSet]]:
+    """``matchingRules`` of a request or response (``where`` is the part's location)."""
+    return {} if data is None else parse_matching_rules(data, where.at("matchingRules"))
+
+
+def _generators(data: Any, where: Where) -> dict[str, dict[str, Generator]]:
+    """``generators`` of a request or response (``where`` is the part's location)."""
+    return {} if data is None else parse_generators(data, where.at("generators"))
+
+
+def _headers(data: Any, part: Where, key: str) -> dict[str, tuple[str, ...]]:
+    """``part[key]``, the headers; the location is built only for an error."""
     if data is None:
         return {}
     if not isinstance(data, Mapping):
-        where.fail("headers must be an object", expected="an object of name to value(s)")
+        part.at(key).fail("headers must be an object", expected="an object of name to value(s)")
     out: dict[str, tuple[str, ...]] = {}
     for name, value in data.items():
         if isinstance(value, str):
@@ -203,13 +217,15 @@ def _headers(data: Any, where: Where) -> dict[str, tuple[str, ...]]:
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             out[name] = tuple(value)
         else:
-            where.at(name).fail(f"header {name!r} has value {value!r}", expected="a string or a list of strings")
+            part.at(key).at(name).fail(f"header {name!r} has value {value!r}", expected="a string or a list of strings")
     return out
 
 
-def _query(data: Any, where: Where) -> tuple[dict[str, tuple[str, ...]], str | None]:
+def _query(data: Any, part: Where, key: str) -> tuple[dict[str, tuple[str, ...]], str | None]:
+    """``part[key]``, the query (an object or a string); the location is built only for an error."""
     if data is None:
         return {}, None
+    where = part.at(key)
     if isinstance(data, str):
         parsed: dict[str, list[str]] = {}
         for k, v in parse_qsl(data, keep_blank_values=True):
@@ -240,8 +256,8 @@ def read_request(data: Any, spec: SpecVersion, where: Where) -> Request:
         where.at("method").fail(f"method={method!r}", expected="a string")
     if not isinstance(path, str):
         where.at("path").fail(f"path={path!r}", expected="a string")
-    query, raw_query = _query(data.get("query"), where.at("query"))
-    headers = _headers(data.get("headers"), where.at("headers"))
+    query, raw_query = _query(data.get("query"), where, "query")
+    headers = _headers(data.get("headers"), where, "headers")
     return Request(
         method=method,
         path=path,
@@ -249,8 +265,8 @@ def read_request(data: Any, spec: SpecVersion, where: Where) -> Request:
         raw_query=raw_query if "query" in data else None,
         headers=headers,
         body=read_body(data, "body", spec, where, headers),
-        matching_rules=parse_matching_rules(data.get("matchingRules"), where.at("matchingRules")),
-        generators=parse_generators(data.get("generators"), where.at("generators")),
+        matching_rules=_rules(data.get("matchingRules"), where),
+        generators=_generators(data.get("generators"), where),
         extra={k: v for k, v in data.items() if k not in _REQUEST_KEYS},
     )
 
@@ -262,13 +278,13 @@ def read_response(data: Any, spec: SpecVersion, where: Where) -> Response:
     status = data.get("status", 200)
     if not isinstance(status, int) or isinstance(status, bool):
         where.at("status").fail(f"status={status!r}", expected="an integer status code")
-    headers = _headers(data.get("headers"), where.at("headers"))
+    headers = _headers(data.get("headers"), where, "headers")
     return Response(
         status=status,
         headers=headers,
         body=read_body(data, "body", spec, where, headers),
-        matching_rules=parse_matching_rules(data.get("matchingRules"), where.at("matchingRules")),
-        generators=parse_generators(data.get("generators"), where.at("generators")),
+        matching_rules=_rules(data.get("matchingRules"), where),
+        generators=_generators(data.get("generators"), where),
         extra={k: v for k, v in data.items() if k not in _RESPONSE_KEYS},
     )
 

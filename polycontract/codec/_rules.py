@@ -135,11 +135,64 @@ def parse_rule_category(category: str, data: Any, where: Where) -> dict[str, Rul
     if not isinstance(data, Mapping):
         where.fail(f"rules of category {category!r} must be an object", expected="an object keyed by name or path")
     out: dict[str, RuleSet] = {}
+    paths = category in PATH_KEYED
     for key, value in data.items():
-        if category in PATH_KEYED or (category in SINGLE and key.startswith("$")):
-            check_path(key, where.at(key))
-        out[key] = parse_rule_set(value, where.at(key))
+        if paths or (category in SINGLE and key.startswith("$")):
+            try:
+                parse_path(key)  # cached by expression; the location is built only for an error
+            except PathSyntaxError:
+                check_path(key, where.at(key))
+        rule_set = _known_rule_set(value)
+        out[key] = rule_set if rule_set is not None else _remember(value, parse_rule_set(value, where.at(key)))
     return out
+
+
+#: Rule sets already read, by `_rule_set_key`: a pact repeats the same few rules in interaction after interaction.
+_RULE_SETS: dict[tuple[Any, ...], RuleSet] = {}
+_RULE_SETS_LIMIT = 4096
+#: Parameter types a cached rule set may hold; the type is part of the key (``1 == True``). Floats are left
+#: out (``0.0 == -0.0`` but they are written differently).
+_SCALARS = frozenset({str, int, bool, type(None)})
+
+
+def _rule_set_key(data: Any) -> tuple[Any, ...] | None:
+    """A key naming ``data`` (a rule set of flat matchers) by value and type, or None when it is not that simple."""
+    if type(data) is not dict:
+        return None
+    if "matchers" in data:
+        matchers = data["matchers"]
+        combine = data.get("combine", "AND")
+        if type(matchers) is not list or type(combine) is not str:
+            return None
+        key: list[Any] = [combine]
+    else:
+        matchers = [data]
+        key = [None]
+    for matcher in matchers:
+        if type(matcher) is not dict:
+            return None
+        key.append(len(matcher))  # then that many (name, type, value)
+        for name, value in matcher.items():
+            kind = type(value)
+            if kind not in _SCALARS:
+                return None
+            key += (name, kind, value)
+    return tuple(key)
+
+
+def _known_rule_set(data: Any) -> RuleSet | None:
+    key = _rule_set_key(data)
+    return _RULE_SETS.get(key) if key is not None else None
+
+
+def _remember(data: Any, rule_set: RuleSet) -> RuleSet:
+    """Keep ``rule_set`` (read from ``data`` without an error) for the next equal ``data``."""
+    key = _rule_set_key(data)
+    if key is not None:
+        if len(_RULE_SETS) >= _RULE_SETS_LIMIT:
+            _RULE_SETS.clear()
+        _RULE_SETS[key] = rule_set
+    return rule_set
 
 
 def check_path(expression: str, where: Where) -> None:
