@@ -93,6 +93,7 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
+from anyio import CapacityLimiter
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -129,6 +130,11 @@ _LOG = logging.getLogger("polycontract.broker.server")
 #: On shutdown, how long webhook attempts in flight may take to finish and be logged (queued deliveries stay in
 #: the outbox for the next start).
 SHUTDOWN_DRAIN_SECONDS = 10.0
+
+#: How many can-i-deploy answers one process computes at once over an SQLite file (more wait for a turn): the work
+#: is Python holding the GIL plus local reads, so more threads only add switching. PostgreSQL answers wait on the
+#: network too and use Starlette's shared pool.
+DECIDERS = 3
 
 _P = "/pacticipants/{pacticipant}"
 _PACT = "/pacts/provider/{provider}/consumer/{consumer}"
@@ -340,4 +346,5 @@ def create_app(broker: Broker, *, auth: AuthConfig | None = None, close_broker: 
     restore_slashes(app.routes)
     app.state.broker = broker
     app.state.answers = AnswerCache()
+    app.state.deciders = CapacityLimiter(DECIDERS)
     return app

@@ -16,6 +16,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from anyio import to_thread
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -142,7 +143,8 @@ async def _answer(
 
             store = broker.internals.store
             kept = answers.kept(store, key) if store.inline_revision else None  # no hand-off to reuse an answer
-            body = kept or await run_in_threadpool(answers.answer, store, key, compute)
+            limiter = request.app.state.deciders if store.inline_revision else None  # SQLite: CPU-bound, local
+            body = kept or await to_thread.run_sync(answers.answer, store, key, compute, limiter=limiter)
             return Response(body, media_type=HAL_JSON_UTF8)
         numbers = await _selected_versions(broker, selector)
         if numbers is None:
