@@ -149,7 +149,8 @@ class Transport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._app: Any = None
         self._wsgi: Any = None
-        self._client: httpx.Client | None = None
+        self._client: httpx.Client | None = None  # made on first use: its TLS context costs ~20 ms
+        self._remote = False  # a running provider, not an app
         self._wire: Connection | None = None
         self._origin: tuple[str, str, int] | None = None
         self._alarm: Alarm | None = None
@@ -162,7 +163,7 @@ class Transport:
             self._wsgi = app
             self._alarm = Alarm()  # a WSGI call cannot be timed out from outside; on the main thread SIGALRM can
         else:
-            self._client = httpx.Client(timeout=timeout, transport=quickack_transport())
+            self._remote = True
             url = httpx.URL(self.base_url)
             if url.scheme == "http" and url.host and not url.userinfo:
                 self._origin = ("http", url.host, url.port or 80)
@@ -171,7 +172,7 @@ class Transport:
     @property
     def in_process(self) -> bool:
         """True when the provider is an app called in this process (no socket)."""
-        return self._client is None or self.base_url == _IN_PROCESS_URL
+        return not self._remote or self.base_url == _IN_PROCESS_URL
 
     def send(self, outgoing: Outgoing, hook: RequestHook | None = None) -> Response:
         """Send ``outgoing`` (through ``hook`` first, if any) and return the whole answer.
@@ -226,7 +227,9 @@ class Transport:
                 request.method, request.url.raw_path, request.headers.raw, request.content
             )
             return httpx.Response(status, headers=raw, content=content, request=request)
-        if self._client is not None:
+        if self._remote:
+            if self._client is None:
+                self._client = httpx.Client(timeout=self.timeout, transport=quickack_transport())
             return self._client.send(request)
         headers = [(n.lower(), v) for n, v in request.headers.raw]
         target = request.url.raw_path.decode("ascii")

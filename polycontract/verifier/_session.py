@@ -40,8 +40,10 @@ from polycontract.verifier._messages import (
 )
 from polycontract.verifier._report import test_name, text_comments
 from polycontract.verifier._result import InteractionResult, PactOutcome, SourceError
+from polycontract.verifier._sequence import Failed as _Failed
+from polycontract.verifier._sequence import Prepared, classify, set_up, switch, tear_down
 from polycontract.verifier._sources import SourcedPact, triage
-from polycontract.verifier._states import StateError, StateHandler, StateRunner, StateSetup
+from polycontract.verifier._states import StateError, StateHandler, StateRunner
 
 __all__ = ["VerificationSession", "VerifierSettings"]
 
@@ -122,7 +124,12 @@ class VerificationSession:
             self._endpoint.close()
 
     def run_sourced(self, sourced: SourcedPact) -> Iterator[InteractionResult | SourceError | PactOutcome]:
-        """Results for one sourced pact then its `PactOutcome`, or one `SourceError` when it cannot be verified."""
+        """Results for one sourced pact then its `PactOutcome`, or one `SourceError` when it cannot be verified.
+
+        Between two interactions whose states all have handlers, the first one's teardowns and the next one's
+        setups are handed to the state worker together (one thread hand-off instead of one per call), in the
+        order `run` makes them, each with its own time limit.
+        """
         verify, problem = triage(sourced, self.verifier.provider)
         if problem is not None:
             yield SourceError(origin=sourced.origin, message=problem)
@@ -130,17 +137,29 @@ class VerificationSession:
             return
         pact = sourced.pact
         results: list[InteractionResult] = []
-        for interaction in pact.interactions:
-            result = self.run(
-                pact,
-                interaction,
-                pending=sourced.pending,
-                origin=sourced.origin,
-                consumer_versions=sourced.versions,
-                deployments=sourced.deployments,
-            )
-            results.append(result)
-            yield result
+        interactions = pact.interactions
+        ahead: Prepared | None = None  # the next interaction's states, already set up
+        assert self._states is not None
+        try:
+            for i, interaction in enumerate(interactions):
+                prepared = ahead if ahead is not None else set_up(self._states, self._states_or_error(interaction))
+                ahead = None
+                following = interactions[i + 1] if i + 1 < len(interactions) else None
+                result, ahead = self._finish(
+                    pact,
+                    interaction,
+                    prepared,
+                    following,
+                    pending=sourced.pending,
+                    origin=sourced.origin,
+                    consumer_versions=sourced.versions,
+                    deployments=sourced.deployments,
+                )
+                results.append(result)
+                yield result
+        finally:
+            if ahead is not None:  # the run stopped before the interaction they were set up for
+                tear_down(self._states, ahead)
         yield PactOutcome(
             pact=pact,
             origin=sourced.origin,
@@ -168,53 +187,77 @@ class VerificationSession:
         ``consumer_versions`` and ``deployments`` (``deployed in prod``) name the result in reports.
         """
         assert self._states is not None
-        started = time.perf_counter()
-        states = tuple(s.name for s in interaction.provider_states)
-        done: list[tuple[StateSetup, Any]] = []
-        error: str | None = None
-        kind: str | None = None
+        prepared = set_up(self._states, self._states_or_error(interaction))
+        result, _ = self._finish(
+            pact,
+            interaction,
+            prepared,
+            None,
+            pending=pending,
+            origin=origin,
+            consumer_versions=consumer_versions,
+            deployments=deployments,
+        )
+        return result
+
+    def _finish(
+        self,
+        pact: PactDocument,
+        interaction: Interaction,
+        prepared: Prepared,
+        following: Interaction | None,
+        **names: Any,
+    ) -> tuple[InteractionResult, Prepared | None]:
+        """Check ``interaction`` (its states set up in ``prepared``), tear its states down, and report.
+
+        With ``following``, the next interaction's states are set up in the same hand-off as the teardown
+        when all of them have handlers; they are returned beside the result.
+        """
+        assert self._states is not None
         mismatches: list[Mismatch] = []
-        values: dict[str, Any] = {}
-        try:
-            for state in self._states_to_set_up(interaction):
-                setup = self._states.setup(state)
-                done.append((setup, state))
-                values.update(setup.values)
-            mismatches = self._check(pact, interaction, values)
-        except _Failed as exc:
-            error, kind = exc.message, exc.kind
-        except StateError as exc:  # a state change URL that refuses connections: the provider is down
-            down = isinstance(exc.__cause__, httpx.ConnectError | httpx.ConnectTimeout)
-            error, kind = f"{exc}", "connection" if down else "state"
-        except Exception as exc:  # a bug on the way (request generators, encoding): nothing was checked
-            error, kind = f"{type(exc).__name__}: {exc}", "error"
-        for setup, state in reversed(done):
-            problem = self._states.teardown(setup, state)
-            if problem and error is None:
-                error, kind = problem, "state"
-        ok = not mismatches and error is None
+        if prepared.error is None:
+            try:
+                mismatches = self._check(pact, interaction, prepared.values)
+            except Exception as exc:
+                prepared.error, prepared.kind = classify(exc)
+        ahead = None
+        if following is not None and prepared.done and self._states.timeout is not None:
+            states = self._states_or_error(following)
+            if not isinstance(states, Exception) and self._states.handles(states):
+                ahead = switch(self._states, prepared, states)
+        if ahead is None:
+            tear_down(self._states, prepared)
+        ended = ahead.started if ahead is not None else time.perf_counter()
+        error = prepared.error
         return InteractionResult(
             description=interaction.description,
             consumer=pact.consumer,
             provider=pact.provider,
             interaction_type=interaction.type_name,
-            pending=pending or interaction.pending,
-            origin=origin,
-            states=states,
+            pending=names["pending"] or interaction.pending,
+            origin=names["origin"],
+            states=tuple(s.name for s in interaction.provider_states),
             key=interaction.key,
             request=f"{interaction.request.method.upper()} {interaction.request.path}"
             if isinstance(interaction, HttpInteraction)
             else "",
-            ok=ok,
+            ok=not mismatches and error is None,
             mismatches=tuple(mismatches),
             error=error,
-            error_kind=kind,
-            duration=time.perf_counter() - started,
-            consumer_versions=consumer_versions,
-            deployments=deployments,
+            error_kind=prepared.kind,
+            duration=ended - prepared.started,
+            consumer_versions=names["consumer_versions"],
+            deployments=names["deployments"],
             comments=text_comments(interaction.comments),
             test_name=test_name(interaction.comments),
-        )
+        ), ahead
+
+    def _states_or_error(self, interaction: Interaction) -> tuple[ProviderState, ...] | Exception:
+        """`_states_to_set_up`, or what it raised (an error of that interaction)."""
+        try:
+            return self._states_to_set_up(interaction)
+        except Exception as exc:
+            return exc
 
     def _states_to_set_up(self, interaction: Interaction) -> tuple[ProviderState, ...]:
         """The states this session sets up: a message made by ``message_producer`` or ``message_url`` gets
@@ -333,12 +376,3 @@ def _guarded(hook: RequestHook) -> RequestHook:
             raise _HookError(f"{type(exc).__name__}: {exc}") from exc
 
     return call
-
-
-class _Failed(Exception):
-    """An interaction could not be checked; ``kind`` classifies why (see `InteractionResult.error_kind`)."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
