@@ -90,8 +90,9 @@ def read_pact(doc: Any, where: Where) -> PactDocument:
     raw = doc.get("interactions", [])
     if not isinstance(raw, list):
         where.at("interactions").fail("interactions must be a list", expected="a list")
+    listed = where.at("interactions")
     for i, item in enumerate(raw):
-        interactions.append(read_interaction(item, spec, where.at("interactions").at(i)))
+        interactions.append(read_interaction(item, spec, listed.at(i)))
     messages = doc.get("messages", [])
     if not isinstance(messages, list):
         where.at("messages").fail("messages must be a list", expected="a list")
