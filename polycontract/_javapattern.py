@@ -219,6 +219,12 @@ def compile_pattern(pattern: str) -> Compiled:
 _QUICK = {("y", 4): "(?!0000)[0-9]{4}", ("u", 4): "[0-9]{4}", ("M", 2): "0[1-9]|1[0-2]",
           ("d", 2): "0[1-9]|[12][0-9]|3[01]", ("H", 2): "[01][0-9]|2[0-3]", ("m", 2): "[0-5][0-9]",
           ("s", 2): "[0-5][0-9]"}  # fmt: skip
+# Zone offsets of at most 18 hours (+18:00 itself left to the full check), as the last field of a pattern.
+_HOURS = "[+-](?:0[0-9]|1[0-7])"
+_QUICK_OFFSETS = {("X", 1): f"Z|{_HOURS}(?:[0-5][0-9])?", ("X", 2): f"Z|{_HOURS}[0-5][0-9]",
+                  ("X", 3): f"Z|{_HOURS}:[0-5][0-9]", ("x", 2): f"{_HOURS}[0-5][0-9]",
+                  ("x", 3): f"{_HOURS}:[0-5][0-9]", ("Z", 1): f"{_HOURS}[0-5][0-9]", ("Z", 2): f"{_HOURS}[0-5][0-9]",
+                  ("Z", 3): f"{_HOURS}[0-5][0-9]", ("Z", 5): f"Z|{_HOURS}:[0-5][0-9]"}  # fmt: skip
 # Months and the days that exist in every year (February 29 is left to the full check).
 _MONTH_DAYS = (("0[13578]|1[02]", "0[1-9]|[12][0-9]|3[01]"), ("0[469]|11", "0[1-9]|[12][0-9]|30"),
                ("02", "0[1-9]|1[0-9]|2[0-8]"))  # fmt: skip
@@ -234,10 +240,12 @@ def _quick_check(items: tuple[Item, ...]) -> Callable[[str], object] | None:
     parts: list[str] = []
     offsets: dict[str, int] = {}
     width = 0
-    for item in items:
+    for index, item in enumerate(items):
         if isinstance(item, str):
             parts.append(re.escape(item))
             width += len(item)
+        elif isinstance(item, Field) and index == len(items) - 1 and (item.letter, item.count) in _QUICK_OFFSETS:
+            parts.append(f"(?:{_QUICK_OFFSETS[(item.letter, item.count)]})")  # last: no field after it moves
         elif isinstance(item, Field):
             body = _QUICK.get((item.letter, item.count))
             if item.letter == "S" and item.count <= 9:

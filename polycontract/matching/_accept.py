@@ -45,7 +45,41 @@ def json_accepts(expected: Any, actual: Any, rules: Mapping[str, RuleSet] | None
     """
     if not rules:
         return _plain_equal(expected, actual, lenient)
-    return _Accept(tuple(rules.values()), lenient).value(expected, actual, shape_of(tuple(rules)))
+    rule_sets = tuple(rules.values())
+    key = (tuple(rules), tuple(map(id, rule_sets)))
+    found = _COMPILED.get(key)
+    if found is None:
+        found = _Compiled(rule_sets, shape_of(key[0]))
+        _keep(key, found)
+    return _Accept(found.leaves, found.rule_sets, lenient).value(expected, actual, found.shape)
+
+
+class _Compiled:
+    """A rule category ready for the walk: its rule sets (kept, so their ids stay theirs), one quick
+    test per rule set, and the shared rule selection for its paths."""
+
+    __slots__ = ("leaves", "rule_sets", "shape")
+
+    def __init__(self, rule_sets: tuple[RuleSet, ...], shape: Shape) -> None:
+        self.rule_sets = rule_sets
+        self.leaves = [leaf_of(rule_set) for rule_set in rule_sets]
+        self.shape = shape
+
+
+#: Compiled categories by (paths, ids of their rule sets). The codec hands out one `RuleSet` object for
+#: equal rule sets, so a pact read again finds its rules here; each entry holds its rule sets alive, so
+#: an id in a key is never another object's. At most `_KEPT`; the oldest are dropped beyond it.
+_COMPILED: dict[tuple[tuple[str, ...], tuple[int, ...]], _Compiled] = {}
+_KEPT = 1024
+
+
+def _keep(key: tuple[tuple[str, ...], tuple[int, ...]], compiled: _Compiled) -> None:
+    while len(_COMPILED) >= _KEPT:
+        try:  # another thread may evict at the same time: losing that race is harmless
+            _COMPILED.pop(next(iter(_COMPILED)), None)
+        except (RuntimeError, StopIteration):
+            break
+    _COMPILED[key] = compiled
 
 
 def _plain_equal(exp: Any, act: Any, lenient: bool) -> bool:
@@ -81,20 +115,23 @@ def _plain_equal(exp: Any, act: Any, lenient: bool) -> bool:
 class _Accept:
     __slots__ = ("leaves", "lenient", "rule_sets")
 
-    def __init__(self, rule_sets: tuple[RuleSet, ...], lenient: bool) -> None:
+    def __init__(self, leaves: list[Leaf], rule_sets: tuple[RuleSet, ...], lenient: bool) -> None:
         self.rule_sets = rule_sets
         self.lenient = lenient
-        self.leaves: list[Leaf] = [leaf_of(rule_set) for rule_set in rule_sets]
+        self.leaves = leaves
 
     def value(self, exp: Any, act: Any, shape: Shape) -> bool:
         best = shape.best
         if best is not None:
             position = best[0]
-            if self.leaves[position][0] != _EQUAL:  # not only equality
-                rules = self.rule_sets[position]
-                if type(exp) in _CONTAINERS and type(act) in _CONTAINERS:
-                    return self.container(exp, act, shape, rules, best[2])
-                return self.with_rules(exp, act, shape, rules, best[2])
+            code = self.leaves[position][0]
+            if code != _EQUAL:  # not only equality
+                kind = type(exp)
+                if kind in _CONTAINERS and type(act) in _CONTAINERS:
+                    if code == _SAME_TYPE and best[2]:  # an inherited type rule: the same kind, then its structure
+                        return kind is type(act) and self.structure(exp, act, shape)
+                    return self.container(exp, act, shape, self.rule_sets[position], best[2])
+                return self.with_rules(exp, act, shape, self.rule_sets[position], best[2])
         if shape.ends:
             return _plain_equal(exp, act, self.lenient)
         return self.plain(exp, act, shape)
@@ -116,10 +153,14 @@ class _Accept:
         leaves, memo, descend = self.leaves, shape.memo, shape.descend
         text, types, same_type, equal, scalars = _TEXT, _TYPES, _SAME_TYPE, _EQUAL, _SCALARS
         for key, e in exp.items():
-            if key not in act:
+            try:
+                a = act[key]
+            except KeyError:
                 return False
-            a = act[key]
-            child = memo.get(key) or descend(key)
+            try:
+                child = memo[key]
+            except KeyError:
+                child = descend(key)
             position = child.position
             if position < 0:
                 if child.ends:
@@ -184,9 +225,29 @@ class _Accept:
                 return False  # the walker decides container matchers
         if isinstance(exp, dict):
             return isinstance(act, dict) and self.fields(exp, act, shape, allow_extra=True)
-        if not isinstance(act, list):
-            return False
+        return isinstance(act, list) and self.items(exp, act, shape)
+
+    def structure(self, exp: Any, act: Any, shape: Shape) -> bool:
+        """The fields (extra keys allowed) or items of two containers of one exact type, under a type rule."""
+        if type(exp) is dict:
+            return self.fields(exp, act, shape, allow_extra=True)
+        return self.items(exp, act, shape)
+
+    def items(self, exp: list[Any], act: list[Any], shape: Shape) -> bool:
+        """Every actual item against the expected one at its index, or the first one beyond the end."""
         if not exp:
             return True
-        value, descend, size, first = self.value, shape.descend, len(exp), exp[0]
-        return all(value(exp[i] if i < size else first, a, descend(i)) for i, a in enumerate(act))
+        value, descend, size, first, leaves = self.value, shape.descend, len(exp), exp[0], self.leaves
+        for i, a in enumerate(act):
+            e = exp[i] if i < size else first
+            child = descend(i)
+            position = child.position
+            if position >= 0 and type(a) in _SCALARS:
+                code, arg = leaves[position]
+                if code == _SAME_TYPE and type(e) is type(a):
+                    continue  # one exact scalar type: the same JSON type
+                if code == _TEXT and type(a) is str and arg(a):
+                    continue
+            if not value(e, a, child):
+                return False
+        return True
