@@ -38,8 +38,6 @@ class PathSyntaxError(ValueError):
 
 
 _FIELD_CHARS = re.compile(r"[^.\[\]]+")
-#: What the quick split in `parse_path` leaves to the scanner: quotes, and brackets other than ``[*]``.
-_NOT_SIMPLE = re.compile(r"['\"]|\[(?!\*\])|(?<!\[\*)\]|\[\*\](?=[^.\[])")
 _IDENT = re.compile(r"^[A-Za-z_@#][A-Za-z0-9_\-@#:]*$")
 
 
@@ -49,16 +47,6 @@ def parse_path(expression: str) -> tuple[Token, ...]:
 
     Raises `PathSyntaxError` naming the position of the first error.
     """
-    if expression[:2] == "$." and not _NOT_SIMPLE.search(expression):
-        # The usual form, dotted names and ``[*]`` (``$.items[*].id``): split, without the scanner below.
-        names = expression[2:].replace("[*]", ".*").split(".")
-        if all(names):
-            return tuple(STAR if name == "*" else name for name in names)
-    return _scan(expression)
-
-
-def _scan(expression: str) -> tuple[Token, ...]:
-    """`parse_path` for any expression, one token at a time."""
     if not expression.startswith("$"):
         raise PathSyntaxError(f"path {expression!r} must start with '$'")
     tokens: list[Token] = []

@@ -68,17 +68,14 @@ class _Compiled:
 
 #: Compiled categories by (paths, ids of their rule sets). The codec hands out one `RuleSet` object for
 #: equal rule sets, so a pact read again finds its rules here; each entry holds its rule sets alive, so
-#: an id in a key is never another object's. At most `_KEPT`; the oldest are dropped beyond it.
+#: an id in a key is never another object's. At most `_KEPT`; all are dropped when it is reached.
 _COMPILED: dict[tuple[tuple[str, ...], tuple[int, ...]], _Compiled] = {}
 _KEPT = 1024
 
 
 def _keep(key: tuple[tuple[str, ...], tuple[int, ...]], compiled: _Compiled) -> None:
-    while len(_COMPILED) >= _KEPT:
-        try:  # another thread may evict at the same time: losing that race is harmless
-            _COMPILED.pop(next(iter(_COMPILED)), None)
-        except (RuntimeError, StopIteration):
-            break
+    if len(_COMPILED) >= _KEPT:
+        _COMPILED.clear()  # popping the oldest one by one costs a scan over the deleted slots each time
     _COMPILED[key] = compiled
 
 

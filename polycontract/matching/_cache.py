@@ -14,6 +14,7 @@ The oldest entries are dropped beyond ``size``.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Generic, TypeVar
 
@@ -28,7 +29,7 @@ class IdentityCache(Generic[V]):
     __slots__ = ("_entries", "_size")
 
     def __init__(self, *, size: int) -> None:
-        self._entries: dict[tuple[Hashable, ...], tuple[tuple[object, ...], V]] = {}
+        self._entries: OrderedDict[tuple[Hashable, ...], tuple[tuple[object, ...], V]] = OrderedDict()
         self._size = size
 
     def get(self, owners: tuple[object, ...], tag: Hashable, build: Callable[[], V]) -> V:
@@ -41,8 +42,8 @@ class IdentityCache(Generic[V]):
         entries = self._entries
         while len(entries) >= self._size:
             try:  # another thread may evict at the same time: losing that race is harmless
-                entries.pop(next(iter(entries)), None)
-            except (RuntimeError, StopIteration):
+                entries.popitem(last=False)  # the oldest, without a scan over deleted slots
+            except KeyError:
                 break
         entries[key] = (owners, value)
         return value

@@ -22,7 +22,7 @@ from polycontract.model import Matcher, RuleSet
 
 __all__ = ["Leaf", "leaf_of", "passes"]
 
-#: How many patterns each table keeps; the oldest are dropped beyond it.
+#: How many patterns each table keeps; all are dropped when it is reached.
 _KEPT = 2048
 _REGEXES: dict[str, re.Pattern[str]] = {}
 _REGEX_LEAVES: dict[str, Leaf] = {}
@@ -48,11 +48,8 @@ _BY_TYPE: dict[str, Leaf] = {
 
 
 def _keep(table: dict[Any, Any], key: Any, value: Any) -> None:
-    while len(table) >= _KEPT:
-        try:  # another thread may evict at the same time: losing that race is harmless
-            table.pop(next(iter(table)), None)
-        except (RuntimeError, StopIteration):
-            break
+    if len(table) >= _KEPT:
+        table.clear()  # popping the oldest one by one costs a scan over the deleted slots each time
     table[key] = value
 
 

@@ -29,7 +29,7 @@ Best: TypeAlias = "tuple[int, int, bool] | None"
 
 #: Descents one shape remembers by key (beyond it, they are computed each time).
 _MEMO_SIZE = 512
-#: Compiled shapes kept; the oldest are dropped beyond this.
+#: Compiled shapes kept; all are dropped when this is reached.
 _KEPT = 1024
 _NOTHING: frozenset[Any] = frozenset()
 #: The memo slot shared by every key that no rule below names.
@@ -128,11 +128,8 @@ def shape_of(paths: tuple[str, ...]) -> Shape:
     found = _SHAPES.get(paths)
     if found is None:
         found = _compile(paths)
-        while len(_SHAPES) >= _KEPT:
-            try:  # another thread may evict at the same time: losing that race is harmless
-                _SHAPES.pop(next(iter(_SHAPES)), None)
-            except (RuntimeError, StopIteration):
-                break
+        if len(_SHAPES) >= _KEPT:
+            _SHAPES.clear()  # popping the oldest one by one costs a scan over the deleted slots each time
         _SHAPES[paths] = found
     return found
 

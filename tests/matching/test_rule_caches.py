@@ -1,7 +1,6 @@
 """The caches of the cold matching path give the answers of a fresh computation.
 
-Path expressions are split quickly in the usual form and scanned otherwise, with the same tokens and
-the same errors; compiled rule categories are found again only for the very rule set objects they were
+Compiled rule categories are found again only for the very rule set objects they were
 built from, so two categories at the same paths with different matchers are never mixed up, and the
 tables stay bounded however many categories pass through.
 """
@@ -10,36 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from polycontract._javatime import matches_java_pattern, quick_java_test
-from polycontract._paths import STAR, PathSyntaxError, _scan, parse_path
 from polycontract.matching import _accept
 from polycontract.matching._accept import json_accepts
 from polycontract.model import Matcher, RuleSet
-
-
-def _outcome(parse: Any, expression: str) -> tuple[str, object]:
-    try:
-        return "tokens", parse(expression)
-    except PathSyntaxError as error:
-        return "error", str(error)
-
-
-@settings(max_examples=3000, deadline=None)
-@given(st.text(alphabet="$.[]*'\"a0 b", max_size=14).map(lambda tail: "$" + tail))
-def test_path_parsing_gives_the_scanners_tokens_and_errors(expression: str) -> None:
-    assert _outcome(parse_path.__wrapped__, expression) == _outcome(_scan, expression)
-
-
-def test_path_parsing_splits_the_usual_form_and_scans_the_rest() -> None:
-    assert parse_path("$.lines[*].sku") == ("lines", STAR, "sku")
-    assert parse_path("$.a.*") == ("a", STAR)
-    for bad in ("$.a[*]b", "$.a..b", "$.a.[*]"):
-        with pytest.raises(PathSyntaxError):
-            parse_path(bad)
 
 
 def _category(paths: list[str], matchers: list[Matcher]) -> dict[str, RuleSet]:
