@@ -10,10 +10,12 @@ request with httpx:
 * pact-python 4: a new ``Pact`` per test, ``pact.serve()`` and ``pact.write_file()`` per test, as its
   documentation's function-scoped fixture does.
 
-Each suite runs as its own ``python -m pytest`` process with the same plugins installed (polycontract's
-plugin is loaded in both runs, as it is wherever polycontract is installed), so the figure is what a user
-waits for: whole-process wall time, collection and pytest's own overhead included. Both pact files are
-checked to hold N interactions afterwards. pact-python runs at the same N (no sampling).
+Each suite runs as its own ``python -m pytest`` process with the same pytest plugins on both sides, so the
+figure is what a user waits for: whole-process wall time, collection and pytest's own overhead included.
+Two plugin sets are measured: ``installed`` (every plugin installed in this environment loads, as pytest
+does by default: here also hypothesis, schemathesis, xdist and anyio, dev tools of this project) and
+``contract`` (plugin autoloading off, only polycontract's and pact-python's plugins, in both runs). Both
+pact files are checked to hold N interactions afterwards. pact-python runs at the same N (no sampling).
 
 Run: python benchmarks/bench_consumer_suite.py [N] [--repeat R] [--skip-pact-python]
 """
@@ -23,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -82,13 +85,25 @@ def test_interaction(pact, client, i):
 """
 
 
-def run_suite(directory: Path, module: str, n: int) -> tuple[float, float]:
+#: Plugin set -> (environment additions, pytest arguments); the same set for both tools.
+PLUGIN_SETS: dict[str, tuple[dict[str, str], list[str]]] = {
+    "installed": ({}, []),
+    "contract": (
+        {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+        ["-p", "polycontract.pytest_plugin", "-p", "pact.testing.pytest"],
+    ),
+}
+
+
+def run_suite(directory: Path, module: str, n: int, plugins: str) -> tuple[float, float]:
     """Run one generated suite in a fresh pytest process: (wall seconds, child CPU seconds)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(BENCHMARKS), os.environ.get("PYTHONPATH", "")]))
+    extra_env, extra_args = PLUGIN_SETS[plugins]
+    env.update(extra_env)
     env["PACT_DO_NOT_TRACK"] = "true"
     # Python's default, as on a user's machine: compiled and assertion-rewritten modules are cached on disk.
     env.pop("PYTHONDONTWRITEBYTECODE", None)
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", module]
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", *extra_args, module]
     before = os.times()
     start = time.perf_counter()
     done = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True, check=False)
@@ -106,12 +121,63 @@ def interactions_in(path: Path) -> int:
     return len(json.loads(path.read_text())["interactions"])
 
 
+def measure(root: Path, n: int, plugins: str, repeat: int, skip_pact_python: bool) -> None:
+    """Warm up, then run polycontract's suite ``repeat`` times and pact-python's once with one plugin set."""
+    warm = root / f"warm-up-{plugins}"
+    warm.mkdir()
+    (warm / "pytest.ini").write_text((root / "pytest.ini").read_text())
+    (warm / "test_polycontract_suite.py").write_text(POLYCONTRACT_SUITE.format(n=4))
+    run_suite(warm, "test_polycontract_suite.py", 4, plugins)
+    if not skip_pact_python:
+        (warm / "test_pact_python_suite.py").write_text(
+            PACT_PYTHON_SUITE.format(n=4, pact_dir=str(warm / "pact-python-pacts"))
+        )
+        run_suite(warm, "test_pact_python_suite.py", 4, plugins)
+    runs = [run_suite(root, "test_polycontract_suite.py", n, plugins) for _ in range(repeat)]
+    written = interactions_in(root / "pacts" / "web-api.json")
+    if written != n:
+        raise SystemExit(f"polycontract's pact file holds {written} interactions, expected {n}")
+    walls = [wall for wall, _ in runs]
+    cold_wall, cold_cpu = runs[0]
+    median = statistics.median(walls)
+    print(
+        f"consumer suite under pytest, N={n} tests, one interaction and one real-socket mock provider each; "
+        f"plugins: {plugins}"
+    )
+    print(
+        f"  polycontract: first run {cold_wall:.2f} s ({n / cold_wall:,.0f} tests/s, CPU {cold_cpu:.2f} s); "
+        f"of {len(runs)} runs best {min(walls):.2f} s ({n / min(walls):,.0f} tests/s), "
+        f"median {median:.2f} s ({n / median:,.0f} tests/s); whole pytest process, collection included"
+    )
+    if skip_pact_python:
+        print("  pact-python: not run (--skip-pact-python)")
+        return
+    pact_dir = root / "pact-python-pacts"
+    if pact_dir.exists():
+        shutil.rmtree(pact_dir)
+    theirs, their_cpu = run_suite(root, "test_pact_python_suite.py", n, plugins)
+    their_written = interactions_in(pact_dir / "web-api.json")
+    print(
+        f"  pact-python 4: {theirs:.2f} s ({n / theirs:,.1f} tests/s, CPU {their_cpu:.2f} s), "
+        f"pact file with {their_written} interactions"
+    )
+    ratio = theirs / median
+    verdict = "met" if ratio >= GOAL_RATIO else "NOT met"
+    print(
+        f"  polycontract is {ratio:.1f}x pact-python (median run; best {theirs / min(walls):.1f}x); "
+        f"goal >= {GOAL_RATIO:.0f}x: {verdict}"
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     """Generate both suites, run polycontract's ``--repeat`` times and pact-python's once, print the ratio."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("n", type=int, nargs="?", default=1000, help="tests (one interaction each); default 1000")
     parser.add_argument("--repeat", type=int, default=3, help="polycontract runs; the median and best are printed")
     parser.add_argument("--skip-pact-python", action="store_true", help="do not run pact-python's suite")
+    parser.add_argument(
+        "--plugins", nargs="+", choices=sorted(PLUGIN_SETS), default=["installed", "contract"], help="plugin sets"
+    )
     args = parser.parse_args(argv)
     n: int = args.n
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,45 +187,8 @@ def main(argv: list[str] | None = None) -> None:
         (root / "test_pact_python_suite.py").write_text(
             PACT_PYTHON_SUITE.format(n=n, pact_dir=str(root / "pact-python-pacts"))
         )
-        # One small run of each first (the same files at N=4), so both start with their bytecode caches filled.
-        warm = root / "warm-up"
-        warm.mkdir()
-        (warm / "pytest.ini").write_text((root / "pytest.ini").read_text())
-        (warm / "test_polycontract_suite.py").write_text(POLYCONTRACT_SUITE.format(n=4))
-        run_suite(warm, "test_polycontract_suite.py", 4)
-        if not args.skip_pact_python:
-            (warm / "test_pact_python_suite.py").write_text(
-                PACT_PYTHON_SUITE.format(n=4, pact_dir=str(warm / "pact-python-pacts"))
-            )
-            run_suite(warm, "test_pact_python_suite.py", 4)
-        runs = [run_suite(root, "test_polycontract_suite.py", n) for _ in range(args.repeat)]
-        written = interactions_in(root / "pacts" / "web-api.json")
-        if written != n:
-            raise SystemExit(f"polycontract's pact file holds {written} interactions, expected {n}")
-        walls = [wall for wall, _ in runs]
-        cold_wall, cold_cpu = runs[0]
-        median = statistics.median(walls)
-        print(f"consumer suite under pytest, N={n} tests, one interaction and one real-socket mock provider each")
-        print(
-            f"polycontract: first run {cold_wall:.2f} s ({n / cold_wall:,.0f} tests/s, CPU {cold_cpu:.2f} s); "
-            f"of {len(runs)} runs best {min(walls):.2f} s ({n / min(walls):,.0f} tests/s), "
-            f"median {median:.2f} s ({n / median:,.0f} tests/s); whole pytest process, collection included"
-        )
-        if args.skip_pact_python:
-            print("pact-python: not run (--skip-pact-python)")
-            return
-        theirs, their_cpu = run_suite(root, "test_pact_python_suite.py", n)
-        their_written = interactions_in(root / "pact-python-pacts" / "web-api.json")
-        print(
-            f"pact-python 4: {theirs:.2f} s ({n / theirs:,.1f} tests/s, CPU {their_cpu:.2f} s), "
-            f"pact file with {their_written} interactions"
-        )
-        ratio = theirs / median
-        verdict = "met" if ratio >= GOAL_RATIO else "NOT met"
-        print(
-            f"polycontract is {ratio:.1f}x pact-python (median run; best {theirs / min(walls):.1f}x); "
-            f"goal >= {GOAL_RATIO:.0f}x: {verdict}"
-        )
+        for plugins in args.plugins:
+            measure(root, n, plugins, args.repeat, args.skip_pact_python)
 
 
 if __name__ == "__main__":
