@@ -1,7 +1,10 @@
 """Calling an ASGI app in-process: the lean path for in-process verification.
 
 httpx's own ``ASGITransport`` works too, but costs a failed ``import trio`` and a full client stack on
-every request; this module builds the ASGI scope directly and collects the response.
+every request; this module builds the ASGI scope directly and collects the response. `AsgiCaller` runs
+each call as one task on a private event loop, with less machinery per request than
+``run_until_complete(asyncio.wait_for(...))``: one coroutine frame, a timer that cancels the task, and
+the loop stopped by a callback queued as the call ends (where ``run_until_complete`` queues its own).
 
 >>> import asyncio
 >>> async def app(scope, receive, send):
@@ -9,6 +12,10 @@ every request; this module builds the ASGI scope directly and collects the respo
 ...     await send({"type": "http.response.body", "body": b""})
 >>> asyncio.run(call_asgi(app, method="GET", url="http://provider", target="/a%20b?x=1", headers=[], body=b""))
 (204, [(b'x-path', b'/a b')], b'')
+>>> loop = asyncio.new_event_loop()
+>>> AsgiCaller(app, url="http://provider", loop=loop, timeout=5.0)("GET", "/c", [], b"")
+(204, [(b'x-path', b'/c')], b'')
+>>> loop.close()
 """
 
 from __future__ import annotations
@@ -17,67 +24,137 @@ import asyncio
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["AppError", "call_asgi"]
+__all__ = ["AppError", "AppTimeout", "AsgiCaller", "call_asgi"]
+
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 class AppError(Exception):
     """The app raised instead of answering (what it raised is the ``__cause__``)."""
 
 
-async def call_asgi(
-    app: Any, *, method: str, url: str, target: str, headers: list[tuple[bytes, bytes]], body: bytes
-) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    """Send one request to the ASGI ``app``; returns status, raw headers and the whole body.
+class AppTimeout(Exception):
+    """The app did not answer within the time limit (it was cancelled)."""
 
-    ``url`` is the base URL (for ``scheme`` and ``server``), ``target`` the quoted path and query.
-    """
+
+def _server(url: str) -> tuple[str, tuple[str, int]]:
     base = urlsplit(url)
+    return base.scheme, (base.hostname or "provider", base.port or (443 if base.scheme == "https" else 80))
+
+
+def _scope(
+    method: str, scheme: str, server: tuple[str, int], target: str, headers: list[tuple[bytes, bytes]]
+) -> dict[str, Any]:
     path, _, query = target.partition("?")
-    scope = {
+    return {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.3"},
         "http_version": "1.1",
         "method": method,
-        "scheme": base.scheme,
+        "scheme": scheme,
         "path": unquote(path),
         "raw_path": path.encode("ascii"),
         "query_string": query.encode("ascii"),
         "root_path": "",
         "headers": headers,
-        "server": (base.hostname or "provider", base.port or (443 if base.scheme == "https" else 80)),
+        "server": server,
         "client": ("127.0.0.1", 0),
         "state": {},
     }
+
+
+async def _serve(app: Any, scope: dict[str, Any], body: bytes) -> Answer:
+    """Call ``app`` with ``scope`` and the request ``body``; the whole answer."""
     body_sent = False
-    finished = asyncio.Event()
+    finished: asyncio.Event | None = None  # made when the app waits for the disconnect (most never do)
+    ended = False  # the response body is complete, or the app returned
     status: int | None = None
     answer: list[tuple[bytes, bytes]] = []
     chunks: list[bytes] = []
 
     async def receive() -> dict[str, Any]:
-        nonlocal body_sent
+        nonlocal body_sent, finished
         if not body_sent:
             body_sent = True
             return {"type": "http.request", "body": body, "more_body": False}
-        await finished.wait()
+        if not ended:
+            if finished is None:
+                finished = asyncio.Event()
+            await finished.wait()
         return {"type": "http.disconnect"}
 
     async def send(message: dict[str, Any]) -> None:
-        nonlocal status
+        nonlocal status, ended
         if message["type"] == "http.response.start":
             status = int(message["status"])
             answer.extend(message.get("headers", []))
         elif message["type"] == "http.response.body":
             chunks.append(message.get("body", b""))
             if not message.get("more_body", False):
-                finished.set()
+                ended = True
+                if finished is not None:
+                    finished.set()
 
     try:
         await app(scope, receive, send)
     except Exception as exc:
         raise AppError(f"the app raised {type(exc).__name__}: {exc}") from exc
     finally:
-        finished.set()
+        ended = True
+        if finished is not None:
+            finished.set()
     if status is None:
         raise AppError("the app returned without starting a response")
     return status, answer, b"".join(chunks)
+
+
+async def call_asgi(
+    app: Any, *, method: str, url: str, target: str, headers: list[tuple[bytes, bytes]], body: bytes
+) -> Answer:
+    """Send one request to the ASGI ``app``; returns status, raw headers and the whole body.
+
+    ``url`` is the base URL (for ``scheme`` and ``server``), ``target`` the quoted path and query.
+    """
+    scheme, server = _server(url)
+    return await _serve(app, _scope(method, scheme, server, target, headers), body)
+
+
+class AsgiCaller:
+    """Calls ``app`` synchronously on ``loop`` (not running), each call limited to ``timeout`` seconds.
+
+    Raises `AppError` when the app raises or answers nothing, `AppTimeout` when it does not answer in time.
+    """
+
+    def __init__(self, app: Any, *, url: str, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
+        self.app = app
+        self.loop = loop
+        self.timeout = timeout
+        self._scheme, self._server = _server(url)
+
+    def __call__(self, method: str, target: str, headers: list[tuple[bytes, bytes]], body: bytes) -> Answer:
+        """Status, raw headers and body of the app's answer to one request."""
+        loop = self.loop
+        scope = _scope(method, self._scheme, self._server, target, headers)
+        task = loop.create_task(self._limited(scope, body))
+        expired: list[bool] = []
+
+        def expire() -> None:
+            expired.append(True)
+            task.cancel()
+
+        timer = loop.call_later(self.timeout, expire)
+        try:
+            loop.run_forever()
+        finally:
+            timer.cancel()
+        if not task.done():
+            raise RuntimeError("Event loop stopped before Future completed.")
+        if expired and task.cancelled():
+            raise AppTimeout(f"the app did not answer within {self.timeout} s")
+        return task.result()
+
+    async def _limited(self, scope: dict[str, Any], body: bytes) -> Answer:
+        try:
+            return await _serve(self.app, scope, body)
+        finally:  # the loop stops on the iteration after this one, as run_until_complete's callback does
+            self.loop.call_soon(self.loop.stop)

@@ -20,7 +20,7 @@ from urllib.parse import quote, urlencode
 import httpx
 
 from polycontract.model import ABSENT, Body, Request, Response
-from polycontract.verifier._asgi import call_asgi
+from polycontract.verifier._asgi import AppTimeout, AsgiCaller
 from polycontract.verifier._network import quickack_transport
 from polycontract.verifier._outgoing import Origin
 from polycontract.verifier._timeout import Alarm
@@ -147,7 +147,7 @@ class Transport:
     def __init__(self, *, base_url: str | None, app: Any, timeout: float) -> None:
         self.timeout = timeout
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._app: Any = None
+        self._app: AsgiCaller | None = None
         self._wsgi: Any = None
         self._client: httpx.Client | None = None  # made on first use: its TLS context costs ~20 ms
         self._remote = False  # a running provider, not an app
@@ -158,7 +158,7 @@ class Transport:
         self._origin_url = Origin(self.base_url)
         if app is not None and is_asgi(app):
             self._loop = asyncio.new_event_loop()
-            self._app = app
+            self._app = AsgiCaller(app, url=self.base_url, loop=self._loop, timeout=timeout)
         elif app is not None:
             self._wsgi = app
             self._alarm = Alarm()  # a WSGI call cannot be timed out from outside; on the main thread SIGALRM can
@@ -260,11 +260,10 @@ class Transport:
     def _run_asgi(
         self, method: str, target: str, headers: list[tuple[bytes, bytes]], body: bytes
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        assert self._loop is not None
-        call = call_asgi(self._app, method=method, url=self.base_url, target=target, headers=headers, body=body)
+        assert self._app is not None
         try:
-            return self._loop.run_until_complete(_within(call, self.timeout))
-        except TimeoutError:
+            return self._app(method, target, headers, body)
+        except AppTimeout:
             raise httpx.ReadTimeout(f"the app did not answer within {self.timeout} s") from None
 
     def run_async(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
@@ -283,10 +282,3 @@ class Transport:
             self._client.close()
         if self._loop is not None:
             self._loop.close()
-
-
-async def _within(
-    call: Coroutine[Any, Any, tuple[int, list[tuple[bytes, bytes]], bytes]], timeout: float
-) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    async with asyncio.timeout(timeout):
-        return await call
