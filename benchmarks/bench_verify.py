@@ -18,7 +18,7 @@ Each verifier runs in a fresh child process: ``cold`` is its first ``verify()`` 
 ``warm`` the best and the median of the later ones. Figures are interactions per second; the raw-socket
 floor is requests per second.
 
-Run: python benchmarks/bench_verify.py [N] [--repeat R] [--skip-pact-python]
+Run: python benchmarks/bench_verify.py [N] [--repeat R] [--skip-pact-python] [--only asgi,wsgi,split,single,uvicorn]
 """
 
 from __future__ import annotations
@@ -317,6 +317,9 @@ def main() -> None:
     parser.add_argument("n", type=int, nargs="?", default=1000, help="interactions in the pact (default 1000)")
     parser.add_argument("--repeat", type=int, default=4, help="polycontract runs per provider (the first is cold)")
     parser.add_argument("--skip-pact-python", action="store_true")
+    parser.add_argument(
+        "--only", help="comma-separated rows to run: asgi, wsgi, split, single, uvicorn (default: all of them)"
+    )
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     parser.add_argument("--client", nargs=4, metavar=("TOOL", "PACT", "TARGET", "REPEAT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -329,14 +332,21 @@ def main() -> None:
         client(tool, Path(pact_file), n, target, int(repeat))
         return
     peer_repeat = 2
+    rows = set(GOALS) if args.only is None else set(args.only.split(","))
+    if not rows <= set(GOALS):
+        parser.error(f"--only: unknown rows {', '.join(sorted(rows - set(GOALS)))}; choose from {', '.join(GOALS)}")
     print(f"N={n} interactions, each with a provider state set up and torn down; figures are interactions/s")
     print(f"{'provider':<34} {'tool':<13} {'cold':>7} {'warm best':>9} {'median':>9}   goal")
     with tempfile.TemporaryDirectory() as tmp:
         pact = write_pact(n, Path(tmp))
         for kind in ("asgi", "wsgi"):
+            if kind not in rows:
+                continue
             rates = _rates(n, in_child(["polycontract", str(pact), kind, str(args.repeat), str(n)]))
             _line(f"in-process {kind.upper()}", "polycontract", rates, f">= {GOALS[kind]:,.0f}/s")
         for kind, title in SERVERS.items():
+            if kind not in rows:
+                continue
             with provider(kind) as url:
                 floor = raw_floor(url, n)
                 ours = _rates(n, in_child(["polycontract", str(pact), url, str(args.repeat), str(n)]))
