@@ -39,6 +39,8 @@ class PathSyntaxError(ValueError):
 
 _FIELD_CHARS = re.compile(r"[^.\[\]]+")
 _IDENT = re.compile(r"^[A-Za-z_@#][A-Za-z0-9_\-@#:]*$")
+#: The usual form after ``$``: ``.name`` and ``[*]`` steps only (no index, no quoted name).
+_USUAL = re.compile(r"(?:\.[^.\[\]'\"]+|\[\*\])+")
 
 
 @lru_cache(maxsize=4096)
@@ -49,6 +51,11 @@ def parse_path(expression: str) -> tuple[Token, ...]:
     """
     if not expression.startswith("$"):
         raise PathSyntaxError(f"path {expression!r} must start with '$'")
+    if _USUAL.fullmatch(expression, 1):  # split, not scanned: the same tokens, at a fraction of the cost
+        names = expression[2:].split(".") if expression[1] == "." and "[" not in expression else None
+        if names is None:
+            names = expression[1:].replace("[*]", ".*")[1:].split(".")
+        return tuple(names) if "*" not in names else tuple(STAR if name == "*" else name for name in names)
     tokens: list[Token] = []
     i, n = 1, len(expression)
     while i < n:

@@ -26,7 +26,7 @@ from typing import Any
 
 from polycontract.matching._matchers import TYPE_LIKE, _json_equal, check, check_size
 from polycontract.matching._passes import _EQUAL, _SAME_TYPE, _TEXT, _TYPES, Leaf, leaf_of, passes
-from polycontract.matching._shape import Shape, shape_of
+from polycontract.matching._shape import Selection, fresh_shape, shape_of
 from polycontract.model import RuleSet
 
 __all__ = ["json_accepts"]
@@ -49,8 +49,12 @@ def json_accepts(expected: Any, actual: Any, rules: Mapping[str, RuleSet] | None
     key = (tuple(rules), tuple(map(id, rule_sets)))
     found = _COMPILED.get(key)
     if found is None:
-        found = _Compiled(rule_sets, shape_of(key[0]))
-        _keep(key, found)
+        paths = key[0]
+        if _first_sight(paths):  # a path set met once is walked with a selection that is not kept
+            found = _Compiled(rule_sets, fresh_shape(paths))
+        else:
+            found = _Compiled(rule_sets, shape_of(paths))
+            _keep(key, found)
     return _Accept(found.leaves, found.rule_sets, lenient).value(expected, actual, found.shape)
 
 
@@ -60,7 +64,7 @@ class _Compiled:
 
     __slots__ = ("leaves", "rule_sets", "shape")
 
-    def __init__(self, rule_sets: tuple[RuleSet, ...], shape: Shape) -> None:
+    def __init__(self, rule_sets: tuple[RuleSet, ...], shape: Selection) -> None:
         self.rule_sets = rule_sets
         self.leaves = [leaf_of(rule_set) for rule_set in rule_sets]
         self.shape = shape
@@ -71,6 +75,21 @@ class _Compiled:
 #: an id in a key is never another object's. At most `_KEPT`; all are dropped when it is reached.
 _COMPILED: dict[tuple[tuple[str, ...], tuple[int, ...]], _Compiled] = {}
 _KEPT = 1024
+
+
+#: Hashes of the path sets met so far (ints, which the garbage collector does not track); a hash shared by
+#: two path sets only means a selection is kept one sighting early.
+_SEEN: set[int] = set()
+
+
+def _first_sight(paths: tuple[str, ...]) -> bool:
+    mark = hash(paths)
+    if mark in _SEEN:
+        return False
+    if len(_SEEN) >= 4 * _KEPT:
+        _SEEN.clear()
+    _SEEN.add(mark)
+    return True
 
 
 def _keep(key: tuple[tuple[str, ...], tuple[int, ...]], compiled: _Compiled) -> None:
@@ -117,7 +136,7 @@ class _Accept:
         self.lenient = lenient
         self.leaves = leaves
 
-    def value(self, exp: Any, act: Any, shape: Shape) -> bool:
+    def value(self, exp: Any, act: Any, shape: Selection) -> bool:
         best = shape.best
         if best is not None:
             position = best[0]
@@ -133,7 +152,7 @@ class _Accept:
             return _plain_equal(exp, act, self.lenient)
         return self.plain(exp, act, shape)
 
-    def plain(self, exp: Any, act: Any, shape: Shape) -> bool:
+    def plain(self, exp: Any, act: Any, shape: Selection) -> bool:
         if isinstance(exp, dict):
             return isinstance(act, dict) and self.fields(exp, act, shape, allow_extra=self.lenient)
         if isinstance(exp, list):
@@ -143,7 +162,7 @@ class _Accept:
             return all(value(e, a, descend(i)) for i, (e, a) in enumerate(zip(exp, act)))
         return _plain_equal(exp, act, self.lenient)
 
-    def fields(self, exp: dict[str, Any], act: dict[str, Any], shape: Shape, *, allow_extra: bool) -> bool:
+    def fields(self, exp: dict[str, Any], act: dict[str, Any], shape: Selection, *, allow_extra: bool) -> bool:
         """Every expected key present and accepted (and no other key unless ``allow_extra``)."""
         if not allow_extra and len(act) != len(exp):
             return False  # a key missing or one unexpected: every expected key must be there
@@ -186,7 +205,7 @@ class _Accept:
                 return False
         return True
 
-    def with_rules(self, exp: Any, act: Any, shape: Shape, rules: RuleSet, cascaded: bool) -> bool:
+    def with_rules(self, exp: Any, act: Any, shape: Selection, rules: RuleSet, cascaded: bool) -> bool:
         if isinstance(act, (dict, list)) and isinstance(exp, (dict, list)):
             return self.container(exp, act, shape, rules, cascaded)
         if rules.combine == "OR":
@@ -205,7 +224,7 @@ class _Accept:
                 return False
         return True
 
-    def container(self, exp: Any, act: Any, shape: Shape, rules: RuleSet, cascaded: bool) -> bool:
+    def container(self, exp: Any, act: Any, shape: Selection, rules: RuleSet, cascaded: bool) -> bool:
         """The rule's own matchers on a container (AND, as the walker applies them), then its structure."""
         for matcher in rules.matchers:
             kind = matcher.match
@@ -224,13 +243,13 @@ class _Accept:
             return isinstance(act, dict) and self.fields(exp, act, shape, allow_extra=True)
         return isinstance(act, list) and self.items(exp, act, shape)
 
-    def structure(self, exp: Any, act: Any, shape: Shape) -> bool:
+    def structure(self, exp: Any, act: Any, shape: Selection) -> bool:
         """The fields (extra keys allowed) or items of two containers of one exact type, under a type rule."""
         if type(exp) is dict:
             return self.fields(exp, act, shape, allow_extra=True)
         return self.items(exp, act, shape)
 
-    def items(self, exp: list[Any], act: list[Any], shape: Shape) -> bool:
+    def items(self, exp: list[Any], act: list[Any], shape: Selection) -> bool:
         """Every actual item against the expected one at its index, or the first one beyond the end."""
         if not exp:
             return True

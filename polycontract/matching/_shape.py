@@ -17,12 +17,12 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Container
-from typing import Any, TypeAlias
+from collections.abc import Container, Mapping
+from typing import Any, Protocol, TypeAlias
 
 from polycontract._paths import STAR, parse_path
 
-__all__ = ["OTHER", "Best", "Shape", "shape_of"]
+__all__ = ["OTHER", "Best", "Selection", "Shape", "fresh_shape", "shape_of"]
 
 #: The selected rule: (its position in the category, its score, declared on an ancestor).
 Best: TypeAlias = "tuple[int, int, bool] | None"
@@ -44,6 +44,29 @@ class _Node:
         self.star: _Node | None = None
         self.rules: list[tuple[int, int]] = []  # (position, number of tokens + 1)
         self.indexed = False  # a child is a single index (``[2]``, or a numeric field ``.2``)
+
+
+class Selection(Protocol):
+    """What the quick walk reads of a place in a document: a `Shape`, or a node of a path set met once."""
+
+    @property
+    def best(self) -> Best:
+        """The selected rule (see `Best`)."""
+
+    @property
+    def position(self) -> int:
+        """The selected rule's position, or -1 for none."""
+
+    @property
+    def ends(self) -> bool:
+        """No rule is declared below this place."""
+
+    @property
+    def memo(self) -> Mapping[Any, Selection]:
+        """Children already known by key (a miss means: ask `descend`)."""
+
+    def descend(self, key: str | int) -> Selection:
+        """The selection at a child field or index."""
 
 
 class Shape:
@@ -155,3 +178,100 @@ def _compile(paths: tuple[str, ...]) -> Shape:
         node.rules.append((position, len(tokens) + 1))
     active = ((root, 2),)
     return Shape(active, _best(list(active), None))
+
+
+_NO_MEMO: dict[Any, Any] = {}
+
+
+class _Fresh(_Node):
+    """A trie node that is also the selection reached along its own path alone: a path set met once is
+    walked on its trie, without a `Shape` per visited place (one is built only where a wildcard and a
+    name apply at once). It selects exactly as the `Shape` at the same place does."""
+
+    __slots__ = ("best", "ends", "memo", "other", "position", "weight")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.other: Shape | None = None
+        self.best: Best = None
+        self.position = -1
+        self.weight = 2
+        self.ends = True
+        #: The children when no wildcard applies beside them (a key found here is `descend`'s answer).
+        self.memo: dict[Any, Any] = _NO_MEMO
+
+    def descend(self, key: str | int) -> Selection:
+        """The selection at a child field or index (as `Shape.descend` finds it)."""
+        children = self.children
+        child = children.get(key)
+        if child is None and type(key) is int:
+            child = children.get(str(key))
+        star = self.star
+        if child is None:
+            if star is not None:
+                return star  # type: ignore[return-value]  # the nodes of a `_Fresh` trie are `_Fresh`
+            other = self.other
+            if other is None:
+                other = self.other = Shape((), _cascaded(self.best))
+            return other
+        if star is None:
+            return child  # type: ignore[return-value]
+        active = [(child, self.weight * 2), (star, self.weight)]
+        return Shape(tuple(active), _best(active, _cascaded(self.best)))
+
+
+def _cascaded(best: Best) -> Best:
+    return best if best is None or best[2] else (best[0], best[1], True)
+
+
+def fresh_shape(paths: tuple[str, ...]) -> Selection:
+    """The root selection for rules at ``paths``, built for one walk and not kept (a path set met once);
+    the kept `Shape` when there is one."""
+    found = _SHAPES.get(paths)
+    if found is not None:
+        return found
+    root = _Fresh()
+    for position, expression in enumerate(paths):
+        tokens = parse_path(expression) if expression.startswith("$") else (expression,)
+        node: _Node = root
+        for token in tokens:
+            if token is STAR:
+                step = node.star
+                if step is None:
+                    step = node.star = _Fresh()
+            else:
+                key: str | int = token  # type: ignore[assignment]  # not STAR: a name or an index
+                step = node.children.get(key)
+                if step is None:
+                    step = node.children[key] = _Fresh()
+                    if type(key) is int or (type(key) is str and key.isdecimal() and key.isascii()):
+                        node.indexed = True
+            node = step
+        node.rules.append((position, len(tokens) + 1))
+    _settle(root)
+    return root
+
+
+def _settle(root: _Fresh) -> None:
+    """Each node's selection along its own path: weights and inherited rules, as `Shape._descend` finds them."""
+    stack: list[tuple[Any, int, Best]] = [(root, 2, None)]
+    while stack:
+        node, weight, best = stack.pop()
+        for position, length in node.rules:
+            score = weight * length
+            if best is None or score >= best[1]:
+                best = (position, score, False)
+        node.best, node.weight = best, weight
+        if best is not None:
+            node.position = best[0]
+        star = node.star
+        if star is None:
+            node.memo = node.children
+            if not node.children:
+                continue  # `ends` stays True
+        node.ends = False
+        inherited = _cascaded(best)
+        for child in node.children.values():
+            stack.append((child, weight * 2, inherited))
+        if star is not None:
+            stack.append((star, weight, inherited))

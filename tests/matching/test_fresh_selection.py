@@ -1,0 +1,80 @@
+"""A path set met once is walked on its own trie, and selects exactly what the kept `Shape` selects.
+
+Whatever the paths (names, indices, decimal names, wildcards, equal paths written two ways, a header-style name)
+and whatever keys a walk follows, the one-shot selection and the kept one name the same rule with
+the same score and cascading, and agree on where no rule lies below; the reference `Cursor` names
+the same rule. A path set met once is not kept; met again, it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from polycontract._paths import STAR, Token, render_path
+from polycontract.matching import _accept, _shape
+from polycontract.matching._accept import json_accepts
+from polycontract.matching._select import compile_rules
+from polycontract.matching._shape import fresh_shape, shape_of
+from polycontract.model import Matcher, RuleSet
+
+TOKENS: st.SearchStrategy[Token] = st.sampled_from(["a", "b", "2", "x y", 0, 2, STAR])
+PATHS = st.lists(
+    st.lists(TOKENS, max_size=4).map(lambda tokens: render_path(tuple(tokens))), min_size=1, max_size=6, unique=True
+)
+KEYS = st.lists(st.sampled_from(["a", "b", "2", "x y", "c", 0, 1, 2]), max_size=6)
+
+
+def _cursor_rule(cursor: Any, rules: dict[str, RuleSet]) -> Any:
+    if cursor.best is None:
+        return None
+    position = next(i for i, rule_set in enumerate(rules.values()) if rule_set is cursor.best.rule_set)
+    return position, cursor.best.score, cursor.best.cascaded
+
+
+@settings(max_examples=400, deadline=None)
+@given(paths=PATHS, walks=st.lists(KEYS, min_size=1, max_size=4), header=st.booleans())
+def test_a_path_set_met_once_selects_what_the_kept_shape_selects(
+    paths: list[str], walks: list[list[str | int]], header: bool
+) -> None:
+    if header:
+        paths = [*paths, "X-Name"]
+    if "$.a" in paths:
+        paths.append("$['a']")  # the same place written another way: the later rule wins a tie
+    kept = shape_of(tuple(paths))
+    rules = {path: RuleSet(matchers=(Matcher(match="type", params={"n": i}),)) for i, path in enumerate(paths)}
+    for keys in walks:
+        _shape._SHAPES.clear()
+        fresh, shape, cursor = fresh_shape(tuple(paths)), kept, compile_rules(rules)
+        for key in keys:
+            fresh, shape, cursor = fresh.descend(key), shape.descend(key), cursor.descend(key)
+            assert (fresh.best, fresh.position, fresh.ends) == (shape.best, shape.position, shape.ends)
+            assert fresh.memo.get(key, fresh) is not None
+            assert shape.best == _cursor_rule(cursor, rules)
+
+
+@settings(max_examples=200, deadline=None)
+@given(paths=PATHS, keys=KEYS, other=st.sampled_from(["a", "c", 1, 2]))
+def test_the_memo_of_a_one_shot_node_holds_only_what_descend_finds(
+    paths: list[str], keys: list[str | int], other: str | int
+) -> None:
+    _shape._SHAPES.clear()
+    node = fresh_shape(tuple(paths))
+    for key in [*keys, other]:
+        if key in node.memo:
+            assert node.memo[key] is node.descend(key)
+        node = node.descend(key)
+
+
+def test_a_path_set_is_kept_from_its_second_sighting() -> None:
+    rule_set = RuleSet(matchers=(Matcher(match="integer"),))
+    rules = {"$.first_sighting_only": rule_set, "$.items[*].id": rule_set}
+    _accept._COMPILED.clear()
+    _accept._SEEN.clear()
+    assert json_accepts({"first_sighting_only": 1}, {"first_sighting_only": 2}, rules, lenient=False)
+    assert not _accept._COMPILED
+    assert json_accepts({"first_sighting_only": 1}, {"first_sighting_only": 2}, rules, lenient=False)
+    assert len(_accept._COMPILED) == 1
+    assert not json_accepts({"first_sighting_only": 1}, {"first_sighting_only": "2"}, rules, lenient=False)
