@@ -3,7 +3,7 @@
 httpx's own ``ASGITransport`` works too, but costs a failed ``import trio`` and a full client stack on
 every request; this module builds the ASGI scope directly and collects the response. `AsgiCaller` runs
 each call as one task on a private event loop, with less machinery per request than
-``run_until_complete(asyncio.wait_for(...))``: one coroutine frame, a timer that cancels the task, and
+``run_until_complete`` with ``asyncio.timeout``: one coroutine frame, a timer that cancels the task, and
 the loop stopped by a callback queued as the call ends (where ``run_until_complete`` queues its own).
 
 >>> import asyncio
