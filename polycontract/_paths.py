@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Final
+from typing import Any, Final
 
 __all__ = ["STAR", "PathSyntaxError", "Token", "child_path", "parse_path", "render_path"]
 
@@ -39,8 +39,6 @@ class PathSyntaxError(ValueError):
 
 _FIELD_CHARS = re.compile(r"[^.\[\]]+")
 _IDENT = re.compile(r"^[A-Za-z_@#][A-Za-z0-9_\-@#:]*$")
-#: The usual form after ``$``: ``.name`` and ``[*]`` steps only (no index, no quoted name).
-_USUAL = re.compile(r"(?:\.[^.\[\]'\"]+|\[\*\])+")
 
 
 @lru_cache(maxsize=4096)
@@ -51,11 +49,10 @@ def parse_path(expression: str) -> tuple[Token, ...]:
     """
     if not expression.startswith("$"):
         raise PathSyntaxError(f"path {expression!r} must start with '$'")
-    if _USUAL.fullmatch(expression, 1):  # split, not scanned: the same tokens, at a fraction of the cost
-        names = expression[2:].split(".") if expression[1] == "." and "[" not in expression else None
-        if names is None:
-            names = expression[1:].replace("[*]", ".*")[1:].split(".")
-        return tuple(names) if "*" not in names else tuple(STAR if name == "*" else name for name in names)
+    if "[" not in expression or "[*]" in expression:  # the usual form: split, not scanned (same tokens)
+        usual = _usual_tokens(expression)
+        if usual is not None:
+            return usual
     tokens: list[Token] = []
     i, n = 1, len(expression)
     while i < n:
@@ -84,6 +81,26 @@ def parse_path(expression: str) -> tuple[Token, ...]:
         else:
             raise PathSyntaxError(f"path {expression!r}: unexpected {ch!r} at position {i}")
     return tuple(tokens)
+
+
+def _usual_tokens(expression: str) -> tuple[Token, ...] | None:
+    """The tokens of ``$`` followed by ``.name`` and ``[*]`` steps only; None for any other form."""
+    text = expression
+    if "[" in text:
+        stars = text.count("[*]")  # each must be followed by a step or the end, as the scanner requires
+        if stars != text.count("[*].") + text.count("[*][") + text.endswith("[*]"):
+            return None
+        text = text.replace("[*]", ".*")
+        if "[" in text:
+            return None
+    if "]" in text or text[1:2] != ".":
+        return None
+    names: list[Any] = text[2:].split(".")
+    if "" in names:
+        return None
+    while "*" in names:
+        names[names.index("*")] = STAR
+    return tuple(names)
 
 
 def _bracket_end(expression: str, start: int) -> int:

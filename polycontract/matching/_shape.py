@@ -190,8 +190,11 @@ class _Fresh(_Node):
 
     __slots__ = ("best", "ends", "memo", "other", "position", "weight")
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self) -> None:  # `_Node`'s fields set here, without a call
+        self.children: dict[str | int, _Node] = {}
+        self.star: _Node | None = None
+        self.rules: list[tuple[int, int]] = []
+        self.indexed = False
         self.other: Shape | None = None
         self.best: Best = None
         self.position = -1

@@ -3,17 +3,19 @@
 Whatever the paths (names, indices, decimal names, wildcards, equal paths written two ways, a header-style name)
 and whatever keys a walk follows, the one-shot selection and the kept one name the same rule with
 the same score and cascading, and agree on where no rule lies below; the reference `Cursor` names
-the same rule. A path set met once is not kept; met again, it is.
+the same rule. A path set met once is not kept; met again, it is. Path expressions read back the
+tokens they were written from, and those out of the usual form are refused as before.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from polycontract._paths import STAR, Token, render_path
+from polycontract._paths import STAR, PathSyntaxError, Token, parse_path, render_path
 from polycontract.matching import _accept, _shape
 from polycontract.matching._accept import json_accepts
 from polycontract.matching._select import compile_rules
@@ -78,3 +80,14 @@ def test_a_path_set_is_kept_from_its_second_sighting() -> None:
     assert json_accepts({"first_sighting_only": 1}, {"first_sighting_only": 2}, rules, lenient=False)
     assert len(_accept._COMPILED) == 1
     assert not json_accepts({"first_sighting_only": 1}, {"first_sighting_only": "2"}, rules, lenient=False)
+
+
+@given(st.lists(st.sampled_from(["a", "b_1", "x y", "*", "2", "a'b", 0, 2, STAR]), max_size=5))
+def test_rule_paths_read_back_the_tokens_they_were_written_from(tokens: list[Token]) -> None:
+    assert parse_path.__wrapped__(render_path(tuple(tokens))) == tuple(tokens)
+
+
+@pytest.mark.parametrize("expression", ["$.a[*]b", "$[*]'", "$.a..b", "$.a.", "$.a]", "$a", "$.a[*]]", "$['a[*]b'"])
+def test_rule_paths_out_of_the_usual_form_are_refused_or_scanned(expression: str) -> None:
+    with pytest.raises(PathSyntaxError):
+        parse_path.__wrapped__(expression)
