@@ -229,35 +229,78 @@ def _cascaded(best: Best) -> Best:
 
 def fresh_shape(paths: tuple[str, ...]) -> Selection:
     """The root selection for rules at ``paths``, built for one walk and not kept (a path set met once);
-    the kept `Shape` when there is one."""
+    the kept `Shape` when there is one.
+
+    Below the first step, a subtree depends only on the rest of its paths, their positions and what the
+    root selects, not on the first step's name: ``$.a_1.id`` and ``$.a_2.id`` (interactions whose field
+    names differ) share one, kept by that description.
+    """
     found = _SHAPES.get(paths)
     if found is not None:
         return found
     root = _Fresh()
+    groups: dict[Any, list[tuple[tuple[Any, ...], int]]] = {}
     for position, expression in enumerate(paths):
         tokens = parse_path(expression) if expression.startswith("$") else (expression,)
-        node: _Node = root
-        for token in tokens:
+        if not tokens:
+            root.rules.append((position, 1))
+            continue
+        group = groups.get(tokens[0])
+        if group is None:
+            group = groups[tokens[0]] = []
+        group.append((tokens[1:], position))
+    _settle(root, 2, None, deep=False)
+    inherited = _cascaded(root.best)
+    for first, group in groups.items():
+        key = (first is STAR, inherited, tuple(group))
+        subtree = _SUBTREES.get(key)
+        if subtree is None:
+            subtree = _subtree(group, 2 if first is STAR else 4, inherited)
+            if len(_SUBTREES) >= _KEPT_SUBTREES:
+                _SUBTREES.clear()  # popping the oldest one by one costs a scan over the deleted slots each time
+            _SUBTREES[key] = subtree
+        if first is STAR:
+            root.star = subtree
+        else:
+            root.children[first] = subtree
+            if type(first) is int or (type(first) is str and first.isdecimal() and first.isascii()):
+                root.indexed = True
+    if root.star is not None or root.children:
+        root.ends = False
+        root.memo = root.children if root.star is None else _NO_MEMO
+    return root
+
+
+#: Subtrees of one-shot tries by (under a wildcard, the root's cascaded rule, (rest of path, position)...).
+_SUBTREES: dict[tuple[bool, Best, tuple[tuple[tuple[Any, ...], int], ...]], _Fresh] = {}
+_KEPT_SUBTREES = 4096
+
+
+def _subtree(group: list[tuple[tuple[Any, ...], int]], weight: int, inherited: Best) -> _Fresh:
+    top = _Fresh()
+    for rest, position in group:
+        node: _Node = top
+        for token in rest:
             if token is STAR:
                 step = node.star
                 if step is None:
                     step = node.star = _Fresh()
             else:
-                key: str | int = token  # type: ignore[assignment]  # not STAR: a name or an index
-                step = node.children.get(key)
+                step = node.children.get(token)
                 if step is None:
-                    step = node.children[key] = _Fresh()
-                    if type(key) is int or (type(key) is str and key.isdecimal() and key.isascii()):
+                    step = node.children[token] = _Fresh()
+                    if type(token) is int or (type(token) is str and token.isdecimal() and token.isascii()):
                         node.indexed = True
             node = step
-        node.rules.append((position, len(tokens) + 1))
-    _settle(root)
-    return root
+        node.rules.append((position, len(rest) + 2))
+    _settle(top, weight, inherited)
+    return top
 
 
-def _settle(root: _Fresh) -> None:
-    """Each node's selection along its own path: weights and inherited rules, as `Shape._descend` finds them."""
-    stack: list[tuple[Any, int, Best]] = [(root, 2, None)]
+def _settle(top: _Fresh, weight: int, inherited: Best, *, deep: bool = True) -> None:
+    """Each node's selection along its own path: weights and inherited rules, as `Shape._descend` finds them
+    (only ``top``'s own unless ``deep``)."""
+    stack: list[tuple[Any, int, Best]] = [(top, weight, inherited)]
     while stack:
         node, weight, best = stack.pop()
         for position, length in node.rules:
@@ -273,6 +316,8 @@ def _settle(root: _Fresh) -> None:
             if not node.children:
                 continue  # `ends` stays True
         node.ends = False
+        if not deep:
+            return
         inherited = _cascaded(best)
         for child in node.children.values():
             stack.append((child, weight * 2, inherited))

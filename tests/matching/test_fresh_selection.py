@@ -91,3 +91,30 @@ def test_rule_paths_read_back_the_tokens_they_were_written_from(tokens: list[Tok
 def test_rule_paths_out_of_the_usual_form_are_refused_or_scanned(expression: str) -> None:
     with pytest.raises(PathSyntaxError):
         parse_path.__wrapped__(expression)
+
+
+@pytest.mark.parametrize(
+    "paths",
+    [
+        ("$.a_1.id", "$.a_1", "$.a_1.items[*].id"),
+        ("$.b_2.id", "$.b_2", "$.b_2.items[*].id"),  # other names, the same subtree
+        ("$.b_2", "$.b_2.id", "$.b_2.items[*].id"),  # the same rest at other positions
+        ("$", "$.b_2.id", "$.b_2.items[*].id"),  # a rule at the root: inherited below
+        ("$.*.id", "$.b_2.id", "$[*].items[*].id"),  # a wildcard first step beside a name
+    ],
+)
+def test_one_shot_tries_sharing_subtrees_select_as_their_own_shape(paths: tuple[str, ...]) -> None:
+    first = paths[1].split(".")[1] if paths[0] == "$" else paths[0].split(".")[1]
+    walks: list[list[str | int]] = [
+        [first],
+        [first, "id"],
+        [first, "items", 3, "id"],
+        ["other", "id"],
+        [first, "items", "x"],
+    ]
+    for keys in walks:
+        _shape._SHAPES.clear()
+        fresh, kept = fresh_shape(paths), shape_of(paths)
+        for key in keys:
+            fresh, kept = fresh.descend(key), kept.descend(key)
+            assert (fresh.best, fresh.position, fresh.ends) == (kept.best, kept.position, kept.ends)
