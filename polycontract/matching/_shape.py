@@ -239,23 +239,30 @@ def fresh_shape(paths: tuple[str, ...]) -> Selection:
     if found is not None:
         return found
     root = _Fresh()
-    groups: dict[Any, list[tuple[tuple[Any, ...], int]]] = {}
+    groups: dict[Any, list[tuple[Any, int]]] = {}
+    sources: dict[Any, list[str]] = {}
+    rest: Any
     for position, expression in enumerate(paths):
-        tokens = parse_path(expression) if expression.startswith("$") else (expression,)
-        if not tokens:
-            root.rules.append((position, 1))
-            continue
-        group = groups.get(tokens[0])
+        first, rest = _first_step(expression)
+        if first is None:
+            tokens = parse_path(expression) if expression.startswith("$") else (expression,)
+            if not tokens:
+                root.rules.append((position, 1))
+                continue
+            first, rest = tokens[0], tokens[1:]
+        group = groups.get(first)
         if group is None:
-            group = groups[tokens[0]] = []
-        group.append((tokens[1:], position))
+            group = groups[first] = []
+            sources[first] = []
+        group.append((rest, position))
+        sources[first].append(expression)
     _settle(root, 2, None, deep=False)
     inherited = _cascaded(root.best)
     for first, group in groups.items():
         key = (first is STAR, inherited, tuple(group))
         subtree = _SUBTREES.get(key)
         if subtree is None:
-            subtree = _subtree(group, 2 if first is STAR else 4, inherited)
+            subtree = _subtree(sources[first], group, 2 if first is STAR else 4, inherited)
             if len(_SUBTREES) >= _KEPT_SUBTREES:
                 _SUBTREES.clear()  # popping the oldest one by one costs a scan over the deleted slots each time
             _SUBTREES[key] = subtree
@@ -271,14 +278,33 @@ def fresh_shape(paths: tuple[str, ...]) -> Selection:
     return root
 
 
-#: Subtrees of one-shot tries by (under a wildcard, the root's cascaded rule, (rest of path, position)...).
-_SUBTREES: dict[tuple[bool, Best, tuple[tuple[tuple[Any, ...], int], ...]], _Fresh] = {}
+#: Subtrees of one-shot tries by (under a wildcard, the root's cascaded rule, (rest of path, position)...),
+#: the rest as text after a ``$.name`` step, or as tokens.
+_SUBTREES: dict[tuple[bool, Best, tuple[tuple[Any, int], ...]], _Fresh] = {}
 _KEPT_SUBTREES = 4096
 
 
-def _subtree(group: list[tuple[tuple[Any, ...], int]], weight: int, inherited: Best) -> _Fresh:
+def _first_step(expression: str) -> tuple[Any, str]:
+    """A ``$.name`` first step and the text after it, as the scanner reads them; (None, "") for any other
+    start. The rest is read (and checked) only when no kept subtree has it."""
+    if not expression.startswith("$."):
+        return None, ""
+    end = len(expression)
+    dot, bracket = expression.find(".", 2), expression.find("[", 2)
+    if dot >= 0:
+        end = dot
+    if 0 <= bracket < end:
+        end = bracket
+    first = expression[2:end]
+    if not first or "]" in first:
+        return None, ""
+    return (STAR if first == "*" else first), expression[end:]
+
+
+def _subtree(expressions: list[str], group: list[tuple[Any, int]], weight: int, inherited: Best) -> _Fresh:
     top = _Fresh()
-    for rest, position in group:
+    for expression, (_, position) in zip(expressions, group):
+        rest: tuple[Any, ...] = parse_path(expression)[1:] if expression.startswith("$") else ()
         node: _Node = top
         for token in rest:
             if token is STAR:

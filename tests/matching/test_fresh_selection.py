@@ -118,3 +118,14 @@ def test_one_shot_tries_sharing_subtrees_select_as_their_own_shape(paths: tuple[
         for key in keys:
             fresh, kept = fresh.descend(key), kept.descend(key)
             assert (fresh.best, fresh.position, fresh.ends) == (kept.best, kept.position, kept.ends)
+
+
+@pytest.mark.parametrize("expression", ["$.a..id", "$.a].id", "$.a.id]", "$.[*].id", "$.a[*]x", "$.a[x].id"])
+def test_a_bad_path_in_a_one_shot_set_is_refused_as_the_parser_refuses_it(expression: str) -> None:
+    fresh_shape(("$.ok.id", "$.ok[*].id"))  # subtrees for the same rests, kept
+    with pytest.raises(PathSyntaxError) as expected:
+        parse_path.__wrapped__(expression)
+    _shape._SHAPES.clear()
+    with pytest.raises(PathSyntaxError) as raised:
+        fresh_shape(("$.first", expression))
+    assert str(raised.value) == str(expected.value)
