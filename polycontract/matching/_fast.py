@@ -6,7 +6,7 @@ only make a comparison faster, never different. `types_for` gives exact types (a
 ``integer``), `text_test_for` a test for strings (a regex ``fullmatch``, a Java date pattern) and
 `accept_for` a predicate for any value.
 
->>> from polycontract.model import Matcher
+>>> from polycontract.model import Matcher, RuleSet
 >>> accept = accept_for(Matcher(match="regex", params={"regex": "[0-9]+"}), "1")
 >>> accept is not None and accept("42"), accept is not None and accept(42)
 (True, False)
@@ -19,9 +19,9 @@ from typing import Any
 
 from polycontract._javatime import matches_java_pattern, quick_java_test
 from polycontract.matching._matchers import _DEFAULT_FORMATS, _SEMVER, TYPE_LIKE, _regex, json_type
-from polycontract.model import Matcher
+from polycontract.model import Matcher, RuleSet
 
-__all__ = ["Accept", "TextTest", "accept_for", "equal_for", "text_test_for", "types_for"]
+__all__ = ["Accept", "TextTest", "accept_for", "equal_for", "text_passes", "text_test_for", "types_for"]
 
 #: True when the actual value certainly satisfies the matcher; False means "ask `check`".
 Accept = Callable[[Any], bool]
@@ -100,3 +100,20 @@ def equal_for(expected: Any) -> Accept | None:
     if expected is None or kind is bool:
         return lambda act: act is expected
     return None
+
+
+def text_passes(rule_set: RuleSet, value: str) -> bool:
+    """True when every matcher (any, for ``OR``) has a text test and ``value`` certainly passes it."""
+    if not rule_set.matchers:
+        return False
+    any_ = rule_set.combine == "OR"
+    for matcher in rule_set.matchers:
+        test = text_test_for(matcher)
+        if test is None:
+            return False
+        if test(value):
+            if any_:
+                return True
+        elif not any_:
+            return False
+    return not any_

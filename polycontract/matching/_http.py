@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Any
 
 from polycontract._paths import child_path
-from polycontract.matching._fast import text_test_for
+from polycontract.matching._fast import text_passes
 from polycontract.matching._matchers import TYPE_LIKE, check, check_size, describe
 from polycontract.model import Matcher, Mismatch, RuleSet
 
@@ -141,19 +141,7 @@ def _values_with_rules(
 
 def _quick(rule_set: RuleSet, values: tuple[str, ...]) -> bool:
     """True only for one value without a comma that each matcher (any, for ``OR``) certainly accepts."""
-    if len(values) != 1 or "," in values[0] or not rule_set.matchers:
-        return False
-    value, any_ = values[0], rule_set.combine == "OR"
-    for matcher in rule_set.matchers:
-        test = text_test_for(matcher)
-        if test is None:
-            return False
-        if test(value):
-            if any_:
-                return True
-        elif not any_:
-            return False
-    return not any_
+    return len(values) == 1 and "," not in values[0] and text_passes(rule_set, values[0])
 
 
 def _split(values: tuple[str, ...]) -> list[str]:

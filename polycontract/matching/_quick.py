@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from polycontract.matching._body import UNDECODED, compare_body, json_body_matches
-from polycontract.matching._fast import text_test_for
+from polycontract.matching._fast import text_passes
 from polycontract.model import ABSENT, Body, Request, RuleSet
 
 __all__ = ["headers_match", "query_matches", "request_matches"]
@@ -35,23 +35,6 @@ def _split(values: tuple[str, ...]) -> list[str]:
     for value in values:
         out.extend(part.strip() for part in value.split(","))
     return out
-
-
-def _passes(rule_set: RuleSet, value: str) -> bool:
-    """True when every matcher (any, for ``OR``) has a text test and ``value`` certainly passes it."""
-    if not rule_set.matchers:
-        return False
-    any_ = rule_set.combine == "OR"
-    for matcher in rule_set.matchers:
-        test = text_test_for(matcher)
-        if test is None:
-            return False
-        if test(value):
-            if any_:
-                return True
-        elif not any_:
-            return False
-    return not any_
 
 
 def _rule_for(rules: Mapping[str, RuleSet], name: str) -> RuleSet | None:
@@ -94,7 +77,7 @@ def query_matches(expected: Mapping[str, Any], actual: Mapping[str, Any], rules:
             return False
         else:
             for value in act_values:
-                if type(value) is not str or not _passes(rule_set, value):
+                if type(value) is not str or not text_passes(rule_set, value):
                     return False
     return True
 
@@ -116,7 +99,7 @@ def headers_match(
             or len(act_values) != 1
             or "," in exp_values[0]
             or "," in act_values[0]
-            or not _passes(rule_set, act_values[0])
+            or not text_passes(rule_set, act_values[0])
         ):
             return False
     return True

@@ -15,7 +15,7 @@ from polycontract.matching.support import UNDECODED, loads_json
 from polycontract.mock._wire_reply import is_json
 from polycontract.model import Body, Request
 
-__all__ = ["Discriminator", "frozen"]
+__all__ = ["Discriminator", "frozen", "json_content"]
 
 #: ``json.dumps`` with these options, without building an encoder per call.
 _KEY_JSON = json.JSONEncoder(sort_keys=True, default=repr)
@@ -73,14 +73,11 @@ class Discriminator:
         if not isinstance(request.body, Body) or not is_json(request.body.content_type):
             return (), UNDECODED
         content = request.body.content
-        decoded: Any = UNDECODED
         try:
-            if type(content) is bytes:
-                body = decoded = loads_json(content)
-            else:
-                body = json.loads(content) if isinstance(content, bytes | str) else content
+            body = json_content(content)
         except ValueError:
             return (), UNDECODED
+        decoded = body if type(content) is bytes else UNDECODED
         return self.buckets.get(self.key(request.query, body), ()), decoded
 
 
@@ -103,3 +100,10 @@ def frozen(value: Any) -> Hashable:
     if kind is list:
         return tuple([frozen(item) if type(item) in _NESTED else item for item in value])
     return value  # type: ignore[no-any-return]
+
+
+def json_content(content: Any) -> Any:
+    """A JSON request body's content as data (bytes through the matching engine's decoder); ValueError if not JSON."""
+    if type(content) is bytes:
+        return loads_json(content)
+    return json.loads(content) if isinstance(content, bytes | str) else content

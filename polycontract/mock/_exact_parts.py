@@ -24,14 +24,13 @@ interactions share its path.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from polycontract._paths import PathSyntaxError, parse_path
-from polycontract.matching.support import UNDECODED, loads_json
-from polycontract.mock._discriminator import frozen
+from polycontract.matching.support import UNDECODED
+from polycontract.mock._discriminator import frozen, json_content
 from polycontract.mock._wire_reply import is_json
 from polycontract.model import Body, Request, RuleSet
 
@@ -111,12 +110,11 @@ class ExactParts:
         value: Any = decoded
         if value is UNDECODED:
             try:
-                if type(content) is bytes:
-                    value = decoded = loads_json(content)
-                else:
-                    value = json.loads(content) if isinstance(content, bytes | str) else content
+                value = json_content(content)
             except ValueError:
                 return None, decoded
+            if type(content) is bytes:
+                decoded = value
         if type(value) is not dict:  # a JSON string may hold JSON text the comparison decodes again
             return None, decoded
         try:
