@@ -34,6 +34,8 @@ _HEAD_END = re.compile(rb"\r?\n\r?\n")
 _LINE = re.compile(rb"\r?\n")
 _OWN_FRAMING = frozenset({b"transfer-encoding", b"expect", b"upgrade"})
 _MAX_HEAD = 64 * 1024
+#: A chunk size as RFC 9112 writes it: hex digits only.
+_HEX = re.compile(rb"[0-9A-Fa-f]+")
 
 
 def plain(method: str, target: bytes, headers: Sequence[tuple[bytes, bytes]], content: bytes) -> bool:
@@ -104,9 +106,11 @@ class Connection:
     def _connected(self) -> socket.socket:
         sock = self._sock
         if sock is not None:
-            if not _readable(sock):
+            if not self._buffer and not _readable(sock):
                 return sock
-            self.close()  # the server closed it (or sent what was not asked for): as httpcore, start afresh
+            # the server closed it, or sent what was not asked for (bytes past the last response, buffered or
+            # not): as httpcore, start afresh, so they are never read as the next response
+            self.close()
         try:
             sock = socket.create_connection((self.host, self.port), self.timeout)
         except TimeoutError as exc:
@@ -222,10 +226,9 @@ class Connection:
         parts: list[bytes] = []
         while True:
             size = self._line(sock).split(b";", 1)[0].strip()
-            try:
-                length = int(size, 16)
-            except ValueError:
-                raise httpx.RemoteProtocolError(f"illegal chunk size: {size[:20]!r}") from None
+            if not _HEX.fullmatch(size):  # int() would also take a sign, 0x and underscores
+                raise httpx.RemoteProtocolError(f"illegal chunk size: {size[:20]!r}")
+            length = int(size, 16)
             if length == 0:
                 while self._line(sock):  # trailers, up to the empty line
                     pass

@@ -240,3 +240,30 @@ def test_a_wsgi_app_sees_the_same_environ_with_or_without_an_httpx_request(numbe
         transport.close()
 
     assert direct == through_httpx
+
+
+def test_a_signed_or_prefixed_chunk_size_is_a_protocol_error_on_both() -> None:
+    request = Request(method="GET", path="/x")
+    for size in (b"-5", b"+5", b"0x5", b"0_5"):
+        answer = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + size + b"\r\nhello\r\n0\r\n\r\n"
+        with _scripted([(answer, True), (answer, True)]) as (url, _):
+            with pytest.raises(httpx.RemoteProtocolError):
+                _lean(url, request)
+            with pytest.raises(httpx.RemoteProtocolError):
+                _httpx(url, request)
+
+
+def test_bytes_sent_past_a_response_are_never_read_as_the_next_response() -> None:
+    stray = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nstale"
+    fresh = b"HTTP/1.1 201 Created\r\nContent-Length: 5\r\n\r\nfresh"
+    with _scripted([(b"HTTP/1.1 204 No Content\r\n\r\n" + stray, False), (fresh, True)]) as (url, heads):
+        transport = Transport(base_url=url, app=None, timeout=5.0)
+        try:
+            first = transport.send(prepare(Request(method="GET", path="/a")))
+            second = transport.send(prepare(Request(method="GET", path="/b")))
+        finally:
+            transport.close()
+
+    assert first.status == 204
+    assert second.status == 201 and isinstance(second.body, Body) and second.body.content == b"fresh"
+    assert len(heads) == 2

@@ -49,7 +49,7 @@ class Store:
         database = engine.url.database if engine.dialect.name == "sqlite" else None
         self._sqlite_file = database if database and database != ":memory:" else None
         self._own = threading.local()
-        self._own_connections: list[sqlite3.Connection] = []
+        self._own_connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._own_lock = threading.Lock()
 
     @property
@@ -104,21 +104,28 @@ class Store:
             return None
 
     def _own_sqlite(self) -> sqlite3.Connection:
-        """This thread's own read connection to the SQLite file (made on first use, closed by `close`)."""
+        """This thread's own read connection to the SQLite file (made on first use, closed by `close`).
+
+        Making one closes those of threads that have ended (worker pools retire idle threads), so a
+        long-running server holds one connection per live thread, not one per thread it ever had.
+        """
         own: sqlite3.Connection | None = getattr(self._own, "connection", None)
         if own is None:
             assert self._sqlite_file is not None
             own = sqlite3.connect(self._sqlite_file, timeout=1.0, isolation_level=None, check_same_thread=False)
             self._own.connection = own
             with self._own_lock:
-                self._own_connections.append(own)
+                for thread, ended in [kept for kept in self._own_connections if not kept[0].is_alive()]:
+                    ended.close()
+                    self._own_connections.remove((thread, ended))
+                self._own_connections.append((threading.current_thread(), own))
         return own
 
     def close(self) -> None:
         """Release the database connections and the writer queue's lock file."""
         self.engine.dispose()
         with self._own_lock:
-            for own in self._own_connections:
+            for _thread, own in self._own_connections:
                 own.close()
             self._own_connections.clear()
         if self._queue is not None:
