@@ -1,4 +1,4 @@
-"""`HttpBroker`: the `BrokerAPI` over a broker server's HTTP API (Pact Broker HAL routes), via httpx.
+"""`HttpBroker`: the `BrokerAPI` over a broker server's HTTP API (Pact Broker HAL routes).
 
 ``connect("http://…")`` / ``connect("https://…")`` returns one, so every CLI command works against
 an embedded file or a server with only ``--broker`` changed:
@@ -10,7 +10,9 @@ Routes are the Pact Broker's (``/contracts/publish``, ``/pacts/provider/{p}/…`
 ``/environments``, deployed and released versions, ``/matrix``); what the Pact Broker has no route
 for (schema contracts, prune) goes to ``/polycontract/…`` extension routes. Arguments are checked
 here as the embedded broker checks them, so a wrong call fails the same way before any request.
-Retries, backoff and error mapping live in `polycontract.broker._client.transport`. The client shares
+Retries, backoff and error mapping live in `polycontract.broker._client.transport`, which reaches a broker
+directly with the standard library (`polycontract.broker._client.lean`) and goes through httpx only for an
+httpx transport passed in or a proxy named by the environment. The client shares
 no code with the embedded broker beyond the values and argument checks of `polycontract.broker._values`,
 and never loads SQLAlchemy.
 """
@@ -21,8 +23,6 @@ import base64
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-
-import httpx
 
 from polycontract.broker._client.codec import as_mapping, decision_from_json, hash_from_href, present, row_from_json
 from polycontract.broker._client.deployments import HttpDeployments
@@ -40,6 +40,8 @@ from polycontract.errors import StorageError, UsageError
 from polycontract.matrix import Decision, Ignore, Row
 
 if TYPE_CHECKING:
+    import httpx
+
     from polycontract.model import PactDocument
 
 __all__ = ["HttpBroker"]

@@ -14,7 +14,29 @@ import threading
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["DeferredContext"]
+__all__ = ["DeferredContext", "verifying_context"]
+
+
+def verifying_context(*, trust_env: bool = True) -> ssl.SSLContext:
+    """The context httpx verifies with by default (``httpx.create_ssl_context()``), built without importing httpx.
+
+    ``SSL_CERT_FILE``, else ``SSL_CERT_DIR`` (when ``trust_env``), else certifi's CA bundle; ALPN offers HTTP/1.1
+    only, as httpcore does without HTTP/2. A test compares it with httpx's.
+    """
+    import os
+
+    cafile = os.environ.get("SSL_CERT_FILE") if trust_env else None
+    capath = os.environ.get("SSL_CERT_DIR") if trust_env else None
+    if cafile:
+        context = ssl.create_default_context(cafile=cafile)
+    elif capath:
+        context = ssl.create_default_context(capath=capath)
+    else:
+        import certifi
+
+        context = ssl.create_default_context(cafile=certifi.where())
+    context.set_alpn_protocols(["http/1.1"])
+    return context
 
 
 class DeferredContext(ssl.SSLContext):

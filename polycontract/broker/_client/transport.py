@@ -1,4 +1,10 @@
-"""The HTTP client's transport: one httpx client, auth headers, retries with backoff, errors mapped.
+"""The HTTP client's transport: auth headers, retries with backoff, errors mapped, over one of two clients.
+
+A broker reached directly goes through `polycontract.broker._client.lean` (the standard library only: a
+command such as ``polycontract can-i-deploy`` does not import httpx); an httpx transport passed by the
+caller (tests pass ``httpx.MockTransport`` or ``httpx.ASGITransport``), or a proxy named by the environment,
+goes through ``httpx.Client``. Both follow redirects, send the same requests and raise errors of the same
+names, so the messages below read the same.
 
 Retry policy (`Transport.request`):
 
@@ -19,21 +25,52 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import os
 import random
-import ssl
+import sys
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-import httpx
-
-from polycontract.broker._client.tls import DeferredContext
 from polycontract.errors import BrokerError, StorageError, UsageError
 
-__all__ = ["Transport"]
+if TYPE_CHECKING:
+    import httpx
+
+    from polycontract.broker._client.lean import LeanClient
+
+__all__ = ["Transport", "proxy_configured"]
 
 LOG = logging.getLogger("polycontract.broker.client")
 _HAL = "application/hal+json, application/json;q=0.9"
+_PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
+
+
+class _Answer(Protocol):
+    """What the transport reads of an answer: httpx's ``Response`` or the lean client's `Reply`."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def reason_phrase(self) -> str: ...
+    @property
+    def content(self) -> bytes: ...
+    @property
+    def text(self) -> str: ...
+    def json(self) -> Any: ...
+
+
+def proxy_configured() -> bool:
+    """True when httpx would look for a proxy: ``HTTP_PROXY``, ``HTTPS_PROXY`` or ``ALL_PROXY`` (any case) is
+    set, or, on macOS and Windows, the system settings name one. Such clients go through httpx, which honours
+    them (and ``NO_PROXY``) exactly."""
+    if any(value and name.lower() in _PROXY_VARIABLES for name, value in os.environ.items()):
+        return True
+    if sys.platform in ("darwin", "win32"):
+        from urllib.request import getproxies
+
+        return any(getproxies().get(scheme) for scheme in ("http", "https", "all"))
+    return False
 
 
 class Transport:
@@ -75,22 +112,45 @@ class Transport:
         elif username is not None:
             pair = f"{username}:{password or ''}".encode()
             headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
-        verify: ssl.SSLContext | bool = True
-        if transport is None and self.base_url.startswith("http://"):
-            # Plain HTTP needs no CA bundle: load it only if a redirect or proxy ever asks for TLS.
-            verify = DeferredContext()
-        self._client = httpx.Client(
-            base_url=self.base_url,
-            headers=headers,
-            timeout=timeout,
-            transport=transport,
-            follow_redirects=True,
-            verify=verify,
-        )
+        self._headers = headers
+        self._timeout = timeout
+        self._lean: LeanClient | None = None
+        self._httpx: httpx.Client | None = None
+        self._connect_errors: tuple[type[Exception], ...] = ()
+        self._transport_errors: tuple[type[Exception], ...] = ()
+        if transport is None and not proxy_configured():
+            from polycontract.broker._client.lean import LeanClient
+            from polycontract.broker._client.wire import ConnectError, WireError
+
+            self._lean = LeanClient(self.base_url, headers=headers, timeout=timeout)
+            self._connect_errors = (ConnectError,)
+            self._transport_errors = (WireError,)
+        else:
+            self._use_httpx(transport)
+
+    def _use_httpx(self, transport: httpx.BaseTransport | None) -> httpx.Client:
+        import httpx
+
+        if self._lean is not None:
+            self._lean.close()
+            self._lean = None
+        self._httpx = _httpx_client(self.base_url, self._headers, self._timeout, transport)
+        self._connect_errors = (httpx.ConnectError, httpx.ConnectTimeout)
+        self._transport_errors = (httpx.TransportError, httpx.TooManyRedirects, httpx.DecodingError)
+        return self._httpx
+
+    @property
+    def _client(self) -> httpx.Client:
+        """The httpx client, made on first use: code that reaches for it (a test swapping its transport for a
+        mock) gets the httpx path from then on."""
+        return self._httpx if self._httpx is not None else self._use_httpx(None)
 
     def close(self) -> None:
-        """Close the connection pool."""
-        self._client.close()
+        """Close the connections."""
+        if self._lean is not None:
+            self._lean.close()
+        if self._httpx is not None:
+            self._httpx.close()
 
     def absolute(self, href: str) -> str:
         """``href`` (absolute, or a path on this broker) as a path for `request`."""
@@ -117,8 +177,8 @@ class Transport:
         attempt = 0
         while True:
             try:
-                response = self._client.request(method, path, json=json_body, params=params)
-            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                response, url = self._send(method, path, json_body, params)
+            except self._connect_errors as exc:
                 if attempt < self.retries:
                     attempt = self._wait(attempt, method, path, type(exc).__name__)
                     continue
@@ -127,7 +187,7 @@ class Transport:
                     " check that the server is running (polycontract broker serve) and that --broker"
                     " (or POLYCONTRACT_BROKER) names its URL"
                 ) from None
-            except httpx.TransportError as exc:
+            except self._transport_errors as exc:
                 if idempotent and attempt < self.retries:
                     attempt = self._wait(attempt, method, path, type(exc).__name__)
                     continue
@@ -146,7 +206,14 @@ class Transport:
                 return None
             if response.status_code >= 400:
                 raise _error(method, self.base_url + path, response, authenticated=self._authenticated)
-            return _decode(response)
+            return _decode(response, url)
+
+    def _send(self, method: str, path: str, json_body: Any, params: Any) -> tuple[_Answer, str]:
+        if self._lean is not None:
+            reply = self._lean.request(method, path, json_body=json_body, params=params)
+            return reply, reply.url
+        response = self._client.request(method, path, json=json_body, params=params)
+        return response, str(response.request.url)
 
     def malformed(self, path: str, expected: str) -> BrokerError:
         """The error for an answer of the wrong shape from ``path``: never read as an empty result."""
@@ -162,23 +229,38 @@ class Transport:
         return attempt + 1
 
 
-def _reason(exc: httpx.TransportError) -> str:
+def _httpx_client(
+    base_url: str, headers: dict[str, str], timeout: float, transport: httpx.BaseTransport | None
+) -> httpx.Client:
+    """The httpx client, for a transport the caller gives or a proxy the environment names."""
+    import httpx
+
+    verify: Any = True
+    if transport is None and base_url.startswith("http://"):
+        from polycontract.broker._client.tls import DeferredContext
+
+        # Plain HTTP needs no CA bundle: load it only if a redirect or proxy ever asks for TLS.
+        verify = DeferredContext()
+    return httpx.Client(
+        base_url=base_url, headers=headers, timeout=timeout, transport=transport, follow_redirects=True, verify=verify
+    )
+
+
+def _reason(exc: Exception) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _decode(response: httpx.Response) -> Any:
+def _decode(response: _Answer, url: str) -> Any:
     if not response.content.strip():
         return None
     try:
         return response.json()
     except ValueError:
-        raise BrokerError(
-            f"the broker at {response.request.url} answered {response.status_code} with a body that is not JSON"
-        ) from None
+        raise BrokerError(f"the broker at {url} answered {response.status_code} with a body that is not JSON") from None
 
 
-def server_message(response: httpx.Response) -> str:
+def server_message(response: _Answer) -> str:
     """The server's error message: Pact Broker ``error.message``/``errors``, RFC 9457 ``detail``, or text."""
     try:
         body = response.json()
@@ -201,7 +283,7 @@ def server_message(response: httpx.Response) -> str:
     return json.dumps(body)[:500]
 
 
-def _error(method: str, url: str, response: httpx.Response, *, authenticated: bool) -> BrokerError | UsageError:
+def _error(method: str, url: str, response: _Answer, *, authenticated: bool) -> BrokerError | UsageError:
     status = response.status_code
     message = server_message(response)
     if status in (400, 413, 422):
