@@ -144,10 +144,20 @@ def start_server(db_url: str, workers: int, log: Path) -> tuple[subprocess.Popen
     command += ["--host", "127.0.0.1", "--port", "0", "--workers", str(workers), "--output", "json"]
     with log.open("wb") as sink:
         process = subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 60
+    started = time.monotonic()
+    deadline = started + 120
     while time.monotonic() < deadline and process.poll() is None:
-        found = re.search(r'"url": "http://127\.0\.0\.1:(\d+)"', log.read_text(errors="replace"))
-        if found and found.group(1) != "0" and _healthy(int(found.group(1))):
+        text = log.read_text(errors="replace")
+        found = re.search(r'"url": "http://127\.0\.0\.1:(\d+)"', text)
+        # every worker has started (built what it builds at start), so each takes its share of the connections
+        ready = text.count("Application startup complete") >= workers
+        if found and found.group(1) != "0" and ready and _healthy(int(found.group(1))):
+            builds = re.findall(r"estate index built in ([\d.]+)s", text)
+            print(
+                f"  server ready in {time.monotonic() - started:.1f}s"
+                + (f" (estate index built per worker in {', '.join(builds)} s)" if builds else ""),
+                flush=True,
+            )
             return process, int(found.group(1))
         time.sleep(0.1)
     stop_server(process)

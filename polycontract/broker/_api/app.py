@@ -90,6 +90,7 @@ HTTP client; Pact clients ignore them.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -121,6 +122,7 @@ from polycontract.broker._api.tagged_pacts import tagged_pact_routes
 from polycontract.broker._api.verification_reads import verification_read_routes
 from polycontract.broker._api.webhooks import webhook_routes
 from polycontract.broker._embedded.broker import Broker
+from polycontract.broker._store.estate_index import EstateIndex
 from polycontract.errors import PolycontractError
 
 __all__ = ["INDEX", "create_app"]
@@ -309,6 +311,12 @@ def _lifespan(close_broker: bool) -> Callable[[Starlette], AbstractAsyncContextM
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         broker: Broker = app.state.broker
+        index = broker.internals.store.estate_index
+        if index is not None:  # first questions answered from memory: build before serving
+            started = time.monotonic()
+            built = await run_in_threadpool(index.build_now)
+            took = time.monotonic() - started
+            _LOG.info("estate index %s in %.2fs", "built" if built is not None else "not built (data changed)", took)
         broker.internals.webhooks.start()
         try:
             yield
@@ -320,13 +328,19 @@ def _lifespan(close_broker: bool) -> Callable[[Starlette], AbstractAsyncContextM
     return lifespan
 
 
-def create_app(broker: Broker, *, auth: AuthConfig | None = None, close_broker: bool = False) -> Starlette:
+def create_app(
+    broker: Broker, *, auth: AuthConfig | None = None, close_broker: bool = False, index_estate: bool | None = None
+) -> Starlette:
     """The ASGI app serving ``broker`` (the caller keeps ownership and closes it, unless ``close_broker``).
 
     With ``auth`` every request but ``GET /health`` and ``GET /openapi.json`` needs a token of a sufficient role
     (`TokenAuth`). Run with its lifespan, the app sends the webhook deliveries waiting in the database from the
     start, and with ``close_broker`` closes the broker on shutdown: attempts in flight finish and are logged,
     deliveries not yet started wait in the database for the next start (so SIGTERM loses none).
+
+    With ``index_estate`` (default: ``close_broker``, a server owning its broker) can-i-deploy questions to an
+    environment are answered from an in-memory snapshot of the database while it is unchanged (`EstateIndex`),
+    built as the app starts (its lifespan) and again after writes.
     """
     middleware = [Middleware(AccessLog), Middleware(RouteNames), Middleware(JsonWrites)]
     if auth is not None:
@@ -345,6 +359,9 @@ def create_app(broker: Broker, *, auth: AuthConfig | None = None, close_broker: 
     )
     restore_slashes(app.routes)
     app.state.broker = broker
+    if close_broker if index_estate is None else index_estate:
+        store = broker.internals.store
+        store.estate_index = store.estate_index or EstateIndex(store)
     app.state.answers = AnswerCache()
     app.state.deciders = CapacityLimiter(DECIDERS)
     return app

@@ -143,6 +143,16 @@ def _published_at(broker: Broker, rows: Sequence[Row]) -> dict[tuple[str, str, s
     hashes = sorted({r.content_hash for r in rows if r.content_hash is not None})
     if not hashes:
         return {}
+    index = broker.internals.store.estate_index
+    snapshot = None if index is None else index.fresh()
+    if snapshot is not None:  # the data is still at the snapshot's revision: the same answer as the query
+        known: dict[tuple[str, str, str | None], str] = {}
+        for row in rows:
+            key = (row.consumer, row.consumer_version, row.content_hash)
+            created = None if row.content_hash is None else snapshot.published_at(*key[:2], row.content_hash)
+            if created is not None:
+                known[key] = created.isoformat()
+        return known
     with broker.internals.store.single_read() as conn:
         query = _PUBLISHED[conn.dialect.name == "postgresql"]
         found = conn.execute(query, {"hashes": hashes})

@@ -2,7 +2,8 @@
 reasons.
 
 A collaborator of `Broker`: it reads through the broker's `Store`. The usual question (a version going to an
-environment) is one statement read outside a transaction where the database allows (`Store.single_read`).
+environment) is answered from the store's in-memory `EstateIndex` when it has one at the data's current revision,
+else is one statement read outside a transaction where the database allows (`Store.single_read`).
 """
 
 from __future__ import annotations
@@ -59,10 +60,15 @@ class Decisions:
         """Can ``pacticipant`` ``version`` go to ``to_environment``, merge (``to_main_branch``) or meet ``to_tag``?"""
         target = deploy_target(to_environment, to_main_branch, to_tag)
         ignores = tuple(Ignore(pacticipant=i) if isinstance(i, str) else i for i in ignore)
-        if to_environment is not None:  # the usual question: one statement (see `_store.estate_query`)
-            with self._store.single_read() as conn:
-                known = _reads.known_ignores(conn, ignores)
-                question = environment_question(conn, pacticipant, version, to_environment, frozenset(known))
+        if to_environment is not None:  # the usual question: from memory, else one statement (`_store.estate_query`)
+            index = self._store.estate_index
+            snapshot = index.fresh() if index is not None and not ignores else None
+            if snapshot is not None:
+                question = snapshot.question(pacticipant, version, to_environment)
+            else:
+                with self._store.single_read() as conn:
+                    known = _reads.known_ignores(conn, ignores)
+                    question = environment_question(conn, pacticipant, version, to_environment, frozenset(known))
             if question is not None:
                 return decide(question.estate, pacticipant, version, target=to_environment, ignore=ignores)
         with self._store.transaction(write=False) as conn:

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
     from sqlalchemy.engine import Connection
 
+    from polycontract.broker._store.estate_index import EstateIndex
+
 __all__ = ["AfterCommit", "Store"]
 
 #: Called with a transaction's connection as it ends (committed or not); what it returns runs after the commit.
@@ -51,6 +53,9 @@ class Store:
         self._own = threading.local()
         self._own_connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._own_lock = threading.Lock()
+        #: The in-memory snapshot can-i-deploy answers from while the data is unchanged (`EstateIndex`); None (the
+        #: default) answers from SQL. The HTTP server that owns its broker sets one.
+        self.estate_index: EstateIndex | None = None
 
     @property
     def inline_revision(self) -> bool:
