@@ -3,8 +3,8 @@
 The broker client's lean transport (`polycontract.broker._client.wire`) must put the same request target on
 the wire as ``httpx.Client(base_url=…).request(method, path, params=…)`` would: a path relative to the base URL
 is appended to the base URL's path, characters outside httpx's safe sets are percent-encoded (existing ``%xx``
-escapes kept), and ``params`` replace query keys of the same name and re-encode the query with
-`urllib.parse.urlencode` (``True`` -> ``true``, ``None`` -> empty). Tests compare both on many inputs.
+escapes kept), and ``params``, when given, are the whole query, encoded with `urllib.parse.urlencode`
+(``True`` -> ``true``, ``None`` -> empty). Tests compare both on many inputs.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 __all__ = ["Url", "merge", "parse", "redirected"]
 
@@ -111,15 +111,9 @@ def _items(params: Mapping[str, Any] | Sequence[tuple[str, Any]]) -> list[tuple[
     return out
 
 
-def _with_params(query: str | None, params: Mapping[str, Any] | Sequence[tuple[str, Any]]) -> str | None:
-    """httpx's ``URL.copy_merge_params``: keys in ``params`` replace the query's keys of the same name."""
-    merged: dict[str, list[str]] = dict(parse_qs(query or "", keep_blank_values=True))
-    added: dict[str, list[str]] = {}
-    for key, value in _items(params):
-        added.setdefault(key, []).append(value)
-    merged.update(added)
-    encoded = urlencode([(k, v) for k, values in merged.items() for v in values])
-    return encoded or None
+def _with_params(params: Mapping[str, Any] | Sequence[tuple[str, Any]]) -> str | None:
+    """The query httpx sends when ``params`` are given: those params only (a query in the reference is dropped)."""
+    return urlencode(_items(params)) or None
 
 
 def merge(base: Url, reference: str, params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None) -> Url:
@@ -137,7 +131,7 @@ def merge(base: Url, reference: str, params: Mapping[str, Any] | Sequence[tuple[
             query=_quote(query, _QUERY_SAFE) if mark else None,
         )
     if params is not None:
-        url = Url(scheme=url.scheme, host=url.host, port=url.port, path=url.path, query=_with_params(url.query, params))
+        url = Url(scheme=url.scheme, host=url.host, port=url.port, path=url.path, query=_with_params(params))
     return url
 
 
