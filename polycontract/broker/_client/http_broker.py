@@ -19,7 +19,6 @@ and never loads SQLAlchemy.
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -124,6 +123,8 @@ class HttpBroker(HttpPacticipants, HttpVerifying, HttpDeployments, HttpWebhooks,
         Retried like an idempotent call: publishing identical content again changes nothing.
         ``allow_overwrite`` sends the extension member ``allowOverwrite: true``.
         """
+        from base64 import b64encode
+
         from polycontract.broker._values.pact_form import published_text
         from polycontract.codec import content_hash
         from polycontract.model import require_document
@@ -137,7 +138,7 @@ class HttpBroker(HttpPacticipants, HttpVerifying, HttpDeployments, HttpWebhooks,
             "providerName": pact.provider,
             "specification": "pact",
             "contentType": "application/json",
-            "content": base64.b64encode(published_text(pact, digest).encode()).decode("ascii"),
+            "content": b64encode(published_text(pact, digest).encode()).decode("ascii"),
         }
         body: dict[str, Any] = {
             "pacticipantName": pact.consumer,

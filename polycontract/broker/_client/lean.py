@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from polycontract.broker._client.urls import Url, merge, parse, redirected
@@ -38,16 +37,30 @@ class DecodingError(WireError):
     """A body whose ``Content-Encoding`` does not decode."""
 
 
-@dataclass(frozen=True, kw_only=True)
 class Reply:
-    """An HTTP answer: what the broker client reads of it (httpx's ``Response`` names)."""
+    """An HTTP answer: what the broker client reads of it (httpx's ``Response`` names).
 
-    status_code: int
-    reason_phrase: str
-    headers: Mapping[str, str]
-    content: bytes
-    url: str
-    encoding: str = "utf-8"
+    ``headers`` maps lower-cased names to values (repeated fields joined with ``", "``).
+    """
+
+    __slots__ = ("content", "encoding", "headers", "reason_phrase", "status_code", "url")
+
+    def __init__(
+        self,
+        *,
+        status_code: int,
+        reason_phrase: str,
+        headers: Mapping[str, str],
+        content: bytes,
+        url: str,
+        encoding: str = "utf-8",
+    ) -> None:
+        self.status_code = status_code
+        self.reason_phrase = reason_phrase
+        self.headers = headers
+        self.content = content
+        self.url = url
+        self.encoding = encoding
 
     @property
     def text(self) -> str:

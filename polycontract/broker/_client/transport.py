@@ -22,11 +22,8 @@ message or a log line.
 
 from __future__ import annotations
 
-import base64
 import json
-import logging
 import os
-import random
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -41,7 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Transport", "proxy_configured"]
 
-LOG = logging.getLogger("polycontract.broker.client")
+#: The logger retries are reported on (made on the first retry: most runs never import `logging`).
+LOGGER = "polycontract.broker.client"
 _HAL = "application/hal+json, application/json;q=0.9"
 _PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
 
@@ -77,7 +75,7 @@ class Transport:
     """Requests against one broker base URL (see the module docstring for the retry policy).
 
     ``transport`` lets tests pass an ``httpx.MockTransport`` or ``httpx.ASGITransport``;
-    ``sleep`` and ``rng`` let them observe the backoff without waiting.
+    ``sleep`` and ``rng`` (default `random.uniform`) let them observe the backoff without waiting.
     """
 
     def __init__(
@@ -93,7 +91,7 @@ class Transport:
         max_backoff: float = 5.0,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
-        rng: Callable[[float, float], float] = random.uniform,
+        rng: Callable[[float, float], float] | None = None,
     ) -> None:
         if retries < 0:
             raise UsageError(f"retries={retries!r} must be 0 or more")
@@ -111,7 +109,9 @@ class Transport:
             headers["Authorization"] = f"Bearer {token}"
         elif username is not None:
             pair = f"{username}:{password or ''}".encode()
-            headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
+            from base64 import b64encode
+
+            headers["Authorization"] = "Basic " + b64encode(pair).decode("ascii")
         self._headers = headers
         self._timeout = timeout
         self._lean: LeanClient | None = None
@@ -223,8 +223,16 @@ class Transport:
         )
 
     def _wait(self, attempt: int, method: str, path: str, why: str) -> int:
+        if self._rng is None:
+            import random
+
+            self._rng = random.uniform
         delay = self._rng(0.0, min(self._max_backoff, self._backoff * 2**attempt))
-        LOG.info("broker %s %s: %s; retry %d/%d in %.2fs", method, path, why, attempt + 1, self.retries, delay)
+        import logging
+
+        logging.getLogger(LOGGER).info(
+            "broker %s %s: %s; retry %d/%d in %.2fs", method, path, why, attempt + 1, self.retries, delay
+        )
         self._sleep(delay)
         return attempt + 1
 

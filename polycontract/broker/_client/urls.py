@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -24,15 +23,20 @@ _ESCAPE = re.compile("%[A-Fa-f0-9]{2}")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
-@dataclass(frozen=True, kw_only=True)
 class Url:
-    """An absolute ``http``/``https`` URL split as a connection needs it."""
+    """An absolute ``http``/``https`` URL split as a connection needs it.
 
-    scheme: str
-    host: str
-    port: int | None
-    path: str
-    query: str | None
+    A plain class rather than a dataclass: it loads on every command line start, where a dataclass costs more.
+    """
+
+    __slots__ = ("host", "path", "port", "query", "scheme")
+
+    def __init__(self, *, scheme: str, host: str, port: int | None, path: str, query: str | None) -> None:
+        self.scheme = scheme
+        self.host = host
+        self.port = port
+        self.path = path
+        self.query = query
 
     @property
     def effective_port(self) -> int:

@@ -15,7 +15,7 @@ import re
 import select
 import socket
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import ssl
@@ -133,7 +133,9 @@ class Connection:
                 return sock
             self.close()  # closed by the server, or bytes nobody asked for: start afresh, as httpcore does
         try:
-            sock = socket.create_connection((self.host, self.port), self.timeout)
+            # an ASCII name as bytes: the resolver then does not load the IDNA codec for it
+            host: Any = self.host.encode("ascii") if self.host.isascii() else self.host
+            sock = socket.create_connection((host, self.port), self.timeout)
         except TimeoutError as exc:
             raise ConnectTimeout(str(exc) or "timed out") from exc
         except OSError as exc:
