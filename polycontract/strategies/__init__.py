@@ -35,7 +35,8 @@ if importlib.util.find_spec("hypothesis") is None:  # pragma: no cover - exercis
 if TYPE_CHECKING:
     from polycontract.strategies._http import messages_for, requests_for, responses_for
     from polycontract.strategies._json import from_matchers, from_rules
-    from polycontract.strategies._schemas import from_avro, from_json_schema
+    from polycontract.strategies._jsonschema import from_json_schema
+    from polycontract.strategies._schemas import from_avro
 
 __all__ = [
     "from_avro",
@@ -54,7 +55,7 @@ _HOMES = {
     "requests_for": "_http",
     "responses_for": "_http",
     "messages_for": "_http",
-    "from_json_schema": "_schemas",
+    "from_json_schema": "_jsonschema",
     "from_avro": "_schemas",
 }
 

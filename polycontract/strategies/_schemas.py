@@ -1,7 +1,6 @@
-"""Values valid under a schema contract: JSON Schema (via hypothesis-jsonschema) and Avro (over fastavro's parse).
+"""Values valid under an Avro schema contract, drawn over fastavro's parse (JSON Schema: `_jsonschema`).
 
-JSON Schema generation is the maintained hypothesis-jsonschema library's; Avro generation walks the
-schema as ``fastavro.parse_schema`` expands it: records, enums, arrays, maps, unions, fixed, named
+Generation walks the schema as ``fastavro.parse_schema`` expands it: records, enums, arrays, maps, unions, fixed, named
 references (recursive ones too) and the logical types (``decimal``, ``uuid``, ``date``, ``time-*``,
 ``timestamp-*``, ``local-timestamp-*``), which are drawn as the Python values fastavro writes.
 """
@@ -18,7 +17,7 @@ from hypothesis import strategies as st
 
 from polycontract.errors import SchemaError
 
-__all__ = ["from_avro", "from_json_schema"]
+__all__ = ["from_avro"]
 
 Strategy = st.SearchStrategy[Any]
 
@@ -27,31 +26,6 @@ MAX_ITEMS = 5
 _INT32 = (-(2**31), 2**31 - 1)
 _INT64 = (-(2**63), 2**63 - 1)
 _EPOCH_FROM, _EPOCH_TO = dt.datetime(1900, 1, 1), dt.datetime(2199, 12, 31, 23, 59, 59)
-
-
-def from_json_schema(schema: Mapping[str, Any] | bool) -> Strategy:
-    """JSON values valid under a JSON Schema (drafts 4, 6 and 7), drawn by hypothesis-jsonschema.
-
-    Needs the ``schema`` extra for jsonschema besides ``hypothesis``. An invalid schema raises `SchemaError`.
-
-    >>> from hypothesis import find
-    >>> find(from_json_schema({"type": "integer", "minimum": 5}), lambda v: True)
-    5
-    """
-    try:
-        from hypothesis_jsonschema import from_schema
-    except ImportError:  # pragma: no cover - the extra installs it
-        raise ImportError(
-            "from_json_schema needs hypothesis-jsonschema: pip install 'polycontract[hypothesis]'"
-        ) from None
-    from hypothesis.errors import InvalidArgument
-
-    try:
-        strategy: Strategy = from_schema(schema if isinstance(schema, bool) else dict(schema))
-        strategy.validate()
-    except (InvalidArgument, ValueError, TypeError) as exc:
-        raise SchemaError(f"cannot generate values for this JSON Schema: {exc}") from None
-    return strategy
 
 
 def from_avro(schema: Mapping[str, Any] | list[Any] | str) -> Strategy:
