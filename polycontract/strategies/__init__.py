@@ -27,7 +27,16 @@ import importlib
 import importlib.util
 from typing import TYPE_CHECKING, Any
 
-if importlib.util.find_spec("hypothesis") is None:  # pragma: no cover - exercised in a subprocess test
+
+def _hypothesis_installed() -> bool:
+    """Whether hypothesis can be imported, found without importing it (importing this package stays cheap)."""
+    try:
+        return importlib.util.find_spec("hypothesis") is not None
+    except (ImportError, ValueError):  # blocked (``sys.modules["hypothesis"] = None``) or broken
+        return False
+
+
+if not _hypothesis_installed():  # pragma: no cover - exercised in a subprocess test
     raise ImportError(
         "polycontract.strategies needs hypothesis, an optional dependency: pip install 'polycontract[hypothesis]'"
     )
