@@ -117,8 +117,9 @@ def decide(
         )
         return Decision(ok=False, reasons=(reason,), rows=(), pacticipant=pacticipant, version=version, target=target)
     latest = _latest_results(estate.verifications)
-    checks = _as_consumer(estate, latest, pacticipant, version, target) + _as_provider(
-        estate, latest, pacticipant, version
+    live = _live_versions(estate)
+    checks = _as_consumer(estate, live, latest, pacticipant, version, target) + _as_provider(
+        estate, live, latest, pacticipant, version
     )
     checks += [(r, None, r.counterpart or "", r.counterpart_version) for r in extra]
     reasons: list[Reason] = []
@@ -151,6 +152,8 @@ def decide(
 
 def _ignore_warnings(estate: Estate, ignores: tuple[Ignore, ...]) -> tuple[str, ...]:
     """A warning for each ignore selector that names nothing the broker knows."""
+    if not ignores:
+        return ()
     known_names = {name for name, _ in estate.versions}
     return tuple(
         f"Cannot ignore {i.pacticipant}{'' if i.version is None else ' ' + i.version}: not found in the broker"
@@ -163,9 +166,12 @@ def _ignore_warnings(estate: Estate, ignores: tuple[Ignore, ...]) -> tuple[str, 
 
 _Check: TypeAlias = tuple[Reason, Row | None, str, str | None]
 _Latest: TypeAlias = dict[tuple[str, str, str], Verification]
+_Live: TypeAlias = dict[str, list[LiveVersion]]
 
 
-def _as_consumer(estate: Estate, latest: _Latest, consumer: str, version: str, target: str) -> list[_Check]:
+def _as_consumer(
+    estate: Estate, live_versions: _Live, latest: _Latest, consumer: str, version: str, target: str
+) -> list[_Check]:
     """Checks for each provider the consumer version's pacts name, against each live provider version."""
     checks: list[_Check] = []
     own = sorted(
@@ -173,7 +179,7 @@ def _as_consumer(estate: Estate, latest: _Latest, consumer: str, version: str, t
         key=lambda p: p.provider,
     )
     for pub in own:
-        live = _live_versions(estate, pub.provider)
+        live = _described(live_versions.get(pub.provider, []))
         short = pub.content_hash[:8]
         if not live:
             message = (
@@ -194,7 +200,7 @@ def _as_consumer(estate: Estate, latest: _Latest, consumer: str, version: str, t
     return checks
 
 
-def _as_provider(estate: Estate, latest: _Latest, provider: str, version: str) -> list[_Check]:
+def _as_provider(estate: Estate, live_versions: _Live, latest: _Latest, provider: str, version: str) -> list[_Check]:
     """Checks for each live consumer version that has a pact with this provider."""
     checks: list[_Check] = []
     pubs = {(p.consumer, p.consumer_version): p for p in estate.publications if p.provider == provider}
@@ -202,7 +208,7 @@ def _as_provider(estate: Estate, latest: _Latest, provider: str, version: str) -
     for consumer in consumers:
         if consumer == provider:
             continue
-        for consumer_version, how in _live_versions(estate, consumer):
+        for consumer_version, how in _described(live_versions.get(consumer, [])):
             pub = pubs.get((consumer, consumer_version))
             if pub is None:
                 continue  # that live consumer version predates the integration: nothing to satisfy
@@ -265,12 +271,19 @@ def _judge(
     )
 
 
-def _live_versions(estate: Estate, pacticipant: str) -> list[tuple[str, str]]:
-    """Each distinct live version of ``pacticipant`` with how it is live (all instances and releases listed)."""
-    found: dict[str, list[str]] = {}
+def _live_versions(estate: Estate) -> _Live:
+    """The live versions of each pacticipant, in the estate's order."""
+    found: _Live = {}
     for live in estate.live:
-        if live.pacticipant == pacticipant:
-            found.setdefault(live.version, []).append(live.describe())
+        found.setdefault(live.pacticipant, []).append(live)
+    return found
+
+
+def _described(lives: list[LiveVersion]) -> list[tuple[str, str]]:
+    """Each distinct version of ``lives`` (one pacticipant's) with how it is live (all instances and releases)."""
+    found: dict[str, list[str]] = {}
+    for live in lives:
+        found.setdefault(live.version, []).append(live.describe())
     return [(v, ", ".join(sorted(set(how)))) for v, how in sorted(found.items())]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator, Mapping
+from functools import lru_cache
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -199,8 +200,9 @@ def status_for(exc: PolycontractError) -> int:
     return 400
 
 
+@lru_cache(maxsize=4096)
 def seg(value: str) -> str:
-    """``value`` as one URL path segment."""
+    """``value`` as one URL path segment (names recur in every answer: the encoded ones are kept)."""
     return quote(value, safe="")
 
 

@@ -14,7 +14,7 @@ read before and after the reads; it is kept only when both are the same, so ever
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -33,6 +33,11 @@ _Result = tuple[int, bool, bool, str | None, Any, str | None, bool]
 _Pub = tuple[int, int, int, str, Any]
 
 _TIMESTAMP = DateTime(timezone=True)
+_NOTHING_LIVE: tuple[tuple[LiveVersion, ...], frozenset[tuple[str, str]], frozenset[int]] = (
+    (),
+    frozenset(),
+    frozenset(),
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +62,19 @@ class EstateSnapshot:
     #: content hash -> provider version id -> the latest result (as `decide` picks it)
     results: dict[str, dict[int, _Result]]
     to_datetime: Callable[[Any], Any] | None
+    #: environment id -> (its live versions, their (name, number) pairs, their version ids), made once
+    live_sets: dict[int, tuple[tuple[LiveVersion, ...], frozenset[tuple[str, str]], frozenset[int]]] = field(
+        default_factory=dict
+    )
+    #: (provider id, environment id) -> the current publications of that provider's live consumers, by id; filled
+    #: as questions come (the snapshot never changes, so neither does an entry)
+    theirs: dict[tuple[int, int], list[_Pub]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for env_id, pairs in self.live.items():
+            lives = tuple(lv for _, lv in pairs)
+            names = frozenset((lv.pacticipant, lv.version) for lv in lives)
+            self.live_sets[env_id] = (lives, names, frozenset(vid for vid, _ in pairs))
 
     def question(self, pacticipant: str, version: str, environment: str) -> EnvironmentQuestion | None:
         """`environment_question` answered from the snapshot (None where it gives up: see there)."""
@@ -64,20 +82,19 @@ class EstateSnapshot:
         if env_id is None or self.has_schemas:
             return None
         pairs = self.live.get(env_id, [])
-        versions = {(lv.pacticipant, lv.version) for _, lv in pairs}
+        lives, versions, live_ids = self.live_sets.get(env_id, _NOTHING_LIVE)
         me = self.version_ids.get((pacticipant, version))
         if me is None:
-            estate = Estate(
-                publications=(), verifications=(), live=tuple(lv for _, lv in pairs), versions=frozenset(versions)
-            )
+            estate = Estate(publications=(), verifications=(), live=lives, versions=versions)
             return EnvironmentQuestion(live=list(pairs), estate=estate)
-        versions.add((pacticipant, version))
         my_vid, my_pid = me
-        live_ids = {vid for vid, _ in pairs}
         own = self.own_pubs.get(my_vid, [])
-        theirs = sorted(
-            (pub for vid in live_ids for pub in self.pubs_between.get((my_pid, vid), ())), key=lambda pub: pub[0]
-        )
+        theirs = self.theirs.get((my_pid, env_id))
+        if theirs is None:
+            theirs = sorted(
+                (pub for vid in live_ids for pub in self.pubs_between.get((my_pid, vid), ())), key=lambda pub: pub[0]
+            )
+            self.theirs[(my_pid, env_id)] = theirs
         found: dict[int, Verification] = {}
         for pubs, wanted in ((own, live_ids), (theirs, {my_vid})):
             for _, _, _, content, _ in pubs:
@@ -94,8 +111,8 @@ class EstateSnapshot:
         estate = Estate(
             publications=tuple(self._publication(pub) for pub in [*own, *theirs]),
             verifications=tuple(found[i] for i in sorted(found)),
-            live=tuple(lv for _, lv in pairs),
-            versions=frozenset(versions),
+            live=lives,
+            versions=versions | {(pacticipant, version)},
         )
         return EnvironmentQuestion(live=list(pairs), estate=estate)
 
