@@ -123,6 +123,8 @@ class AsgiCaller:
     """Calls ``app`` synchronously on ``loop`` (not running), each call limited to ``timeout`` seconds.
 
     Raises `AppError` when the app raises or answers nothing, `AppTimeout` when it does not answer in time.
+    One timer serves many calls: it is scheduled at a call's deadline and, when it fires after the call has
+    ended, moved to the deadline of the call then running (or dropped when none is), so a call costs no timer.
     """
 
     def __init__(self, app: Any, *, url: str, loop: asyncio.AbstractEventLoop, timeout: float) -> None:
@@ -130,28 +132,44 @@ class AsgiCaller:
         self.loop = loop
         self.timeout = timeout
         self._scheme, self._server = _server(url)
+        self._task: asyncio.Task[Answer] | None = None  # the call running, if any
+        self._deadline = 0.0  # its deadline (loop.time())
+        self._expired = False  # whether the timer cancelled it
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at = 0.0  # when the timer fires (loop.time())
 
     def __call__(self, method: str, target: str, headers: list[tuple[bytes, bytes]], body: bytes) -> Answer:
         """Status, raw headers and body of the app's answer to one request."""
         loop = self.loop
         scope = _scope(method, self._scheme, self._server, target, headers)
         task = loop.create_task(self._limited(scope, body))
-        expired: list[bool] = []
-
-        def expire() -> None:
-            expired.append(True)
-            task.cancel()
-
-        timer = loop.call_later(self.timeout, expire)
+        self._task, self._expired = task, False
+        self._deadline = loop.time() + self.timeout
+        if self._timer is None:
+            self._timer_at = self._deadline
+            self._timer = loop.call_at(self._deadline, self._expire)
         try:
             loop.run_forever()
         finally:
-            timer.cancel()
+            self._task = None
         if not task.done():
             raise RuntimeError("Event loop stopped before Future completed.")
-        if expired and task.cancelled():
+        if self._expired and task.cancelled():
             raise AppTimeout(f"the app did not answer within {self.timeout} s")
         return task.result()
+
+    def _expire(self) -> None:
+        """The timer fired: cancel the running call if this was its deadline, else wait for that deadline."""
+        task = self._task
+        if task is None or task.done():
+            self._timer = None  # no call running: the next one schedules it again
+        elif self._deadline <= self._timer_at:
+            self._timer = None
+            self._expired = True
+            task.cancel()
+        else:
+            self._timer_at = self._deadline
+            self._timer = self.loop.call_at(self._deadline, self._expire)
 
     async def _limited(self, scope: dict[str, Any], body: bytes) -> Answer:
         try:

@@ -35,6 +35,8 @@ RequestHook = Callable[[httpx.Request], "httpx.Request | None"]
 _IN_PROCESS_URL = "http://provider"
 _SAFE_PATH = "/:@!$&'()*+,;=-._~"
 _ESCAPE = re.compile(r"(%[0-9A-Fa-f]{2})")
+#: A path `quote_path` leaves as it is: only what ``quote(part, safe=_SAFE_PATH)`` keeps (no ``%`` at all).
+_QUOTED = re.compile(r"[A-Za-z0-9/:@!$&'()*+,;=\-._~]*")
 
 
 def is_asgi(app: Any) -> bool:
@@ -82,11 +84,13 @@ def prepare(request: Request, *, base_path: str = "", extra_headers: dict[str, s
     >>> prepare(Request(method="get", path="/a b", query={"x": ("1", "2")}), base_path="/api").target
     '/api/a%20b?x=1&x=2'
     """
-    path = quote_path(base_path.rstrip("/") + request.path)
+    path = quote_path(base_path.rstrip("/") + request.path if base_path else request.path)
     if request.raw_query is not None and not request.query:
         query = request.raw_query
-    else:
+    elif request.query:
         query = urlencode([(k, v) for k, values in request.query.items() for v in values])
+    else:
+        query = ""
     headers = [(name, value) for name, values in request.headers.items() for value in values]
     content = b""
     if request.body is not ABSENT and request.body is not None:
@@ -110,6 +114,8 @@ def quote_path(path: str) -> str:
     >>> quote_path("/orders/Pricing%20Service"), quote_path("/orders/Pricing Service"), quote_path("/100%")
     ('/orders/Pricing%20Service', '/orders/Pricing%20Service', '/100%25')
     """
+    if _QUOTED.fullmatch(path):
+        return path
     parts = _ESCAPE.split(path)
     return "".join(part if n % 2 else quote(part, safe=_SAFE_PATH) for n, part in enumerate(parts))
 

@@ -334,25 +334,36 @@ class VerificationSession:
                 "(base_url=, or app=) to verify HTTP interactions",
             )
         outgoing = prepare(request, base_path=v.base_path, extra_headers=v.headers)
-        target = f"{outgoing.method} {self._transport.base_url.rstrip('/')}{outgoing.target}"
         try:
             response = self._transport.send(outgoing, _guarded(v.request_hook) if v.request_hook else None)
         except _HookError as exc:
             raise _Failed("hook", f"request_hook raised {exc}") from exc
-        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            message = f"{target}: cannot connect to the provider ({exc}); start it or check the provider URL"
-            raise _Failed("connection", message) from exc
-        except httpx.TimeoutException as exc:
-            message = (
-                f"{target}: no response within {v.timeout} s; the provider hangs or is slow "
-                "(raise timeout= / --timeout if it is just slow)"
-            )
-            raise _Failed("timeout", message) from exc
-        except AppError as exc:  # an in-process app raising is the provider failing
-            raise _Failed("app", f"{target}: {exc}") from exc
-        except httpx.HTTPError as exc:
-            raise _Failed("connection", f"{target}: request failed ({type(exc).__name__}: {exc})") from exc
+        except Exception as exc:  # named by the request it was about (built only now: most requests succeed)
+            target = f"{outgoing.method} {self._transport.base_url.rstrip('/')}{outgoing.target}"
+            failed = _sending_failed(exc, target, v.timeout)
+            if failed is exc:
+                raise
+            raise failed from exc
         return compare_response(_without_wildcard_type(interaction.response), response, spec=pact.spec)
+
+
+def _sending_failed(exc: Exception, target: str, timeout: float) -> Exception:
+    """What sending the request to ``target`` raising ``exc`` makes of the interaction: a `_Failed`, or ``exc``
+    itself when it is none of the failures named here."""
+    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+        message = f"{target}: cannot connect to the provider ({exc}); start it or check the provider URL"
+        return _Failed("connection", message)
+    if isinstance(exc, httpx.TimeoutException):
+        message = (
+            f"{target}: no response within {timeout} s; the provider hangs or is slow "
+            "(raise timeout= / --timeout if it is just slow)"
+        )
+        return _Failed("timeout", message)
+    if isinstance(exc, AppError):  # an in-process app raising is the provider failing
+        return _Failed("app", f"{target}: {exc}")
+    if isinstance(exc, httpx.HTTPError):
+        return _Failed("connection", f"{target}: request failed ({type(exc).__name__}: {exc})")
+    return exc
 
 
 def _without_wildcard_type(response: Response) -> Response:

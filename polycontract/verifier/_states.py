@@ -196,16 +196,19 @@ class StateRunner:
     def setup(self, state: ProviderState) -> StateSetup:
         """Set ``state`` up; raises `StateError` naming the state when that is impossible."""
         params = dict(state.params)
-        if state.name in self._handlers:
-            handler, wants_params = self._handlers[state.name]
+        registered = self._handlers.get(state.name)
+        if registered is not None:
+            handler, wants_params = registered
             what = f"state handler for {state.name!r}"
             try:
                 result = self.limited((lambda: handler(params)) if wants_params else handler, what)
-                if inspect.isgenerator(result):
+                if result is None or callable(result):  # the usual answers: nothing, or a teardown
+                    pass
+                elif inspect.isgenerator(result):
                     return self._from_generator(result, what)
-                if inspect.isasyncgen(result):
+                elif inspect.isasyncgen(result):
                     return self._from_async_generator(result, what)
-                if inspect.iscoroutine(result):
+                elif inspect.iscoroutine(result):
                     coroutine = result
                     result = self.limited(lambda: self.run_async(coroutine), what)
             except StateError:

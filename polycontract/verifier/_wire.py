@@ -52,13 +52,23 @@ def plain(method: str, target: bytes, headers: Sequence[tuple[bytes, bytes]], co
     return (length is None and not content) or length == str(len(content)).encode()
 
 
-def _readable(sock: socket.socket) -> bool:
-    """True when an idle kept-alive socket has something to read: the server closed it (or misbehaved)."""
-    if hasattr(select, "poll"):  # select.select refuses file descriptors over 1023
-        poller = select.poll()
-        poller.register(sock, select.POLLIN)
+def _readable(sock: socket.socket, poller: select.poll | None) -> bool:
+    """True when an idle kept-alive socket has something to read: the server closed it (or misbehaved).
+
+    ``poller`` has ``sock`` registered for ``POLLIN`` (None where ``select.poll`` is missing).
+    """
+    if poller is not None:  # select.select refuses file descriptors over 1023
         return bool(poller.poll(0))
     return bool(select.select([sock], [], [], 0)[0])
+
+
+def _poller(sock: socket.socket) -> select.poll | None:
+    """A poll object watching ``sock`` for input, made once per connection; None where there is no poll."""
+    if not hasattr(select, "poll"):
+        return None
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return poller
 
 
 class Connection:
@@ -69,6 +79,7 @@ class Connection:
         self.port = port
         self.timeout = timeout
         self._sock: socket.socket | None = None
+        self._poller: select.poll | None = None
         self._buffer = b""
         self._quickack: int | None = None
 
@@ -99,6 +110,7 @@ class Connection:
         if self._sock is not None:
             self._sock.close()
             self._sock = None
+            self._poller = None
         self._buffer = b""
 
     # -------------------------------------------------------------------------------------- connection
@@ -106,7 +118,7 @@ class Connection:
     def _connected(self) -> socket.socket:
         sock = self._sock
         if sock is not None:
-            if not self._buffer and not _readable(sock):
+            if not self._buffer and not _readable(sock, self._poller):
                 return sock
             # the server closed it, or sent what was not asked for (bytes past the last response, buffered or
             # not): as httpcore, start afresh, so they are never read as the next response
@@ -119,6 +131,7 @@ class Connection:
             raise httpx.ConnectError(str(exc)) from exc
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._quickack = quickack_option()
+        self._poller = _poller(sock)
         self._sock = sock
         return sock
 
