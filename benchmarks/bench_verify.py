@@ -16,7 +16,8 @@ handler against (a) and (c) in the same run. A minimal raw-socket client (one ke
 
 Each verifier runs in a fresh child process: ``cold`` is its first ``verify()`` (imports done, nothing else),
 ``warm`` the best and the median of the later ones. Figures are interactions per second; the raw-socket
-floor is requests per second.
+floor is requests per second. ``cpu us`` is the verifier process's CPU time (all its threads, not the
+provider's) per interaction, median of the warm runs: on a shared machine it moves far less than the rates.
 
 Run: python benchmarks/bench_verify.py [N] [--repeat R] [--skip-pact-python] [--only asgi,wsgi,split,single,uvicorn]
 """
@@ -195,13 +196,14 @@ def provider(kind: str) -> Iterator[str]:
 # ---------------------------------------------------------------------------------------------- clients
 
 
-def run_polycontract(pact: Path, n: int, target: str, repeat: int) -> list[float]:
-    """Seconds for each of ``repeat`` verify() calls against ``target`` (a URL, ``asgi`` or ``wsgi``)."""
+def run_polycontract(pact: Path, n: int, target: str, repeat: int) -> tuple[list[float], list[float]]:
+    """Seconds, and CPU seconds of this process, for each of ``repeat`` verify() calls against ``target``
+    (a URL, ``asgi`` or ``wsgi``)."""
     from polycontract.verifier import Verifier
 
     apps = {"asgi": _asgi, "wsgi": _wsgi}
     where: dict[str, Any] = {"app": apps[target]} if target in apps else {"base_url": target}
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
         live: set[int] = set()
         verifier = Verifier(provider="items", **where)
@@ -211,20 +213,22 @@ def run_polycontract(pact: Path, n: int, target: str, repeat: int) -> list[float
             live.add(params["id"])
             return lambda: live.discard(params["id"])
 
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         result = verifier.verify(pact)
         times.append(time.perf_counter() - started)
+        cpu.append(time.process_time() - cpu_started)
         if not (result.ok and len(result) == n and not live):
             raise SystemExit(f"polycontract did not verify {target}:\n{result.report()[:2000]}")
-    return times
+    return times, cpu
 
 
-def run_pact_python(pact: Path, n: int, url: str, repeat: int) -> list[float]:
-    """Seconds for each of ``repeat`` pact-python verifications of ``pact`` against ``url``."""
+def run_pact_python(pact: Path, n: int, url: str, repeat: int) -> tuple[list[float], list[float]]:
+    """Seconds, and CPU seconds of this process, for each of ``repeat`` pact-python verifications of ``pact``
+    against ``url``."""
     os.environ["PACT_DO_NOT_TRACK"] = "true"
     from pact import Verifier as PactVerifier
 
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
         calls = [0]
 
@@ -243,16 +247,17 @@ def run_pact_python(pact: Path, n: int, url: str, repeat: int) -> list[float]:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         try:
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             verifier.verify()  # raises when an interaction fails
             times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
         finally:
             os.dup2(saved, 1)
             os.close(saved)
             os.close(devnull)
         if calls[0] != 2 * n:
             raise SystemExit(f"pact-python called the state handler {calls[0]} times, not {2 * n}")
-    return times
+    return times, cpu
 
 
 def raw_floor(url: str, requests: int) -> float:
@@ -283,17 +288,17 @@ def _recv(sock: socket.socket, quickack: int | None) -> bytes:
     return chunk
 
 
-def in_child(args: list[str]) -> list[float]:
-    """Run ``bench_verify.py --client ...`` in a fresh process; its list of seconds per run."""
+def in_child(args: list[str]) -> tuple[list[float], list[float]]:
+    """Run ``bench_verify.py --client ...`` in a fresh process; its seconds and CPU seconds per run."""
     out = subprocess.run([sys.executable, __file__, "--client", *args], capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
-    times: list[float] = json.loads(out.stdout.strip().splitlines()[-1])
-    return times
+    times, cpu = json.loads(out.stdout.strip().splitlines()[-1])
+    return times, cpu
 
 
 def client(tool: str, pact: Path, n: int, target: str, repeat: int) -> None:
-    """Child-process mode: verify and print the seconds of each run as JSON."""
+    """Child-process mode: verify and print the seconds and CPU seconds of each run as JSON."""
     runner = run_pact_python if tool == "pact-python" else run_polycontract
     print(json.dumps(runner(pact, n, target, repeat)))
 
@@ -301,15 +306,17 @@ def client(tool: str, pact: Path, n: int, target: str, repeat: int) -> None:
 # ------------------------------------------------------------------------------------------------ main
 
 
-def _rates(n: int, times: list[float]) -> tuple[float, float, float]:
-    """Interactions per second: cold (the first run), warm best and warm median (the later runs)."""
-    warm = times[1:] or times
-    return n / times[0], n / min(warm), n / statistics.median(warm)
+def _rates(n: int, runs: tuple[list[float], list[float]]) -> tuple[float, float, float, float]:
+    """Interactions per second: cold (the first run), warm best and warm median (the later runs); then the
+    median CPU microseconds per interaction of the warm runs."""
+    times, cpu = runs
+    warm, warm_cpu = times[1:] or times, cpu[1:] or cpu
+    return n / times[0], n / min(warm), n / statistics.median(warm), statistics.median(warm_cpu) / n * 1e6
 
 
-def _line(what: str, tool: str, rates: tuple[float, float, float], goal: str) -> None:
-    cold, best, median = rates
-    print(f"{what:<34} {tool:<13} {cold:>7.0f} {best:>9.0f} {median:>9.0f}   {goal}")
+def _line(what: str, tool: str, rates: tuple[float, float, float, float], goal: str) -> None:
+    cold, best, median, cpu = rates
+    print(f"{what:<34} {tool:<13} {cold:>7.0f} {best:>9.0f} {median:>9.0f} {cpu:>7.0f}   {goal}")
 
 
 def main() -> None:
@@ -336,7 +343,7 @@ def main() -> None:
     if not rows <= set(GOALS):
         parser.error(f"--only: unknown rows {', '.join(sorted(rows - set(GOALS)))}; choose from {', '.join(GOALS)}")
     print(f"N={n} interactions, each with a provider state set up and torn down; figures are interactions/s")
-    print(f"{'provider':<34} {'tool':<13} {'cold':>7} {'warm best':>9} {'median':>9}   goal")
+    print(f"{'provider':<34} {'tool':<13} {'cold':>7} {'warm best':>9} {'median':>9} {'cpu us':>7}   goal")
     with tempfile.TemporaryDirectory() as tmp:
         pact = write_pact(n, Path(tmp))
         for kind in ("asgi", "wsgi"):
@@ -356,11 +363,15 @@ def main() -> None:
                     goal += f"; >= {PEER_GOAL:.0f}x pact-python" if kind == "split" else ""
                     _line(title, "polycontract", ours, goal)
                     _line("", "pact-python", peer, "")
-                    ratios = "".join(f"{o / p:>{w}.1f}x" for o, p, w in zip(ours, peer, (6, 8, 8), strict=True))
+                    ratios = "".join(f"{o / p:>{w}.1f}x" for o, p, w in zip(ours[:3], peer[:3], (6, 8, 8), strict=True))
                     print(f"{'':<34} {'ratio':<13} {ratios}")
                 else:
                     _line(title, "polycontract", ours, goal)
-                print(f"{'':<34} {'raw socket':<13} {'':>7} {floor:>9.0f} {'':>9}   (floor: no states, no checks)")
+                blank = ""
+                print(
+                    f"{blank:<34} {'raw socket':<13} {blank:>7} {floor:>9.0f} {blank:>19}   "
+                    "(floor: no states, no checks)"
+                )
 
 
 if __name__ == "__main__":
