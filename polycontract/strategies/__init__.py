@@ -17,8 +17,9 @@ shrinks back toward it.
   within an interaction's rules (path, query, headers, body, status, metadata);
 - `from_json_schema`, `from_avro`: values valid under a schema contract.
 
-hypothesis is an optional dependency (``pip install 'polycontract[hypothesis]'``); this package loads it on
-first use of a strategy, so importing it costs nothing, and ``import polycontract`` never loads it.
+hypothesis is the optional extra ``hypothesis`` (``pip install -e '.[hypothesis]'`` in polycontract's
+checkout); this package loads it on first use of a strategy, so importing it costs nothing, and
+``import polycontract`` never loads it.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ def _hypothesis_installed() -> bool:
 
 if not _hypothesis_installed():  # pragma: no cover - exercised in a subprocess test
     raise ImportError(
-        "polycontract.strategies needs hypothesis, an optional dependency: pip install 'polycontract[hypothesis]'"
+        "polycontract.strategies needs hypothesis, the optional extra 'hypothesis' of polycontract: "
+        "pip install -e '.[hypothesis]' in polycontract's checkout, or pip install 'hypothesis>=6.100'"
     )
 
 if TYPE_CHECKING:

@@ -67,7 +67,9 @@ def from_json_schema(schema: Mapping[str, Any] | bool) -> Strategy:
         from jsonschema.exceptions import SchemaError as InvalidSchema
         from jsonschema.validators import Draft202012Validator, validator_for
     except ImportError:  # pragma: no cover - the schema extra installs it
-        raise ImportError("from_json_schema needs jsonschema: pip install 'polycontract[schema]'") from None
+        raise ImportError(
+            "from_json_schema needs jsonschema, in polycontract's extra 'schema': pip install -e '.[schema]'"
+        ) from None
     if not isinstance(schema, (Mapping, bool)):
         raise SchemaError(f"a JSON Schema is an object or a boolean, not {schema!r}")
     plain: Any = schema if isinstance(schema, bool) else dict(schema)

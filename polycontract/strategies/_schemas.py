@@ -39,7 +39,9 @@ def from_avro(schema: Mapping[str, Any] | list[Any] | str) -> Strategy:
     try:
         import fastavro
     except ImportError:  # pragma: no cover - the schema extra installs it
-        raise ImportError("from_avro needs fastavro: pip install 'polycontract[schema]'") from None
+        raise ImportError(
+            "from_avro needs fastavro, in polycontract's extra 'schema': pip install -e '.[schema]'"
+        ) from None
     if isinstance(schema, str) and schema.strip()[:1] in ("{", "["):
         try:
             schema = json.loads(schema)

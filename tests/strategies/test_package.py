@@ -48,7 +48,8 @@ def test_without_hypothesis_the_import_error_names_the_extra() -> None:
     out = _run(HIDE_HYPOTHESIS + "import polycontract.strategies")
 
     assert out.returncode != 0
-    assert "pip install 'polycontract[hypothesis]'" in out.stderr
+    assert "the optional extra 'hypothesis'" in out.stderr
+    assert "pip install -e '.[hypothesis]'" in out.stderr
 
 
 def test_without_hypothesis_polycontract_itself_still_imports() -> None:
