@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 from polycontract.broker._client.codec import deployed_entries, embedded
 from polycontract.broker._client.paths import seg, version_path
 from polycontract.broker._values.checks import checked_contacts, checked_environment_name
-from polycontract.broker._values.records import Environment
 from polycontract.errors import StorageError
 from polycontract.matrix import LiveVersion
 
 if TYPE_CHECKING:
     from polycontract.broker._client.transport import Transport
+    from polycontract.broker._values.records import Environment
 
 __all__ = ["HttpDeployments"]
 
@@ -79,6 +79,8 @@ class HttpDeployments:
 
     def environments(self) -> tuple[Environment, ...]:
         """Every environment, in display order (``GET /environments``)."""
+        from polycontract.broker._values.records import Environment
+
         out = []
         for index, item in enumerate(self._environment_list(), start=1):
             name = str(item.get("name", ""))

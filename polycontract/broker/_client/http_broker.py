@@ -34,13 +34,13 @@ from polycontract.broker._client.verifying import HttpVerifying
 from polycontract.broker._client.webhooks import HttpWebhooks
 from polycontract.broker._values.checks import checked_keep_latest, checked_url, deploy_target
 from polycontract.broker._values.names import checked_pact_names, names_checked
-from polycontract.broker._values.records import PruneReport, PublishResult
 from polycontract.errors import StorageError, UsageError
 from polycontract.matrix import Decision, Ignore, Row
 
 if TYPE_CHECKING:
     import httpx
 
+    from polycontract.broker._values.records import PruneReport, PublishResult
     from polycontract.model import PactDocument
 
 __all__ = ["HttpBroker"]
@@ -126,6 +126,7 @@ class HttpBroker(HttpPacticipants, HttpVerifying, HttpDeployments, HttpWebhooks,
         from base64 import b64encode
 
         from polycontract.broker._values.pact_form import published_text
+        from polycontract.broker._values.records import PublishResult
         from polycontract.codec import content_hash
         from polycontract.model import require_document
 
@@ -199,6 +200,8 @@ class HttpBroker(HttpPacticipants, HttpVerifying, HttpDeployments, HttpWebhooks,
         self, *, keep_latest: int = 20, older_than: timedelta = timedelta(days=90), dry_run: bool = False
     ) -> PruneReport:
         """Retention through the extension route ``POST /polycontract/prune``."""
+        from polycontract.broker._values.records import PruneReport
+
         body = {
             "keepLatest": checked_keep_latest(keep_latest),
             "olderThanSeconds": older_than.total_seconds(),

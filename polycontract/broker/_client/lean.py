@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from polycontract.broker._client.urls import Url, merge, parse, redirected
 from polycontract.broker._client.wire import Connection, RemoteProtocolError, WireError
+from polycontract.errors import BrokerError
 
 if TYPE_CHECKING:
     import ssl
@@ -194,7 +195,13 @@ class LeanClient:
                 if self._tls is None:
                     from polycontract.broker._client.tls import verifying_context
 
-                    self._tls = verifying_context()
+                    try:
+                        self._tls = verifying_context()
+                    except OSError as exc:  # a CA file or folder that is missing or not PEM (ssl.SSLError)
+                        raise BrokerError(
+                            f"cannot load the CA certificates to verify {url.netloc} ({exc}); check SSL_CERT_FILE"
+                            " and SSL_CERT_DIR"
+                        ) from None
                 tls = self._tls
             connection = Connection(url.host, url.effective_port, self.timeout, tls)
             self._connections[url.origin()] = connection

@@ -12,11 +12,11 @@ from polycontract.broker._client.codec import as_mapping
 from polycontract.broker._client.codec import present as _present
 from polycontract.broker._client.paths import seg, version_path
 from polycontract.broker._values.checks import check_kind, check_level
-from polycontract.broker._values.records import SchemaPublishResult
 from polycontract.errors import BrokerError, SchemaError, UsageError
 
 if TYPE_CHECKING:
     from polycontract.broker._client.transport import Transport
+    from polycontract.broker._values.records import SchemaPublishResult
     from polycontract.schema_matrix import SchemaKind
 
 __all__ = ["HttpSchemas"]
@@ -106,6 +106,8 @@ def _schema_value(schema: Any) -> Any:
 
 
 def _schema_result(answer: Any) -> SchemaPublishResult:
+    from polycontract.broker._values.records import SchemaPublishResult
+
     body = as_mapping(answer, "a schema publication")
     outcome = body.get("outcome")
     if outcome not in ("created", "unchanged", "overwritten"):

@@ -30,12 +30,11 @@ from polycontract.broker._values.checks import (
     parse_test_results,
     wip_flag,
 )
-from polycontract.broker._values.pact_metadata import wip_metadata
-from polycontract.broker._values.records import PactForVerification, PublishedVerification
 from polycontract.errors import PactFormatError, StorageError, UsageError
 
 if TYPE_CHECKING:
     from polycontract.broker._client.transport import Transport
+    from polycontract.broker._values.records import PactForVerification, PublishedVerification
 
 __all__ = ["HttpVerifying"]
 
@@ -81,6 +80,7 @@ class HttpVerifying:
         return tuple(self._sourced(provider, entry, include_pending) for entry in embedded(answer, "pacts"))
 
     def _sourced(self, provider: str, entry: Mapping[str, Any], include_pending: bool) -> PactForVerification:
+        from polycontract.broker._values.records import PactForVerification
         from polycontract.codec import load_pact
 
         url = href(entry, "self")
@@ -141,6 +141,8 @@ class HttpVerifying:
         }
         path = pact_path(provider, consumer, digest)
         if wip:  # the Pact Broker records a result as WIP when it is published to the WIP pact's URL (metadata w=true)
+            from polycontract.broker._values.pact_metadata import wip_metadata
+
             path += f"/metadata/{wip_metadata()}"
         self._http.request("POST", path + "/verification-results", json_body=body)
 
@@ -192,6 +194,8 @@ class HttpVerifying:
         Each result's ``consumer`` (as ``VerificationResult.verifications()`` gives it) names the pact's
         URL; without it the consumer is looked up by content.
         """
+        from polycontract.broker._values.records import PublishedVerification
+
         parsed: list[tuple[str, bool, bool, str]] = []
         details: dict[str, list[dict[str, Any]]] = {}
         unknown_set: set[str] = set()

@@ -13,13 +13,11 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from polycontract.broker._client.paths import seg
-from polycontract.broker._values.records import Webhook, WebhookAttempt
-from polycontract.broker._values.redaction import redacted_webhook
-from polycontract.broker._values.webhooks import checked_webhook, unknown_pacticipant
 from polycontract.errors import BrokerError
 
 if TYPE_CHECKING:
     from polycontract.broker._client.transport import Transport
+    from polycontract.broker._values.records import Webhook, WebhookAttempt
 
 __all__ = ["HttpWebhooks"]
 
@@ -31,6 +29,9 @@ def _path(webhook_id: str) -> str:
 def _webhook(document: Any) -> Webhook:
     """A webhook document as the `Broker` methods read one back: secrets masked (`redacted_webhook`), as the
     embedded broker shows them whatever the server reveals to an admin token."""
+    from polycontract.broker._values.records import Webhook
+    from polycontract.broker._values.redaction import redacted_webhook
+
     try:
         request = document["request"]
         return redacted_webhook(
@@ -55,6 +56,8 @@ def _webhook(document: Any) -> Webhook:
 
 
 def _attempt(document: Any) -> WebhookAttempt:
+    from polycontract.broker._values.records import WebhookAttempt
+
     try:
         return WebhookAttempt(
             delivery=str(document["deliveryId"]),
@@ -93,6 +96,8 @@ class HttpWebhooks:
         provider_label: str | None = None,
     ) -> Webhook:
         """``POST /webhooks`` (``PUT /webhooks/{id}`` with ``webhook_id``), its arguments checked first."""
+        from polycontract.broker._values.webhooks import checked_webhook, unknown_pacticipant
+
         checked_webhook(
             url=url,
             events=events,

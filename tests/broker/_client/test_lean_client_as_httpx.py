@@ -356,3 +356,11 @@ def test_an_https_broker_is_trusted_only_through_the_configured_ca_bundle(
         finally:
             transport.close()
     assert os.environ["SSL_CERT_FILE"] == str(certificate)
+
+
+def test_a_missing_ca_file_is_a_broker_error_naming_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca.pem")
+    transport = lean("https://127.0.0.1:9")
+    with pytest.raises(BrokerError, match=r"cannot load the CA certificates to verify 127\.0\.0\.1:9 .*SSL_CERT_FILE"):
+        transport.request("GET", "/matrix")
+    transport.close()
