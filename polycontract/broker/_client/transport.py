@@ -2,9 +2,9 @@
 
 A broker reached directly goes through `polycontract.broker._client.lean` (the standard library only: a
 command such as ``polycontract can-i-deploy`` does not import httpx); an httpx transport passed by the
-caller (tests pass ``httpx.MockTransport`` or ``httpx.ASGITransport``), or a proxy named by the environment,
-goes through ``httpx.Client``. Both follow redirects, send the same requests and raise errors of the same
-names, so the messages below read the same.
+caller (tests pass ``httpx.MockTransport`` or ``httpx.ASGITransport``), a proxy named by the environment,
+or credentials inside the base URL go through ``httpx.Client``. Both follow redirects, send the same
+requests and raise errors of the same names, so the messages below read the same.
 
 Retry policy (`Transport.request`):
 
@@ -71,6 +71,11 @@ def proxy_configured() -> bool:
     return False
 
 
+def _has_userinfo(url: str) -> bool:
+    """True for ``http://user:password@host``: httpx sends those as basic auth, so such a client goes through it."""
+    return "@" in url.partition("://")[2].split("/", 1)[0]
+
+
 class Transport:
     """Requests against one broker base URL (see the module docstring for the retry policy).
 
@@ -118,7 +123,7 @@ class Transport:
         self._httpx: httpx.Client | None = None
         self._connect_errors: tuple[type[Exception], ...] = ()
         self._transport_errors: tuple[type[Exception], ...] = ()
-        if transport is None and not proxy_configured():
+        if transport is None and not proxy_configured() and not _has_userinfo(self.base_url):
             from polycontract.broker._client.lean import LeanClient
             from polycontract.broker._client.wire import ConnectError, WireError
 

@@ -89,9 +89,12 @@ def parse(url: str) -> Url:
     port = parts.port
     if port == _DEFAULT_PORTS[scheme]:
         port = None
+    host = parts.hostname.lower()
+    if not host.isascii():  # an internationalised name, as httpx sends it: IDNA (punycode)
+        host = host.encode("idna").decode("ascii")
     return Url(
         scheme=scheme,
-        host=parts.hostname.lower(),
+        host=host,
         port=port,
         path=_quote(parts.path, _PATH_SAFE),
         query=_quote(parts.query, _QUERY_SAFE) if "?" in url else None,

@@ -186,7 +186,16 @@ def test_the_request_on_the_wire_is_the_one_httpx_sends(method: str, path: str, 
     assert _head_fields(results["lean"][1][0]) == _head_fields(results["httpx"][1][0])
 
 
-@pytest.mark.parametrize("base", ["http://broker.test", "http://broker.test:8080/pact/", "https://Broker.Test:443/a b"])
+@pytest.mark.parametrize(
+    "base",
+    [
+        "http://broker.test",
+        "http://broker.test:8080/pact/",
+        "https://Broker.Test:443/a b",
+        "http://[::1]:9292",
+        "https://brøker.example/pact",
+    ],
+)
 @pytest.mark.parametrize(
     ("reference", "params"),
     [
@@ -363,4 +372,10 @@ def test_a_missing_ca_file_is_a_broker_error_naming_the_setting(monkeypatch: pyt
     transport = lean("https://127.0.0.1:9")
     with pytest.raises(BrokerError, match=r"cannot load the CA certificates to verify 127\.0\.0\.1:9 .*SSL_CERT_FILE"):
         transport.request("GET", "/matrix")
+    transport.close()
+
+
+def test_credentials_inside_the_base_url_send_the_client_through_httpx() -> None:
+    transport = Transport("http://ci:secret@broker.test")
+    assert transport._lean is None and transport._httpx is not None
     transport.close()
