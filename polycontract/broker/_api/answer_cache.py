@@ -14,7 +14,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from contextlib import nullcontext
 from typing import TYPE_CHECKING
+
+from polycontract.broker._store.estate_index import known_revision
 
 if TYPE_CHECKING:
     from polycontract.broker._store.session import Store
@@ -63,13 +66,15 @@ class AnswerCache:
 
     def answer(self, store: Store, key: Hashable, compute: Callable[[], bytes]) -> bytes:
         """The answer for ``key``: reused when the data is still at the revision it was computed under, else
-        ``compute()`` (kept when no write landed while it ran)."""
+        ``compute()`` (kept when no write landed while it ran; an in-memory estate snapshot at the revision read
+        before it is used without reading the revision again, `known_revision`)."""
         token = store.revision_token()
         if token is not None:
             kept = self.get(key, token)
             if kept is not None:
                 return kept
-        body = compute()
+        with known_revision(token) if token is not None else nullcontext():
+            body = compute()
         if token is not None and store.revision_token() == token:
             self.put(key, token, body)
         return body

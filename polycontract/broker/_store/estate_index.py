@@ -20,6 +20,9 @@ import gc
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from polycontract.broker._store.estate_snapshot import EstateSnapshot, build
@@ -27,12 +30,27 @@ from polycontract.broker._store.estate_snapshot import EstateSnapshot, build
 if TYPE_CHECKING:
     from polycontract.broker._store.session import Store
 
-__all__ = ["REST_FACTOR", "EstateIndex"]
+__all__ = ["REST_FACTOR", "EstateIndex", "known_revision"]
 
 _LOG = logging.getLogger("polycontract.broker.server")
 
 #: After a build of d seconds, the next may start d x REST_FACTOR seconds after it ended.
 REST_FACTOR = 4.0
+
+
+_KNOWN: ContextVar[str | None] = ContextVar("polycontract_known_revision", default=None)
+
+
+@contextmanager
+def known_revision(token: str) -> Iterator[None]:
+    """Within the block, `EstateIndex.fresh` takes the data's revision to be ``token``, which the caller has just
+    read (and reads again after, keeping what was computed only when it held), instead of reading it each time:
+    on PostgreSQL each read is a round trip."""
+    reset = _KNOWN.set(token)
+    try:
+        yield
+    finally:
+        _KNOWN.reset(reset)
 
 
 class EstateIndex:
@@ -47,11 +65,10 @@ class EstateIndex:
         #: Seconds the last successful build took (None before the first).
         self.last_build_seconds: float | None = None
 
-    def fresh(self, token: str | None = None) -> EstateSnapshot | None:
-        """The snapshot if the data is still at its revision (``token``: the current one, if the caller just read
-        it); else None, and a background rebuild is started when one may be."""
-        if token is None:
-            token = self._store.revision_token()
+    def fresh(self) -> EstateSnapshot | None:
+        """The snapshot if the data is still at its revision (read now, or the one `known_revision` names); else
+        None, and a background rebuild is started when one may be."""
+        token = _KNOWN.get() or self._store.revision_token()
         if token is None:
             return None
         snapshot = self._snapshot
