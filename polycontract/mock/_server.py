@@ -12,19 +12,24 @@ It binds port 0 (the system picks a free port; no bind-and-release race) and rep
 from __future__ import annotations
 
 import contextlib
+import email.utils
 import errno
+import http.client
 import selectors
 import socket
 import socketserver
 import sys
 import threading
+import time
 from collections.abc import Collection
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
 from polycontract.errors import UsageError
 from polycontract.mock._provider import MockProvider
+from polycontract.mock._request_head import read_headers
 from polycontract.mock._wire_reply import Reply
 from polycontract.mock._wire_request import normalise_request
 from polycontract.mock._workers import submit
@@ -50,6 +55,36 @@ def _wire_text(target: str) -> str:
         return target
 
 
+#: The ``Server`` header ``http.server`` sends.
+_SERVER = f"{BaseHTTPRequestHandler.server_version} {BaseHTTPRequestHandler.sys_version}"
+_REASONS = {status: phrase for status, (phrase, _) in BaseHTTPRequestHandler.responses.items()}
+_clock: list[Any] = [0, ""]  # the whole second last formatted, and its Date header value
+
+
+def _reason(status: int) -> str:
+    return _REASONS.get(status, "")
+
+
+def _date() -> str:
+    """The ``Date`` header value for now, formatted once a second (as ``date_time_string`` formats it)."""
+    now = time.time()
+    second = int(now)
+    if _clock[0] != second:
+        _clock[1] = email.utils.formatdate(second, usegmt=True)
+        _clock[0] = second
+    return str(_clock[1])
+
+
+def _version_number(version: str) -> tuple[int, int] | None:
+    """``HTTP/1.1`` -> (1, 1); None for what ``http.server`` refuses as a bad request version."""
+    if not version.startswith("HTTP/"):
+        return None
+    parts = version[5:].split(".")
+    if len(parts) != 2 or any(not p.isdigit() or len(p) > 10 for p in parts):
+        return None
+    return int(parts[0]), int(parts[1])
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
@@ -72,6 +107,60 @@ class _Handler(BaseHTTPRequestHandler):
             super().handle_one_request()
         except (ConnectionError, TimeoutError, OSError):
             self.close_connection = True
+
+    def parse_request(self) -> bool:
+        """``BaseHTTPRequestHandler.parse_request`` with the header lines read by `read_headers` (no ``email``
+        parser): the same request-line checks and answers (400, 505, 431), ``Connection`` and ``Expect``.
+        """
+        self.command = None  # type: ignore[assignment]  # as the stdlib does: no command until the line parses
+        self.request_version = version = self.default_request_version
+        self.close_connection = True
+        raw: bytes = self.raw_requestline  # type: ignore[attr-defined]  # set by handle_one_request
+        requestline = str(raw, "iso-8859-1").rstrip("\r\n")
+        self.requestline = requestline
+        words = requestline.split()
+        if not words:
+            return False
+        if len(words) >= 3:
+            version = words[-1]
+            number = _version_number(version)
+            if number is None:
+                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request version ({version!r})")
+                return False
+            if number >= (1, 1):
+                self.close_connection = False
+            if number >= (2, 0):
+                self.send_error(HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, f"Invalid HTTP version ({version[5:]})")
+                return False
+            self.request_version = version
+        if not 2 <= len(words) <= 3:
+            self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request syntax ({requestline!r})")
+            return False
+        command, path = words[:2]
+        if len(words) == 2:
+            self.close_connection = True
+            if command != "GET":
+                self.send_error(HTTPStatus.BAD_REQUEST, f"Bad HTTP/0.9 request type ({command!r})")
+                return False
+        self.command, self.path = command, path
+        if path.startswith("//"):  # as the stdlib does (gh-87389)
+            self.path = "/" + path.lstrip("/")
+        try:
+            self.headers = read_headers(self.rfile)  # type: ignore[assignment]  # get() and items() are what is read
+        except http.client.LineTooLong as err:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Line too long", str(err))
+            return False
+        except http.client.HTTPException as err:
+            self.send_error(HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, "Too many headers", str(err))
+            return False
+        connection = self.headers.get("Connection", "").lower()
+        if connection == "close":
+            self.close_connection = True
+        elif connection == "keep-alive":
+            self.close_connection = False
+        if self.headers.get("Expect", "").lower() == "100-continue" and self.request_version >= "HTTP/1.1":
+            return self.handle_expect_100()
+        return True
 
     def handle_expect_100(self) -> bool:
         """Answer ``Expect: 100-continue`` at once: the client waits for it before sending the body."""
@@ -101,12 +190,18 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _send(self, reply: Reply) -> None:
-        self.send_response(reply.status)
-        for name, value in reply.headers:
-            if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
+        """The status line, ``Server``, ``Date``, the reply's headers and ``Content-Length``, then the body, in
+        one buffered write (what ``send_response``, ``send_header`` and ``end_headers`` write, built at once).
+        """
+        status = f"{self.protocol_version} {reply.status} {_reason(reply.status)}"
+        head = [f"{status}\r\nServer: {_SERVER}\r\nDate: {_date()}\r\n"]
+        head += [
+            f"{name}: {value}\r\n"
+            for name, value in reply.headers
+            if name.lower() not in ("content-length", "transfer-encoding", "connection")
+        ]
+        head.append(f"Content-Length: {len(reply.body)}\r\n\r\n")
+        self.wfile.write("".join(head).encode("latin-1"))
         if self.command != "HEAD" and reply.body:
             self.wfile.write(reply.body)
 
