@@ -41,10 +41,11 @@ class DecodingError(WireError):
 class Reply:
     """An HTTP answer: what the broker client reads of it (httpx's ``Response`` names).
 
-    ``headers`` maps lower-cased names to values (repeated fields joined with ``", "``).
+    ``headers`` maps lower-cased names to values (repeated fields joined with ``", "``); ``cookies`` are the
+    ``Set-Cookie`` values, one each.
     """
 
-    __slots__ = ("content", "encoding", "headers", "reason_phrase", "status_code", "url")
+    __slots__ = ("content", "cookies", "encoding", "headers", "reason_phrase", "status_code", "url")
 
     def __init__(
         self,
@@ -55,6 +56,7 @@ class Reply:
         content: bytes,
         url: str,
         encoding: str = "utf-8",
+        cookies: tuple[str, ...] = (),
     ) -> None:
         self.status_code = status_code
         self.reason_phrase = reason_phrase
@@ -62,6 +64,7 @@ class Reply:
         self.content = content
         self.url = url
         self.encoding = encoding
+        self.cookies = cookies
 
     @property
     def text(self) -> str:
@@ -209,9 +212,12 @@ class LeanClient:
         raw += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
         status, reason, answer, body = connection.request(method, url.target.encode("ascii"), raw, content)
         fields: dict[str, str] = {}
+        cookies: list[str] = []
         for name, value in answer:
             key, text = name.decode("latin-1").lower(), value.decode("latin-1")
             fields[key] = f"{fields[key]}, {text}" if key in fields else text
+            if key == "set-cookie":
+                cookies.append(text)
         if "content-encoding" in fields:
             body = _decoded(body, fields["content-encoding"])
         return Reply(
@@ -221,4 +227,5 @@ class LeanClient:
             content=body,
             url=str(url),
             encoding=_charset(fields.get("content-type", "")),
+            cookies=tuple(cookies),
         )

@@ -216,9 +216,19 @@ class Transport:
     def _send(self, method: str, path: str, json_body: Any, params: Any) -> tuple[_Answer, str]:
         if self._lean is not None:
             reply = self._lean.request(method, path, json_body=json_body, params=params)
+            if reply.cookies:
+                self._keep_cookies(method, reply.url, reply.cookies)
             return reply, reply.url
         response = self._client.request(method, path, json=json_body, params=params)
         return response, str(response.request.url)
+
+    def _keep_cookies(self, method: str, url: str, cookies: tuple[str, ...]) -> None:
+        """A server that sets cookies (a load balancer's sticky session) gets them back as httpx's client sends
+        them: the rest of this client's requests go through httpx, its cookie jar seeded with these."""
+        import httpx
+
+        answer = httpx.Response(200, headers=[("Set-Cookie", c) for c in cookies], request=httpx.Request(method, url))
+        self._use_httpx(None).cookies.extract_cookies(answer)
 
     def malformed(self, path: str, expected: str) -> BrokerError:
         """The error for an answer of the wrong shape from ``path``: never read as an empty result."""

@@ -379,3 +379,21 @@ def test_credentials_inside_the_base_url_send_the_client_through_httpx() -> None
     transport = Transport("http://ci:secret@broker.test")
     assert transport._lean is None and transport._httpx is not None
     transport.close()
+
+
+def test_cookies_a_server_sets_are_sent_back_as_httpx_sends_them() -> None:
+    answers: list[Answer] = [
+        (ok(b"[1]", "Set-Cookie: lb=node-2; Path=/", "Set-Cookie: other=x; Path=/elsewhere"), False),
+        (ok(b"[2]"), False),
+        (ok(b"[3]"), False),
+    ]
+    results = {}
+    for name, make in PATHS.items():
+        with scripted(answers) as server:
+            transport = make(server.url)
+            try:
+                assert [transport.request("GET", p) for p in ("/a", "/b", "/elsewhere/c")] == [[1], [2], [3]]
+            finally:
+                transport.close()
+            results[name] = [_head_fields(r)[1].get(b"cookie") for r in server.requests]
+    assert results["lean"] == results["httpx"] == [None, b"lb=node-2", b"other=x; lb=node-2"]
