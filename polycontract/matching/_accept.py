@@ -50,10 +50,11 @@ def json_accepts(expected: Any, actual: Any, rules: Mapping[str, RuleSet] | None
     found = _COMPILED.get(key)
     if found is None:
         paths = key[0]
+        leaves = _leaves_of(rule_sets, key[1])
         if _first_sight(paths):  # a path set met once is walked with a selection that is not kept
-            found = _Compiled(rule_sets, fresh_shape(paths))
+            found = _Compiled(rule_sets, leaves, fresh_shape(paths))
         else:
-            found = _Compiled(rule_sets, shape_of(paths))
+            found = _Compiled(rule_sets, leaves, shape_of(paths))
             _keep(key, found)
     return _Accept(found.leaves, found.rule_sets, lenient).value(expected, actual, found.shape)
 
@@ -64,10 +65,28 @@ class _Compiled:
 
     __slots__ = ("leaves", "rule_sets", "shape")
 
-    def __init__(self, rule_sets: tuple[RuleSet, ...], shape: Selection) -> None:
+    def __init__(self, rule_sets: tuple[RuleSet, ...], leaves: list[Leaf], shape: Selection) -> None:
         self.rule_sets = rule_sets
-        self.leaves = [leaf_of(rule_set) for rule_set in rule_sets]
+        self.leaves = leaves
         self.shape = shape
+
+
+#: The quick tests of rule sets by the ids of those rule sets (each entry holds its rule sets alive, so an id is
+#: never another object's). Interactions with rules at other paths share these: the codec hands out one
+#: `RuleSet` object for equal rule sets. At most `_KEPT`; all are dropped when it is reached.
+_LEAVES: dict[tuple[int, ...], tuple[tuple[RuleSet, ...], list[Leaf]]] = {}
+
+
+def _leaves_of(rule_sets: tuple[RuleSet, ...], ids: tuple[int, ...]) -> list[Leaf]:
+    """One quick test per rule set (`leaf_of`), kept by the rule sets' identity."""
+    found = _LEAVES.get(ids)
+    if found is not None:
+        return found[1]
+    leaves = [leaf_of(rule_set) for rule_set in rule_sets]
+    if len(_LEAVES) >= _KEPT:
+        _LEAVES.clear()
+    _LEAVES[ids] = (rule_sets, leaves)
+    return leaves
 
 
 #: Compiled categories by (paths, ids of their rule sets). The codec hands out one `RuleSet` object for
@@ -174,7 +193,7 @@ class _Accept:
             except KeyError:
                 return False
             try:
-                child = memo[key]
+                child = memo[key]  # a one-shot node's memo answers for keys outside it, without a KeyError
             except KeyError:
                 child = descend(key)
             position = child.position
@@ -254,9 +273,13 @@ class _Accept:
         if not exp:
             return True
         value, descend, size, first, leaves = self.value, shape.descend, len(exp), exp[0], self.leaves
+        memo = shape.memo
         for i, a in enumerate(act):
             e = exp[i] if i < size else first
-            child = descend(i)
+            try:
+                child = memo[i]
+            except KeyError:
+                child = descend(i)
             position = child.position
             if position >= 0 and type(a) in _SCALARS:
                 code, arg = leaves[position]

@@ -103,17 +103,34 @@ def equal_for(expected: Any) -> Accept | None:
 
 
 def text_passes(rule_set: RuleSet, value: str) -> bool:
-    """True when every matcher (any, for ``OR``) has a text test and ``value`` certainly passes it."""
-    if not rule_set.matchers:
+    """True when every matcher has a text test and ``value`` certainly passes each (any one, for ``OR``).
+
+    A matcher without a text test (``type`` with a size, say) makes the answer False even under ``OR``: the
+    header and query comparisons check sizes whatever the combination. The tests of a rule set are kept by
+    its identity (the codec hands out one `RuleSet` object for equal rule sets).
+    """
+    entry = _TEXT_TESTS.get(id(rule_set))
+    if entry is None:
+        entry = _keep_tests(rule_set)
+    tests = entry[1]
+    if tests is None:
         return False
-    any_ = rule_set.combine == "OR"
-    for matcher in rule_set.matchers:
-        test = text_test_for(matcher)
-        if test is None:
-            return False
-        if test(value):
-            if any_:
-                return True
-        elif not any_:
-            return False
-    return not any_
+    if entry[2]:
+        return any(test(value) for test in tests)
+    return all(test(value) for test in tests)
+
+
+#: The text tests of rule sets by their ids: (the rule set, kept so its id is never another object's, its tests
+#: or None when some matcher has none, ``OR``). At most `_KEPT_TESTS`; all are dropped when it is reached.
+_TEXT_TESTS: dict[int, tuple[RuleSet, tuple[TextTest, ...] | None, bool]] = {}
+_KEPT_TESTS = 2048
+
+
+def _keep_tests(rule_set: RuleSet) -> tuple[RuleSet, tuple[TextTest, ...] | None, bool]:
+    found = [text_test_for(matcher) for matcher in rule_set.matchers]
+    tests = tuple(test for test in found if test is not None)
+    entry = (rule_set, tests if found and len(tests) == len(found) else None, rule_set.combine == "OR")
+    if len(_TEXT_TESTS) >= _KEPT_TESTS:
+        _TEXT_TESTS.clear()
+    _TEXT_TESTS[id(rule_set)] = entry
+    return entry

@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Container, Mapping
 from typing import Any, Protocol, TypeAlias
 
@@ -63,7 +64,7 @@ class Selection(Protocol):
 
     @property
     def memo(self) -> Mapping[Any, Selection]:
-        """Children already known by key (a miss means: ask `descend`)."""
+        """Children already known by key (a `KeyError` means: ask `descend`)."""
 
     def descend(self, key: str | int) -> Selection:
         """The selection at a child field or index."""
@@ -144,6 +145,8 @@ def _best(active: list[tuple[_Node, int]], inherited: Best) -> Best:
 
 
 _SHAPES: dict[tuple[str, ...], Shape] = {}
+#: The selection below a place without rules, nor any inherited.
+_NOTHING_BELOW = Shape((), None)
 
 
 def shape_of(paths: tuple[str, ...]) -> Shape:
@@ -181,6 +184,21 @@ def _compile(paths: tuple[str, ...]) -> Shape:
 
 
 _NO_MEMO: dict[Any, Any] = {}
+
+
+class _Memo(dict[Any, Any]):
+    """The children of a one-shot node, which also answer for every other key with ``miss`` (the selection
+    `_Fresh.descend` finds for each of them), so the walk raises no `KeyError` for them; a `KeyError` when
+    ``miss`` is None (keys may select differently)."""
+
+    __slots__ = ("miss",)
+    miss: Selection | None
+
+    def __missing__(self, key: Any) -> Any:
+        miss = self.miss
+        if miss is None:
+            raise KeyError(key)
+        return miss
 
 
 class _Fresh(_Node):
@@ -233,11 +251,51 @@ def fresh_shape(paths: tuple[str, ...]) -> Selection:
 
     Below the first step, a subtree depends only on the rest of its paths, their positions and what the
     root selects, not on the first step's name: ``$.a_1.id`` and ``$.a_2.id`` (interactions whose field
-    names differ) share one, kept by that description.
+    names differ) share one, kept by that description. When every path starts with a ``$.name`` step, the
+    whole set is split in one regex scan and its subtrees are found at once by its template (the rests of
+    its paths and which paths share a first name), so only the root is built for it.
     """
     found = _SHAPES.get(paths)
     if found is not None:
         return found
+    joined = "\n".join(paths)
+    steps = _STEPS.findall(joined) if joined.count("\n") == len(paths) - 1 else ()
+    if len(steps) != len(paths) or not steps:
+        return _fresh_root(paths)  # some path is not ``$.name`` and more (or has a line break): step by step
+    names, rests = zip(*steps)
+    firsts = dict(zip(reversed(names), range(len(names) - 1, -1, -1)))  # each name's first position
+    template = (rests, tuple(map(firsts.__getitem__, names)), firsts.get("*", -1))
+    subtrees = _TEMPLATES.get(template)
+    if subtrees is None:
+        root = _fresh_root(paths)  # parses the paths, so a bad one is refused as the parser refuses it
+        star = root.star
+        subtrees = tuple(star if name == "*" else root.children[name] for name in firsts)
+        if len(_TEMPLATES) >= _KEPT_SUBTREES:
+            _TEMPLATES.clear()  # popping the oldest one by one costs a scan over the deleted slots each time
+        _TEMPLATES[template] = subtrees
+        return root
+    root = _Fresh()
+    children = _Memo(zip(firsts, subtrees))
+    star = children.pop("*", None)
+    root.children, root.star, root.ends = children, star, False
+    if star is None:
+        root.memo = children
+        if any(map(str.isdecimal, children)):
+            root.indexed = any(name.isdecimal() and name.isascii() for name in children)
+        children.miss = None if root.indexed else _NOTHING_BELOW  # no rule at the root: none inherited
+    return root
+
+
+#: The first ``$.name`` step of each path of a set joined by line breaks, and the rest of the path after it (as
+#: `_first_step` splits one path).
+_STEPS = re.compile(r"^\$\.([^.\[\]\n]+)((?:[.\[][^\n]*)?)$", re.MULTILINE)
+#: The subtrees of the one-shot root of a path set by its template: (rests of its paths, the first position
+#: of each path's first name, that of the wildcard ``*`` or -1), in the order of the names' first appearance.
+_TEMPLATES: dict[tuple[tuple[str, ...], tuple[int, ...], int], tuple[_Node | None, ...]] = {}
+
+
+def _fresh_root(paths: tuple[str, ...]) -> _Fresh:
+    """The one-shot root for ``paths``, path by path (see `fresh_shape`)."""
     root = _Fresh()
     groups: dict[Any, list[tuple[Any, int]]] = {}
     sources: dict[Any, list[str]] = {}
@@ -339,8 +397,15 @@ def _settle(top: _Fresh, weight: int, inherited: Best, *, deep: bool = True) -> 
         star = node.star
         if star is None:
             node.memo = node.children
+            if deep:  # a kept subtree: its children answer for every other key
+                memo = node.children = node.memo = _Memo(node.children)
+                memo.miss = None if node.indexed else Shape((), _cascaded(best))
+                node.other = memo.miss
             if not node.children:
                 continue  # `ends` stays True
+        elif deep and not node.children:
+            memo = node.memo = _Memo()
+            memo.miss = star  # every key selects the wildcard's node
         node.ends = False
         if not deep:
             return
