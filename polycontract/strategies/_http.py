@@ -35,7 +35,7 @@ from polycontract.model import (
 )
 from polycontract.strategies._json import build
 from polycontract.strategies._judge import TextJudge
-from polycontract.strategies._scalars import for_matcher
+from polycontract.strategies._scalars import TYPE_LIKE, for_matcher
 
 __all__ = ["build_message", "build_request", "build_response", "messages_for", "requests_for", "responses_for"]
 
@@ -104,7 +104,9 @@ def build_request(request: Request) -> st.SearchStrategy[Request]:
     headers = _header_rules(rules.get("header"))
     parts = st.fixed_dictionaries(
         {
-            "path": _single(request.path, rules.get("path"), "$.path", PATH_ALPHABET),
+            "path": _single(request.path, rules.get("path"), "$.path", PATH_ALPHABET).filter(
+                lambda path: path == request.path or _rooted(path)
+            ),
             "query": _multimap(request.query, rules.get("query"), "$.query", None),
             "headers": _multimap(request.headers, headers, "$.headers", HEADER_ALPHABET, fold_case=True),
             "body": _body(request.body, rules.get("body")),
@@ -162,6 +164,11 @@ def _single(example: Any, rules: Mapping[str, RuleSet] | None, where: str, alpha
     return _text_value(example, rule_set, where, alphabet)
 
 
+def _rooted(path: str) -> bool:
+    """A path a request can carry: it starts at the root."""
+    return path.startswith("/")
+
+
 def _text_value(example: Any, rule_set: RuleSet, where: str, alphabet: str | None) -> Strategy:
     """A value under one rule set, the example first: ``OR`` draws from any matcher, ``AND`` from the first,
     keeping what all of them accept."""
@@ -169,6 +176,8 @@ def _text_value(example: Any, rule_set: RuleSet, where: str, alphabet: str | Non
     options = [for_matcher(m, example, where, text=text, alphabet=alphabet) for m in rule_set.matchers]
     judge = TextJudge(example, rule_set)
     drawn = st.one_of(options) if rule_set.combine == "OR" else options[0]
+    if alphabet == PATH_ALPHABET and all(m.match in TYPE_LIKE for m in rule_set.matchers):
+        drawn = drawn.map(lambda s: s if s.startswith("/") else "/" + s)  # any text will do: keep it a path
     if alphabet is not None and text:
         drawn = drawn.filter(lambda s: isinstance(s, str) and s == s.strip() and all(c in alphabet for c in s))
     if rule_set.combine == "AND" and len(options) > 1:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from polycontract import match
@@ -16,6 +16,8 @@ from polycontract.model import Body, Matcher, Request, Response, RuleSet
 from polycontract.strategies import from_matchers, from_rules
 from polycontract.strategies._json import build
 
+#: What `find` needs (generate, then shrink), without the example database or the explain phase.
+FIND = settings(database=None, phases=[Phase.generate, Phase.shrink])
 #: One template per matcher kind of `polycontract.match` (and the plain-value and nested cases).
 KINDS: dict[str, Any] = {
     "plain values": {"id": 1, "name": "Ann", "tags": ["a", "b"], "ok": True, "none": None},
@@ -111,7 +113,7 @@ def test_every_value_drawn_for_a_matcher_kind_passes_the_engine(name: str, data:
 def test_the_simplest_value_is_the_example(name: str) -> None:
     template = KINDS[name]
 
-    assert find(from_matchers(template), lambda v: True) == match.example_of(template)
+    assert find(from_matchers(template), lambda v: True, settings=FIND) == match.example_of(template)
 
 
 def test_values_vary_beyond_the_example() -> None:
@@ -129,13 +131,13 @@ def test_values_vary_beyond_the_example() -> None:
 def test_shrinking_keeps_everything_but_what_the_condition_needs_at_the_example() -> None:
     template = {"id": match.integer(7), "name": match.like("Ann"), "tags": match.each_like("red", min=1)}
 
-    found = find(from_matchers(template), lambda v: v["id"] > 100 and len(v["tags"]) >= 3)
+    found = find(from_matchers(template), lambda v: v["id"] > 100 and len(v["tags"]) >= 3, settings=FIND)
 
     assert found == {"id": 101, "name": "Ann", "tags": ["red", "red", "red"]}
 
 
 def test_shrinking_an_array_length_goes_toward_the_example_length() -> None:
-    found = find(from_matchers(match.each_like(1, min=2, max=6)), lambda v: len(v) != 2)
+    found = find(from_matchers(match.each_like(1, min=2, max=6)), lambda v: len(v) != 2, settings=FIND)
 
     assert found in ([1, 1, 1], [1])  # one away from the example's two items; min=2 rules out [1]
     assert found == [1, 1, 1]
@@ -195,7 +197,7 @@ def test_pact_regexes_written_by_other_tools_generate_matching_values(example: A
 
 
 def test_without_rules_the_example_is_the_only_value() -> None:
-    assert find(from_rules({"a": [1, {"b": None}]}, {}), lambda v: True) == {"a": [1, {"b": None}]}
+    assert find(from_rules({"a": [1, {"b": None}]}, {}), lambda v: True, settings=FIND) == {"a": [1, {"b": None}]}
 
 
 # --- what cannot be generated is refused with the path and the rule ----------------------------------------------
@@ -254,4 +256,4 @@ def test_an_and_of_matchers_nothing_satisfies_never_yields_a_value() -> None:
     from hypothesis.errors import NoSuchExample, Unsatisfiable
 
     with pytest.raises((NoSuchExample, Unsatisfiable)):
-        find(from_rules({"a": "2024-01-01"}, rules), lambda v: True, settings=settings(max_examples=20, database=None))
+        find(from_rules({"a": "2024-01-01"}, rules), lambda v: True, settings=settings(FIND, max_examples=20))

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, find, given, settings
+from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 from pact_spec import params, require
 
@@ -16,10 +16,20 @@ from polycontract import Pact, match
 from polycontract.codec import load_pact, parse_message, parse_request, parse_response
 from polycontract.errors import UsageError
 from polycontract.matching import compare_message, compare_request, compare_response
-from polycontract.model import AsynchronousMessage, HttpInteraction, MessageContents, Request, SynchronousMessage
+from polycontract.model import (
+    AsynchronousMessage,
+    HttpInteraction,
+    Matcher,
+    MessageContents,
+    Request,
+    RuleSet,
+    SynchronousMessage,
+)
 from polycontract.strategies import messages_for, requests_for, responses_for
 from polycontract.strategies._http import build_message, build_request, build_response
 
+#: What `find` needs (generate, then shrink), without the example database or the explain phase.
+FIND = settings(database=None, phases=[Phase.generate, Phase.shrink])
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SPECS = {"v1": "V1", "v1.1": "V1.1", "v2": "V2", "v3": "V3", "v4": "V4"}
 PROOF = settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
@@ -174,16 +184,16 @@ def test_the_public_strategies_give_the_example_first() -> None:
     interaction, message = document.interactions
     assert isinstance(interaction, HttpInteraction) and isinstance(message, AsynchronousMessage)
 
-    assert find(requests_for(interaction), lambda r: True) == interaction.request
-    assert find(responses_for(interaction), lambda r: True) == interaction.response
-    assert find(messages_for(message), lambda m: True) == message.message
+    assert find(requests_for(interaction), lambda r: True, settings=FIND) == interaction.request
+    assert find(responses_for(interaction), lambda r: True, settings=FIND) == interaction.response
+    assert find(messages_for(message), lambda m: True, settings=FIND) == message.message
 
 
 def test_a_failing_condition_shrinks_to_a_request_one_step_from_the_example() -> None:
     interaction = dsl_pact().to_model().interactions[0]
     assert isinstance(interaction, HttpInteraction)
 
-    found = find(requests_for(interaction), lambda r: r.query["page"] != ("1",))
+    found = find(requests_for(interaction), lambda r: r.query["page"] != ("1",), settings=FIND)
 
     assert found.path == "/orders/7"
     assert found.query["sort"] == ("asc",)
@@ -208,6 +218,19 @@ def test_draws_repeat_under_a_fixed_seed() -> None:
         return seen
 
     assert run() == run()
+
+
+def test_a_path_under_a_type_rule_is_always_a_path() -> None:
+    rules = {"path": {"": RuleSet(matchers=(Matcher(match="type"),))}}
+    request = Request(method="GET", path="/users/7", matching_rules=rules)
+
+    @settings(max_examples=40, deadline=None, derandomize=True)
+    @given(build_request(request))
+    def check(drawn: Request) -> None:
+        assert drawn.path.startswith("/")
+        assert compare_request(request, drawn) == []
+
+    check()
 
 
 def test_a_synchronous_message_is_refused_with_what_to_pass_instead() -> None:
