@@ -1,10 +1,12 @@
-"""TLS for a broker reached over plain ``http://``: httpx's verifying context, built only if TLS is ever used.
+"""TLS for the broker client: httpx's default verifying context, built only when a TLS connection is made.
 
-httpx builds its SSL context (loading the whole CA bundle, tens of milliseconds) when a client is created,
-even when every request is plain HTTP, as ``polycontract can-i-deploy --broker http://…`` in CI usually is.
-`DeferredContext` stands in for it: the first TLS connection (a redirect to ``https://``, an HTTPS proxy)
-builds the real context with httpx's own `httpx.create_ssl_context` (same CA bundle, ``SSL_CERT_FILE`` /
-``SSL_CERT_DIR``, same checks) and hands the socket to it, so verification is exactly httpx's.
+`verifying_context` is the context httpx verifies with by default, for the lean client's https connections.
+`DeferredContext` is for the httpx path (a proxy named by the environment) when the broker is plain ``http://``:
+httpx builds its SSL context (loading the whole CA bundle, tens of milliseconds) when a client is created, even
+when every request is plain HTTP. `DeferredContext` stands in for it: the first TLS connection (a redirect to
+``https://``, an HTTPS proxy) builds the real context with httpx's own `httpx.create_ssl_context` (same CA
+bundle, ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``, same checks) and hands the socket to it, so verification is
+exactly httpx's.
 """
 
 from __future__ import annotations
