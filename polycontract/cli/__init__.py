@@ -141,7 +141,8 @@ def _skip_httpx_command_line() -> None:
     """Keep httpx from importing its own command line (click, rich, pygments) when it loads in this process.
 
     ``import httpx`` imports ``httpx._main`` (the ``httpx`` console script) if rich and pygments are installed,
-    which costs tens of milliseconds on every broker command; httpx falls back to a stub when that import fails.
+    which costs tens of milliseconds on every command that loads httpx (``verify``; broker commands behind a
+    proxy: a broker reached directly is asked without httpx); httpx falls back to a stub when that import fails.
     polycontract's command line never calls ``httpx.main``. Only the console-script process does this, never
     ``import polycontract``.
     """
