@@ -76,6 +76,13 @@ KINDS: dict[str, Any] = {
         "exact": match.equals({"kind": "order"}),
     },
     "type cascades into equality reset": match.like({"a": 1, "b": match.equals({"c": 2})}),
+    "each_like of any_of": match.each_like(match.any_of(match.null(), match.regex("[a-c]+", "ab"))),
+    "values of each_like": match.values({"k": match.each_like({"n": match.number(1)}, min=1)}),
+    "array_containing inside each_like": match.each_like({"ops": match.array_containing([{"op": "add"}])}),
+    "not_empty of like": match.not_empty(match.like({"a": [1]})),
+    "each_value of each_like": match.each_value({"a": [1]}, match.like([1])),
+    "all_of like and not_empty": match.all_of(match.like("ab"), match.not_empty("ab")),
+    "each_key and values": {"m": match.each_key({"ab": match.integer(1)}, match.regex("[a-z]{2}", "ab"))},
 }
 
 
@@ -192,6 +199,22 @@ def test_pact_regexes_written_by_other_tools_generate_matching_values(example: A
         expected = Response(body=Body(content=body, content_type="application/json"), matching_rules={"body": rules})
         assert compare_response(expected, Response(body=Body(content=value, content_type="application/json"))) == []
         assert type(value["v"]) is type(example)
+
+    check()
+
+
+def test_an_and_of_integer_and_regex_draws_integers_whose_text_matches() -> None:
+    rules = {
+        "$.n": RuleSet(matchers=(Matcher(match="integer"), Matcher(match="regex", params={"regex": r"[1-4][0-9]"})))
+    }
+    body = {"n": 12}
+
+    @settings(max_examples=30, derandomize=True, deadline=None)
+    @given(build(body, rules))
+    def check(value: dict[str, Any]) -> None:
+        expected = Response(body=Body(content=body, content_type="application/json"), matching_rules={"body": rules})
+        assert compare_response(expected, Response(body=Body(content=value, content_type="application/json"))) == []
+        assert 10 <= value["n"] <= 49
 
     check()
 

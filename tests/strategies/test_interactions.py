@@ -233,6 +233,37 @@ def test_a_path_under_a_type_rule_is_always_a_path() -> None:
     check()
 
 
+def _rules(**by_name: Matcher) -> dict[str, RuleSet]:
+    return {name: RuleSet(matchers=(matcher,)) for name, matcher in by_name.items()}
+
+
+def test_numbers_and_booleans_in_query_and_headers_are_drawn_as_the_text_the_engine_reads() -> None:
+    rules = {
+        "query": _rules(page=Matcher(match="integer"), ratio=Matcher(match="decimal"), n=Matcher(match="number")),
+        "header": _rules(
+            **{"x-flag": Matcher(match="boolean"), "x-day": Matcher(match="date", params={"format": "dd.MM.yyyy"})}
+        ),
+    }
+    request = Request(
+        method="GET",
+        path="/",
+        query={"page": ("1", "2"), "ratio": ("0.5",), "n": ("3",)},
+        headers={"X-Flag": ("true",), "X-Day": ("01.05.2024",)},
+        matching_rules=rules,
+    )
+    seen = set()
+
+    @settings(max_examples=60, deadline=None, derandomize=True)
+    @given(build_request(request))
+    def check(drawn: Request) -> None:
+        assert [str(m) for m in compare_request(request, drawn)] == []
+        assert len(drawn.query["page"]) == 2
+        seen.add((drawn.query["page"], drawn.headers["X-Day"]))
+
+    check()
+    assert len(seen) > 10
+
+
 def test_a_synchronous_message_is_refused_with_what_to_pass_instead() -> None:
     sync = SynchronousMessage(description="ask", request=MessageContents(contents={"q": 1}))
 
