@@ -14,6 +14,7 @@ environment names a proxy.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -111,7 +112,8 @@ def _decoded(body: bytes, encodings: str) -> bytes:
 
 
 class LeanClient:
-    """Requests to one broker base URL over kept-alive connections (one per origin), redirects followed.
+    """Requests to one broker base URL over kept-alive connections, redirects followed; safe to share between
+    threads (each request in flight has its own connection, returned to the origin's idle list afterwards).
 
     ``tls`` is the context for https connections (None: httpx's default, built on the first https connection).
     """
@@ -129,13 +131,19 @@ class LeanClient:
             **headers,
         }
         self._tls = tls
-        self._connections: dict[tuple[str, str, int], Connection] = {}
+        #: idle kept-alive connections by origin; a request takes one (or opens one) and gives it back after
+        self._idle: dict[tuple[str, str, int], list[Connection]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
 
     def close(self) -> None:
-        """Close every connection."""
-        for connection in self._connections.values():
+        """Close every connection (one in use by another thread closes when its request ends)."""
+        with self._lock:
+            self._closed = True
+            idle = [c for pool in self._idle.values() for c in pool]
+            self._idle.clear()
+        for connection in idle:
             connection.close()
-        self._connections.clear()
 
     def request(
         self,
@@ -190,9 +198,12 @@ class LeanClient:
             content = b""
         return new_method, target, headers, content
 
-    def _send(self, method: str, url: Url, headers: Mapping[str, str], content: bytes) -> Reply:
-        connection = self._connections.get(url.origin())
-        if connection is None:
+    def _connection(self, url: Url) -> Connection:
+        """An idle connection to ``url``'s origin, or a new one (threads sharing a client each get their own)."""
+        with self._lock:
+            idle = self._idle.get(url.origin())
+            if idle:
+                return idle.pop()
             tls = None
             if url.scheme == "https":
                 if self._tls is None:
@@ -206,11 +217,20 @@ class LeanClient:
                             " and SSL_CERT_DIR"
                         ) from None
                 tls = self._tls
-            connection = Connection(url.host, url.effective_port, self.timeout, tls)
-            self._connections[url.origin()] = connection
+        return Connection(url.host, url.effective_port, self.timeout, tls)
+
+    def _send(self, method: str, url: Url, headers: Mapping[str, str], content: bytes) -> Reply:
         raw = [(b"Host", url.netloc.encode("ascii"))]
         raw += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
-        status, reason, answer, body = connection.request(method, url.target.encode("ascii"), raw, content)
+        connection = self._connection(url)
+        try:
+            status, reason, answer, body = connection.request(method, url.target.encode("ascii"), raw, content)
+        finally:  # a connection that failed has closed itself; it reopens on its next use
+            with self._lock:
+                if self._closed:
+                    connection.close()
+                else:
+                    self._idle.setdefault(url.origin(), []).append(connection)
         fields: dict[str, str] = {}
         cookies: list[str] = []
         for name, value in answer:

@@ -397,3 +397,34 @@ def test_cookies_a_server_sets_are_sent_back_as_httpx_sends_them() -> None:
                 transport.close()
             results[name] = [_head_fields(r)[1].get(b"cookie") for r in server.requests]
     assert results["lean"] == results["httpx"] == [None, b"lb=node-2", b"other=x; lb=node-2"]
+
+
+def test_threads_sharing_a_client_each_get_their_answer() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Echo(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            body = json.dumps({"path": self.path}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    transport = lean(f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(lambda n: transport.request("GET", f"/n/{n}"), range(200)))
+    finally:
+        transport.close()
+        server.shutdown()
+        server.server_close()
+    assert answers == [{"path": f"/n/{n}"} for n in range(200)]
