@@ -15,6 +15,7 @@ import contextlib
 import email.utils
 import errno
 import http.client
+import os
 import selectors
 import socket
 import socketserver
@@ -209,6 +210,55 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the test's own output should not be interleaved with an access log."""
 
 
+#: ``poll``, where there is one: it opens no descriptor (``epoll`` opens one and registers each socket with
+#: a system call), for the two descriptors an accept loop waits on.
+_Selector: type[selectors.BaseSelector] = getattr(selectors, "PollSelector", selectors.DefaultSelector)
+
+
+class _Wake:
+    """A descriptor that becomes readable when `set`: a pipe on POSIX, else a socket pair (``select`` on
+    Windows takes sockets only). Closed once; a second `close` does nothing (a number closed twice could
+    by then be another file's).
+    """
+
+    def __init__(self) -> None:
+        self._pair: tuple[socket.socket, socket.socket] | None = None
+        if os.name == "posix":
+            self._read, self._write = os.pipe()
+        else:
+            self._pair = socket.socketpair()
+            self._read, self._write = self._pair[0].fileno(), self._pair[1].fileno()
+        self._closed = False
+        self._lock = threading.Lock()  # `set` and `close` come from different threads
+
+    def fileno(self) -> int:
+        """The descriptor to wait on."""
+        return self._read
+
+    def set(self) -> None:
+        """Make `fileno` readable (once is enough: nobody reads it)."""
+        with self._lock, contextlib.suppress(OSError):
+            if self._closed:
+                return
+            if self._pair is not None:
+                self._pair[1].send(b"x")
+            else:
+                os.write(self._write, b"x")
+
+    def close(self) -> None:
+        """Close both ends."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        if self._pair is not None:
+            for end in self._pair:
+                end.close()
+            return
+        os.close(self._read)
+        os.close(self._write)
+
+
 class _Server(ThreadingHTTPServer):
     """A threading HTTP server whose accept loop and connections run on the process's shared threads.
 
@@ -224,11 +274,11 @@ class _Server(ThreadingHTTPServer):
         self.provider = provider
         self.connections: set[socket.socket] = set()
         self.crashes: list[BaseException] = []
-        self._wake_read, self._wake_write = socket.socketpair()
-        self._selector = selectors.DefaultSelector()  # before binding: a failed bind closes it
+        self._wake = _Wake()
+        self._selector = _Selector()  # before binding: a failed bind closes it
         super().__init__(address, _Handler)
         self._selector.register(self.socket, selectors.EVENT_READ, "accept")
-        self._selector.register(self._wake_read, selectors.EVENT_READ, "wake")
+        self._selector.register(self._wake.fileno(), selectors.EVENT_READ, "wake")
         #: Accept loops running or handed on (at most one waits at a time); the last to end after `stop`
         #: closes the selector and the wake-up pair, so `stop` need not wait for it.
         self._leaders = 0
@@ -291,16 +341,14 @@ class _Server(ThreadingHTTPServer):
         with self._lock:
             self._stopping = True
             idle = self._leaders == 0
-        with contextlib.suppress(OSError):
-            self._wake_write.send(b"x")  # before the close: a select() that sees the socket go sees this too
+        self._wake.set()  # before the close: a select() that sees the socket go (or its number reused) sees this too
         self.socket.close()
         if idle:
             self._close_wake()
 
     def _close_wake(self) -> None:
         self._selector.close()
-        self._wake_read.close()
-        self._wake_write.close()
+        self._wake.close()
 
     def server_close(self) -> None:
         """Close everything at once (a failed bind; `stop` is the way out of a running server)."""
