@@ -23,8 +23,11 @@ median" is the median CPU time (user + system) of those runs, which other load o
 than the wall clock. Figures are
 noisy on a shared machine: compare the ratios within one run.
 
+``--baseline EXE`` adds the same can-i-deploy question asked by another ``polycontract`` executable (say, a
+script running an earlier checkout), interleaved with the rest, for a before/after in one run.
+
 Run:
-    python benchmarks/bench_cli_start.py [--runs 15]
+    python benchmarks/bench_cli_start.py [--runs 15] [--baseline EXE]
 """
 
 from __future__ import annotations
@@ -113,7 +116,7 @@ def served(db_url: str) -> Iterator[str]:
             process.wait()
 
 
-def commands(url: str) -> dict[str, list[str]]:
+def commands(url: str, baseline: str | None = None) -> dict[str, list[str]]:
     """Each measured command line; the Pact CLI's only where it is installed."""
     question = ["--pacticipant", "svc-3", "--version", "1.0.4", "--to-environment", "prod"]
     out = {
@@ -121,6 +124,8 @@ def commands(url: str) -> dict[str, list[str]]:
         "version": [POLYCONTRACT, "version"],
         "can-i-deploy": [POLYCONTRACT, "can-i-deploy", *question, "--broker", url],
     }
+    if baseline is not None:
+        out["can-i-deploy (baseline)"] = [baseline, "can-i-deploy", *question, "--broker", url]
     if Path(PACT_NODE).exists():
         out["pact-broker can-i-deploy (node)"] = [PACT_NODE, "can-i-deploy", *question, "--broker-base-url", url]
     if Path(PACT_NATIVE).exists():
@@ -154,13 +159,14 @@ def _ms(seconds: float | None) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=15, help="warm runs of each command (>= 10)")
+    parser.add_argument("--baseline", default=None, metavar="EXE", help="another polycontract to compare with")
     args = parser.parse_args()
     print(f"python {sys.version.split()[0]} on {os.cpu_count()} cores; {args.runs} warm runs, interleaved")
     with tempfile.TemporaryDirectory() as folder:
         db_url = f"sqlite:///{Path(folder) / 'broker.db'}"
         seed(db_url)
         with served(db_url) as url:
-            lines = commands(url)
+            lines = commands(url, args.baseline)
             cold: dict[str, float] = {}
             for name, command in lines.items():  # both CLIs must give the same answer: yes
                 cold[name], code, _ = once(command)
@@ -191,7 +197,7 @@ def main() -> None:
             f" {statistics.median(times) * 1000:12.1f} {statistics.median(cpu[name]) * 1000:11.1f} {shown:>8}{verdict}"
         )
     ours = statistics.median(warm["can-i-deploy"])
-    for peer in ("pact-broker can-i-deploy (node)", "pact broker can-i-deploy (native)"):
+    for peer in ("can-i-deploy (baseline)", "pact-broker can-i-deploy (node)", "pact broker can-i-deploy (native)"):
         if peer in warm:
             print(f"can-i-deploy median / {peer} median: {ours / statistics.median(warm[peer]):.2f}x")
 
