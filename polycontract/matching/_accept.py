@@ -198,11 +198,16 @@ class _Accept:
                 child = descend(key)
             position = child.position
             if position < 0:
+                kind = type(e)
                 if child.ends:
-                    if type(e) is str:  # the usual plain leaf, without a call
-                        if type(a) is not str or e != a:
+                    if kind is type(a) and kind in scalars:  # the usual plain leaf, without a call
+                        if e != a:  # JSON equality, for two scalars of one exact type
                             return False
                     elif not _plain_equal(e, a, self.lenient):
+                        return False
+                    continue
+                if kind is dict and type(a) is dict:  # no rule here, some below: its fields, as `plain` walks them
+                    if not self.fields(e, a, child, allow_extra=self.lenient):
                         return False
                     continue
             else:
@@ -211,8 +216,15 @@ class _Accept:
                     if type(a) is str and arg(a):
                         continue
                 elif code == same_type:
-                    if type(e) is type(a) and type(a) in scalars:
-                        continue  # one exact scalar type: the same JSON type
+                    kind = type(e)
+                    if kind is type(a):
+                        if kind in scalars:
+                            continue  # one exact scalar type: the same JSON type
+                        best = child.best
+                        if kind is dict and best is not None and best[2]:  # an inherited type rule, as `value` walks it
+                            if not self.fields(e, a, child, allow_extra=True):
+                                return False
+                            continue
                 elif code == types:
                     if type(a) in arg:
                         continue
@@ -250,7 +262,7 @@ class _Accept:
             if kind in TYPE_LIKE:
                 if isinstance(exp, dict) is not isinstance(act, dict):
                     return False
-                if not cascaded and check_size(matcher.params, act) is not None:
+                if not cascaded and matcher.params and check_size(matcher.params, act) is not None:
                     return False
             elif kind == "equality":
                 return self.plain(exp, act, shape)
@@ -281,12 +293,20 @@ class _Accept:
             except KeyError:
                 child = descend(i)
             position = child.position
-            if position >= 0 and type(a) in _SCALARS:
-                code, arg = leaves[position]
-                if code == _SAME_TYPE and type(e) is type(a):
-                    continue  # one exact scalar type: the same JSON type
-                if code == _TEXT and type(a) is str and arg(a):
-                    continue
+            if position >= 0:
+                kind = type(a)
+                if kind in _SCALARS:
+                    code, arg = leaves[position]
+                    if code == _SAME_TYPE and type(e) is kind:
+                        continue  # one exact scalar type: the same JSON type
+                    if code == _TEXT and kind is str and arg(a):
+                        continue
+                elif kind is dict and type(e) is dict and leaves[position][0] == _SAME_TYPE:
+                    best = child.best
+                    if best is not None and best[2]:  # an inherited type rule: the fields, as `value` walks them
+                        if not self.fields(e, a, child, allow_extra=True):
+                            return False
+                        continue
             if not value(e, a, child):
                 return False
         return True

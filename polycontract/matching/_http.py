@@ -73,8 +73,15 @@ def compare_query(
     """Query parameters as a multimap: every expected name present, no unexpected names, values in order."""
     rules = rules or {}
     for name, exp_values in expected.items():
-        path = child_path("$.query", name)
         act_values = actual.get(name)
+        rule_set = rules.get(name)
+        if act_values is not None and (
+            exp_values == act_values
+            if rule_set is None
+            else all(type(value) is str and text_passes(rule_set, value) for value in act_values)
+        ):
+            continue  # equal values, or values each matcher certainly accepts: nothing to report
+        path = child_path("$.query", name)
         if act_values is None:
             yield Mismatch(
                 kind="query",
@@ -84,7 +91,6 @@ def compare_query(
                 message=f"Expected query parameter {name!r} with value(s) {list(exp_values)} but it was missing",
             )
             continue
-        rule_set = rules.get(name)
         if rule_set is None:
             if list(exp_values) != list(act_values):
                 yield Mismatch(
@@ -151,20 +157,12 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return out
 
 
-def _find(headers: Mapping[str, tuple[str, ...]], name: str) -> tuple[str, ...] | None:
-    lower = name.lower()
-    for key, values in headers.items():
-        if key.lower() == lower:
-            return values
-    return None
-
-
-def _rule_for(rules: Mapping[str, RuleSet], name: str) -> RuleSet | None:
-    found = rules.get(name)
-    if found is not None:
-        return found
-    lower = name.lower()
-    return next((rs for key, rs in rules.items() if key.lower() == lower), None)
+def _by_lower_name(items: Mapping[str, Any]) -> dict[str, Any]:
+    """Values by lower-cased name; of names equal ignoring case, the first one's."""
+    out: dict[str, Any] = {}
+    for key, value in items.items():
+        out.setdefault(key.lower(), value)
+    return out
 
 
 def compare_headers(
@@ -176,9 +174,16 @@ def compare_headers(
 ) -> Iterator[Mismatch]:
     """Every expected header present (names ignore case); extra actual headers are fine."""
     rules = rules or {}
+    found = _by_lower_name(actual)
+    lower_rules: dict[str, RuleSet] | None = None
     for name, exp_values in expected.items():
-        act_values = _find(actual, name)
-        rule_set = _rule_for(rules, name) if rules else None
+        lower = name.lower()
+        act_values = found.get(lower)
+        rule_set = rules.get(name) if rules else None
+        if rule_set is None and rules:  # a rule named in another case
+            if lower_rules is None:
+                lower_rules = _by_lower_name(rules)
+            rule_set = lower_rules.get(lower)
         if act_values is not None and (
             (rule_set is None and act_values == exp_values) or (rule_set is not None and _quick(rule_set, act_values))
         ):
