@@ -23,6 +23,7 @@ from sqlalchemy import event, text
 from polycontract.broker import Broker, connect
 from polycontract.broker._api.app import create_app
 from polycontract.broker._store.estate_index import EstateIndex
+from polycontract.broker._store.session import counting_uses
 from tests.broker.conftest import PactMaker
 from tests.broker.http_twin import ticking_clock
 from tests.broker.test_broker_estate_query import SERVICES, _random_estate
@@ -162,6 +163,20 @@ def test_without_a_revision_the_snapshot_is_never_used(broker: Broker, make_pact
     reads = api.estate_reads
     assert api.get(CAN_I_DEPLOY).json()["summary"]["deployable"] is None
     assert api.estate_reads > reads
+
+
+def test_an_answer_from_the_snapshot_reads_no_data_and_one_from_sql_does(broker: Broker, make_pact: PactMaker) -> None:
+    broker.publish_pact(make_pact("web", "api", "/items"), consumer_version="1.0.0")
+    with counting_uses() as uses:
+        from_sql = broker.can_i_deploy("web", "1.0.0", to_environment="prod")
+    assert uses[0] > 0
+    store = broker.internals.store
+    store.estate_index = EstateIndex(store)
+    assert store.estate_index.build_now() is not None
+    with counting_uses() as uses:
+        from_memory = broker.can_i_deploy("web", "1.0.0", to_environment="prod")
+    assert uses[0] == 0
+    assert from_memory == from_sql
 
 
 def test_unknown_environments_and_schema_subjects_leave_the_question_to_sql(

@@ -18,6 +18,7 @@ from contextlib import nullcontext
 from typing import TYPE_CHECKING
 
 from polycontract.broker._store.estate_index import known_revision
+from polycontract.broker._store.session import counting_uses
 
 if TYPE_CHECKING:
     from polycontract.broker._store.session import Store
@@ -67,14 +68,16 @@ class AnswerCache:
     def answer(self, store: Store, key: Hashable, compute: Callable[[], bytes]) -> bytes:
         """The answer for ``key``: reused when the data is still at the revision it was computed under, else
         ``compute()`` (kept when no write landed while it ran; an in-memory estate snapshot at the revision read
-        before it is used without reading the revision again, `known_revision`)."""
+        before it is used without reading the revision again, `known_revision`, and an answer computed from it
+        alone, reading no data, is kept without reading the revision after)."""
         token = store.revision_token()
         if token is not None:
             kept = self.get(key, token)
             if kept is not None:
                 return kept
-        with known_revision(token) if token is not None else nullcontext():
+        with known_revision(token) if token is not None else nullcontext(), counting_uses() as uses:
             body = compute()
-        if token is not None and store.revision_token() == token:
+        # read no data: computed from the estate snapshot at ``token``, so consistent with it without a check
+        if token is not None and (uses[0] == 0 or store.revision_token() == token):
             self.put(key, token, body)
         return body

@@ -14,6 +14,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError
@@ -29,10 +30,31 @@ if TYPE_CHECKING:
 
     from polycontract.broker._store.estate_index import EstateIndex
 
-__all__ = ["AfterCommit", "Store"]
+__all__ = ["AfterCommit", "Store", "counting_uses"]
 
 #: Called with a transaction's connection as it ends (committed or not); what it returns runs after the commit.
 AfterCommit = Callable[["Connection"], Callable[[], None]]
+
+
+_USES: ContextVar[list[int] | None] = ContextVar("polycontract_store_uses", default=None)
+
+
+@contextmanager
+def counting_uses() -> Iterator[list[int]]:
+    """Within the block, ``[n]``: how many transactions and one-statement reads this context has opened on any
+    `Store` (revision token reads not included). Zero after computing something means it read no data."""
+    seen = [0]
+    reset = _USES.set(seen)
+    try:
+        yield seen
+    finally:
+        _USES.reset(reset)
+
+
+def _count_use() -> None:
+    seen = _USES.get()
+    if seen is not None:
+        seen[0] += 1
 
 
 class Store:
@@ -70,6 +92,7 @@ class Store:
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[Connection]:
         """A connection in a transaction (``write=False`` for reads); SQLite writers queue for the write lock."""
+        _count_use()
         queue = self._queue if write and self._queue is not None else nullcontext()
         try:
             with queue, (self.writer if write else self.engine).begin() as conn:
@@ -92,6 +115,13 @@ class Store:
             with self.transaction(write=False) as conn:
                 yield conn
             return
+        _count_use()
+        with self._autocommit_read() as conn:
+            yield conn
+
+    @contextmanager
+    def _autocommit_read(self) -> Iterator[Connection]:
+        assert self._autocommit is not None
         try:
             with self._autocommit.connect() as conn:
                 yield conn
@@ -103,7 +133,10 @@ class Store:
         try:
             if self._sqlite_file is not None:  # one autocommit SELECT: atomic, and in WAL mode never blocked
                 return revision.current_sqlite(self._own_sqlite())
-            with self.single_read() as conn:
+            if self._autocommit is not None:  # not counted by `counting_uses`: the token is no data
+                with self._autocommit_read() as conn:
+                    return revision.current(conn)
+            with self.engine.begin() as conn:
                 return revision.current(conn)
         except Exception:  # no token to trust: the caller recomputes, and meets the error there if it persists
             return None
