@@ -105,7 +105,7 @@ def request_mismatches(template: Any, value: Any) -> list[str]:
 
 
 @pytest.mark.parametrize("name", list(KINDS))
-@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_every_value_drawn_for_a_matcher_kind_passes_the_engine(name: str, data: st.DataObject) -> None:
     template = KINDS[name]

@@ -32,7 +32,7 @@ from polycontract.strategies._http import build_message, build_request, build_re
 FIND = settings(database=None, phases=[Phase.generate, Phase.shrink])
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 SPECS = {"v1": "V1", "v1.1": "V1.1", "v2": "V2", "v3": "V3", "v4": "V4"}
-PROOF = settings(max_examples=15, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+PROOF = settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 PARSERS = {"request": parse_request, "response": parse_response, "message": parse_message}
 BUILDERS = {"request": build_request, "response": build_response, "message": build_message}
 COMPARE = {"request": compare_request, "response": compare_response, "message": compare_message}
