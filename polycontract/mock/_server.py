@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import errno
+import functools
 import http.client
+import io
 import os
 import selectors
 import socket
@@ -102,6 +104,17 @@ class _Handler(BaseHTTPRequestHandler):
     def finish(self) -> None:
         self.server.connections.discard(self.connection)
         super().finish()
+
+    def handle(self) -> None:
+        """Serve requests until the connection closes; on the accept loop's own connection, wait for each
+        with the accept loop (`_Server.await_request`), so other connections and `stop` are seen meanwhile.
+        """
+        self.close_connection = True
+        own = self.server.owns(self.connection)
+        while not own or self.server.await_request(self):
+            self.handle_one_request()
+            if self.close_connection:
+                return
 
     def handle_one_request(self) -> None:
         try:
@@ -262,9 +275,10 @@ class _Wake:
 class _Server(ThreadingHTTPServer):
     """A threading HTTP server whose accept loop and connections run on the process's shared threads.
 
-    Leader and followers: the thread waiting for a connection accepts it, hands the waiting on to
-    another thread (an idle one, so no thread starts) and serves the connection itself, so a request
-    reaches the thread that answers it with no hand-off in between.
+    The thread waiting for a connection accepts it and serves it itself, so a request reaches the thread
+    that answers it with no hand-off in between; between that connection's requests it waits for them,
+    for more connections (each handed to another shared thread: an idle one, so no thread starts) and
+    for `stop` at once. A consumer test that sends its requests on one connection wakes one thread.
     """
 
     daemon_threads = True
@@ -284,6 +298,8 @@ class _Server(ThreadingHTTPServer):
         self._leaders = 0
         self._stopping = False
         self._lock = threading.Lock()
+        #: The connection the accept loop is serving itself, if any.
+        self._own: socket.socket | None = None
 
     def server_bind(self) -> None:
         """Bind, naming the server by its address: ``HTTPServer`` asks DNS for its name (``getfqdn``),
@@ -300,9 +316,14 @@ class _Server(ThreadingHTTPServer):
         submit(self._lead)
 
     def _lead(self) -> None:
-        accepted: tuple[Any, Any] | None = None
+        """The accept loop: serves each connection it accepts itself, one at a time, and between that
+        connection's requests accepts any other (served on another shared thread) and watches for `stop`.
+        """
         try:
-            accepted = self._accept()
+            while (accepted := self._accept()) is not None:
+                self._own = accepted[0]
+                self.process_request_thread(*accepted)  # serves the connection, reports errors, closes it
+                self._own = None
         except Exception as exc:
             self.crashes.append(exc)
         finally:
@@ -311,11 +332,9 @@ class _Server(ThreadingHTTPServer):
                 last = self._leaders == 0 and self._stopping
             if last:
                 self._close_wake()
-        if accepted is not None:
-            self.process_request_thread(*accepted)  # serves the connection, reports errors, closes it
 
     def _accept(self) -> tuple[Any, Any] | None:
-        """Wait for a connection and accept it, handing the waiting on; None once stopped."""
+        """Wait for a connection and accept it; None once stopped."""
         while True:
             try:
                 events = self._selector.select()
@@ -326,13 +345,45 @@ class _Server(ThreadingHTTPServer):
             if any(key.data == "wake" for key, _ in events):
                 return None
             try:
-                accepted = self.get_request()
+                return self.get_request()
             except OSError:
                 continue
-            with self._lock:
-                self._leaders += 1
-            submit(self._lead)
-            return accepted
+
+    def owns(self, connection: socket.socket) -> bool:
+        """Whether ``connection`` is the one the accept loop serves itself (see `await_request`)."""
+        return connection is self._own
+
+    def await_request(self, handler: _Handler) -> bool:
+        """Wait until the accept loop's own connection has a request (or its end) to read: True; False on
+        `stop` or after `_IDLE_TIMEOUT` idle. Meanwhile every other connection is accepted and served on a
+        shared thread, so a connection that sends nothing holds up no other.
+        """
+        connection, rfile = handler.connection, handler.rfile
+        connection.settimeout(0.0)
+        try:
+            if isinstance(rfile, io.BufferedReader) and rfile.peek(1):  # here (read now if in the socket)
+                return True
+        except OSError:
+            return True  # reading the request meets the error and ends the connection
+        finally:
+            connection.settimeout(handler.timeout)
+        self._selector.register(connection, selectors.EVENT_READ, "request")
+        try:
+            deadline = time.monotonic() + _IDLE_TIMEOUT
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                kinds = {key.data for key, _ in self._selector.select(remaining)}
+                if "wake" in kinds:
+                    return False
+                if "request" in kinds:
+                    return True
+                if "accept" in kinds:
+                    with contextlib.suppress(OSError):
+                        submit(functools.partial(self.process_request_thread, *self.get_request()))
+        finally:
+            self._selector.unregister(connection)
 
     def stop(self) -> None:
         """Stop accepting and close the listening socket (the port is free when this returns), without
