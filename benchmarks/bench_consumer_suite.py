@@ -17,7 +17,10 @@ does by default: here also hypothesis, schemathesis, xdist and anyio, dev tools 
 ``contract`` (plugin autoloading off, only polycontract's and pact-python's plugins, in both runs). Both
 pact files are checked to hold N interactions afterwards. pact-python runs at the same N (no sampling).
 
-Run: python benchmarks/bench_consumer_suite.py [N] [--repeat R] [--skip-pact-python]
+``--floor`` also times pytest alone with the same plugins (N empty tests, and a 1-test suite for its start
+and finish), so the split of a test's time between pytest and polycontract is printed from the same run.
+
+Run: python benchmarks/bench_consumer_suite.py [N] [--repeat R] [--skip-pact-python] [--floor]
 """
 
 from __future__ import annotations
@@ -55,6 +58,23 @@ def test_interaction(pact, client, i):
     declare(pact, i)
     with pact.serve() as server:
         exercise(client, server.url, i)
+"""
+
+#: pytest's own share: the same collection, fixture and plugins, a test that does nothing (``--floor``).
+FLOOR_SUITE = """
+import httpx
+import pytest
+
+N = {n}
+
+@pytest.fixture(scope="session")
+def client():
+    with httpx.Client() as c:
+        yield c
+
+@pytest.mark.parametrize("i", range(N))
+def test_interaction(client, i):
+    pass
 """
 
 PACT_PYTHON_SUITE = """
@@ -121,7 +141,26 @@ def interactions_in(path: Path) -> int:
     return len(json.loads(path.read_text())["interactions"])
 
 
-def measure(root: Path, n: int, plugins: str, repeat: int, skip_pact_python: bool) -> None:
+def floor(root: Path, n: int, plugins: str, repeat: int, polycontract_median: float) -> float:
+    """pytest alone with the same plugins: a suite of N empty tests and one of 1 (start and finish); prints
+    the per-test split and returns the median N-test floor in seconds."""
+    (root / "test_floor_suite.py").write_text(FLOOR_SUITE.format(n=n))
+    (root / "test_floor_one.py").write_text(FLOOR_SUITE.format(n=1))
+    walls = sorted(run_suite(root, "test_floor_suite.py", n, plugins)[0] for _ in range(repeat))
+    starts = sorted(run_suite(root, "test_floor_one.py", 1, plugins)[0] for _ in range(repeat))
+    floor_median, start = statistics.median(walls), statistics.median(starts)
+    per_test = (floor_median - start) / max(n - 1, 1)
+    above = (polycontract_median - floor_median) / n
+    print(
+        f"  pytest floor (same plugins, {n} empty tests): median {floor_median:.2f} s; a 1-test suite "
+        f"{start:.2f} s (start and finish), so {per_test * 1e3:.2f} ms per test is pytest's own; "
+        f"polycontract's suite adds {above * 1e3:.2f} ms per test (mock provider, declaration, pact file "
+        f"and the test's httpx request)"
+    )
+    return floor_median
+
+
+def measure(root: Path, n: int, plugins: str, repeat: int, skip_pact_python: bool, with_floor: bool) -> None:
     """Warm up, then run polycontract's suite ``repeat`` times and pact-python's once with one plugin set."""
     warm = root / f"warm-up-{plugins}"
     warm.mkdir()
@@ -149,6 +188,7 @@ def measure(root: Path, n: int, plugins: str, repeat: int, skip_pact_python: boo
         f"of {len(runs)} runs best {min(walls):.2f} s ({n / min(walls):,.0f} tests/s), "
         f"median {median:.2f} s ({n / median:,.0f} tests/s); whole pytest process, collection included"
     )
+    floor_median = floor(root, n, plugins, repeat, median) if with_floor else None
     if skip_pact_python:
         print("  pact-python: not run (--skip-pact-python)")
         return
@@ -167,6 +207,10 @@ def measure(root: Path, n: int, plugins: str, repeat: int, skip_pact_python: boo
         f"  polycontract is {ratio:.1f}x pact-python (median run; best {theirs / min(walls):.1f}x); "
         f"goal >= {GOAL_RATIO:.0f}x: {verdict}"
     )
+    if floor_median is not None:
+        print(
+            f"  at zero cost for polycontract (the pytest floor alone) the ratio would be {theirs / floor_median:.1f}x"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -175,6 +219,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("n", type=int, nargs="?", default=1000, help="tests (one interaction each); default 1000")
     parser.add_argument("--repeat", type=int, default=3, help="polycontract runs; the median and best are printed")
     parser.add_argument("--skip-pact-python", action="store_true", help="do not run pact-python's suite")
+    parser.add_argument(
+        "--floor", action="store_true", help="also time pytest alone (empty tests, same plugins): its share per test"
+    )
     parser.add_argument(
         "--plugins", nargs="+", choices=sorted(PLUGIN_SETS), default=["installed", "contract"], help="plugin sets"
     )
@@ -188,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
             PACT_PYTHON_SUITE.format(n=n, pact_dir=str(root / "pact-python-pacts"))
         )
         for plugins in args.plugins:
-            measure(root, n, plugins, args.repeat, args.skip_pact_python)
+            measure(root, n, plugins, args.repeat, args.skip_pact_python, args.floor)
 
 
 if __name__ == "__main__":
