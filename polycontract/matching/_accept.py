@@ -221,7 +221,11 @@ class _Accept:
                         if kind in scalars:
                             continue  # one exact scalar type: the same JSON type
                         best = child.best
-                        if kind is dict and best is not None and best[2]:  # an inherited type rule, as `value` walks it
+                        if (  # a type rule, inherited or without a size: the fields, as `value` walks them
+                            kind is dict
+                            and best is not None
+                            and (best[2] or not self.rule_sets[position].matchers[0].params)
+                        ):
                             if not self.fields(e, a, child, allow_extra=True):
                                 return False
                             continue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["base_type", "body_kind", "decode", "header_content_type", "loads_json", "sniff_media_type"]
@@ -19,6 +20,7 @@ def header_content_type(headers: Mapping[str, tuple[str, ...]]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=512)  # the same few content types, body after body
 def base_type(content_type: str | None) -> str | None:
     """``application/json; charset=utf-8`` → ``application/json``."""
     if not content_type:
@@ -26,20 +28,29 @@ def base_type(content_type: str | None) -> str | None:
     return content_type.split(";", 1)[0].strip().lower() or None
 
 
+@lru_cache(maxsize=512)
+def _media_kind(media: str) -> str | None:
+    """The body kind a media type names, or None when the content decides."""
+    if media.endswith(("+json", "/json")):
+        return "json"
+    if media.endswith(("/xml", "+xml")):
+        return "xml"
+    if media == "application/x-www-form-urlencoded":
+        return "form"
+    if media.startswith("multipart/"):
+        return "multipart"
+    if media.startswith("text/"):
+        return "text"
+    return None
+
+
 def body_kind(content_type: str | None, content: Any) -> str:
     """One of ``json``, ``xml``, ``text``, ``form``, ``multipart`` or ``binary``."""
     media = base_type(content_type)
     if media:
-        if media.endswith(("+json", "/json")):
-            return "json"
-        if media.endswith(("/xml", "+xml")):
-            return "xml"
-        if media == "application/x-www-form-urlencoded":
-            return "form"
-        if media.startswith("multipart/"):
-            return "multipart"
-        if media.startswith("text/"):
-            return "text"
+        kind = _media_kind(media)
+        if kind is not None:
+            return kind
         if isinstance(content, (dict, list, int, float, bool)) or content is None:
             return "json"
         if isinstance(content, str):
