@@ -9,137 +9,17 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import shutil
 import socket
-import ssl
-import subprocess
-import threading
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from polycontract.broker._client.tls import verifying_context
 from polycontract.broker._client.transport import Transport
 from polycontract.broker._client.urls import merge, parse
-from polycontract.errors import BrokerError, StorageError
-
-Answer = tuple[bytes, bool]  # bytes to send, close the connection afterwards
-
-
-def _read_request(conn: socket.socket) -> bytes:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return b""
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            while len(body) < int(line.split(b":")[1]):
-                body += conn.recv(65536)
-    return head + b"\r\n\r\n" + body
-
-
-class Scripted:
-    """A server answering each request with the next scripted answer; records requests and connections."""
-
-    def __init__(self, answers: list[Answer], tls: ssl.SSLContext | None = None) -> None:
-        self.answers = list(answers)
-        self.requests: list[bytes] = []
-        self.connections = 0
-        self.listener = socket.socket()
-        self.listener.bind(("127.0.0.1", 0))
-        self.listener.listen()
-        self.tls = tls
-        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while self.answers:
-            try:
-                conn, _ = self.listener.accept()
-            except OSError:
-                return
-            self.connections += 1
-            try:
-                if self.tls is not None:
-                    conn = self.tls.wrap_socket(conn, server_side=True)
-            except OSError:
-                conn.close()
-                continue
-            with conn:
-                while self.answers and (request := _read_request(conn)):
-                    self.requests.append(request)
-                    answer, close = self.answers.pop(0)
-                    conn.sendall(answer)
-                    if close:
-                        break
-
-    def stop(self) -> None:
-        self.listener.close()
-        self.thread.join(5)
-
-
-@contextmanager
-def scripted(answers: list[Answer], tls: ssl.SSLContext | None = None) -> Iterator[Scripted]:
-    server = Scripted(answers, tls)
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-def ok(body: bytes, *headers: str, status: str = "200 OK") -> bytes:
-    head = "".join(f"{h}\r\n" for h in headers)
-    return f"HTTP/1.1 {status}\r\n{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
-
-
-def lean(url: str, **kwargs: Any) -> Transport:
-    transport = Transport(url, retries=0, timeout=5.0, **kwargs)
-    assert transport._lean is not None  # the path under test
-    return transport
-
-
-def through_httpx(url: str, **kwargs: Any) -> Transport:
-    transport = Transport(url, retries=0, timeout=5.0, transport=httpx.HTTPTransport(), **kwargs)
-    assert transport._lean is None
-    return transport
-
-
-PATHS = {"lean": lean, "httpx": through_httpx}
-
-
-def both(answers: list[Answer], method: str, path: str, **request: Any) -> dict[str, tuple[Any, list[bytes]]]:
-    """``request`` through each path against its own server scripted with ``answers``: outcome, requests."""
-    out: dict[str, tuple[Any, list[bytes]]] = {}
-    for name, make in PATHS.items():
-        with scripted(answers) as server:
-            transport = make(server.url + "/base", token="t0k")
-            try:
-                outcome: Any = transport.request(method, path, **request)
-            except (BrokerError, StorageError) as exc:
-                outcome = f"{type(exc).__name__}: {exc}".replace(server.url, "URL")
-            finally:
-                transport.close()
-            out[name] = (outcome, server.requests)
-    return out
-
-
-def _head_fields(request: bytes) -> tuple[bytes, dict[bytes, bytes], bytes]:
-    head, _, body = request.partition(b"\r\n\r\n")
-    line, *fields = head.split(b"\r\n")
-    parsed = {k.lower(): v.strip() for k, _, v in (f.partition(b":") for f in fields)}
-    parsed.pop(b"host")  # the port differs between the two servers
-    return line, parsed, body
-
+from polycontract.errors import BrokerError
+from tests.broker._client.scripted import PATHS, Answer, both, head_fields, lean, ok, scripted
 
 DOCUMENT = {"matrix": [], "name": "Zoë ✓"}
 BODY = json.dumps(DOCUMENT).encode()
@@ -183,7 +63,7 @@ def test_each_framing_and_coding_of_an_answer_decodes_as_httpx_decodes_it(answer
 )
 def test_the_request_on_the_wire_is_the_one_httpx_sends(method: str, path: str, call: dict[str, Any]) -> None:
     results = both([(ok(b"{}"), False)], method, path, **call)
-    assert _head_fields(results["lean"][1][0]) == _head_fields(results["httpx"][1][0])
+    assert head_fields(results["lean"][1][0]) == head_fields(results["httpx"][1][0])
 
 
 @pytest.mark.parametrize(
@@ -222,7 +102,7 @@ def test_a_redirect_is_followed_as_httpx_follows_it() -> None:
     ]
     results = both(answers, "POST", "/contracts/publish", json_body={"a": 1})
     assert results["lean"][0] == results["httpx"][0] == {"done": True}
-    assert [_head_fields(r) for r in results["lean"][1]] == [_head_fields(r) for r in results["httpx"][1]]
+    assert [head_fields(r) for r in results["lean"][1]] == [head_fields(r) for r in results["httpx"][1]]
     assert [r.split(b" ", 2)[:2] for r in results["lean"][1]] == [
         [b"POST", b"/base/contracts/publish"],
         [b"GET", b"/moved"],  # 302 turns a POST into a GET, without its body
@@ -298,133 +178,3 @@ def test_a_silent_server_is_a_read_timeout() -> None:
         with pytest.raises(BrokerError, match="failed: ReadTimeout: timed out"):
             transport.request("GET", "/matrix")
         transport.close()
-
-
-def test_one_connection_carries_every_request_until_the_server_says_it_closes() -> None:
-    answers: list[Answer] = [(ok(b"[1]"), False), (ok(b"[2]", "Connection: close"), True), (ok(b"[3]"), False)]
-    with scripted(answers) as server:
-        transport = lean(server.url)
-        try:
-            assert [transport.request("GET", f"/{n}") for n in range(3)] == [[1], [2], [3]]
-        finally:
-            transport.close()
-    assert server.connections == 2
-
-
-def test_a_configured_proxy_sends_the_client_through_httpx(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("https_proxy", "http://proxy.invalid:3128")
-    transport = Transport("http://broker.test")
-    assert transport._lean is None and transport._httpx is not None
-    transport.close()
-    monkeypatch.delenv("https_proxy")
-    transport = Transport("http://broker.test")
-    assert transport._lean is not None and transport._httpx is None
-    transport.close()
-
-
-def test_https_is_verified_with_httpx_s_default_context() -> None:
-    default = httpx.create_ssl_context()
-    ours = verifying_context()
-    assert ours.verify_mode == ssl.CERT_REQUIRED and ours.check_hostname
-    assert ours.verify_flags == default.verify_flags
-    assert ours.options == default.options
-    assert ours.get_ca_certs() == default.get_ca_certs()
-
-
-@pytest.fixture
-def certificate(tmp_path: Path) -> Path:
-    """A self-signed certificate for 127.0.0.1 (key and certificate in one PEM file)."""
-    if shutil.which("openssl") is None:
-        pytest.skip("needs the openssl command to make a certificate")
-    pem = tmp_path / "server.pem"
-    subprocess.run(
-        [
-            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1"),
-            *("-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(pem), "-out", str(pem)),
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return pem
-
-
-def test_an_https_broker_is_trusted_only_through_the_configured_ca_bundle(
-    certificate: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    server_tls.load_cert_chain(certificate)
-    with scripted([(ok(b'{"secure": true}'), False)], tls=server_tls) as server:
-        transport = lean(server.url)
-        with pytest.raises(BrokerError, match="CERTIFICATE_VERIFY_FAILED"):
-            transport.request("GET", "/matrix")
-        transport.close()
-        monkeypatch.setenv("SSL_CERT_FILE", str(certificate))
-        transport = lean(server.url)
-        try:
-            assert transport.request("GET", "/matrix") == {"secure": True}
-        finally:
-            transport.close()
-    assert os.environ["SSL_CERT_FILE"] == str(certificate)
-
-
-def test_a_missing_ca_file_is_a_broker_error_naming_the_setting(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("SSL_CERT_FILE", "/nonexistent/ca.pem")
-    transport = lean("https://127.0.0.1:9")
-    with pytest.raises(BrokerError, match=r"cannot load the CA certificates to verify 127\.0\.0\.1:9 .*SSL_CERT_FILE"):
-        transport.request("GET", "/matrix")
-    transport.close()
-
-
-def test_credentials_inside_the_base_url_send_the_client_through_httpx() -> None:
-    transport = Transport("http://ci:secret@broker.test")
-    assert transport._lean is None and transport._httpx is not None
-    transport.close()
-
-
-def test_cookies_a_server_sets_are_sent_back_as_httpx_sends_them() -> None:
-    answers: list[Answer] = [
-        (ok(b"[1]", "Set-Cookie: lb=node-2; Path=/", "Set-Cookie: other=x; Path=/elsewhere"), False),
-        (ok(b"[2]"), False),
-        (ok(b"[3]"), False),
-    ]
-    results = {}
-    for name, make in PATHS.items():
-        with scripted(answers) as server:
-            transport = make(server.url)
-            try:
-                assert [transport.request("GET", p) for p in ("/a", "/b", "/elsewhere/c")] == [[1], [2], [3]]
-            finally:
-                transport.close()
-            results[name] = [_head_fields(r)[1].get(b"cookie") for r in server.requests]
-    assert results["lean"] == results["httpx"] == [None, b"lb=node-2", b"other=x; lb=node-2"]
-
-
-def test_threads_sharing_a_client_each_get_their_answer() -> None:
-    from concurrent.futures import ThreadPoolExecutor
-    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-    class Echo(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            body = json.dumps({"path": self.path}).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Echo)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    transport = lean(f"http://127.0.0.1:{server.server_address[1]}")
-    try:
-        with ThreadPoolExecutor(4) as pool:
-            answers = list(pool.map(lambda n: transport.request("GET", f"/n/{n}"), range(200)))
-    finally:
-        transport.close()
-        server.shutdown()
-        server.server_close()
-    assert answers == [{"path": f"/n/{n}"} for n in range(200)]
