@@ -77,12 +77,18 @@ class _Compiled:
 _LEAVES: dict[tuple[int, ...], tuple[tuple[RuleSet, ...], list[Leaf]]] = {}
 
 
+#: The leaf after the rule sets' own: a place where no rule is selected (its position is -1).
+_NO_RULE = -1
+_NO_RULE_LEAF: Leaf = (_NO_RULE, None)
+
+
 def _leaves_of(rule_sets: tuple[RuleSet, ...], ids: tuple[int, ...]) -> list[Leaf]:
-    """One quick test per rule set (`leaf_of`), kept by the rule sets' identity."""
+    """One quick test per rule set (`leaf_of`), kept by the rule sets' identity, then `_NO_RULE_LEAF`."""
     found = _LEAVES.get(ids)
     if found is not None:
         return found[1]
     leaves = [leaf_of(rule_set) for rule_set in rule_sets]
+    leaves.append(_NO_RULE_LEAF)  # last, so position -1 (no rule selected) finds it
     if len(_LEAVES) >= _KEPT:
         _LEAVES.clear()
     _LEAVES[ids] = (rule_sets, leaves)
@@ -186,7 +192,8 @@ class _Accept:
         if not allow_extra and len(act) != len(exp):
             return False  # a key missing or one unexpected: every expected key must be there
         leaves, memo, descend = self.leaves, shape.memo, shape.descend
-        text, types, same_type, equal, scalars = _TEXT, _TYPES, _SAME_TYPE, _EQUAL, _SCALARS
+        text, no_rule, same_type, types, equal = _TEXT, _NO_RULE, _SAME_TYPE, _TYPES, _EQUAL
+        scalars = _SCALARS
         for key, e in exp.items():
             try:
                 a = act[key]
@@ -196,8 +203,11 @@ class _Accept:
                 child = memo[key]  # a one-shot node's memo answers for keys outside it, without a KeyError
             except KeyError:
                 child = descend(key)
-            position = child.position
-            if position < 0:
+            code, arg = leaves[child.position]  # `_NO_RULE_LEAF` for position -1
+            if code == text:
+                if type(a) is str and arg(a):
+                    continue
+            elif code == no_rule:
                 kind = type(e)
                 if child.ends:
                     if kind is type(a) and kind in scalars:  # the usual plain leaf, without a call
@@ -210,32 +220,27 @@ class _Accept:
                     if not self.fields(e, a, child, allow_extra=self.lenient):
                         return False
                     continue
-            else:
-                code, arg = leaves[position]
-                if code == text:
-                    if type(a) is str and arg(a):
+            elif code == same_type:
+                kind = type(e)
+                if kind is type(a):
+                    if kind in scalars:
+                        continue  # one exact scalar type: the same JSON type
+                    best = child.best
+                    if (  # a type rule, inherited or without a size: the fields, as `value` walks them
+                        kind is dict
+                        and best is not None
+                        and (best[2] or not self.rule_sets[child.position].matchers[0].params)
+                    ):
+                        if not self.fields(e, a, child, allow_extra=True):
+                            return False
                         continue
-                elif code == same_type:
-                    kind = type(e)
-                    if kind is type(a):
-                        if kind in scalars:
-                            continue  # one exact scalar type: the same JSON type
-                        best = child.best
-                        if (  # a type rule, inherited or without a size: the fields, as `value` walks them
-                            kind is dict
-                            and best is not None
-                            and (best[2] or not self.rule_sets[position].matchers[0].params)
-                        ):
-                            if not self.fields(e, a, child, allow_extra=True):
-                                return False
-                            continue
-                elif code == types:
-                    if type(a) in arg:
-                        continue
-                elif code == equal and type(e) is type(a) and type(a) in scalars:
-                    if e == a:  # JSON equality, for two scalars of one exact type
-                        continue
-                    return False
+            elif code == types:
+                if type(a) in arg:
+                    continue
+            elif code == equal and type(e) is type(a) and type(a) in scalars:
+                if e == a:  # JSON equality, for two scalars of one exact type
+                    continue
+                return False
             if not self.value(e, a, child):
                 return False
         return True
