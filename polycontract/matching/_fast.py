@@ -112,6 +112,9 @@ def text_passes(rule_set: RuleSet, value: str) -> bool:
     entry = _TEXT_TESTS.get(id(rule_set))
     if entry is None:
         entry = _keep_tests(rule_set)
+    single = entry[3]
+    if single is not None:
+        return bool(single(value))
     tests = entry[1]
     if tests is None:
         return False
@@ -121,15 +124,17 @@ def text_passes(rule_set: RuleSet, value: str) -> bool:
 
 
 #: The text tests of rule sets by their ids: (the rule set, kept so its id is never another object's, its tests
-#: or None when some matcher has none, ``OR``). At most `_KEPT_TESTS`; all are dropped when it is reached.
-_TEXT_TESTS: dict[int, tuple[RuleSet, tuple[TextTest, ...] | None, bool]] = {}
+#: or None when some matcher has none, ``OR``, the test of a rule set of one matcher that has one). At most
+#: `_KEPT_TESTS`; all are dropped when it is reached.
+_TEXT_TESTS: dict[int, tuple[RuleSet, tuple[TextTest, ...] | None, bool, TextTest | None]] = {}
 _KEPT_TESTS = 2048
 
 
-def _keep_tests(rule_set: RuleSet) -> tuple[RuleSet, tuple[TextTest, ...] | None, bool]:
+def _keep_tests(rule_set: RuleSet) -> tuple[RuleSet, tuple[TextTest, ...] | None, bool, TextTest | None]:
     found = [text_test_for(matcher) for matcher in rule_set.matchers]
     tests = tuple(test for test in found if test is not None)
-    entry = (rule_set, tests if found and len(tests) == len(found) else None, rule_set.combine == "OR")
+    every = tests if found and len(tests) == len(found) else None
+    entry = (rule_set, every, rule_set.combine == "OR", every[0] if every and len(every) == 1 else None)
     if len(_TEXT_TESTS) >= _KEPT_TESTS:
         _TEXT_TESTS.clear()
     _TEXT_TESTS[id(rule_set)] = entry

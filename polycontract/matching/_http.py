@@ -159,6 +159,8 @@ def _split(values: tuple[str, ...]) -> list[str]:
 
 def _by_lower_name(items: Mapping[str, Any]) -> dict[str, Any]:
     """Values by lower-cased name; of names equal ignoring case, the first one's."""
+    if type(items) is dict:  # the first one written last
+        return dict(zip(map(str.lower, reversed(items)), reversed(items.values())))
     out: dict[str, Any] = {}
     for key, value in items.items():
         out.setdefault(key.lower(), value)

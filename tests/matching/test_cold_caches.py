@@ -153,3 +153,11 @@ def test_a_value_under_an_or_with_a_size_rule_is_left_to_the_full_comparison() -
     assert not query_matches(values, dict(values), rules)
     if headers_match(values, dict(values), rules):
         assert list(compare_headers(values, dict(values), rules, media_types=True)) == []
+
+
+def test_header_names_and_rule_names_ignore_case_and_the_first_spelling_wins() -> None:
+    rules = {"x-id": RuleSet(matchers=(Matcher(match="regex", params={"regex": "[0-9]+"}),))}
+    expected = {"X-Id": ("1",)}
+    assert list(compare_headers(expected, {"X-ID": ("42",), "x-id": ("nope",)}, rules, media_types=True)) == []
+    found = list(compare_headers(expected, {"x-id": ("nope",), "X-ID": ("42",)}, rules, media_types=True))
+    assert [(m.path, m.actual) for m in found] == [("$.headers.X-Id", "nope")]
