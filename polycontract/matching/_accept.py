@@ -193,7 +193,7 @@ class _Accept:
             return False  # a key missing or one unexpected: every expected key must be there
         leaves, memo, descend = self.leaves, shape.memo, shape.descend
         text, no_rule, same_type, types, equal = _TEXT, _NO_RULE, _SAME_TYPE, _TYPES, _EQUAL
-        scalars = _SCALARS
+        scalars, containers = _SCALARS, _CONTAINERS
         for key, e in exp.items():
             try:
                 a = act[key]
@@ -226,12 +226,14 @@ class _Accept:
                     if kind in scalars:
                         continue  # one exact scalar type: the same JSON type
                     best = child.best
-                    if (  # a type rule, inherited or without a size: the fields, as `value` walks them
-                        kind is dict
-                        and best is not None
-                        and (best[2] or not self.rule_sets[child.position].matchers[0].params)
-                    ):
-                        if not self.fields(e, a, child, allow_extra=True):
+                    if best is not None and kind in containers:  # as `value` and `container` walk them
+                        if not best[2]:  # declared here: its size too
+                            params = self.rule_sets[child.position].matchers[0].params
+                            if params and check_size(params, a) is not None:
+                                return False
+                        if not (
+                            self.fields(e, a, child, allow_extra=True) if kind is dict else self.items(e, a, child)
+                        ):
                             return False
                         continue
             elif code == types:
