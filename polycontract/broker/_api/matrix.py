@@ -27,6 +27,7 @@ from polycontract.broker._api.common import HAL_JSON_UTF8, HttpError, base_url, 
 from polycontract.broker._api.pacts import pact_url
 from polycontract.broker._api.verification_reads import verification_href
 from polycontract.broker._embedded.broker import Broker
+from polycontract.broker._store.session import Store
 from polycontract.broker._values.checks import deploy_target
 from polycontract.broker._values.test_results import failures_json, reasons_json
 from polycontract.matrix import Decision, Ignore, Reason, Row
@@ -143,6 +144,8 @@ async def _answer(
 
             store = broker.internals.store
             kept = answers.kept(store, key) if store.inline_revision else None  # no hand-off to reuse an answer
+            if kept is None and _from_memory(store, environment, main_branch, tag, ignores):
+                kept = answers.answer(store, key, compute)  # no I/O at all: not worth a thread hand-off
             limiter = request.app.state.deciders if store.inline_revision else None  # SQLite: CPU-bound, local
             body = kept or await to_thread.run_sync(answers.answer, store, key, compute, limiter=limiter)
             return Response(body, media_type=HAL_JSON_UTF8)
@@ -173,6 +176,18 @@ async def _answer(
         rows += await run_in_threadpool(partial(broker.matrix, name, version=number, limit=limit))
     kept = tuple(rows[:limit])
     return hal(await run_in_threadpool(pairs.with_created_at, broker, kept, _rows_json(base, kept)))
+
+
+def _from_memory(
+    store: Store, environment: str | None, main_branch: bool, tag: str | None, ignores: list[Ignore]
+) -> bool:
+    """Whether the usual question is answered from the estate snapshot alone, reading nothing but an SQLite
+    file's revision token (microseconds, `Store.inline_revision`), so the event loop may compute it itself."""
+    index = store.estate_index
+    if not store.inline_revision or index is None or environment is None or main_branch or tag or ignores:
+        return False
+    snapshot = index.fresh()
+    return snapshot is not None and not snapshot.has_schemas and environment in snapshot.environments
 
 
 def _decision_answer(
