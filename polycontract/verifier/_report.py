@@ -13,11 +13,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from polycontract.model import Mismatch
 
 __all__ = [
+    "ExtraCase",
     "InteractionView",
     "ResultView",
     "SourceErrorView",
@@ -95,6 +96,10 @@ class ResultView(Protocol):
     @property
     def duration(self) -> float: ...
 
+
+#: A JUnit test case beyond the interactions' (a fuzzed interaction): suite, name, seconds, ``"failure"``,
+#: ``"error"``, ``"skipped"`` or None (passed), the message and the text.
+ExtraCase = tuple[str, str, float, "str | None", str, str]
 
 _STATUS = {
     ("verified", False): "ok",
@@ -180,8 +185,12 @@ def test_result(r: InteractionView) -> dict[str, Any]:
     return entry
 
 
-def report(result: ResultView) -> str:
-    """The text report: one line per interaction, the details of what went wrong, counts and the outcome."""
+def report(result: ResultView, *, more: Sequence[str] = (), verdict: str | None = None) -> str:
+    """The text report: one line per interaction, the details of what went wrong, counts and the outcome.
+
+    ``more`` are lines of a further section (the fuzzed requests), put before the counts; ``verdict``
+    replaces the last line when given.
+    """
     lines = [
         f"Verifying provider {result.provider}"
         + (f" version {result.provider_version}" if result.provider_version else "")
@@ -197,6 +206,8 @@ def report(result: ResultView) -> str:
         lines += ["", "Failures:", *failed]
     if unchecked:
         lines += ["", "Could not verify:", *unchecked]
+    if more:
+        lines += ["", *more]
     counts = [f"{len(result.interactions)} interactions", f"{sum(r.ok for r in result.interactions)} passed"]
     counts.append(f"{sum(1 for r in result.interactions if r.outcome == 'failed' and not r.pending)} failed")
     if result.unverified:
@@ -206,7 +217,7 @@ def report(result: ResultView) -> str:
         counts.append(f"{pending} pending failed (not counted)")
     if result.source_errors:
         counts.append(f"{len(result.source_errors)} pact sources unreadable")
-    lines += ["", ", ".join(counts) + f" in {result.duration:.2f} s", _verdict(result)]
+    lines += ["", ", ".join(counts) + f" in {result.duration:.2f} s", verdict or _verdict(result)]
     return "\n".join(lines)
 
 
@@ -229,9 +240,9 @@ def _verdict(result: ResultView) -> str:
     return text
 
 
-def junit_xml(result: ResultView) -> str:
+def junit_xml(result: ResultView, *, more: Iterable[ExtraCase] = ()) -> str:
     """One test suite per consumer (version), one test case per interaction; failed ones are ``<failure>``,
-    unchecked ones ``<error>``, pending ones ``<skipped>``."""
+    unchecked ones ``<error>``, pending ones ``<skipped>``. ``more`` adds test cases (fuzzed interactions)."""
     import xml.etree.ElementTree as ET
 
     root = ET.Element("testsuites", name=f"pact verification of {result.provider}")
@@ -263,6 +274,12 @@ def junit_xml(result: ResultView) -> str:
             first = r.error or (str(r.mismatches[0]) if r.mismatches else "failed")
             tag = "error" if r.outcome == "could-not-verify" else "failure"
             ET.SubElement(case, tag, message=first).text = r.explain()
+    for suite_name, name, seconds, extra_tag, message, text in more:
+        case = ET.SubElement(
+            suite_for(suite_name, suite_name), "testcase", classname=suite_name, name=name, time=f"{seconds:.6f}"
+        )
+        if extra_tag is not None:
+            ET.SubElement(case, extra_tag, message=message).text = text
     for suite in suites.values():
         cases = suite.findall("testcase")
         suite.set("tests", str(len(cases)))

@@ -21,6 +21,8 @@ from typing import Any
 
 from polycontract.errors import ContractViolation
 from polycontract.model import Mismatch, PactDocument
+from polycontract.verifier._fuzz_report import fuzz_cases, fuzz_section, fuzz_verdict
+from polycontract.verifier._fuzz_result import FuzzRun
 from polycontract.verifier._report import jsonable, junit_xml, report, test_result
 
 __all__ = [
@@ -240,6 +242,8 @@ class VerificationResult:
     extra: dict[str, Any] = field(default_factory=dict)
     #: True when finding no pacts at all is fine (``--allow-no-pacts``): then it is ``"verified"``.
     allow_no_pacts: bool = False
+    #: The fuzzed verification (``Verifier(fuzz=N)``), kept apart from the example results; None without fuzzing.
+    fuzz: FuzzRun | None = None
 
     def __iter__(self) -> Iterator[InteractionResult]:
         return iter(self.interactions)
@@ -254,7 +258,19 @@ class VerificationResult:
 
     @property
     def outcome(self) -> str:
-        """``"verified"`` (exit 0), ``"failed"`` (exit 1) or ``"could-not-verify"`` (exit 2)."""
+        """``"verified"`` (exit 0), ``"failed"`` (exit 1) or ``"could-not-verify"`` (exit 2).
+
+        With fuzzing, a run whose examples all verified takes the fuzz run's outcome: a fuzz failure fails
+        it, and nothing fuzzed at all leaves it unverified.
+        """
+        example = self.example_outcome
+        if example == VERIFIED and self.fuzz is not None:
+            return self.fuzz.outcome
+        return example
+
+    @property
+    def example_outcome(self) -> str:
+        """The outcome of the example verification alone (what is published), whatever fuzzing found."""
         if self.source_errors or (self.no_pacts and not self.allow_no_pacts):
             return COULD_NOT_VERIFY
         if any(r.unverified for r in self.interactions):
@@ -305,7 +321,10 @@ class VerificationResult:
 
     def report(self) -> str:
         """A human-readable summary: one line per interaction, the details of every failure, the outcome."""
-        return report(self)
+        fuzz = self.fuzz
+        if fuzz is None:
+            return report(self)
+        return report(self, more=fuzz_section(fuzz), verdict=fuzz_verdict(fuzz, self.example_outcome))
 
     def to_json(self) -> dict[str, Any]:
         """The result as JSON-ready data (what ``polycontract verify --output json`` prints)."""
@@ -331,7 +350,7 @@ class VerificationResult:
                 for p in self.pacts
             ],
             "interactions": [r.to_json() for r in self.interactions],
-        }
+        } | ({} if self.fuzz is None else {"exampleOutcome": self.example_outcome, "fuzz": self.fuzz.to_json()})
 
     def verifications(self) -> list[dict[str, Any]]:
         """One plain result per measured pact, what a broker records (``Broker.publish_verification_results``).
@@ -362,7 +381,7 @@ class VerificationResult:
 
         A broken interaction is a ``<failure>``, one that could not be checked an ``<error>``.
         """
-        return junit_xml(self)
+        return junit_xml(self, more=() if self.fuzz is None else fuzz_cases(self.fuzz))
 
     def raise_for_failures(self) -> None:
         """Raise `ContractViolation` with the report unless the outcome is ``"verified"``."""

@@ -13,11 +13,14 @@
 
 from __future__ import annotations
 
+import importlib.util
+import random
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from polycontract.errors import UsageError
+from polycontract.verifier._fuzz_result import FuzzRun
 from polycontract.verifier._http import RequestHook
 from polycontract.verifier._messages import (
     MessageEndpoint,
@@ -48,6 +51,11 @@ class Verifier:
     ``[{"name", "params"}]``); failing that by ``message_url``, an endpoint answering a POST of
     ``{"description", "providerStates"}`` with the message, as Pact's message proxy does.
 
+    ``fuzz=N`` (needs the extra ``hypothesis``) sends, after the example verification, up to N requests per HTTP
+    interaction drawn from its request's matching rules, and reports the smallest that broke the pact in
+    ``result.fuzz`` (see docs/fuzzing.md). ``fuzz_seed`` repeats a run (None: a random seed, reported);
+    ``fuzz_deadline`` bounds the whole fuzz run of one `verify` call, in seconds (None: no bound).
+
     >>> verifier = Verifier(provider="api", base_url="http://127.0.0.1:8000")
     >>> @verifier.state("user alice exists")
     ... def alice(params):
@@ -71,6 +79,9 @@ class Verifier:
         headers: Mapping[str, str] | None = None,
         message_producer: Callable[..., Any] | None = None,
         message_url: str | None = None,
+        fuzz: int | None = 0,
+        fuzz_seed: int | None = None,
+        fuzz_deadline: float | None = None,
     ) -> None:
         if not isinstance(provider, str) or not provider:
             raise UsageError(f"provider={provider!r} must be the provider's name")
@@ -99,6 +110,7 @@ class Verifier:
         self.state_change_url = state_change_url
         self.state_change_teardown = state_change_teardown
         self.headers = dict(headers or {})
+        self.fuzz, self.fuzz_seed, self.fuzz_deadline = _fuzz_settings(fuzz, fuzz_seed, fuzz_deadline)
         self.message_producer = message_producer
         self.message_url = message_url
         if message_url is not None:
@@ -185,6 +197,7 @@ class Verifier:
                         outcomes.append(item)
                     else:
                         results.append(item)
+            fuzz = self._fuzz(session, outcomes) if self.fuzz else None
         return VerificationResult(
             provider=self.provider,
             provider_version=self.provider_version,
@@ -194,8 +207,46 @@ class Verifier:
             pacts=tuple(outcomes),
             duration=time.perf_counter() - started,
             allow_no_pacts=allow_no_pacts,
+            fuzz=fuzz,
         )
+
+    def _fuzz(self, session: VerificationSession, outcomes: list[PactOutcome]) -> FuzzRun:
+        """The fuzz run after the example verification (hypothesis is imported only now)."""
+        from polycontract.verifier._fuzz import fuzz_pacts
+
+        chosen = self.fuzz_seed if self.fuzz_seed is not None else random.randrange(2**32)
+        return fuzz_pacts(session, outcomes, examples=self.fuzz, fuzz_seed=chosen, deadline=self.fuzz_deadline)
 
     def session(self) -> VerificationSession:
         """A context manager that verifies interactions one at a time (what the pytest items use)."""
         return VerificationSession(self)
+
+
+def hypothesis_installed() -> bool:
+    """Whether hypothesis can be imported, found without importing it."""
+    try:
+        return importlib.util.find_spec("hypothesis") is not None
+    except (ImportError, ValueError):  # blocked (``sys.modules["hypothesis"] = None``) or broken
+        return False
+
+
+#: What a fuzzed verification without hypothesis says.
+NO_HYPOTHESIS = (
+    "fuzzed verification needs hypothesis, the optional extra 'hypothesis' of polycontract: "
+    "pip install -e '.[hypothesis]' in polycontract's checkout, or pip install 'hypothesis>=6.100'"
+)
+
+
+def _fuzz_settings(fuzz: int | None, seed: int | None, deadline: float | None) -> tuple[int, int | None, float | None]:
+    """The checked fuzz arguments: requests per interaction (0: none), seed, deadline in seconds."""
+    if fuzz is None:
+        fuzz = 0
+    if isinstance(fuzz, bool) or not isinstance(fuzz, int) or fuzz < 0:
+        raise UsageError(f"fuzz={fuzz!r} must be a number of requests per interaction (0: no fuzzing)")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise UsageError(f"fuzz_seed={seed!r} must be an integer or None")
+    if deadline is not None and (isinstance(deadline, bool) or not isinstance(deadline, (int, float)) or deadline <= 0):
+        raise UsageError(f"fuzz_deadline={deadline!r} must be a positive number of seconds or None")
+    if fuzz and not hypothesis_installed():
+        raise UsageError(NO_HYPOTHESIS)
+    return fuzz, seed, None if deadline is None else float(deadline)

@@ -1,0 +1,168 @@
+"""Fuzzed verification: send each HTTP interaction's provider requests drawn from its request's rules.
+
+For each HTTP interaction, hypothesis draws up to ``examples`` requests from `polycontract.strategies.requests_for`
+(every one matches the interaction's request; the example is the simplest). Each is sent as the example replay
+sends it (`VerificationSession.run`: the interaction's provider states, with their params, set up before the
+request and torn down after it; the verifier's ``base_path``, ``headers`` and ``request_hook``) and its answer
+is checked with the same `compare_response`. When an answer breaks the pact, hypothesis shrinks the request
+toward the example and replays the smallest failing one last: that is the request reported.
+
+Generators declared in the pact (``ProviderState``, ``RandomInt``...) are not applied to fuzzed requests: they
+would overwrite the drawn values, and the drawn values already range over what the rules allow.
+
+The seed makes the run repeat: the same seed draws the same requests (given the same answers). The deadline
+bounds the whole fuzz run of one verification: when it is reached, no further request is sent, and each
+interaction says how many of its requests were sent; interactions not reached are "not fuzzed".
+
+This module imports hypothesis: it is loaded only when fuzzing is asked for.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Sequence
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+
+from polycontract.errors import UsageError
+from polycontract.model import HttpInteraction, Interaction, PactDocument, Request
+from polycontract.strategies import requests_for
+from polycontract.verifier._fuzz_result import FAILED, NOT_FUZZED, PASSED, FuzzedRequest, FuzzResult, FuzzRun
+from polycontract.verifier._result import COULD_NOT_VERIFY, InteractionResult, PactOutcome
+from polycontract.verifier._session import VerificationSession
+
+__all__ = ["fuzz_pacts"]
+
+#: Why a message interaction is not fuzzed.
+MESSAGES = "messages have no request to vary"
+
+
+class _Broke(Exception):
+    """The provider's answer to a fuzzed request broke the pact (hypothesis shrinks it)."""
+
+
+class _Stop(BaseException):
+    """Stop the hypothesis run at once, without shrinking: the deadline, or a request that could not be checked.
+
+    A `BaseException`, so hypothesis does not take it for a failure of the provider.
+    """
+
+    def __init__(self, reason: str | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclasses.dataclass
+class _Tally:
+    """What one interaction's fuzz run has seen so far."""
+
+    sent: int = 0
+    last: FuzzedRequest | None = None
+
+
+def fuzz_pacts(
+    session: VerificationSession,
+    outcomes: Sequence[PactOutcome],
+    *,
+    examples: int,
+    fuzz_seed: int,
+    deadline: float | None,
+) -> FuzzRun:
+    """Fuzz every HTTP interaction of the pacts verified in ``outcomes``, after their example verification.
+
+    An interaction whose example could not be verified (the provider unreachable, a state missing) is not
+    fuzzed: the same would stop every fuzzed request.
+    """
+    started = time.monotonic()
+    stop_at = None if deadline is None else started + deadline
+    results: list[FuzzResult] = []
+    for outcome in outcomes:
+        for interaction, example in zip(outcome.pact.interactions, outcome.results, strict=False):
+            base = FuzzResult(
+                description=interaction.description,
+                consumer=outcome.pact.consumer,
+                provider=outcome.pact.provider,
+                outcome=NOT_FUZZED,
+                examples=examples,
+                seed=fuzz_seed,
+                example_request=example.request,
+                origin=outcome.origin,
+                key=interaction.key,
+                pending=example.pending,
+            )
+            results.append(_fuzz_interaction(session, outcome.pact, interaction, example, base, stop_at))
+    return FuzzRun(
+        examples=examples,
+        seed=fuzz_seed,
+        deadline=deadline,
+        results=tuple(results),
+        duration=time.monotonic() - started,
+    )
+
+
+def _fuzz_interaction(
+    session: VerificationSession,
+    pact: PactDocument,
+    interaction: Interaction,
+    example: InteractionResult,
+    base: FuzzResult,
+    stop_at: float | None,
+) -> FuzzResult:
+    """One interaction's fuzz result, or why it was not fuzzed."""
+    if not isinstance(interaction, HttpInteraction):
+        return dataclasses.replace(base, reason=MESSAGES)
+    if example.outcome == COULD_NOT_VERIFY:
+        return dataclasses.replace(base, reason=f"its example could not be verified: {example.error}")
+    if stop_at is not None and time.monotonic() >= stop_at:
+        return dataclasses.replace(base, reason="the fuzz deadline was reached before it", deadline_reached=True)
+    try:
+        strategy = requests_for(interaction, spec=pact.spec)
+    except UsageError as exc:
+        return dataclasses.replace(base, reason=f"no requests can be drawn from its rules: {exc}")
+    tally = _Tally()
+
+    def attempt(request: Request) -> None:
+        if stop_at is not None and time.monotonic() >= stop_at:
+            raise _Stop(None)
+        sent = dataclasses.replace(interaction, request=dataclasses.replace(request, generators={}))
+        result = session.run(pact, sent)
+        tally.sent += 1
+        if result.ok:
+            return
+        if result.outcome == COULD_NOT_VERIFY:
+            raise _Stop(f"a fuzzed request could not be checked ({result.error})")
+        tally.last = FuzzedRequest.of(request, tuple(result.mismatches), result.error)
+        raise _Broke
+
+    run = seed(base.seed)(
+        settings(
+            max_examples=base.examples,
+            deadline=None,
+            database=None,
+            phases=[Phase.generate, Phase.shrink],
+            suppress_health_check=list(HealthCheck),
+            verbosity=Verbosity.quiet,
+            report_multiple_bugs=False,
+        )(given(strategy)(attempt))
+    )
+    started = time.monotonic()
+    found = dataclasses.replace(base, outcome=PASSED)
+    try:
+        run()
+    except _Broke:
+        found = dataclasses.replace(base, outcome=FAILED, smallest=tally.last)
+    except _Stop as stop:
+        if stop.reason is not None:
+            return dataclasses.replace(base, reason=stop.reason, sent=tally.sent)
+        note = "stopped while shrinking: the request shown may not be the smallest" if tally.last else None
+        outcome = FAILED if tally.last else PASSED
+        found = dataclasses.replace(base, outcome=outcome, smallest=tally.last, deadline_reached=True, note=note)
+    except Exception as exc:  # hypothesis's own errors (Unsatisfiable, Flaky...): a result, never a traceback
+        why = f"{type(exc).__name__}: {exc}".splitlines()[0]
+        if tally.last is None:
+            return dataclasses.replace(base, reason=f"hypothesis stopped: {why}", sent=tally.sent)
+        found = dataclasses.replace(base, outcome=FAILED, smallest=tally.last, note=f"hypothesis reported {why}")
+    if found.outcome == PASSED and not found.deadline_reached and tally.sent < base.examples:
+        found = dataclasses.replace(found, note="hypothesis found no more distinct requests within the rules")
+    return dataclasses.replace(found, sent=tally.sent, duration=time.monotonic() - started)

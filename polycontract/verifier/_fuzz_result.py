@@ -1,0 +1,231 @@
+"""What a fuzzed verification found: one `FuzzResult` per interaction, gathered in a `FuzzRun`.
+
+Fuzzing sends, for each HTTP interaction, requests drawn from everything the request's matching rules
+allow (not only the example) and checks every answer against the interaction's response. Its results
+are kept apart from the example verification's (`VerificationResult.fuzz`): a fuzz failure is never an
+example failure, and only the example results are published to a broker.
+
+Each `FuzzResult` has an ``outcome``: ``"passed"`` (every request sent was answered as the pact expects),
+``"failed"`` (the provider broke the pact on a request; ``smallest`` is the smallest such request
+hypothesis found) or ``"not-fuzzed"`` (``reason`` says why: a message, rules no request can be drawn
+from, the provider unreachable, the deadline reached before it).
+
+>>> FuzzRun(examples=20, seed=1).outcome  # nothing was fuzzed: no pass
+'could-not-verify'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from polycontract.model import ABSENT, Body, Mismatch, Request
+from polycontract.verifier._report import jsonable
+
+__all__ = ["FAILED", "NOT_FUZZED", "PASSED", "FuzzResult", "FuzzRun", "FuzzedRequest"]
+
+PASSED = "passed"
+FAILED = "failed"
+NOT_FUZZED = "not-fuzzed"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FuzzedRequest:
+    """A request fuzzing sent that the provider answered against the pact, and what was wrong.
+
+    ``body`` is the body as sent (JSON value, text, or bytes), None when the request had none;
+    ``error`` says how the provider failed to answer (a timeout, an in-process app raising), if it did.
+    """
+
+    method: str
+    path: str
+    query: Mapping[str, tuple[str, ...]]
+    headers: Mapping[str, tuple[str, ...]]
+    body: Any
+    mismatches: tuple[Mismatch, ...] = ()
+    error: str | None = None
+
+    @classmethod
+    def of(cls, request: Request, mismatches: tuple[Mismatch, ...], error: str | None) -> FuzzedRequest:
+        """The parts of a model request as sent, with the mismatches of the answer."""
+        body = request.body
+        content = None if body is ABSENT else body.content if isinstance(body, Body) else body
+        return cls(
+            method=request.method.upper(),
+            path=request.path,
+            query=dict(request.query),
+            headers=dict(request.headers),
+            body=content,
+            mismatches=mismatches,
+            error=error,
+        )
+
+    @property
+    def line(self) -> str:
+        """``GET /users/0?page=2``: the method and target."""
+        query = "&".join(f"{name}={value}" for name, values in self.query.items() for value in values)
+        return f"{self.method} {self.path}" + (f"?{query}" if query else "")
+
+    def to_json(self) -> dict[str, Any]:
+        """The request and its mismatches as JSON-ready data."""
+        return {
+            "method": self.method,
+            "path": self.path,
+            "query": {name: list(values) for name, values in self.query.items()},
+            "headers": {name: list(values) for name, values in self.headers.items()},
+            "body": jsonable(self.body),
+            "error": self.error,
+            "mismatches": [
+                {
+                    "kind": m.kind,
+                    "path": m.path,
+                    "message": m.message,
+                    "expected": jsonable(m.expected),
+                    "actual": jsonable(m.actual),
+                }
+                for m in self.mismatches
+            ],
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class FuzzResult:
+    """How one interaction fared under fuzzing.
+
+    ``sent`` counts every request sent for it (shrinking a failure sends more); ``examples`` is how many
+    requests were asked for. ``deadline_reached`` is True when the fuzz deadline stopped it early;
+    ``note`` says anything else worth knowing (hypothesis found no more distinct requests, a failure
+    that did not repeat).
+    """
+
+    description: str
+    consumer: str
+    provider: str
+    outcome: str
+    examples: int
+    seed: int
+    sent: int = 0
+    example_request: str = ""
+    origin: str = ""
+    key: str | None = None
+    pending: bool = False
+    smallest: FuzzedRequest | None = None
+    reason: str | None = None
+    deadline_reached: bool = False
+    note: str | None = None
+    duration: float = 0.0
+
+    @property
+    def title(self) -> str:
+        """``web -> api: get user``."""
+        return f"{self.consumer} -> {self.provider}: {self.description}"
+
+    @property
+    def failed(self) -> bool:
+        """True when this fuzz failure fails the run (failed and not pending)."""
+        return self.outcome == FAILED and not self.pending
+
+    @property
+    def status(self) -> str:
+        """The short status the report prints after the title."""
+        if self.outcome == NOT_FUZZED:
+            return f"not fuzzed ({self.reason})"
+        sent = f"{self.sent} of {self.examples} requests sent before the deadline" if self.deadline_reached else ""
+        sent = sent or f"{self.sent} request{'s' if self.sent != 1 else ''} sent"
+        word = "ok" if self.outcome == PASSED else "pending, FAILED" if self.pending else "FAILED"
+        return f"{word} ({sent}{'; ' + self.note if self.note else ''})"
+
+    def explain(self) -> str:
+        """A readable account of the smallest failing request (empty unless failed)."""
+        if self.outcome != FAILED or self.smallest is None:
+            return ""
+        r = self.smallest
+        lines = [f"{self.title}{' [pending]' if self.pending else ''}"]
+        lines.append(f"  example request {self.example_request}")
+        lines.append(f"  smallest failing request {r.line}")
+        if r.headers:
+            lines.append("    headers " + ", ".join(f"{n}: {v}" for n, vs in r.headers.items() for v in vs))
+        if r.body is not None:
+            lines.append(f"    body {jsonable(r.body)!r}")
+        if r.error:
+            lines.append(f"  error: {r.error}")
+        for number, mismatch in enumerate(r.mismatches, 1):
+            lines.append(f"  {number}) {mismatch.path}: {mismatch.message}")
+        lines.append(
+            "  The provider broke the pact on a request its rules allow: fix the provider, or narrow the "
+            "consumer's matching rules."
+        )
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as JSON-ready data."""
+        return {
+            "description": self.description,
+            "consumer": self.consumer,
+            "provider": self.provider,
+            "outcome": self.outcome,
+            "pending": self.pending,
+            "origin": self.origin,
+            "exampleRequest": self.example_request,
+            "examples": self.examples,
+            "sent": self.sent,
+            "seed": self.seed,
+            "deadlineReached": self.deadline_reached,
+            "reason": self.reason,
+            "note": self.note,
+            "durationMs": round(self.duration * 1000, 3),
+            "smallestFailingRequest": None if self.smallest is None else self.smallest.to_json(),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class FuzzRun:
+    """Everything one fuzzed verification found: ``results`` per interaction, the ``seed`` that repeats it.
+
+    ``deadline`` (seconds, None: no bound) bounds the whole fuzz run of one `Verifier.verify` call.
+    ``outcome``: ``"failed"`` when a request broke the pact (not pending), else ``"could-not-verify"`` when
+    no interaction could be fuzzed at all, else ``"verified"``.
+    """
+
+    examples: int
+    seed: int
+    deadline: float | None = None
+    results: tuple[FuzzResult, ...] = ()
+    duration: float = 0.0
+
+    @property
+    def deadline_reached(self) -> bool:
+        """True when the deadline stopped the run before every request was sent."""
+        return any(r.deadline_reached for r in self.results)
+
+    @property
+    def failures(self) -> tuple[FuzzResult, ...]:
+        """The interactions whose fuzz failure fails the run."""
+        return tuple(r for r in self.results if r.failed)
+
+    @property
+    def not_fuzzed(self) -> tuple[FuzzResult, ...]:
+        """The interactions that were not fuzzed (each says why)."""
+        return tuple(r for r in self.results if r.outcome == NOT_FUZZED)
+
+    @property
+    def outcome(self) -> str:
+        """``"verified"``, ``"failed"`` or ``"could-not-verify"`` (nothing could be fuzzed)."""
+        if self.failures:
+            return "failed"
+        if not any(r.outcome != NOT_FUZZED for r in self.results):
+            return "could-not-verify"
+        return "verified"
+
+    def to_json(self) -> dict[str, Any]:
+        """The run as JSON-ready data (the ``fuzz`` key of ``polycontract verify --output json``)."""
+        return {
+            "outcome": self.outcome,
+            "examples": self.examples,
+            "seed": self.seed,
+            "deadlineSeconds": self.deadline,
+            "deadlineReached": self.deadline_reached,
+            "durationMs": round(self.duration * 1000, 3),
+            "interactions": [r.to_json() for r in self.results],
+        }
