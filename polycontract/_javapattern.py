@@ -239,6 +239,7 @@ def _quick_check(items: tuple[Item, ...]) -> Callable[[str], object] | None:
     """
     parts: list[str] = []
     offsets: dict[str, int] = {}
+    fields: dict[str, int] = {}  # letter -> index of its part
     width = 0
     for index, item in enumerate(items):
         if isinstance(item, str):
@@ -252,14 +253,28 @@ def _quick_check(items: tuple[Item, ...]) -> Callable[[str], object] | None:
                 body = f"[0-9]{{{item.count}}}"
             if body is None or item.letter in offsets or (item.letter in "yu" and offsets.keys() & {"y", "u"}):
                 return None
+            fields[item.letter] = len(parts)
             parts.append(f"(?:{body})")
             offsets[item.letter] = width
             width += item.count
         else:
             return None
     if "d" in offsets and "M" in offsets:
-        parts.insert(0, _days_lookahead(offsets["M"], offsets["d"]))
+        first, second = sorted((fields["M"], fields["d"]))
+        if all(at not in fields.values() for at in range(first + 1, second)):  # only literal text between them
+            between = "".join(parts[first + 1 : second])
+            parts[first : second + 1] = [_month_and_day(between, month_first=fields["M"] < fields["d"])]
+        else:
+            parts.insert(0, _days_lookahead(offsets["M"], offsets["d"]))
     return re.compile("".join(parts), re.DOTALL).fullmatch
+
+
+def _month_and_day(between: str, *, month_first: bool) -> str:
+    """Month and day with only ``between`` (a regex of literal text) between them, read in one pass: a day that
+    exists in the month in every year (what `_days_lookahead` checks where other fields sit between them)."""
+    options = [f"(?:{months}){between}(?:{days})" if month_first else f"(?:{days}){between}(?:{months})"
+               for months, days in _MONTH_DAYS]  # fmt: skip
+    return f"(?:{'|'.join(options)})"
 
 
 def _days_lookahead(month_at: int, day_at: int) -> str:
