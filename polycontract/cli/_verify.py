@@ -3,7 +3,9 @@
 Pacts come from files and directories (PACTS), or, when none are given, from the broker
 (``--broker``) chosen by consumer version selectors, with pending and WIP pacts. Messages are made by
 ``--messages MODULE:OBJECT`` (a Python producer) or ``--message-url URL`` (an endpoint, as Pact's
-message proxy). ``--publish`` records each measured pact's result in the broker.
+message proxy). ``--publish`` records each measured pact's result in the broker. ``--fuzz N`` (with
+``--seed`` and ``--fuzz-deadline``) then sends each HTTP interaction N requests drawn from its rules and
+reports the smallest that broke the pact, apart from the example results (and never published).
 
 Exit status: 0 verified, 1 failed (the provider answered and broke a pact), 2 could not verify (no
 pacts found, unreadable pacts, the provider unreachable, a provider state or message producer
@@ -25,6 +27,7 @@ import click
 from polycontract.cli._broker_common import broker_option, open_broker
 from polycontract.errors import UsageError
 from polycontract.verifier import SourcedPact, VerificationResult, Verifier
+from polycontract.verifier._verifier import NO_HYPOTHESIS, hypothesis_installed
 
 if TYPE_CHECKING:
     from polycontract.broker import BrokerAPI, PactForVerification
@@ -133,7 +136,29 @@ def load_messages(spec: str) -> tuple[Any, Callable[..., Any] | None]:
 @click.option("--allow-no-pacts", is_flag=True, help="Finding no pacts to verify is a success (exit 0), not exit 2.")
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--junit-xml", type=click.Path(dir_okay=False, path_type=Path), default=None, help="Write JUnit XML.")
-@click.option("--publish", is_flag=True, help="Record each pact's result in the broker (needs --provider-version).")
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="Record each pact's result in the broker (needs --provider-version). Only the example verification is"
+    " published: fuzz results (--fuzz) are not, as the broker has no marked kind of verification for them yet.",
+)
+@click.option(
+    "--fuzz",
+    default=0,
+    show_default=True,
+    type=click.IntRange(min=0),
+    metavar="N",
+    help="After the example verification, send up to N requests per HTTP interaction drawn from its request's"
+    " matching rules, and report the smallest that broke the pact (needs the extra 'hypothesis').",
+)
+@click.option("--seed", "fuzz_seed", default=None, type=int, help="With --fuzz: the seed that repeats a fuzz run.")
+@click.option(
+    "--fuzz-deadline",
+    default=None,
+    type=click.FloatRange(min=0, min_open=True),
+    metavar="SECONDS",
+    help="With --fuzz: bound the whole fuzz run; when reached, no further request is sent (and that is reported).",
+)
 @click.option(
     "--consumer-version-selector",
     "selector_values",
@@ -168,6 +193,9 @@ def verify(
     output: str,
     junit_xml: Path | None,
     publish: bool,
+    fuzz: int,
+    fuzz_seed: int | None,
+    fuzz_deadline: float | None,
     selector_values: tuple[str, ...],
     enable_pending: bool,
     wip_since: datetime | None,
@@ -175,8 +203,10 @@ def verify(
 ) -> None:
     """Verify PACTS (files or directories), or the broker's pacts for --provider, against --provider-url.
 
-    Exit 0: verified; 1: the provider broke a pact; 2: could not verify (nothing is published for it).
+    Exit 0: verified; 1: the provider broke a pact (or, with --fuzz, a fuzzed request); 2: could not verify
+    (nothing is published for it).
     """
+    _check_fuzz(fuzz, fuzz_seed, fuzz_deadline)
     registry, any_message = load_messages(messages_spec) if messages_spec else (None, None)
     try:
         verifier = Verifier(
@@ -190,6 +220,9 @@ def verify(
             headers=_headers(headers),
             message_producer=any_message,
             message_url=message_url,
+            fuzz=fuzz,
+            fuzz_seed=fuzz_seed,
+            fuzz_deadline=fuzz_deadline,
         )
         _adopt_producers(verifier, registry)
     except UsageError as exc:
@@ -229,6 +262,15 @@ def verify(
         elif publish:
             _not_published(result)
     sys.exit(result.exit_code)
+
+
+def _check_fuzz(fuzz: int, fuzz_seed: int | None, fuzz_deadline: float | None) -> None:
+    """Refuse --seed and --fuzz-deadline without --fuzz; without hypothesis, --fuzz exits 2 naming the extra."""
+    if not fuzz and (fuzz_seed is not None or fuzz_deadline is not None):
+        raise click.UsageError("--seed and --fuzz-deadline go with --fuzz N (the requests to send per interaction)")
+    if fuzz and not hypothesis_installed():
+        click.echo(f"Could not verify: {NO_HYPOTHESIS}", err=True)
+        sys.exit(2)
 
 
 def _adopt_producers(verifier: Verifier, registry: Any) -> None:
@@ -286,6 +328,8 @@ def _report(result: VerificationResult, output: str, junit_xml: Path | None, pro
         junit_xml.write_text(result.to_junit_xml(), encoding="utf-8")
     if output == "json":
         click.echo(json.dumps(result.to_json(), indent=2))
+        if result.fuzz is not None and result.outcome != result.example_outcome:
+            click.echo(f"fuzz: {result.fuzz.outcome}; the example verification: {result.example_outcome}", err=True)
     else:
         click.echo(result.report())
         if result.unreachable:
@@ -313,6 +357,8 @@ def _publish(broker: BrokerAPI, result: VerificationResult) -> None:
             err=True,
         )
     _not_published(result)
+    if result.fuzz is not None:
+        click.echo("not published: the fuzz results (only the example verification is published)", err=True)
 
 
 def _not_published(result: VerificationResult) -> None:
