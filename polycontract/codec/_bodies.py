@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from polycontract.codec._where import Where
-from polycontract.model import ABSENT, Body, SpecVersion
+from polycontract.model import ABSENT, Body, SpecVersion, from_fields
 
 __all__ = ["header_content_type", "is_binary_media_type", "read_body"]
 
@@ -76,7 +76,7 @@ def read_body(
             return Body(content=base64.b64decode(raw, validate=True))
         except (binascii.Error, ValueError):
             pass  # not base64: the reference keeps the text
-    return Body(content=raw)
+    return from_fields(Body, {"content": raw, "content_type": None, "encoded": False, "content_type_hint": None})
 
 
 def _read_v4_body(raw: Mapping[str, Any], where: Where) -> Body:
@@ -87,7 +87,8 @@ def _read_v4_body(raw: Mapping[str, Any], where: Where) -> Body:
     encoded = raw.get("encoded", False)
     hint = raw.get("contentTypeHint")
     if encoded in (False, None):
-        return Body(content=content, content_type=content_type, encoded=False, content_type_hint=hint)
+        fields = {"content": content, "content_type": content_type, "encoded": False, "content_type_hint": hint}
+        return from_fields(Body, fields)
     if not isinstance(encoded, str):
         where.at("encoded").fail(f"encoded={encoded!r}", expected="false, 'base64' or 'json'")
     if not isinstance(content, str):

@@ -9,13 +9,14 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
+from polycontract.codec import _shared
 from polycontract.codec._bodies import read_body
 from polycontract.codec._rules import parse_generators, parse_matching_rules
 from polycontract.codec._where import Where
 from polycontract.model import (
+    NO_ENTRIES,
     AsynchronousMessage,
     Body,
-    Generator,
     HttpInteraction,
     Interaction,
     MessageContents,
@@ -23,9 +24,9 @@ from polycontract.model import (
     ProviderState,
     Request,
     Response,
-    RuleSet,
     SpecVersion,
     SynchronousMessage,
+    from_fields,
 )
 
 _SPEC_KEYS = frozenset({"pactSpecification", "pact-specification", "pactSpecificationVersion"})
@@ -46,6 +47,7 @@ _COMMON_KEYS = frozenset(
         "interactionMarkup",
     }
 )
+_HTTP_KEYS = _COMMON_KEYS | {"request", "response"}
 
 
 def spec_of(version: Any) -> SpecVersion | None:
@@ -133,11 +135,18 @@ def read_interaction(data: Any, spec: SpecVersion, where: Where) -> Interaction:
             f"unknown interaction type {kind!r}",
             expected="Synchronous/HTTP, Asynchronous/Messages or Synchronous/Messages",
         )
-    common = _common(data, where)
-    request = read_request(data.get("request", {}), spec, where.at("request"))
-    response = read_response(data.get("response", {}), spec, where.at("response"))
-    extra = {k: v for k, v in data.items() if k not in _COMMON_KEYS and k not in ("request", "response")}
-    return HttpInteraction(request=request, response=response, extra=extra, **common)
+    fields = _common(data, where)
+    fields["request"] = read_request(data.get("request", {}), spec, where.at("request"))
+    fields["response"] = read_response(data.get("response", {}), spec, where.at("response"))
+    fields["extra"] = _extra(data, _HTTP_KEYS)
+    return from_fields(HttpInteraction, fields)
+
+
+def _extra(data: Mapping[str, Any], known: frozenset[str]) -> Mapping[str, Any]:
+    """The entries of ``data`` under keys not in ``known``: kept as they are for writing back."""
+    if data.keys() <= known:  # the usual case: nothing else
+        return NO_ENTRIES
+    return {k: v for k, v in data.items() if k not in known}
 
 
 def _common(data: Mapping[str, Any], where: Where) -> dict[str, Any]:
@@ -150,20 +159,25 @@ def _common(data: Mapping[str, Any], where: Where) -> dict[str, Any]:
     out: dict[str, Any] = {
         "description": description,
         "provider_states": read_provider_states(data, where),
+        "key": data.get("key"),
         "pending": pending,
+        "comments": NO_ENTRIES,
+        "plugin_configuration": NO_ENTRIES,
+        "interaction_markup": NO_ENTRIES,
     }
-    if "key" in data:
-        out["key"] = data["key"]
-    for src, dst in (
-        ("comments", "comments"),
-        ("pluginConfiguration", "plugin_configuration"),
-        ("interactionMarkup", "interaction_markup"),
-    ):
+    for src, dst in _MAPPING_FIELDS:
         if src in data:
             if not isinstance(data[src], Mapping):
                 where.at(src).fail(f"{src} must be an object", expected="an object")
             out[dst] = dict(data[src])
     return out
+
+
+_MAPPING_FIELDS = (
+    ("comments", "comments"),
+    ("pluginConfiguration", "plugin_configuration"),
+    ("interactionMarkup", "interaction_markup"),
+)
 
 
 def read_provider_states(data: Mapping[str, Any], where: Where) -> tuple[ProviderState, ...]:
@@ -175,7 +189,7 @@ def read_provider_states(data: Mapping[str, Any], where: Where) -> tuple[Provide
         out = []
         for i, state in enumerate(states):
             if isinstance(state, str):
-                out.append(ProviderState(name=state))
+                out.append(from_fields(ProviderState, {"name": state, "params": NO_ENTRIES}))
                 continue
             if not isinstance(state, Mapping) or not isinstance(state.get("name"), str):
                 where.at("providerStates").at(i).fail(
@@ -184,48 +198,22 @@ def read_provider_states(data: Mapping[str, Any], where: Where) -> tuple[Provide
             params = state.get("params") or {}
             if not isinstance(params, Mapping):
                 where.at("providerStates").at(i).at("params").fail("params must be an object", expected="an object")
-            out.append(ProviderState(name=state["name"], params=dict(params)))
+            kept = dict(params) if params else NO_ENTRIES
+            out.append(from_fields(ProviderState, {"name": state["name"], "params": kept}))
         return tuple(out)
     for key in ("providerState", "provider_state"):
         state = data.get(key)
         if state is not None:
             if not isinstance(state, str):
                 where.at(key).fail(f"{key} must be a string", expected="a string")
-            return (ProviderState(name=state),)
+            return (from_fields(ProviderState, {"name": state, "params": NO_ENTRIES}),)
     return ()
 
 
-def _rules(data: Any, where: Where) -> dict[str, dict[str, RuleSet]]:
-    """``matchingRules`` of a request or response (``where`` is the part's location)."""
-    return {} if data is None else parse_matching_rules(data, where.at("matchingRules"))
-
-
-def _generators(data: Any, where: Where) -> dict[str, dict[str, Generator]]:
-    """``generators`` of a request or response (``where`` is the part's location)."""
-    return {} if data is None else parse_generators(data, where.at("generators"))
-
-
-def _headers(data: Any, part: Where, key: str) -> dict[str, tuple[str, ...]]:
-    """``part[key]``, the headers; the location is built only for an error."""
-    if data is None:
-        return {}
-    if not isinstance(data, Mapping):
-        part.at(key).fail("headers must be an object", expected="an object of name to value(s)")
-    out: dict[str, tuple[str, ...]] = {}
-    for name, value in data.items():
-        if isinstance(value, str):
-            out[name] = (value,)
-        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
-            out[name] = tuple(value)
-        else:
-            part.at(key).at(name).fail(f"header {name!r} has value {value!r}", expected="a string or a list of strings")
-    return out
-
-
-def _query(data: Any, part: Where, key: str) -> tuple[dict[str, tuple[str, ...]], str | None]:
+def _query(data: Any, part: Where, key: str) -> tuple[Mapping[str, tuple[str, ...]], str | None]:
     """``part[key]``, the query (an object or a string); the location is built only for an error."""
     if data is None:
-        return {}, None
+        return NO_ENTRIES, None
     where = part.at(key)
     if isinstance(data, str):
         parsed: dict[str, list[str]] = {}
@@ -258,18 +246,19 @@ def read_request(data: Any, spec: SpecVersion, where: Where) -> Request:
     if not isinstance(path, str):
         where.at("path").fail(f"path={path!r}", expected="a string")
     query, raw_query = _query(data.get("query"), where, "query")
-    headers = _headers(data.get("headers"), where, "headers")
-    return Request(
-        method=method,
-        path=path,
-        query=query,
-        raw_query=raw_query if "query" in data else None,
-        headers=headers,
-        body=read_body(data, "body", spec, where, headers),
-        matching_rules=_rules(data.get("matchingRules"), where),
-        generators=_generators(data.get("generators"), where),
-        extra={k: v for k, v in data.items() if k not in _REQUEST_KEYS},
-    )
+    headers = _shared.headers(data.get("headers"), where)
+    fields = {
+        "method": method,
+        "path": path,
+        "query": query,
+        "headers": headers,
+        "body": read_body(data, "body", spec, where, headers),
+        "matching_rules": _shared.matching_rules(data.get("matchingRules"), where),
+        "generators": _shared.generators(data.get("generators"), where),
+        "raw_query": raw_query if "query" in data else None,
+        "extra": _extra(data, _REQUEST_KEYS),
+    }
+    return from_fields(Request, fields)
 
 
 def read_response(data: Any, spec: SpecVersion, where: Where) -> Response:
@@ -279,15 +268,16 @@ def read_response(data: Any, spec: SpecVersion, where: Where) -> Response:
     status = data.get("status", 200)
     if not isinstance(status, int) or isinstance(status, bool):
         where.at("status").fail(f"status={status!r}", expected="an integer status code")
-    headers = _headers(data.get("headers"), where, "headers")
-    return Response(
-        status=status,
-        headers=headers,
-        body=read_body(data, "body", spec, where, headers),
-        matching_rules=_rules(data.get("matchingRules"), where),
-        generators=_generators(data.get("generators"), where),
-        extra={k: v for k, v in data.items() if k not in _RESPONSE_KEYS},
-    )
+    headers = _shared.headers(data.get("headers"), where)
+    fields = {
+        "status": status,
+        "headers": headers,
+        "body": read_body(data, "body", spec, where, headers),
+        "matching_rules": _shared.matching_rules(data.get("matchingRules"), where),
+        "generators": _shared.generators(data.get("generators"), where),
+        "extra": _extra(data, _RESPONSE_KEYS),
+    }
+    return from_fields(Response, fields)
 
 
 def read_message_contents(data: Any, spec: SpecVersion, where: Where) -> MessageContents:
