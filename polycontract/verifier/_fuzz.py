@@ -36,6 +36,8 @@ __all__ = ["fuzz_pacts"]
 
 #: Why a message interaction is not fuzzed.
 MESSAGES = "messages have no request to vary"
+#: The note of a failure that did not repeat when hypothesis sent the request again.
+FLAKY = "the failure did not repeat when the same request was sent again: the request shown failed once"
 
 
 class _Broke(Exception):
@@ -162,7 +164,8 @@ def _fuzz_interaction(
         why = f"{type(exc).__name__}: {exc}".splitlines()[0]
         if tally.last is None:
             return dataclasses.replace(base, reason=f"hypothesis stopped: {why}", sent=tally.sent)
-        found = dataclasses.replace(base, outcome=FAILED, smallest=tally.last, note=f"hypothesis reported {why}")
+        note = FLAKY if "Flaky" in type(exc).__name__ else f"hypothesis reported {type(exc).__name__}"
+        found = dataclasses.replace(base, outcome=FAILED, smallest=tally.last, note=note)
     if found.outcome == PASSED and not found.deadline_reached and tally.sent < base.examples:
         found = dataclasses.replace(found, note="hypothesis found no more distinct requests within the rules")
     return dataclasses.replace(found, sent=tally.sent, duration=time.monotonic() - started)

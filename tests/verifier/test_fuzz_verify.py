@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -13,7 +15,7 @@ import pytest
 from polycontract.codec import load_pact
 from polycontract.errors import UsageError
 from polycontract.model import PactDocument
-from polycontract.verifier import Verifier
+from polycontract.verifier import SourcedPact, Verifier
 from tests.verifier.fuzz_providers import UsersById, get_user_by_id, pact, user_created_message
 from tests.verifier.providers import serve
 
@@ -279,3 +281,77 @@ def test_fuzz_without_hypothesis_is_refused_naming_the_extra() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.startswith("UsageError fuzzed verification needs hypothesis, the optional extra 'hypothesis'")
+
+
+def _names_app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """``POST /users`` that breaks on an empty name."""
+    body = json.loads(environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0)) or b"{}")
+    if not body.get("name"):
+        start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+        return [b"no name"]
+    start_response("201 Created", [("Content-Type", "application/json")])
+    return [json.dumps({"id": 1, "name": body["name"]}).encode()]
+
+
+def test_a_json_body_is_varied_within_its_rules_and_the_smallest_failing_body_reported() -> None:
+    create = {
+        "description": "create user",
+        "request": {
+            "method": "POST",
+            "path": "/users",
+            "headers": {"Content-Type": "application/json"},
+            "body": {"name": "alice"},
+            "matchingRules": {"body": {"$.name": {"matchers": [{"match": "type"}]}}},
+        },
+        "response": {
+            "status": 201,
+            "headers": {"Content-Type": "application/json"},
+            "body": {"id": 1, "name": "alice"},
+            "matchingRules": {
+                "body": {"$.id": {"matchers": [{"match": "integer"}]}, "$.name": {"matchers": [{"match": "type"}]}}
+            },
+        },
+    }
+
+    result = Verifier(provider="users", app=_names_app, fuzz=50, fuzz_seed=1).verify(load_pact(pact(create)))
+
+    assert result.example_outcome == "verified" and result.exit_code == 1
+    assert result.fuzz is not None
+    smallest = result.fuzz.results[0].smallest
+    assert smallest is not None
+    assert (smallest.method, smallest.path, smallest.body) == ("POST", "/users", {"name": ""})
+    assert "    body {'name': ''}" in result.report()
+
+
+def test_a_fuzz_failure_of_a_pending_pact_is_reported_and_not_counted() -> None:
+    users = load_pact(pact(get_user_by_id(7, state=None)))
+    verifier = Verifier(provider="users", app=UsersById(known={7}), fuzz=20, fuzz_seed=1)
+
+    result = verifier.verify(SourcedPact(pact=users, origin="broker", pending=True))
+
+    assert result.fuzz is not None
+    assert result.fuzz.results[0].status.startswith("pending, FAILED")
+    assert result.exit_code == 0
+    report = result.report()
+    assert "1 pending failed (not counted)" in report
+    assert "fuzz failures of pending pacts are reported above, not counted" in report.splitlines()[-1]
+
+
+def test_a_provider_failing_at_random_is_a_fuzz_result_not_a_traceback() -> None:
+    answers = itertools.count()
+
+    def sometimes(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        if next(answers) % 4 == 3:  # every fourth request fails, whatever it is
+            start_response("500 Internal Server Error", [("Content-Type", "text/plain")])
+            return [b"boom"]
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps({"id": 1, "name": "alice"}).encode()]
+
+    verifier = Verifier(provider="users", app=sometimes, fuzz=30, fuzz_seed=1)
+    result = verifier.verify(load_pact(pact(get_user_by_id(7, state=None))))
+
+    assert result.fuzz is not None
+    (fuzzed,) = result.fuzz.results
+    assert fuzzed.outcome == "failed" and fuzzed.smallest is not None
+    assert fuzzed.note is not None and "did not repeat" in fuzzed.note
+    assert result.exit_code == 1
