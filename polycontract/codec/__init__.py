@@ -15,6 +15,7 @@ from typing import Any
 
 from polycontract.codec._direct import DirectWriter
 from polycontract.codec._json import dumps_indented_parts
+from polycontract.codec._pause import collection_paused
 from polycontract.codec._read import read_message_contents, read_pact, read_request, read_response, spec_of
 from polycontract.codec._where import Where
 from polycontract.codec._write import write_pact
@@ -46,6 +47,7 @@ def load_pact(source: str | bytes | Mapping[str, Any] | Path, *, name: str | Non
     """Read a pact from JSON text, a parsed dict or a file path, whatever its spec version.
 
     Errors are `PactFormatError` naming the source, the JSON path inside it and what was expected.
+    Automatic garbage collection is paused while the pact is read (`polycontract.codec._pause`).
     """
     where = Where(name or "<pact>")
     if isinstance(source, Path):
@@ -54,19 +56,20 @@ def load_pact(source: str | bytes | Mapping[str, Any] | Path, *, name: str | Non
             source = source.read_bytes()
         except OSError as exc:
             raise PactFormatError(f"cannot read the file: {exc.strerror or exc}", source=where.source) from None
-    if isinstance(source, (str, bytes)):
-        try:
-            doc = json.loads(source)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            detail = (
-                f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-                if isinstance(exc, json.JSONDecodeError)
-                else f"not UTF-8 text: {exc}"
-            )
-            raise PactFormatError(detail, source=where.source, expected="a JSON pact document") from None
-    else:
-        doc = source
-    return read_pact(doc, where)
+    with collection_paused():  # nothing read holds a cycle: see `polycontract.codec._pause`
+        if isinstance(source, (str, bytes)):
+            try:
+                doc = json.loads(source)
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                detail = (
+                    f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+                    if isinstance(exc, json.JSONDecodeError)
+                    else f"not UTF-8 text: {exc}"
+                )
+                raise PactFormatError(detail, source=where.source, expected="a JSON pact document") from None
+        else:
+            doc = source
+        return read_pact(doc, where)
 
 
 def dump_pact(pact: PactDocument, *, spec: str | None = None) -> dict[str, Any]:
