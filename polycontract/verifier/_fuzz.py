@@ -36,6 +36,9 @@ __all__ = ["fuzz_pacts"]
 
 #: Why a message interaction is not fuzzed.
 MESSAGES = "messages have no request to vary"
+#: The request rule categories fuzzing varies, and why an interaction without any of them is not fuzzed.
+VARIED = ("path", "query", "header", "body")
+NO_RULES = "its request has no matching rules: the example is the only request the pact allows"
 #: The note of a failure that did not repeat when hypothesis sent the request again.
 FLAKY = "the failure did not repeat when the same request was sent again: the request shown failed once"
 
@@ -118,6 +121,8 @@ def _fuzz_interaction(
         return dataclasses.replace(base, reason=f"its example could not be verified: {example.error}")
     if stop_at is not None and time.monotonic() >= stop_at:
         return dataclasses.replace(base, reason="the fuzz deadline was reached before it", deadline_reached=True)
+    if not any(interaction.request.matching_rules.get(part) for part in VARIED):
+        return dataclasses.replace(base, reason=NO_RULES)
     try:
         strategy = requests_for(interaction, spec=pact.spec)
     except UsageError as exc:
@@ -167,5 +172,5 @@ def _fuzz_interaction(
         note = FLAKY if "Flaky" in type(exc).__name__ else f"hypothesis reported {type(exc).__name__}"
         found = dataclasses.replace(base, outcome=FAILED, smallest=tally.last, note=note)
     if found.outcome == PASSED and not found.deadline_reached and tally.sent < base.examples:
-        found = dataclasses.replace(found, note="hypothesis found no more distinct requests within the rules")
+        found = dataclasses.replace(found, note="hypothesis found no more requests to draw within the rules")
     return dataclasses.replace(found, sent=tally.sent, duration=time.monotonic() - started)

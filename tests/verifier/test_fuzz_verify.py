@@ -355,3 +355,18 @@ def test_a_provider_failing_at_random_is_a_fuzz_result_not_a_traceback() -> None
     assert fuzzed.outcome == "failed" and fuzzed.smallest is not None
     assert fuzzed.note is not None and "did not repeat" in fuzzed.note
     assert result.exit_code == 1
+
+
+def test_a_request_without_matching_rules_is_not_fuzzed_the_example_being_all_it_allows() -> None:
+    fixed = get_user_by_id(7, state=None)
+    del fixed["request"]["matchingRules"]
+    app = UsersById()
+
+    result = Verifier(provider="users", app=app, fuzz=20, fuzz_seed=1).verify(load_pact(pact(fixed)))
+
+    assert result.fuzz is not None
+    (fuzzed,) = result.fuzz.results
+    assert (fuzzed.outcome, fuzzed.sent) == ("not-fuzzed", 0)
+    assert fuzzed.reason == "its request has no matching rules: the example is the only request the pact allows"
+    assert app.paths == ["/users/7"]  # the example only
+    assert result.exit_code == 2  # nothing could be fuzzed at all
