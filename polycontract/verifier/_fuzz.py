@@ -32,7 +32,7 @@ from polycontract.verifier._fuzz_result import FAILED, NOT_FUZZED, PASSED, Fuzze
 from polycontract.verifier._result import COULD_NOT_VERIFY, InteractionResult, PactOutcome
 from polycontract.verifier._session import VerificationSession
 
-__all__ = ["fuzz_pacts"]
+__all__ = ["fuzz_interaction", "fuzz_pacts"]
 
 #: Why a message interaction is not fuzzed.
 MESSAGES = "messages have no request to vary"
@@ -81,22 +81,20 @@ def fuzz_pacts(
     """
     started = time.monotonic()
     stop_at = None if deadline is None else started + deadline
-    results: list[FuzzResult] = []
-    for outcome in outcomes:
-        for interaction, example in zip(outcome.pact.interactions, outcome.results, strict=False):
-            base = FuzzResult(
-                description=interaction.description,
-                consumer=outcome.pact.consumer,
-                provider=outcome.pact.provider,
-                outcome=NOT_FUZZED,
-                examples=examples,
-                seed=fuzz_seed,
-                example_request=example.request,
-                origin=outcome.origin,
-                key=interaction.key,
-                pending=example.pending,
-            )
-            results.append(_fuzz_interaction(session, outcome.pact, interaction, example, base, stop_at))
+    results = [
+        fuzz_interaction(
+            session,
+            outcome.pact,
+            interaction,
+            examples=examples,
+            fuzz_seed=fuzz_seed,
+            stop_at=stop_at,
+            example=example,
+            origin=outcome.origin,
+        )
+        for outcome in outcomes
+        for interaction, example in zip(outcome.pact.interactions, outcome.results, strict=False)
+    ]
     return FuzzRun(
         examples=examples,
         seed=fuzz_seed,
@@ -106,19 +104,54 @@ def fuzz_pacts(
     )
 
 
-def _fuzz_interaction(
+def fuzz_interaction(
     session: VerificationSession,
     pact: PactDocument,
     interaction: Interaction,
-    example: InteractionResult,
+    *,
+    examples: int,
+    fuzz_seed: int,
+    stop_at: float | None = None,
+    example: InteractionResult | None = None,
+    origin: str = "",
+) -> FuzzResult:
+    """One interaction's fuzz result, or why it was not fuzzed (what a per-interaction runner, such as a test
+    item, calls after verifying the example; ``example`` is that result, ``stop_at`` a `time.monotonic` bound).
+    """
+    base = FuzzResult(
+        description=interaction.description,
+        consumer=pact.consumer,
+        provider=pact.provider,
+        outcome=NOT_FUZZED,
+        examples=examples,
+        seed=fuzz_seed,
+        example_request=_line(interaction),
+        origin=origin,
+        key=interaction.key,
+        pending=example.pending if example is not None else interaction.pending,
+    )
+    if not isinstance(interaction, HttpInteraction):
+        return dataclasses.replace(base, reason=MESSAGES)
+    if example is not None and example.outcome == COULD_NOT_VERIFY:
+        return dataclasses.replace(base, reason=f"its example could not be verified: {example.error}")
+    return _fuzz_http(session, pact, interaction, base, stop_at)
+
+
+def _line(interaction: Interaction) -> str:
+    """``GET /users/7``: the example request of an HTTP interaction, empty for a message."""
+    if not isinstance(interaction, HttpInteraction):
+        return ""
+    return f"{interaction.request.method.upper()} {interaction.request.path}"
+
+
+def _fuzz_http(
+    session: VerificationSession,
+    pact: PactDocument,
+    interaction: HttpInteraction,
     base: FuzzResult,
     stop_at: float | None,
 ) -> FuzzResult:
-    """One interaction's fuzz result, or why it was not fuzzed."""
-    if not isinstance(interaction, HttpInteraction):
-        return dataclasses.replace(base, reason=MESSAGES)
-    if example.outcome == COULD_NOT_VERIFY:
-        return dataclasses.replace(base, reason=f"its example could not be verified: {example.error}")
+    """An HTTP interaction fuzzed under hypothesis, or why it was not."""
     if stop_at is not None and time.monotonic() >= stop_at:
         return dataclasses.replace(base, reason="the fuzz deadline was reached before it", deadline_reached=True)
     if not any(interaction.request.matching_rules.get(part) for part in VARIED):

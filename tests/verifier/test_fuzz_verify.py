@@ -370,3 +370,18 @@ def test_a_request_without_matching_rules_is_not_fuzzed_the_example_being_all_it
     assert fuzzed.reason == "its request has no matching rules: the example is the only request the pact allows"
     assert app.paths == ["/users/7"]  # the example only
     assert result.exit_code == 2  # nothing could be fuzzed at all
+
+
+def test_one_interaction_can_be_fuzzed_in_an_open_session_as_a_test_item_would(users_pact: PactDocument) -> None:
+    from polycontract.verifier._fuzz import fuzz_interaction
+
+    verifier, calls = _verifier(UsersById(known={7}))
+    (interaction,) = users_pact.interactions
+    with verifier.session() as session:
+        example = session.run(users_pact, interaction)
+        fuzzed = fuzz_interaction(session, users_pact, interaction, examples=20, fuzz_seed=1, example=example)
+
+    assert example.ok
+    assert fuzzed.outcome == "failed" and fuzzed.example_request == "GET /users/7"
+    assert fuzzed.smallest is not None and fuzzed.smallest.path != "/users/7"
+    assert len(calls) == 2 * (1 + fuzzed.sent)
