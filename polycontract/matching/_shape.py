@@ -201,6 +201,21 @@ class _Memo(dict[Any, Any]):
         return miss
 
 
+class _Learning(_Memo):
+    """The memo of a kept one-shot subtree's node (not its children): it also remembers, up to `_MEMO_SIZE`,
+    the other keys met, so the same field names under other first names are found without a call."""
+
+    __slots__ = ()
+
+    def __missing__(self, key: Any) -> Any:
+        miss = self.miss
+        if miss is None:
+            raise KeyError(key)
+        if len(self) < _MEMO_SIZE:
+            self[key] = miss
+        return miss
+
+
 class _Fresh(_Node):
     """A trie node that is also the selection reached along its own path alone: a path set met once is
     walked on its trie, without a `Shape` per visited place (one is built only where a wildcard and a
@@ -288,7 +303,7 @@ def fresh_shape(paths: tuple[str, ...]) -> Selection:
 
 #: The first ``$.name`` step of each path of a set joined by line breaks, and the rest of the path after it (as
 #: `_first_step` splits one path).
-_STEPS = re.compile(r"^\$\.([^.\[\]\n]+)((?:[.\[][^\n]*)?)$", re.MULTILINE)
+_STEPS = re.compile(r"^\$\.([^.\[\]\n]+)((?:[.\[].*)?)$", re.MULTILINE)
 #: The subtrees of the one-shot root of a path set by its template: (rests of its paths, the first position
 #: of each path's first name, that of the wildcard ``*`` or -1), in the order of the names' first appearance.
 _TEMPLATES: dict[tuple[tuple[str, ...], tuple[int, ...], int], tuple[_Node | None, ...]] = {}
@@ -397,14 +412,14 @@ def _settle(top: _Fresh, weight: int, inherited: Best, *, deep: bool = True) -> 
         star = node.star
         if star is None:
             node.memo = node.children
-            if deep:  # a kept subtree: its children answer for every other key
-                memo = node.children = node.memo = _Memo(node.children)
+            if deep:  # a kept subtree: its memo answers for every other key
+                memo = node.memo = _Learning(node.children)
                 memo.miss = None if node.indexed else Shape((), _cascaded(best))
                 node.other = memo.miss
             if not node.children:
                 continue  # `ends` stays True
         elif deep and not node.children:
-            memo = node.memo = _Memo()
+            memo = node.memo = _Learning()
             memo.miss = star  # every key selects the wildcard's node
         node.ends = False
         if not deep:
