@@ -6,7 +6,8 @@ bulk-inserted straight into the broker's tables. ``--keep-seed`` keeps the seede
 folder and reuses it on later runs (the file name carries the scale and the schema revision).
 
 The server is a subprocess (``broker serve --workers N --host 127.0.0.1 --port 0``, default log level: an access
-line per request, to a file); the load comes from another
+line per request, to a file), loaded once every worker has started (the time it took is printed, with each
+worker's estate index build: a worker builds its in-memory snapshot before serving); the load comes from another
 process (``--client`` mode of this script): C keep-alive connections over raw sockets (asyncio streams, HTTP/1.1),
 each sending its next request when the answer arrives. Requests alternate the two forms clients use:
 ``GET /can-i-deploy?pacticipant=&version=&environment=`` and the Pact CLI's
