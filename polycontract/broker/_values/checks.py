@@ -9,13 +9,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polycontract.broker._values.names import checked_name
-from polycontract.broker._values.selectors import DEFAULT_SELECTORS, ConsumerVersionSelector
 from polycontract.broker._values.test_results import normalize
 from polycontract.errors import UsageError
-from polycontract.schema_matrix import KINDS, LEVELS, SchemaKind
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    from polycontract.broker._values.selectors import ConsumerVersionSelector
+    from polycontract.schema_matrix import SchemaKind
+
+    #: A selector as an object or in the Pact Broker's JSON form.
+    SelectorInput: TypeAlias = ConsumerVersionSelector | dict[str, Any]
 
 __all__ = [
     "WEBHOOK_ID",
@@ -38,9 +45,6 @@ __all__ = [
     "utc",
     "wip_flag",
 ]
-
-#: A selector as an object or in the Pact Broker's JSON form.
-SelectorInput = ConsumerVersionSelector | dict[str, Any]
 
 #: The longest URL stored (longer ones are refused, not cut).
 MAX_URL = 2048
@@ -76,8 +80,22 @@ def deploy_target(to_environment: str | None, to_main_branch: bool, to_tag: str 
     return f"the latest versions tagged {to_tag}" if to_tag is not None else "the main branches"
 
 
+if not TYPE_CHECKING:  # for mypy, SelectorInput is defined above and no other name of this module is dynamic
+
+    def __getattr__(name: str) -> Any:
+        """`SelectorInput` at run time, made on first use: the selectors' module loads for the calls using it."""
+        if name == "SelectorInput":
+            from polycontract.broker._values.selectors import ConsumerVersionSelector
+
+            globals()[name] = alias = ConsumerVersionSelector | dict[str, Any]
+            return alias
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def check_kind(kind: str) -> SchemaKind:
     """``kind`` as a `SchemaKind`, or a `UsageError` listing the kinds."""
+    from polycontract.schema_matrix import KINDS  # a command that checks no schema does not load the schema matrix
+
     for known in KINDS:
         if kind.lower() == known:
             return known
@@ -86,6 +104,8 @@ def check_kind(kind: str) -> SchemaKind:
 
 def check_level(level: str) -> str:
     """``level`` upper-cased, or a `UsageError` listing the compatibility levels."""
+    from polycontract.schema_matrix import LEVELS  # as in check_kind
+
     if level.upper() not in LEVELS:
         raise UsageError(f"level={level!r} is not a compatibility level (expected one of {', '.join(LEVELS)})")
     return level.upper()
@@ -139,6 +159,8 @@ def checked_webhook_id(webhook_id: str | None) -> str | None:
 
 def parse_selectors(selectors: Iterable[SelectorInput] | None) -> tuple[ConsumerVersionSelector, ...]:
     """Selectors as objects (JSON dicts parsed); none given means the defaults."""
+    from polycontract.broker._values.selectors import DEFAULT_SELECTORS, ConsumerVersionSelector
+
     if selectors is None:
         return DEFAULT_SELECTORS
     parsed = tuple(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import inspect
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -28,6 +27,8 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from polycontract.errors import UsageError
 
 if TYPE_CHECKING:
+    import inspect
+
     from polycontract.model import PactDocument
 
 __all__ = ["MAX_NAME", "UNSEEN_CLASS", "checked_name", "checked_pact_names", "names_checked", "unseen_character"]
@@ -127,17 +128,45 @@ def checked_pact_names(pact: PactDocument) -> PactDocument:
     return dataclasses.replace(pact, consumer=consumer, provider=provider)
 
 
+#: ``co_flags`` bits of a function taking ``*args`` and ``**kwargs`` (``inspect.CO_VARARGS``, ``CO_VARKEYWORDS``).
+_CO_VARARGS: Final = 0x04
+_CO_VARKEYWORDS: Final = 0x08
+
+
+def _parameter_names(method: Callable[..., Any]) -> Sequence[str]:
+    """The names of ``method``'s parameters: those of ``inspect.signature(method)``, not in its order.
+
+    A plain function's are read off its code object: a class is decorated at import, and building a
+    signature for each of its operations then would cost every command that imports it (the call builds it).
+    """
+    code = getattr(method, "__code__", None)
+    if code is None or hasattr(method, "__wrapped__") or hasattr(method, "__signature__"):
+        import inspect  # rare: a wrapped function or a callable object
+
+        return list(inspect.signature(method).parameters)
+    count = code.co_argcount + code.co_kwonlyargcount
+    count += bool(code.co_flags & _CO_VARARGS) + bool(code.co_flags & _CO_VARKEYWORDS)
+    names: tuple[str, ...] = code.co_varnames[:count]
+    return names
+
+
 def _checking(operation: str, method: Callable[..., Any]) -> Callable[..., Any] | None:
     """``method`` checking its name parameters first, or None when it has none."""
-    signature = inspect.signature(method)
-    kinds = {p: _PARAMETERS[p] for p in signature.parameters if p in _PARAMETERS}
-    if "name" in signature.parameters and operation in _NAME_PARAMETER:
+    parameters = _parameter_names(method)
+    kinds = {p: _PARAMETERS[p] for p in parameters if p in _PARAMETERS}
+    if "name" in parameters and operation in _NAME_PARAMETER:
         kinds["name"] = _NAME_PARAMETER[operation]
     if not kinds:
         return None
+    signature: inspect.Signature | None = None  # built on the first call
 
     @functools.wraps(method)
     def checked(*args: Any, **kwargs: Any) -> Any:
+        nonlocal signature
+        if signature is None:
+            import inspect  # loaded by now in most programs (click imports it); see _parameter_names
+
+            signature = inspect.signature(method)
         try:
             bound = signature.bind(*args, **kwargs)
         except TypeError:
@@ -158,7 +187,8 @@ def names_checked(cls: T) -> T:
     for operation in dir(cls):
         if operation.startswith("_"):
             continue
-        method = inspect.getattr_static(cls, operation)
+        # as inspect.getattr_static(cls, operation): the first class along the MRO to define it, no descriptor run
+        method = next(vars(klass)[operation] for klass in cls.__mro__ if operation in vars(klass))
         if isinstance(method, property | classmethod | staticmethod | type) or not callable(method):
             continue
         checked = _checking(operation, method)
