@@ -133,6 +133,18 @@ def from_fields(cls: type[_T], fields: dict[str, Any]) -> _T:
     return made
 
 
+def fields_maker(cls: type[_T]) -> Callable[[dict[str, Any]], _T]:
+    """The function `from_fields` builds ``cls`` with, for a reader that builds thousands (one call fewer each).
+
+    >>> fields_maker(ProviderState)({"name": "a user exists", "params": {}}) == ProviderState(name="a user exists")
+    True
+    """
+    make = _MAKERS.get(cls)
+    if make is None:
+        make = _MAKERS[cls] = _maker(cls)
+    return make
+
+
 def _maker(cls: type) -> Callable[[dict[str, Any]], Any]:
     """The function `from_fields` uses for ``cls``: slot by slot for a slotted dataclass, else one ``__dict__``."""
     names = [f.name for f in dataclasses.fields(cls)] if "__slots__" in vars(cls) else None

@@ -14,11 +14,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from polycontract.codec._where import Where
-from polycontract.model import ABSENT, Body, SpecVersion, from_fields
+from polycontract.model import ABSENT, Body, SpecVersion, fields_maker
 
 __all__ = ["header_content_type", "is_binary_media_type", "read_body"]
 
 _V4_BODY_KEYS = frozenset({"content", "contentType", "encoded", "contentTypeHint"})
+#: `Body` built from all its fields at once (`polycontract.model.from_fields`).
+_make_body = fields_maker(Body)
 
 
 def header_content_type(headers: Mapping[str, tuple[str, ...]] | None) -> str | None:
@@ -76,7 +78,7 @@ def read_body(
             return Body(content=base64.b64decode(raw, validate=True))
         except (binascii.Error, ValueError):
             pass  # not base64: the reference keeps the text
-    return from_fields(Body, {"content": raw, "content_type": None, "encoded": False, "content_type_hint": None})
+    return _make_body({"content": raw, "content_type": None, "encoded": False, "content_type_hint": None})
 
 
 def _read_v4_body(raw: Mapping[str, Any], where: Where) -> Body:
@@ -88,7 +90,7 @@ def _read_v4_body(raw: Mapping[str, Any], where: Where) -> Body:
     hint = raw.get("contentTypeHint")
     if encoded in (False, None):
         fields = {"content": content, "content_type": content_type, "encoded": False, "content_type_hint": hint}
-        return from_fields(Body, fields)
+        return _make_body(fields)
     if not isinstance(encoded, str):
         where.at("encoded").fail(f"encoded={encoded!r}", expected="false, 'base64' or 'json'")
     if not isinstance(content, str):
