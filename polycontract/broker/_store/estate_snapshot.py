@@ -6,8 +6,9 @@ verification per (pact content, provider version), with the test results of fail
 then answers `environment_question` from memory: the same publications, live versions and versions, and of the
 verifications of each content by each provider version only the one `polycontract.matrix.decide` takes as latest,
 with the failures `polycontract.broker._store.reads.attach_failures` would attach to it; so the decision is the
-same. At 200,000 verifications and 60,000 publications a snapshot holds about 85 MB of Python objects. The snapshot is labelled by the data's revision token (`polycontract.broker._store.revision`)
-read before and after the reads; it is kept only when both are the same, so every read saw that one state.
+same. At 200,000 verifications and 60,000 publications a snapshot holds about 85 MB of Python objects. The
+snapshot is labelled by the data's revision token (`polycontract.broker._store.revision`) read before and after
+the reads; it is kept only when both are the same, so every read saw that one state.
 `polycontract.broker._store.estate_index` decides when it may be used.
 """
 
