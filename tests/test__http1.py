@@ -119,48 +119,32 @@ def test_answers_arriving_together_are_read_one_at_a_time() -> None:
     assert reader.buffer == b""
 
 
-@pytest.mark.parametrize(
-    ("pieces", "message"),
-    [
-        ([b""], "Server disconnected without sending a response."),
-        ([b"HTTP/1.1 200 OK\r\nContent-Len"], "Server disconnected without sending a response."),
-        ([b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nabc"], "received 3 bytes, expected 9"),
-        ([b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab"], "received 2 bytes, expected 5"),
-        ([b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5"], "incomplete chunked read"),
-        ([b"ICY 200 OK\r\n\r\n"], "illegal status line: b'ICY 200 OK'"),
-        ([b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n"], "illegal header line: b'no colon here'"),
-        ([b"HTTP/1.1 200 OK\r\nBad Name: x\r\n\r\n"], "illegal header line: b'Bad Name: x'"),
-        ([b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"], "Only Transfer-Encoding: chunked"),
-        ([b"HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\nab"], "bad Content-Length: [b'1', b'2']"),
-        ([b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n"], "bad Content-Length: [b'-1']"),
-        ([b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x2\r\nab\r\n0\r\n\r\n"], "illegal chunk size"),
-        ([b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n"], "longer than its size"),
-        ([b"HTTP/1.1 200 OK\r\n" + b"X: " + b"y" * 70_000], "header block is too long"),
-        ([b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 70_000], "chunk header is too long"),
-    ],
-    ids=[
-        "nothing",
-        "cut-in-the-head",
-        "short-content-length-body",
-        "short-chunk",
-        "no-chunk-line-end",
-        "not-http",
-        "header-without-colon",
-        "header-name-not-a-token",
-        "unsupported-transfer-encoding",
-        "conflicting-content-lengths",
-        "negative-content-length",
-        "chunk-size-not-plain-hex",
-        "chunk-longer-than-its-size",
-        "endless-head",
-        "endless-chunk-size",
-    ],
-)
-def test_a_malformed_or_cut_answer_raises_the_client_s_error_with_h11_s_words(
-    pieces: list[bytes], message: str
-) -> None:
+OK = b"HTTP/1.1 200 OK\r\n"
+CHUNKED = OK + b"Transfer-Encoding: chunked\r\n\r\n"
+#: An answer the server sends before it closes, and what the error says.
+MALFORMED = {
+    "nothing": (b"", "Server disconnected without sending a response."),
+    "cut-in-the-head": (OK + b"Content-Len", "Server disconnected without sending a response."),
+    "short-content-length-body": (OK + b"Content-Length: 9\r\n\r\nabc", "received 3 bytes, expected 9"),
+    "short-chunk": (CHUNKED + b"5\r\nab", "received 2 bytes, expected 5"),
+    "no-chunk-line-end": (CHUNKED + b"5", "incomplete chunked read"),
+    "not-http": (b"ICY 200 OK\r\n\r\n", "illegal status line: b'ICY 200 OK'"),
+    "header-without-colon": (OK + b"no colon here\r\n\r\n", "illegal header line: b'no colon here'"),
+    "header-name-not-a-token": (OK + b"Bad Name: x\r\n\r\n", "illegal header line: b'Bad Name: x'"),
+    "unsupported-transfer-encoding": (OK + b"Transfer-Encoding: gzip, chunked\r\n\r\n", "Only Transfer-Encoding"),
+    "conflicting-content-lengths": (OK + b"Content-Length: 1, 2\r\n\r\nab", "bad Content-Length: [b'1', b'2']"),
+    "negative-content-length": (OK + b"Content-Length: -1\r\n\r\n", "bad Content-Length: [b'-1']"),
+    "chunk-size-not-plain-hex": (CHUNKED + b"0x2\r\nab\r\n0\r\n\r\n", "illegal chunk size: b'0x2'"),
+    "chunk-longer-than-its-size": (CHUNKED + b"2\r\nabc\r\n0\r\n\r\n", "a chunk is longer than its size says"),
+    "endless-head": (OK + b"X: " + b"y" * 70_000, "the response's header block is too long"),
+    "endless-chunk-size": (CHUNKED + b"1" * 70_000, "a chunk header is too long"),
+}
+
+
+@pytest.mark.parametrize(("raw", "message"), MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_malformed_or_cut_answer_raises_the_client_s_error_with_h11_s_words(raw: bytes, message: str) -> None:
     with pytest.raises(ProtocolError) as caught:
-        reader_of(pieces).read(head_only=False)
+        reader_of([raw]).read(head_only=False)
 
     assert message in str(caught.value)
 
