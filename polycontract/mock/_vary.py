@@ -8,7 +8,7 @@ wins at its path). Where the draws come from:
 - a hypothesis ``data`` object (``st.data()``), given as ``vary=data`` or set by the pytest plugin's
   ``vary=N`` runs (`varying`): draws come from the running test, so hypothesis shrinks them. The socket
   server answers in its own threads, and hypothesis draws only in the test's thread, so `ResponseSource`
-  draws a pool of `POOL_SIZE` responses per interaction when the server is made: the k-th matched
+  draws a pool of `DRAWN_POOL_SIZE` responses per interaction when the server is made: the k-th matched
   request of an interaction gets the k-th response of its pool (after the last, they repeat). A
   transport is called in the test's thread and draws each response when the request comes in.
 - no hypothesis test (``vary=True``): a pool drawn once by a small hypothesis run under a fixed seed
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_SEED",
+    "DRAWN_POOL_SIZE",
     "POOL_SIZE",
     "ResponseSource",
     "VaryRun",
@@ -46,8 +47,11 @@ __all__ = [
     "varying",
 ]
 
-#: Responses drawn per interaction for a socket server (and for any mock outside a hypothesis test).
+#: Responses per interaction outside a hypothesis test (a seeded pool).
 POOL_SIZE = 8
+#: Responses drawn per interaction from a hypothesis test's data for a socket server, up front: every
+#: draw is shrunk and replayed, so few (most consumer tests send one request per interaction).
+DRAWN_POOL_SIZE = 3
 #: Examples the seeded run makes to fill a pool of `POOL_SIZE` distinct responses (many repeat the example).
 _SEEDED_EXAMPLES = 4 * POOL_SIZE
 #: The seed of ``vary=True`` outside a hypothesis test, when ``vary_seed`` is not given.
@@ -125,6 +129,26 @@ def source_for(
     return source
 
 
+#: Strategies by response (its repr) and spec: hypothesis validates a strategy on its first draw, which
+#: costs more than the draw; a test run many times declares equal responses again and again.
+_STRATEGIES: dict[tuple[str, str], SearchStrategy[Response]] = {}
+_STRATEGIES_SIZE = 256
+
+
+def _strategy(response: Response, spec: str) -> SearchStrategy[Response]:
+    """`responses_for` ``response``, built once per equal response."""
+    key = (repr(response), spec)
+    found = _STRATEGIES.get(key)
+    if found is None:
+        from polycontract.strategies import responses_for
+
+        found = responses_for(response, spec=spec)
+        if len(_STRATEGIES) >= _STRATEGIES_SIZE:
+            _STRATEGIES.clear()
+        _STRATEGIES[key] = found
+    return found
+
+
 def _in_hypothesis_test() -> bool:
     """Whether a hypothesis test is running in this thread (hypothesis is not loaded to find out)."""
     if "hypothesis" not in sys.modules:
@@ -150,10 +174,8 @@ class ResponseSource:
         lazy: bool = False,
         spec: str = "V4",
     ) -> None:
-        from polycontract.strategies import responses_for
-
         self.interactions = tuple(interactions)
-        self._strategies = [responses_for(i, spec=spec) for i in self.interactions]
+        self._strategies = [_strategy(i.response, spec) for i in self.interactions]
         self._data = data
         self._lazy = lazy and data is not None
         self._owner = threading.get_ident()
@@ -164,7 +186,7 @@ class ResponseSource:
         if self._lazy:
             self._pools: list[list[Response]] = [[] for _ in self.interactions]
         elif data is not None:
-            self._pools = [[data.draw(s) for _ in range(POOL_SIZE)] for s in self._strategies]
+            self._pools = [[data.draw(s) for _ in range(DRAWN_POOL_SIZE)] for s in self._strategies]
         else:
             self._pools = _seeded_pools(self.interactions, self._strategies, DEFAULT_SEED if seed is None else seed)
 

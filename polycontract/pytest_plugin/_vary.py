@@ -20,9 +20,8 @@ from typing import Any
 
 import pytest
 
-from polycontract.mock._vary import describe_served, varying
+from polycontract.mock.support import describe_served, varying
 from polycontract.pact import Pact
-from polycontract.pact._draft import Draft
 
 __all__ = ["run_varied", "vary_count"]
 
@@ -58,7 +57,7 @@ def run_varied(item: pytest.Function, runs: int, pacts: Callable[[], list[Pact]]
     def once(data: Any) -> None:
         __tracebackhide__ = True
         for declared in pacts():
-            restart(declared)
+            declared._restart()
         with varying(data) as run:
             try:
                 test(**kwargs)
@@ -83,12 +82,3 @@ def run_varied(item: pytest.Function, runs: int, pacts: Callable[[], list[Pact]]
         deadline=None if profile.deadline == _LIBRARY_DEADLINE else profile.deadline,
     )
     chosen(given(data=st.data())(once))()
-
-
-def restart(declared: Pact) -> None:
-    """Empty ``declared``: no interactions, no mocks, no deliveries (the next run declares them again)."""
-    declared._interactions.clear()
-    declared._optional.clear()
-    declared._mocks.clear()
-    declared._delivered.clear()
-    declared._draft = Draft()
