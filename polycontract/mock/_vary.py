@@ -57,6 +57,9 @@ _SEEDED_EXAMPLES = 4 * POOL_SIZE
 #: The seed of ``vary=True`` outside a hypothesis test, when ``vary_seed`` is not given.
 DEFAULT_SEED = 0
 
+#: Responses a source keeps for a failure report (a benchmark sends thousands).
+_SERVED_KEPT = 50
+
 Finish = Callable[[Response], Response]
 
 
@@ -161,7 +164,8 @@ def _in_hypothesis_test() -> bool:
 class ResponseSource:
     """The responses a varied mock provider hands out, per interaction (by its index in ``interactions``).
 
-    ``data``: a hypothesis data object to draw from (None: a seeded pool, ``seed`` or `DEFAULT_SEED`).
+    ``data``: a hypothesis data object to draw from (None: a seeded pool, ``seed`` or `DEFAULT_SEED`;
+    ``seed`` is not used with ``data``, whose test has its own).
     Thread-safe: the socket server asks from many threads.
     """
 
@@ -181,7 +185,8 @@ class ResponseSource:
         self._owner = threading.get_ident()
         self._lock = threading.Lock()
         self._counts = [0] * len(self.interactions)
-        #: Each response handed out, finished (generators applied): ``(interaction index, response)``.
+        #: The responses handed out (the first `_SERVED_KEPT`), finished (generators applied), for a failure
+        #: report: ``(interaction index, response)``.
         self.served: list[tuple[int, Response]] = []
         if self._lazy:
             self._pools: list[list[Response]] = [[] for _ in self.interactions]
@@ -199,17 +204,15 @@ class ResponseSource:
                     "(use pact.serve(vary=...), which draws its responses up front)"
                 )
             drawn = self._data.draw(self._strategies[index])
-            finished = finish(drawn)
+        else:
             with self._lock:
-                self.served.append((index, finished))
-            return finished
-        with self._lock:
-            pool = self._pools[index]
-            drawn = pool[self._counts[index] % len(pool)]
-            self._counts[index] += 1
+                pool = self._pools[index]
+                drawn = pool[self._counts[index] % len(pool)]
+                self._counts[index] += 1
         finished = finish(drawn)
         with self._lock:
-            self.served.append((index, finished))
+            if len(self.served) < _SERVED_KEPT:
+                self.served.append((index, finished))
         return finished
 
 
