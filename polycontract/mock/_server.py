@@ -12,12 +12,10 @@ It binds port 0 (the system picks a free port; no bind-and-release race) and rep
 from __future__ import annotations
 
 import contextlib
-import email.utils
 import errno
 import functools
 import http.client
 import io
-import os
 import selectors
 import socket
 import socketserver
@@ -33,6 +31,7 @@ from typing import Any
 from polycontract.errors import UsageError
 from polycontract.mock._provider import MockProvider
 from polycontract.mock._request_head import read_headers
+from polycontract.mock._wake import SERVER, Selector, Wake, date, reason, version_number
 from polycontract.mock._wire_reply import Reply
 from polycontract.mock._wire_request import normalise_request
 from polycontract.mock._workers import submit
@@ -56,36 +55,6 @@ def _wire_text(target: str) -> str:
         return target.encode("latin-1").decode("utf-8")
     except UnicodeDecodeError:
         return target
-
-
-#: The ``Server`` header ``http.server`` sends.
-_SERVER = f"{BaseHTTPRequestHandler.server_version} {BaseHTTPRequestHandler.sys_version}"
-_REASONS = {status: phrase for status, (phrase, _) in BaseHTTPRequestHandler.responses.items()}
-_clock: list[Any] = [0, ""]  # the whole second last formatted, and its Date header value
-
-
-def _reason(status: int) -> str:
-    return _REASONS.get(status, "")
-
-
-def _date() -> str:
-    """The ``Date`` header value for now, formatted once a second (as ``date_time_string`` formats it)."""
-    now = time.time()
-    second = int(now)
-    if _clock[0] != second:
-        _clock[1] = email.utils.formatdate(second, usegmt=True)
-        _clock[0] = second
-    return str(_clock[1])
-
-
-def _version_number(version: str) -> tuple[int, int] | None:
-    """``HTTP/1.1`` -> (1, 1); None for what ``http.server`` refuses as a bad request version."""
-    if not version.startswith("HTTP/"):
-        return None
-    parts = version[5:].split(".")
-    if len(parts) != 2 or any(not p.isdigit() or len(p) > 10 for p in parts):
-        return None
-    return int(parts[0]), int(parts[1])
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -137,7 +106,7 @@ class _Handler(BaseHTTPRequestHandler):
             return False
         if len(words) >= 3:
             version = words[-1]
-            number = _version_number(version)
+            number = version_number(version)
             if number is None:
                 self.send_error(HTTPStatus.BAD_REQUEST, f"Bad request version ({version!r})")
                 return False
@@ -207,8 +176,8 @@ class _Handler(BaseHTTPRequestHandler):
         """The status line, ``Server``, ``Date``, the reply's headers and ``Content-Length``, then the body, in
         one buffered write (what ``send_response``, ``send_header`` and ``end_headers`` write, built at once).
         """
-        status = f"{self.protocol_version} {reply.status} {_reason(reply.status)}"
-        head = [f"{status}\r\nServer: {_SERVER}\r\nDate: {_date()}\r\n"]
+        status = f"{self.protocol_version} {reply.status} {reason(reply.status)}"
+        head = [f"{status}\r\nServer: {SERVER}\r\nDate: {date()}\r\n"]
         head += [
             f"{name}: {value}\r\n"
             for name, value in reply.headers
@@ -221,55 +190,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the test's own output should not be interleaved with an access log."""
-
-
-#: ``poll``, where there is one: it opens no descriptor (``epoll`` opens one and registers each socket with
-#: a system call), for the two descriptors an accept loop waits on.
-_Selector: type[selectors.BaseSelector] = getattr(selectors, "PollSelector", selectors.DefaultSelector)
-
-
-class _Wake:
-    """A descriptor that becomes readable when `set`: a pipe on POSIX, else a socket pair (``select`` on
-    Windows takes sockets only). Closed once; a second `close` does nothing (a number closed twice could
-    by then be another file's).
-    """
-
-    def __init__(self) -> None:
-        self._pair: tuple[socket.socket, socket.socket] | None = None
-        if os.name == "posix":
-            self._read, self._write = os.pipe()
-        else:
-            self._pair = socket.socketpair()
-            self._read, self._write = self._pair[0].fileno(), self._pair[1].fileno()
-        self._closed = False
-        self._lock = threading.Lock()  # `set` and `close` come from different threads
-
-    def fileno(self) -> int:
-        """The descriptor to wait on."""
-        return self._read
-
-    def set(self) -> None:
-        """Make `fileno` readable (once is enough: nobody reads it)."""
-        with self._lock, contextlib.suppress(OSError):
-            if self._closed:
-                return
-            if self._pair is not None:
-                self._pair[1].send(b"x")
-            else:
-                os.write(self._write, b"x")
-
-    def close(self) -> None:
-        """Close both ends."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-        if self._pair is not None:
-            for end in self._pair:
-                end.close()
-            return
-        os.close(self._read)
-        os.close(self._write)
 
 
 class _Server(ThreadingHTTPServer):
@@ -288,8 +208,8 @@ class _Server(ThreadingHTTPServer):
         self.provider = provider
         self.connections: set[socket.socket] = set()
         self.crashes: list[BaseException] = []
-        self._wake = _Wake()
-        self._selector = _Selector()  # before binding: a failed bind closes it
+        self._wake = Wake()
+        self._selector = Selector()  # before binding: a failed bind closes it
         super().__init__(address, _Handler)
         self._selector.register(self.socket, selectors.EVENT_READ, "accept")
         self._selector.register(self._wake.fileno(), selectors.EVENT_READ, "wake")
