@@ -21,14 +21,14 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from polycontract.broker._store.estate_snapshot import EstateSnapshot, build
 
 if TYPE_CHECKING:
-    from polycontract.broker._store.session import Store
+    from sqlalchemy import Connection
 
 __all__ = ["REST_FACTOR", "EstateIndex", "known_revision"]
 
@@ -53,10 +53,18 @@ def known_revision(token: str) -> Iterator[None]:
         _KNOWN.reset(reset)
 
 
+class _Store(Protocol):
+    """What the index reads from `polycontract.broker._store.session.Store` (which holds the index)."""
+
+    def revision_token(self) -> str | None: ...
+
+    def transaction(self, *, write: bool = True) -> AbstractContextManager[Connection]: ...
+
+
 class EstateIndex:
     """The latest `EstateSnapshot` of ``store`` built by this process, and when to build the next."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: _Store) -> None:
         self._store = store
         self._snapshot: EstateSnapshot | None = None
         self._lock = threading.Lock()
