@@ -17,6 +17,7 @@ LAYERS = {
     "_renamed": 1,
     "model": 2,
     "codec": 2,
+    "_http1": 2,
     "_paths": 2,
     "_regex": 2,
     "_javatime": 2,

@@ -25,8 +25,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from polycontract.matching._matchers import TYPE_LIKE, _json_equal, check, check_size
+from polycontract.matching._one_shot import fresh_shape
 from polycontract.matching._passes import _EQUAL, _SAME_TYPE, _TEXT, _TYPES, Leaf, leaf_of, passes
-from polycontract.matching._shape import Selection, fresh_shape, shape_of
+from polycontract.matching._shape import Selection, shape_of
 from polycontract.model import RuleSet
 
 __all__ = ["json_accepts"]

@@ -21,8 +21,9 @@ from polycontract.matching import _accept, _shape
 from polycontract.matching._accept import json_accepts
 from polycontract.matching._fast import text_passes
 from polycontract.matching._http import compare_headers, compare_query
+from polycontract.matching._one_shot import fresh_shape
 from polycontract.matching._quick import headers_match, query_matches
-from polycontract.matching._shape import fresh_shape, shape_of
+from polycontract.matching._shape import shape_of
 from polycontract.model import Matcher, RuleSet
 
 TOKENS: st.SearchStrategy[Token] = st.sampled_from(["a", "b", "2", "x y", "n\nl", 0, 2, STAR])

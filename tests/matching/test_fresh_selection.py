@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from polycontract._paths import STAR, PathSyntaxError, Token, parse_path, render_path
 from polycontract.matching import _accept, _shape
 from polycontract.matching._accept import json_accepts
+from polycontract.matching._one_shot import fresh_shape
 from polycontract.matching._select import compile_rules
-from polycontract.matching._shape import fresh_shape, shape_of
+from polycontract.matching._shape import shape_of
 from polycontract.model import Matcher, RuleSet
 
 TOKENS: st.SearchStrategy[Token] = st.sampled_from(["a", "b", "2", "x y", 0, 2, STAR])

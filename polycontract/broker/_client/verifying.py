@@ -23,7 +23,6 @@ from polycontract.broker._client.codec import (
 )
 from polycontract.broker._client.paths import pact_path, seg
 from polycontract.broker._values.checks import (
-    SelectorInput,
     checked_wip_since,
     parse_result,
     parse_selectors,
@@ -34,6 +33,7 @@ from polycontract.errors import PactFormatError, StorageError, UsageError
 
 if TYPE_CHECKING:
     from polycontract.broker._client.transport import Transport
+    from polycontract.broker._values.checks import SelectorInput
     from polycontract.broker._values.records import PactForVerification, PublishedVerification
 
 __all__ = ["HttpVerifying"]
