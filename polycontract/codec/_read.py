@@ -11,7 +11,6 @@ from urllib.parse import parse_qsl
 
 from polycontract.codec import _shared
 from polycontract.codec._bodies import read_body
-from polycontract.codec._rules import parse_generators, parse_matching_rules
 from polycontract.codec._where import Where
 from polycontract.model import (
     NO_ENTRIES,
@@ -304,8 +303,8 @@ def read_message_contents(data: Any, spec: SpecVersion, where: Where) -> Message
     return MessageContents(
         contents=contents,
         metadata=dict(metadata),
-        matching_rules=parse_matching_rules(data.get("matchingRules"), where.at("matchingRules"), message=True),
-        generators=parse_generators(data.get("generators"), where.at("generators"), message=True),
+        matching_rules=_shared.matching_rules(data.get("matchingRules"), where, message=True),
+        generators=_shared.generators(data.get("generators"), where, message=True),
         extra={k: v for k, v in data.items() if k not in _MESSAGE_KEYS and k not in _COMMON_KEYS},
     )
 
