@@ -1,0 +1,303 @@
+"""Counterexamples for schema compatibility findings: a concrete value one side writes and the other rejects.
+
+The rule tables of `avro` and `jsonschema` decide from the structure of two schemas. This module checks
+each direction with data: it draws values from the *writing* schema (`polycontract.strategies.from_avro`,
+`from_json_schema`) and asks hypothesis to find one the *reading* schema rejects, then shrinks it::
+
+    from polycontract.compat import counterexamples
+    for d in counterexamples.jsonschema_directions(old, new, "BACKWARD", budget=100, seed=0):
+        print(d.label, d.example)   # "backward  this message, valid under old, is rejected by new: {...}"
+
+- Avro: the value is written with fastavro under the writer schema and read back with the reader
+  schema (schema resolution); the counterexample is a value whose read raises.
+- JSON Schema: the value is valid under the accepting schema and invalid under the other (jsonschema,
+  each schema's own draft, ``format`` not asserted, as jsonschema does by default).
+- A direction the rule table calls compatible for which a counterexample is found is a *contradiction*:
+  `contradictions` turns it into an error finding (``generated-data-contradicts-rules``), so the gate
+  fails — a real value breaks, whatever the table says.
+- When no counterexample turns up within the budget, the result says so ("no counterexample found in
+  N tries"); it claims neither compatibility nor breakage.
+
+The search is deterministic for a seed (``random.Random(seed)``, no example database). hypothesis is
+imported only here, and only when a search runs; the plain compat checks never import it.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from polycontract.compat import avro as _avro
+from polycontract.compat import jsonschema as _jsonschema
+from polycontract.compat._load import load_document
+from polycontract.compat._plain import plain
+from polycontract.errors import SchemaError, UsageError
+
+__all__ = [
+    "CONTRADICTION",
+    "Counterexample",
+    "Direction",
+    "avro_directions",
+    "avro_search",
+    "contradictions",
+    "jsonschema_directions",
+    "jsonschema_search",
+]
+
+#: The rule (Avro) and change name (JSON Schema) of a finding raised by data the rule table calls safe.
+CONTRADICTION = "generated-data-contradicts-rules"
+#: Examples tried per direction unless a budget is given.
+DEFAULT_BUDGET = 100
+
+
+@dataclass(frozen=True, kw_only=True)
+class Counterexample:
+    """The outcome of one search: a value ``writer`` produces that ``reader`` rejects, or none within ``tries``.
+
+    ``value`` is plain JSON data (Avro bytes as ISO-8859-1 text, decimals, dates and UUIDs as strings);
+    ``error`` is the reader's complaint; ``note`` says why no search ran (a schema values cannot be drawn from).
+    """
+
+    writer: str
+    reader: str
+    found: bool
+    tries: int
+    value: Any = None
+    error: str = ""
+    note: str = ""
+
+    def __str__(self) -> str:
+        if self.found:
+            shown = json.dumps(self.value, ensure_ascii=False, sort_keys=True)
+            return f"this message, written by {self.writer}, cannot be read by {self.reader}: {shown} ({self.error})"
+        if self.note:
+            return f"no counterexample searched: {self.note}"
+        return f"no counterexample found in {self.tries} tries"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for JSON output."""
+        return {
+            "writer": self.writer,
+            "reader": self.reader,
+            "found": self.found,
+            "tries": self.tries,
+            "value": self.value,
+            "error": self.error,
+            "note": self.note,
+            "text": str(self),
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Direction:
+    """One checked direction: the rule table's verdict (``breaking``) beside what data showed (``example``).
+
+    ``key`` names the direction as the report does: ``backward``/``forward`` for JSON Schema, the index
+    of the `avro.LevelReport` pair for Avro.
+    """
+
+    key: str
+    label: str
+    breaking: bool
+    example: Counterexample
+
+    @property
+    def contradicts_rules(self) -> bool:
+        """The rule table calls this direction safe, yet a generated value breaks it."""
+        return self.example.found and not self.breaking
+
+
+def avro_search(
+    reader: Any,
+    writer: Any,
+    *,
+    budget: int = DEFAULT_BUDGET,
+    seed: int = 0,
+    reader_name: str = "reader",
+    writer_name: str = "writer",
+) -> Counterexample:
+    """Search a value written with ``writer`` that fastavro cannot read with ``reader``.
+
+    >>> avro_search({"type": "enum", "name": "E", "symbols": ["A"]},
+    ...             {"type": "enum", "name": "E", "symbols": ["A", "B"]}).value
+    'B'
+    """
+    import fastavro
+
+    w_data = load_document(writer, name=writer_name, kind="Avro schema")
+    r_data = load_document(reader, name=reader_name, kind="Avro schema")
+    _avro.parse(w_data, name=writer_name), _avro.parse(r_data, name=reader_name)  # the checks' own errors
+    w_parsed = fastavro.parse_schema(w_data)
+    r_parsed = fastavro.parse_schema(r_data)
+
+    def written(value: Any) -> bytes | None:
+        out = io.BytesIO()
+        try:
+            fastavro.schemaless_writer(out, w_parsed, value)
+        except Exception:  # a value the writer refuses is no message at all
+            return None
+        return out.getvalue()
+
+    def read_error(value: Any) -> str | None:
+        data = written(value)
+        if data is None:
+            return None
+        try:
+            fastavro.schemaless_reader(io.BytesIO(data), w_parsed, r_parsed)
+        except Exception as exc:  # any failure to resolve is the reader's rejection
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    from polycontract.strategies import from_avro
+
+    return _search(
+        lambda: from_avro(w_data), read_error, budget=budget, seed=seed, writer=writer_name, reader=reader_name
+    )
+
+
+def jsonschema_search(
+    accepting: Any,
+    rejecting: Any,
+    *,
+    budget: int = DEFAULT_BUDGET,
+    seed: int = 0,
+    accepting_name: str = "old",
+    rejecting_name: str = "new",
+) -> Counterexample:
+    """Search a JSON value valid under ``accepting`` and invalid under ``rejecting`` (jsonschema decides).
+
+    >>> jsonschema_search({"type": "number"}, {"type": "integer"}).value
+    0.5
+    """
+    from jsonschema.validators import Draft202012Validator, validator_for
+
+    a_doc = load_document(accepting, name=accepting_name, kind="JSON Schema")
+    r_doc = load_document(rejecting, name=rejecting_name, kind="JSON Schema")
+    for doc, name in ((a_doc, accepting_name), (r_doc, rejecting_name)):
+        if not isinstance(doc, dict | bool):
+            raise SchemaError(f"a JSON Schema is an object or a boolean, not {type(doc).__name__}", source=name)
+    validator = validator_for(r_doc, default=Draft202012Validator)(r_doc)
+
+    def rejected(value: Any) -> str | None:
+        error = next(iter(validator.iter_errors(value)), None)
+        if error is None:
+            return None
+        where = "/" + "/".join(str(p) for p in error.absolute_path)
+        return f"{where}: {error.message}"
+
+    from polycontract.strategies import from_json_schema
+
+    return _search(
+        lambda: from_json_schema(a_doc),
+        rejected,
+        budget=budget,
+        seed=seed,
+        writer=accepting_name,
+        reader=rejecting_name,
+    )
+
+
+def _search(
+    strategy: Callable[[], Any],
+    complaint: Callable[[Any], str | None],
+    *,
+    budget: int,
+    seed: int,
+    writer: str,
+    reader: str,
+) -> Counterexample:
+    """Run ``hypothesis.find`` for a value ``complaint`` objects to, bounded by ``budget``, seeded, shrunk."""
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
+        raise UsageError(f"budget={budget!r} must be a positive number of examples")
+    from random import Random
+
+    from hypothesis import HealthCheck, Phase, find, settings
+    from hypothesis.errors import HypothesisException, NoSuchExample, Unsatisfiable
+
+    none = Counterexample(writer=writer, reader=reader, found=False, tries=budget)
+    try:
+        values = strategy()
+    except SchemaError as exc:
+        return Counterexample(writer=writer, reader=reader, found=False, tries=0, note=f"cannot draw values: {exc}")
+    config = settings(
+        max_examples=budget,
+        database=None,
+        deadline=None,
+        derandomize=False,
+        phases=[Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
+    try:
+        value = find(values, lambda v: complaint(v) is not None, settings=config, random=Random(seed))
+    except (NoSuchExample, Unsatisfiable):
+        return none
+    except HypothesisException as exc:
+        return Counterexample(writer=writer, reader=reader, found=False, tries=budget, note=f"generation failed: {exc}")
+    return Counterexample(
+        writer=writer, reader=reader, found=True, tries=budget, value=plain(value), error=complaint(value) or ""
+    )
+
+
+def avro_directions(
+    new: Any,
+    previous: list[Any],
+    level: str = "BACKWARD",
+    *,
+    budget: int = DEFAULT_BUDGET,
+    seed: int = 0,
+    names: list[str] | None = None,
+) -> tuple[Direction, ...]:
+    """Search every pair `avro.check_level` checks, in its order (``key`` is the pair's index).
+
+    ``names`` labels ``previous`` then ``new`` (file names in the CLI); by default ``version N`` and ``new``.
+    """
+    labels = names or [f"version {i + 1}" for i in range(len(previous))] + ["new"]
+    report = _avro.check_level(new, previous, level)
+    out: list[Direction] = []
+    for index, pair in enumerate(report.pairs):
+        old, old_name = previous[pair.version], labels[pair.version]
+        if pair.reader == "new":
+            example = avro_search(new, old, budget=budget, seed=seed, reader_name=labels[-1], writer_name=old_name)
+            label = f"{labels[-1]} reads {old_name} data"
+        else:
+            example = avro_search(old, new, budget=budget, seed=seed, reader_name=old_name, writer_name=labels[-1])
+            label = f"{old_name} reads {labels[-1]} data"
+        out.append(Direction(key=str(index), label=label, breaking=not pair.report.compatible, example=example))
+    return tuple(out)
+
+
+def jsonschema_directions(
+    old: Any,
+    new: Any,
+    level: str = "BACKWARD",
+    *,
+    budget: int = DEFAULT_BUDGET,
+    seed: int = 0,
+    old_name: str = "old",
+    new_name: str = "new",
+) -> tuple[Direction, ...]:
+    """Search the directions a JSON Schema ``level`` asks for: backward (old data, new reader), forward, or both."""
+    wanted = level.upper()
+    if wanted not in ("BACKWARD", "FORWARD", "FULL"):
+        raise UsageError(f"level={level!r} is not one of BACKWARD, FORWARD, FULL")
+    report = _jsonschema.compare(old, new, old_name=old_name, new_name=new_name)
+    out: list[Direction] = []
+    if wanted in ("BACKWARD", "FULL"):
+        example = jsonschema_search(
+            old, new, budget=budget, seed=seed, accepting_name=old_name, rejecting_name=new_name
+        )
+        out.append(Direction(key="backward", label="backward", breaking=not report.backward, example=example))
+    if wanted in ("FORWARD", "FULL"):
+        example = jsonschema_search(
+            new, old, budget=budget, seed=seed, accepting_name=new_name, rejecting_name=old_name
+        )
+        out.append(Direction(key="forward", label="forward", breaking=not report.forward, example=example))
+    return tuple(out)
+
+
+def contradictions(directions: tuple[Direction, ...]) -> Iterator[Direction]:
+    """The directions the rule table calls safe but a generated value breaks (each one a failing finding)."""
+    return (d for d in directions if d.contradicts_rules)
