@@ -21,7 +21,7 @@ import threading
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polycontract.codec import normalise_spec
 from polycontract.generate import GeneratorContext, generate_response
@@ -31,7 +31,18 @@ from polycontract.mock._discriminator import Discriminator
 from polycontract.mock._exact_parts import ExactParts
 from polycontract.mock._report import MockViolation, Problem, describe_interaction, describe_request, violation
 from polycontract.mock._wire_reply import Reply, json_reply, reply_of
-from polycontract.model import HttpInteraction, Interaction, Mismatch, PactDocument, Request, require_document
+from polycontract.model import (
+    HttpInteraction,
+    Interaction,
+    Mismatch,
+    PactDocument,
+    Request,
+    Response,
+    require_document,
+)
+
+if TYPE_CHECKING:
+    from polycontract.mock._vary import ResponseSource
 
 __all__ = ["MockProvider"]
 
@@ -56,10 +67,18 @@ class MockProvider:
 
     ``optional`` lists interactions of ``pact`` the consumer may leave unused: one never exercised is not
     a problem (every other one is, as in pact-python's and Pact JS's "missing request").
+
+    ``responses``: where the responses come from instead of the examples (``vary``, see
+    `polycontract.mock._vary`); each is drawn within the declared rules, then its generators are applied.
     """
 
     def __init__(
-        self, pact: PactDocument, *, mock_server_url: str | None = None, optional: Collection[Interaction] = ()
+        self,
+        pact: PactDocument,
+        *,
+        mock_server_url: str | None = None,
+        optional: Collection[Interaction] = (),
+        responses: ResponseSource | None = None,
     ) -> None:
         require_document(pact, "MockProvider(pact)")
         self.pact = pact
@@ -96,6 +115,12 @@ class MockProvider:
         self._lock = threading.Lock()
         self._record = _Record()
         self._rng: random.Random | None = None  # made when first needed: seeding from the system costs
+        self._responses = responses
+
+    def use_responses(self, responses: ResponseSource | None) -> None:
+        """Answer from ``responses`` (varied, see `polycontract.mock._vary`) instead of the examples; None:
+        the examples again. Set before the first request."""
+        self._responses = responses
 
     # ---------------------------------------------------------------------------------------- serving
 
@@ -187,6 +212,8 @@ class MockProvider:
         return compare_request(expected, request, spec=self._spec)
 
     def _answer(self, index: int, *, again: bool = True) -> Reply:
+        if self._responses is not None:  # varied: a drawn response each time, generators applied to it
+            return reply_of(self._responses.response(index, self._generated))
         reply = self._fixed.get(index)
         if reply is not None:
             return reply
@@ -196,6 +223,12 @@ class MockProvider:
             if again:  # kept from the second answer on: most interactions are exercised once
                 self._fixed[index] = reply
             return reply
+        return reply_of(self._generated(response))
+
+    def _generated(self, response: Response) -> Response:
+        """``response`` with its generators applied, as a consumer's mock provider applies them."""
+        if not response.generators or not any(response.generators.values()):
+            return response
         if self._rng is None:  # seeded once from the system: seeding per request costs more than matching
             self._rng = random.Random()
         context = GeneratorContext(
@@ -204,7 +237,7 @@ class MockProvider:
             mode="consumer",
             mock_server_url=self.mock_server_url,
         )
-        return reply_of(generate_response(response, context))
+        return generate_response(response, context)
 
     def _mismatch(self, request: Request, index: int, found: list[Mismatch]) -> Reply:
         interaction = self._interactions[index]

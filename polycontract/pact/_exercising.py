@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from polycontract.errors import ContractViolation, UsageError
-from polycontract.model import Interaction
+from polycontract.model import HttpInteraction, Interaction
 from polycontract.model import PactDocument as PactModel
 from polycontract.pact import _usage
-from polycontract.pact._draft import Declaring
+from polycontract.pact._draft import Declaring, Draft
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     from polycontract.mock import AsyncMockTransport, ExampleMessage, MockServer, MockTransport
+    from polycontract.mock.support import ResponseSource
 
 __all__ = ["Exercising"]
 
@@ -81,45 +82,77 @@ class Exercising(Declaring):
             ids |= {id(c) for c in current if c in stray}
         return ids
 
+    def _restart(self) -> None:
+        """Forget every declaration and what exercised it: the pytest plugin's ``vary=N`` runs declare again."""
+        self._interactions.clear()
+        self._optional.clear()
+        self._mocks.clear()
+        self._delivered.clear()
+        self._draft = Draft()
+
     def _optional_interactions(self) -> tuple[Interaction, ...]:
         return tuple(self._interactions[key] for key in self._optional)
 
     # The mock provider is an edge (layer 4). These three methods are the one sanctioned upward
     # import (see tests/test_layers.py): it happens on call, so building a pact stays pure.
 
-    def serve(self, *, host: str = "127.0.0.1", port: int = 0) -> MockServer:
+    def serve(
+        self, *, host: str = "127.0.0.1", port: int = 0, vary: Any = None, vary_seed: int | None = None
+    ) -> MockServer:
         """A `polycontract.mock.MockServer` for the HTTP interactions, on a real socket.
 
         Use it as a context manager: on exit it raises `ContractViolation` listing every mismatch,
         unexpected request and interaction never exercised. ``port=0`` lets the system choose a free
         port; ``server.url`` tells which.
 
+        ``vary=True`` answers each matched request with a response drawn within the declared rules
+        (generators applied) instead of the example, the same ones for the same ``vary_seed``;
+        ``vary=data`` (hypothesis's ``st.data()``) draws them from a running hypothesis test, so they
+        shrink. Left unset, it varies under the pytest plugin's ``vary=N``. The server draws a few
+        responses per interaction up front (hypothesis draws only in the test's thread): the k-th
+        request matching an interaction gets the k-th (see docs/strategies.md, "Varied responses").
+
         >>> with pact.serve() as server:  # doctest: +SKIP
         ...     assert httpx.get(f"{server.url}/users/7").json()["id"] == 7
         """
         from polycontract.mock import MockServer
 
-        server = MockServer(self.to_model(), host=host, port=port, optional=self._optional_interactions())
+        model = self.to_model()
+        responses = _varied(model, vary, vary_seed, lazy=False)
+        server = MockServer(model, host=host, port=port, optional=self._optional_interactions())
+        server.provider.use_responses(responses)
         self._mocks.append(server.provider)
         return server
 
-    def transport(self) -> MockTransport:
+    def transport(self, *, vary: Any = None, vary_seed: int | None = None) -> MockTransport:
         """A `polycontract.mock.MockTransport` (``httpx.BaseTransport``): the mock provider with no socket.
+
+        ``vary`` and ``vary_seed`` as for `serve`; with a hypothesis ``data`` object each response is
+        drawn when its request comes in (the transport answers in the test's thread).
 
         >>> with httpx.Client(transport=pact.transport(), base_url="http://users") as client:  # doctest: +SKIP
         ...     client.get("/users/7")
         """
         from polycontract.mock import MockTransport
 
-        transport = MockTransport(self.to_model(), optional=self._optional_interactions())
+        model = self.to_model()
+        responses = _varied(model, vary, vary_seed, lazy=True)
+        transport = MockTransport(model, optional=self._optional_interactions())
+        transport.provider.use_responses(responses)
         self._mocks.append(transport.provider)
         return transport
 
-    def async_transport(self) -> AsyncMockTransport:
-        """A `polycontract.mock.AsyncMockTransport` (``httpx.AsyncBaseTransport``), for async clients."""
+    def async_transport(self, *, vary: Any = None, vary_seed: int | None = None) -> AsyncMockTransport:
+        """A `polycontract.mock.AsyncMockTransport` (``httpx.AsyncBaseTransport``), for async clients.
+
+        ``vary`` and ``vary_seed`` as for `transport`.
+        """
         from polycontract.mock import AsyncMockTransport
 
-        transport = AsyncMockTransport(self.to_model(), optional=self._optional_interactions())
+        model = self.to_model()
+        responses = _varied(model, vary, vary_seed, lazy=True)
+        transport = AsyncMockTransport(model, optional=self._optional_interactions())
+        transport.provider.use_responses(responses)
         self._mocks.append(transport.provider)
         return transport
 
@@ -160,3 +193,11 @@ class Exercising(Declaring):
         model = self.to_model()
         await async_deliver(model, handler, description=description)
         self._delivered += _usage.messages_of(model, description)
+
+
+def _varied(model: PactModel, vary: Any, vary_seed: int | None, *, lazy: bool) -> ResponseSource | None:
+    """The response source of a mock started with ``vary`` (None: the examples)."""
+    from polycontract.mock.support import source_for
+
+    http = [i for i in model.interactions if isinstance(i, HttpInteraction)]
+    return source_for(http, vary, vary_seed=vary_seed, lazy=lazy, spec=model.spec)

@@ -44,7 +44,7 @@ __all__ = ["PactFactory", "Settings"]
 
 MARKER = "pact"
 _WORKER_KEY = "polycontract_consumer_pacts"
-_MARKER_ARGS = ("consumer", "provider", "spec")
+_MARKER_ARGS = ("consumer", "provider", "spec", "vary")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -57,6 +57,7 @@ class Settings:
     provider: str | None
     write_on_failure: bool
     write_mode: Literal["merge", "overwrite"]
+    vary: Any  #: ``pact_vary`` as given (runs under hypothesis, 0: off); checked where a test uses it
     #: Whether the pact directory was set (option or ini): only then is it checked before the tests run,
     #: so that a project with no consumer tests never fails over the default directory.
     dir_given: bool
@@ -76,6 +77,8 @@ _STATE = pytest.StashKey[_State]()
 _FAILED = pytest.StashKey[bool]()
 #: The pacts a test's fixtures made (each entry gives them when asked: a factory makes more as the test runs).
 _PACTS = pytest.StashKey[list[Callable[[], list[Pact]]]]()
+#: The ``vary`` a test's marker (or ``pact_vary``) asks for, as given.
+_VARY = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -87,6 +90,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         ("consumer", "consumer name for tests whose pact marker does not name one", None),
         ("provider", "provider name for tests whose pact marker does not name one", None),
         ("write-mode", "merge: keep interactions already in the pact files; overwrite: replace them", "merge"),
+        ("vary", "run each consumer test N times under hypothesis, the mocks answering varied responses", "0"),
     )
     for name, help_text, default in options:
         ini = f"pact_{name.replace('-', '_')}"
@@ -106,7 +110,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register the marker and check the options, so a bad value is a usage error before any test runs."""
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(consumer=None, provider=None, spec=None): the consumer and provider of the `pact` fixture",
+        f"{MARKER}(consumer=None, provider=None, spec=None, vary=0): the `pact` fixture's pair, vary=N hypothesis runs",
     )
     settings = _settings(config)
     try:
@@ -145,6 +149,7 @@ def _settings(config: pytest.Config) -> Settings:
         provider=_option(config, "pact_provider") or None,
         write_on_failure=bool(_option(config, "pact_write_on_failure")),
         write_mode=str(_option(config, "pact_write_mode") or "merge").lower(),  # type: ignore[arg-type]
+        vary=_option(config, "pact_vary") or 0,
         dir_given=cli_dir is not None or bool(ini_dir),
     )
 
@@ -262,11 +267,12 @@ def _marker_args(request: pytest.FixtureRequest, settings: Settings) -> dict[str
         unknown = sorted(set(marker.kwargs) - set(_MARKER_ARGS))
         if marker.args or unknown:
             pytest.fail(
-                f"@pytest.mark.{MARKER} takes only the keywords consumer=, provider= and spec= "
+                f"@pytest.mark.{MARKER} takes only the keywords consumer=, provider= and spec= (and vary=) "
                 f"(got args={marker.args!r}, unknown keywords={unknown!r})",
                 pytrace=False,
             )
         args.update({k: v for k, v in marker.kwargs.items() if v is not None})
+    request.node.stash[_VARY] = args.pop("vary", settings.vary)
     return args
 
 
@@ -287,6 +293,17 @@ def _new_pact(args: dict[str, Any], func: str = f"@pytest.mark.{MARKER}") -> Pac
         return Pact(consumer=args["consumer"], provider=args["provider"], spec=args["spec"])
     except PolycontractError as exc:
         pytest.fail(f"{func}: {exc}", pytrace=False)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """A test using the ``pact`` fixtures with ``vary=N`` (marker or ``pact_vary``): N runs under hypothesis."""
+    if _PACTS not in pyfuncitem.stash or _VARY not in pyfuncitem.stash:
+        return None
+    from polycontract.pytest_plugin._vary import run_varied
+
+    getters = pyfuncitem.stash[_PACTS]
+    return run_varied(pyfuncitem, pyfuncitem.stash[_VARY], lambda: [p for pacts in getters for p in pacts()])
 
 
 @pytest.hookimpl(wrapper=True)

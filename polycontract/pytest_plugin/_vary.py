@@ -40,12 +40,16 @@ def vary_count(value: Any, where: str) -> int:
     return runs
 
 
-def run_varied(item: pytest.Function, runs: int, pacts: Callable[[], list[Pact]]) -> None:
-    """Call the test function of ``item`` ``runs`` times under hypothesis, the mocks varying in each run.
+def run_varied(item: pytest.Function, vary: Any, pacts: Callable[[], list[Pact]]) -> bool | None:
+    """Call the test function of ``item`` ``vary`` times under hypothesis, the mocks varying in each run;
+    None (the test is left to pytest) when ``vary`` is 0.
 
     ``pacts`` gives the pacts the test's fixtures made; each is emptied before a run and verified after it.
     """
     __tracebackhide__ = True
+    runs = vary_count(vary, "@pytest.mark.pact / pact_vary")
+    if not runs:
+        return None
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
@@ -82,3 +86,4 @@ def run_varied(item: pytest.Function, runs: int, pacts: Callable[[], list[Pact]]
         deadline=None if profile.deadline == _LIBRARY_DEADLINE else profile.deadline,
     )
     chosen(given(data=st.data())(once))()
+    return True
