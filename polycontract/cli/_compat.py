@@ -29,6 +29,45 @@ def _verdict(ok: bool) -> None:
         raise click.exceptions.Exit(1)
 
 
+_examples = click.option(
+    "--examples",
+    is_flag=True,
+    help="Search each checked direction for a value one schema produces and the other rejects (needs hypothesis); "
+    "show it under each breaking finding, and fail on a direction the rules call safe that a value breaks.",
+)
+_budget = click.option(
+    "--examples-budget",
+    "budget",
+    type=click.IntRange(min=1),
+    default=100,
+    show_default=True,
+    help="Generated values tried per direction with --examples.",
+)
+_seed = click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the --examples search (same seed, same values)."
+)
+
+
+def _example_options(function: Any) -> Any:
+    return _examples(_budget(_seed(function)))
+
+
+#: The rule of a finding raised by a generated value the rule table calls safe (`counterexamples.CONTRADICTION`).
+_CONTRADICTION = "generated-data-contradicts-rules"
+
+
+def _with_example(line: str, example: Any) -> str:
+    return line if example is None else f"{line}\n    {example}"
+
+
+def _example_field(example: Any) -> dict[str, Any]:
+    return {} if example is None else {"counterexample": example.to_dict()}
+
+
+def _directions(found: Any) -> list[dict[str, Any]]:
+    return [{"direction": d.label, "breaking": d.breaking, **d.example.to_dict()} for d in found.directions]
+
+
 @click.group("compat")
 def compat() -> None:
     """Is a new schema compatible with earlier ones? Exit 0 compatible, 1 breaking, 2 error."""
@@ -46,31 +85,41 @@ def compat() -> None:
     show_default=True,
     help="Schema Registry compatibility level.",
 )
+@_example_options
 @output_option
-def avro_command(schemas: tuple[Path, ...], level: str, output: str) -> None:
+def avro_command(schemas: tuple[Path, ...], level: str, examples: bool, budget: int, seed: int, output: str) -> None:
     """Check the last of SCHEMAS (the new one) against the others (oldest first)."""
     if len(schemas) < 2:
         raise click.UsageError("give at least two schema files: OLD... NEW")
     from polycontract.compat import avro
 
     with reporting_errors():
-        previous = [avro.parse(_read(p), name=str(p)) for p in schemas[:-1]]
-        new = avro.parse(_read(schemas[-1]), name=str(schemas[-1]))
+        texts = [_read(p) for p in schemas]
+        previous = [avro.parse(t, name=str(p)) for t, p in zip(texts[:-1], schemas[:-1], strict=True)]
+        new = avro.parse(texts[-1], name=str(schemas[-1]))
         report = avro.check_level(new, previous, level)
-    rows = []
-    for pair in report.pairs:
+        if examples:
+            from polycontract.compat.counterexamples import avro_examples
+
+            names = [str(p) for p in schemas]
+            found = avro_examples(texts[-1], texts[:-1], level, budget=budget, seed=seed, names=names)
+            shown = [(report.pairs[int(s.key)], s.finding, s.example) for s in found.findings]
+        else:
+            shown = [(pair, f, None) for pair in report.pairs for f in pair.report.findings]
+    compatible = report.compatible and not (examples and found.contradicted)
+    rows: list[dict[str, Any]] = []
+    lines: list[str] = []
+    for pair, f, example in shown:
         against = schemas[pair.version]
-        for f in pair.report.findings:
-            rows.append({"against": str(against), "read_by": pair.reader, **_fields(f)})
-    lines = [
-        f"{r['severity']}: {r['path']}: {r['message']} [{r['rule']}] ({r['read_by']} schema reads {r['against']} data)"
-        if r["read_by"] == "new"
-        else f"{r['severity']}: {r['path']}: {r['message']} [{r['rule']}] ({r['against']} reads new data)"
-        for r in rows
-    ]
-    lines.append(f"{level.upper()}: {'compatible' if report.compatible else 'INCOMPATIBLE'}")
-    emit(output, {"level": report.level.value, "compatible": report.compatible, "findings": rows}, "\n".join(lines))
-    _verdict(report.compatible)
+        rows.append({"against": str(against), "read_by": pair.reader, **_fields(f), **_example_field(example)})
+        side = f"(new schema reads {against} data)" if pair.reader == "new" else f"({against} reads new data)"
+        lines.append(_with_example(f"{f.severity}: {f.path}: {f.message} [{f.rule}] {side}", example))
+    lines.append(f"{level.upper()}: {'compatible' if compatible else 'INCOMPATIBLE'}")
+    document: dict[str, Any] = {"level": report.level.value, "compatible": compatible, "findings": rows}
+    if examples:
+        document["examples"] = _directions(found)
+    emit(output, document, "\n".join(lines))
+    _verdict(compatible)
 
 
 @compat.command("jsonschema")
@@ -83,18 +132,41 @@ def avro_command(schemas: tuple[Path, ...], level: str, output: str) -> None:
     show_default=True,
     help="Which direction must hold.",
 )
+@_example_options
 @output_option
-def jsonschema_command(old: Path, new: Path, level: str, output: str) -> None:
+def jsonschema_command(old: Path, new: Path, level: str, examples: bool, budget: int, seed: int, output: str) -> None:
     """Compare two JSON Schemas with Confluent Schema Registry's rules."""
     from polycontract.compat import jsonschema
 
     with reporting_errors():
-        report = jsonschema.compare(_read(old), _read(new), old_name=str(old), new_name=str(new))
+        old_text, new_text = _read(old), _read(new)
+        report = jsonschema.compare(old_text, new_text, old_name=str(old), new_name=str(new))
+        if examples:
+            from polycontract.compat.counterexamples import jsonschema_examples
+
+            found = jsonschema_examples(
+                old_text, new_text, level, budget=budget, seed=seed, old_name=str(old), new_name=str(new)
+            )
+            shown = [(s.finding, s.example) for s in found.findings]
+        else:
+            shown = [(f, None) for f in report.findings]
     ok = {"BACKWARD": report.backward, "FORWARD": report.forward, "FULL": report.full}[level.upper()]
-    rows = [_fields(f) for f in report.findings]
-    lines = [str(f) for f in report.findings]
-    lines.append(f"backward: {report.backward}, forward: {report.forward} → {level.upper()} {'ok' if ok else 'BROKEN'}")
-    document = {"level": level.upper(), "compatible": ok, "backward": report.backward, "forward": report.forward}
+    contradicted = examples and found.contradicted
+    ok = ok and not contradicted
+    rows = [{**_fields(f), **_example_field(example)} for f, example in shown]
+    lines = [_with_example(f"{f}: {f.message}" if f.change == _CONTRADICTION else str(f), e) for f, e in shown]
+    against = "; generated data contradicts the rules" if contradicted else ""
+    lines.append(
+        f"backward: {report.backward}, forward: {report.forward}{against} → {level.upper()} {'ok' if ok else 'BROKEN'}"
+    )
+    document: dict[str, Any] = {
+        "level": level.upper(),
+        "compatible": ok,
+        "backward": report.backward,
+        "forward": report.forward,
+    }
+    if examples:
+        document["examples"] = _directions(found)
     emit(output, {**document, "findings": rows}, "\n".join(lines))
     _verdict(ok)
 

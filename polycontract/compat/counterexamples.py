@@ -5,16 +5,18 @@ each direction with data: it draws values from the *writing* schema (`polycontra
 `from_json_schema`) and asks hypothesis to find one the *reading* schema rejects, then shrinks it::
 
     from polycontract.compat import counterexamples
-    for d in counterexamples.jsonschema_directions(old, new, "BACKWARD", budget=100, seed=0):
-        print(d.label, d.example)   # "backward  this message, valid under old, is rejected by new: {...}"
+    found = counterexamples.jsonschema_examples(old, new, "BACKWARD", budget=100, seed=0)
+    for shown in found.findings:
+        print(shown.finding, shown.example)   # "... this message, written by old, cannot be read by new: {...}"
+    found.contradicted    # a direction the rules call safe is broken by a value: fail
 
 - Avro: the value is written with fastavro under the writer schema and read back with the reader
   schema (schema resolution); the counterexample is a value whose read raises.
 - JSON Schema: the value is valid under the accepting schema and invalid under the other (jsonschema,
   each schema's own draft, ``format`` not asserted, as jsonschema does by default).
 - A direction the rule table calls compatible for which a counterexample is found is a *contradiction*:
-  `contradictions` turns it into an error finding (``generated-data-contradicts-rules``), so the gate
-  fails — a real value breaks, whatever the table says.
+  `avro_examples` and `jsonschema_examples` turn it into an error finding (``generated-data-contradicts-rules``),
+  so the gate fails — a real value breaks, whatever the table says.
 - When no counterexample turns up within the budget, the result says so ("no counterexample found in
   N tries"); it claims neither compatibility nor breakage.
 
@@ -26,8 +28,8 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from polycontract.compat import avro as _avro
@@ -40,10 +42,14 @@ __all__ = [
     "CONTRADICTION",
     "Counterexample",
     "Direction",
-    "avro_directions",
+    "Examples",
+    "Shown",
+    "avro_contradiction",
+    "avro_examples",
     "avro_search",
-    "contradictions",
-    "jsonschema_directions",
+    "contradiction_message",
+    "jsonschema_contradiction",
+    "jsonschema_examples",
     "jsonschema_search",
 ]
 
@@ -72,7 +78,8 @@ class Counterexample:
     def __str__(self) -> str:
         if self.found:
             shown = json.dumps(self.value, ensure_ascii=False, sort_keys=True)
-            return f"this message, written by {self.writer}, cannot be read by {self.reader}: {shown} ({self.error})"
+            text = f"this message, written by {self.writer}, cannot be read by {self.reader}: {shown} ({self.error})"
+            return f"{text}; {self.note}" if self.note else text
         if self.note:
             return f"no counterexample searched: {self.note}"
         return f"no counterexample found in {self.tries} tries"
@@ -166,8 +173,12 @@ def jsonschema_search(
     seed: int = 0,
     accepting_name: str = "old",
     rejecting_name: str = "new",
+    pointer: str | None = None,
 ) -> Counterexample:
     """Search a JSON value valid under ``accepting`` and invalid under ``rejecting`` (jsonschema decides).
+
+    With ``pointer`` (a finding's JSON pointer into the schema), only a rejection there counts: an error
+    whose schema path leads to the pointer, or lies under it.
 
     >>> jsonschema_search({"type": "number"}, {"type": "integer"}).value
     0.5
@@ -181,12 +192,15 @@ def jsonschema_search(
             raise SchemaError(f"a JSON Schema is an object or a boolean, not {type(doc).__name__}", source=name)
     validator = validator_for(r_doc, default=Draft202012Validator)(r_doc)
 
+    target = None if pointer is None else [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
+
     def rejected(value: Any) -> str | None:
-        error = next(iter(validator.iter_errors(value)), None)
-        if error is None:
-            return None
-        where = "/" + "/".join(str(p) for p in error.absolute_path)
-        return f"{where}: {error.message}"
+        for error in validator.iter_errors(value):
+            at = [str(p) for p in error.absolute_schema_path]
+            if target is None or at[: len(target)] == target or target[: len(at)] == at:
+                where = "/" + "/".join(str(p) for p in error.absolute_path)
+                return f"{where}: {error.message}"
+        return None
 
     from polycontract.strategies import from_json_schema
 
@@ -241,7 +255,32 @@ def _search(
     )
 
 
-def avro_directions(
+@dataclass(frozen=True, kw_only=True)
+class Shown:
+    """A finding with the value that shows it (``example`` is None for a compatible finding or a warning).
+
+    ``key`` is the `Direction` the finding belongs to.
+    """
+
+    key: str
+    finding: Any
+    example: Counterexample | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Examples:
+    """Every searched direction, and every finding with its value; contradiction findings come first."""
+
+    directions: tuple[Direction, ...] = ()
+    findings: tuple[Shown, ...] = ()
+
+    @property
+    def contradicted(self) -> bool:
+        """A direction the rule table calls safe is broken by a generated value: the check fails."""
+        return any(d.contradicts_rules for d in self.directions)
+
+
+def avro_examples(
     new: Any,
     previous: list[Any],
     level: str = "BACKWARD",
@@ -249,14 +288,17 @@ def avro_directions(
     budget: int = DEFAULT_BUDGET,
     seed: int = 0,
     names: list[str] | None = None,
-) -> tuple[Direction, ...]:
-    """Search every pair `avro.check_level` checks, in its order (``key`` is the pair's index).
+) -> Examples:
+    """Search every pair `avro.check_level` checks, in its order (a direction's ``key`` is the pair's index).
 
-    ``names`` labels ``previous`` then ``new`` (file names in the CLI); by default ``version N`` and ``new``.
+    Each error finding of a pair is shown with the pair's counterexample (fastavro does not say which
+    rule a read broke, so one value serves the pair). ``names`` labels ``previous`` then ``new`` (file
+    names in the CLI); by default ``version N`` and ``new``.
     """
     labels = names or [f"version {i + 1}" for i in range(len(previous))] + ["new"]
     report = _avro.check_level(new, previous, level)
-    out: list[Direction] = []
+    directions: list[Direction] = []
+    shown: list[Shown] = []
     for index, pair in enumerate(report.pairs):
         old, old_name = previous[pair.version], labels[pair.version]
         if pair.reader == "new":
@@ -265,11 +307,16 @@ def avro_directions(
         else:
             example = avro_search(old, new, budget=budget, seed=seed, reader_name=old_name, writer_name=labels[-1])
             label = f"{old_name} reads {labels[-1]} data"
-        out.append(Direction(key=str(index), label=label, breaking=not pair.report.compatible, example=example))
-    return tuple(out)
+        direction = Direction(key=str(index), label=label, breaking=not pair.report.compatible, example=example)
+        directions.append(direction)
+        if direction.contradicts_rules:
+            shown.append(Shown(key=direction.key, finding=avro_contradiction(direction), example=example))
+        for f in pair.report.findings:
+            shown.append(Shown(key=direction.key, finding=f, example=example if f.severity == "error" else None))
+    return Examples(directions=tuple(directions), findings=tuple(shown))
 
 
-def jsonschema_directions(
+def jsonschema_examples(
     old: Any,
     new: Any,
     level: str = "BACKWARD",
@@ -278,26 +325,77 @@ def jsonschema_directions(
     seed: int = 0,
     old_name: str = "old",
     new_name: str = "new",
-) -> tuple[Direction, ...]:
-    """Search the directions a JSON Schema ``level`` asks for: backward (old data, new reader), forward, or both."""
+) -> Examples:
+    """Search the directions a JSON Schema ``level`` asks for (backward: old data, new reader; forward; or both).
+
+    Each incompatible finding of a searched direction gets its own search: a value the reader rejects
+    *at that finding's pointer* (a jsonschema error whose schema path leads there). If none turns up,
+    the direction's value is shown, with a note saying it breaks another part of the schema.
+    """
     wanted = level.upper()
     if wanted not in ("BACKWARD", "FORWARD", "FULL"):
         raise UsageError(f"level={level!r} is not one of BACKWARD, FORWARD, FULL")
     report = _jsonschema.compare(old, new, old_name=old_name, new_name=new_name)
-    out: list[Direction] = []
-    if wanted in ("BACKWARD", "FULL"):
+    sides = {"backward": (old, new, old_name, new_name), "forward": (new, old, new_name, old_name)}
+    keys = [k for k in ("backward", "forward") if wanted in (k.upper(), "FULL")]
+    directions: list[Direction] = []
+    for key in keys:
+        accepting, rejecting, a_name, r_name = sides[key]
         example = jsonschema_search(
-            old, new, budget=budget, seed=seed, accepting_name=old_name, rejecting_name=new_name
+            accepting, rejecting, budget=budget, seed=seed, accepting_name=a_name, rejecting_name=r_name
         )
-        out.append(Direction(key="backward", label="backward", breaking=not report.backward, example=example))
-    if wanted in ("FORWARD", "FULL"):
+        breaking = not (report.backward if key == "backward" else report.forward)
+        directions.append(Direction(key=key, label=key, breaking=breaking, example=example))
+    by_key = {d.key: d for d in directions}
+    shown = [
+        Shown(key=d.key, finding=jsonschema_contradiction(d), example=d.example)
+        for d in directions
+        if d.contradicts_rules
+    ]
+    for f in report.findings:
+        direction = by_key.get(f.direction)
+        if direction is None or f.compatible:
+            shown.append(Shown(key=f.direction, finding=f))
+            continue
+        accepting, rejecting, a_name, r_name = sides[f.direction]
         example = jsonschema_search(
-            new, old, budget=budget, seed=seed, accepting_name=new_name, rejecting_name=old_name
+            accepting,
+            rejecting,
+            budget=budget,
+            seed=seed,
+            accepting_name=a_name,
+            rejecting_name=r_name,
+            pointer=f.pointer,
         )
-        out.append(Direction(key="forward", label="forward", breaking=not report.forward, example=example))
-    return tuple(out)
+        if not example.found and direction.example.found:
+            note = f"no value breaking {f.pointer or '/'} alone found in {budget} tries; this one breaks the direction"
+            example = replace(direction.example, note=note)
+        shown.append(Shown(key=f.direction, finding=f, example=example))
+    return Examples(directions=tuple(directions), findings=tuple(shown))
 
 
-def contradictions(directions: tuple[Direction, ...]) -> Iterator[Direction]:
-    """The directions the rule table calls safe but a generated value breaks (each one a failing finding)."""
-    return (d for d in directions if d.contradicts_rules)
+def contradiction_message(direction: Direction) -> str:
+    """The text of a contradiction finding: which direction, and that the rule table called it safe."""
+    return f"generated data contradicts the rule table: {direction.label} is called compatible, yet a value breaks it"
+
+
+def avro_contradiction(direction: Direction) -> _avro.Finding:
+    """A direction's contradiction as an Avro error finding (rule `CONTRADICTION`, path ``$``)."""
+    return _avro.Finding(
+        path="$",
+        rule=CONTRADICTION,
+        message=contradiction_message(direction),
+        reader=direction.example.reader,
+        writer=direction.example.writer,
+    )
+
+
+def jsonschema_contradiction(direction: Direction) -> _jsonschema.Finding:
+    """A direction's contradiction as an incompatible JSON Schema finding (change `CONTRADICTION`, pointer ``""``)."""
+    return _jsonschema.Finding(
+        pointer="",
+        change=CONTRADICTION,
+        compatible=False,
+        direction="forward" if direction.key == "forward" else "backward",
+        message=contradiction_message(direction),
+    )
