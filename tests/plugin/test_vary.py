@@ -208,3 +208,26 @@ def test_zz_no_hypothesis():
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "polycontract.pytest_plugin")
 
     result.assert_outcomes(passed=4)
+
+
+def test_the_active_settings_profile_and_its_database_are_honoured(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+from hypothesis import settings
+from hypothesis.database import DirectoryBasedExampleDatabase
+
+settings.register_profile("tiny", database=DirectoryBasedExampleDatabase("failures"), derandomize=False)
+settings.load_profile("tiny")
+"""
+    )
+    pytester.makepyfile(source(BUGGY["ids"], "vary=50"))
+    before = hypothesis.settings.get_current_profile_name()
+
+    try:
+        result = pytester.runpytest("-p", "no:cacheprovider")
+    finally:
+        hypothesis.settings.load_profile(before)  # the profile is process-wide: pytester runs in this process
+
+    result.assert_outcomes(failed=1)
+    saved = [path for path in Path(pytester.path, "failures").rglob("*") if path.is_file()]
+    assert saved  # the shrunk failure is kept for the next run
