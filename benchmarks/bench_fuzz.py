@@ -196,7 +196,8 @@ def main() -> None:
         print(json.dumps(child(args.child, args.interactions, args.fuzz, args.repeat)))
         return
     print(f"fuzzed verification, in-process: {args.interactions} interactions, fuzz={args.fuzz}, seed 1")
-    print(f"{'provider':<8} {'cold req/s':>11} {'warm req/s':>11} {'warm best':>10} {'sent/run':>9} {'replay int/s':>13}")
+    head = ("provider", "cold req/s", "warm req/s", "warm best", "sent/run", "replay int/s")
+    print(f"{head[0]:<8} {head[1]:>11} {head[2]:>11} {head[3]:>10} {head[4]:>9} {head[5]:>13}")
     for kind in args.only.split(","):
         command = [sys.executable, __file__, "--child", kind]
         command += ["--interactions", str(args.interactions), "--fuzz", str(args.fuzz), "--repeat", str(args.repeat)]
