@@ -177,17 +177,29 @@ def jsonschema_command(old: Path, new: Path, level: str, examples: bool, budget:
 @click.option(
     "--fail-on", type=click.Choice(["ERR", "WARN"]), default="ERR", show_default=True, help="Lowest failing level."
 )
+@_example_options
 @output_option
-def openapi_command(old: Path, new: Path, fail_on: str, output: str) -> None:
+def openapi_command(old: Path, new: Path, fail_on: str, examples: bool, budget: int, seed: int, output: str) -> None:
     """List the changes from OLD to NEW, breaking ones first."""
     from polycontract.compat import openapi
 
     with reporting_errors():
-        report = openapi.diff(_read(old), _read(new), old_name=str(old), new_name=str(new))
+        old_text, new_text = _read(old), _read(new)
+        report = openapi.diff(old_text, new_text, old_name=str(old), new_name=str(new))
+        if examples:
+            from polycontract.compat.counterexamples import openapi_examples
+
+            found = openapi_examples(old_text, new_text, budget=budget, seed=seed, old_name=str(old), new_name=str(new))
+            shown = [(s.finding, s.example) for s in found.findings]
+        else:
+            shown = [(c, None) for c in report.changes]
     failing = {"ERR"} if fail_on == "ERR" else {"ERR", "WARN"}
-    ok = not any(c.level in failing for c in report.changes)
-    lines = [str(c) for c in report.changes] + [f"{len(report.changes)} changes: {'ok' if ok else 'BREAKING'}"]
-    emit(output, {"breaking": not ok, "changes": [_fields(c) for c in report.changes]}, "\n".join(lines))
+    ok = not any(c.level in failing for c, _ in shown)
+    lines = [_with_example(str(c), e) for c, e in shown] + [f"{len(shown)} changes: {'ok' if ok else 'BREAKING'}"]
+    document: dict[str, Any] = {"breaking": not ok, "changes": [{**_fields(c), **_example_field(e)} for c, e in shown]}
+    if examples:
+        document["examples"] = _directions(found)
+    emit(output, document, "\n".join(lines))
     _verdict(ok)
 
 

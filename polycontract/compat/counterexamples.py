@@ -51,6 +51,7 @@ __all__ = [
     "jsonschema_contradiction",
     "jsonschema_examples",
     "jsonschema_search",
+    "openapi_examples",
 ]
 
 #: The rule (Avro) and change name (JSON Schema) of a finding raised by data the rule table calls safe.
@@ -399,3 +400,23 @@ def jsonschema_contradiction(direction: Direction) -> _jsonschema.Finding:
         direction="forward" if direction.key == "forward" else "backward",
         message=contradiction_message(direction),
     )
+
+
+def openapi_examples(
+    old: Any,
+    new: Any,
+    *,
+    budget: int = DEFAULT_BUDGET,
+    seed: int = 0,
+    old_name: str = "old",
+    new_name: str = "new",
+) -> Examples:
+    """Search the JSON request and response bodies two OpenAPI documents share; each ERR change shows its body's value.
+
+    Requests: valid under the old schema, rejected by the new (old clients, new API); responses: valid under
+    the new schema, rejected by the old (new API, old clients). A body with no ERR change that a value breaks
+    gets an ERR change `CONTRADICTION`. 3.0 ``nullable`` is honoured; ``readOnly``/``writeOnly`` are not.
+    """
+    from polycontract.compat._openapi_examples import openapi_examples as search
+
+    return search(old, new, budget=budget, seed=seed, old_name=old_name, new_name=new_name)

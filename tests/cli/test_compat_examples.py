@@ -97,3 +97,19 @@ def test_same_seed_same_output(tmp_path: Path) -> None:
 def test_a_budget_of_zero_is_a_usage_error(tmp_path: Path) -> None:
     old = write(tmp_path, "old.json", {"type": "integer"})
     assert run("jsonschema", old, old, "--examples", "--examples-budget", "0").exit_code == 2
+
+
+def test_openapi_examples_fail_on_a_request_body_the_diff_calls_safe(tmp_path: Path) -> None:
+    def document(schema: dict[str, Any]) -> dict[str, Any]:
+        body = {"content": {"application/json": {"schema": schema}}}
+        operation = {"requestBody": body, "responses": {"204": {"description": "done"}}}
+        return {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"post": operation}}}
+
+    old = write(tmp_path, "old.json", document({"type": "array"}))
+    new = write(tmp_path, "new.json", document({"type": "array", "contains": {"type": "integer"}}))
+    assert run("openapi", old, new).exit_code == 0
+    result = run("openapi", old, new, "--examples", "-o", "json")
+    assert result.exit_code == 1, result.output
+    (change,) = json.loads(result.output)["changes"]
+    assert change["id"] == "generated-data-contradicts-rules"
+    assert change["counterexample"]["value"] == []
