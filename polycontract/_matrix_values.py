@@ -12,10 +12,29 @@ from typing import Literal, TypeAlias
 
 from polycontract._failure_report import FailureReport, InteractionFailure
 
-__all__ = ["Decision", "Estate", "Ignore", "LiveVersion", "Publication", "Reason", "Row", "Status", "Verification"]
+__all__ = [
+    "Decision",
+    "Estate",
+    "FuzzPolicy",
+    "Ignore",
+    "LiveVersion",
+    "Publication",
+    "Reason",
+    "Row",
+    "Status",
+    "Verification",
+    "VerificationKind",
+]
 
 #: What one reason says about one counterpart version.
 Status: TypeAlias = Literal["ok", "failed", "unverified", "missing", "ignored", "unknown-version", "no-dependencies"]
+
+#: What a verification exercised: the pact's own examples, or requests generated within its rules (fuzzing).
+VerificationKind: TypeAlias = Literal["example", "fuzz"]
+
+#: How `decide` treats fuzz verifications: ``ignore`` them (the default: every answer as without them), ``count``
+#: a failed one as a failure, or ``require`` a passing one for every pair it checks.
+FuzzPolicy: TypeAlias = Literal["ignore", "count", "require"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -48,6 +67,8 @@ class Verification:
     failures: tuple[InteractionFailure, ...] | None = None
     #: The broker's id of the stored result (its ``verification-results/{id}`` resource); None when unknown.
     id: int | None = field(default=None, compare=False)
+    #: ``example`` (the pact's examples) or ``fuzz`` (generated requests); fuzz results count only when asked.
+    kind: VerificationKind = "example"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -112,6 +133,8 @@ class Row:
     failures: tuple[InteractionFailure, ...] | None = None
     #: The broker's id of the verification shown (`Verification.id`); None when unverified or unknown.
     verification_id: int | None = field(default=None, compare=False)
+    #: The kind of the verification shown: ``fuzz`` rows are separate from the example rows of the same pair.
+    kind: VerificationKind = "example"
 
 
 @dataclass(frozen=True, kw_only=True)

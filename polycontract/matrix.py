@@ -33,6 +33,7 @@ from polycontract._failure_report import FailureReport, InteractionFailure, Mism
 from polycontract._matrix_values import (
     Decision,
     Estate,
+    FuzzPolicy,
     Ignore,
     LiveVersion,
     Publication,
@@ -40,7 +41,9 @@ from polycontract._matrix_values import (
     Row,
     Status,
     Verification,
+    VerificationKind,
 )
+from polycontract.errors import UsageError
 
 __all__ = [
     "Decision",
@@ -72,17 +75,24 @@ def rows(
     publication without any yields a row with ``provider_version=None``. ``provider_versions``
     (pairs of provider name and version) restricts the provider side; a publication with no
     result from any of them still yields an empty row.
+
+    Fuzz verifications (``kind="fuzz"``), when given, yield their own rows (``Row.kind == "fuzz"``) after the
+    example rows of the same publication; a publication with no example result still yields its empty row.
     """
     wanted = None if provider_versions is None else set(provider_versions)
-    latest = _latest_results(verifications)
+    verifications = tuple(verifications)
     by_content: dict[tuple[str, str], list[Verification]] = {}
-    for (provider, _version, content), verification in latest.items():
-        if wanted is None or (provider, verification.provider_version) in wanted:
-            by_content.setdefault((provider, content), []).append(verification)
+    for kind in ("example", "fuzz"):
+        for (provider, _version, content), verification in _latest_results(verifications, kind).items():
+            if wanted is None or (provider, verification.provider_version) in wanted:
+                by_content.setdefault((provider, content), []).append(verification)
     out: list[Row] = []
     for pub in publications:
-        found = sorted(by_content.get((pub.provider, pub.content_hash), []), key=lambda v: v.provider_version)
-        if not found:
+        found = sorted(
+            by_content.get((pub.provider, pub.content_hash), []),
+            key=lambda v: (v.kind != "example", v.provider_version),
+        )
+        if not any(v.kind == "example" for v in found):
             out.append(_row(pub, None, None))
         out += [_row(pub, v.provider_version, v) for v in found]
     return tuple(out)
@@ -96,6 +106,7 @@ def decide(
     target: str,
     ignore: Sequence[Ignore | str] = (),
     extra: Sequence[Reason] = (),
+    fuzz: FuzzPolicy = "ignore",
 ) -> Decision:
     """Can ``pacticipant`` ``version`` go to ``target`` without breaking any live counterpart version?
 
@@ -106,7 +117,14 @@ def decide(
 
     ``extra`` adds reasons found elsewhere (schema checks, see `polycontract.schema_matrix`); they
     count and are ignored (by their ``counterpart`` and ``counterpart_version``) like pact reasons.
+
+    ``fuzz`` says what fuzz verifications (``Verification.kind == "fuzz"``) do: ``ignore`` (the default) leaves
+    every answer as it would be without them; ``count`` adds, for each pair checked against a provider version,
+    a reason from that version's latest fuzz result of the pact content (a failure blocks); ``require`` also
+    blocks (unknown) a pair with no fuzz result. Such reasons name "fuzz".
     """
+    if fuzz not in ("ignore", "count", "require"):
+        raise UsageError(f"fuzz={fuzz!r} is not one of 'ignore', 'count', 'require'")
     ignores = tuple(Ignore(pacticipant=i) if isinstance(i, str) else i for i in ignore)
     warnings = _ignore_warnings(estate, ignores)
     if (pacticipant, version) not in estate.versions:
@@ -116,11 +134,13 @@ def decide(
             next_action=f"publish pacts, verification results or create-version for {pacticipant} {version} first",
         )
         return Decision(ok=False, reasons=(reason,), rows=(), pacticipant=pacticipant, version=version, target=target)
-    latest = _latest_results(estate.verifications)
+    latest = _latest_results(estate.verifications, "example")
     live = _live_versions(estate)
     checks = _as_consumer(estate, live, latest, pacticipant, version, target) + _as_provider(
         estate, live, latest, pacticipant, version
     )
+    if fuzz != "ignore":
+        checks = _with_fuzz(checks, _latest_results(estate.verifications, "fuzz"), require=fuzz == "require")
     checks += [(r, None, r.counterpart or "", r.counterpart_version) for r in extra]
     reasons: list[Reason] = []
     row_list: list[Row] = []
@@ -271,6 +291,63 @@ def _judge(
     )
 
 
+def _with_fuzz(checks: list[_Check], latest: _Latest, *, require: bool) -> list[_Check]:
+    """``checks`` with, after each pair checked against a provider version, the reason its fuzz result gives."""
+    out: list[_Check] = []
+    for check in checks:
+        out.append(check)
+        row = check[1]
+        if row is None or row.provider_version is None or row.content_hash is None:
+            continue
+        result = latest.get((row.provider, row.provider_version, row.content_hash))
+        if result is None and not require:
+            continue
+        pub = Publication(
+            consumer=row.consumer,
+            consumer_version=row.consumer_version,
+            provider=row.provider,
+            content_hash=row.content_hash,
+        )
+        reason = _judge_fuzz(pub, row.provider_version, result, check[0])
+        fuzz_row = replace(_row(pub, row.provider_version, result), kind="fuzz")
+        out.append((reason, fuzz_row, check[2], check[3]))
+    return out
+
+
+def _judge_fuzz(pub: Publication, provider_version: str, result: Verification | None, example: Reason) -> Reason:
+    """One reason line for the fuzz verification of one consumer version x provider version pair."""
+    pair = f"{pub.consumer} {pub.consumer_version} and {pub.provider} {provider_version}"
+    short = pub.content_hash[:8]
+    common: dict[str, Any] = {"counterpart": example.counterpart, "counterpart_version": example.counterpart_version}
+    if result is None:
+        return Reason(
+            status="unverified",
+            message=f"There is no fuzz verification of the pact between {pair} (content {short})",
+            next_action=f"provider {pub.provider} {provider_version} must verify pact content {short} with --fuzz",
+            **common,
+        )
+    if result.success:
+        return Reason(status="ok", message=f"The fuzz verification of the pact between {pair} passed", **common)
+    report = FailureReport(
+        consumer=pub.consumer,
+        consumer_version=pub.consumer_version,
+        provider=pub.provider,
+        provider_version=provider_version,
+        content_hash=pub.content_hash,
+        failures=result.failures,
+    )
+    return Reason(
+        status="failed",
+        message=f"The fuzz verification of the pact between {pair} failed (content {short})",
+        next_action=(
+            f"provider {pub.provider} {provider_version} fails requests generated within pact content {short}:"
+            " fix the provider, or deploy without counting fuzz results"
+        ),
+        report=report,
+        **common,
+    )
+
+
 def _live_versions(estate: Estate) -> _Live:
     """The live versions of each pacticipant, in the estate's order."""
     found: _Live = {}
@@ -287,10 +364,12 @@ def _described(lives: list[LiveVersion]) -> list[tuple[str, str]]:
     return [(v, ", ".join(sorted(set(how)))) for v, how in sorted(found.items())]
 
 
-def _latest_results(verifications: Iterable[Verification]) -> _Latest:
-    """The latest verification per (provider, provider version, content); later input wins ties."""
+def _latest_results(verifications: Iterable[Verification], kind: VerificationKind = "example") -> _Latest:
+    """The latest verification of ``kind`` per (provider, provider version, content); later input wins ties."""
     latest: _Latest = {}
     for verification in verifications:
+        if verification.kind != kind:
+            continue
         key = (verification.provider, verification.provider_version, verification.content_hash)
         known = latest.get(key)
         if (
@@ -315,4 +394,5 @@ def _row(pub: Publication, provider_version: str | None, result: Verification | 
         pending=False if result is None else result.pending,
         failures=None if result is None or result.success else result.failures,
         verification_id=None if result is None else result.id,
+        kind="example" if result is None else result.kind,
     )

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 
 if TYPE_CHECKING:
+    from polycontract._matrix_values import FuzzPolicy
     from polycontract.broker._values.checks import SelectorInput
     from polycontract.broker._values.records import (
         Environment,
@@ -352,8 +353,12 @@ class BrokerAPI(Protocol):
         branch: str | None = None,
         environment: str | None = None,
         limit: int = 1000,
+        include_fuzz: bool = False,
     ) -> tuple[Row, ...]:
-        """Rows of every integration of ``pacticipant``; ``environment`` narrows counterparts to what is live there."""
+        """Rows of every integration of ``pacticipant``; ``environment`` narrows counterparts to what is live there.
+
+        ``include_fuzz`` adds rows for fuzz verifications (``Row.kind == "fuzz"``).
+        """
 
     def can_i_deploy(
         self,
@@ -364,10 +369,12 @@ class BrokerAPI(Protocol):
         to_main_branch: bool = False,
         ignore: Sequence[str | Ignore] = (),
         to_tag: str | None = None,
+        fuzz: FuzzPolicy = "ignore",
     ) -> Decision:
         """Can ``pacticipant`` ``version`` go to ``to_environment`` (or merge, with ``to_main_branch``)?
 
         Every counterpart version live there is checked on its own; see `polycontract.matrix.decide`.
         ``to_tag`` asks the legacy question of the Pact CLI's ``--to TAG``: against the newest version
-        of each counterpart with that tag (environments are the better tool).
+        of each counterpart with that tag (environments are the better tool). ``fuzz`` is what fuzz
+        verifications do: ``ignore`` (default), ``count`` (a failed one blocks) or ``require`` (one must pass).
         """

@@ -3,7 +3,8 @@
 Fuzzing sends, for each HTTP interaction, requests drawn from everything the request's matching rules
 allow (not only the example) and checks every answer against the interaction's response. Its results
 are kept apart from the example verification's (`VerificationResult.fuzz`): a fuzz failure is never an
-example failure, and only the example results are published to a broker.
+example failure. `fuzz_verifications` makes, per pact, the separate verification of kind ``fuzz`` a broker
+records beside the example result (only when it was measured).
 
 Each `FuzzResult` has an ``outcome``: ``"passed"`` (every request sent was answered as the pact expects),
 ``"failed"`` (the provider broke the pact on a request; ``smallest`` is the smallest such request
@@ -16,14 +17,14 @@ from, the provider unreachable, the deadline reached before it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from polycontract.model import ABSENT, Body, Mismatch, Request
+from polycontract.model import ABSENT, Body, HttpInteraction, Mismatch, PactDocument, Request
 from polycontract.verifier._report import jsonable
 
-__all__ = ["FAILED", "NOT_FUZZED", "PASSED", "FuzzResult", "FuzzRun", "FuzzedRequest"]
+__all__ = ["FAILED", "NOT_FUZZED", "PASSED", "FuzzResult", "FuzzRun", "FuzzedRequest", "fuzz_verifications"]
 
 PASSED = "passed"
 FAILED = "failed"
@@ -229,3 +230,87 @@ class FuzzRun:
             "durationMs": round(self.duration * 1000, 3),
             "interactions": [r.to_json() for r in self.results],
         }
+
+
+class _PactView(Protocol):
+    """What `fuzz_verifications` reads of a verified pact (`polycontract.verifier.PactOutcome`)."""
+
+    @property
+    def pact(self) -> PactDocument: ...
+    @property
+    def origin(self) -> str: ...
+    @property
+    def pending(self) -> bool: ...
+    @property
+    def wip(self) -> bool: ...
+    @property
+    def versions(self) -> tuple[str, ...]: ...
+    @property
+    def content_hash(self) -> str: ...
+
+
+def fuzz_verifications(run: FuzzRun, pacts: Sequence[_PactView]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Per pact, the plain fuzz verification a broker records (``kind="fuzz"``), and why the others are not.
+
+    A pact's fuzz verification fails when a request broke any of its interactions, and succeeds when every
+    HTTP interaction of it was fuzzed and passed (messages are never fuzzed). Fail closed: a pact with no
+    failure and an HTTP interaction not fuzzed (the deadline reached before it, rules no request can be
+    drawn from, its example not verified) has nothing measured to publish, and the second list says so.
+    ``test_results`` has one entry per fuzzed interaction; a failed one names its smallest failing request
+    and carries that request's mismatches.
+    """
+    items: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for outcome in pacts:
+        http = {i.key for i in outcome.pact.interactions if isinstance(i, HttpInteraction)}
+        found = [r for r in run.results if r.origin == outcome.origin and r.key in http]
+        short = outcome.content_hash[:8]
+        name = f"{outcome.pact.consumer} -> {outcome.pact.provider}, pact {short}"
+        failed = any(r.outcome == FAILED for r in found)
+        unfuzzed = [r for r in found if r.outcome == NOT_FUZZED]
+        if not found or (unfuzzed and not failed):
+            why = unfuzzed[0].reason if unfuzzed else "it has no HTTP interaction"
+            notes.append(f"{name}: not fuzzed ({why}), so there is no fuzz result to record")
+            continue
+        items.append(
+            {
+                "consumer": outcome.pact.consumer,
+                "consumer_version": outcome.versions[-1] if outcome.versions else None,
+                "consumer_versions": list(outcome.versions),
+                "content_hash": outcome.content_hash,
+                "success": not failed,
+                "pending": outcome.pending,
+                "wip": outcome.wip,
+                "kind": "fuzz",
+                "test_results": [_test_result(r) for r in found if r.outcome != NOT_FUZZED],
+            }
+        )
+    return items, notes
+
+
+def _test_result(result: FuzzResult) -> dict[str, Any]:
+    """One fuzzed interaction in the Pact Broker's ``testResults`` shape; a failure names its smallest request."""
+    smallest = result.smallest if result.outcome == FAILED else None
+    description = result.description
+    if smallest is not None:
+        description += f" (fuzz, seed {result.seed}: smallest failing request {smallest.line})"
+    entry: dict[str, Any] = {
+        "interactionId": result.key,
+        "interactionDescription": description,
+        "success": result.outcome == PASSED,
+        "mismatches": []
+        if smallest is None
+        else [
+            {
+                "attribute": m.kind,
+                "identifier": m.path,
+                "description": m.message,
+                "expected": jsonable(m.expected),
+                "actual": jsonable(m.actual),
+            }
+            for m in smallest.mismatches
+        ],
+    }
+    if smallest is not None and smallest.error is not None:
+        entry["exception"] = smallest.error
+    return entry

@@ -22,7 +22,7 @@ from typing import Any
 from polycontract.errors import ContractViolation
 from polycontract.model import Mismatch, PactDocument
 from polycontract.verifier._fuzz_report import fuzz_cases, fuzz_section, fuzz_verdict
-from polycontract.verifier._fuzz_result import FuzzRun
+from polycontract.verifier._fuzz_result import FuzzRun, fuzz_verifications
 from polycontract.verifier._report import jsonable, junit_xml, report, test_result
 
 __all__ = [
@@ -375,6 +375,14 @@ class VerificationResult:
             }
             for p in self.measured_pacts
         ]
+
+    def fuzz_verifications(self) -> tuple[list[dict[str, Any]], list[str]]:
+        """With fuzzing, one plain fuzz verification (``kind="fuzz"``) per pact whose fuzzing was measured, in
+        the shape of `verifications`, and a line for each pact left out saying why (see
+        `polycontract.verifier._fuzz_result.fuzz_verifications`); ``([], [])`` without fuzzing."""
+        if self.fuzz is None:
+            return [], []
+        return fuzz_verifications(self.fuzz, self.pacts)
 
     def to_junit_xml(self) -> str:
         """The result as JUnit XML: one test suite per consumer (version), one test case per interaction.

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from polycontract._matrix_values import FuzzPolicy
 from polycontract.broker._api import catalog_queries as catalog
 from polycontract.broker._api import matrix_pairs as pairs
 from polycontract.broker._api.common import HAL_JSON_UTF8, HttpError, base_url, hal, seg
@@ -82,6 +83,7 @@ def _row_json(base: str, row: Row) -> dict[str, Any]:
         },
         "verificationResult": verification,
         "ignored": row.ignored,
+        **({"polycontract": {"kind": "fuzz"}} if row.kind == "fuzz" else {}),  # only in answers asking about fuzz
     }
 
 
@@ -130,10 +132,18 @@ async def _answer(
     main_branch: bool,
     ignores: list[Ignore],
     tag: str | None = None,
+    fuzz: FuzzPolicy = "ignore",
 ) -> Response:
     broker: Broker = request.app.state.broker
     base = base_url(request)
     name = selector["pacticipant"]
+    if fuzz != "ignore":  # only our /can-i-deploy asks: computed each time (answers kept are for example results)
+        chosen_version = selector["version"]
+        return hal(
+            await run_in_threadpool(
+                lambda: _decision_answer(broker, base, name, [chosen_version], environment, False, ignores, None, fuzz)
+            )
+        )
     if environment is not None or main_branch or tag is not None:
         if set(selector) == {"pacticipant", "version"}:  # the usual question: one hand-off, answers reused
             number, answers = selector["version"], request.app.state.answers
@@ -199,6 +209,7 @@ def _decision_answer(
     main_branch: bool,
     ignores: list[Ignore],
     tag: str | None,
+    fuzz: FuzzPolicy = "ignore",
 ) -> dict[str, Any]:
     """The ``/matrix`` document deciding each of ``numbers`` (one thread-pool hand-off for the whole answer)."""
     decisions = [
@@ -209,6 +220,7 @@ def _decision_answer(
             to_main_branch=main_branch and environment is None,
             ignore=ignores,
             to_tag=tag if environment is None and not main_branch else None,
+            fuzz=fuzz,
         )
         for number in numbers
     ]
@@ -349,7 +361,11 @@ async def rows_extension(request: Request) -> Response:
 
 
 async def can_i_deploy(request: Request) -> Response:
-    """``GET /can-i-deploy?pacticipant=&version=&environment=&ignore[]=``: the same answer as ``/matrix``."""
+    """``GET /can-i-deploy?pacticipant=&version=&environment=&ignore[]=&fuzz=``: the same answer as ``/matrix``.
+
+    ``fuzz`` (polycontract's, default ``ignore``) is ``count`` or ``require`` to count fuzz verifications (see
+    `polycontract.matrix.decide`); the Pact Broker's ``/matrix`` form never counts them.
+    """
     params = request.query_params
     name, version, environment = params.get("pacticipant"), params.get("version"), params.get("environment")
     if not name or not version or not environment:
@@ -360,4 +376,8 @@ async def can_i_deploy(request: Request) -> Response:
             errors=[{"detail": f"{k} is required", "parameter": k} for k in missing],
         )
     ignores = [Ignore(pacticipant=i) for i in params.getlist("ignore[]") + params.getlist("ignore") if i]
-    return await _answer(request, {"pacticipant": name, "version": version}, environment, False, ignores)
+    fuzz = params.get("fuzz") or "ignore"
+    if fuzz not in ("ignore", "count", "require"):
+        raise HttpError(400, "fuzz must be ignore, count or require", parameter="fuzz")
+    policy: FuzzPolicy = "count" if fuzz == "count" else "require" if fuzz == "require" else "ignore"
+    return await _answer(request, {"pacticipant": name, "version": version}, environment, False, ignores, fuzz=policy)

@@ -51,8 +51,30 @@ _RESULT_FIELDS = frozenset(
         "testResults",
         "verifiedBy",
         "buildUrl",
+        "polycontract",
     }
 )
+
+#: Members of the ``polycontract`` extension object of a result: ``kind`` is stored; ``seed`` and ``requests``
+#: (how the fuzz run was made) are accepted and not stored.
+_EXTENSION_FIELDS = frozenset({"kind", "seed", "requests"})
+
+
+def _kind(body: dict[str, Any]) -> str:
+    """The result's kind from the ``polycontract`` extension: ``example`` (absent: what every Pact verifier sends)
+    or ``fuzz``. Pact tools that do not know the member never send it, and the Pact Broker ignores it."""
+    extension = body.get("polycontract")
+    if extension is None:
+        return "example"
+    if not isinstance(extension, dict):
+        raise HttpError(400, 'polycontract must be an object such as {"kind": "fuzz"}', pointer="/polycontract")
+    unknown = sorted(set(extension) - _EXTENSION_FIELDS)
+    if unknown:
+        raise HttpError(400, f"unknown member {unknown[0]!r}", pointer=f"/polycontract/{unknown[0]}")
+    kind = extension.get("kind", "example")
+    if kind not in ("example", "fuzz"):
+        raise HttpError(400, 'kind must be "example" or "fuzz"', pointer="/polycontract/kind")
+    return str(kind)
 
 
 #: The largest record id (a 32-bit integer column); larger ids name nothing.
@@ -150,7 +172,8 @@ async def for_verification(request: Request) -> Response:
 async def publish_verification_result(request: Request) -> Response:
     """``POST …/pact-version/{sha}[/metadata/{m}]/verification-results``: one provider version's result.
 
-    Besides the Pact Broker's fields, the extension ``pending: true`` records that the pact was pending.
+    Besides the Pact Broker's fields, the extension ``pending: true`` records that the pact was pending, and
+    ``"polycontract": {"kind": "fuzz"}`` records a fuzz verification (see `_kind`).
     A result published to a WIP pact's URL (metadata ``w=true``) is recorded as WIP, as the Pact Broker does
     (lib/pact_broker/api/resources/verifications.rb ``wip?``; the Pact verifier sends no ``wip`` member).
     """
@@ -166,6 +189,7 @@ async def publish_verification_result(request: Request) -> Response:
     pending = bool_field(body, "pending")  # extension: the verifier ran the pact as pending
     build_url = optional_str(body, "buildUrl")
     wip = metadata_is_wip(request.path_params.get("metadata"))
+    kind = _kind(body)
     try:
         stored = normalize(body.get("testResults"), where="testResults")
     except UsageError as exc:
@@ -178,7 +202,13 @@ async def publish_verification_result(request: Request) -> Response:
             raise HttpError(404, f"no pact version {digest} between {consumer} and {provider}")
         known = reads.version(broker, provider, number)
         on_branch = branch or (known.branch if known is not None else None)
-        item: dict[str, Any] = {"content_hash": digest, "success": success, "pending": pending, "wip": wip}
+        item: dict[str, Any] = {
+            "content_hash": digest,
+            "success": success,
+            "pending": pending,
+            "wip": wip,
+            "kind": kind,
+        }
         if stored is not None:
             item["test_results"] = stored["testResults"]
         recorded = broker.publish_verification_results(
@@ -194,6 +224,7 @@ async def publish_verification_result(request: Request) -> Response:
         "providerApplicationVersion": number,
         "testResults": [] if stored is None else stored["testResults"],
         "buildUrl": build_url,
+        "polycontract": {"kind": kind},
         "_links": {"pb:pact-version": {"href": pact_url(base, provider, consumer, digest)}},
     }
     if row_id is not None:

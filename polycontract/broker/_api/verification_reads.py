@@ -57,7 +57,9 @@ def _latest(request: Request, digest: str | None) -> dict[str, Any] | None:
             if digest is None:
                 return None
         newest = conn.execute(
-            select(func.max(verifications.c.id)).where(verifications.c.content_hash == digest)
+            select(func.max(verifications.c.id)).where(
+                verifications.c.content_hash == digest, verifications.c.kind == "example"
+            )
         ).scalar()
         found = None if newest is None else stored_result(conn, provider, consumer, digest, int(newest))
     if found is None:

@@ -129,6 +129,8 @@ def row_from_json(item: Mapping[str, Any]) -> Row:
     result = item.get("verificationResult")
     result = result if isinstance(result, Mapping) else None
     success = result.get("success") if result is not None else None
+    extension = item.get("polycontract")
+    fuzz = isinstance(extension, Mapping) and extension.get("kind") == "fuzz"
     return Row(
         consumer=_name(item.get("consumer")),
         consumer_version=_number(item.get("consumer")) or "",
@@ -140,6 +142,7 @@ def row_from_json(item: Mapping[str, Any]) -> Row:
         pending=bool(result.get("pending", False)) if result is not None else False,
         ignored=bool(item.get("ignored", False)),
         failures=_failures(result),
+        kind="fuzz" if fuzz else "example",
     )
 
 

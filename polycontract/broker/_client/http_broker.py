@@ -32,7 +32,7 @@ from polycontract.broker._client.schemas import HttpSchemas
 from polycontract.broker._client.transport import Transport
 from polycontract.broker._client.verifying import HttpVerifying
 from polycontract.broker._client.webhooks import HttpWebhooks
-from polycontract.broker._values.checks import checked_keep_latest, checked_url, deploy_target
+from polycontract.broker._values.checks import checked_fuzz_policy, checked_keep_latest, checked_url, deploy_target
 from polycontract.broker._values.names import checked_pact_names, names_checked
 from polycontract.errors import StorageError, UsageError
 from polycontract.matrix import Decision, Ignore, Row
@@ -40,6 +40,7 @@ from polycontract.matrix import Decision, Ignore, Row
 if TYPE_CHECKING:
     import httpx
 
+    from polycontract._matrix_values import FuzzPolicy
     from polycontract.broker._values.records import PruneReport, PublishResult
     from polycontract.model import PactDocument
 
@@ -227,12 +228,16 @@ class HttpBroker(HttpPacticipants, HttpVerifying, HttpDeployments, HttpWebhooks,
         branch: str | None = None,
         environment: str | None = None,
         limit: int = 1000,
+        include_fuzz: bool = False,
     ) -> tuple[Row, ...]:
-        """``GET /matrix?q[][pacticipant]=…&limit=N`` rows.
+        """``GET /matrix?q[][pacticipant]=…&limit=N`` rows (example verifications only: ``include_fuzz`` is
+        answered by the embedded broker alone).
 
         ``environment`` (counterparts narrowed to what is live there) has no Pact Broker form: ``/matrix``
         with ``environment=`` asks can-i-deploy. It goes to the extension ``GET /polycontract/matrix``.
         """
+        if include_fuzz:
+            raise UsageError("include_fuzz=True: fuzz rows of the matrix are read from the broker's database only")
         path = "/matrix"
         params: list[tuple[str, str]] = [("q[][pacticipant]", pacticipant)]
         if version is not None:
@@ -260,13 +265,27 @@ class HttpBroker(HttpPacticipants, HttpVerifying, HttpDeployments, HttpWebhooks,
         to_main_branch: bool = False,
         ignore: Sequence[str | Ignore] = (),
         to_tag: str | None = None,
+        fuzz: FuzzPolicy = "ignore",
     ) -> Decision:
         """The Pact CLI's question: ``GET /matrix?q[][pacticipant]=P&q[][version]=V&latestby=cvp&environment=E``.
 
         ``to_main_branch`` sends ``mainBranch=true&latest=true`` instead of ``environment``, ``to_tag``
-        ``tag=T&latest=true``.
+        ``tag=T&latest=true``. A question counting fuzz verifications (``fuzz`` ``count`` or ``require``) has
+        no Pact Broker form: it goes to polycontract's ``GET /can-i-deploy?…&fuzz=``, for an environment only.
         """
         target = deploy_target(to_environment, to_main_branch, to_tag)
+        if checked_fuzz_policy(fuzz) != "ignore":
+            if to_environment is None:
+                raise UsageError(f"fuzz={fuzz!r} over HTTP asks about an environment: give to_environment=")
+            query = [
+                ("pacticipant", pacticipant),
+                ("version", version),
+                ("environment", to_environment),
+                ("fuzz", fuzz),
+            ]
+            query += [("ignore[]", i if isinstance(i, str) else i.pacticipant) for i in ignore]
+            answer = self._http.request("GET", "/can-i-deploy", params=query)
+            return decision_from_json(answer, pacticipant, version, target)
         params: list[tuple[str, str]] = [
             ("q[][pacticipant]", pacticipant),
             ("q[][version]", version),

@@ -27,6 +27,7 @@ from polycontract.broker._values.checks import (
     parse_result,
     parse_selectors,
     parse_test_results,
+    verification_kind,
     wip_flag,
 )
 from polycontract.errors import PactFormatError, StorageError, UsageError
@@ -131,6 +132,7 @@ class HttpVerifying:
         test_results: list[dict[str, Any]] | None = None,
         build_url: str | None = None,
         wip: bool = False,
+        kind: str = "example",
     ) -> None:
         body = {
             "success": success,
@@ -139,6 +141,8 @@ class HttpVerifying:
                 buildUrl=build_url, providerVersionBranch=branch, pending=pending or None, testResults=test_results
             ),
         }
+        if kind != "example":  # polycontract's extension member; Pact verifiers never send it
+            body["polycontract"] = {"kind": kind}
         path = pact_path(provider, consumer, digest)
         if wip:  # the Pact Broker records a result as WIP when it is published to the WIP pact's URL (metadata w=true)
             from polycontract.broker._values.pact_metadata import wip_metadata
@@ -200,8 +204,10 @@ class HttpVerifying:
         details: dict[str, list[dict[str, Any]]] = {}
         unknown_set: set[str] = set()
         wips: set[str] = set()
+        kinds: dict[str, str] = {}
         for item in [*results]:
             digest, success, pending = parse_result(item)
+            kinds[digest] = verification_kind(item)
             if wip_flag(item):
                 wips.add(digest)
             stored = parse_test_results(item)  # checked and bounded before anything is sent
@@ -232,7 +238,17 @@ class HttpVerifying:
         for digest, success, pending, consumer in parsed:
             sent = details.get(digest)
             self._post_result(
-                provider, consumer, digest, provider_version, success, branch, pending, sent, build_url, digest in wips
+                provider,
+                consumer,
+                digest,
+                provider_version,
+                success,
+                branch,
+                pending,
+                sent,
+                build_url,
+                digest in wips,
+                kinds[digest],
             )
         return tuple(
             PublishedVerification(
@@ -242,6 +258,7 @@ class HttpVerifying:
                 content_hash=digest,
                 success=success,
                 pending=pending,
+                kind=kinds[digest],
             )
             for digest, success, pending, consumer in parsed
         )

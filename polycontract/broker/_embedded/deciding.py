@@ -11,11 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from polycontract._matrix_values import FuzzPolicy
 from polycontract.broker._embedded.message_schemas import load_message_facts, message_reasons
 from polycontract.broker._embedded.schema_contracts import can_i_deploy_facts, can_i_deploy_reasons
 from polycontract.broker._store import reads as _reads
 from polycontract.broker._store.estate_query import environment_question
-from polycontract.broker._values.checks import deploy_target
+from polycontract.broker._values.checks import checked_fuzz_policy, deploy_target
 from polycontract.matrix import Decision, Ignore, Row, decide, rows
 
 if TYPE_CHECKING:
@@ -38,12 +39,16 @@ class Decisions:
         branch: str | None = None,
         environment: str | None = None,
         limit: int = 1000,
+        include_fuzz: bool = False,
     ) -> tuple[Row, ...]:
-        """Rows of every integration of ``pacticipant``; ``environment`` narrows counterparts to what is live there."""
+        """Rows of every integration of ``pacticipant``; ``environment`` narrows counterparts to what is live there.
+
+        ``include_fuzz`` adds the fuzz verifications' rows (``Row.kind == "fuzz"``) beside the example rows.
+        """
         with self._store.transaction(write=False) as conn:
             live = None if environment is None else _reads.live_in_environment(conn, environment)
             pubs, results = _reads.load_matrix(
-                conn, pacticipant, version=version, branch=branch, live=live, limit=limit
+                conn, pacticipant, version=version, branch=branch, live=live, limit=limit, fuzz=include_fuzz
             )
         return rows(pubs, results)
 
@@ -56,11 +61,20 @@ class Decisions:
         to_main_branch: bool = False,
         ignore: Sequence[str | Ignore] = (),
         to_tag: str | None = None,
+        fuzz: FuzzPolicy = "ignore",
     ) -> Decision:
-        """Can ``pacticipant`` ``version`` go to ``to_environment``, merge (``to_main_branch``) or meet ``to_tag``?"""
+        """Can ``pacticipant`` ``version`` go to ``to_environment``, merge (``to_main_branch``) or meet ``to_tag``?
+
+        ``fuzz`` (``ignore``, ``count`` or ``require``) is what fuzz verifications do (see
+        `polycontract.matrix.decide`); a question that counts them is read from SQL (the in-memory index holds
+        example results only).
+        """
         target = deploy_target(to_environment, to_main_branch, to_tag)
+        checked_fuzz_policy(fuzz)
         ignores = tuple(Ignore(pacticipant=i) if isinstance(i, str) else i for i in ignore)
-        if to_environment is not None:  # the usual question: from memory, else one statement (`_store.estate_query`)
+        if (
+            to_environment is not None and fuzz == "ignore"
+        ):  # the usual question: from memory, else one statement (`_store.estate_query`)
             index = self._store.estate_index
             snapshot = index.fresh() if index is not None and not ignores else None
             if snapshot is not None:
@@ -78,9 +92,9 @@ class Decisions:
                 live = [(vid, lv) for vid, lv in _reads.latest_with_tag(conn, to_tag) if lv.pacticipant != pacticipant]
             else:
                 live = [(vid, lv) for vid, lv in _reads.live_on_main_branches(conn) if lv.pacticipant != pacticipant]
-            estate = _reads.load_estate(conn, pacticipant, version, live, ignores)
+            estate = _reads.load_estate(conn, pacticipant, version, live, ignores, fuzz=fuzz != "ignore")
             schemas = can_i_deploy_facts(conn, pacticipant, version, live)
             messages = load_message_facts(conn, pacticipant, version, estate, live)
         extra = can_i_deploy_reasons(schemas, live, pacticipant, version, target)
         extra += message_reasons(messages, live, pacticipant, version, target)
-        return decide(estate, pacticipant, version, target=target, ignore=ignores, extra=extra)
+        return decide(estate, pacticipant, version, target=target, ignore=ignores, extra=extra, fuzz=fuzz)

@@ -4,6 +4,8 @@ The results are plain data (what ``VerificationResult.verifications()`` returns 
 broker needs nothing from the verifier: each item is a mapping with ``content_hash`` and ``success``
 (and optionally ``pending``, ``consumer``, ``consumer_versions`` and ``test_results``, the per-interaction
 results with their mismatches, stored bounded as `polycontract.broker._values.test_results` describes).
+An item with ``kind="fuzz"`` records a fuzz verification: stored beside the example results, counted by
+can-i-deploy only when a question asks about fuzz.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from polycontract.broker._store.tables import versions as versions_t
 from polycontract.broker._store.writes import ensure_pacticipant, ensure_version
 from polycontract.broker._values.checks import checked_url, parse_test_results
 from polycontract.broker._values.checks import parse_result as _parse
+from polycontract.broker._values.checks import verification_kind as _kind
 from polycontract.broker._values.checks import wip_flag as _wip
 from polycontract.broker._values.records import PublishedVerification
 from polycontract.broker._values.test_results import dump, load
@@ -51,6 +54,7 @@ def publish_results(
     parsed = [_parse(item) for item in items]
     details = [dump(parse_test_results(item)) for item in items]
     wips = [_wip(item) for item in items]
+    kinds = [_kind(item) for item in items]
     if not parsed:
         return ()
     hashes = {digest for digest, _, _ in parsed}
@@ -90,8 +94,9 @@ def publish_results(
                 "test_results": text,
                 "build_url": build_url,
                 "wip": wip,
+                "kind": kind,
             }
-            for (digest, success, pending), text, wip in zip(parsed, details, wips, strict=True)
+            for (digest, success, pending), text, wip, kind in zip(parsed, details, wips, kinds, strict=True)
         ],
     ).scalars()
     return tuple(
@@ -103,8 +108,9 @@ def publish_results(
             success=success,
             pending=pending,
             id=int(row_id),
+            kind=kind,
         )
-        for (digest, success, pending), row_id in zip(parsed, ids, strict=True)
+        for (digest, success, pending), row_id, kind in zip(parsed, ids, kinds, strict=True)
     )
 
 
@@ -124,6 +130,7 @@ def stored_result(
             verifications.c.created_at,
             verifications.c.test_results,
             verifications.c.build_url,
+            verifications.c.kind,
             versions_t.c.number,
         )
         .join(versions_t, versions_t.c.id == verifications.c.provider_version_id)
@@ -151,4 +158,5 @@ def stored_result(
         "testResultsOmitted": 0 if stored is None else stored.get("omitted", 0),
         "detailsRecorded": stored is not None,
         "buildUrl": row.build_url,
+        "polycontract": {"kind": row.kind},
     }

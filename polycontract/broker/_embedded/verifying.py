@@ -126,6 +126,8 @@ class ProviderVerification:
                 build_url=build_url,
             )
             for r in recorded:
+                if r.kind != "example":  # provider_verification_* webhooks speak of the pact's examples
+                    continue
                 fired = (provider, provider_version, branch, r.content_hash, r.success)
                 plan_verification(conn, *fired, base_url=self._public_url())
             return recorded

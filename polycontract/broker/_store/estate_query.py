@@ -82,14 +82,14 @@ FROM pc_verifications vr
 JOIN pc_versions pv ON pv.id = vr.provider_version_id
 JOIN pc_pacticipants prov ON prov.id = pv.pacticipant_id
 WHERE vr.content_hash IN (SELECT content_hash FROM pubs WHERE own = 1)
-    AND vr.provider_version_id IN (SELECT version_id FROM live)
+    AND vr.provider_version_id IN (SELECT version_id FROM live) AND vr.kind = 'example'
 UNION ALL
 SELECT 'ver', vr.id, NULL, prov.name, pv.number, vr.branch, vr.content_hash, vr.success, vr.pending, vr.created_at
 FROM pc_verifications vr
 JOIN pc_versions pv ON pv.id = vr.provider_version_id
 JOIN pc_pacticipants prov ON prov.id = pv.pacticipant_id
 WHERE vr.content_hash IN (SELECT content_hash FROM pubs WHERE own = 0)
-    AND vr.provider_version_id IN (SELECT version_id FROM me)
+    AND vr.provider_version_id IN (SELECT version_id FROM me) AND vr.kind = 'example'
 """
 
 _STATEMENT_TIMESTAMP = DateTime(timezone=True)

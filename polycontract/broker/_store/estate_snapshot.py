@@ -239,7 +239,7 @@ def _latest_results(
     rows = _rows(
         conn,
         "SELECT id, content_hash, provider_version_id, success, pending, branch, created_at,"
-        " CASE WHEN success THEN NULL ELSE test_results END FROM pc_verifications ORDER BY id",
+        " CASE WHEN success THEN NULL ELSE test_results END FROM pc_verifications WHERE kind = 'example' ORDER BY id",
     )
     latest: dict[str, dict[int, _Result]] = {}
     branches: dict[str, str] = {}

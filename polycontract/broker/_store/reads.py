@@ -139,8 +139,13 @@ def load_estate(
     version: str,
     live: Sequence[tuple[int, LiveVersion]],
     ignore: Iterable[Ignore] = (),
+    *,
+    fuzz: bool = False,
 ) -> Estate:
-    """The publications, verifications and versions `matrix.decide` needs for ``pacticipant`` ``version``."""
+    """The publications, verifications and versions `matrix.decide` needs for ``pacticipant`` ``version``.
+
+    Only example verifications are read unless ``fuzz`` (the question counts fuzz verifications too).
+    """
     found = find_version(conn, pacticipant, version)
     known = {(lv.pacticipant, lv.version) for _, lv in live} | known_ignores(conn, ignore)
     if found is None:
@@ -168,7 +173,7 @@ def load_estate(
         if theirs
         else false(),
     )
-    results = conn.execute(_verification_query().where(wanted)).all() if own or theirs else []
+    results = conn.execute(_verification_query(fuzz).where(wanted)).all() if own or theirs else []
     return Estate(
         publications=tuple(_publication(r) for r in [*own, *theirs]),
         verifications=attach_failures(conn, [(r.id, _verification(r)) for r in results]),
@@ -185,11 +190,12 @@ def load_matrix(
     branch: str | None = None,
     live: Sequence[tuple[int, LiveVersion]] | None = None,
     limit: int = 1000,
+    fuzz: bool = False,
 ) -> tuple[list[Publication], list[Verification]]:
     """Publications and verifications of every integration of ``pacticipant`` (as consumer or provider).
 
     ``version``/``branch`` narrow the pacticipant's own versions; ``live`` narrows the counterparts
-    to the versions live in an environment.
+    to the versions live in an environment; ``fuzz`` reads fuzz verifications too (else examples only).
     """
     live_ids = None if live is None else [vid for vid, _ in live]
 
@@ -214,7 +220,7 @@ def load_matrix(
         and_(PROVIDER.c.name != pacticipant, true() if live_ids is None else one_of(conn, _pv.c.id, live_ids)),
     )
     results = conn.execute(
-        _verification_query().where(one_of(conn, verifications.c.content_hash, hashes), provider_filter)
+        _verification_query(fuzz).where(one_of(conn, verifications.c.content_hash, hashes), provider_filter)
     ).all()
     return [_publication(r) for r in pubs], list(attach_failures(conn, [(r.id, _verification(r)) for r in results]))
 
@@ -226,13 +232,13 @@ def attach_failures(conn: Connection, found: Sequence[tuple[int, Verification]])
     read: one more query, and only when such a result failed. A result stored without test results
     keeps ``failures=None`` (no details recorded).
     """
-    latest: dict[tuple[str, str, str], int] = {}
+    latest: dict[tuple[str, str, str, str], int] = {}
     for row_id, v in found:
-        latest[(v.provider, v.provider_version, v.content_hash)] = row_id
+        latest[(v.provider, v.provider_version, v.content_hash, v.kind)] = row_id
     failed = {
         row_id
         for row_id, v in found
-        if not v.success and latest[(v.provider, v.provider_version, v.content_hash)] == row_id
+        if not v.success and latest[(v.provider, v.provider_version, v.content_hash, v.kind)] == row_id
     }
     if not failed:
         return tuple(v for _, v in found)
@@ -256,8 +262,9 @@ def _publication_query() -> Select[Any]:
     ).select_from(PUBLISHED)
 
 
-def _verification_query() -> Select[Any]:
-    return (
+def _verification_query(fuzz: bool = False) -> Select[Any]:
+    """Verification rows with their provider and version, oldest first: example ones only unless ``fuzz``."""
+    query = (
         select(
             verifications.c.id,
             PROVIDER.c.name.label("provider"),
@@ -267,12 +274,14 @@ def _verification_query() -> Select[Any]:
             verifications.c.pending,
             verifications.c.branch,
             verifications.c.created_at,
+            verifications.c.kind,
         )
         .select_from(verifications)
         .join(_pv, _pv.c.id == verifications.c.provider_version_id)
         .join(PROVIDER, PROVIDER.c.id == _pv.c.pacticipant_id)
         .order_by(verifications.c.id)
     )
+    return query if fuzz else query.where(verifications.c.kind == "example")
 
 
 def known_ignores(conn: Connection, ignore: Iterable[Ignore]) -> set[tuple[str, str]]:
@@ -314,4 +323,5 @@ def _verification(row: Any) -> Verification:
         pending=bool(row.pending),
         branch=row.branch,
         id=int(row.id),
+        kind="fuzz" if row.kind == "fuzz" else "example",
     )

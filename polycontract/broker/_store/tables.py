@@ -27,7 +27,7 @@ from sqlalchemy import (
 __all__ = ["SCHEMA_REVISION", "metadata"]
 
 #: The Alembic head revision this code reads and writes.
-SCHEMA_REVISION = "0009"
+SCHEMA_REVISION = "0010"
 
 metadata = MetaData()
 
@@ -127,6 +127,9 @@ verifications = Table(
     # revision 0007: the result came from verifying a work-in-progress pact (the Pact Broker's verifications.wip);
     # such results do not take a pact out of WIP (`polycontract.broker._embedded.selection`).
     Column("wip", Boolean, nullable=False, server_default=false()),
+    # revision 0010: "example" (the pact's own examples) or "fuzz" (generated requests, `verify --fuzz`); only
+    # example results count in the matrix and can-i-deploy unless a question asks about fuzz.
+    Column("kind", String(16), nullable=False, server_default="example"),
     Index("ix_pc_verifications_content", "content_hash", "provider_version_id"),
     Index("ix_pc_verifications_provider_version", "provider_version_id"),
 )

@@ -33,6 +33,7 @@ __all__ = [
     "checked_contacts",
     "checked_display_name",
     "checked_environment_name",
+    "checked_fuzz_policy",
     "checked_keep_latest",
     "checked_label",
     "checked_url",
@@ -43,6 +44,7 @@ __all__ = [
     "parse_selectors",
     "parse_test_results",
     "utc",
+    "verification_kind",
     "wip_flag",
 ]
 
@@ -208,6 +210,21 @@ def wip_flag(item: Mapping[str, Any]) -> bool:
     if not isinstance(wip, bool):
         raise UsageError(f"verification result {dict(item)!r} needs wip as True/False")
     return wip
+
+
+def verification_kind(item: Mapping[str, Any]) -> str:
+    """The item's ``kind``: ``example`` (the default: the pact's examples) or ``fuzz`` (generated requests)."""
+    kind = item.get("kind", "example")
+    if kind not in ("example", "fuzz"):
+        raise UsageError(f"verification result kind={kind!r} is not 'example' or 'fuzz'")
+    return str(kind)
+
+
+def checked_fuzz_policy(fuzz: str) -> str:
+    """``fuzz`` when it is ``ignore``, ``count`` or ``require`` (what can-i-deploy does with fuzz results)."""
+    if fuzz not in ("ignore", "count", "require"):
+        raise UsageError(f"fuzz={fuzz!r} is not one of 'ignore', 'count', 'require'")
+    return fuzz
 
 
 def parse_test_results(item: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -63,6 +63,8 @@ class PublishedVerification:
     pending: bool
     #: The stored result's id (the ``verification-results/{id}`` resource); None over HTTP. Not compared.
     id: int | None = field(default=None, compare=False)
+    #: ``example`` (the pact's examples) or ``fuzz`` (requests generated within its rules).
+    kind: str = "example"
 
 
 @dataclass(frozen=True, kw_only=True)
