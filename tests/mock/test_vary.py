@@ -146,7 +146,7 @@ def test_inside_a_hypothesis_test_draws_come_from_its_data_and_shrink(kind: str)
     seen: list[Any] = []
     plain = httpx.Client()  # one client for every run: making one costs more than a run
 
-    @settings(max_examples=100, database=None, deadline=None)
+    @settings(max_examples=30, database=None, deadline=None)
     @given(data=st.data())
     def consumer_that_needs_item_7(data: st.DataObject) -> None:
         if kind == "serve":

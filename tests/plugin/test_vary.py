@@ -119,16 +119,10 @@ def test_under_vary_it_fails_showing_the_smallest_response_that_broke_it(pyteste
     result.stdout.fnmatch_lines(SHOWN[bug], consecutive=False)
     result.stdout.fnmatch_lines(["*status: 200*"])
     assert not Path(pytester.path, "pacts", "web-users.json").exists()
-
-
-def test_the_smallest_date_that_breaks_the_consumer_is_shown_in_its_other_shape(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(source(BUGGY["dates"], "vary=50"))
-
-    result = pytester.runpytest("-p", "no:cacheprovider")
-
-    shown = [line for line in result.stdout.lines if 'body: {"created"' in line]
-    assert shown
-    assert all("+00:00" not in line for line in shown)  # a Z or another offset, not the example's
+    if bug == "dates":  # the smallest date shown is in a shape other than the example's: Z or another offset
+        shown = [line for line in result.stdout.lines if 'body: {"created"' in line]
+        assert shown
+        assert all("+00:00" not in line for line in shown)
 
 
 def test_correct_consumers_pass_with_vary_50(pytester: pytest.Pytester) -> None:
