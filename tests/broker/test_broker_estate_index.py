@@ -256,3 +256,32 @@ def test_a_verification_published_after_an_answer_changes_the_next_answer_of_bot
     verified = httpx.post(publish, json={"success": True, "providerApplicationVersion": "2.0.0"})
     assert verified.status_code == 201
     assert _ask_on_new_connections(url, 12) == {True}
+
+
+def test_fuzz_verifications_change_no_answer_from_the_snapshot_or_from_sql(
+    broker: Broker, make_pact: PactMaker
+) -> None:
+    """The snapshot holds example results only: with fuzz results (failing and passing) added to a random estate,
+    every answer, from memory and from SQL, is the bytes it was before them."""
+    _random_estate(broker, make_pact, 0)
+    broker.internals.store.estate_index = None
+    questions = _questions()
+    before = Api(broker, index_estate=False).get_all(questions)
+    matrix = [row for name in SERVICES for row in broker.matrix(name)]
+    verified = sorted({(r.provider, r.provider_version, r.content_hash) for r in matrix if r.provider_version})
+    assert verified, "the random estate has verifications to shadow"
+    for number, (provider, version, content) in enumerate(verified):
+        assert provider is not None and version is not None and content is not None
+        fuzz = {"content_hash": content, "success": number % 3 == 0, "kind": "fuzz"}
+        broker.publish_verification_results(provider=provider, provider_version=version, results=[fuzz])
+
+    from_sql = Api(broker, index_estate=False).get_all(questions)
+    indexed = Api(broker, index_estate=True)
+    assert _index(broker).build_now() is not None
+    reads = indexed.estate_reads
+    from_memory = indexed.get_all(questions)
+
+    assert indexed.estate_reads == reads  # every answer came from the snapshot
+    for question, expected, sql, memory in zip(questions, before, from_sql, from_memory, strict=True):
+        assert sql.content == expected.content, question
+        assert memory.content == expected.content, question

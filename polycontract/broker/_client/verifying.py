@@ -200,33 +200,29 @@ class HttpVerifying:
         """
         from polycontract.broker._values.records import PublishedVerification
 
-        parsed: list[tuple[str, bool, bool, str]] = []
-        details: dict[str, list[dict[str, Any]]] = {}
+        #: per item, in order: (content hash, success, pending, consumer, test results, wip, kind); an item's own
+        #: details, so an example and a fuzz result of the same content keep theirs
+        parsed: list[tuple[str, bool, bool, str, list[dict[str, Any]] | None, bool, str]] = []
         unknown_set: set[str] = set()
-        wips: set[str] = set()
-        kinds: dict[str, str] = {}
         for item in [*results]:
             digest, success, pending = parse_result(item)
-            kinds[digest] = verification_kind(item)
-            if wip_flag(item):
-                wips.add(digest)
+            kind, wip = verification_kind(item), wip_flag(item)
             stored = parse_test_results(item)  # checked and bounded before anything is sent
-            if stored is not None:
-                details[digest] = stored["testResults"]
             consumer = item.get("consumer")
             if not isinstance(consumer, str) or not consumer:
                 consumer = self._consumer_of(provider, digest)
             if consumer is None:
                 unknown_set.add(digest[:8])
                 continue
-            parsed.append((digest, success, pending, consumer))
+            sent = None if stored is None else stored["testResults"]
+            parsed.append((digest, success, pending, consumer, sent, wip, kind))
         if not parsed and not unknown_set:
             return ()
         unknown = sorted(
             unknown_set
             | {
                 digest[:8]
-                for digest, _, _, consumer in parsed
+                for digest, consumer in {(p[0], p[3]) for p in parsed}
                 if self._http.request("GET", pact_path(provider, consumer, digest), missing_ok=True) is None
             }
         )
@@ -235,20 +231,9 @@ class HttpVerifying:
                 f"the broker holds no pact for {provider} with content {', '.join(unknown)}; only pacts published"
                 " to the broker (e.g. verified from a BrokerSource) can have results published"
             )
-        for digest, success, pending, consumer in parsed:
-            sent = details.get(digest)
+        for digest, success, pending, consumer, sent, wip, kind in parsed:
             self._post_result(
-                provider,
-                consumer,
-                digest,
-                provider_version,
-                success,
-                branch,
-                pending,
-                sent,
-                build_url,
-                digest in wips,
-                kinds[digest],
+                provider, consumer, digest, provider_version, success, branch, pending, sent, build_url, wip, kind
             )
         return tuple(
             PublishedVerification(
@@ -258,7 +243,7 @@ class HttpVerifying:
                 content_hash=digest,
                 success=success,
                 pending=pending,
-                kind=kinds[digest],
+                kind=kind,
             )
-            for digest, success, pending, consumer in parsed
+            for digest, success, pending, consumer, _, _, kind in parsed
         )
