@@ -156,3 +156,40 @@ def test_a_budget_below_one_is_refused() -> None:
 
     with pytest.raises(UsageError, match="budget=0"):
         cx.jsonschema_search({}, {}, budget=0)
+
+
+def test_public_names_are_pinned() -> None:
+    assert sorted(cx.__all__) == sorted(
+        [
+            "CONTRADICTION",
+            "DEFAULT_BUDGET",
+            "Counterexample",
+            "Direction",
+            "Examples",
+            "Shown",
+            "avro_contradiction",
+            "avro_examples",
+            "avro_search",
+            "contradiction_message",
+            "jsonschema_contradiction",
+            "jsonschema_examples",
+            "jsonschema_search",
+            "openapi_examples",
+        ]
+    )
+
+
+def test_docstring_examples_hold() -> None:
+    import doctest
+
+    from polycontract.compat import _plain
+
+    for module in (cx, _plain):
+        failed, tried = doctest.testmod(module)
+        assert (failed, tried > 0) == (0, True)
+
+
+def test_avro_bytes_show_as_escaped_text_so_invisible_bytes_are_visible() -> None:
+    found = cx.avro_search("string", "bytes", reader_name="new", writer_name="old")
+    assert found.value == "\x80"
+    assert str(found).startswith('this message, written by old, cannot be read by new: "\\u0080"')
