@@ -14,6 +14,7 @@ import click
 from polycontract.cli._broker_common import broker_option, emit, open_broker, output_option, print_table
 
 if TYPE_CHECKING:
+    from polycontract._matrix_values import FuzzPolicy
     from polycontract.broker import BrokerAPI
     from polycontract.matrix import Decision, Ignore, Row
 
@@ -62,6 +63,15 @@ def _ignores(values: tuple[str, ...]) -> tuple[Ignore, ...]:
 )
 @click.option("--retry-interval", type=click.FloatRange(min=0), default=10.0, show_default=True, help="Seconds.")
 @click.option("--dry-run", is_flag=True, help="Show the answer but always exit 0.")
+@click.option(
+    "--fuzz",
+    "fuzz",
+    type=click.Choice(["ignore", "count", "require"]),
+    default="ignore",
+    show_default=True,
+    help="What fuzz verifications (verify --fuzz --publish) do: ignore them, count a failed one as a failure,"
+    " or require a passing one for every pair.",
+)
 @broker_option
 @output_option
 def can_i_deploy(
@@ -76,13 +86,15 @@ def can_i_deploy(
     retry_while_unknown: int,
     retry_interval: float,
     dry_run: bool,
+    fuzz: FuzzPolicy,
     broker_url: str | None,
     output: str,
 ) -> None:
     """Is PACTICIPANT VERSION safe to deploy? Checks every counterpart version live in the target.
 
     ``--latest`` (or ``--branch B``, optionally with ``--latest``) picks the newest version of the
-    pacticipant (on branch B) instead of ``--version``.
+    pacticipant (on branch B) instead of ``--version``. Fuzz verifications count only with ``--fuzz count``
+    (a failed one blocks) or ``--fuzz require`` (a missing one blocks too).
     """
     if [to_environment is not None, to_main_branch, to_tag is not None].count(True) != 1:
         raise click.UsageError("give exactly one of --to-environment ENV, --to-main-branch or --to TAG")
@@ -108,6 +120,7 @@ def can_i_deploy(
                 to_main_branch=to_main_branch,
                 ignore=_ignores(ignore),
                 to_tag=to_tag,
+                fuzz=fuzz,
             )
             if decision.ok is not None or attempt == retry_while_unknown:
                 break
@@ -128,6 +141,9 @@ def can_i_deploy(
 @click.option("--branch", default=None, help="Only its versions on this branch.")
 @click.option("--environment", default=None, help="Only counterpart versions live in this environment.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True, help="At most this many pacts.")
+@click.option(
+    "--fuzz", "fuzz", is_flag=True, help="Also list fuzz verifications (marked fuzz; a broker database only)."
+)
 @broker_option
 @output_option
 def matrix(
@@ -136,12 +152,15 @@ def matrix(
     branch: str | None,
     environment: str | None,
     limit: int,
+    fuzz: bool,
     broker_url: str | None,
     output: str,
 ) -> None:
     """List consumer version x provider version x verification result for an application's integrations."""
     with open_broker(broker_url, create=False) as broker:
-        rows = broker.matrix(pacticipant, version=version, branch=branch, environment=environment, limit=limit)
+        rows = broker.matrix(
+            pacticipant, version=version, branch=branch, environment=environment, limit=limit, include_fuzz=fuzz
+        )
         if not rows:
             _check_known(broker, pacticipant, version)
     if output == "json":
@@ -224,6 +243,7 @@ def _row_json(row: Row) -> dict[str, Any]:
             "testResults": failures_json(row.failures),
         },
         "ignored": row.ignored,
+        **({"kind": "fuzz"} if row.kind == "fuzz" else {}),
     }
 
 
@@ -243,7 +263,9 @@ def _failure_lines(rows: tuple[Row, ...]) -> list[str]:
             content_hash=r.content_hash,
             failures=r.failures,
         )
-        out += [f"  {line}" for line in report.lines()]
+        out += [
+            f"  {line}" + (" [fuzz]" if r.kind == "fuzz" and i == 0 else "") for i, line in enumerate(report.lines())
+        ]
     return ["", "failed verifications:", *out] if out else []
 
 
@@ -257,7 +279,10 @@ def _rows_text(rows: tuple[Row, ...]) -> str:
             r.provider,
             r.provider_version or "-",
             (r.content_hash or "")[:8],
-            success[r.success] + (" (ignored)" if r.ignored else "") + (" (pending)" if r.pending else ""),
+            success[r.success]
+            + (" (fuzz)" if r.kind == "fuzz" else "")
+            + (" (ignored)" if r.ignored else "")
+            + (" (pending)" if r.pending else ""),
         )
         for r in rows
     ]

@@ -5,7 +5,9 @@ Pacts come from files and directories (PACTS), or, when none are given, from the
 ``--messages MODULE:OBJECT`` (a Python producer) or ``--message-url URL`` (an endpoint, as Pact's
 message proxy). ``--publish`` records each measured pact's result in the broker. ``--fuzz N`` (with
 ``--seed`` and ``--fuzz-deadline``) then sends each HTTP interaction N requests drawn from its rules and
-reports the smallest that broke the pact, apart from the example results (and never published).
+reports the smallest that broke the pact, apart from the example results; with ``--publish`` each pact whose
+fuzzing was measured also gets a separate verification of kind ``fuzz`` (can-i-deploy counts it only when
+asked: ``can-i-deploy --fuzz count``).
 
 Exit status: 0 verified, 1 failed (the provider answered and broke a pact), 2 could not verify (no
 pacts found, unreadable pacts, the provider unreachable, a provider state or message producer
@@ -138,8 +140,8 @@ def load_messages(spec: str) -> tuple[Any, Callable[..., Any] | None]:
 @click.option(
     "--publish",
     is_flag=True,
-    help="Record each pact's result in the broker (needs --provider-version). Only the example verification is"
-    " published: fuzz results (--fuzz) are not, as the broker has no marked kind of verification for them yet.",
+    help="Record each pact's result in the broker (needs --provider-version). With --fuzz, each pact whose fuzzing"
+    " was measured also gets a separate verification of kind fuzz (can-i-deploy ignores it unless --fuzz count).",
 )
 @click.option(
     "--fuzz",
@@ -242,6 +244,8 @@ def verify(
         if publish and result.measured_pacts:
             with open_broker(broker_url) as broker:
                 _publish(broker, result)
+                if result.fuzz is not None:
+                    _publish_fuzz(broker, result)
         elif publish:
             _not_published(result)
         sys.exit(result.exit_code)
@@ -258,6 +262,8 @@ def verify(
         _report(result, output, junit_xml, provider_url)
         if publish and result.measured_pacts:
             _publish(broker, result)
+            if result.fuzz is not None:
+                _publish_fuzz(broker, result)
         elif publish:
             _not_published(result)
     sys.exit(result.exit_code)
@@ -353,8 +359,32 @@ def _publish(broker: BrokerAPI, result: VerificationResult) -> None:
             err=True,
         )
     _not_published(result)
-    if result.fuzz is not None:
-        click.echo("not published: the fuzz results (only the example verification is published)", err=True)
+
+
+def _publish_fuzz(broker: BrokerAPI, result: VerificationResult) -> None:
+    """The fuzz verification of each pact whose fuzzing was measured, recorded apart from its example result;
+    the pacts with nothing measured are named and left out (fail closed)."""
+    assert result.provider_version is not None
+    items, notes = result.fuzz_verifications()
+    click.echo(
+        "not published: the fuzz results in the example verification; they are recorded apart, as a verification"
+        " of kind fuzz",
+        err=True,
+    )
+    recorded = broker.publish_verification_results(
+        provider=result.provider,
+        provider_version=result.provider_version,
+        branch=result.branch,
+        results=items,
+    )
+    for item in recorded:
+        verdict = "passed" if item.success else "failed"
+        click.echo(
+            f"published fuzz verification: {item.consumer} -> {item.provider} {verdict}, pact {item.content_hash[:8]}",
+            err=True,
+        )
+    for note in notes:
+        click.echo(f"fuzz verification not published: {note}", err=True)
 
 
 def _not_published(result: VerificationResult) -> None:
