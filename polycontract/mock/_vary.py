@@ -136,6 +136,9 @@ def source_for(
 #: costs more than the draw; a test run many times declares equal responses again and again.
 _STRATEGIES: dict[tuple[str, str], SearchStrategy[Response]] = {}
 _STRATEGIES_SIZE = 256
+#: Seeded pools by responses, spec and seed: the same seed always draws the same pools, so they are
+#: drawn once per process (pools are never changed, only read).
+_POOLS: dict[tuple[tuple[str, ...], str, int], list[list[Response]]] = {}
 
 
 def _strategy(response: Response, spec: str) -> SearchStrategy[Response]:
@@ -193,7 +196,15 @@ class ResponseSource:
         elif data is not None:
             self._pools = [[data.draw(s) for _ in range(DRAWN_POOL_SIZE)] for s in self._strategies]
         else:
-            self._pools = _seeded_pools(self.interactions, self._strategies, DEFAULT_SEED if seed is None else seed)
+            chosen = DEFAULT_SEED if seed is None else seed
+            key = (tuple(repr(i.response) for i in self.interactions), spec, chosen)
+            pools = _POOLS.get(key)
+            if pools is None:
+                pools = _seeded_pools(self.interactions, self._strategies, chosen)
+                if len(_POOLS) >= _STRATEGIES_SIZE:
+                    _POOLS.clear()
+                _POOLS[key] = pools
+            self._pools = pools
 
     def response(self, index: int, finish: Finish) -> Response:
         """The next response of interaction ``index``, passed through ``finish`` (the generators), recorded."""
