@@ -52,7 +52,7 @@ class Counterexample:
             text = f"this message, written by {self.writer}, cannot be read by {self.reader}: {shown} ({self.error})"
             return f"{text}; {self.note}" if self.note else text
         if self.note:
-            return f"no counterexample searched: {self.note}"
+            return f"no counterexample: {self.note}"
         return f"no counterexample found in {self.tries} tries"
 
     def to_dict(self) -> dict[str, Any]:
@@ -103,7 +103,7 @@ def search(
     from random import Random
 
     from hypothesis import HealthCheck, Phase, find, settings
-    from hypothesis.errors import HypothesisException, NoSuchExample, Unsatisfiable
+    from hypothesis.errors import HypothesisException, NoSuchExample
 
     none = Counterexample(writer=writer, reader=reader, found=False, tries=budget)
     try:
@@ -120,10 +120,11 @@ def search(
     )
     try:
         value = find(values, lambda v: complaint(v) is not None, settings=config, random=Random(seed))
-    except (NoSuchExample, Unsatisfiable):
+    except NoSuchExample:
         return none
-    except HypothesisException as exc:
-        return Counterexample(writer=writer, reader=reader, found=False, tries=budget, note=f"generation failed: {exc}")
+    except HypothesisException as exc:  # Unsatisfiable: too few values the writer accepts could be drawn
+        note = f"values valid under {writer} could not be drawn in {budget} tries ({type(exc).__name__})"
+        return Counterexample(writer=writer, reader=reader, found=False, tries=budget, note=note)
     return Counterexample(
         writer=writer, reader=reader, found=True, tries=budget, value=plain(value), error=complaint(value) or ""
     )

@@ -193,3 +193,10 @@ def test_avro_bytes_show_as_escaped_text_so_invisible_bytes_are_visible() -> Non
     found = cx.avro_search("string", "bytes", reader_name="new", writer_name="old")
     assert found.value == "\x80"
     assert str(found).startswith('this message, written by old, cannot be read by new: "\\u0080"')
+
+
+def test_a_schema_values_cannot_be_drawn_from_is_said_so_not_claimed_safe() -> None:
+    contradictory = {"allOf": [{"type": "integer"}, {"type": "string"}]}
+    found = cx.jsonschema_search(contradictory, {"type": "integer"}, budget=20)
+    assert not found.found
+    assert str(found) == "no counterexample: values valid under old could not be drawn in 20 tries (Unsatisfiable)"
