@@ -26,9 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_verify import write_pact  # noqa: E402
+from bench_verify import write_pact
 
-from polycontract.codec import load_pact  # noqa: E402
+from polycontract.codec import load_pact
 
 
 def cpu_of_loads(pact: Path, repeat: int) -> list[float]:
