@@ -9,7 +9,7 @@ from typing import Any
 from polycontract._paths import child_path
 from polycontract.matching._fast import text_passes
 from polycontract.matching._matchers import TYPE_LIKE, check, check_size, describe
-from polycontract.model import Matcher, Mismatch, RuleSet
+from polycontract.model import Matcher, Mismatch, ReadOnlyDict, RuleSet
 
 __all__ = ["compare_headers", "compare_metadata", "compare_method", "compare_path", "compare_query", "compare_status"]
 
@@ -159,7 +159,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
 
 def _by_lower_name(items: Mapping[str, Any]) -> dict[str, Any]:
     """Values by lower-cased name; of names equal ignoring case, the first one's."""
-    if type(items) is dict:  # the first one written last
+    if type(items) is dict or isinstance(items, ReadOnlyDict):  # the first one written last
         return dict(zip(map(str.lower, reversed(items)), reversed(items.values())))
     out: dict[str, Any] = {}
     for key, value in items.items():
