@@ -5,6 +5,7 @@ the ``email`` parser.
 share of a consumer test whose mock provider answers one request. The lines are read with the same
 limits (65,536 bytes a line, 100 headers) and kept as ``email.message.Message`` keeps them: names as
 sent, values with leading blanks removed, a folded line joined to the one before it, duplicates in order.
+`wire_text` reads the request target as the reference mock server does (UTF-8 beyond ASCII).
 
 >>> import io
 >>> head = read_headers(io.BytesIO(b"Host: x\\r\\nAccept:  */*\\r\\naccept: text/plain\\r\\n\\r\\n"))
@@ -19,7 +20,7 @@ import http.client
 import re
 from typing import Protocol, overload
 
-__all__ = ["RequestHeaders", "read_headers"]
+__all__ = ["RequestHeaders", "read_headers", "wire_text"]
 
 _MAX_LINE = 65536
 _MAX_HEADERS = 100
@@ -97,3 +98,17 @@ def fields_of(lines: list[bytes]) -> list[tuple[str, str]]:
             return [(name, str(value)) for name, value in parsed.items()]
         items.append((found[1].decode("iso-8859-1"), found[2].decode("iso-8859-1")))
     return items
+
+
+def wire_text(target: str) -> str:
+    """The request target as the Pact mock server reads it: bytes beyond ASCII as UTF-8 text.
+
+    ``http.server`` decodes the request line as Latin-1; hyper keeps the bytes and the reference mock
+    server takes its path as text, so ``café`` sent as raw UTF-8 bytes is ``café`` there, and here too.
+    """
+    if target.isascii():
+        return target
+    try:
+        return target.encode("latin-1").decode("utf-8")
+    except UnicodeDecodeError:
+        return target

@@ -30,7 +30,7 @@ from typing import Any
 
 from polycontract.errors import UsageError
 from polycontract.mock._provider import MockProvider
-from polycontract.mock._request_head import read_headers
+from polycontract.mock._request_head import read_headers, wire_text
 from polycontract.mock._wake import SERVER, Selector, Wake, date, reason, version_number
 from polycontract.mock._wire_reply import Reply
 from polycontract.mock._wire_request import normalise_request
@@ -41,20 +41,6 @@ __all__ = ["MockServer"]
 
 #: Seconds an idle keep-alive connection is held open before its thread gives up.
 _IDLE_TIMEOUT = 10.0
-
-
-def _wire_text(target: str) -> str:
-    """The request target as the Pact mock server reads it: bytes beyond ASCII as UTF-8 text.
-
-    ``http.server`` decodes the request line as Latin-1; hyper keeps the bytes and the reference mock
-    server takes its path as text, so ``café`` sent as raw UTF-8 bytes is ``café`` there, and here too.
-    """
-    if target.isascii():
-        return target
-    try:
-        return target.encode("latin-1").decode("utf-8")
-    except UnicodeDecodeError:
-        return target
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -153,7 +139,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         body = self._read_body()
-        request = normalise_request(self.command, _wire_text(self.path), list(self.headers.items()), body)
+        request = normalise_request(self.command, wire_text(self.path), list(self.headers.items()), body)
         self._send(self.server.provider.handle(request))
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = do_TRACE = _serve
