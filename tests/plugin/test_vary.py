@@ -225,3 +225,23 @@ settings.load_profile("tiny")
     result.assert_outcomes(failed=1)
     saved = [path for path in Path(pytester.path, "failures").rglob("*") if path.is_file()]
     assert saved  # the shrunk failure is kept for the next run
+
+
+def test_pacts_made_by_pact_factory_vary_too(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        HEADER
+        + """
+@pytest.mark.pact(vary=20)
+def test_two_providers(pact_factory):
+    orders = pact_factory(provider="orders")
+    orders.upon_receiving("the orders").with_request("GET", "/orders").will_respond_with(
+        200, body={"orders": match.each_like({"id": match.integer(1)}, min=0)})
+    with httpx.Client(transport=orders.transport(), base_url="http://orders") as client:
+        assert client.get("/orders").json()["orders"][0]["id"] == 1
+"""
+    )
+
+    result = pytester.runpytest("-p", "no:cacheprovider")
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*to the interaction 'the orders'*"])
