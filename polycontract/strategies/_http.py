@@ -33,7 +33,7 @@ from polycontract.model import (
     RuleSet,
     SynchronousMessage,
 )
-from polycontract.strategies._json import build
+from polycontract.strategies._json import build, fixed_dict
 from polycontract.strategies._judge import TextJudge
 from polycontract.strategies._scalars import TYPE_LIKE, for_matcher
 
@@ -102,7 +102,7 @@ def build_request(request: Request) -> st.SearchStrategy[Request]:
     """What `requests_for` draws from before the engine judges it (the proof tests draw from this directly)."""
     rules = request.matching_rules
     headers = _header_rules(rules.get("header"))
-    parts = st.fixed_dictionaries(
+    parts = fixed_dict(
         {
             "path": _single(request.path, rules.get("path"), "$.path", PATH_ALPHABET).filter(
                 lambda path: path == request.path or _rooted(path)
@@ -124,7 +124,7 @@ def build_response(response: Response) -> st.SearchStrategy[Response]:
     """What `responses_for` draws from before the engine judges it."""
     rules = response.matching_rules
     headers = _header_rules(rules.get("header"))
-    parts = st.fixed_dictionaries(
+    parts = fixed_dict(
         {
             "status": _single(response.status, rules.get("status"), "$.status", None),
             "headers": _multimap(response.headers, headers, "$.headers", HEADER_ALPHABET, fold_case=True),
@@ -137,7 +137,7 @@ def build_response(response: Response) -> st.SearchStrategy[Response]:
 def build_message(contents: MessageContents) -> st.SearchStrategy[MessageContents]:
     """What `messages_for` draws from before the engine judges it."""
     rules = contents.matching_rules
-    parts = st.fixed_dictionaries(
+    parts = fixed_dict(
         {
             "contents": _body(contents.contents, rules.get("body") or rules.get("content")),
             "metadata": _metadata(contents.metadata, rules.get("metadata")),
@@ -204,7 +204,7 @@ def _multimap(
             continue
         place = f"{where}.{name}"
         parts[name] = st.tuples(*[_text_value(v, rule_set, place, alphabet) for v in values])
-    return st.fixed_dictionaries(parts)
+    return fixed_dict(parts)
 
 
 def _header_rules(rules: Mapping[str, RuleSet] | None) -> dict[str, RuleSet] | None:
@@ -219,7 +219,7 @@ def _metadata(example: Mapping[str, Any], rules: Mapping[str, RuleSet] | None) -
         key: st.just(value) if key not in rules else _text_value(value, rules[key], f"$.metadata.{key}", None)
         for key, value in example.items()
     }
-    return st.fixed_dictionaries(parts)
+    return fixed_dict(parts)
 
 
 def _body(body: Any, rules: Mapping[str, RuleSet] | None) -> Strategy:

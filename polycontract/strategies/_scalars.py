@@ -22,6 +22,7 @@ from polycontract._javatime import format_java, matches_java_pattern
 from polycontract._regex import compile_pact_regex
 from polycontract.errors import UsageError
 from polycontract.model import Matcher
+from polycontract.strategies._plain_regex import plain_regex
 
 __all__ = ["TYPE_LIKE", "for_matcher", "unsupported"]
 
@@ -166,8 +167,11 @@ def _regex(matcher: Matcher, pattern: str, example: Any, path: str, *, text: boo
     if alphabet is None and not text and not isinstance(example, str) and example is not None:
         alphabet = string.printable  # a number's or boolean's JSON text is ASCII
     try:
-        if alphabet is None:
-            strings: Strategy = st.from_regex(compiled, fullmatch=True)
+        plain = plain_regex(compiled, alphabet)
+        if plain is not None:
+            strings: Strategy = plain
+        elif alphabet is None:
+            strings = st.from_regex(compiled, fullmatch=True)
         else:
             strings = st.from_regex(compiled, fullmatch=True, alphabet=alphabet)
         strings.validate()
