@@ -49,6 +49,7 @@ __all__ = [
     "Decision",
     "Estate",
     "FailureReport",
+    "FuzzPolicy",
     "Ignore",
     "InteractionFailure",
     "LiveVersion",
@@ -58,6 +59,7 @@ __all__ = [
     "Row",
     "Status",
     "Verification",
+    "VerificationKind",
     "decide",
     "rows",
 ]

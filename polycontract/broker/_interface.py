@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, Self, runtime_checkable
 
 if TYPE_CHECKING:
-    from polycontract._matrix_values import FuzzPolicy
     from polycontract.broker._values.checks import SelectorInput
     from polycontract.broker._values.records import (
         Environment,
@@ -26,7 +25,7 @@ if TYPE_CHECKING:
         Webhook,
         WebhookAttempt,
     )
-    from polycontract.matrix import Decision, Ignore, LiveVersion, Row
+    from polycontract.matrix import Decision, FuzzPolicy, Ignore, LiveVersion, Row
     from polycontract.model import PactDocument
     from polycontract.schema_matrix import SchemaKind
 

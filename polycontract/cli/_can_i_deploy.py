@@ -14,9 +14,8 @@ import click
 from polycontract.cli._broker_common import broker_option, emit, open_broker, output_option, print_table
 
 if TYPE_CHECKING:
-    from polycontract._matrix_values import FuzzPolicy
     from polycontract.broker import BrokerAPI
-    from polycontract.matrix import Decision, Ignore, Row
+    from polycontract.matrix import Decision, FuzzPolicy, Ignore, Row
 
 __all__ = ["can_i_deploy", "matrix"]
 

@@ -21,7 +21,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
-from polycontract._matrix_values import FuzzPolicy
 from polycontract.broker._api import catalog_queries as catalog
 from polycontract.broker._api import matrix_pairs as pairs
 from polycontract.broker._api.common import HAL_JSON_UTF8, HttpError, base_url, hal, seg
@@ -31,7 +30,7 @@ from polycontract.broker._embedded.broker import Broker
 from polycontract.broker._store.session import Store
 from polycontract.broker._values.checks import deploy_target
 from polycontract.broker._values.test_results import failures_json, reasons_json
-from polycontract.matrix import Decision, Ignore, Reason, Row
+from polycontract.matrix import Decision, FuzzPolicy, Ignore, Reason, Row
 
 __all__ = ["can_i_deploy", "matrix", "rows_extension"]
 

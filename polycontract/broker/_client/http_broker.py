@@ -40,8 +40,8 @@ from polycontract.matrix import Decision, Ignore, Row
 if TYPE_CHECKING:
     import httpx
 
-    from polycontract._matrix_values import FuzzPolicy
     from polycontract.broker._values.records import PruneReport, PublishResult
+    from polycontract.matrix import FuzzPolicy
     from polycontract.model import PactDocument
 
 __all__ = ["HttpBroker"]
@@ -283,6 +283,8 @@ class HttpBroker(HttpPacticipants, HttpVerifying, HttpDeployments, HttpWebhooks,
                 ("environment", to_environment),
                 ("fuzz", fuzz),
             ]
+            if any(not isinstance(i, str) and i.version is not None for i in ignore):
+                raise UsageError(f"fuzz={fuzz!r} over HTTP ignores whole pacticipants only: give their names")
             query += [("ignore[]", i if isinstance(i, str) else i.pacticipant) for i in ignore]
             answer = self._http.request("GET", "/can-i-deploy", params=query)
             return decision_from_json(answer, pacticipant, version, target)

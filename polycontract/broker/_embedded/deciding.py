@@ -11,13 +11,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from polycontract._matrix_values import FuzzPolicy
 from polycontract.broker._embedded.message_schemas import load_message_facts, message_reasons
 from polycontract.broker._embedded.schema_contracts import can_i_deploy_facts, can_i_deploy_reasons
 from polycontract.broker._store import reads as _reads
 from polycontract.broker._store.estate_query import environment_question
 from polycontract.broker._values.checks import checked_fuzz_policy, deploy_target
-from polycontract.matrix import Decision, Ignore, Row, decide, rows
+from polycontract.matrix import Decision, FuzzPolicy, Ignore, Row, decide, rows
 
 if TYPE_CHECKING:
     from polycontract.broker._store.session import Store

@@ -114,6 +114,7 @@ _ROW = obj(
             ]
         },
         "ignored": _BOOL,
+        "polycontract": obj(["kind"], {"kind": {"enum": ["fuzz"]}}),  # only on fuzz rows (/can-i-deploy?fuzz=)
     },
 )
 _REASON = obj(
@@ -261,6 +262,7 @@ def _answers() -> dict[str, Schema]:
                 "testResultsOmitted": _INT,
                 "detailsRecorded": _BOOL,
                 "buildUrl": _OPT_STR,
+                "polycontract": obj(["kind"], {"kind": {"enum": ["example", "fuzz"]}}),
                 "_links": links("pb:pact-version"),
             },
         ),

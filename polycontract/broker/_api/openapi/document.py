@@ -229,6 +229,12 @@ def _paths() -> dict[str, dict[str, Schema]]:
                         "environment", "The target environment.", s.QUERY_NAME, required=True, example="production"
                     ),
                     s.query("ignore[]", "Pacticipants to ignore.", {"type": "array", "items": s.QUERY_TEXT}),
+                    s.query(
+                        "fuzz",
+                        "What fuzz verifications do: ignore (default), count (a failed one blocks), require (a"
+                        " missing one blocks too).",
+                        {"enum": ["ignore", "count", "require"]},
+                    ),
                 ],
             )
         },

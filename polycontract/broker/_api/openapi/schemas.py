@@ -167,6 +167,14 @@ VERIFICATION = obj(
         "testResults": {"type": ["array", "null"], "items": _TEST_RESULT},
         "verifiedBy": _ANY,
         "buildUrl": OPT_TEXT,
+        "polycontract": {
+            **obj(
+                [],
+                {"kind": {"enum": ["example", "fuzz"]}, "seed": {"type": "integer"}, "requests": {"type": "integer"}},
+                closed=True,
+            ),
+            "description": "The kind of verification (extension): fuzz results count in can-i-deploy only when asked.",
+        },
     },
     closed=True,
 )
