@@ -214,15 +214,14 @@ def _not_fuzzable(pact: PactDocument, interaction: Interaction) -> str | None:
     """Why the pact says this HTTP interaction cannot be fuzzed (None: it can)."""
     from polycontract.errors import UsageError
     from polycontract.model import HttpInteraction
-    from polycontract.strategies import requests_for
-    from polycontract.verifier._fuzz import NO_RULES, VARIED
+    from polycontract.verifier._fuzz import NO_RULES, VARIED, request_strategy
 
     if not isinstance(interaction, HttpInteraction):
         return "messages have no request to vary"
     if not any(interaction.request.matching_rules.get(part) for part in VARIED):
         return NO_RULES
     try:
-        requests_for(interaction, spec=pact.spec)
+        request_strategy(interaction, pact.spec)  # built once: the fuzz item draws from this one
     except UsageError as exc:
         return f"no requests can be drawn from its rules: {exc}"
     return None

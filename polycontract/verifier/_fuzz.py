@@ -24,6 +24,7 @@ import time
 from collections.abc import Sequence
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
+from hypothesis.strategies import SearchStrategy
 
 from polycontract.errors import UsageError
 from polycontract.model import HttpInteraction, Interaction, PactDocument, Request
@@ -32,7 +33,7 @@ from polycontract.verifier._fuzz_result import FAILED, NOT_FUZZED, PASSED, Fuzze
 from polycontract.verifier._result import COULD_NOT_VERIFY, InteractionResult, PactOutcome
 from polycontract.verifier._session import VerificationSession
 
-__all__ = ["fuzz_interaction", "fuzz_pacts"]
+__all__ = ["fuzz_interaction", "fuzz_pacts", "request_strategy"]
 
 #: Why a message interaction is not fuzzed.
 MESSAGES = "messages have no request to vary"
@@ -137,6 +138,24 @@ def fuzz_interaction(
     return _fuzz_http(session, pact, interaction, base, stop_at)
 
 
+#: The request strategy of each interaction fuzzed in this process, by identity: built (and validated by
+#: hypothesis on its first draw) once, reused when the same pact is fuzzed again (a test run's later verifies).
+_STRATEGIES: dict[int, tuple[HttpInteraction, str, SearchStrategy[Request]]] = {}
+_KEPT = 1024
+
+
+def request_strategy(interaction: HttpInteraction, spec: str) -> SearchStrategy[Request]:
+    """`requests_for` the interaction, built once per interaction object and spec."""
+    kept = _STRATEGIES.get(id(interaction))
+    if kept is not None and kept[0] is interaction and kept[1] == spec:
+        return kept[2]
+    strategy = requests_for(interaction, spec=spec)
+    if len(_STRATEGIES) >= _KEPT:
+        _STRATEGIES.clear()
+    _STRATEGIES[id(interaction)] = (interaction, spec, strategy)
+    return strategy
+
+
 def _line(interaction: Interaction) -> str:
     """``GET /users/7``: the example request of an HTTP interaction, empty for a message."""
     if not isinstance(interaction, HttpInteraction):
@@ -157,7 +176,7 @@ def _fuzz_http(
     if not any(interaction.request.matching_rules.get(part) for part in VARIED):
         return dataclasses.replace(base, reason=NO_RULES)
     try:
-        strategy = requests_for(interaction, spec=pact.spec)
+        strategy = request_strategy(interaction, pact.spec)
     except UsageError as exc:
         return dataclasses.replace(base, reason=f"no requests can be drawn from its rules: {exc}")
     tally = _Tally()
