@@ -3,6 +3,7 @@ can-i-deploy only when a question asks, and a database from schema 0009 upgraded
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -204,3 +205,14 @@ def test_a_database_at_0009_upgrades_and_every_existing_result_is_an_example(
     assert kinds == ["example", "example"]
     assert decision.ok is False  # the latest example result (failed) still decides
     assert [r.status for r in decision.reasons] == ["failed"]
+
+
+def test_pruning_never_lets_a_fuzz_result_supersede_the_example_result(broker: Broker, make_pact: PactMaker) -> None:
+    _estate(broker, make_pact, (True, "example"), (False, "example"), (True, "example"), (False, "fuzz"))
+
+    report = broker.prune(keep_latest=20, older_than=timedelta(0))
+
+    assert report.verifications == 2  # the two older example results, superseded by the newer example result
+    rows = broker.matrix("web", include_fuzz=True)
+    assert [(r.kind, r.success) for r in rows] == [("example", True), ("fuzz", False)]
+    assert broker.can_i_deploy("web", "1.0", to_environment="prod").ok is True

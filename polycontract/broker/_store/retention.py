@@ -163,6 +163,7 @@ def _superseded(cutoff: datetime) -> Any:
         exists().where(
             later.c.content_hash == verifications.c.content_hash,
             later.c.provider_version_id == verifications.c.provider_version_id,
+            later.c.kind == verifications.c.kind,  # a fuzz result never supersedes an example result, nor the reverse
             later.c.id > verifications.c.id,
         ),
     )
