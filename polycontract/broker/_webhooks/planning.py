@@ -131,7 +131,11 @@ def plan_publication(
             .order_by(publications.c.created_at.desc(), publications.c.id.desc())
             .limit(1)
         ).scalar()
-    verified = conn.execute(select(verifications.c.id).where(verifications.c.content_hash == content_hash).limit(1))
+    verified = conn.execute(  # by its examples: a fuzz result alone is not a verification
+        select(verifications.c.id)
+        .where(verifications.c.content_hash == content_hash, verifications.c.kind == "example")
+        .limit(1)
+    )
     names = publish_events(
         outcome, content_hash=content_hash, previous_hash=previous_hash, verified_before=verified.first() is not None
     )
