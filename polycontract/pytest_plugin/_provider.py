@@ -39,7 +39,7 @@ import pytest
 if TYPE_CHECKING:  # the verifier (and httpx) load only when a test uses provider verification
     from polycontract.model import Interaction, PactDocument
     from polycontract.verifier import InteractionResult, VerificationSession, Verifier
-    from polycontract.verifier._fuzz_result import FuzzResult
+    from polycontract.verifier._fuzz import FuzzResult
     from polycontract.verifier.support import Source
 
 __all__ = ["PactInteraction", "pact_verification"]
@@ -210,30 +210,14 @@ def _fuzzing(verifier: Verifier) -> _Fuzzing:
     return entry[1]
 
 
-def _not_fuzzable(pact: PactDocument, interaction: Interaction) -> str | None:
-    """Why the pact says this HTTP interaction cannot be fuzzed (None: it can)."""
-    from polycontract.errors import UsageError
-    from polycontract.model import HttpInteraction
-    from polycontract.verifier._fuzz import NO_RULES, VARIED, request_strategy
-
-    if not isinstance(interaction, HttpInteraction):
-        return "messages have no request to vary"
-    if not any(interaction.request.matching_rules.get(part) for part in VARIED):
-        return NO_RULES
-    try:
-        request_strategy(interaction, pact.spec)  # built once: the fuzz item draws from this one
-    except UsageError as exc:
-        return f"no requests can be drawn from its rules: {exc}"
-    return None
-
-
 def _fuzz_cases(verifier: Verifier, examples: list[PactInteraction]) -> list[PactInteraction]:
     """The fuzz items after the example items: one per HTTP interaction, or one failing item if there is none."""
     from polycontract.model import HttpInteraction
+    from polycontract.verifier._fuzz import not_fuzzable
 
     checked = [c for c in examples if c.pact is not None and c.interaction is not None]
     cases = [
-        dataclasses.replace(c, fuzz=True, not_fuzzable=_not_fuzzable(c.pact, c.interaction))
+        dataclasses.replace(c, fuzz=True, not_fuzzable=not_fuzzable(c.pact, c.interaction))
         for c in checked
         if c.pact is not None and isinstance(c.interaction, HttpInteraction)
     ]

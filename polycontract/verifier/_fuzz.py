@@ -33,7 +33,7 @@ from polycontract.verifier._fuzz_result import FAILED, NOT_FUZZED, PASSED, Fuzze
 from polycontract.verifier._result import COULD_NOT_VERIFY, InteractionResult, PactOutcome
 from polycontract.verifier._session import VerificationSession
 
-__all__ = ["fuzz_interaction", "fuzz_pacts", "request_strategy"]
+__all__ = ["FuzzResult", "fuzz_interaction", "fuzz_pacts", "not_fuzzable", "request_strategy"]
 
 #: Why a message interaction is not fuzzed.
 MESSAGES = "messages have no request to vary"
@@ -136,6 +136,20 @@ def fuzz_interaction(
     if example is not None and example.outcome == COULD_NOT_VERIFY:
         return dataclasses.replace(base, reason=f"its example could not be verified: {example.error}")
     return _fuzz_http(session, pact, interaction, base, stop_at)
+
+
+def not_fuzzable(pact: PactDocument, interaction: Interaction) -> str | None:
+    """Why the pact alone says the interaction cannot be fuzzed (a message, no request rules, rules no request
+    can be drawn from), None when it can; its example's outcome and the deadline may still stop it."""
+    if not isinstance(interaction, HttpInteraction):
+        return MESSAGES
+    if not any(interaction.request.matching_rules.get(part) for part in VARIED):
+        return NO_RULES
+    try:
+        request_strategy(interaction, pact.spec)
+    except UsageError as exc:
+        return f"no requests can be drawn from its rules: {exc}"
+    return None
 
 
 #: The request strategy of each interaction fuzzed in this process, by identity: built (and validated by
