@@ -1,4 +1,8 @@
-"""The strategies page and the package's docstrings say what the code does: their examples run as written."""
+"""The strategies page and the package's docstrings say what the code does: their examples run as written.
+
+The page's ``py`` blocks (a consumer test under the pytest plugin's ``vary=N``) need a pytest session:
+tests/plugin/test_vary.py runs them with pytester. Every ``python`` block runs here.
+"""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ def test_the_strategies_page_is_linked_from_the_index() -> None:
 def test_every_python_example_of_the_strategies_page_runs() -> None:
     blocks = re.findall(r"^```python\n(.*?)^```", PAGE.read_text(), re.MULTILINE | re.DOTALL)
 
-    assert len(blocks) == 3
+    assert len(blocks) == 5
     for block in blocks:
         exec(compile(block, str(PAGE), "exec"), {"__name__": "strategies_page"})
 
