@@ -190,3 +190,19 @@ def test_a_fuzz_item_selected_alone_still_checks_the_example_first(pytester: pyt
 
     result.assert_outcomes(failed=1, deselected=1)
     result.stdout.fnmatch_lines(["*smallest failing request GET /users/*"])
+
+
+def test_a_fuzz_failure_of_a_pending_interaction_is_xfail_as_the_cli_does_not_count_it(
+    pytester: pytest.Pytester,
+) -> None:
+    pending = get_user_by_id(7)
+    pending["pending"] = True
+    pending["type"] = "Synchronous/HTTP"
+    doc = pact(pending, spec="4.0")
+    _project(pytester, doc, known="{7}")
+
+    result = pytester.runpytest("-v", "-rx")
+
+    result.assert_outcomes(passed=1, xfailed=1)
+    result.stdout.fnmatch_lines(["*fuzz: web: get user*XFAIL*", "*pending interaction failed fuzzing*"])
+    assert _cli_exit_code(doc, known={7}) == 0
