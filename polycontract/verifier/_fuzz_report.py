@@ -2,7 +2,7 @@
 
 >>> from polycontract.verifier._fuzz_result import FuzzRun
 >>> fuzz_section(FuzzRun(examples=20, seed=1))[0]
-'Fuzzed requests (seed 1, up to 20 per HTTP interaction; not published to a broker):'
+'Fuzzed requests (seed 1, up to 20 per HTTP interaction; kept apart from the example results):'
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ def fuzz_section(run: FuzzRun) -> list[str]:
     bound = f", deadline {run.deadline:g} s" if run.deadline is not None else ""
     lines = [
         f"Fuzzed requests (seed {run.seed}, up to {run.examples} per HTTP interaction{bound}; "
-        "not published to a broker):"
+        "kept apart from the example results):"
     ]
     lines += [f"  {r.title} ... {r.status}" for r in run.results]
     failures = [r.explain() for r in run.results if r.outcome == FAILED and r.smallest is not None]
