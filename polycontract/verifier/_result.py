@@ -377,12 +377,9 @@ class VerificationResult:
         ]
 
     def fuzz_verifications(self) -> tuple[list[dict[str, Any]], list[str]]:
-        """With fuzzing, one plain fuzz verification (``kind="fuzz"``) per pact whose fuzzing was measured, in
-        the shape of `verifications`, and a line for each pact left out saying why (see
-        `polycontract.verifier._fuzz_result.fuzz_verifications`); ``([], [])`` without fuzzing."""
-        if self.fuzz is None:
-            return [], []
-        return fuzz_verifications(self.fuzz, self.pacts)
+        """One fuzz verification (``kind="fuzz"``, shaped as `verifications`) per pact whose fuzzing was measured,
+        and why each other pact was left out (`_fuzz_result.fuzz_verifications`); ``([], [])`` without fuzzing."""
+        return ([], []) if self.fuzz is None else fuzz_verifications(self.fuzz, self.pacts)
 
     def to_junit_xml(self) -> str:
         """The result as JUnit XML: one test suite per consumer (version), one test case per interaction.
