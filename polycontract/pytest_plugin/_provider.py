@@ -39,8 +39,7 @@ import pytest
 if TYPE_CHECKING:  # the verifier (and httpx) load only when a test uses provider verification
     from polycontract.model import Interaction, PactDocument
     from polycontract.verifier import InteractionResult, VerificationSession, Verifier
-    from polycontract.verifier._fuzz import FuzzResult
-    from polycontract.verifier.support import Source
+    from polycontract.verifier.support import FuzzResult, Source
 
 __all__ = ["PactInteraction", "pact_verification"]
 
@@ -105,7 +104,7 @@ class PactInteraction:
 
     def run_fuzz(self) -> FuzzResult:
         """Fuzz the interaction (after its example, verified now unless its example item ran), without failing."""
-        from polycontract.verifier._fuzz import fuzz_interaction
+        from polycontract.verifier.support import fuzz_interaction
 
         if self.pact is None or self.interaction is None:
             raise RuntimeError(self.error or "no interaction")
@@ -213,7 +212,7 @@ def _fuzzing(verifier: Verifier) -> _Fuzzing:
 def _fuzz_cases(verifier: Verifier, examples: list[PactInteraction]) -> list[PactInteraction]:
     """The fuzz items after the example items: one per HTTP interaction, or one failing item if there is none."""
     from polycontract.model import HttpInteraction
-    from polycontract.verifier._fuzz import not_fuzzable
+    from polycontract.verifier.support import not_fuzzable
 
     checked = [c for c in examples if c.pact is not None and c.interaction is not None]
     cases = [
