@@ -16,14 +16,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from polycontract.compat import openapi as _openapi
-from polycontract.compat.counterexamples import (
+from polycontract.compat._jsonschema_search import jsonschema_search
+from polycontract.compat._outcomes import (
     CONTRADICTION,
     DEFAULT_BUDGET,
     Direction,
     Examples,
     Shown,
     contradiction_message,
-    jsonschema_search,
 )
 
 __all__ = ["openapi_examples", "to_json_schema"]

@@ -30,9 +30,12 @@ import io
 from dataclasses import replace
 from typing import Any
 
+from polycontract.compat import _outcomes
 from polycontract.compat import avro as _avro
 from polycontract.compat import jsonschema as _jsonschema
+from polycontract.compat._jsonschema_search import jsonschema_search
 from polycontract.compat._load import load_document
+from polycontract.compat._openapi_examples import openapi_examples
 from polycontract.compat._outcomes import (
     CONTRADICTION,
     DEFAULT_BUDGET,
@@ -43,24 +46,18 @@ from polycontract.compat._outcomes import (
     contradiction_message,
     search,
 )
-from polycontract.errors import SchemaError, UsageError
+from polycontract.errors import UsageError
 
 __all__ = [
-    "CONTRADICTION",
-    "DEFAULT_BUDGET",
-    "Counterexample",
-    "Direction",
-    "Examples",
-    "Shown",
     "avro_contradiction",
     "avro_examples",
     "avro_search",
-    "contradiction_message",
     "jsonschema_contradiction",
     "jsonschema_examples",
     "jsonschema_search",
     "openapi_examples",
 ]
+__all__ += _outcomes.__all__
 
 
 def avro_search(
@@ -108,55 +105,6 @@ def avro_search(
 
     return search(
         lambda: from_avro(w_data), read_error, budget=budget, seed=seed, writer=writer_name, reader=reader_name
-    )
-
-
-def jsonschema_search(
-    accepting: Any,
-    rejecting: Any,
-    *,
-    budget: int = DEFAULT_BUDGET,
-    seed: int = 0,
-    accepting_name: str = "old",
-    rejecting_name: str = "new",
-    pointer: str | None = None,
-) -> Counterexample:
-    """Search a JSON value valid under ``accepting`` and invalid under ``rejecting`` (jsonschema decides).
-
-    With ``pointer`` (a finding's JSON pointer into the schema), only a rejection there counts: an error
-    whose schema path leads to the pointer, or lies under it.
-
-    >>> jsonschema_search({"type": "number"}, {"type": "integer"}).value
-    0.5
-    """
-    from jsonschema.validators import Draft202012Validator, validator_for
-
-    a_doc = load_document(accepting, name=accepting_name, kind="JSON Schema")
-    r_doc = load_document(rejecting, name=rejecting_name, kind="JSON Schema")
-    for doc, name in ((a_doc, accepting_name), (r_doc, rejecting_name)):
-        if not isinstance(doc, dict | bool):
-            raise SchemaError(f"a JSON Schema is an object or a boolean, not {type(doc).__name__}", source=name)
-    validator = validator_for(r_doc, default=Draft202012Validator)(r_doc)
-
-    target = None if pointer is None else [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]]
-
-    def rejected(value: Any) -> str | None:
-        for error in validator.iter_errors(value):
-            at = [str(p) for p in error.absolute_schema_path]
-            if target is None or at[: len(target)] == target or target[: len(at)] == at:
-                where = "/" + "/".join(str(p) for p in error.absolute_path)
-                return f"{where}: {error.message}"
-        return None
-
-    from polycontract.strategies import from_json_schema
-
-    return search(
-        lambda: from_json_schema(a_doc),
-        rejected,
-        budget=budget,
-        seed=seed,
-        writer=accepting_name,
-        reader=rejecting_name,
     )
 
 
@@ -274,23 +222,3 @@ def jsonschema_contradiction(direction: Direction) -> _jsonschema.Finding:
         direction="forward" if direction.key == "forward" else "backward",
         message=contradiction_message(direction),
     )
-
-
-def openapi_examples(
-    old: Any,
-    new: Any,
-    *,
-    budget: int = DEFAULT_BUDGET,
-    seed: int = 0,
-    old_name: str = "old",
-    new_name: str = "new",
-) -> Examples:
-    """Search the JSON request and response bodies two OpenAPI documents share; each ERR change shows its body's value.
-
-    Requests: valid under the old schema, rejected by the new (old clients, new API); responses: valid under
-    the new schema, rejected by the old (new API, old clients). A body with no ERR change that a value breaks
-    gets an ERR change `CONTRADICTION`. 3.0 ``nullable`` is honoured; ``readOnly``/``writeOnly`` are not.
-    """
-    from polycontract.compat._openapi_examples import openapi_examples as in_bodies
-
-    return in_bodies(old, new, budget=budget, seed=seed, old_name=old_name, new_name=new_name)
