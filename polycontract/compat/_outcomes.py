@@ -1,7 +1,6 @@
 """What a counterexample search returns, and the search itself (`hypothesis.find`, seeded, bounded, shrunk).
 
-Public through `polycontract.compat.counterexamples` (all but `search`, which its searches call); hypothesis is
-imported only inside `search`.
+Public through `polycontract.compat.counterexamples`; hypothesis is imported only inside `search`.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ __all__ = [
     "Examples",
     "Shown",
     "contradiction_message",
+    "search",
 ]
 
 #: The rule (Avro) and change name (JSON Schema) of a finding raised by data the rule table calls safe.

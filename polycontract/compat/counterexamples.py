@@ -30,7 +30,6 @@ import io
 from dataclasses import replace
 from typing import Any
 
-from polycontract.compat import _outcomes
 from polycontract.compat import avro as _avro
 from polycontract.compat import jsonschema as _jsonschema
 from polycontract.compat._jsonschema_search import jsonschema_search
@@ -49,15 +48,21 @@ from polycontract.compat._outcomes import (
 from polycontract.errors import UsageError
 
 __all__ = [
+    "CONTRADICTION",
+    "DEFAULT_BUDGET",
+    "Counterexample",
+    "Direction",
+    "Examples",
+    "Shown",
     "avro_contradiction",
     "avro_examples",
     "avro_search",
+    "contradiction_message",
     "jsonschema_contradiction",
     "jsonschema_examples",
     "jsonschema_search",
     "openapi_examples",
 ]
-__all__ += _outcomes.__all__
 
 
 def avro_search(
