@@ -136,6 +136,19 @@ class Row:
     #: The kind of the verification shown: ``fuzz`` rows are separate from the example rows of the same pair.
     kind: VerificationKind = "example"
 
+    def failure_report(self) -> FailureReport | None:
+        """What the failed verification this row shows recorded; None unless it failed against known content."""
+        if self.success is not False or self.provider_version is None or self.content_hash is None:
+            return None
+        return FailureReport(
+            consumer=self.consumer,
+            consumer_version=self.consumer_version,
+            provider=self.provider,
+            provider_version=self.provider_version,
+            content_hash=self.content_hash,
+            failures=self.failures,
+        )
+
 
 @dataclass(frozen=True, kw_only=True)
 class Reason:

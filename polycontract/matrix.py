@@ -272,14 +272,7 @@ def _judge(
             **common,
         )
     pending = " (published while the pact was pending; pending does not make a failure safe)" if result.pending else ""
-    report = FailureReport(
-        consumer=pub.consumer,
-        consumer_version=pub.consumer_version,
-        provider=pub.provider,
-        provider_version=provider_version,
-        content_hash=pub.content_hash,
-        failures=result.failures,
-    )
+    report = _row(pub, provider_version, result).failure_report()
     return Reason(
         status="failed",
         message=f"The verification of the pact between {consumer_side} and {provider_side} failed{pending}",
@@ -330,14 +323,7 @@ def _judge_fuzz(pub: Publication, provider_version: str, result: Verification | 
         )
     if result.success:
         return Reason(status="ok", message=f"The fuzz verification of the pact between {pair} passed", **common)
-    report = FailureReport(
-        consumer=pub.consumer,
-        consumer_version=pub.consumer_version,
-        provider=pub.provider,
-        provider_version=provider_version,
-        content_hash=pub.content_hash,
-        failures=result.failures,
-    )
+    report = _row(pub, provider_version, result).failure_report()
     return Reason(
         status="failed",
         message=f"The fuzz verification of the pact between {pair} failed (content {short})",

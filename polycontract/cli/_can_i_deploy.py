@@ -248,20 +248,11 @@ def _row_json(row: Row) -> dict[str, Any]:
 
 def _failure_lines(rows: tuple[Row, ...]) -> list[str]:
     """For each failed row, which interactions failed and the first mismatches with their paths."""
-    from polycontract.matrix import FailureReport
-
     out: list[str] = []
     for r in rows:
-        if r.success is not False or r.provider_version is None or r.content_hash is None:
+        report = r.failure_report()
+        if report is None:
             continue
-        report = FailureReport(
-            consumer=r.consumer,
-            consumer_version=r.consumer_version,
-            provider=r.provider,
-            provider_version=r.provider_version,
-            content_hash=r.content_hash,
-            failures=r.failures,
-        )
         out += [
             f"  {line}" + (" [fuzz]" if r.kind == "fuzz" and i == 0 else "") for i, line in enumerate(report.lines())
         ]
