@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from polycontract.model import ABSENT, Body, HttpInteraction, Mismatch, PactDocument, Request
+from polycontract.verifier._mismatch_json import broker_mismatch, mismatch_json
 from polycontract.verifier._report import jsonable
 
 __all__ = ["FAILED", "NOT_FUZZED", "PASSED", "FuzzResult", "FuzzRun", "FuzzedRequest", "fuzz_verifications"]
@@ -77,16 +78,7 @@ class FuzzedRequest:
             "headers": {name: list(values) for name, values in self.headers.items()},
             "body": jsonable(self.body),
             "error": self.error,
-            "mismatches": [
-                {
-                    "kind": m.kind,
-                    "path": m.path,
-                    "message": m.message,
-                    "expected": jsonable(m.expected),
-                    "actual": jsonable(m.actual),
-                }
-                for m in self.mismatches
-            ],
+            "mismatches": [mismatch_json(m) for m in self.mismatches],
         }
 
 
@@ -298,18 +290,7 @@ def _test_result(result: FuzzResult) -> dict[str, Any]:
         "interactionId": result.key,
         "interactionDescription": description,
         "success": result.outcome == PASSED,
-        "mismatches": []
-        if smallest is None
-        else [
-            {
-                "attribute": m.kind,
-                "identifier": m.path,
-                "description": m.message,
-                "expected": jsonable(m.expected),
-                "actual": jsonable(m.actual),
-            }
-            for m in smallest.mismatches
-        ],
+        "mismatches": [] if smallest is None else [broker_mismatch(m) for m in smallest.mismatches],
     }
     if smallest is not None and smallest.error is not None:
         entry["exception"] = smallest.error

@@ -23,7 +23,8 @@ from polycontract.errors import ContractViolation
 from polycontract.model import Mismatch, PactDocument
 from polycontract.verifier._fuzz_report import fuzz_cases, fuzz_section, fuzz_verdict
 from polycontract.verifier._fuzz_result import FuzzRun, fuzz_verifications
-from polycontract.verifier._report import jsonable, junit_xml, report, test_result
+from polycontract.verifier._mismatch_json import mismatch_json
+from polycontract.verifier._report import junit_xml, report, test_result
 
 __all__ = [
     "COULD_NOT_VERIFY",
@@ -151,16 +152,7 @@ class InteractionResult:
             "request": self.request,
             "error": self.error,
             "errorKind": self.error_kind,
-            "mismatches": [
-                {
-                    "kind": m.kind,
-                    "path": m.path,
-                    "message": m.message,
-                    "expected": jsonable(m.expected),
-                    "actual": jsonable(m.actual),
-                }
-                for m in self.mismatches
-            ],
+            "mismatches": [mismatch_json(m) for m in self.mismatches],
         }
 
 
