@@ -134,12 +134,10 @@ def avro_examples(
     shown: list[Shown] = []
     for index, pair in enumerate(report.pairs):
         old, old_name = previous[pair.version], labels[pair.version]
-        if pair.reader == "new":
-            example = avro_search(new, old, budget=budget, seed=seed, reader_name=labels[-1], writer_name=old_name)
-            label = f"{labels[-1]} reads {old_name} data"
-        else:
-            example = avro_search(old, new, budget=budget, seed=seed, reader_name=old_name, writer_name=labels[-1])
-            label = f"{old_name} reads {labels[-1]} data"
+        sides = ((new, labels[-1]), (old, old_name))
+        (reader, r_name), (writer, w_name) = sides if pair.reader == "new" else sides[::-1]
+        example = avro_search(reader, writer, budget=budget, seed=seed, reader_name=r_name, writer_name=w_name)
+        label = f"{r_name} reads {w_name} data"
         direction = Direction(key=str(index), label=label, breaking=not pair.report.compatible, example=example)
         directions.append(direction)
         if direction.contradicts_rules:
@@ -171,12 +169,22 @@ def jsonschema_examples(
     report = _jsonschema.compare(old, new, old_name=old_name, new_name=new_name)
     sides = {"backward": (old, new, old_name, new_name), "forward": (new, old, new_name, old_name)}
     keys = [k for k in ("backward", "forward") if wanted in (k.upper(), "FULL")]
+
+    def searched(key: str, pointer: str | None = None) -> Counterexample:
+        accepting, rejecting, a_name, r_name = sides[key]
+        return jsonschema_search(
+            accepting,
+            rejecting,
+            budget=budget,
+            seed=seed,
+            accepting_name=a_name,
+            rejecting_name=r_name,
+            pointer=pointer,
+        )
+
     directions: list[Direction] = []
     for key in keys:
-        accepting, rejecting, a_name, r_name = sides[key]
-        example = jsonschema_search(
-            accepting, rejecting, budget=budget, seed=seed, accepting_name=a_name, rejecting_name=r_name
-        )
+        example = searched(key)
         breaking = not (report.backward if key == "backward" else report.forward)
         directions.append(Direction(key=key, label=key, breaking=breaking, example=example))
     by_key = {d.key: d for d in directions}
@@ -190,16 +198,7 @@ def jsonschema_examples(
         if direction is None or f.compatible:
             shown.append(Shown(key=f.direction, finding=f))
             continue
-        accepting, rejecting, a_name, r_name = sides[f.direction]
-        example = jsonschema_search(
-            accepting,
-            rejecting,
-            budget=budget,
-            seed=seed,
-            accepting_name=a_name,
-            rejecting_name=r_name,
-            pointer=f.pointer,
-        )
+        example = searched(f.direction, f.pointer)
         if not example.found and direction.example.found:
             note = f"no value breaking {f.pointer or '/'} alone found in {budget} tries; this one breaks the direction"
             example = replace(direction.example, note=note)
