@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,53 +15,15 @@ from polycontract.verifier._http import Transport, _response, prepare
 from polycontract.verifier._network import quickack_transport
 from polycontract.verifier._outgoing import Origin
 from polycontract.verifier._wsgi import call_wsgi_request
-
-
-def _read_request(conn: socket.socket) -> bytes:
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return b""
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            while len(body) < int(line.split(b":")[1]):
-                body += conn.recv(65536)
-    return head
+from tests.broker._client.scripted import Answer, scripted
 
 
 @contextmanager
-def _scripted(answers: list[tuple[bytes, bool]]) -> Iterator[tuple[str, list[bytes]]]:
-    """A server answering each request with the next (bytes, close-after) of ``answers``, over any connections."""
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen()
-    heads: list[bytes] = []
-
-    def run() -> None:
-        pending = list(answers)
-        while pending:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            with conn:
-                while pending and (head := _read_request(conn)):
-                    heads.append(head)
-                    answer, close = pending.pop(0)
-                    conn.sendall(answer)
-                    if close:
-                        break
-
-    thread = threading.Thread(target=run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", heads
-    finally:
-        listener.close()
-        thread.join(5)
+def _scripted(answers: list[Answer]) -> Iterator[tuple[str, list[bytes]]]:
+    """A server answering each request with the next (bytes, close-after) of ``answers``; yields its URL and the
+    requests it read."""
+    with scripted(answers) as server:
+        yield server.url, server.requests
 
 
 def _lean(url: str, request: Request) -> Response:
