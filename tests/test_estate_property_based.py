@@ -107,7 +107,7 @@ def test_a_consumer_hard_coding_the_example_id_passes_the_plain_mock_and_fails_v
     written = json.loads((variant / "pacts" / "web-ui-auth-svc.json").read_text())
     assert written["interactions"][0]["response"]["body"]["content"] == {"id": 7, "displayName": "Ann"}
 
-    varied = _consumer_tests(variant, "--pact-vary", "25", "-p", "no:hypothesispytest")
+    varied = _consumer_tests(variant, "--pact-vary", "25")
 
     assert varied.returncode == 1, varied.stdout + varied.stderr
     assert "KeyError" in varied.stdout
@@ -122,7 +122,7 @@ def test_a_consumer_hard_coding_the_example_id_passes_the_plain_mock_and_fails_v
 def test_the_estates_own_consumer_passes_the_same_varied_responses(tmp_path: Path) -> None:
     web_ui = _copy("web-ui", tmp_path)
 
-    varied = _consumer_tests(web_ui, "--pact-vary", "25", "-p", "no:hypothesispytest")
+    varied = _consumer_tests(web_ui, "--pact-vary", "25")
 
     assert varied.returncode == 0, varied.stdout + varied.stderr
 
