@@ -4,7 +4,6 @@ can-i-deploy only when a question asks, and a database from schema 0009 upgraded
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, inspect, text
@@ -12,18 +11,8 @@ from sqlalchemy import create_engine, inspect, text
 from polycontract.broker import Broker, connect
 from polycontract.errors import UsageError
 from tests.broker.conftest import PactMaker
+from tests.broker.fuzz_results import verification_result as _result
 from tests.broker.http_twin import ticking_clock
-
-
-def _result(content_hash: str, success: bool, kind: str = "example") -> dict[str, Any]:
-    mismatch = {"attribute": "status", "identifier": "$.status", "description": "expected 200 but was 404"}
-    entry = {
-        "interactionId": "k1",
-        "interactionDescription": "get /users (fuzz, seed 1: smallest failing request GET /users/0)",
-        "success": success,
-        "mismatches": [] if success else [mismatch],
-    }
-    return {"content_hash": content_hash, "success": success, "kind": kind, "test_results": [entry]}
 
 
 def _estate(broker: Broker, make_pact: PactMaker, *results: tuple[bool, str]) -> str:

@@ -4,7 +4,6 @@ served with their kind, counted by our ``/can-i-deploy?fuzz=`` only, and invisib
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from polycontract.broker import Broker, connect
 from polycontract.broker._client.http_broker import HttpBroker
 from tests.broker.conftest import PactMaker
+from tests.broker.fuzz_results import verification_result
 from tests.broker.http_twin import serving
 from tests.broker.pact_cli import needs_pact_cli, pact
 
@@ -29,24 +29,16 @@ def served(broker: Broker, make_pact: PactMaker) -> Iterator[tuple[Broker, str, 
         yield broker, url, content
 
 
-def _result(content: str, success: bool, kind: str) -> dict[str, Any]:
-    mismatch = {"attribute": "status", "identifier": "$.status", "description": "expected 200 but was 404"}
-    entry = {
-        "interactionId": "k1",
-        "interactionDescription": "get /users (fuzz, seed 1: smallest failing request GET /users/0)",
-        "success": success,
-        "mismatches": [] if success else [mismatch],
-    }
-    return {"consumer": "web", "content_hash": content, "success": success, "kind": kind, "test_results": [entry]}
-
-
 def _publish_through_http(url: str, content: str) -> None:
     with connect(url) as remote:
         assert isinstance(remote, HttpBroker)
         recorded = remote.publish_verification_results(
             provider="auth",
             provider_version="2.0",
-            results=[_result(content, True, "example"), _result(content, False, "fuzz")],
+            results=[
+                verification_result(content, True, "example", consumer="web"),
+                verification_result(content, False, "fuzz", consumer="web"),
+            ],
         )
     assert [r.kind for r in recorded] == ["example", "fuzz"]
 
