@@ -5,7 +5,6 @@ provider socket, an SQLite broker file and the same broker served over HTTP on 1
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,7 @@ from click.testing import CliRunner
 from polycontract.broker import connect
 from polycontract.cli import cli
 from polycontract.codec import load_pact
-from tests.verifier.fuzz_providers import UsersById, get_user_by_id, pact
-from tests.verifier.providers import serve
+from tests.verifier.fuzz_providers import users_pact_file
 
 pytest.importorskip("hypothesis")
 
@@ -26,17 +24,9 @@ def _run(*args: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def only_seven() -> Iterator[str]:
-    """A users provider that handles only the pact's example (user 7)."""
-    with serve(UsersById(known={7})) as url:
-        yield url
-
-
-@pytest.fixture
 def estate(tmp_path: Path) -> tuple[str, Path]:
     """A broker file where web c1 published its pact for users and is deployed to prod, and the pact file."""
-    path = tmp_path / "web-users.json"
-    path.write_text(json.dumps(pact(get_user_by_id(7, state=None))))
+    path = users_pact_file(tmp_path)
     url = f"sqlite:///{tmp_path / 'broker.db'}"
     with connect(url) as broker:
         broker.create_environment("prod")

@@ -13,25 +13,13 @@ import pytest
 from click.testing import CliRunner
 
 from polycontract.cli import cli
-from tests.verifier.fuzz_providers import UsersById, get_user_by_id, pact
+from tests.verifier.fuzz_providers import UsersById, users_pact_file
 from tests.verifier.providers import serve
-
-
-def _pact_file(tmp_path: Path) -> Path:
-    path = tmp_path / "web-users.json"
-    path.write_text(json.dumps(pact(get_user_by_id(7, state=None))))
-    return path
 
 
 def _run(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(cli, ["verify", *args])
     return result.exit_code, result.stdout, result.stderr
-
-
-@pytest.fixture
-def only_seven() -> Iterator[str]:
-    with serve(UsersById(known={7})) as url:
-        yield url
 
 
 @pytest.fixture
@@ -42,7 +30,7 @@ def any_user() -> Iterator[str]:
 
 def test_a_correct_provider_exits_0_with_a_fuzzed_requests_section(tmp_path: Path, any_user: str) -> None:
     code, out, err = _run("--provider", "users", "--provider-url", any_user, "--fuzz", "20", "--seed", "1",
-                          str(_pact_file(tmp_path)))  # fmt: skip
+                          str(users_pact_file(tmp_path)))  # fmt: skip
 
     assert code == 0, out + err
     assert "web -> users: get user ... ok" in out
@@ -53,7 +41,7 @@ def test_a_correct_provider_exits_0_with_a_fuzzed_requests_section(tmp_path: Pat
 
 def test_a_provider_handling_only_the_example_exits_1_and_says_fuzz(tmp_path: Path, only_seven: str) -> None:
     code, out, err = _run("--provider", "users", "--provider-url", only_seven, "--fuzz", "20", "--seed", "1",
-                          str(_pact_file(tmp_path)))  # fmt: skip
+                          str(users_pact_file(tmp_path)))  # fmt: skip
 
     assert code == 1, out + err
     example_line, *_ = (line for line in out.splitlines() if "web -> users: get user ..." in line)
@@ -67,8 +55,8 @@ def test_a_provider_handling_only_the_example_exits_1_and_says_fuzz(tmp_path: Pa
 def test_json_output_has_a_separate_fuzz_key_and_repeats_with_the_seed(tmp_path: Path, only_seven: str) -> None:
     args = ("--provider", "users", "--provider-url", only_seven, "--fuzz", "20", "--seed", "4", "--output", "json")
 
-    first = _run(*args, str(_pact_file(tmp_path)))
-    again = _run(*args, str(_pact_file(tmp_path)))
+    first = _run(*args, str(users_pact_file(tmp_path)))
+    again = _run(*args, str(users_pact_file(tmp_path)))
 
     code, out, err = first
     assert code == 1
@@ -87,7 +75,7 @@ def test_json_output_has_a_separate_fuzz_key_and_repeats_with_the_seed(tmp_path:
 def test_junit_has_a_fuzz_test_case(tmp_path: Path, only_seven: str) -> None:
     junit = tmp_path / "junit.xml"
     code, _, _ = _run("--provider", "users", "--provider-url", only_seven, "--fuzz", "10", "--seed", "1",
-                      "--junit-xml", str(junit), str(_pact_file(tmp_path)))  # fmt: skip
+                      "--junit-xml", str(junit), str(users_pact_file(tmp_path)))  # fmt: skip
 
     assert code == 1
     assert 'name="fuzz: get user"' in junit.read_text()
@@ -97,14 +85,16 @@ def test_an_unreachable_provider_exits_2(tmp_path: Path) -> None:
     with serve(UsersById()) as url:
         pass  # stopped: the port refuses connections
 
-    code, out, err = _run("--provider", "users", "--provider-url", url, "--fuzz", "5", str(_pact_file(tmp_path)))
+    code, out, err = _run("--provider", "users", "--provider-url", url, "--fuzz", "5", str(users_pact_file(tmp_path)))
 
     assert code == 2, out + err
     assert "not fuzzed (its example could not be verified" in out
 
 
 def test_seed_without_fuzz_is_a_usage_error(tmp_path: Path, any_user: str) -> None:
-    code, _, err = _run("--provider", "users", "--provider-url", any_user, "--seed", "3", str(_pact_file(tmp_path)))
+    code, _, err = _run(
+        "--provider", "users", "--provider-url", any_user, "--seed", "3", str(users_pact_file(tmp_path))
+    )
 
     assert code == 2
     assert "--seed and --fuzz-deadline go with --fuzz N" in err
@@ -114,7 +104,7 @@ def test_publish_records_the_example_result_and_the_fuzz_result_apart(tmp_path: 
     from polycontract.broker import connect
     from polycontract.codec import load_pact
 
-    path = _pact_file(tmp_path)
+    path = users_pact_file(tmp_path)
     url = f"sqlite:///{tmp_path / 'broker.db'}"
     with connect(url) as broker:
         broker.publish_pact(load_pact(path), consumer_version="c1")
@@ -139,7 +129,7 @@ def test_fuzz_without_hypothesis_exits_2_naming_the_extra(tmp_path: Path) -> Non
         "from polycontract.cli import cli\n"
         "cli(['verify', '--provider', 'users', '--provider-url', 'http://127.0.0.1:9', '--fuzz', '5', sys.argv[1]])\n"
     )
-    done = subprocess.run([sys.executable, "-c", code, str(_pact_file(tmp_path))], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-c", code, str(users_pact_file(tmp_path))], capture_output=True, text=True)
 
     assert done.returncode == 2
     assert "fuzzed verification needs hypothesis, the optional extra 'hypothesis'" in done.stderr

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
+
+from tests.verifier.providers import get_user
 
 StartResponse = Callable[..., Any]
 
@@ -41,23 +44,18 @@ class UsersById:
 
 def get_user_by_id(user_id: int = 7, *, description: str = "get user", state: str | None = "user exists") -> dict:
     """A V3 interaction: ``GET /users/<id>`` where the path may be any ``/users/<digits>``."""
-    interaction: dict[str, Any] = {
-        "description": description,
-        "request": {
-            "method": "GET",
-            "path": f"/users/{user_id}",
-            "matchingRules": {"path": {"matchers": [{"match": "regex", "regex": "^/users/[0-9]{1,6}$"}]}},
-        },
-        "response": {
-            "status": 200,
-            "headers": {"Content-Type": "application/json"},
-            "body": {"id": user_id, "name": "alice"},
-            "matchingRules": {"body": {"$.id": {"matchers": [{"match": "integer"}]}}},
-        },
+    interaction = get_user(user_id, description=description, state=state)
+    interaction["request"]["matchingRules"] = {
+        "path": {"matchers": [{"match": "regex", "regex": "^/users/[0-9]{1,6}$"}]}
     }
-    if state:
-        interaction["providerStates"] = [{"name": state, "params": {"id": user_id}}]
     return interaction
+
+
+def users_pact_file(directory: Path) -> Path:
+    """The pact of web with users (`get_user_by_id` 7, no state) written as ``web-users.json`` in ``directory``."""
+    path = directory / "web-users.json"
+    path.write_text(json.dumps(pact(get_user_by_id(7, state=None))))
+    return path
 
 
 def user_created_message() -> dict[str, Any]:
