@@ -9,6 +9,9 @@ from polycontract.verifier._report import jsonable
 
 __all__ = ["broker_mismatch", "mismatch_json"]
 
+#: The Pact Broker's names for the report's mismatch fields (``expected`` and ``actual`` keep theirs).
+_BROKER_NAMES = {"kind": "attribute", "path": "identifier", "message": "description"}
+
 
 def mismatch_json(m: Mismatch) -> dict[str, Any]:
     """``m`` as the verifier's JSON report shows it: kind, path, message, expected and actual values."""
@@ -23,10 +26,4 @@ def mismatch_json(m: Mismatch) -> dict[str, Any]:
 
 def broker_mismatch(m: Mismatch) -> dict[str, Any]:
     """``m`` as one of the ``mismatches`` of a Pact Broker test result (attribute, identifier, description...)."""
-    return {
-        "attribute": m.kind,
-        "identifier": m.path,
-        "description": m.message,
-        "expected": jsonable(m.expected),
-        "actual": jsonable(m.actual),
-    }
+    return {_BROKER_NAMES.get(name, name): value for name, value in mismatch_json(m).items()}
