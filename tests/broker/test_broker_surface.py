@@ -37,6 +37,7 @@ def test_matrix_exports_are_pinned() -> None:
         "Decision",
         "Estate",
         "FailureReport",
+        "FuzzPolicy",
         "Ignore",
         "InteractionFailure",
         "LiveVersion",
@@ -46,6 +47,7 @@ def test_matrix_exports_are_pinned() -> None:
         "Row",
         "Status",
         "Verification",
+        "VerificationKind",
         "decide",
         "rows",
     ]

@@ -82,5 +82,7 @@ def test_every_fuzzed_request_matches_the_rules_it_was_drawn_from() -> None:
     expected = interaction.request
     for sent in app.requests:
         assert compare_request(expected, sent, spec=pact.spec) == [], sent
-    assert len({(r.path, r.query["page"], r.headers["X-Trace"]) for r in app.requests}) > 30  # they vary
+    # They vary. How much depends on what else the process loaded: hypothesis also draws constants it finds in
+    # the loaded modules' source, so the same seed gives other requests after other tests ran.
+    assert len({(r.path, r.query["page"], r.headers["X-Trace"]) for r in app.requests}) > 20
     assert {r.query["sort"] for r in app.requests} == {("asc",), ("desc",)}
