@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
 from hypothesis.strategies import SearchStrategy
@@ -177,6 +177,32 @@ def _line(interaction: Interaction) -> str:
     return f"{interaction.request.method.upper()} {interaction.request.path}"
 
 
+def _state_parts(example: Request) -> Callable[[Request], Request]:
+    """What a drawn request sends: the parts a ``ProviderState`` generator names come from the provider state (an
+    id the state set up, not a drawn one, so a correct provider is not asked for what does not exist); path,
+    query and header values there keep the example's text in the report. Other generators are not applied: they
+    would overwrite the drawn values."""
+    kept = {
+        category: {key: g for key, g in by_key.items() if g.type == "ProviderState"}
+        for category, by_key in example.generators.items()
+    }
+    kept = {category: by_key for category, by_key in kept.items() if by_key}
+    query, headers = kept.get("query", {}), {name.lower() for name in kept.get("header", {})}
+
+    def sent(request: Request) -> Request:
+        if not kept:
+            return dataclasses.replace(request, generators={})
+        return dataclasses.replace(
+            request,
+            path=example.path if "path" in kept else request.path,
+            query={**request.query, **{k: v for k, v in example.query.items() if k in query}},
+            headers={k: (example.headers.get(k, v) if k.lower() in headers else v) for k, v in request.headers.items()},
+            generators=kept,
+        )
+
+    return sent
+
+
 def _fuzz_http(
     session: VerificationSession,
     pact: PactDocument,
@@ -194,18 +220,19 @@ def _fuzz_http(
     except UsageError as exc:
         return dataclasses.replace(base, reason=f"no requests can be drawn from its rules: {exc}")
     tally = _Tally()
+    from_state = _state_parts(interaction.request)
 
     def attempt(request: Request) -> None:
         if stop_at is not None and time.monotonic() >= stop_at:
             raise _Stop(None)
-        sent = dataclasses.replace(interaction, request=dataclasses.replace(request, generators={}))
+        sent = dataclasses.replace(interaction, request=from_state(request))
         result = session.run(pact, sent)
         tally.sent += 1
         if result.ok:
             return
         if result.outcome == COULD_NOT_VERIFY:
             raise _Stop(f"a fuzzed request could not be checked ({result.error})")
-        tally.last = FuzzedRequest.of(request, tuple(result.mismatches), result.error)
+        tally.last = FuzzedRequest.of(sent.request, tuple(result.mismatches), result.error)
         raise _Broke
 
     run = seed(base.seed)(
