@@ -89,3 +89,4 @@ def test_a_path_with_no_state_generator_is_varied_and_may_name_users_no_state_cr
     [fuzzed] = result.fuzz.results
     assert fuzzed.outcome == "failed"
     assert fuzzed.smallest is not None and fuzzed.smallest.path not in ("/users/7", "/users/42")
+    assert users.paths[0] == "/users/7" and fuzzed.smallest.path in users.paths  # the example, then drawn paths
