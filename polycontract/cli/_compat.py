@@ -52,10 +52,6 @@ def _example_options(function: Any) -> Any:
     return _examples(_budget(_seed(function)))
 
 
-#: The rule of a finding raised by a generated value the rule table calls safe (`counterexamples.CONTRADICTION`).
-_CONTRADICTION = "generated-data-contradicts-rules"
-
-
 def _with_example(line: str, example: Any) -> str:
     return line if example is None else f"{line}\n    {example}"
 
@@ -137,6 +133,7 @@ def avro_command(schemas: tuple[Path, ...], level: str, examples: bool, budget: 
 def jsonschema_command(old: Path, new: Path, level: str, examples: bool, budget: int, seed: int, output: str) -> None:
     """Compare two JSON Schemas with Confluent Schema Registry's rules."""
     from polycontract.compat import jsonschema
+    from polycontract.compat._outcomes import CONTRADICTION
 
     with reporting_errors():
         old_text, new_text = _read(old), _read(new)
@@ -154,7 +151,7 @@ def jsonschema_command(old: Path, new: Path, level: str, examples: bool, budget:
     contradicted = examples and found.contradicted
     ok = ok and not contradicted
     rows = [{**_fields(f), **_example_field(example)} for f, example in shown]
-    lines = [_with_example(f"{f}: {f.message}" if f.change == _CONTRADICTION else str(f), e) for f, e in shown]
+    lines = [_with_example(f"{f}: {f.message}" if f.change == CONTRADICTION else str(f), e) for f, e in shown]
     against = "; generated data contradicts the rules" if contradicted else ""
     lines.append(
         f"backward: {report.backward}, forward: {report.forward}{against} → {level.upper()} {'ok' if ok else 'BROKEN'}"
