@@ -33,7 +33,6 @@ _PLAIN_STRING = re.compile(r'"[^"]*"')
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]|[^\s"\[\]{},:]+', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
-_NON_FINITE = frozenset({"NaN", "Infinity", "-Infinity"})
 _NOT_A_NUMBER = "{} is not a JSON number (JSON has no NaN or infinity)"
 _YAML = "tag:yaml.org,2002:"
 #: Text the libyaml path leaves to the pure one, where the two parsers read it differently: a character the
