@@ -19,16 +19,16 @@ from typing import Any
 __all__ = ["DeferredContext", "verifying_context"]
 
 
-def verifying_context(*, trust_env: bool = True) -> ssl.SSLContext:
+def verifying_context() -> ssl.SSLContext:
     """The context httpx verifies with by default (``httpx.create_ssl_context()``), built without importing httpx.
 
-    ``SSL_CERT_FILE``, else ``SSL_CERT_DIR`` (when ``trust_env``), else certifi's CA bundle; ALPN offers HTTP/1.1
-    only, as httpcore does without HTTP/2. A test compares it with httpx's.
+    ``SSL_CERT_FILE``, else ``SSL_CERT_DIR``, else certifi's CA bundle; ALPN offers HTTP/1.1 only, as httpcore
+    does without HTTP/2. A test compares it with httpx's.
     """
     import os
 
-    cafile = os.environ.get("SSL_CERT_FILE") if trust_env else None
-    capath = os.environ.get("SSL_CERT_DIR") if trust_env else None
+    cafile = os.environ.get("SSL_CERT_FILE")
+    capath = os.environ.get("SSL_CERT_DIR")
     if cafile:
         context = ssl.create_default_context(cafile=cafile)
     elif capath:
