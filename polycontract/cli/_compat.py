@@ -133,14 +133,15 @@ def avro_command(schemas: tuple[Path, ...], level: str, examples: bool, budget: 
 def jsonschema_command(old: Path, new: Path, level: str, examples: bool, budget: int, seed: int, output: str) -> None:
     """Compare two JSON Schemas with Confluent Schema Registry's rules."""
     from polycontract.compat import jsonschema
-    from polycontract.compat._outcomes import CONTRADICTION
 
+    contradiction: str | None = None  # the name of a contradiction finding, only --examples makes one
     with reporting_errors():
         old_text, new_text = _read(old), _read(new)
         report = jsonschema.compare(old_text, new_text, old_name=str(old), new_name=str(new))
         if examples:
-            from polycontract.compat.counterexamples import jsonschema_examples
+            from polycontract.compat.counterexamples import CONTRADICTION, jsonschema_examples
 
+            contradiction = CONTRADICTION
             found = jsonschema_examples(
                 old_text, new_text, level, budget=budget, seed=seed, old_name=str(old), new_name=str(new)
             )
@@ -151,7 +152,7 @@ def jsonschema_command(old: Path, new: Path, level: str, examples: bool, budget:
     contradicted = examples and found.contradicted
     ok = ok and not contradicted
     rows = [{**_fields(f), **_example_field(example)} for f, example in shown]
-    lines = [_with_example(f"{f}: {f.message}" if f.change == CONTRADICTION else str(f), e) for f, e in shown]
+    lines = [_with_example(f"{f}: {f.message}" if f.change == contradiction else str(f), e) for f, e in shown]
     against = "; generated data contradicts the rules" if contradicted else ""
     lines.append(
         f"backward: {report.backward}, forward: {report.forward}{against} → {level.upper()} {'ok' if ok else 'BROKEN'}"
