@@ -46,7 +46,9 @@ _COMMON_KEYS = frozenset(
         "interactionMarkup",
     }
 )
-_HTTP_KEYS = _COMMON_KEYS | {"request", "response"}
+#: The keys of an interaction with a request and a response (HTTP, synchronous messages); of message contents.
+_EXCHANGE_KEYS = _COMMON_KEYS | {"request", "response"}
+_CONTENTS_KEYS = _COMMON_KEYS | _MESSAGE_KEYS
 
 #: Model objects built from all their fields at once (`polycontract.model.from_fields`): faster than their ``__init__``.
 _make_httpinteraction = fields_maker(HttpInteraction)
@@ -143,7 +145,7 @@ def read_interaction(data: Any, spec: SpecVersion, where: Where) -> Interaction:
     fields = _common(data, where)
     fields["request"] = read_request(data.get("request", {}), spec, where.at("request"))
     fields["response"] = read_response(data.get("response", {}), spec, where.at("response"))
-    fields["extra"] = _extra(data, _HTTP_KEYS)
+    fields["extra"] = _extra(data, _EXCHANGE_KEYS)
     return _make_httpinteraction(fields)
 
 
@@ -305,7 +307,7 @@ def read_message_contents(data: Any, spec: SpecVersion, where: Where) -> Message
         metadata=dict(metadata),
         matching_rules=_shared.matching_rules(data.get("matchingRules"), where, message=True),
         generators=_shared.generators(data.get("generators"), where, message=True),
-        extra={k: v for k, v in data.items() if k not in _MESSAGE_KEYS and k not in _COMMON_KEYS},
+        extra=_extra(data, _CONTENTS_KEYS),
     )
 
 
@@ -331,5 +333,4 @@ def _read_sync_message(data: Mapping[str, Any], spec: SpecVersion, where: Where)
     if not isinstance(responses, list):
         where.at("response").fail("response of a synchronous message must be a list", expected="a list")
     response = tuple(read_message_contents(r, spec, where.at("response").at(i)) for i, r in enumerate(responses))
-    extra = {k: v for k, v in data.items() if k not in _COMMON_KEYS and k not in ("request", "response")}
-    return SynchronousMessage(request=request, response=response, extra=extra, **common)
+    return SynchronousMessage(request=request, response=response, extra=_extra(data, _EXCHANGE_KEYS), **common)
