@@ -143,13 +143,18 @@ def not_fuzzable(pact: PactDocument, interaction: Interaction) -> str | None:
     can be drawn from), None when it can; its example's outcome and the deadline may still stop it."""
     if not isinstance(interaction, HttpInteraction):
         return MESSAGES
+    drawn = _drawn(pact, interaction)
+    return drawn if isinstance(drawn, str) else None
+
+
+def _drawn(pact: PactDocument, interaction: HttpInteraction) -> SearchStrategy[Request] | str:
+    """The strategy the interaction's requests are drawn from, or why there is none (no rules, rules refused)."""
     if not any(interaction.request.matching_rules.get(part) for part in VARIED):
         return NO_RULES
     try:
-        request_strategy(interaction, pact.spec)
+        return request_strategy(interaction, pact.spec)
     except UsageError as exc:
         return f"no requests can be drawn from its rules: {exc}"
-    return None
 
 
 #: The request strategy of each interaction fuzzed in this process, by identity: built (and validated by
@@ -213,12 +218,9 @@ def _fuzz_http(
     """An HTTP interaction fuzzed under hypothesis, or why it was not."""
     if stop_at is not None and time.monotonic() >= stop_at:
         return dataclasses.replace(base, reason="the fuzz deadline was reached before it", deadline_reached=True)
-    if not any(interaction.request.matching_rules.get(part) for part in VARIED):
-        return dataclasses.replace(base, reason=NO_RULES)
-    try:
-        strategy = request_strategy(interaction, pact.spec)
-    except UsageError as exc:
-        return dataclasses.replace(base, reason=f"no requests can be drawn from its rules: {exc}")
+    strategy = _drawn(pact, interaction)
+    if isinstance(strategy, str):
+        return dataclasses.replace(base, reason=strategy)
     tally = _Tally()
     from_state = _state_parts(interaction.request)
 
