@@ -28,8 +28,9 @@ from polycontract.broker._api.pacts import pact_url
 from polycontract.broker._api.verification_reads import verification_href
 from polycontract.broker._embedded.broker import Broker
 from polycontract.broker._store.session import Store
-from polycontract.broker._values.checks import deploy_target
+from polycontract.broker._values.checks import checked_fuzz_policy, deploy_target
 from polycontract.broker._values.test_results import failures_json, reasons_json
+from polycontract.errors import UsageError
 from polycontract.matrix import Decision, FuzzPolicy, Ignore, Reason, Row
 
 __all__ = ["can_i_deploy", "matrix", "rows_extension"]
@@ -375,8 +376,8 @@ async def can_i_deploy(request: Request) -> Response:
             errors=[{"detail": f"{k} is required", "parameter": k} for k in missing],
         )
     ignores = [Ignore(pacticipant=i) for i in params.getlist("ignore[]") + params.getlist("ignore") if i]
-    fuzz = params.get("fuzz") or "ignore"
-    if fuzz not in ("ignore", "count", "require"):
-        raise HttpError(400, "fuzz must be ignore, count or require", parameter="fuzz")
-    policy: FuzzPolicy = "count" if fuzz == "count" else "require" if fuzz == "require" else "ignore"
+    try:
+        policy = checked_fuzz_policy(params.get("fuzz") or "ignore")
+    except UsageError:
+        raise HttpError(400, "fuzz must be ignore, count or require", parameter="fuzz") from None
     return await _answer(request, {"pacticipant": name, "version": version}, environment, False, ignores, fuzz=policy)

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from typing import TypeAlias
 
     from polycontract.broker._values.selectors import ConsumerVersionSelector
+    from polycontract.matrix import FuzzPolicy
     from polycontract.schema_matrix import SchemaKind
 
     #: A selector as an object or in the Pact Broker's JSON form.
@@ -212,19 +213,25 @@ def wip_flag(item: Mapping[str, Any]) -> bool:
     return wip
 
 
+#: The fuzz policies by name (`polycontract.matrix.FuzzPolicy`).
+_FUZZ_POLICIES: dict[str, FuzzPolicy] = {"ignore": "ignore", "count": "count", "require": "require"}
+
+
+def checked_fuzz_policy(fuzz: str) -> FuzzPolicy:
+    """``fuzz`` as a `FuzzPolicy` (what can-i-deploy does with fuzz results: ``ignore``, ``count`` or ``require``),
+    or a `UsageError` naming them."""
+    policy = _FUZZ_POLICIES.get(fuzz)
+    if policy is None:
+        raise UsageError(f"fuzz={fuzz!r} is not one of 'ignore', 'count', 'require'")
+    return policy
+
+
 def verification_kind(item: Mapping[str, Any]) -> str:
     """The item's ``kind``: ``example`` (the default: the pact's examples) or ``fuzz`` (generated requests)."""
     kind = item.get("kind", "example")
     if kind not in ("example", "fuzz"):
         raise UsageError(f"verification result kind={kind!r} is not 'example' or 'fuzz'")
     return str(kind)
-
-
-def checked_fuzz_policy(fuzz: str) -> str:
-    """``fuzz`` when it is ``ignore``, ``count`` or ``require`` (what can-i-deploy does with fuzz results)."""
-    if fuzz not in ("ignore", "count", "require"):
-        raise UsageError(f"fuzz={fuzz!r} is not one of 'ignore', 'count', 'require'")
-    return fuzz
 
 
 def parse_test_results(item: Mapping[str, Any]) -> dict[str, Any] | None:
