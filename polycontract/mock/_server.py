@@ -199,9 +199,9 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self._selector.register(self.socket, selectors.EVENT_READ, "accept")
         self._selector.register(self._wake.fileno(), selectors.EVENT_READ, "wake")
-        #: Accept loops running or handed on (at most one waits at a time); the last to end after `stop`
-        #: closes the selector and the wake-up pair, so `stop` need not wait for it.
-        self._leaders = 0
+        #: Whether the accept loop runs; if it ends after `stop`, it closes the selector and the wake-up
+        #: descriptor, so `stop` need not wait for it.
+        self._leading = False
         self._stopping = False
         self._lock = threading.Lock()
         #: The connection the accept loop is serving itself, if any.
@@ -218,7 +218,7 @@ class _Server(ThreadingHTTPServer):
     def serve_in_background(self) -> None:
         """Accept connections on a shared thread until `stop`; returns at once."""
         with self._lock:
-            self._leaders += 1
+            self._leading = True
         submit(self._lead)
 
     def _lead(self) -> None:
@@ -234,8 +234,8 @@ class _Server(ThreadingHTTPServer):
             self.crashes.append(exc)
         finally:
             with self._lock:
-                self._leaders -= 1
-                last = self._leaders == 0 and self._stopping
+                self._leading = False
+                last = self._stopping
             if last:
                 self._close_wake()
 
@@ -297,7 +297,7 @@ class _Server(ThreadingHTTPServer):
         """
         with self._lock:
             self._stopping = True
-            idle = self._leaders == 0
+            idle = not self._leading
         self._wake.set()  # before the close: a select() that sees the socket go (or its number reused) sees this too
         self.socket.close()
         if idle:
