@@ -16,8 +16,10 @@ handler against (a) and (c) in the same run. A minimal raw-socket client (one ke
 
 Each verifier runs in a fresh child process: ``cold`` is its first ``verify()`` (imports done, nothing else),
 ``warm`` the best and the median of the later ones. Figures are interactions per second; the raw-socket
-floor is requests per second. ``cpu us`` is the verifier process's CPU time (all its threads, not the
-provider's) per interaction, median of the warm runs: on a shared machine it moves far less than the rates.
+floor is requests per second. ``cpu us`` is the verifier process's CPU time (all its threads) per
+interaction, median of the warm runs: on a shared machine it moves far less than the rates. For the
+in-process ASGI and WSGI rows the provider app runs in that process, so its time is in the figure; for the
+server rows it is not (the server is another process).
 
 Run: python benchmarks/bench_verify.py [N] [--repeat R] [--skip-pact-python] [--only asgi,wsgi,split,single,uvicorn]
 """
