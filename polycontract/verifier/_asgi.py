@@ -10,10 +10,11 @@ the loop stopped by a callback queued as the call ends (where ``run_until_comple
 >>> async def app(scope, receive, send):
 ...     await send({"type": "http.response.start", "status": 204, "headers": [(b"x-path", scope["path"].encode())]})
 ...     await send({"type": "http.response.body", "body": b""})
->>> asyncio.run(call_asgi(app, method="GET", url="http://provider", target="/a%20b?x=1", headers=[], body=b""))
-(204, [(b'x-path', b'/a b')], b'')
 >>> loop = asyncio.new_event_loop()
->>> AsgiCaller(app, url="http://provider", loop=loop, timeout=5.0)("GET", "/c", [], b"")
+>>> call = AsgiCaller(app, url="http://provider", loop=loop, timeout=5.0)
+>>> call("GET", "/a%20b?x=1", [], b"")
+(204, [(b'x-path', b'/a b')], b'')
+>>> call("GET", "/c", [], b"")
 (204, [(b'x-path', b'/c')], b'')
 >>> loop.close()
 """
@@ -24,7 +25,7 @@ import asyncio
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["AppError", "AppTimeout", "AsgiCaller", "call_asgi"]
+__all__ = ["AppError", "AppTimeout", "AsgiCaller"]
 
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 
@@ -106,17 +107,6 @@ async def _serve(app: Any, scope: dict[str, Any], body: bytes) -> Answer:
     if status is None:
         raise AppError("the app returned without starting a response")
     return status, answer, b"".join(chunks)
-
-
-async def call_asgi(
-    app: Any, *, method: str, url: str, target: str, headers: list[tuple[bytes, bytes]], body: bytes
-) -> Answer:
-    """Send one request to the ASGI ``app``; returns status, raw headers and the whole body.
-
-    ``url`` is the base URL (for ``scheme`` and ``server``), ``target`` the quoted path and query.
-    """
-    scheme, server = _server(url)
-    return await _serve(app, _scope(method, scheme, server, target, headers), body)
 
 
 class AsgiCaller:
