@@ -142,8 +142,7 @@ def parse_rule_category(category: str, data: Any, where: Where) -> dict[str, Rul
                 parse_path(key)  # cached by expression; the location is built only for an error
             except PathSyntaxError:
                 check_path(key, where.at(key))
-        rule_set = _known_rule_set(value)
-        out[key] = rule_set if rule_set is not None else _remember(value, parse_rule_set(value, where.at(key)))
+        out[key] = _read_rule_set(value, where, key)
     return out
 
 
@@ -180,18 +179,18 @@ def _rule_set_key(data: Any) -> tuple[Any, ...] | None:
     return tuple(key)
 
 
-def _known_rule_set(data: Any) -> RuleSet | None:
-    key = _rule_set_key(data)
-    return _RULE_SETS.get(key) if key is not None else None
-
-
-def _remember(data: Any, rule_set: RuleSet) -> RuleSet:
-    """Keep ``rule_set`` (read from ``data`` without an error) for the next equal ``data``."""
-    key = _rule_set_key(data)
-    if key is not None:
+def _read_rule_set(data: Any, where: Where, key: str) -> RuleSet:
+    """The rule set under ``key``: one read before from equal ``data``, else read now (and kept if simple)."""
+    name = _rule_set_key(data)
+    if name is not None:
+        known = _RULE_SETS.get(name)
+        if known is not None:
+            return known
+    rule_set = parse_rule_set(data, where.at(key))  # raises for a bad rule set, which is then never kept
+    if name is not None:
         if len(_RULE_SETS) >= _RULE_SETS_LIMIT:
             _RULE_SETS.clear()
-        _RULE_SETS[key] = rule_set
+        _RULE_SETS[name] = rule_set
     return rule_set
 
 
