@@ -140,16 +140,10 @@ class StateRunner:
 
         Each call has the state timeout from its start, as if made alone. Returns the values of the calls that
         finished and, for the next one, what it raised or the `StateError` saying it did not finish in time;
-        the calls after it are not run. Without a timeout the calls run here.
+        the calls after it are not run. Only with a timeout: without one, calls run in the caller's thread and
+        there is no hand-off to save.
         """
-        if self.timeout is None:
-            values: list[Any] = []
-            try:
-                for call, _ in calls:
-                    values.append(call())
-            except BaseException as exc:
-                return values, exc
-            return values, None
+        assert self.timeout is not None, "steps hands calls to the worker: only with a state timeout"
         marker = _Marker()
 
         def step(call: Callable[[], Any]) -> Callable[[], Any]:
