@@ -49,6 +49,9 @@ __all__ = [
     "wip_flag",
 ]
 
+#: What can-i-deploy may do with fuzz results (`polycontract.matrix.FuzzPolicy`).
+_FUZZ_POLICIES: tuple[FuzzPolicy, ...] = ("ignore", "count", "require")
+
 #: The longest URL stored (longer ones are refused, not cut).
 MAX_URL = 2048
 
@@ -213,17 +216,13 @@ def wip_flag(item: Mapping[str, Any]) -> bool:
     return wip
 
 
-#: The fuzz policies by name (`polycontract.matrix.FuzzPolicy`).
-_FUZZ_POLICIES: dict[str, FuzzPolicy] = {"ignore": "ignore", "count": "count", "require": "require"}
-
-
 def checked_fuzz_policy(fuzz: str) -> FuzzPolicy:
     """``fuzz`` as a `FuzzPolicy` (what can-i-deploy does with fuzz results: ``ignore``, ``count`` or ``require``),
     or a `UsageError` naming them."""
-    policy = _FUZZ_POLICIES.get(fuzz)
-    if policy is None:
-        raise UsageError(f"fuzz={fuzz!r} is not one of 'ignore', 'count', 'require'")
-    return policy
+    for policy in _FUZZ_POLICIES:
+        if fuzz == policy:
+            return policy
+    raise UsageError(f"fuzz={fuzz!r} is not one of 'ignore', 'count', 'require'")
 
 
 def verification_kind(item: Mapping[str, Any]) -> str:
