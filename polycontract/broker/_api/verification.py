@@ -32,6 +32,7 @@ from polycontract.broker._api.common import (
 )
 from polycontract.broker._api.pacts import pact_url
 from polycontract.broker._embedded.results import stored_result
+from polycontract.broker._values.checks import verification_kind
 from polycontract.broker._values.pact_metadata import metadata_is_wip, wip_metadata
 from polycontract.broker._values.records import PactForVerification
 from polycontract.broker._values.test_results import normalize
@@ -71,10 +72,10 @@ def _kind(body: dict[str, Any]) -> str:
     unknown = sorted(set(extension) - _EXTENSION_FIELDS)
     if unknown:
         raise HttpError(400, f"unknown member {unknown[0]!r}", pointer=f"/polycontract/{unknown[0]}")
-    kind = extension.get("kind", "example")
-    if kind not in ("example", "fuzz"):
-        raise HttpError(400, 'kind must be "example" or "fuzz"', pointer="/polycontract/kind")
-    return str(kind)
+    try:
+        return verification_kind(extension)
+    except UsageError:
+        raise HttpError(400, 'kind must be "example" or "fuzz"', pointer="/polycontract/kind") from None
 
 
 #: The largest record id (a 32-bit integer column); larger ids name nothing.
