@@ -14,14 +14,14 @@ only make a comparison faster, never different. `types_for` gives exact types (a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from polycontract._javatime import matches_java_pattern, quick_java_test
 from polycontract.matching._matchers import _DEFAULT_FORMATS, _SEMVER, TYPE_LIKE, _regex, json_type
 from polycontract.model import Matcher, RuleSet
 
-__all__ = ["Accept", "TextTest", "accept_for", "equal_for", "text_passes", "text_test_for", "types_for"]
+__all__ = ["Accept", "TextTest", "accept_for", "date_test", "equal_for", "text_passes", "text_test_for", "types_for"]
 
 #: True when the actual value certainly satisfies the matcher; False means "ask `check`".
 Accept = Callable[[Any], bool]
@@ -67,14 +67,20 @@ def text_test_for(matcher: Matcher) -> TextTest | None:
     if kind == "semver":
         return _SEMVER.fullmatch
     if kind in _DEFAULT_FORMATS:
-        pattern = params.get("format") or params.get(kind) or params.get("timestamp") or _DEFAULT_FORMATS[kind]
-        text = str(pattern)
-        try:
-            quick = quick_java_test(text)
-        except ValueError:
-            return None  # a bad format: `check` words the failure
-        return quick or (lambda act: matches_java_pattern(act, text))
+        return date_test(kind, params)
     return None
+
+
+def date_test(kind: str, params: Mapping[str, Any]) -> TextTest | None:
+    """The test of a ``date``, ``time`` or ``datetime`` matcher (``kind``) with ``params``: truthy only for the
+    strings its Java pattern accepts; None for a bad pattern (`check` words the failure)."""
+    pattern = params.get("format") or params.get(kind) or params.get("timestamp") or _DEFAULT_FORMATS[kind]
+    text = str(pattern)
+    try:
+        quick = quick_java_test(text)
+    except ValueError:
+        return None
+    return quick or (lambda act: matches_java_pattern(act, text))
 
 
 def accept_for(matcher: Matcher, expected: Any) -> Accept | None:

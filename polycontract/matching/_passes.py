@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from typing import Any, TypeAlias
 
-from polycontract._javatime import matches_java_pattern, quick_java_test
+from polycontract.matching._fast import date_test
 from polycontract.matching._matchers import _DEFAULT_FORMATS, _SEMVER, TYPE_LIKE, _regex, check
 from polycontract.model import Matcher, RuleSet
 
@@ -64,19 +64,12 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 def _date_test(kind: str, params: Any) -> Callable[[str], object] | None:
     """The test `text_test_for` gives a date/time matcher, kept by its pattern; None for a bad pattern."""
     pattern = params.get("format") or params.get(kind) or params.get("timestamp") or _DEFAULT_FORMATS[kind]
-    text = pattern if type(pattern) is str else str(pattern)
-    key = (kind, text)
+    key = (kind, pattern if type(pattern) is str else str(pattern))
     try:
         return _DATE_TESTS[key]
     except KeyError:
         pass
-    test: Callable[[str], object] | None
-    try:
-        quick = quick_java_test(text)
-    except ValueError:
-        test = None  # a bad format: `check` words the failure
-    else:
-        test = quick or (lambda act: matches_java_pattern(act, text))
+    test = date_test(kind, params)
     _keep(_DATE_TESTS, key, test)
     return test
 
