@@ -366,19 +366,23 @@ def _publish_fuzz(broker: BrokerAPI, result: VerificationResult) -> None:
     the pacts with nothing measured are named and left out (fail closed)."""
     assert result.provider_version is not None
     items, notes = result.fuzz_verifications()
-    click.echo("publishing the fuzz results apart from the example results, as verifications of kind fuzz", err=True)
-    recorded = broker.publish_verification_results(
-        provider=result.provider,
-        provider_version=result.provider_version,
-        branch=result.branch,
-        results=items,
-    )
-    for item in recorded:
-        verdict = "passed" if item.success else "failed"
+    if items:  # nothing measured: nothing is announced or sent, the notes say why
         click.echo(
-            f"published fuzz verification: {item.consumer} -> {item.provider} {verdict}, pact {item.content_hash[:8]}",
-            err=True,
+            "publishing the fuzz results apart from the example results, as verifications of kind fuzz", err=True
         )
+        recorded = broker.publish_verification_results(
+            provider=result.provider,
+            provider_version=result.provider_version,
+            branch=result.branch,
+            results=items,
+        )
+        for item in recorded:
+            verdict = "passed" if item.success else "failed"
+            click.echo(
+                f"published fuzz verification: {item.consumer} -> {item.provider} {verdict}, "
+                f"pact {item.content_hash[:8]}",
+                err=True,
+            )
     for note in notes:
         click.echo(f"fuzz verification not published: {note}", err=True)
 

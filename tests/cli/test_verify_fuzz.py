@@ -133,3 +133,29 @@ def test_fuzz_without_hypothesis_exits_2_naming_the_extra(tmp_path: Path) -> Non
 
     assert done.returncode == 2
     assert "fuzzed verification needs hypothesis, the optional extra 'hypothesis'" in done.stderr
+
+
+def test_publish_with_nothing_fuzzed_announces_and_records_no_fuzz_result(tmp_path: Path, any_user: str) -> None:
+    from polycontract.broker import connect
+    from polycontract.codec import load_pact
+    from tests.verifier.fuzz_providers import pact
+    from tests.verifier.providers import get_user
+
+    path = tmp_path / "web-users.json"
+    path.write_text(json.dumps(pact(get_user(7, state=None))))  # no matching rules: nothing to fuzz
+    url = f"sqlite:///{tmp_path / 'broker.db'}"
+    with connect(url) as broker:
+        broker.publish_pact(load_pact(path), consumer_version="c1")
+
+    code, out, err = _run(
+        "--provider", "users", "--provider-url", any_user, "--provider-version", "p1", "--publish",
+        "--broker", url, "--fuzz", "5", "--seed", "1", str(path),
+    )  # fmt: skip
+
+    assert code == 2, out + err  # the examples verified, but the fuzz measured nothing
+    assert "published: web -> users verified" in err
+    assert "fuzz verification not published: web -> users" in err
+    assert "publishing the fuzz results" not in err
+    assert "published fuzz verification" not in err
+    with connect(url) as broker:
+        assert [r.kind for r in broker.matrix("web", include_fuzz=True)] == ["example"]
