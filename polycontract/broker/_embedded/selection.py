@@ -37,10 +37,10 @@ from polycontract.broker._store.tables import (
     tags,
 )
 from polycontract.broker._store.tables import versions as versions_t
-from polycontract.broker._values.checks import SelectorInput, parse_selectors
+from polycontract.broker._values.checks import parse_selectors
 from polycontract.broker._values.checks import utc as _utc
 from polycontract.broker._values.records import PactForVerification
-from polycontract.broker._values.selectors import ConsumerVersionSelector
+from polycontract.broker._values.selectors import ConsumerVersionSelector, SelectorInput
 from polycontract.errors import StorageError, UsageError
 
 if TYPE_CHECKING:

@@ -16,18 +16,13 @@ from polycontract.broker._values.test_results import normalize
 from polycontract.errors import UsageError
 
 if TYPE_CHECKING:
-    from typing import TypeAlias
-
     from polycontract.broker._values.selectors import ConsumerVersionSelector
+    from polycontract.broker._values.selectors import SelectorInput as SelectorInput
     from polycontract.matrix import FuzzPolicy
     from polycontract.schema_matrix import SchemaKind
 
-    #: A selector as an object or in the Pact Broker's JSON form.
-    SelectorInput: TypeAlias = ConsumerVersionSelector | dict[str, Any]
-
 __all__ = [
     "WEBHOOK_ID",
-    "SelectorInput",
     "as_utc",
     "check_kind",
     "check_level",
@@ -84,18 +79,6 @@ def deploy_target(to_environment: str | None, to_main_branch: bool, to_tag: str 
     if to_environment is not None:
         return to_environment
     return f"the latest versions tagged {to_tag}" if to_tag is not None else "the main branches"
-
-
-if not TYPE_CHECKING:  # for mypy, SelectorInput is defined above and no other name of this module is dynamic
-
-    def __getattr__(name: str) -> Any:
-        """`SelectorInput` at run time, made on first use: the selectors' module loads for the calls using it."""
-        if name == "SelectorInput":
-            from polycontract.broker._values.selectors import ConsumerVersionSelector
-
-            globals()[name] = alias = ConsumerVersionSelector | dict[str, Any]
-            return alias
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def check_kind(kind: str) -> SchemaKind:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from polycontract.errors import UsageError
 
-__all__ = ["DEFAULT_SELECTORS", "ConsumerVersionSelector"]
+__all__ = ["DEFAULT_SELECTORS", "ConsumerVersionSelector", "SelectorInput"]
 
 #: JSON key -> (attribute, expected type).
 _KEYS: dict[str, tuple[str, type]] = {
@@ -166,3 +166,6 @@ class ConsumerVersionSelector:
 
 #: What the broker selects when the provider gives no selectors (as the Pact Broker does).
 DEFAULT_SELECTORS = (ConsumerVersionSelector(main_branch=True), ConsumerVersionSelector(deployed_or_released=True))
+
+#: A selector as an object or in the Pact Broker's JSON form.
+SelectorInput: TypeAlias = ConsumerVersionSelector | dict[str, Any]
