@@ -68,17 +68,12 @@ class MockProvider:
     ``optional`` lists interactions of ``pact`` the consumer may leave unused: one never exercised is not
     a problem (every other one is, as in pact-python's and Pact JS's "missing request").
 
-    ``responses``: where the responses come from instead of the examples (``vary``, see
+    `use_responses` sets where the responses come from instead of the examples (``vary``, see
     `polycontract.mock._vary`); each is drawn within the declared rules, then its generators are applied.
     """
 
     def __init__(
-        self,
-        pact: PactDocument,
-        *,
-        mock_server_url: str | None = None,
-        optional: Collection[Interaction] = (),
-        responses: ResponseSource | None = None,
+        self, pact: PactDocument, *, mock_server_url: str | None = None, optional: Collection[Interaction] = ()
     ) -> None:
         require_document(pact, "MockProvider(pact)")
         self.pact = pact
@@ -115,7 +110,7 @@ class MockProvider:
         self._lock = threading.Lock()
         self._record = _Record()
         self._rng: random.Random | None = None  # made when first needed: seeding from the system costs
-        self._responses = responses
+        self._responses: ResponseSource | None = None
 
     def use_responses(self, responses: ResponseSource | None) -> None:
         """Answer from ``responses`` (varied, see `polycontract.mock._vary`) instead of the examples; None:
