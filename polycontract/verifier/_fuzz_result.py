@@ -247,21 +247,26 @@ def fuzz_verifications(run: FuzzRun, pacts: Sequence[_PactView]) -> tuple[list[d
     A pact's fuzz verification fails when a request broke any of its interactions, and succeeds when every
     HTTP interaction of it was fuzzed and passed (messages are never fuzzed). Fail closed: a pact with no
     failure and an HTTP interaction not fuzzed (the deadline reached before it, rules no request can be
-    drawn from, its example not verified) has nothing measured to publish, and the second list says so.
+    drawn from, its example not verified) or with no fuzz result in ``run`` has nothing measured to publish,
+    and the second list says so.
     ``test_results`` has one entry per fuzzed interaction; a failed one names its smallest failing request
     and carries that request's mismatches.
     """
     items: list[dict[str, Any]] = []
     notes: list[str] = []
     for outcome in pacts:
-        http = {i.key for i in outcome.pact.interactions if isinstance(i, HttpInteraction)}
-        found = [r for r in run.results if r.origin == outcome.origin and r.key in http]
+        # an interaction by key and description (a V3 interaction has no key: its description names it)
+        http = {(i.key, i.description) for i in outcome.pact.interactions if isinstance(i, HttpInteraction)}
+        found = [r for r in run.results if r.origin == outcome.origin and (r.key, r.description) in http]
         short = outcome.content_hash[:8]
         name = f"{outcome.pact.consumer} -> {outcome.pact.provider}, pact {short}"
         failed = any(r.outcome == FAILED for r in found)
         unfuzzed = [r for r in found if r.outcome == NOT_FUZZED]
-        if not found or (unfuzzed and not failed):
-            why = unfuzzed[0].reason if unfuzzed else "it has no HTTP interaction"
+        missing = http - {(r.key, r.description) for r in found}  # no result at all: not measured either
+        if not http or (not failed and (unfuzzed or missing)):
+            why: str | None = "it has no HTTP interaction"
+            if http:
+                why = unfuzzed[0].reason if unfuzzed else "an HTTP interaction of it has no fuzz result"
             notes.append(f"{name}: not fuzzed ({why}), so there is no fuzz result to record")
             continue
         items.append(

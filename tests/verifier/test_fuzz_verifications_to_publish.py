@@ -82,6 +82,18 @@ def test_a_pass_with_an_interaction_left_unfuzzed_is_not_published_as_a_pass() -
     assert items == [] and len(notes) == 1
 
 
+def test_a_pass_with_an_interaction_missing_from_the_fuzz_run_is_not_published_as_a_pass() -> None:
+    outcome = _outcome("a", "b")
+
+    items, notes = _result(outcome, _fuzzed(outcome, "a", PASSED)).fuzz_verifications()  # "b" has no result at all
+
+    assert items == []
+    assert notes == [
+        f"web -> users, pact {outcome.content_hash[:8]}: not fuzzed (an HTTP interaction of it has no fuzz result),"
+        " so there is no fuzz result to record"
+    ]
+
+
 def test_a_failure_is_published_even_when_another_interaction_was_left_unfuzzed() -> None:
     outcome = _outcome("a", "b")
     smallest = FuzzedRequest(method="GET", path="/users/0", query={}, headers={}, body=None)
