@@ -3,10 +3,14 @@
 datetime-heavy body, a comparison with mismatches, and the Pact conformance corpus.
 
 Cold is what a verifier does: every expected object is read afresh from pact JSON text and compared
-once, so nothing is found again by object identity. Warm reuses one expected object (what a mock
-server does for an interaction it serves many times). Objects are parsed outside the timed loop
-(reading the pact is the codec's work; its rate is printed on its own line). "cold, new paths"
-gives every interaction its own field names and rule paths, so no compiled rule selection is shared.
+once, so no expected object is found again. What is found again is what a verifier's later interactions
+find too: the codec hands out one `RuleSet` object for equal rule sets, and the matching engine keeps what
+it compiles by rule-set identity and by rule paths, so a "cold" row whose objects all come from the same
+text (or the same rules at the same paths) reuses those after its first comparison. "cold, new paths"
+gives every interaction its own field names and rule paths, so no compiled rule selection is shared (equal
+rule sets still are, as in a pact whose interactions repeat the same rules). Warm reuses one expected object
+(what a mock server does for an interaction it serves many times). Objects are parsed outside the timed
+loop (reading the pact is the codec's work; its rate is printed on its own line).
 
 No peer: pact-python's Rust matcher is not callable on its own, outside a mock server or verifier.
 
