@@ -5,7 +5,8 @@ the ``email`` parser.
 share of a consumer test whose mock provider answers one request. The lines are read with the same
 limits (65,536 bytes a line, 100 headers) and kept as ``email.message.Message`` keeps them: names as
 sent, values with leading blanks removed, a folded line joined to the one before it, duplicates in order.
-`wire_text` reads the request target as the reference mock server does (UTF-8 beyond ASCII).
+`wire_text` reads the request target as the reference mock server does (UTF-8 beyond ASCII), and
+`version_number` the request line's HTTP version as ``http.server`` does.
 
 >>> import io
 >>> head = read_headers(io.BytesIO(b"Host: x\\r\\nAccept:  */*\\r\\naccept: text/plain\\r\\n\\r\\n"))
@@ -20,7 +21,7 @@ import http.client
 import re
 from typing import Protocol, overload
 
-__all__ = ["RequestHeaders", "read_headers", "wire_text"]
+__all__ = ["RequestHeaders", "read_headers", "version_number", "wire_text"]
 
 _MAX_LINE = 65536
 _MAX_HEADERS = 100
@@ -112,3 +113,13 @@ def wire_text(target: str) -> str:
         return target.encode("latin-1").decode("utf-8")
     except UnicodeDecodeError:
         return target
+
+
+def version_number(version: str) -> tuple[int, int] | None:
+    """``HTTP/1.1`` -> (1, 1); None for what ``http.server`` refuses as a bad request version."""
+    if not version.startswith("HTTP/"):
+        return None
+    parts = version[5:].split(".")
+    if len(parts) != 2 or any(not p.isdigit() or len(p) > 10 for p in parts):
+        return None
+    return int(parts[0]), int(parts[1])

@@ -29,9 +29,10 @@ from types import TracebackType
 from typing import Any
 
 from polycontract.errors import UsageError
+from polycontract.mock._answer_head import SERVER, date, reason
 from polycontract.mock._provider import MockProvider
-from polycontract.mock._request_head import read_headers, wire_text
-from polycontract.mock._wake import SERVER, Selector, Wake, date, reason, version_number
+from polycontract.mock._request_head import read_headers, version_number, wire_text
+from polycontract.mock._wake import Selector, Wake
 from polycontract.mock._wire_reply import Reply
 from polycontract.mock._wire_request import normalise_request
 from polycontract.mock._workers import submit
