@@ -139,11 +139,11 @@ async def _answer(
     name = selector["pacticipant"]
     if fuzz != "ignore":  # only our /can-i-deploy asks: computed each time (answers kept are for example results)
         chosen_version = selector["version"]
-        return hal(
-            await run_in_threadpool(
-                lambda: _decision_answer(broker, base, name, [chosen_version], environment, False, ignores, None, fuzz)
-            )
+        document = await run_in_threadpool(
+            lambda: _decision_answer(broker, base, name, [chosen_version], environment, False, ignores, None, fuzz)
         )
+        document["polycontract"]["fuzz"] = fuzz  # said back: a broker that ignored the parameter does not say it
+        return hal(document)
     if environment is not None or main_branch or tag is not None:
         if set(selector) == {"pacticipant", "version"}:  # the usual question: one hand-off, answers reused
             number, answers = selector["version"], request.app.state.answers

@@ -34,7 +34,7 @@ from polycontract.broker._client.verifying import HttpVerifying
 from polycontract.broker._client.webhooks import HttpWebhooks
 from polycontract.broker._values.checks import checked_fuzz_policy, checked_keep_latest, checked_url, deploy_target
 from polycontract.broker._values.names import checked_pact_names, names_checked
-from polycontract.errors import StorageError, UsageError
+from polycontract.errors import BrokerError, StorageError, UsageError
 from polycontract.matrix import Decision, Ignore, Row
 
 if TYPE_CHECKING:
@@ -287,6 +287,12 @@ class HttpBroker(HttpPacticipants, HttpVerifying, HttpDeployments, HttpWebhooks,
                 raise UsageError(f"fuzz={fuzz!r} over HTTP ignores whole pacticipants only: give their names")
             query += [("ignore[]", i if isinstance(i, str) else i.pacticipant) for i in ignore]
             answer = self._http.request("GET", "/can-i-deploy", params=query)
+            counted = answer.get("polycontract") if isinstance(answer, Mapping) else None
+            if not isinstance(counted, Mapping) or counted.get("fuzz") != fuzz:  # e.g. a Pact Broker: fuzz unknown
+                raise BrokerError(
+                    f"the broker at {self.url} answered can-i-deploy without counting fuzz verifications"
+                    f" (fuzz={fuzz!r} was not said back): only a polycontract broker counts them"
+                )
             return decision_from_json(answer, pacticipant, version, target)
         params: list[tuple[str, str]] = [
             ("q[][pacticipant]", pacticipant),

@@ -287,7 +287,12 @@ def _answers() -> dict[str, Schema]:
                 "matrix": array(_ROW),
                 "polycontract": obj(
                     ["target", "reasons", "warnings"],
-                    {"target": _OPT_STR, "reasons": array(_REASON), "warnings": array(_STR)},
+                    {
+                        "target": _OPT_STR,
+                        "reasons": array(_REASON),
+                        "warnings": array(_STR),
+                        "fuzz": {"enum": ["count", "require"]},  # only when /can-i-deploy?fuzz= asked
+                    },
                 ),
             },
         ),
