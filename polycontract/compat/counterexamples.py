@@ -130,6 +130,9 @@ def avro_examples(
     """
     labels = names or [f"version {i + 1}" for i in range(len(previous))] + ["new"]
     report = _avro.check_level(new, previous, level)
+    # read as data once (text parses once, not once per pair searched); the check above reported any error
+    new = load_document(new, name=labels[-1], kind="Avro schema")
+    previous = [load_document(p, name=n, kind="Avro schema") for p, n in zip(previous, labels, strict=False)]
     directions: list[Direction] = []
     shown: list[Shown] = []
     for index, pair in enumerate(report.pairs):
@@ -167,6 +170,9 @@ def jsonschema_examples(
     if wanted not in ("BACKWARD", "FORWARD", "FULL"):
         raise UsageError(f"level={level!r} is not one of BACKWARD, FORWARD, FULL")
     report = _jsonschema.compare(old, new, old_name=old_name, new_name=new_name)
+    # read as data once (text parses once, not once per search); the comparison above reported any error
+    old = load_document(old, name=old_name, kind="JSON Schema")
+    new = load_document(new, name=new_name, kind="JSON Schema")
     sides = {"backward": (old, new, old_name, new_name), "forward": (new, old, new_name, old_name)}
     keys = [k for k in ("backward", "forward") if wanted in (k.upper(), "FULL")]
 
